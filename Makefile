@@ -1,0 +1,51 @@
+# The developer's and CI's commands. `make run` is the whole hub on this machine; `make test` and
+# `make lint` are what CI runs (.ci/run). Every target first makes sure the venv matches pyproject.toml.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# touched after a successful install: pip runs again only when pyproject.toml is newer
+STAMP := $(VENV)/.installed
+BUF := npx --yes @bufbuild/buf
+
+.PHONY: venv run test lint proto bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: venv
+	$(BIN)/billing-hub migrate
+	$(BIN)/billing-hub up
+
+test: venv
+	$(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BUF) lint
+	$(BUF) format -d --exit-code
+	$(BIN)/python scripts/gen_protos.py --check
+
+proto: venv
+	$(BUF) lint
+	$(BIN)/python scripts/gen_protos.py
+
+bench: venv
+	shopt -s nullglob; benches=(bench/*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "no benchmarks yet"; fi; \
+	for bench in "$${benches[@]}"; do echo "== $$bench"; $(BIN)/python "$$bench"; done
+
+clean:
+	rm -rf $(VENV) build dist ./*.egg-info .mypy_cache .ruff_cache .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
