@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2.0 models, the unit of work, repositories and Alembic migrations."""

@@ -1,0 +1,60 @@
+"""Schema migrations: `billing-hub migrate`, the core's start-up check, and the tests' setup."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from core_server.config import Settings
+from core_server.store.db import Database, open_database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def upgrade_database(db: Database, revision: str = "head") -> None:
+    """Bring the schema of an open database up to `revision`."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def pending_revision(db: Database) -> str | None:
+    """The head revision when the database is behind it, else None."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    def current(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with db.engine.connect() as connection:
+        revision = await connection.run_sync(current)
+    return head if revision != head else None
+
+
+def upgrade_to_head(settings: Settings) -> None:
+    """Migrate the configured database to the latest schema (blocking; for the CLI)."""
+
+    async def run() -> None:
+        db = open_database(settings.effective_database_url)
+        try:
+            await upgrade_database(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())

@@ -1,0 +1,43 @@
+"""All models, imported here so that `Base.metadata` knows every table (Alembic relies on it)."""
+
+from core_server.store.models.base import Base
+from core_server.store.models.commerce import OrderRow, PackageRow, TaskRow, TenantSettingsRow
+from core_server.store.models.growth import (
+    CommissionRow,
+    PayoutRow,
+    PromoRow,
+    PromoUseRow,
+    SubscriptionRow,
+    TierAwardRow,
+    TopupRequestRow,
+)
+from core_server.store.models.ledger import BUCKETS, AccountRow, AssetRow, HoldRow, TransferRow
+from core_server.store.models.outbox import AuditRow, EventRow, IdempotencyRow
+from core_server.store.models.tenant import ApiKeyRow, TenantRow
+from core_server.store.models.user import UserRow
+
+__all__ = [
+    "BUCKETS",
+    "AccountRow",
+    "ApiKeyRow",
+    "AssetRow",
+    "AuditRow",
+    "Base",
+    "CommissionRow",
+    "EventRow",
+    "HoldRow",
+    "IdempotencyRow",
+    "OrderRow",
+    "PackageRow",
+    "PayoutRow",
+    "PromoRow",
+    "PromoUseRow",
+    "SubscriptionRow",
+    "TaskRow",
+    "TenantRow",
+    "TenantSettingsRow",
+    "TierAwardRow",
+    "TopupRequestRow",
+    "TransferRow",
+    "UserRow",
+]

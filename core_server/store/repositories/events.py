@@ -1,0 +1,62 @@
+"""The outbox: event inserts and the delivery query.
+
+Delivery order is (tx_order, id). On PostgreSQL tx_order is the writing transaction's id, and a
+reader only takes events whose transaction id is below the oldest transaction still running
+(`pg_snapshot_xmin`): every transaction that could add an event before them has ended, so the
+order can never change behind a consumer's cursor. On SQLite writers are serialized, tx_order is
+0 and the id order is the commit order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, func, insert, literal_column, or_, select, text, tuple_
+
+from core_server.store.models import EventRow
+from core_server.store.unit_of_work import UnitOfWork
+
+EVENTS: Table = EventRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
+PG_TX_ORDER: ColumnElement[int] = literal_column("pg_current_xact_id()::text::bigint")
+PG_HORIZON = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+
+
+async def insert_event(uow: UnitOfWork, tenant: uuid.UUID, type_: str, data: str, created_at: Any) -> None:
+    if uow.dialect == "postgresql":
+        values: dict[str, Any] = {"id": func.nextval("events_id_seq"), "tx_order": PG_TX_ORDER}
+    else:
+        next_id = select(func.coalesce(func.max(EVENTS.c.id), 0) + 1).scalar_subquery()
+        values = {"id": next_id, "tx_order": 0}
+    await uow.session.execute(
+        insert(EVENTS).values(tenant_id=tenant, type=type_, data=data, created_at=created_at, **values)
+    )
+
+
+async def position_of(uow: UnitOfWork, tenant: uuid.UUID, event_id: int) -> tuple[int, int] | None:
+    """The (tx_order, id) of an event of the tenant, to resume after it."""
+    statement = select(EVENTS.c.tx_order, EVENTS.c.id).where(EVENTS.c.tenant_id == tenant, EVENTS.c.id == event_id)
+    row = (await uow.session.execute(statement)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def events_after(
+    uow: UnitOfWork, tenant: uuid.UUID, after: tuple[int, int], types: Sequence[str], limit: int
+) -> Sequence[EventRow]:
+    """The next deliverable events after a position, in delivery order."""
+    statement = (
+        select(EventRow)
+        .where(EventRow.tenant_id == tenant, tuple_(EventRow.tx_order, EventRow.id) > tuple_(*after))
+        .order_by(EventRow.tx_order, EventRow.id)
+        .limit(limit)
+    )
+    if uow.dialect == "postgresql":
+        statement = statement.where(EventRow.tx_order < PG_HORIZON)
+    if types:
+        exact = [t for t in types if not t.endswith(".")]
+        prefixes = [t for t in types if t.endswith(".")]
+        clauses: list[ColumnElement[bool]] = [EventRow.type.in_(exact)] if exact else []
+        clauses += [EventRow.type.startswith(p, autoescape=True) for p in prefixes]
+        statement = statement.where(or_(*clauses))
+    return (await uow.session.execute(statement)).scalars().all()

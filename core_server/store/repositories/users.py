@@ -1,0 +1,56 @@
+"""User queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+
+from core_server.store.models import UserRow
+from core_server.store.repositories.upsert import insert_if_absent
+from core_server.store.unit_of_work import UnitOfWork
+
+
+async def insert_user_if_absent(uow: UnitOfWork, values: dict[str, Any]) -> bool:
+    """Create the user unless (tenant, platform, external_id) exists; True when created."""
+    table = cast(Table, UserRow.__table__)
+    return await insert_if_absent(uow.session, table, values, ("tenant_id", "platform", "external_id"))
+
+
+async def get_user(uow: UnitOfWork, tenant_id: uuid.UUID, user_id: uuid.UUID) -> UserRow | None:
+    return await uow.session.get(UserRow, (tenant_id, user_id))
+
+
+async def find_user(uow: UnitOfWork, tenant_id: uuid.UUID, platform: str, external_id: str) -> UserRow | None:
+    statement = select(UserRow).where(
+        UserRow.tenant_id == tenant_id, UserRow.platform == platform, UserRow.external_id == external_id
+    )
+    return (await uow.session.execute(statement)).scalar_one_or_none()
+
+
+async def find_by_referral_code(uow: UnitOfWork, tenant_id: uuid.UUID, code: str) -> UserRow | None:
+    statement = select(UserRow).where(UserRow.tenant_id == tenant_id, UserRow.referral_code == code)
+    return (await uow.session.execute(statement)).scalar_one_or_none()
+
+
+async def list_users(
+    uow: UnitOfWork,
+    tenant_id: uuid.UUID,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+    search: str,
+    platform: str | None,
+) -> Sequence[UserRow]:
+    """Newest first (ids are time-ordered), keyset-paged by id."""
+    statement = select(UserRow).where(UserRow.tenant_id == tenant_id).order_by(UserRow.id.desc()).limit(limit)
+    if before is not None:
+        statement = statement.where(UserRow.id < before)
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(UserRow.search_text.like(f"%{escaped}%", escape="\\"))
+    if platform is not None:
+        statement = statement.where(UserRow.platform == platform)
+    return (await uow.session.execute(statement)).scalars().all()
