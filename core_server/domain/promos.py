@@ -1,0 +1,113 @@
+"""Promo codes: credit codes redeemed into wallets, discount codes applied when an order is created.
+
+HOOKS used by orders.py (keep their signatures):
+- reserve_discount(...) when CreateOrder is given a promo code;
+- release_use(...) when a pending order is cancelled or expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from core_server.domain.errors import FailedPrecondition, NotFound
+from core_server.store.ids import new_id
+from core_server.store.models import PackageRow, PromoRow, PromoUseRow
+from core_server.store.unit_of_work import UnitOfWork
+
+CREDIT, PERCENT_DISCOUNT = "credit", "percent_discount"
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    code: str
+    amount: int  # minor units of the order's asset taken off the subtotal (0 < amount <= subtotal)
+
+
+async def reserve_discount(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    user: uuid.UUID,
+    code: str,
+    package: PackageRow,
+    subtotal: int,
+    order_id: uuid.UUID,
+    now: dt.datetime,
+) -> Discount:
+    """Validate a discount code for this user and package and take one use of it (atomically, so a
+    code can never be used beyond its total or per-user limit however many orders race). Raises
+    FailedPrecondition with reason PROMO_INVALID, PROMO_EXHAUSTED or PROMO_NOT_APPLICABLE, NotFound
+    for an unknown code."""
+    code = normalize(code)
+    # The row lock serializes every use of one code: limits are checked and counted under it.
+    promo = await uow.session.get(PromoRow, (tenant, code), with_for_update=True)
+    if promo is None:
+        raise NotFound("promo code", code)
+    if promo.kind != PERCENT_DISCOUNT:
+        raise FailedPrecondition("this code credits the wallet: redeem it instead", reason="PROMO_INVALID")
+    check_usable(promo, now)
+    if (promo.package_ids and str(package.id) not in promo.package_ids) or (
+        promo.categories and package.category not in promo.categories
+    ):
+        raise FailedPrecondition("the code does not apply to this package", reason="PROMO_NOT_APPLICABLE")
+    amount = min(subtotal, subtotal * promo.percent_bps // 10_000)
+    if amount <= 0:
+        raise FailedPrecondition("the code takes nothing off this price", reason="PROMO_NOT_APPLICABLE")
+    await take_use(uow, promo, user, now, order_id=order_id)
+    return Discount(code, amount)
+
+
+async def release_use(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID) -> None:
+    """Give back the use an order's discount took (the order was cancelled or expired)."""
+    statement = select(PromoUseRow).where(
+        PromoUseRow.tenant_id == tenant, PromoUseRow.order_id == order_id, PromoUseRow.released.is_(False)
+    )
+    for use in (await uow.session.execute(statement)).scalars().all():
+        use.released = True
+        await uow.session.execute(
+            update(PromoRow)
+            .where(PromoRow.tenant_id == tenant, PromoRow.code == use.code, PromoRow.used_count > 0)
+            .values(used_count=PromoRow.used_count - 1)
+        )
+    await uow.session.flush()
+
+
+def normalize(code: str) -> str:
+    return code.strip().upper()
+
+
+def check_usable(promo: PromoRow, now: dt.datetime) -> None:
+    if promo.disabled:
+        raise FailedPrecondition("the promo code is disabled", reason="PROMO_INVALID")
+    if (promo.starts_at and now < promo.starts_at) or (promo.ends_at and now >= promo.ends_at):
+        raise FailedPrecondition("the promo code is not valid at this time", reason="PROMO_INVALID")
+    if promo.total_limit and promo.used_count >= promo.total_limit:
+        raise FailedPrecondition("the promo code has no uses left", reason="PROMO_EXHAUSTED")
+
+
+async def take_use(
+    uow: UnitOfWork, promo: PromoRow, user: uuid.UUID, now: dt.datetime, *, order_id: uuid.UUID | None = None
+) -> PromoUseRow:
+    """Count one use by `user` (the caller holds the code's row lock)."""
+    used = await uow.session.scalar(
+        select(func.count())
+        .select_from(PromoUseRow)
+        .where(
+            PromoUseRow.tenant_id == promo.tenant_id,
+            PromoUseRow.code == promo.code,
+            PromoUseRow.user_id == user,
+            PromoUseRow.released.is_(False),
+        )
+    )
+    if promo.per_user_limit and (used or 0) >= promo.per_user_limit:
+        raise FailedPrecondition("you have already used this promo code", reason="PROMO_EXHAUSTED")
+    promo.used_count += 1
+    use = PromoUseRow(
+        tenant_id=promo.tenant_id, id=new_id(), code=promo.code, user_id=user, order_id=order_id, created_at=now
+    )
+    uow.session.add(use)
+    await uow.session.flush()
+    return use
