@@ -1,0 +1,1 @@
+"""The gRPC surface of the core: servicers (proto <-> domain), the interceptor, error mapping."""

@@ -1,0 +1,146 @@
+"""Catalog, order and task objects as protobuf messages, and back."""
+
+from __future__ import annotations
+
+import json
+
+from core_server.api.convert import id_text, money, timestamp
+from core_server.domain.catalog import Package, PackageSpec
+from core_server.domain.fulfillment import Task
+from core_server.domain.orders import Order
+from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2
+
+KINDS = {
+    package_pb2.PACKAGE_KIND_TOPUP: "topup",
+    package_pb2.PACKAGE_KIND_TOKEN_PACK: "token_pack",
+    package_pb2.PACKAGE_KIND_SUBSCRIPTION: "subscription",
+    package_pb2.PACKAGE_KIND_TELEGRAM_STARS: "telegram_stars",
+    package_pb2.PACKAGE_KIND_TELEGRAM_PREMIUM: "telegram_premium",
+    package_pb2.PACKAGE_KIND_SERVICE: "service",
+}
+KINDS_OUT = {value: key for key, value in KINDS.items()}
+ORDER_STATUSES = {
+    order_pb2.ORDER_STATUS_PENDING: "pending",
+    order_pb2.ORDER_STATUS_PAID: "paid",
+    order_pb2.ORDER_STATUS_FULFILLED: "fulfilled",
+    order_pb2.ORDER_STATUS_EXPIRED: "expired",
+    order_pb2.ORDER_STATUS_CANCELLED: "cancelled",
+    order_pb2.ORDER_STATUS_FAILED: "failed",
+    order_pb2.ORDER_STATUS_REFUNDED: "refunded",
+    order_pb2.ORDER_STATUS_PARTIALLY_REFUNDED: "partially_refunded",
+}
+ORDER_STATUSES_OUT = {value: key for key, value in ORDER_STATUSES.items()}
+TASK_STATUSES = {
+    fulfillment_pb2.TASK_STATUS_QUEUED: "queued",
+    fulfillment_pb2.TASK_STATUS_LEASED: "leased",
+    fulfillment_pb2.TASK_STATUS_COMPLETED: "completed",
+    fulfillment_pb2.TASK_STATUS_FAILED: "failed",
+}
+TASK_STATUSES_OUT = {value: key for key, value in TASK_STATUSES.items()}
+
+
+def features_in(text: str) -> dict[str, object]:
+    """The features JSON object of a request; anything else becomes a field violation downstream."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"__invalid__": True}
+    return value if isinstance(value, dict) else {"__invalid__": True}
+
+
+def spec_in(message: package_pb2.Package) -> PackageSpec:
+    return PackageSpec(
+        kind=KINDS.get(message.kind),
+        title=dict(message.title),
+        description=dict(message.description),
+        category=message.category.strip(),
+        sort_order=message.sort_order,
+        active=message.active,
+        price_asset=message.price.asset.strip().upper(),
+        price_amount=message.price.amount_minor,
+        per_unit=message.per_unit,
+        min_quantity=message.min_quantity,
+        max_quantity=message.max_quantity,
+        delivers_asset=message.delivers.asset.strip().upper(),
+        delivers_amount=message.delivers.amount_minor,
+        plan_code=message.plan_code.strip(),
+        period_days=message.period_days,
+        stars_quantity=message.stars_quantity,
+        premium_months=message.premium_months,
+        features=features_in(message.features),
+        posts_per_day=message.posts_per_day,
+        active_days=message.active_days,
+    )
+
+
+def package_message(package: Package) -> package_pb2.Package:
+    spec = package.spec
+    return package_pb2.Package(
+        id=str(package.id),
+        kind=KINDS_OUT[spec.kind or ""],
+        title=spec.title,
+        description=spec.description,
+        category=spec.category,
+        sort_order=spec.sort_order,
+        active=spec.active and not package.archived,
+        archived=package.archived,
+        price=money(spec.price_asset, spec.price_amount),
+        per_unit=spec.per_unit,
+        min_quantity=spec.min_quantity,
+        max_quantity=spec.max_quantity,
+        delivers=money(spec.delivers_asset, spec.delivers_amount) if spec.delivers_asset else None,
+        plan_code=spec.plan_code,
+        period_days=spec.period_days,
+        stars_quantity=spec.stars_quantity,
+        premium_months=spec.premium_months,
+        features=json.dumps(spec.features, sort_keys=True) if spec.features else "",
+        posts_per_day=spec.posts_per_day,
+        active_days=spec.active_days,
+        create_time=timestamp(package.created_at),
+        update_time=timestamp(package.updated_at),
+    )
+
+
+def order_message(order: Order) -> order_pb2.Order:
+    return order_pb2.Order(
+        id=str(order.id),
+        user_id=str(order.user_id),
+        package_id=str(order.package_id),
+        package_kind=KINDS_OUT[order.package_kind],
+        quantity=order.quantity,
+        recipient=order.recipient,
+        subtotal=money(order.asset, order.subtotal),
+        discount=money(order.asset, order.discount),
+        total=money(order.asset, order.total),
+        promo_code=order.promo_code or "",
+        status=ORDER_STATUSES_OUT[order.status],
+        paid_via=order.paid_via,
+        refunded=money(order.asset, order.refunded),
+        failure_reason=order.failure_reason,
+        expire_time=timestamp(order.expires_at),
+        active_until=timestamp(order.active_until),
+        create_time=timestamp(order.created_at),
+        paid_time=timestamp(order.paid_at),
+        fulfilled_time=timestamp(order.fulfilled_at),
+    )
+
+
+def task_message(task: Task) -> fulfillment_pb2.Task:
+    return fulfillment_pb2.Task(
+        id=str(task.id),
+        order_id=str(task.order_id),
+        user_id=id_text(task.user_id),
+        kind=KINDS_OUT[task.kind],
+        payload=json.dumps(task.payload, sort_keys=True),
+        status=TASK_STATUSES_OUT[task.status],
+        attempts=task.attempts,
+        max_attempts=task.max_attempts,
+        next_attempt_time=timestamp(task.next_attempt_at),
+        lease_expire_time=timestamp(task.lease_expires_at),
+        result=json.dumps(task.result, sort_keys=True),
+        last_error=task.last_error,
+        create_time=timestamp(task.created_at),
+        update_time=timestamp(task.updated_at),
+    )

@@ -1,0 +1,166 @@
+"""OrderService and FulfillmentService."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from core_server.api.access import rpc
+from core_server.api.call_context import current_actor
+from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
+from core_server.api.wallet_convert import transfer_message
+from core_server.domain.actor import Role
+from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.fulfillment import FulfillmentService
+from core_server.domain.order_payment import OrderPayments
+from core_server.domain.order_refunds import OrderRefunds
+from core_server.domain.orders import OrderService
+from sdk.billinghub.v1 import fulfillment_service_pb2 as fpb
+from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_grpc
+from sdk.billinghub.v1 import order_service_pb2 as pb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
+STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
+
+
+def _statuses(values: Any) -> list[str]:
+    statuses = []
+    for value in values:
+        if value not in ORDER_STATUSES:
+            raise InvalidArgument([Violation("statuses", f"unknown status {value}")])
+        statuses.append(ORDER_STATUSES[value])
+    return statuses
+
+
+class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
+    def __init__(
+        self, orders: OrderService, payments: OrderPayments, refunds: OrderRefunds, tasks: FulfillmentService
+    ) -> None:
+        self._orders = orders
+        self._payments = payments
+        self._refunds = refunds
+        self._tasks = tasks
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    async def CreateOrder(self, request: pb.CreateOrderRequest, context: Context) -> pb.CreateOrderResponse:
+        order = await self._orders.create(
+            current_actor(),
+            request.user_id,
+            request.package_id,
+            request.quantity,
+            request.recipient,
+            request.promo_code,
+        )
+        return pb.CreateOrderResponse(order=order_message(order))
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    async def PayOrderFromWallet(
+        self, request: pb.PayOrderFromWalletRequest, context: Context
+    ) -> pb.PayOrderFromWalletResponse:
+        paid = await self._payments.pay_from_wallet(current_actor(), request.order_id)
+        return pb.PayOrderFromWalletResponse(
+            order=order_message(paid.order),
+            transfers=[transfer_message(t) for t in paid.transfers],
+            task=task_message(paid.task) if paid.task else None,
+        )
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.GetOrderResponse:
+        return pb.GetOrderResponse(order=order_message(await self._orders.get(current_actor(), request.order_id)))
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def ListOrders(self, request: pb.ListOrdersRequest, context: Context) -> pb.ListOrdersResponse:
+        orders, token = await self._orders.list_orders(
+            current_actor(),
+            request.user_id,
+            _statuses(request.statuses),
+            request.package_id,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListOrdersResponse(orders=[order_message(o) for o in orders], next_page_token=token)
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    async def CancelOrder(self, request: pb.CancelOrderRequest, context: Context) -> pb.CancelOrderResponse:
+        return pb.CancelOrderResponse(order=order_message(await self._orders.cancel(current_actor(), request.order_id)))
+
+    @rpc(roles=STAFF, mutation=True)
+    async def RefundOrder(self, request: pb.RefundOrderRequest, context: Context) -> pb.RefundOrderResponse:
+        amount = request.amount_minor if request.HasField("amount_minor") else None
+        order, transfers = await self._refunds.refund(
+            current_actor(), request.order_id, amount, request.reason, request.actor
+        )
+        return pb.RefundOrderResponse(order=order_message(order), transfers=[transfer_message(t) for t in transfers])
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    async def SubmitServiceInput(
+        self, request: pb.SubmitServiceInputRequest, context: Context
+    ) -> pb.SubmitServiceInputResponse:
+        task, remaining = await self._tasks.submit_service_input(
+            current_actor(), request.order_id, request.url, request.platform
+        )
+        return pb.SubmitServiceInputResponse(task=task_message(task), remaining_today=remaining)
+
+    @rpc(roles=STAFF)
+    async def GetOrderSettings(
+        self, request: pb.GetOrderSettingsRequest, context: Context
+    ) -> pb.GetOrderSettingsResponse:
+        settings = await self._orders.get_settings(current_actor())
+        return pb.GetOrderSettingsResponse(
+            settings=pb.OrderSettings(
+                order_ttl_seconds=settings.order_ttl_seconds, expiring_notice_days=list(settings.expiring_notice_days)
+            )
+        )
+
+    @rpc(roles=STAFF, mutation=True)
+    async def UpdateOrderSettings(
+        self, request: pb.UpdateOrderSettingsRequest, context: Context
+    ) -> pb.UpdateOrderSettingsResponse:
+        settings = await self._orders.update_settings(
+            current_actor(), request.settings.order_ttl_seconds, list(request.settings.expiring_notice_days)
+        )
+        return pb.UpdateOrderSettingsResponse(
+            settings=pb.OrderSettings(
+                order_ttl_seconds=settings.order_ttl_seconds, expiring_notice_days=list(settings.expiring_notice_days)
+            )
+        )
+
+
+class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceServicer):
+    def __init__(self, tasks: FulfillmentService) -> None:
+        self._tasks = tasks
+
+    @rpc(roles=STAFF)
+    async def LeaseTasks(self, request: fpb.LeaseTasksRequest, context: Context) -> fpb.LeaseTasksResponse:
+        tasks = await self._tasks.lease(
+            current_actor(), KINDS.get(request.kind), request.max_tasks, request.lease_seconds
+        )
+        return fpb.LeaseTasksResponse(tasks=[task_message(t) for t in tasks])
+
+    @rpc(roles=STAFF, mutation=True)
+    async def CompleteTask(self, request: fpb.CompleteTaskRequest, context: Context) -> fpb.CompleteTaskResponse:
+        task = await self._tasks.complete(current_actor(), request.task_id, request.result)
+        return fpb.CompleteTaskResponse(task=task_message(task))
+
+    @rpc(roles=STAFF, mutation=True)
+    async def FailTask(self, request: fpb.FailTaskRequest, context: Context) -> fpb.FailTaskResponse:
+        task = await self._tasks.fail(current_actor(), request.task_id, request.reason, request.retryable)
+        return fpb.FailTaskResponse(task=task_message(task))
+
+    @rpc(roles=STAFF)
+    async def GetTask(self, request: fpb.GetTaskRequest, context: Context) -> fpb.GetTaskResponse:
+        return fpb.GetTaskResponse(task=task_message(await self._tasks.get(current_actor(), request.task_id)))
+
+    @rpc(roles=STAFF)
+    async def ListTasks(self, request: fpb.ListTasksRequest, context: Context) -> fpb.ListTasksResponse:
+        tasks, token = await self._tasks.list_tasks(
+            current_actor(),
+            KINDS.get(request.kind),
+            TASK_STATUSES.get(request.status),
+            request.order_id,
+            request.page_size,
+            request.page_token,
+        )
+        return fpb.ListTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)

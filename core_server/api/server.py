@@ -1,0 +1,143 @@
+"""Assembly of the gRPC server: servicers, the interceptor, health and reflection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import FileDescriptor
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from core_server.api.catalog_servicer import CatalogServicer
+from core_server.api.event_servicer import AuditServicer, EventServicer
+from core_server.api.gateway_servicer import GatewayServicer
+from core_server.api.interceptor import CoreInterceptor
+from core_server.api.order_servicer import FulfillmentServicer, OrderServicer
+from core_server.api.platform_servicer import PlatformServicer
+from core_server.api.user_servicer import UserServicer
+from core_server.api.wallet_servicer import WalletServicer
+from core_server.domain.api_keys import ApiKeyService
+from core_server.domain.assets import AssetService
+from core_server.domain.audit import AuditLog
+from core_server.domain.catalog import CatalogService
+from core_server.domain.deps import Deps
+from core_server.domain.events import EventReader
+from core_server.domain.fulfillment import FulfillmentService
+from core_server.domain.holds import HoldService
+from core_server.domain.order_payment import OrderPayments
+from core_server.domain.order_refunds import OrderRefunds
+from core_server.domain.orders import OrderService
+from core_server.domain.tenants import TenantService
+from core_server.domain.users import UserService
+from core_server.domain.wallets import WalletService
+from sdk.billinghub.v1 import (
+    audit_service_pb2,
+    audit_service_pb2_grpc,
+    catalog_service_pb2,
+    catalog_service_pb2_grpc,
+    event_service_pb2,
+    event_service_pb2_grpc,
+    fulfillment_service_pb2,
+    fulfillment_service_pb2_grpc,
+    gateway_service_pb2,
+    gateway_service_pb2_grpc,
+    order_service_pb2,
+    order_service_pb2_grpc,
+    platform_service_pb2,
+    platform_service_pb2_grpc,
+    user_service_pb2,
+    user_service_pb2_grpc,
+    wallet_service_pb2,
+    wallet_service_pb2_grpc,
+)
+
+
+def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.Server], None], Any]]:
+    """(proto file, add-to-server function, servicer) for every service of the contract."""
+    tenants = TenantService(deps)
+    return [
+        (
+            platform_service_pb2.DESCRIPTOR,
+            platform_service_pb2_grpc.add_PlatformServiceServicer_to_server,
+            PlatformServicer(tenants, ApiKeyService(deps)),
+        ),
+        (
+            user_service_pb2.DESCRIPTOR,
+            user_service_pb2_grpc.add_UserServiceServicer_to_server,
+            UserServicer(UserService(deps)),
+        ),
+        (
+            gateway_service_pb2.DESCRIPTOR,
+            gateway_service_pb2_grpc.add_GatewayServiceServicer_to_server,
+            GatewayServicer(tenants),
+        ),
+        (
+            catalog_service_pb2.DESCRIPTOR,
+            catalog_service_pb2_grpc.add_CatalogServiceServicer_to_server,
+            CatalogServicer(AssetService(deps), CatalogService(deps)),
+        ),
+        (
+            wallet_service_pb2.DESCRIPTOR,
+            wallet_service_pb2_grpc.add_WalletServiceServicer_to_server,
+            WalletServicer(WalletService(deps), HoldService(deps)),
+        ),
+        (
+            event_service_pb2.DESCRIPTOR,
+            event_service_pb2_grpc.add_EventServiceServicer_to_server,
+            EventServicer(EventReader(deps.uow, deps.feed)),
+        ),
+        (
+            audit_service_pb2.DESCRIPTOR,
+            audit_service_pb2_grpc.add_AuditServiceServicer_to_server,
+            AuditServicer(AuditLog(deps)),
+        ),
+        (
+            order_service_pb2.DESCRIPTOR,
+            order_service_pb2_grpc.add_OrderServiceServicer_to_server,
+            OrderServicer(OrderService(deps), OrderPayments(deps), OrderRefunds(deps), FulfillmentService(deps)),
+        ),
+        (
+            fulfillment_service_pb2.DESCRIPTOR,
+            fulfillment_service_pb2_grpc.add_FulfillmentServiceServicer_to_server,
+            FulfillmentServicer(FulfillmentService(deps)),
+        ),
+    ]
+
+
+class CoreServer:
+    """The server and its health servicer (which shutdown flips to NOT_SERVING first)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.server = grpc.aio.server(
+            interceptors=[CoreInterceptor(deps)],
+            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+        )
+        names: list[str] = []
+        for file, add, servicer in _services(deps):
+            add(servicer, self.server)
+            names += [service.full_name for service in file.services_by_name.values()]
+        self.service_names = tuple(names)
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+        reflection.enable_server_reflection((*self.service_names, health_name, reflection.SERVICE_NAME), self.server)
+
+    def bind(self, address: str) -> int:
+        """Listen on address ("host:port"; port 0 picks a free one) and return the port."""
+        port = self.server.add_insecure_port(address)
+        if port == 0:
+            raise OSError(f"cannot listen on {address}")
+        return port
+
+    async def start(self) -> None:
+        await self.server.start()
+        for name in ("", *self.service_names):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking calls, let in-flight calls finish within `grace` seconds, then close."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)

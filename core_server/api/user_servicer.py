@@ -1,0 +1,75 @@
+"""UserService: a tenant's end users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from core_server.api.access import rpc
+from core_server.api.call_context import current_actor
+from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, id_text, mask_paths, timestamp
+from core_server.domain.actor import Role
+from core_server.domain.users import Profile, User, UserService
+from sdk.billinghub.v1 import user_pb2, user_service_pb2_grpc
+from sdk.billinghub.v1 import user_service_pb2 as pb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
+STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
+
+
+def user_message(user: User) -> user_pb2.User:
+    return user_pb2.User(
+        id=str(user.id),
+        platform=PLATFORMS_OUT[user.platform],
+        external_id=user.external_id,
+        username=user.profile.username,
+        first_name=user.profile.first_name,
+        last_name=user.profile.last_name,
+        language_code=user.profile.language_code,
+        referral_code=user.referral_code,
+        referrer_id=id_text(user.referrer_id),
+        blocked=user.profile.blocked,
+        create_time=timestamp(user.created_at),
+        update_time=timestamp(user.updated_at),
+    )
+
+
+class UserServicer(user_service_pb2_grpc.UserServiceServicer):
+    def __init__(self, users: UserService) -> None:
+        self._users = users
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    async def RegisterUser(self, request: pb.RegisterUserRequest, context: Context) -> pb.RegisterUserResponse:
+        profile = Profile(request.username, request.first_name, request.last_name, request.language_code)
+        result = await self._users.register(
+            current_actor(), PLATFORMS.get(request.platform), request.external_id, profile, request.referral_code
+        )
+        return pb.RegisterUserResponse(
+            user=user_message(result.user), created=result.created, referrer_attributed=result.referrer_attributed
+        )
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def GetUser(self, request: pb.GetUserRequest, context: Context) -> pb.GetUserResponse:
+        return pb.GetUserResponse(user=user_message(await self._users.get(current_actor(), request.user_id)))
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def FindUser(self, request: pb.FindUserRequest, context: Context) -> pb.FindUserResponse:
+        user = await self._users.find(current_actor(), PLATFORMS.get(request.platform), request.external_id)
+        return pb.FindUserResponse(user=user_message(user))
+
+    @rpc(roles=STAFF)
+    async def ListUsers(self, request: pb.ListUsersRequest, context: Context) -> pb.ListUsersResponse:
+        users, token = await self._users.list_users(
+            current_actor(), request.query, PLATFORMS.get(request.platform), request.page_size, request.page_token
+        )
+        return pb.ListUsersResponse(users=[user_message(u) for u in users], next_page_token=token)
+
+    @rpc(roles=STAFF, mutation=True)
+    async def UpdateUser(self, request: pb.UpdateUserRequest, context: Context) -> pb.UpdateUserResponse:
+        profile = Profile(
+            request.username, request.first_name, request.last_name, request.language_code, request.blocked
+        )
+        user = await self._users.update(current_actor(), request.user_id, profile, mask_paths(request.update_mask))
+        return pb.UpdateUserResponse(user=user_message(user))

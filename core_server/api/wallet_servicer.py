@@ -1,0 +1,135 @@
+"""WalletService: balances, history, adjustments, usage charges, holds, the ledger check, export."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from core_server.api.access import Idempotency, rpc
+from core_server.api.call_context import current_actor
+from core_server.api.convert import money_in, optional_time
+from core_server.api.fingerprint import idempotency_key
+from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_message, hold_message, transfer_message
+from core_server.domain.actor import ADMIN_ROLES, Role
+from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.holds import HoldService
+from core_server.domain.wallets import WalletService
+from sdk.billinghub.v1 import wallet_service_pb2 as pb
+from sdk.billinghub.v1 import wallet_service_pb2_grpc
+
+Context = grpc.aio.ServicerContext[Any, Any]
+STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
+STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
+CHARGE_USAGE = "/billinghub.v1.WalletService/ChargeUsage"
+DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: False}
+
+
+def _kinds(values: Any) -> list[str]:
+    kinds = []
+    for value in values:
+        if value not in KINDS_IN:
+            raise InvalidArgument([Violation("kinds", f"unknown kind {value}")])
+        kinds.append(KINDS_IN[value])
+    return kinds
+
+
+class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
+    def __init__(self, wallets: WalletService, holds: HoldService) -> None:
+        self._wallets = wallets
+        self._holds = holds
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def GetBalances(self, request: pb.GetBalancesRequest, context: Context) -> pb.GetBalancesResponse:
+        balances = await self._wallets.get_balances(
+            current_actor(), request.user_id, [a.upper() for a in request.assets]
+        )
+        return pb.GetBalancesResponse(balances=[balance_message(b) for b in balances])
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def ListTransfers(self, request: pb.ListTransfersRequest, context: Context) -> pb.ListTransfersResponse:
+        transfers, token = await self._wallets.list_transfers(
+            current_actor(),
+            request.user_id,
+            request.asset.upper(),
+            _kinds(request.kinds),
+            optional_time(request.start_time, request.HasField("start_time")),
+            optional_time(request.end_time, request.HasField("end_time")),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListTransfersResponse(transfers=[transfer_message(t) for t in transfers], next_page_token=token)
+
+    @rpc(roles=STAFF, mutation=True)
+    async def AdjustBalance(self, request: pb.AdjustBalanceRequest, context: Context) -> pb.AdjustBalanceResponse:
+        transfer, balance = await self._wallets.adjust(
+            current_actor(),
+            request.user_id,
+            money_in(request.amount, request.HasField("amount")),
+            DIRECTIONS.get(request.direction),
+            request.reason,
+            request.actor,
+        )
+        return pb.AdjustBalanceResponse(transfer=transfer_message(transfer), balance=balance_message(balance))
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
+    async def ChargeUsage(self, request: pb.ChargeUsageRequest, context: Context) -> pb.ChargeUsageResponse:
+        transfer = await self._wallets.charge_usage(
+            current_actor(),
+            idempotency_key(CHARGE_USAGE, request),
+            request.user_id,
+            money_in(request.amount, request.HasField("amount")),
+            request.reference,
+        )
+        return pb.ChargeUsageResponse(transfer=transfer_message(transfer))
+
+    @rpc(roles=STAFF, mutation=True)
+    async def CreateHold(self, request: pb.CreateHoldRequest, context: Context) -> pb.CreateHoldResponse:
+        hold = await self._holds.create(
+            current_actor(),
+            request.user_id,
+            money_in(request.amount, request.HasField("amount")),
+            request.reference,
+            request.ttl_seconds,
+        )
+        return pb.CreateHoldResponse(hold=hold_message(hold))
+
+    @rpc(roles=STAFF, mutation=True)
+    async def CaptureHold(self, request: pb.CaptureHoldRequest, context: Context) -> pb.CaptureHoldResponse:
+        amount = request.amount_minor if request.HasField("amount_minor") else None
+        hold, transfer = await self._holds.capture(current_actor(), request.hold_id, amount)
+        return pb.CaptureHoldResponse(
+            hold=hold_message(hold), transfer=transfer_message(transfer) if transfer else None
+        )
+
+    @rpc(roles=STAFF, mutation=True)
+    async def VoidHold(self, request: pb.VoidHoldRequest, context: Context) -> pb.VoidHoldResponse:
+        return pb.VoidHoldResponse(hold=hold_message(await self._holds.void(current_actor(), request.hold_id)))
+
+    @rpc(roles=STAFF)
+    async def GetHold(self, request: pb.GetHoldRequest, context: Context) -> pb.GetHoldResponse:
+        return pb.GetHoldResponse(hold=hold_message(await self._holds.get(current_actor(), request.hold_id)))
+
+    @rpc(roles=ADMIN_ROLES)
+    async def VerifyLedger(self, request: pb.VerifyLedgerRequest, context: Context) -> pb.VerifyLedgerResponse:
+        report = await self._wallets.verify(current_actor())
+        return pb.VerifyLedgerResponse(
+            ok=not report.drifts,
+            drifts=[drift_message(d) for d in report.drifts],
+            accounts_checked=report.accounts,
+            transfers_checked=report.transfers,
+        )
+
+    @rpc(roles=ADMIN_ROLES)
+    async def ExportTransfers(
+        self, request: pb.ExportTransfersRequest, context: Context
+    ) -> AsyncIterator[pb.ExportTransfersResponse]:
+        batches = self._wallets.export(
+            current_actor(),
+            request.asset.upper(),
+            optional_time(request.start_time, request.HasField("start_time")),
+            optional_time(request.end_time, request.HasField("end_time")),
+        )
+        async for batch in batches:
+            yield pb.ExportTransfersResponse(transfers=[transfer_message(t) for t in batch])

@@ -1,0 +1,100 @@
+"""The core process: settings -> database -> keys -> gRPC server, until SIGTERM.
+
+On SIGTERM or SIGINT the health status turns NOT_SERVING, new calls are refused and calls in
+flight get `shutdown_grace_seconds` to finish before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import structlog
+
+from core_server.api.server import CoreServer
+from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings
+from core_server.domain.actor import Role
+from core_server.domain.auth_cache import AuthCache
+from core_server.domain.bootstrap import BootstrapError, KeySource, announce, ensure_key
+from core_server.domain.deps import Deps
+from core_server.logs import configure_logging
+from core_server.store.db import Database, open_database
+from core_server.store.fastpath_pg import PgFastPath
+from core_server.store.migrate import pending_revision
+from core_server.store.secret_box import MasterKeyError, SecretBox, load_or_create_key_file, parse_master_key
+from core_server.workers.loops import Workers, core_loops
+
+log = structlog.get_logger("billinghub.core")
+
+
+class StartupError(Exception):
+    """The core cannot start as configured; the message says what to do."""
+
+
+def load_secret_box(settings: Settings) -> SecretBox:
+    """The master key from the environment, or (embedded default only) from the data folder."""
+    if settings.master_key is not None:
+        return SecretBox(parse_master_key(settings.master_key.get_secret_value()))
+    if not settings.is_embedded:
+        raise MasterKeyError("BILLING_HUB_MASTER_KEY is required when the database is not the embedded SQLite")
+    return SecretBox(load_or_create_key_file(settings.data_dir / MASTER_KEY_FILE))
+
+
+async def prepare(settings: Settings, db: Database) -> Deps:
+    """Check the schema, build the dependencies and make sure the bootstrap keys exist."""
+    behind = await pending_revision(db)
+    if behind is not None:
+        raise StartupError(f"the database schema is not at {behind}: run `billing-hub migrate` first")
+    fastpath = None
+    if db.dialect == "postgresql":
+        fastpath = await PgFastPath.connect(settings.effective_database_url, settings.fastpath_pool_size)
+    deps = Deps(
+        db=db, secrets=load_secret_box(settings), auth_cache=AuthCache(settings.auth_cache_seconds), fastpath=fastpath
+    )
+    embedded = settings.is_embedded
+    platform_file = settings.data_dir / PLATFORM_KEY_FILE if embedded else None
+    env_platform = settings.platform_key.get_secret_value() if settings.platform_key else None
+    created = await ensure_key(deps, KeySource(Role.PLATFORM, env_platform, platform_file, "platform owner"))
+    if created:
+        announce(created, Role.PLATFORM, platform_file)
+    env_gateway = settings.gateway_key.get_secret_value() if settings.gateway_key else None
+    if env_gateway or embedded:
+        gateway_file = settings.data_dir / GATEWAY_KEY_FILE if embedded else None
+        await ensure_key(deps, KeySource(Role.GATEWAY, env_gateway, gateway_file, "local gateways"))
+    return deps
+
+
+async def serve(settings: Settings) -> None:
+    db = open_database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    try:
+        deps = await prepare(settings, db)
+        core = CoreServer(deps)
+        port = core.bind(settings.grpc_listen)
+        await core.start()
+        workers = Workers(core_loops(deps))
+        workers.start()
+        log.info("core serving", listen=settings.grpc_listen, port=port, database=db.dialect)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("shutting down", grace_seconds=settings.shutdown_grace_seconds)
+        await core.stop(settings.shutdown_grace_seconds)
+        await workers.stop()
+        if deps.fastpath is not None:
+            await deps.fastpath.close()
+        log.info("core stopped")
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except (StartupError, MasterKeyError, BootstrapError) as error:
+        log.error("cannot start", error=str(error))
+        sys.exit(2)

@@ -1,0 +1,47 @@
+"""Settings of the core, read from `BILLING_HUB_*` environment variables (and `.env`).
+
+The embedded default needs no settings at all: SQLite under `./data/`, a master key generated into
+the data folder, keys bootstrapped into it. Anything else (PostgreSQL, a master key from a secret
+store) is an environment variable away.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLATFORM_KEY_FILE = "platform.key"
+GATEWAY_KEY_FILE = "gateway.key"
+MASTER_KEY_FILE = "master.key"
+
+
+class Settings(BaseSettings):
+    """Every knob of the core. Secrets are `SecretStr` so they never print by accident."""
+
+    model_config = SettingsConfigDict(env_prefix="BILLING_HUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    master_key: SecretStr | None = None
+    platform_key: SecretStr | None = None
+    gateway_key: SecretStr | None = None
+    grpc_listen: str = "127.0.0.1:50051"
+    shutdown_grace_seconds: float = 10.0
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "info"
+    auth_cache_seconds: float = 5.0
+    db_pool_size: int = 20
+    fastpath_pool_size: int = 16
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data folder."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'billing-hub.db'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        """True on the embedded default (SQLite): keys and the master key may live in files."""
+        return self.effective_database_url.startswith("sqlite")

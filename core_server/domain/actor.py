@@ -1,0 +1,44 @@
+"""Who is calling: the authenticated key's role, its id and the tenant the call acts in."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from core_server.domain.errors import PermissionDenied
+
+
+class Role(enum.StrEnum):
+    """The four kinds of API key (see ARCHITECTURE.md, Tenancy and authentication)."""
+
+    PLATFORM = "platform"
+    TENANT_ADMIN = "tenant_admin"
+    GATEWAY = "gateway"
+    PARTNER = "partner"
+
+
+ALL_ROLES = frozenset(Role)
+ADMIN_ROLES = frozenset({Role.PLATFORM, Role.TENANT_ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The caller of one RPC. `tenant_id` is the tenant the call acts in, resolved from the key
+    (or the gateway binding, or a platform key's `x-tenant-id`), never from the request body."""
+
+    role: Role
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID | None
+
+    @property
+    def tenant(self) -> uuid.UUID:
+        """The tenant of a tenant-scoped call (the interceptor guarantees one is set)."""
+        if self.tenant_id is None:
+            raise PermissionDenied("this call needs a tenant", reason="TENANT_REQUIRED")
+        return self.tenant_id
+
+    @property
+    def label(self) -> str:
+        """How audit entries and logs name the actor (never the secret)."""
+        return f"{self.role.value}:{self.key_id.hex}"

@@ -1,0 +1,32 @@
+"""What use cases need from the outside world, built once per process and passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core_server.domain.auth_cache import AuthCache
+from core_server.domain.clock import Clock, SystemClock
+from core_server.domain.events import EventFeed
+from core_server.store.db import Database
+from core_server.store.fastpath_pg import PgFastPath
+from core_server.store.secret_box import SecretBox
+from core_server.store.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Deps:
+    """The database, the secret box, the clock, caches and the event feed of this process.
+
+    `fastpath` is set on PostgreSQL: the hot ledger operations run there as one statement over
+    asyncpg (see store/fastpath_pg.py); everything else goes through SQLAlchemy.
+    """
+
+    db: Database
+    secrets: SecretBox
+    clock: Clock = field(default_factory=SystemClock)
+    auth_cache: AuthCache = field(default_factory=AuthCache)
+    feed: EventFeed = field(default_factory=EventFeed)
+    fastpath: PgFastPath | None = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)

@@ -1,0 +1,115 @@
+"""Events: written in the transaction of the change (transactional outbox), read in a stable order.
+
+`emit` adds an event to the caller's unit of work; `EventFeed` wakes the streams of this process
+once the transaction commits (other replicas' streams find it on their next poll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.store.models import EventRow
+from core_server.store.repositories import events as event_repo
+from core_server.store.unit_of_work import UnitOfWork
+
+MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    type: str
+    data: str
+    created_at: dt.datetime
+
+
+class EventFeed:
+    """Wakes waiting streams when this process commits events."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Event()
+
+    def notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait(self, seconds: float) -> None:
+        """Return when events were committed here, or after `seconds` (other replicas' events)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), seconds)
+
+
+def encode(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, default=str)
+
+
+async def emit(
+    uow: UnitOfWork, feed: EventFeed, tenant: uuid.UUID, type_: str, data: dict[str, Any], now: dt.datetime
+) -> None:
+    """Write an event in the caller's transaction; it exists exactly when the change commits."""
+    await event_repo.insert_event(uow, tenant, type_, encode(data), now)
+    uow.after_commit(feed.notify)
+
+
+def to_event(row: EventRow) -> Event:
+    return Event(row.id, row.type, row.data, row.created_at)
+
+
+def check_types(types: Sequence[str]) -> list[str]:
+    violations = Violations()
+    if len(types) > 50:
+        violations.add("types", "at most 50 types")
+    for index, name in enumerate(types):
+        violations.check_length(f"types[{index}]", name, max_length=64, required=True)
+    violations.raise_if_any()
+    return list(types)
+
+
+class EventReader:
+    """ListEvents and WatchEvents over the outbox of one tenant."""
+
+    def __init__(self, uow_factory: Any, feed: EventFeed) -> None:
+        self._uow = uow_factory
+        self._feed = feed
+
+    async def _position(self, uow: UnitOfWork, tenant: uuid.UUID, after_id: int) -> tuple[int, int]:
+        if after_id <= 0:
+            return (-1, 0)
+        position = await event_repo.position_of(uow, tenant, after_id)
+        if position is None:
+            raise InvalidArgument([Violation("after_id", "is not an event of this tenant")])
+        return position
+
+    async def page(self, tenant: uuid.UUID, after_id: int, types: Sequence[str], size: int) -> tuple[list[Event], int]:
+        if not 0 <= size <= MAX_PAGE:
+            raise InvalidArgument([Violation("page_size", f"must be between 0 and {MAX_PAGE}")])
+        types = check_types(types)
+        async with self._uow() as uow:
+            position = await self._position(uow, tenant, after_id)
+            rows = await event_repo.events_after(uow, tenant, position, types, size or DEFAULT_PAGE)
+            events = [to_event(row) for row in rows]
+        return events, events[-1].id if events else after_id
+
+    async def watch(self, tenant: uuid.UUID, after_id: int, types: Sequence[str]) -> AsyncIterator[Event]:
+        types = check_types(types)
+        async with self._uow() as uow:
+            position = await self._position(uow, tenant, after_id)
+        while True:
+            async with self._uow() as uow:
+                rows = await event_repo.events_after(uow, tenant, position, types, DEFAULT_PAGE)
+                batch = [(row.tx_order, to_event(row)) for row in rows]
+            for tx_order, event in batch:
+                position = (tx_order, event.id)
+                yield event
+            if len(batch) < DEFAULT_PAGE:
+                await self._feed.wait(POLL_SECONDS)

@@ -1,0 +1,1 @@
+"""Background loops of the core: hold expiry, idempotency record sweeping."""

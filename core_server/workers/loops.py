@@ -1,0 +1,63 @@
+"""Periodic background work, each step a use case; a failing step is logged and retried on the
+next tick, never fatal to the core."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+
+from core_server.domain.deps import Deps
+from core_server.domain.holds import HoldService
+from core_server.domain.idempotency import sweep_expired
+from core_server.domain.orders import OrderService
+
+log = structlog.get_logger("billinghub.workers")
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    name: str
+    every_seconds: float
+    step: Callable[[], Awaitable[int]]
+
+
+def core_loops(deps: Deps) -> list[Loop]:
+    holds = HoldService(deps)
+    orders = OrderService(deps)
+    return [
+        Loop("hold-expiry", 5.0, holds.expire_due),
+        Loop("order-expiry", 15.0, orders.expire_due),
+        Loop("idempotency-sweep", 300.0, lambda: sweep_expired(deps, deps.clock.now())),
+    ]
+
+
+async def run_loop(loop: Loop, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            done = await loop.step()
+            if done:
+                log.info("worker step", worker=loop.name, items=done)
+        except Exception:
+            log.exception("worker step failed", worker=loop.name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), loop.every_seconds)
+
+
+class Workers:
+    """Starts the loops as tasks and stops them together."""
+
+    def __init__(self, loops: list[Loop]) -> None:
+        self._loops = loops
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(run_loop(loop, self._stop), name=loop.name) for loop in self._loops]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
