@@ -1,0 +1,34 @@
+"""Billing Hub SDK: the generated contract and the async client every caller of the core uses.
+
+Gateways, the CLI and outside platforms talk to the core only through `BillingHubClient`.
+"""
+
+from sdk.client import BillingHubClient
+from sdk.errors import (
+    AlreadyExists,
+    BillingHubError,
+    FailedPrecondition,
+    FieldViolation,
+    InternalError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+)
+
+__all__ = [
+    "AlreadyExists",
+    "BillingHubClient",
+    "BillingHubError",
+    "FailedPrecondition",
+    "FieldViolation",
+    "InternalError",
+    "InvalidArgument",
+    "NotFound",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "Unauthenticated",
+    "Unavailable",
+]

@@ -1,0 +1,228 @@
+"""The async client of the core: one channel, the generated stubs, and the house rules of calling.
+
+    async with BillingHubClient("127.0.0.1:50051", api_key) as hub:
+        response = await hub.users.RegisterUser(users_pb2.RegisterUserRequest(...))
+
+A gateway serving many tenants keeps one client and derives a per-tenant view with
+`for_tenant(tenant_id)`: the views share the channel and differ only in `x-tenant-id`.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from sdk.billinghub.v1 import (
+    audit_service_pb2_grpc,
+    catalog_service_pb2_grpc,
+    event_service_pb2_grpc,
+    fulfillment_service_pb2_grpc,
+    gateway_service_pb2_grpc,
+    order_service_pb2_grpc,
+    platform_service_pb2_grpc,
+    promo_service_pb2_grpc,
+    referral_service_pb2_grpc,
+    report_service_pb2_grpc,
+    subscription_service_pb2_grpc,
+    topup_service_pb2_grpc,
+    user_service_pb2_grpc,
+    wallet_service_pb2_grpc,
+)
+from sdk.errors import error_from_rpc
+from sdk.interceptors import Metadata, RetryPolicy, UnaryStreamInterceptor, UnaryUnaryInterceptor
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+TENANT_HEADER = "x-tenant-id"
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class _Stubs:
+    """The generated stubs bound to one channel."""
+
+    def __init__(self, channel: Any) -> None:  # a grpc.aio.Channel or a _TenantChannel
+        self.platform = platform_service_pb2_grpc.PlatformServiceStub(channel)
+        self.users = user_service_pb2_grpc.UserServiceStub(channel)
+        self.gateway = gateway_service_pb2_grpc.GatewayServiceStub(channel)
+        self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(channel)
+        self.wallet = wallet_service_pb2_grpc.WalletServiceStub(channel)
+        self.events = event_service_pb2_grpc.EventServiceStub(channel)
+        self.audit = audit_service_pb2_grpc.AuditServiceStub(channel)
+        self.orders = order_service_pb2_grpc.OrderServiceStub(channel)
+        self.fulfillment = fulfillment_service_pb2_grpc.FulfillmentServiceStub(channel)
+        self.subscriptions = subscription_service_pb2_grpc.SubscriptionServiceStub(channel)
+        self.referrals = referral_service_pb2_grpc.ReferralServiceStub(channel)
+        self.promos = promo_service_pb2_grpc.PromoServiceStub(channel)
+        self.topups = topup_service_pb2_grpc.TopupRequestServiceStub(channel)
+        self.reports = report_service_pb2_grpc.ReportServiceStub(channel)
+        self.health = health_pb2_grpc.HealthStub(channel)
+
+
+class BillingHubClient:
+    """Talks to the core with one API key; see the module docstring."""
+
+    def __init__(
+        self,
+        target: str,
+        api_key: str,
+        tenant_id: str | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        secure: bool = False,
+        root_certificates: bytes | None = None,
+        options: list[tuple[str, Any]] | None = None,
+    ) -> None:
+        self.target = target
+        self.tenant_id = tenant_id
+        self._api_key = api_key
+        retry = retry or RetryPolicy()
+        interceptors = [UnaryUnaryInterceptor(self._metadata, retry), UnaryStreamInterceptor(self._metadata)]
+        channel_options = [("grpc.keepalive_time_ms", 30_000), *(options or [])]
+        if secure:
+            credentials = grpc.ssl_channel_credentials(root_certificates)
+            self._channel = grpc.aio.secure_channel(target, credentials, channel_options, interceptors=interceptors)
+        else:
+            self._channel = grpc.aio.insecure_channel(target, channel_options, interceptors=interceptors)
+        self._owns_channel = True
+        self._stubs = _Stubs(self._channel)
+
+    def _metadata(self) -> Metadata:
+        metadata: list[tuple[str, str | bytes]] = []
+        if self._api_key:
+            metadata.append(("authorization", f"Bearer {self._api_key}"))
+        if self.tenant_id:
+            metadata.append((TENANT_HEADER, self.tenant_id))
+        return metadata
+
+    def for_tenant(self, tenant_id: str) -> BillingHubClient:
+        """A view of this client acting in another tenant; it shares (and does not close) the channel."""
+        view = object.__new__(BillingHubClient)
+        view.__dict__.update(self.__dict__)
+        view.tenant_id = tenant_id
+        view._owns_channel = False
+        view._stubs = _Stubs(_TenantChannel(self._channel, tenant_id))
+        return view
+
+    @property
+    def platform(self) -> platform_service_pb2_grpc.PlatformServiceStub:
+        """Tenants and API keys (platform role)."""
+        return self._stubs.platform
+
+    @property
+    def users(self) -> user_service_pb2_grpc.UserServiceStub:
+        """The tenant's end users."""
+        return self._stubs.users
+
+    @property
+    def gateway(self) -> gateway_service_pb2_grpc.GatewayServiceStub:
+        """What gateway processes should serve (gateway role)."""
+        return self._stubs.gateway
+
+    @property
+    def catalog(self) -> catalog_service_pb2_grpc.CatalogServiceStub:
+        """Assets (and, later, packages) of the tenant."""
+        return self._stubs.catalog
+
+    @property
+    def wallet(self) -> wallet_service_pb2_grpc.WalletServiceStub:
+        """Balances, transfers, adjustments, usage charges, holds."""
+        return self._stubs.wallet
+
+    @property
+    def events(self) -> event_service_pb2_grpc.EventServiceStub:
+        """The tenant's event stream (WatchEvents) and polling (ListEvents)."""
+        return self._stubs.events
+
+    @property
+    def audit(self) -> audit_service_pb2_grpc.AuditServiceStub:
+        """The tenant's audit log."""
+        return self._stubs.audit
+
+    @property
+    def orders(self) -> order_service_pb2_grpc.OrderServiceStub:
+        """Orders: create, pay from the wallet, refund, service inputs."""
+        return self._stubs.orders
+
+    @property
+    def fulfillment(self) -> fulfillment_service_pb2_grpc.FulfillmentServiceStub:
+        """Fulfillment tasks for outside processors."""
+        return self._stubs.fulfillment
+
+    @property
+    def subscriptions(self) -> subscription_service_pb2_grpc.SubscriptionServiceStub:
+        """Subscriptions and entitlements."""
+        return self._stubs.subscriptions
+
+    @property
+    def referrals(self) -> referral_service_pb2_grpc.ReferralServiceStub:
+        """The referral program, stats, leaderboard and payout requests."""
+        return self._stubs.referrals
+
+    @property
+    def promos(self) -> promo_service_pb2_grpc.PromoServiceStub:
+        """Promo codes."""
+        return self._stubs.promos
+
+    @property
+    def topups(self) -> topup_service_pb2_grpc.TopupRequestServiceStub:
+        """Manual top-up requests."""
+        return self._stubs.topups
+
+    @property
+    def reports(self) -> report_service_pb2_grpc.ReportServiceStub:
+        """Statistics and revenue series."""
+        return self._stubs.reports
+
+    async def health(self, service: str = "", timeout: float = 3.0) -> str:  # noqa: ASYNC109  # a gRPC deadline
+        """The core's health status name (`SERVING`, `NOT_SERVING`, ...); raises when unreachable."""
+        try:
+            response = await self._stubs.health.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+        except grpc.aio.AioRpcError as error:
+            raise error_from_rpc(error) from None
+        except Exception as error:
+            raise error from None
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
+
+    async def close(self) -> None:
+        """Close the channel (views made by for_tenant leave it open)."""
+        if self._owns_channel:
+            await self._channel.close()
+
+    async def __aenter__(self) -> BillingHubClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+class _TenantChannel:
+    """Looks like a channel to the generated stubs and adds `x-tenant-id` to each call.
+
+    The channel's interceptors add the client's own metadata only where a call did not set the key,
+    so the tenant named here wins over the parent client's.
+    """
+
+    def __init__(self, channel: grpc.aio.Channel, tenant_id: str) -> None:
+        self._channel = channel
+        self._metadata = ((TENANT_HEADER, tenant_id),)
+
+    def unary_unary(self, *args: Any, **kwargs: Any) -> Any:
+        return _CallWithMetadata(self._channel.unary_unary(*args, **kwargs), self._metadata)
+
+    def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
+        return _CallWithMetadata(self._channel.unary_stream(*args, **kwargs), self._metadata)
+
+
+class _CallWithMetadata:
+    """A multicallable that prepends fixed metadata to each call."""
+
+    def __init__(self, multicallable: Any, metadata: Metadata) -> None:
+        self._multicallable = multicallable
+        self._metadata = metadata
+
+    def __call__(self, request: Any, *, metadata: Metadata | None = None, **kwargs: Any) -> Any:
+        return self._multicallable(request, metadata=(*self._metadata, *(metadata or ())), **kwargs)
