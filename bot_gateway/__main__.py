@@ -1,0 +1,55 @@
+"""`python -m bot_gateway`: run every tenant bot until SIGTERM or SIGINT.
+
+The process owns the SDK client (one channel to the core for all bots) and closes it after the
+runner has stopped every bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import structlog
+
+from bot_gateway.logs import configure_logging
+from bot_gateway.runner import BotRunner
+from bot_gateway.settings import BotGatewaySettings
+from sdk.client import BillingHubClient
+from sdk.credentials import MissingApiKey, key_id
+
+log = structlog.get_logger("bot_gateway")
+
+
+async def run(settings: BotGatewaySettings, api_key: str) -> None:
+    """Run the bots until a termination signal."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with BillingHubClient(settings.core_target, api_key) as client:
+        log.info("bot gateway starting", core=settings.core_target, key_id=key_id(api_key))
+        runner = BotRunner(
+            client,
+            poll_tenants_seconds=settings.poll_tenants_seconds,
+            polling_timeout=settings.polling_timeout_seconds,
+            telegram_api_url=settings.telegram_api_url,
+        )
+        await runner.run(stop)
+
+
+def main() -> int:
+    """Entry point; returns the process exit code."""
+    settings = BotGatewaySettings()
+    configure_logging(settings.log_format, settings.log_level, "bot_gateway")
+    try:
+        api_key = settings.api_key()
+    except MissingApiKey as error:
+        log.error("cannot start", error=str(error))
+        return 1
+    asyncio.run(run(settings, api_key))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

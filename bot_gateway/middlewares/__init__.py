@@ -1,0 +1,1 @@
+"""Middlewares: per-update context that handlers receive as arguments instead of globals."""

@@ -1,0 +1,155 @@
+"""Keeps the set of running bots equal to what the core says to run.
+
+Every `poll_tenants_seconds` the runner asks the core (ListBotTenants, with the gateway key)
+which tenants have a bot; it starts a polling task for each new one, stops bots no longer
+listed, restarts a bot whose token changed or whose task ended, and passes a changed default
+locale on without a restart. Tenants can therefore be added, suspended or given a new token
+while the process runs. A core that cannot be reached leaves the running bots as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.utils.token import TokenValidationError
+
+from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.middlewares.tenant import BOT_TENANT_KEY
+from bot_gateway.polling import poll_updates, redact
+from sdk.billinghub.v1 import gateway_service_pb2
+from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
+from sdk.client import BillingHubClient
+from sdk.errors import BillingHubError
+
+log = structlog.get_logger(__name__)
+
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+def _fingerprint(token: str) -> str:
+    """A short hash of a token: lets us compare tokens in logs and state without showing them."""
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+@dataclass
+class RunningBot:
+    """One tenant's bot and its polling task; `tenant` is the latest listing of the tenant."""
+
+    tenant: BotTenant
+    bot: Bot
+    task: asyncio.Task[None]
+
+
+class BotRunner:
+    """Runs the tenant bots of one gateway key; `run(stop)` until `stop` is set."""
+
+    def __init__(
+        self,
+        client: BillingHubClient,
+        *,
+        dispatcher: Dispatcher | None = None,
+        poll_tenants_seconds: float = 30.0,
+        polling_timeout: int = 30,
+        telegram_api_url: str | None = None,
+    ) -> None:
+        self._client = client
+        self._dispatcher = dispatcher or build_dispatcher(client)
+        self._poll_tenants_seconds = poll_tenants_seconds
+        self._polling_timeout = polling_timeout
+        self._api = TelegramAPIServer.from_base(telegram_api_url) if telegram_api_url else None
+        self._bots: dict[str, RunningBot] = {}
+        self._rejected: dict[str, str] = {}  # tenant id -> fingerprint of a token aiogram refused
+        self._waiting_logged = False
+
+    @property
+    def running_tenants(self) -> set[str]:
+        """Ids of the tenants whose bot is polling now."""
+        return {tenant_id for tenant_id, running in self._bots.items() if not running.task.done()}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync with the core until `stop` is set, then stop every bot."""
+        try:
+            while not stop.is_set():
+                await self.sync()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._poll_tenants_seconds)
+        finally:
+            await self.stop_all()
+        log.info("bot runner stopped")
+
+    async def sync(self) -> None:
+        """One round: ask the core for the bots to run and start or stop bots to match."""
+        try:
+            response: gateway_service_pb2.ListBotTenantsResponse = await self._client.gateway.ListBotTenants(
+                gateway_service_pb2.ListBotTenantsRequest()
+            )
+        except BillingHubError as error:
+            log.warning("cannot list bot tenants", status=error.code.name, reason=error.reason)
+            return
+        wanted = {tenant.tenant_id: tenant for tenant in response.bot_tenants}
+        for tenant_id, running in list(self._bots.items()):
+            tenant = wanted.get(tenant_id)
+            if tenant is None:
+                await self._stop_bot(tenant_id, "no longer listed")
+            elif tenant.bot_token != running.tenant.bot_token:
+                await self._stop_bot(tenant_id, "token changed")
+            elif running.task.done():
+                await self._stop_bot(tenant_id, "polling ended")
+            else:
+                running.tenant = tenant
+        for tenant_id, tenant in wanted.items():
+            if tenant_id not in self._bots:
+                self._start_bot(tenant)
+        if not self._bots and not self._waiting_logged:
+            log.info("waiting for tenants with bot tokens")
+        self._waiting_logged = not self._bots
+
+    def _start_bot(self, tenant: BotTenant) -> None:
+        fingerprint = _fingerprint(tenant.bot_token)
+        if self._rejected.get(tenant.tenant_id) == fingerprint:
+            return
+        session = AiohttpSession(api=self._api) if self._api else AiohttpSession()
+        try:
+            bot = Bot(tenant.bot_token, session=session)
+        except TokenValidationError:
+            log.error("invalid bot token", tenant_id=tenant.tenant_id, token_fingerprint=fingerprint)
+            self._rejected[tenant.tenant_id] = fingerprint
+            return
+        self._rejected.pop(tenant.tenant_id, None)
+        running: RunningBot
+
+        def context() -> dict[str, Any]:
+            # read at each update, so a default locale changed by `sync` applies at once; `running`
+            # is bound below, before the task can first run
+            return {BOT_TENANT_KEY: running.tenant}
+
+        task = asyncio.create_task(
+            poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout),
+            name=f"bot:{tenant.tenant_id}",
+        )
+        running = self._bots[tenant.tenant_id] = RunningBot(tenant=tenant, bot=bot, task=task)
+        log.info("bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, token_fingerprint=fingerprint)
+
+    async def _stop_bot(self, tenant_id: str, why: str) -> None:
+        running = self._bots.pop(tenant_id)
+        running.task.cancel()
+        try:
+            await asyncio.wait_for(running.task, timeout=STOP_TIMEOUT_SECONDS)
+        except (asyncio.CancelledError, TimeoutError):
+            pass
+        except Exception as error:  # a crashed bot must not take the others down
+            log.error("bot polling failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
+        await running.bot.session.close()
+        log.info("bot stopped", tenant_id=tenant_id, bot_id=running.bot.id, why=why)
+
+    async def stop_all(self) -> None:
+        """Stop every bot (at once, not one after another)."""
+        await asyncio.gather(*(self._stop_bot(tenant_id, "shutdown") for tenant_id in list(self._bots)))

@@ -1,0 +1,39 @@
+"""Settings of the bot gateway, from `BILLING_HUB_*` environment variables (and `.env`).
+
+The gateway learns which bots to run from the core (ListBotTenants), so its own settings are only
+how to reach the core, how to reach Telegram, and how often to ask for the list of bots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sdk.credentials import load_api_key
+
+GATEWAY_KEY_FILE = "gateway.key"
+
+
+class BotGatewaySettings(BaseSettings):
+    """Every knob of the bot gateway. The key is a `SecretStr` so it never prints by accident."""
+
+    model_config = SettingsConfigDict(env_prefix="BILLING_HUB_", env_file=".env", extra="ignore")
+
+    core_target: str = "127.0.0.1:50051"
+    gateway_key: SecretStr | None = None
+    data_dir: Path = Path("data")
+    # a custom Bot API server (a local telegram-bot-api, or a fake one in tests); None = Telegram's
+    telegram_api_url: str | None = None
+    poll_tenants_seconds: float = 30.0
+    polling_timeout_seconds: int = 30
+    shutdown_grace_seconds: float = 10.0
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "info"
+
+    def api_key(self) -> str:
+        """The gateway key: `BILLING_HUB_GATEWAY_KEY`, else `<data_dir>/gateway.key`."""
+        explicit = self.gateway_key.get_secret_value() if self.gateway_key else None
+        return load_api_key(explicit, self.data_dir / GATEWAY_KEY_FILE, env_var="BILLING_HUB_GATEWAY_KEY")

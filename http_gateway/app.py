@@ -1,0 +1,23 @@
+"""The Quart app factory: the one place that assembles blueprints, error handlers and the client.
+
+Taking the SDK client as an argument keeps the app free of configuration and lets tests hand it a
+client pointed at an in-process server.
+"""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from http_gateway import health
+from http_gateway.context import attach_client
+from http_gateway.errors import register_error_handlers
+from sdk.client import BillingHubClient
+
+
+def create_app(client: BillingHubClient) -> Quart:
+    """An app serving every blueprint through `client` (the caller owns and closes the client)."""
+    app = Quart(__name__)
+    attach_client(app, client)
+    app.register_blueprint(health.blueprint)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,107 @@
+"""One place that turns failures into HTTP answers: `{"error": {"code", "message", "details"}}`.
+
+The core speaks gRPC status codes (raised by the SDK as typed exceptions); web clients expect
+HTTP statuses. The mapping:
+
+| gRPC status          | HTTP |
+|----------------------|------|
+| INVALID_ARGUMENT     | 400  |
+| UNAUTHENTICATED      | 401  |
+| PERMISSION_DENIED    | 403  |
+| NOT_FOUND            | 404  |
+| ALREADY_EXISTS       | 409  |
+| FAILED_PRECONDITION  | 409  |
+| RESOURCE_EXHAUSTED   | 429  |
+| UNAVAILABLE          | 503  |
+| anything else        | 500  |
+
+FAILED_PRECONDITION is 409 rather than 422: the request itself is well-formed, it conflicts with
+the current state of a resource (insufficient funds, an expired order). 422 would tell clients to
+fix the request; 409 tells them the state must change first. `code` disambiguates from
+ALREADY_EXISTS: it is the core's `ErrorInfo.reason` (`INSUFFICIENT_FUNDS`, ...) when there is
+one, else the gRPC status name. `details` always has `status` (the gRPC status name) and
+`request_id`; `reason`, `field_violations` and `metadata` appear when the core sent them.
+
+No stack trace reaches a client: an unexpected error is logged with a request id, and the
+client gets a 500 naming that id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import grpc
+import structlog
+from quart import Quart, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from sdk.errors import BillingHubError
+
+log = structlog.get_logger(__name__)
+
+HTTP_STATUS: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+}
+
+
+def http_status(code: grpc.StatusCode) -> int:
+    """The HTTP status of a gRPC status code (500 for any code not in the table)."""
+    return HTTP_STATUS.get(code, 500)
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any]) -> Response:
+    """The one JSON error shape every endpoint answers with."""
+    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response.status_code = status
+    return response
+
+
+async def handle_hub_error(error: BillingHubError) -> Response:
+    """A failed call to the core, answered with its mapped status."""
+    status = http_status(error.code)
+    request_id = error.request_id or uuid.uuid4().hex
+    details: dict[str, Any] = {"status": error.code.name, "request_id": request_id}
+    if error.reason:
+        details["reason"] = error.reason
+    if error.field_violations:
+        details["field_violations"] = [{"field": v.field, "description": v.description} for v in error.field_violations]
+    if error.metadata:
+        details["metadata"] = error.metadata
+    if status == 503:
+        # the transport's message names addresses and sockets: not for clients
+        message = "the billing core is unavailable, try again later"
+    elif status == 500:
+        log.error("core call failed", status=error.code.name, reason=error.reason, request_id=request_id)
+        message = "internal error"
+    else:
+        message = error.message
+    return error_response(status, error.reason or error.code.name, message, details)
+
+
+async def handle_http_exception(error: HTTPException) -> Response:
+    """Routing and protocol errors (unknown path, wrong method) in the same JSON shape."""
+    status = error.code or 500
+    code = (error.name or "error").upper().replace(" ", "_")
+    return error_response(status, code, error.description or code, {"request_id": uuid.uuid4().hex})
+
+
+async def handle_unexpected(error: Exception) -> Response:
+    """Anything else: logged with its traceback and a request id; the client sees only the id."""
+    request_id = uuid.uuid4().hex
+    log.error("unhandled error", request_id=request_id, exc_info=error)
+    return error_response(500, "INTERNAL", "internal error", {"request_id": request_id})
+
+
+def register_error_handlers(app: Quart) -> None:
+    """Install the handlers; the most specific class wins, so order does not matter."""
+    app.register_error_handler(BillingHubError, handle_hub_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
