@@ -1,0 +1,1 @@
+"""Tests of the `billing-hub` command line and its supervisor."""

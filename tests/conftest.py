@@ -1,0 +1,43 @@
+"""Fixtures shared by the whole suite: a migrated database and a running core per backend.
+
+Every test that needs storage runs on SQLite and on PostgreSQL. Tests share one database per
+backend and session; they stay apart the way tenants do, by creating their own tenants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core_server.store.db import Database, open_database
+from core_server.store.migrate import upgrade_database
+from tests.hub import Hub, start_hub
+from tests.postgres import temporary_database
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "hub.db"
+        db = open_database(f"sqlite+aiosqlite:///{path}")
+        await upgrade_database(db)
+        yield db
+        await db.dispose()
+        return
+    async with temporary_database() as url:
+        db = open_database(url, pool_size=30)
+        await upgrade_database(db)
+        yield db
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def hub(database: Database) -> AsyncIterator[Hub]:
+    running = await start_hub(database, database.dialect)
+    yield running
+    await running.close()
+    await running.server.stop(0)

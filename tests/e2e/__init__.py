@@ -1,0 +1,1 @@
+"""End-to-end tests: the real `billing-hub` processes, started and driven the way a user does."""
