@@ -21,7 +21,7 @@ from core_server.domain.money import InsufficientFunds, Money, check_money
 from core_server.domain.paging import next_page_token, page_request
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
-from core_server.store.models import BUCKETS, IdempotencyRow, UserRow
+from core_server.store.models import IdempotencyRow, UserRow
 from core_server.store.repositories import idempotency as idem_repo
 from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -222,6 +222,9 @@ class WalletService:
         reference: str,
     ) -> Transfer:
         assert self._deps.fastpath is not None
+        buckets = ledger_repo.cached_bucket_ids(tenant, money.asset, REVENUE)
+        if buckets is None:  # the first charge of this tenant and asset here: the ORM path learns the ids
+            return await self._charge(tenant, key, user, user_text, money, reference)
         now = self._deps.clock.now()
         transfer_id = new_id()
         event = encode(
@@ -241,8 +244,7 @@ class WalletService:
             user,
             money.asset,
             money.amount,
-            REVENUE,
-            random.randrange(BUCKETS),
+            random.choice(buckets),
             transfer_id,
             "usage",
             reference,
@@ -273,10 +275,8 @@ class WalletService:
                 now,
             )
         if result.outcome is Outcome.NO_SYSTEM_ACCOUNT:
-            async with self._deps.uow() as uow:
-                await ledger_repo.ensure_system_account(uow, tenant, money.asset, REVENUE)
-                await uow.commit()
-            return await self._charge_fast(tenant, key, user, user_text, money, reference)
+            ledger_repo.forget_buckets(tenant, money.asset, REVENUE)
+            return await self._charge(tenant, key, user, user_text, money, reference)
         async with self._deps.uow() as uow:
             if key is not None and key.request_id:
                 record = await idem_repo.get(uow, tenant, key.method, key.request_id)

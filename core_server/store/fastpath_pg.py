@@ -1,7 +1,8 @@
 """The hot ledger path on PostgreSQL: one usage charge = one statement = one round trip.
 
 The statement debits the wallet (only if its available balance covers the amount), credits a
-bucket of the revenue account, inserts the transfer and its event, and claims the idempotency
+bucket of the revenue account (by primary key: a lookup by name and bucket may be planned on the
+wallets' index and scan every wallet of the asset), inserts the transfer and its event, and claims the idempotency
 record, as data-modifying CTEs that all commit or fail together in the statement's implicit
 transaction (no BEGIN/COMMIT round trips). A duplicate request_id makes the final insert fail with
 a unique violation, which undoes the whole statement; a concurrent duplicate first waits on the
@@ -28,17 +29,17 @@ WITH debit AS (
     RETURNING id, balance
 ), credit AS (
     UPDATE ledger_accounts SET balance = balance + $4
-    WHERE tenant_id = $1 AND asset = $3 AND system_name = $5 AND bucket = $6 AND EXISTS (SELECT 1 FROM debit)
+    WHERE tenant_id = $1 AND id = $5 AND EXISTS (SELECT 1 FROM debit)
     RETURNING id
 ), transfer AS (
     INSERT INTO ledger_transfers (tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id,
         debit_balance_after, credit_balance_after, reference, link_id, reason, actor, created_at)
-    SELECT $1, $7, $3, $8, $4, debit.id, (SELECT id FROM credit), debit.balance, NULL, $9, NULL, '', '', $10
+    SELECT $1, $6, $3, $7, $4, debit.id, (SELECT id FROM credit), debit.balance, NULL, $8, NULL, '', '', $9
     FROM debit
     RETURNING id
 ), event AS (
     INSERT INTO events (tenant_id, id, tx_order, type, data, created_at)
-    SELECT $1, nextval('events_id_seq'), pg_current_xact_id()::text::bigint, $11, $12 || debit.balance::text || $13, $10
+    SELECT $1, nextval('events_id_seq'), pg_current_xact_id()::text::bigint, $10, $11 || debit.balance::text || $12, $9
     FROM debit, transfer
     RETURNING id
 ){claim}
@@ -47,7 +48,7 @@ SELECT debit.balance, (SELECT count(*) FROM event) FROM debit
 
 _CLAIM = """, claim AS (
     INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, created_at)
-    SELECT $1, $14, $15, $16, NULL, transfer.id, $10 FROM transfer
+    SELECT $1, $13, $14, $15, NULL, transfer.id, $9 FROM transfer
     RETURNING 1
 )"""
 
@@ -59,7 +60,7 @@ class Outcome(Enum):
     POSTED = "posted"
     SHORT = "short"  # no wallet, or its available balance is below the amount
     DUPLICATE = "duplicate"  # the request id is already claimed
-    NO_SYSTEM_ACCOUNT = "no_system_account"  # the revenue buckets do not exist yet
+    NO_SYSTEM_ACCOUNT = "no_system_account"  # the bucket id named does not exist (a stale cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +75,7 @@ class ChargeParams:
     user: uuid.UUID
     asset: str
     amount: int
-    system_name: str
-    bucket: int
+    system_account: uuid.UUID  # the id of the revenue bucket to credit (addressed by primary key)
     transfer_id: uuid.UUID
     kind: str
     reference: str
@@ -113,8 +113,7 @@ class PgFastPath:
             p.user,
             p.asset,
             p.amount,
-            p.system_name,
-            p.bucket,
+            p.system_account,
             p.transfer_id,
             p.kind,
             p.reference,

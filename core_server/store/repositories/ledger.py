@@ -21,7 +21,10 @@ from core_server.store.unit_of_work import UnitOfWork
 ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
 TRANSFERS: Table = TransferRow.__table__  # type: ignore[assignment]
 
-_known_system_accounts: set[tuple[uuid.UUID, str, str]] = set()
+# (tenant, asset, system account) -> the ids of its buckets. Rows are never deleted, so this caches
+# identity, never balances; updates then address a bucket by primary key, which no query plan can
+# get wrong (by name and bucket, PostgreSQL may pick the wallets' unique index and scan every wallet).
+_system_buckets: dict[tuple[uuid.UUID, str, str], tuple[uuid.UUID, ...]] = {}
 
 
 async def credit_wallet(
@@ -84,25 +87,44 @@ async def wallet_id(uow: UnitOfWork, tenant: uuid.UUID, asset: str, user: uuid.U
     return (await uow.session.execute(statement)).scalar_one_or_none()
 
 
+def cached_bucket_ids(tenant: uuid.UUID, asset: str, name: str) -> tuple[uuid.UUID, ...] | None:
+    return _system_buckets.get((tenant, asset, name))
+
+
+def forget_buckets(tenant: uuid.UUID, asset: str, name: str) -> None:
+    """Drop a stale belief (a database recreated under a running process, as tests do)."""
+    _system_buckets.pop((tenant, asset, name), None)
+
+
+async def bucket_ids(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str) -> tuple[uuid.UUID, ...]:
+    """The ids of a system account's buckets, created if missing; cached once the transaction commits."""
+    key = (tenant, asset, name)
+    cached = _system_buckets.get(key)
+    if cached is not None:
+        return cached
+    await ensure_system_account(uow, tenant, asset, name)
+    statement = (
+        select(ACCOUNTS.c.id)
+        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.asset == asset, ACCOUNTS.c.system_name == name)
+        .order_by(ACCOUNTS.c.bucket)
+    )
+    ids = tuple((await uow.session.execute(statement)).scalars().all())
+    uow.after_commit(lambda: _system_buckets.__setitem__(key, ids))
+    return ids
+
+
 async def move_system(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str, delta: int) -> uuid.UUID:
     """Change a system account by delta in one of its buckets, picked at random."""
-    key = (tenant, asset, name)
-    if key not in _known_system_accounts:
-        await ensure_system_account(uow, tenant, asset, name)
+    ids = await bucket_ids(uow, tenant, asset, name)
     statement = (
         update(ACCOUNTS)
-        .where(
-            ACCOUNTS.c.tenant_id == tenant,
-            ACCOUNTS.c.asset == asset,
-            ACCOUNTS.c.system_name == name,
-            ACCOUNTS.c.bucket == random.randrange(BUCKETS),
-        )
+        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.id == random.choice(ids))
         .values(balance=ACCOUNTS.c.balance + delta)
         .returning(ACCOUNTS.c.id)
     )
     account: uuid.UUID | None = (await uow.session.execute(statement)).scalar_one_or_none()
-    if account is None:  # a process-local belief went stale (tests dropping databases): create and retry
-        _known_system_accounts.discard(key)
+    if account is None:  # a process-local belief went stale (tests dropping databases): look again
+        forget_buckets(tenant, asset, name)
         return await move_system(uow, tenant, asset, name, delta)
     return account
 
@@ -133,7 +155,6 @@ async def ensure_system_account(uow: UnitOfWork, tenant: uuid.UUID, asset: str, 
                 .on_conflict_do_nothing(index_elements=["tenant_id", "asset", "system_name", "bucket"])
             )
             await uow.session.execute(statement)
-    uow.after_commit(lambda: _known_system_accounts.add((tenant, asset, name)))
 
 
 async def insert_transfers(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
