@@ -44,7 +44,9 @@ proto: venv
 bench: venv
 	shopt -s nullglob; benches=(bench/*.py); \
 	if [ $${#benches[@]} -eq 0 ]; then echo "no benchmarks yet"; fi; \
-	for bench in "$${benches[@]}"; do echo "== $$bench"; $(BIN)/python "$$bench"; done
+	for bench in "$${benches[@]}"; do \
+		case "$$bench" in */_*) continue;; esac; \
+		echo "== $$bench"; $(BIN)/python "$$bench"; done
 
 clean:
 	rm -rf $(VENV) build dist ./*.egg-info .mypy_cache .ruff_cache .pytest_cache
