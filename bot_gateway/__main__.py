@@ -12,11 +12,11 @@ import sys
 
 import structlog
 
-from bot_gateway.logs import configure_logging
 from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
+from sdk.logs import configure_logging
 
 log = structlog.get_logger("bot_gateway")
 

@@ -16,10 +16,10 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from http_gateway.app import create_app
-from http_gateway.logs import configure_logging
 from http_gateway.settings import HttpGatewaySettings
 from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
+from sdk.logs import configure_logging
 
 log = structlog.get_logger("http_gateway")
 

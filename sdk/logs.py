@@ -1,9 +1,10 @@
 """Structured logs for this process: structlog for our code, the same renderer for library logs.
 
-aiogram, aiohttp and grpc log through the standard library; routing them through one
+Hypercorn, aiogram and grpc log through the standard library; routing them through one
 `ProcessorFormatter` keeps every line of the process in one format (JSON in production, readable
 in a terminal) and tagged with the service name, so interleaved output of `billing-hub up` stays
-readable. (The HTTP gateway has an identical module: gateways may import only the SDK.)
+readable. It lives in the SDK because both gateways use it and may import only the SDK (any other
+client process may use it too).
 """
 
 from __future__ import annotations
