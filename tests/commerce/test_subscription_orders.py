@@ -1,0 +1,68 @@
+"""Subscription packages paid from the wallet: the plan starts, renewals stack on the current end,
+and a full refund takes back the period it added. (SubscriptionService itself is not served yet:
+the subscription is seen through the events its changes write.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from core_server.domain.clock import FrozenClock
+from sdk.billinghub.v1 import event_service_pb2, package_pb2
+from sdk.billinghub.v1 import order_service_pb2 as pb
+from tests.commerce.catalog import create_package, price
+from tests.commerce.orders import create_order, pay
+from tests.hub import Hub, TenantHandle
+from tests.money import assert_ledger_ok, fund, new_user
+
+
+async def subscription_events(shop: TenantHandle) -> list[tuple[str, dict[str, object]]]:
+    listed = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=["subscription."]))
+    return [(event.type, json.loads(event.data)) for event in listed.events]
+
+
+async def test_renewals_stack_and_a_refund_takes_its_period_back(clocked_hub: Hub, clock: FrozenClock) -> None:
+    shop = await clocked_hub.new_tenant("Club")
+    user = await new_user(shop)
+    plan = await create_package(
+        shop,
+        kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION,
+        price=price(100, "XTR"),
+        plan_code="vip",
+        period_days=30,
+    )
+    await fund(shop, user, 300, "XTR")
+    start = clock.now()
+    await pay(shop, (await create_order(shop, user, plan.id)).id)
+    clock.advance(dt.timedelta(days=10))
+    renewal = await create_order(shop, user, plan.id)
+    await pay(shop, renewal.id)
+    events = await subscription_events(shop)
+    assert [kind for kind, _ in events] == ["subscription.activated", "subscription.extended"]
+    assert events[0][1]["end_time"] == (start + dt.timedelta(days=30)).isoformat()
+    assert events[1][1]["end_time"] == (start + dt.timedelta(days=60)).isoformat()  # from the end, not from now
+    assert events[0][1]["subscription_id"] == events[1][1]["subscription_id"]
+
+    await shop.admin.orders.RefundOrder(pb.RefundOrderRequest(order_id=renewal.id, reason="changed mind", actor="tg:1"))
+    kind, data = (await subscription_events(shop))[-1]
+    assert (kind, data["end_time"], data["status"]) == (
+        "subscription.shortened",
+        (start + dt.timedelta(days=30)).isoformat(),
+        "active",
+    )
+    await assert_ledger_ok(shop)
+
+
+async def test_a_plan_bought_after_it_ended_starts_again_from_now(clocked_hub: Hub, clock: FrozenClock) -> None:
+    shop = await clocked_hub.new_tenant("Lapsed")
+    user = await new_user(shop)
+    plan = await create_package(
+        shop, kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION, price=price(50, "XTR"), plan_code="pro", period_days=7
+    )
+    await fund(shop, user, 100, "XTR")
+    await pay(shop, (await create_order(shop, user, plan.id)).id)
+    clock.advance(dt.timedelta(days=9))
+    await pay(shop, (await create_order(shop, user, plan.id)).id)
+    kinds_and_ends = [(kind, data["end_time"]) for kind, data in await subscription_events(shop)]
+    assert kinds_and_ends[-1] == ("subscription.activated", (clock.now() + dt.timedelta(days=7)).isoformat())
+    await assert_ledger_ok(shop)
