@@ -217,11 +217,7 @@ class CatalogService:
     async def update(self, actor: Actor, package_id: str, changes: PackageSpec, mask: Sequence[str]) -> Package:
         parsed = require_id("package.id", package_id)
         v = Violations()
-        if not mask:
-            v.add("update_mask", "is required")
-        for path in mask:
-            if path not in UPDATABLE:
-                v.add("update_mask", f"unknown or read-only field {path!r}")
+        v.check_mask(mask, UPDATABLE)
         v.raise_if_any()
         names = [name for path in mask for name in MASK_FIELDS.get(path, (path,))]
         async with self._deps.uow() as uow:

@@ -3,7 +3,7 @@ carries an UPPER_SNAKE `reason` that callers branch on."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 
@@ -84,6 +84,14 @@ class Violations:
             self.add(field_path, "is required")
         elif len(value) > max_length:
             self.add(field_path, f"must be at most {max_length} characters")
+
+    def check_mask(self, mask: Collection[str], updatable: Collection[str]) -> None:
+        """An update's field mask: required, and naming only fields the caller may change."""
+        if not mask:
+            self.add("update_mask", "is required")
+        for path in mask:
+            if path not in updatable:
+                self.add("update_mask", f"unknown or read-only field {path!r}")
 
     def raise_if_any(self) -> None:
         if self.items:

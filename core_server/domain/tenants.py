@@ -151,11 +151,7 @@ class TenantService:
     async def update(self, actor: Actor, tenant_id: str, changes: TenantChanges, mask: Sequence[str]) -> Tenant:
         parsed = require_id("tenant_id", tenant_id)
         violations = Violations()
-        if not mask:
-            violations.add("update_mask", "is required")
-        for path in mask:
-            if path not in UPDATABLE:
-                violations.add("update_mask", f"unknown or read-only field {path!r}")
+        violations.check_mask(mask, UPDATABLE)
         _validate(changes, mask, violations)
         violations.raise_if_any()
         return await self._change(parsed, lambda row: _apply(row, changes, mask, self._deps.secrets))

@@ -237,11 +237,7 @@ class UserService:
     async def update(self, actor: Actor, user_id: str, profile: Profile, mask: Sequence[str]) -> User:
         parsed = require_id("user_id", user_id)
         violations = Violations()
-        if not mask:
-            violations.add("update_mask", "is required")
-        for path in mask:
-            if path not in UPDATABLE:
-                violations.add("update_mask", f"unknown or read-only field {path!r}")
+        violations.check_mask(mask, UPDATABLE)
         _validate_profile(profile, mask, violations)
         violations.raise_if_any()
         profile = _normalize(profile)
