@@ -16,6 +16,11 @@ from core_server.api.gateway_servicer import GatewayServicer
 from core_server.api.interceptor import CoreInterceptor
 from core_server.api.order_servicer import FulfillmentServicer, OrderServicer
 from core_server.api.platform_servicer import PlatformServicer
+from core_server.api.promo_servicer import PromoServicer
+from core_server.api.referral_servicer import ReferralServicer
+from core_server.api.report_servicer import ReportServicer
+from core_server.api.subscription_servicer import SubscriptionServicer
+from core_server.api.topup_servicer import TopupRequestServicer
 from core_server.api.user_servicer import UserServicer
 from core_server.api.wallet_servicer import WalletServicer
 from core_server.domain.api_keys import ApiKeyService
@@ -29,7 +34,12 @@ from core_server.domain.holds import HoldService
 from core_server.domain.order_payment import OrderPayments
 from core_server.domain.order_refunds import OrderRefunds
 from core_server.domain.orders import OrderService
+from core_server.domain.promo_codes import PromoCodeService
+from core_server.domain.referral_service import ReferralService
+from core_server.domain.reports import ReportService
+from core_server.domain.subscription_service import SubscriptionService
 from core_server.domain.tenants import TenantService
+from core_server.domain.topup_requests import TopupRequestService
 from core_server.domain.users import UserService
 from core_server.domain.wallets import WalletService
 from sdk.billinghub.v1 import (
@@ -47,6 +57,16 @@ from sdk.billinghub.v1 import (
     order_service_pb2_grpc,
     platform_service_pb2,
     platform_service_pb2_grpc,
+    promo_service_pb2,
+    promo_service_pb2_grpc,
+    referral_service_pb2,
+    referral_service_pb2_grpc,
+    report_service_pb2,
+    report_service_pb2_grpc,
+    subscription_service_pb2,
+    subscription_service_pb2_grpc,
+    topup_service_pb2,
+    topup_service_pb2_grpc,
     user_service_pb2,
     user_service_pb2_grpc,
     wallet_service_pb2,
@@ -102,6 +122,31 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
             fulfillment_service_pb2.DESCRIPTOR,
             fulfillment_service_pb2_grpc.add_FulfillmentServiceServicer_to_server,
             FulfillmentServicer(FulfillmentService(deps)),
+        ),
+        (
+            subscription_service_pb2.DESCRIPTOR,
+            subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server,
+            SubscriptionServicer(SubscriptionService(deps)),
+        ),
+        (
+            referral_service_pb2.DESCRIPTOR,
+            referral_service_pb2_grpc.add_ReferralServiceServicer_to_server,
+            ReferralServicer(ReferralService(deps)),
+        ),
+        (
+            promo_service_pb2.DESCRIPTOR,
+            promo_service_pb2_grpc.add_PromoServiceServicer_to_server,
+            PromoServicer(PromoCodeService(deps)),
+        ),
+        (
+            topup_service_pb2.DESCRIPTOR,
+            topup_service_pb2_grpc.add_TopupRequestServiceServicer_to_server,
+            TopupRequestServicer(TopupRequestService(deps)),
+        ),
+        (
+            report_service_pb2.DESCRIPTOR,
+            report_service_pb2_grpc.add_ReportServiceServicer_to_server,
+            ReportServicer(ReportService(deps)),
         ),
     ]
 
