@@ -1,11 +1,193 @@
-"""ReferralService over gRPC."""
+"""ReferralService over gRPC: the program, stats, referrals, leaderboard and payout requests."""
 
 from __future__ import annotations
 
-from core_server.domain.referral_service import ReferralService
-from sdk.billinghub.v1 import referral_service_pb2_grpc
+from typing import Any
+
+import grpc
+
+from core_server.api.access import rpc
+from core_server.api.call_context import current_actor
+from core_server.api.commerce_convert import KINDS, KINDS_OUT
+from core_server.api.convert import money, optional_time, timestamp
+from core_server.api.user_servicer import user_message
+from core_server.domain.actor import Role
+from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.payouts import Payout, PayoutService
+from core_server.domain.referral_program import Program, Tier
+from core_server.domain.referral_service import EARNED, INVITED, ReferralService, Stats
+from sdk.billinghub.v1 import referral_pb2, referral_service_pb2_grpc
+from sdk.billinghub.v1 import referral_service_pb2 as pb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+ADMINS = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
+ADMINS_AND_PARTNERS = {*ADMINS, Role.PARTNER}
+METRICS = {pb.LEADERBOARD_METRIC_INVITED: INVITED, pb.LEADERBOARD_METRIC_EARNED: EARNED}
+PAYOUT_STATUSES = {
+    referral_pb2.PAYOUT_STATUS_PENDING: "pending",
+    referral_pb2.PAYOUT_STATUS_PAID: "paid",
+    referral_pb2.PAYOUT_STATUS_REJECTED: "rejected",
+}
+PAYOUT_STATUSES_OUT = {value: key for key, value in PAYOUT_STATUSES.items()}
+
+
+def program_in(message: referral_pb2.ReferralProgram) -> Program:
+    kinds = []
+    for kind in message.package_kinds:
+        if kind not in KINDS:
+            raise InvalidArgument([Violation("program.package_kinds", f"unknown package kind {kind}")])
+        kinds.append(KINDS[kind])
+    return Program(
+        enabled=message.enabled,
+        level_rates_bps=tuple(message.level_rates_bps),
+        package_kinds=tuple(kinds),
+        payout_asset=message.payout_asset,
+        rate_numerator=message.rate_numerator or 1,
+        rate_denominator=message.rate_denominator or 1,
+        hold_days=message.hold_days,
+        tiers=tuple(
+            Tier(t.name.strip(), t.min_invited, t.min_sales_minor, t.bonus_rate_bps, t.one_off_bonus_minor)
+            for t in message.tiers
+        ),
+        min_payout_minor=message.min_payout_minor,
+        bot_username=message.bot_username.strip().removeprefix("@"),
+    )
+
+
+def program_message(program: Program) -> referral_pb2.ReferralProgram:
+    return referral_pb2.ReferralProgram(
+        enabled=program.enabled,
+        level_rates_bps=list(program.level_rates_bps),
+        package_kinds=[KINDS_OUT[kind] for kind in program.package_kinds],
+        payout_asset=program.payout_asset,
+        rate_numerator=program.rate_numerator,
+        rate_denominator=program.rate_denominator,
+        hold_days=program.hold_days,
+        tiers=[
+            referral_pb2.ReferralTier(
+                name=t.name,
+                min_invited=t.min_invited,
+                min_sales_minor=t.min_sales_minor,
+                bonus_rate_bps=t.bonus_rate_bps,
+                one_off_bonus_minor=t.one_off_bonus_minor,
+            )
+            for t in program.tiers
+        ],
+        min_payout_minor=program.min_payout_minor,
+        bot_username=program.bot_username,
+    )
+
+
+def stats_message(stats: Stats) -> referral_pb2.ReferralStats:
+    return referral_pb2.ReferralStats(
+        referral_code=stats.referral_code,
+        link=stats.link,
+        invited_by_level=stats.invited_by_level,
+        earned=[money(e.asset, e.earned) for e in stats.earnings],
+        pending=[money(e.asset, e.pending) for e in stats.earnings],
+        withdrawable=[money(e.asset, e.withdrawable) for e in stats.earnings],
+        tier=stats.tier,
+    )
+
+
+def payout_message(payout: Payout) -> referral_pb2.PayoutRequest:
+    return referral_pb2.PayoutRequest(
+        id=str(payout.id),
+        user_id=str(payout.user_id),
+        amount=money(payout.asset, payout.amount),
+        destination=payout.destination,
+        status=PAYOUT_STATUSES_OUT[payout.status],
+        payment_reference=payout.payment_reference,
+        reason=payout.reason,
+        decided_by=payout.decided_by,
+        create_time=timestamp(payout.created_at),
+        decide_time=timestamp(payout.decided_at),
+    )
 
 
 class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
-    def __init__(self, service: ReferralService) -> None:
+    def __init__(self, service: ReferralService, payouts: PayoutService) -> None:
         self._service = service
+        self._payouts = payouts
+
+    @rpc(roles=ADMINS_AND_PARTNERS)
+    async def GetReferralProgram(
+        self, request: pb.GetReferralProgramRequest, context: Context
+    ) -> pb.GetReferralProgramResponse:
+        return pb.GetReferralProgramResponse(program=program_message(await self._service.get_program(current_actor())))
+
+    @rpc(roles=ADMINS, mutation=True)
+    async def UpdateReferralProgram(
+        self, request: pb.UpdateReferralProgramRequest, context: Context
+    ) -> pb.UpdateReferralProgramResponse:
+        if not request.HasField("program"):
+            raise InvalidArgument([Violation("program", "is required")])
+        program = await self._service.update_program(current_actor(), program_in(request.program))
+        return pb.UpdateReferralProgramResponse(program=program_message(program))
+
+    @rpc(roles=ADMINS_AND_PARTNERS)
+    async def GetReferralStats(
+        self, request: pb.GetReferralStatsRequest, context: Context
+    ) -> pb.GetReferralStatsResponse:
+        return pb.GetReferralStatsResponse(
+            stats=stats_message(await self._service.stats(current_actor(), request.user_id))
+        )
+
+    @rpc(roles=ADMINS_AND_PARTNERS)
+    async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
+        users, token = await self._service.list_referrals(
+            current_actor(), request.user_id, request.level, request.page_size, request.page_token
+        )
+        return pb.ListReferralsResponse(users=[user_message(u) for u in users], next_page_token=token)
+
+    @rpc(roles=ADMINS_AND_PARTNERS)
+    async def GetLeaderboard(self, request: pb.GetLeaderboardRequest, context: Context) -> pb.GetLeaderboardResponse:
+        rows = await self._service.leaderboard(
+            current_actor(),
+            METRICS.get(request.metric),
+            optional_time(request.start_time, request.HasField("start_time")),
+            optional_time(request.end_time, request.HasField("end_time")),
+            request.limit,
+        )
+        entries = [
+            referral_pb2.LeaderboardEntry(user_id=str(r.user_id), username=r.username, value=r.value, rank=r.rank)
+            for r in rows
+        ]
+        return pb.GetLeaderboardResponse(entries=entries)
+
+    @rpc(roles=ADMINS_AND_PARTNERS, mutation=True)
+    async def CreatePayoutRequest(
+        self, request: pb.CreatePayoutRequestRequest, context: Context
+    ) -> pb.CreatePayoutRequestResponse:
+        payout = await self._payouts.create(current_actor(), request.user_id, request.amount_minor, request.destination)
+        return pb.CreatePayoutRequestResponse(payout_request=payout_message(payout))
+
+    @rpc(roles=ADMINS, mutation=True)
+    async def ApprovePayoutRequest(
+        self, request: pb.ApprovePayoutRequestRequest, context: Context
+    ) -> pb.ApprovePayoutRequestResponse:
+        payout = await self._payouts.approve(
+            current_actor(), request.payout_request_id, request.payment_reference, request.actor
+        )
+        return pb.ApprovePayoutRequestResponse(payout_request=payout_message(payout))
+
+    @rpc(roles=ADMINS, mutation=True)
+    async def RejectPayoutRequest(
+        self, request: pb.RejectPayoutRequestRequest, context: Context
+    ) -> pb.RejectPayoutRequestResponse:
+        payout = await self._payouts.reject(current_actor(), request.payout_request_id, request.reason, request.actor)
+        return pb.RejectPayoutRequestResponse(payout_request=payout_message(payout))
+
+    @rpc(roles=ADMINS_AND_PARTNERS)
+    async def ListPayoutRequests(
+        self, request: pb.ListPayoutRequestsRequest, context: Context
+    ) -> pb.ListPayoutRequestsResponse:
+        status = PAYOUT_STATUSES.get(request.status) if request.status else None
+        if request.status and status is None:
+            raise InvalidArgument([Violation("status", f"unknown status {request.status}")])
+        payouts, token = await self._payouts.list_payouts(
+            current_actor(), request.user_id, status, request.page_size, request.page_token
+        )
+        return pb.ListPayoutRequestsResponse(
+            payout_requests=[payout_message(p) for p in payouts], next_page_token=token
+        )

@@ -2,10 +2,91 @@
 
 from __future__ import annotations
 
-from core_server.domain.reports import ReportService
-from sdk.billinghub.v1 import report_service_pb2_grpc
+from typing import Any
+
+import grpc
+
+from core_server.api.access import rpc
+from core_server.api.call_context import current_actor
+from core_server.api.convert import money, optional_time
+from core_server.domain.actor import Role
+from core_server.domain.money import Money
+from core_server.domain.reports import ReportService, TenantStats
+from sdk.billinghub.v1 import common_pb2, report_service_pb2_grpc
+from sdk.billinghub.v1 import report_service_pb2 as pb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
+PLATFORM = {Role.PLATFORM}
+
+
+def _amounts(amounts: list[Money]) -> list[common_pb2.Money]:
+    return [money(m.asset, m.amount) for m in amounts]
+
+
+def stats_message(stats: TenantStats) -> pb.TenantStats:
+    return pb.TenantStats(
+        tenant_id=str(stats.tenant_id),
+        users_total=stats.users_total,
+        users_new=stats.users_new,
+        users_active=stats.users_active,
+        revenue=_amounts(stats.revenue),
+        orders_by_status=stats.orders_by_status,
+        top_packages=[
+            pb.PackageSales(
+                package_id=str(p.package_id),
+                title=p.title,
+                orders=p.orders,
+                revenue=money(p.revenue.asset, p.revenue.amount),
+            )
+            for p in stats.top_packages
+        ],
+        referral_commissions=_amounts(stats.referral_commissions),
+        payouts=_amounts(stats.payouts),
+    )
 
 
 class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
     def __init__(self, service: ReportService) -> None:
         self._service = service
+
+    @rpc(roles=STAFF)
+    async def GetTenantStats(self, request: pb.GetTenantStatsRequest, context: Context) -> pb.GetTenantStatsResponse:
+        stats = await self._service.tenant_stats(
+            current_actor(),
+            optional_time(request.start_time, request.HasField("start_time")),
+            optional_time(request.end_time, request.HasField("end_time")),
+        )
+        return pb.GetTenantStatsResponse(stats=stats_message(stats))
+
+    @rpc(roles=PLATFORM, tenant_scoped=False)
+    async def GetPlatformStats(
+        self, request: pb.GetPlatformStatsRequest, context: Context
+    ) -> pb.GetPlatformStatsResponse:
+        stats = await self._service.platform_stats(
+            current_actor(),
+            optional_time(request.start_time, request.HasField("start_time")),
+            optional_time(request.end_time, request.HasField("end_time")),
+        )
+        return pb.GetPlatformStatsResponse(
+            tenants=[stats_message(t) for t in stats.tenants],
+            users_total=stats.users_total,
+            revenue=_amounts(stats.revenue),
+        )
+
+    @rpc(roles=STAFF)
+    async def GetRevenueSeries(
+        self, request: pb.GetRevenueSeriesRequest, context: Context
+    ) -> pb.GetRevenueSeriesResponse:
+        points = await self._service.revenue_series(
+            current_actor(),
+            request.asset,
+            optional_time(request.start_time, request.HasField("start_time")),
+            optional_time(request.end_time, request.HasField("end_time")),
+        )
+        return pb.GetRevenueSeriesResponse(
+            points=[
+                pb.RevenuePoint(date=p.date.isoformat(), revenue=money(p.revenue.asset, p.revenue.amount))
+                for p in points
+            ]
+        )

@@ -34,6 +34,7 @@ from core_server.domain.holds import HoldService
 from core_server.domain.order_payment import OrderPayments
 from core_server.domain.order_refunds import OrderRefunds
 from core_server.domain.orders import OrderService
+from core_server.domain.payouts import PayoutService
 from core_server.domain.promo_codes import PromoCodeService
 from core_server.domain.referral_service import ReferralService
 from core_server.domain.reports import ReportService
@@ -131,7 +132,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             referral_service_pb2.DESCRIPTOR,
             referral_service_pb2_grpc.add_ReferralServiceServicer_to_server,
-            ReferralServicer(ReferralService(deps)),
+            ReferralServicer(ReferralService(deps), PayoutService(deps)),
         ),
         (
             promo_service_pb2.DESCRIPTOR,

@@ -28,6 +28,7 @@ from core_server.store.unit_of_work import UnitOfWork
 
 DEFAULT_TTL = 3600
 MAX_TTL = 30 * 24 * 3600
+PAYOUT_REFERENCE = "payout:"  # holds of payout requests are decided through them, not here
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,10 @@ class HoldService:
         if row.status != "pending":
             raise FailedPrecondition(
                 f"hold is {row.status}", reason="HOLD_NOT_PENDING", metadata={"status": row.status}
+            )
+        if row.reference.startswith(PAYOUT_REFERENCE):
+            raise FailedPrecondition(
+                "the hold belongs to a payout request: approve or reject it", reason="HOLD_OF_PAYOUT"
             )
         return row
 

@@ -20,6 +20,7 @@ from core_server.domain.events import emit
 from core_server.domain.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.order_payment import ISSUED
 from core_server.domain.orders import Order, lock_order, order_event, to_order
+from core_server.domain.referral_tiers import REFERRAL_EXPENSE
 from core_server.domain.wallets import balance_of
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, TaskRow
@@ -50,7 +51,7 @@ async def _refund(
             continue
         posting = Posting(
             Wallet(plan.commission.referrer_id),
-            System(referrals.REFERRAL_EXPENSE),
+            System(REFERRAL_EXPENSE),
             plan.amount,
             "reversal",
             reference=f"order:{row.id}",

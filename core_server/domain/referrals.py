@@ -1,5 +1,4 @@
-"""Referral program: commissions with each order payment, clawbacks on refunds, stats,
-leaderboard, tiers, payout requests.
+"""Referral commissions: posted with each order payment, clawed back on refunds.
 
 HOOKS used by orders.py (keep their signatures):
 - plan_commissions(...) before the payment is posted: what each referrer up the chain earns;
@@ -17,13 +16,12 @@ from typing import Any
 from sqlalchemy import select
 
 from core_server.domain.events import EventFeed, emit
-from core_server.domain.ledger import Posting, Transfer
-from core_server.domain.settings import settings_row
+from core_server.domain.ledger import Posting, System, Transfer, Wallet
+from core_server.domain.referral_program import load_program
+from core_server.domain.referral_tiers import REFERRAL_EXPENSE, award_tiers, current_tier
 from core_server.store.ids import new_id
 from core_server.store.models import AccountRow, CommissionRow, OrderRow, UserRow
 from core_server.store.unit_of_work import UnitOfWork
-
-REFERRAL_EXPENSE = "referral_expense"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +34,6 @@ class CommissionPlan:
     available_at: dt.datetime  # end of the hold period
 
     def posting(self, order_id: uuid.UUID) -> Posting:
-        from core_server.domain.ledger import System, Wallet
-
         return Posting(
             System(REFERRAL_EXPENSE),
             Wallet(self.referrer_id),
@@ -54,49 +50,13 @@ class ClawbackPlan:
     shortfall: int  # what it cannot
 
 
-@dataclass(frozen=True, slots=True)
-class Program:
-    """The tenant's referral program as stored in its settings (see ReferralProgram in proto)."""
-
-    enabled: bool = False
-    level_rates_bps: tuple[int, ...] = ()
-    package_kinds: tuple[str, ...] = ()
-    payout_asset: str = ""
-    rate_numerator: int = 1
-    rate_denominator: int = 1
-    hold_days: int = 0
-
-    @classmethod
-    def from_stored(cls, stored: dict[str, Any]) -> Program:
-        return cls(
-            enabled=bool(stored.get("enabled", False)),
-            level_rates_bps=tuple(int(rate) for rate in stored.get("level_rates_bps", ())),
-            package_kinds=tuple(str(kind) for kind in stored.get("package_kinds", ())),
-            payout_asset=str(stored.get("payout_asset", "")),
-            rate_numerator=int(stored.get("rate_numerator") or 1),
-            rate_denominator=int(stored.get("rate_denominator") or 1),
-            hold_days=int(stored.get("hold_days", 0)),
-        )
-
-    def converted(self, order_amount: int, order_asset: str) -> int:
-        """An order amount in the payout asset (exact integer ratio, rounded down)."""
-        if not self.payout_asset or self.payout_asset == order_asset:
-            return order_amount
-        return order_amount * self.rate_numerator // self.rate_denominator
-
-
-async def program(uow: UnitOfWork, tenant: uuid.UUID) -> Program:
-    row = await settings_row(uow, tenant)
-    return Program.from_stored(row.referral_program if row is not None else {})
-
-
 async def plan_commissions(
     uow: UnitOfWork, tenant: uuid.UUID, order: OrderRow, now: dt.datetime
 ) -> list[CommissionPlan]:
     """Commissions of a paid order under the tenant's program (none when disabled, when the
     package kind does not earn, or when the buyer has no referrer). Their sum never exceeds the
     order total (rates are capped below 100 %)."""
-    rules = await program(uow, tenant)
+    rules = await load_program(uow, tenant)
     if not rules.enabled or not rules.level_rates_bps or order.total <= 0:
         return []
     if rules.package_kinds and order.package_kind not in rules.package_kinds:
@@ -114,6 +74,9 @@ async def plan_commissions(
         if referrer is None or referrer in seen:  # attribution forbids cycles; never pay one twice
             break
         seen.add(referrer)
+        if level == 1:
+            tier = await current_tier(uow, tenant, rules, referrer)
+            rate += tier.bonus_rate_bps if tier else 0
         amount = base * rate // 10_000
         if amount > 0:
             plans.append(CommissionPlan(referrer, level, asset, amount, base, available_at))
@@ -149,6 +112,9 @@ async def record_commissions(
         uow.session.add(row)
         await emit(uow, feed, tenant, "referral.commission", _commission_event(row), now)
     await uow.session.flush()
+    direct = [plan.referrer_id for plan in plans if plan.level == 1]
+    if direct:  # this sale may lift the direct referrer into a tier
+        await award_tiers(uow, feed, tenant, await load_program(uow, tenant), direct[0], now)
 
 
 async def plan_clawbacks(

@@ -17,6 +17,8 @@ from core_server.domain.errors import NotFound, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.referral_program import load_program
+from core_server.domain.referral_tiers import award_tiers
 from core_server.store.ids import new_id
 from core_server.store.models import UserRow
 from core_server.store.repositories import users as user_repo
@@ -169,6 +171,9 @@ class UserService:
                         "referrer_id": str(user.referrer_id) if user.referrer_id else None,
                     }
                     await emit(uow, self._deps.feed, tenant, "user.registered", event, now)
+                    if referrer is not None:  # one more invited may lift the referrer into a tier
+                        program = await load_program(uow, tenant)
+                        await award_tiers(uow, self._deps.feed, tenant, program, referrer.id, now)
                     await uow.commit()
                     return Registration(user, created=True, referrer_attributed=referrer is not None)
                 # Lost a race with a concurrent registration of the same identity: use the winner's row.
