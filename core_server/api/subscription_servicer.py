@@ -2,10 +2,93 @@
 
 from __future__ import annotations
 
-from core_server.domain.subscription_service import SubscriptionService
-from sdk.billinghub.v1 import subscription_service_pb2_grpc
+from typing import Any
+
+import grpc
+
+from core_server.api.access import rpc
+from core_server.api.call_context import current_actor
+from core_server.api.convert import id_text, timestamp
+from core_server.domain.actor import Role
+from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.subscription_service import Entitlement, Subscription, SubscriptionService
+from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2_grpc
+from sdk.billinghub.v1 import subscription_service_pb2 as pb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
+STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
+STATUSES = {
+    subscription_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
+    subscription_pb2.SUBSCRIPTION_STATUS_CANCELLED: "cancelled",
+    subscription_pb2.SUBSCRIPTION_STATUS_EXPIRED: "expired",
+}
+STATUSES_OUT = {value: key for key, value in STATUSES.items()}
+
+
+def _status(value: subscription_pb2.SubscriptionStatus) -> str | None:
+    if value == subscription_pb2.SUBSCRIPTION_STATUS_UNSPECIFIED:
+        return None
+    if value not in STATUSES:
+        raise InvalidArgument([Violation("status", f"unknown status {value}")])
+    return STATUSES[value]
+
+
+def subscription_message(subscription: Subscription) -> subscription_pb2.Subscription:
+    return subscription_pb2.Subscription(
+        id=str(subscription.id),
+        user_id=str(subscription.user_id),
+        plan_code=subscription.plan_code,
+        package_id=str(subscription.package_id),
+        status=STATUSES_OUT[subscription.status],
+        start_time=timestamp(subscription.start_at),
+        end_time=timestamp(subscription.end_at),
+        last_order_id=id_text(subscription.last_order_id),
+        cancel_time=timestamp(subscription.cancel_at),
+    )
+
+
+def entitlement_message(entitlement: Entitlement) -> subscription_pb2.Entitlement:
+    return subscription_pb2.Entitlement(
+        code=entitlement.code, source=entitlement.source, end_time=timestamp(entitlement.end_at)
+    )
 
 
 class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServicer):
     def __init__(self, service: SubscriptionService) -> None:
         self._service = service
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def GetSubscription(self, request: pb.GetSubscriptionRequest, context: Context) -> pb.GetSubscriptionResponse:
+        subscription = await self._service.get(current_actor(), request.subscription_id)
+        return pb.GetSubscriptionResponse(subscription=subscription_message(subscription))
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def ListSubscriptions(
+        self, request: pb.ListSubscriptionsRequest, context: Context
+    ) -> pb.ListSubscriptionsResponse:
+        found, token = await self._service.list_subscriptions(
+            current_actor(),
+            request.user_id,
+            _status(request.status),
+            request.plan_code.strip(),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListSubscriptionsResponse(
+            subscriptions=[subscription_message(s) for s in found], next_page_token=token
+        )
+
+    @rpc(roles=STAFF, mutation=True)
+    async def CancelSubscription(
+        self, request: pb.CancelSubscriptionRequest, context: Context
+    ) -> pb.CancelSubscriptionResponse:
+        subscription = await self._service.cancel(current_actor(), request.subscription_id)
+        return pb.CancelSubscriptionResponse(subscription=subscription_message(subscription))
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def ListEntitlements(
+        self, request: pb.ListEntitlementsRequest, context: Context
+    ) -> pb.ListEntitlementsResponse:
+        entitlements = await self._service.entitlements(current_actor(), request.user_id)
+        return pb.ListEntitlementsResponse(entitlements=[entitlement_message(e) for e in entitlements])
