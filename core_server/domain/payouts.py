@@ -222,7 +222,7 @@ class PayoutService:
     async def _decided(
         self, uow: UnitOfWork, actor: Actor, row: PayoutRow, who: str, event: str, now: dt.datetime
     ) -> None:
-        row.decided_by, row.decided_at = f"{who.strip()} via {actor.label}", now
+        row.decided_by, row.decided_at = who.strip(), now  # the key that acted is in the audit entry
         await uow.session.flush()
         await emit(uow, self._deps.feed, actor.tenant, event, _event(row), now)
         after = {"status": row.status, "payment_reference": row.payment_reference, "reason": row.reason}
