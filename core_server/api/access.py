@@ -19,6 +19,10 @@ from core_server.domain.actor import Role
 from core_server.domain.authentication import AccessRule
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Who calls what: admin calls (the bot gateway serves tenant admins' menus too), and user calls,
+# which outside platforms with partner keys may also make.
+STAFF = frozenset({Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY})
+STAFF_AND_PARTNERS = STAFF | {Role.PARTNER}
 RULE_ATTRIBUTE = "__billinghub_access__"
 
 

@@ -6,18 +6,17 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, package_message, spec_in
 from core_server.api.convert import mask_paths, timestamp
-from core_server.domain.actor import ADMIN_ROLES, ALL_ROLES, Role
+from core_server.domain.actor import ADMIN_ROLES, ALL_ROLES
 from core_server.domain.assets import Asset, AssetService
 from core_server.domain.catalog import CatalogService
 from sdk.billinghub.v1 import asset_pb2, catalog_service_pb2_grpc
 from sdk.billinghub.v1 import catalog_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
 
 
 def asset_message(asset: Asset) -> asset_pb2.Asset:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from core_server.domain.actor import Role
+from core_server.domain.errors import InvalidArgument, Violation
 from core_server.domain.money import Money
 from core_server.domain.users import Platform
 from sdk.billinghub.v1 import common_pb2, tenant_pb2
@@ -60,3 +63,13 @@ def money_in(message: common_pb2.Money, present: bool) -> Money | None:
 
 def optional_time(message: timestamp_pb2.Timestamp, present: bool) -> dt.datetime | None:
     return message.ToDatetime(tzinfo=dt.UTC) if present else None
+
+
+def enum_filter(names: Mapping[Any, str], value: int, field: str) -> str | None:
+    """An optional enum filter of a request by name: None when unset (0); an unknown number (a
+    newer client's value) is INVALID_ARGUMENT rather than silently no filter."""
+    if value == 0:
+        return None
+    if value not in names:
+        raise InvalidArgument([Violation(field, f"unknown value {value}")])
+    return names[value]

@@ -7,10 +7,10 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import timestamp
-from core_server.domain.actor import ADMIN_ROLES, Role
+from core_server.domain.actor import ADMIN_ROLES
 from core_server.domain.audit import AuditLog
 from core_server.domain.events import Event, EventReader
 from sdk.billinghub.v1 import audit_pb2, audit_service_pb2_grpc, event_pb2, event_service_pb2_grpc
@@ -18,7 +18,6 @@ from sdk.billinghub.v1 import audit_service_pb2 as audit_pb
 from sdk.billinghub.v1 import event_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
 
 
 def event_message(event: Event) -> event_pb2.Event:

@@ -6,12 +6,11 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
+from core_server.api.convert import enum_filter
 from core_server.api.wallet_convert import transfer_message
-from core_server.domain.actor import Role
-from core_server.domain.errors import InvalidArgument, Violation
 from core_server.domain.fulfillment import FulfillmentService
 from core_server.domain.order_payment import OrderPayments
 from core_server.domain.order_refunds import OrderRefunds
@@ -21,17 +20,10 @@ from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_gr
 from sdk.billinghub.v1 import order_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
-STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
 
 
 def _statuses(values: Any) -> list[str]:
-    statuses = []
-    for value in values:
-        if value not in ORDER_STATUSES:
-            raise InvalidArgument([Violation("statuses", f"unknown status {value}")])
-        statuses.append(ORDER_STATUSES[value])
-    return statuses
+    return [status for value in values if (status := enum_filter(ORDER_STATUSES, value, "statuses"))]
 
 
 class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):

@@ -6,19 +6,16 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, money_in, optional_time, timestamp
 from core_server.api.wallet_convert import transfer_message
-from core_server.domain.actor import Role
 from core_server.domain.promo_codes import Promo, PromoCodeService, PromoSpec
 from core_server.domain.promos import CREDIT, PERCENT_DISCOUNT
 from sdk.billinghub.v1 import promo_pb2, promo_service_pb2_grpc
 from sdk.billinghub.v1 import promo_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
-STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
 KINDS = {promo_pb2.PROMO_KIND_CREDIT: CREDIT, promo_pb2.PROMO_KIND_PERCENT_DISCOUNT: PERCENT_DISCOUNT}
 KINDS_OUT = {value: key for key, value in KINDS.items()}
 

@@ -6,12 +6,11 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, KINDS_OUT
-from core_server.api.convert import money, optional_time, timestamp
+from core_server.api.convert import enum_filter, money, optional_time, timestamp
 from core_server.api.user_servicer import user_message
-from core_server.domain.actor import Role
 from core_server.domain.errors import InvalidArgument, Violation
 from core_server.domain.payouts import Payout, PayoutService
 from core_server.domain.referral_program import Program, Tier
@@ -20,8 +19,6 @@ from sdk.billinghub.v1 import referral_pb2, referral_service_pb2_grpc
 from sdk.billinghub.v1 import referral_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-ADMINS = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
-ADMINS_AND_PARTNERS = {*ADMINS, Role.PARTNER}
 METRICS = {pb.LEADERBOARD_METRIC_INVITED: INVITED, pb.LEADERBOARD_METRIC_EARNED: EARNED}
 PAYOUT_STATUSES = {
     referral_pb2.PAYOUT_STATUS_PENDING: "pending",
@@ -110,13 +107,13 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
         self._service = service
         self._payouts = payouts
 
-    @rpc(roles=ADMINS_AND_PARTNERS)
+    @rpc(roles=STAFF_AND_PARTNERS)
     async def GetReferralProgram(
         self, request: pb.GetReferralProgramRequest, context: Context
     ) -> pb.GetReferralProgramResponse:
         return pb.GetReferralProgramResponse(program=program_message(await self._service.get_program(current_actor())))
 
-    @rpc(roles=ADMINS, mutation=True)
+    @rpc(roles=STAFF, mutation=True)
     async def UpdateReferralProgram(
         self, request: pb.UpdateReferralProgramRequest, context: Context
     ) -> pb.UpdateReferralProgramResponse:
@@ -125,7 +122,7 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
         program = await self._service.update_program(current_actor(), program_in(request.program))
         return pb.UpdateReferralProgramResponse(program=program_message(program))
 
-    @rpc(roles=ADMINS_AND_PARTNERS)
+    @rpc(roles=STAFF_AND_PARTNERS)
     async def GetReferralStats(
         self, request: pb.GetReferralStatsRequest, context: Context
     ) -> pb.GetReferralStatsResponse:
@@ -133,14 +130,14 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
             stats=stats_message(await self._service.stats(current_actor(), request.user_id))
         )
 
-    @rpc(roles=ADMINS_AND_PARTNERS)
+    @rpc(roles=STAFF_AND_PARTNERS)
     async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
         users, token = await self._service.list_referrals(
             current_actor(), request.user_id, request.level, request.page_size, request.page_token
         )
         return pb.ListReferralsResponse(users=[user_message(u) for u in users], next_page_token=token)
 
-    @rpc(roles=ADMINS_AND_PARTNERS)
+    @rpc(roles=STAFF_AND_PARTNERS)
     async def GetLeaderboard(self, request: pb.GetLeaderboardRequest, context: Context) -> pb.GetLeaderboardResponse:
         rows = await self._service.leaderboard(
             current_actor(),
@@ -155,14 +152,14 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
         ]
         return pb.GetLeaderboardResponse(entries=entries)
 
-    @rpc(roles=ADMINS_AND_PARTNERS, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def CreatePayoutRequest(
         self, request: pb.CreatePayoutRequestRequest, context: Context
     ) -> pb.CreatePayoutRequestResponse:
         payout = await self._payouts.create(current_actor(), request.user_id, request.amount_minor, request.destination)
         return pb.CreatePayoutRequestResponse(payout_request=payout_message(payout))
 
-    @rpc(roles=ADMINS, mutation=True)
+    @rpc(roles=STAFF, mutation=True)
     async def ApprovePayoutRequest(
         self, request: pb.ApprovePayoutRequestRequest, context: Context
     ) -> pb.ApprovePayoutRequestResponse:
@@ -171,20 +168,18 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
         )
         return pb.ApprovePayoutRequestResponse(payout_request=payout_message(payout))
 
-    @rpc(roles=ADMINS, mutation=True)
+    @rpc(roles=STAFF, mutation=True)
     async def RejectPayoutRequest(
         self, request: pb.RejectPayoutRequestRequest, context: Context
     ) -> pb.RejectPayoutRequestResponse:
         payout = await self._payouts.reject(current_actor(), request.payout_request_id, request.reason, request.actor)
         return pb.RejectPayoutRequestResponse(payout_request=payout_message(payout))
 
-    @rpc(roles=ADMINS_AND_PARTNERS)
+    @rpc(roles=STAFF_AND_PARTNERS)
     async def ListPayoutRequests(
         self, request: pb.ListPayoutRequestsRequest, context: Context
     ) -> pb.ListPayoutRequestsResponse:
-        status = PAYOUT_STATUSES.get(request.status) if request.status else None
-        if request.status and status is None:
-            raise InvalidArgument([Violation("status", f"unknown status {request.status}")])
+        status = enum_filter(PAYOUT_STATUSES, request.status, "status")
         payouts, token = await self._payouts.list_payouts(
             current_actor(), request.user_id, status, request.page_size, request.page_token
         )

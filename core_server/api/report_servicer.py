@@ -6,7 +6,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, optional_time
 from core_server.domain.actor import Role
@@ -16,7 +16,6 @@ from sdk.billinghub.v1 import common_pb2, report_service_pb2_grpc
 from sdk.billinghub.v1 import report_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
 PLATFORM = {Role.PLATFORM}
 
 

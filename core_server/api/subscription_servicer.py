@@ -6,32 +6,20 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.convert import id_text, timestamp
-from core_server.domain.actor import Role
-from core_server.domain.errors import InvalidArgument, Violation
+from core_server.api.convert import enum_filter, id_text, timestamp
 from core_server.domain.subscription_service import Entitlement, Subscription, SubscriptionService
 from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2_grpc
 from sdk.billinghub.v1 import subscription_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
-STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
 STATUSES = {
     subscription_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
     subscription_pb2.SUBSCRIPTION_STATUS_CANCELLED: "cancelled",
     subscription_pb2.SUBSCRIPTION_STATUS_EXPIRED: "expired",
 }
 STATUSES_OUT = {value: key for key, value in STATUSES.items()}
-
-
-def _status(value: subscription_pb2.SubscriptionStatus) -> str | None:
-    if value == subscription_pb2.SUBSCRIPTION_STATUS_UNSPECIFIED:
-        return None
-    if value not in STATUSES:
-        raise InvalidArgument([Violation("status", f"unknown status {value}")])
-    return STATUSES[value]
 
 
 def subscription_message(subscription: Subscription) -> subscription_pb2.Subscription:
@@ -70,7 +58,7 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
         found, token = await self._service.list_subscriptions(
             current_actor(),
             request.user_id,
-            _status(request.status),
+            enum_filter(STATUSES, request.status, "status"),
             request.plan_code.strip(),
             request.page_size,
             request.page_token,

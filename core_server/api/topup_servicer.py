@@ -6,32 +6,20 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.convert import id_text, money, money_in, timestamp
-from core_server.domain.actor import Role
-from core_server.domain.errors import InvalidArgument, Violation
+from core_server.api.convert import enum_filter, id_text, money, money_in, timestamp
 from core_server.domain.topup_requests import TopupMethod, TopupRequest, TopupRequestService
 from sdk.billinghub.v1 import topup_pb2, topup_service_pb2_grpc
 from sdk.billinghub.v1 import topup_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
-STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
 STATUSES = {
     topup_pb2.TOPUP_REQUEST_STATUS_PENDING: "pending",
     topup_pb2.TOPUP_REQUEST_STATUS_APPROVED: "approved",
     topup_pb2.TOPUP_REQUEST_STATUS_REJECTED: "rejected",
 }
 STATUSES_OUT = {value: key for key, value in STATUSES.items()}
-
-
-def status_in(value: topup_pb2.TopupRequestStatus) -> str | None:
-    if value == topup_pb2.TOPUP_REQUEST_STATUS_UNSPECIFIED:
-        return None
-    if value not in STATUSES:
-        raise InvalidArgument([Violation("status", f"unknown status {value}")])
-    return STATUSES[value]
 
 
 def method_in(message: topup_pb2.TopupMethod) -> TopupMethod:
@@ -101,7 +89,11 @@ class TopupRequestServicer(topup_service_pb2_grpc.TopupRequestServiceServicer):
         self, request: pb.ListTopupRequestsRequest, context: Context
     ) -> pb.ListTopupRequestsResponse:
         requests, token = await self._service.list_requests(
-            current_actor(), status_in(request.status), request.user_id, request.page_size, request.page_token
+            current_actor(),
+            enum_filter(STATUSES, request.status, "status"),
+            request.user_id,
+            request.page_size,
+            request.page_token,
         )
         return pb.ListTopupRequestsResponse(
             topup_requests=[request_message(r) for r in requests], next_page_token=token

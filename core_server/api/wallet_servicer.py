@@ -7,12 +7,12 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import Idempotency, rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money_in, optional_time
 from core_server.api.fingerprint import idempotency_key
 from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_message, hold_message, transfer_message
-from core_server.domain.actor import ADMIN_ROLES, Role
+from core_server.domain.actor import ADMIN_ROLES
 from core_server.domain.errors import InvalidArgument, Violation
 from core_server.domain.holds import HoldService
 from core_server.domain.wallets import WalletService
@@ -20,8 +20,6 @@ from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
-STAFF = {Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY}
-STAFF_AND_PARTNERS = {*STAFF, Role.PARTNER}
 CHARGE_USAGE = "/billinghub.v1.WalletService/ChargeUsage"
 DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: False}
 

@@ -6,7 +6,7 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from core_server.domain.errors import PermissionDenied
+from core_server.domain.errors import InvalidArgument, PermissionDenied, Violation
 
 
 class Role(enum.StrEnum):
@@ -42,3 +42,9 @@ class Actor:
     def label(self) -> str:
         """How audit entries and logs name the actor (never the secret)."""
         return f"{self.role.value}:{self.key_id.hex}"
+
+    def require_user_filter(self, user_id: str) -> None:
+        """Partner keys list one user's records at a time: an outside platform asks about the users
+        it serves and never pages through the tenant's whole history."""
+        if self.role is Role.PARTNER and not user_id:
+            raise InvalidArgument([Violation("user_id", "is required for partner keys")])

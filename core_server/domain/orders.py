@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import select
 
 from core_server.domain import promos
-from core_server.domain.actor import Actor, Role
+from core_server.domain.actor import Actor
 from core_server.domain.catalog import require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import MAX_AMOUNT
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import newest_first, page_request
 from core_server.domain.settings import OrderSettings, check_order_settings, order_settings, settings_row
 from core_server.domain.wallets import require_user
 from core_server.store.ids import new_id
@@ -186,22 +186,18 @@ class OrderService:
     async def list_orders(
         self, actor: Actor, user_id: str, statuses: Sequence[str], package_id: str, page_size: int, page_token: str
     ) -> tuple[list[Order], str]:
-        if actor.role is Role.PARTNER and not user_id:
-            raise InvalidArgument([Violation("user_id", "is required for partner keys")])
+        actor.require_user_filter(user_id)
         page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id})
-        statement = select(OrderRow).where(OrderRow.tenant_id == actor.tenant).order_by(OrderRow.id.desc())
+        statement = select(OrderRow).where(OrderRow.tenant_id == actor.tenant)
         if user_id:
             statement = statement.where(OrderRow.user_id == require_id("user_id", user_id))
         if package_id:
             statement = statement.where(OrderRow.package_id == require_id("package_id", package_id))
         if statuses:
             statement = statement.where(OrderRow.status.in_(statuses))
-        if page.after:
-            statement = statement.where(OrderRow.id < uuid.UUID(page.after))
         async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
-            orders = [to_order(row) for row in rows[: page.size]]
-        return orders, next_page_token(page, orders[-1].id.hex if orders else None, len(rows) > page.size)
+            rows, token = await newest_first(uow, statement, OrderRow.id, page)
+            return [to_order(row) for row in rows], token
 
     async def cancel(self, actor: Actor, order_id: str) -> Order:
         now = self._deps.clock.now()

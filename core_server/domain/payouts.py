@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import select
 
 from core_server.domain import audit, ledger
-from core_server.domain.actor import Actor, Role
+from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import FailedPrecondition, NotFound, Violations
 from core_server.domain.events import emit
 from core_server.domain.holds import PAYOUT_REFERENCE
 from core_server.domain.ids import require_id
 from core_server.domain.ledger import Posting, System, Wallet
 from core_server.domain.money import MAX_AMOUNT, InsufficientFunds
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import newest_first, page_request
 from core_server.domain.referral_earnings import earnings
 from core_server.domain.referral_program import load_program
 from core_server.domain.wallets import require_user
@@ -232,17 +232,13 @@ class PayoutService:
     async def list_payouts(
         self, actor: Actor, user_id: str, status: str | None, page_size: int, page_token: str
     ) -> tuple[list[Payout], str]:
-        if actor.role is Role.PARTNER and not user_id:
-            raise InvalidArgument([Violation("user_id", "is required for partner keys")])
+        actor.require_user_filter(user_id)
         page = page_request(page_size, page_token, {"u": user_id, "s": status})
-        statement = select(PayoutRow).where(PayoutRow.tenant_id == actor.tenant).order_by(PayoutRow.id.desc())
+        statement = select(PayoutRow).where(PayoutRow.tenant_id == actor.tenant)
         if user_id:
             statement = statement.where(PayoutRow.user_id == require_id("user_id", user_id))
         if status:
             statement = statement.where(PayoutRow.status == status)
-        if page.after:
-            statement = statement.where(PayoutRow.id < uuid.UUID(page.after))
         async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
-            payouts = [to_payout(row) for row in rows[: page.size]]
-        return payouts, next_page_token(page, payouts[-1].id.hex if payouts else None, len(rows) > page.size)
+            rows, token = await newest_first(uow, statement, PayoutRow.id, page)
+            return [to_payout(row) for row in rows], token

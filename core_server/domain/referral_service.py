@@ -19,7 +19,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, NotFound, Violation
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import newest_first, page_request
 from core_server.domain.referral_earnings import Earnings, earnings
 from core_server.domain.referral_program import MAX_LEVELS, Program, check_program, load_program
 from core_server.domain.referral_tiers import current_tier
@@ -126,18 +126,10 @@ class ReferralService:
         page = page_request(page_size, page_token, {"u": user_id, "l": level})
         async with self._deps.uow() as uow:
             referrer = await _referrer(uow, actor.tenant, user_id)
-            statement = (
-                select(UserRow)
-                .where(
-                    UserRow.tenant_id == actor.tenant, UserRow.id.in_(level_members(actor.tenant, referrer.id, level))
-                )
-                .order_by(UserRow.id.desc())
-            )
-            if page.after:
-                statement = statement.where(UserRow.id < uuid.UUID(page.after))
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
-            users = [to_user(row) for row in rows[: page.size]]
-        return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)
+            members = level_members(actor.tenant, referrer.id, level)
+            statement = select(UserRow).where(UserRow.tenant_id == actor.tenant, UserRow.id.in_(members))
+            rows, token = await newest_first(uow, statement, UserRow.id, page)
+            return [to_user(row) for row in rows], token
 
     async def leaderboard(
         self, actor: Actor, metric: str | None, start: dt.datetime | None, end: dt.datetime | None, limit: int

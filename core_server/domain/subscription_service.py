@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 
 from core_server.domain import subscriptions
-from core_server.domain.actor import Actor, Role
+from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
 from core_server.domain.events import emit
@@ -88,8 +88,7 @@ class SubscriptionService:
         self, actor: Actor, user_id: str, status: str | None, plan_code: str, page_size: int, page_token: str
     ) -> tuple[list[Subscription], str]:
         """Soonest end first (ties by id): the order a renewal desk works through."""
-        if actor.role is Role.PARTNER and not user_id:
-            raise InvalidArgument([Violation("user_id", "is required for partner keys")])
+        actor.require_user_filter(user_id)
         v = Violations()
         v.check_length("plan_code", plan_code, max_length=50)
         v.raise_if_any()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core_server.domain import audit, ledger
-from core_server.domain.actor import Actor, Role
+from core_server.domain.actor import Actor
 from core_server.domain.assets import require_asset
 from core_server.domain.catalog import LOCALES, require_package
 from core_server.domain.deps import Deps
@@ -22,7 +22,7 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.ledger import Posting, System, Wallet
 from core_server.domain.money import Money, check_money
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import newest_first, page_request
 from core_server.domain.settings import settings_row
 from core_server.domain.wallets import require_user
 from core_server.store.ids import new_id
@@ -251,22 +251,16 @@ class TopupRequestService:
     async def list_requests(
         self, actor: Actor, status: str | None, user_id: str, page_size: int, page_token: str
     ) -> tuple[list[TopupRequest], str]:
-        if actor.role is Role.PARTNER and not user_id:
-            raise InvalidArgument([Violation("user_id", "is required for partner keys")])
+        actor.require_user_filter(user_id)
         page = page_request(page_size, page_token, {"s": status, "u": user_id})
-        statement = (
-            select(TopupRequestRow).where(TopupRequestRow.tenant_id == actor.tenant).order_by(TopupRequestRow.id.desc())
-        )
+        statement = select(TopupRequestRow).where(TopupRequestRow.tenant_id == actor.tenant)
         if user_id:
             statement = statement.where(TopupRequestRow.user_id == require_id("user_id", user_id))
         if status:
             statement = statement.where(TopupRequestRow.status == status)
-        if page.after:
-            statement = statement.where(TopupRequestRow.id < uuid.UUID(page.after))
         async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
-            requests = [to_request(row) for row in rows[: page.size]]
-        return requests, next_page_token(page, requests[-1].id.hex if requests else None, len(rows) > page.size)
+            rows, token = await newest_first(uow, statement, TopupRequestRow.id, page)
+            return [to_request(row) for row in rows], token
 
     async def approve(self, actor: Actor, topup_request_id: str, who: str, credit: Money | None) -> TopupRequest:
         """Credit the request and mark it approved. A request is decided once: approving it again

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from core_server.domain import audit, ledger
-from core_server.domain.actor import Actor, Role
+from core_server.domain.actor import Actor
 from core_server.domain.assets import require_asset, tenant_assets
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
@@ -107,8 +107,7 @@ class WalletService:
         page_size: int,
         page_token: str,
     ) -> tuple[list[Transfer], str]:
-        if actor.role is Role.PARTNER and not user_id:
-            raise InvalidArgument([Violation("user_id", "is required for partner keys")])
+        actor.require_user_filter(user_id)
         for kind in kinds:
             if kind not in KINDS:
                 raise InvalidArgument([Violation("kinds", f"unknown kind {kind!r}")])
