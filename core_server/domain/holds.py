@@ -74,6 +74,45 @@ def _event(hold: HoldRow) -> dict[str, object]:
     }
 
 
+async def place_hold(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    account: uuid.UUID | None,
+    user: uuid.UUID,
+    money: Money,
+    reference: str,
+    expires_at: dt.datetime,
+    now: dt.datetime,
+) -> HoldRow | None:
+    """Reserve within the wallet's available balance and record the hold, together (VerifyLedger
+    checks that `held` equals the pending holds); None when the wallet is short or absent."""
+    if account is None or await ledger_repo.change_held(uow, tenant, account, money.amount) is None:
+        return None
+    row = HoldRow(
+        tenant_id=tenant,
+        id=new_id(),
+        account_id=account,
+        user_id=user,
+        asset=money.asset,
+        amount=money.amount,
+        status="pending",
+        reference=reference,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    return row
+
+
+async def release_hold(uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: str, now: dt.datetime) -> None:
+    """Give a pending hold's reservation back and close it as `status` (voided, expired)."""
+    if await ledger_repo.change_held(uow, tenant, row.account_id, -row.amount) is None:
+        raise RuntimeError(f"hold {row.id} is pending but its account holds less than it")
+    row.status, row.closed_at = status, now
+    await uow.session.flush()
+
+
 class HoldService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
@@ -92,22 +131,10 @@ class HoldService:
             await require_user(uow, tenant, user, user_id)
             await require_asset(uow, tenant, money.asset)
             account = await ledger_repo.wallet_id(uow, tenant, money.asset, user)
-            if account is None or await ledger_repo.change_held(uow, tenant, account, money.amount) is None:
+            expires_at = now + dt.timedelta(seconds=ttl_seconds or DEFAULT_TTL)
+            row = await place_hold(uow, tenant, account, user, money, reference.strip(), expires_at, now)
+            if row is None:
                 raise InsufficientFunds(money.asset, money.amount)
-            row = HoldRow(
-                tenant_id=tenant,
-                id=new_id(),
-                account_id=account,
-                user_id=user,
-                asset=money.asset,
-                amount=money.amount,
-                status="pending",
-                reference=reference.strip(),
-                expires_at=now + dt.timedelta(seconds=ttl_seconds or DEFAULT_TTL),
-                created_at=now,
-            )
-            uow.session.add(row)
-            await uow.session.flush()
             await emit(uow, self._deps.feed, tenant, "hold.created", _event(row), now)
             await uow.commit()
         return to_hold(row)
@@ -167,11 +194,8 @@ class HoldService:
         return to_hold(row)
 
     async def _release(self, uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: str) -> None:
-        if await ledger_repo.change_held(uow, tenant, row.account_id, -row.amount) is None:
-            raise RuntimeError(f"hold {row.id} is pending but its account holds less than it")
         now = self._deps.clock.now()
-        row.status, row.closed_at = status, now
-        await uow.session.flush()
+        await release_hold(uow, tenant, row, status, now)
         await emit(uow, self._deps.feed, tenant, f"hold.{status}", _event(row), now)
 
     async def expire_due(self, limit: int = 500) -> int:

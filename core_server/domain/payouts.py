@@ -21,10 +21,10 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, NotFound, Violations
 from core_server.domain.events import emit
-from core_server.domain.holds import PAYOUT_REFERENCE
+from core_server.domain.holds import PAYOUT_REFERENCE, place_hold, release_hold
 from core_server.domain.ids import require_id
 from core_server.domain.ledger import Posting, System, Wallet
-from core_server.domain.money import MAX_AMOUNT, InsufficientFunds
+from core_server.domain.money import MAX_AMOUNT, InsufficientFunds, Money
 from core_server.domain.paging import newest_first, page_request
 from core_server.domain.referral_earnings import earnings
 from core_server.domain.referral_program import load_program
@@ -116,32 +116,25 @@ class PayoutService:
                 short = InsufficientFunds(asset, amount)
                 short.metadata["withdrawable_minor"] = str(withdrawable)
                 raise short
-            if await ledger_repo.change_held(uow, tenant, account, amount) is None:
+            payout_id = new_id()
+            reference = f"{PAYOUT_REFERENCE}{payout_id}"
+            hold = await place_hold(
+                uow, tenant, account, user, Money(asset, amount), reference, now + HOLD_LIFETIME, now
+            )
+            if hold is None:
                 raise InsufficientFunds(asset, amount)
             row = PayoutRow(
                 tenant_id=tenant,
-                id=new_id(),
+                id=payout_id,
                 user_id=user,
                 asset=asset,
                 amount=amount,
                 destination=destination.strip(),
                 status="pending",
+                hold_id=hold.id,
                 created_at=now,
             )
-            hold = HoldRow(
-                tenant_id=tenant,
-                id=new_id(),
-                account_id=account,
-                user_id=user,
-                asset=asset,
-                amount=amount,
-                status="pending",
-                reference=f"{PAYOUT_REFERENCE}{row.id}",
-                expires_at=now + HOLD_LIFETIME,
-                created_at=now,
-            )
-            row.hold_id = hold.id
-            uow.session.add_all([row, hold])
+            uow.session.add(row)
             await uow.session.flush()
             await emit(uow, self._deps.feed, tenant, "referral.payout_requested", _event(row), now)
             payout = to_payout(row)
@@ -210,9 +203,7 @@ class PayoutService:
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row, hold = await self._pending(uow, tenant, payout_id)
-            if await ledger_repo.change_held(uow, tenant, hold.account_id, -hold.amount) is None:
-                raise RuntimeError(f"payout {row.id} is pending but its wallet holds less than it")
-            hold.status, hold.closed_at = "voided", now
+            await release_hold(uow, tenant, hold, "voided", now)
             row.status, row.reason = "rejected", reason.strip()
             await self._decided(uow, actor, row, who, "referral.payout_rejected", now)
             payout = to_payout(row)
