@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.ledger_client import user_uuid  # noqa: E402
 from core_server.domain.actor import Role  # noqa: E402
-from core_server.domain.api_keys import format_key, new_secret  # noqa: E402
+from core_server.domain.tenancy.api_keys import format_key, new_secret  # noqa: E402
 from sdk.billinghub.v1 import common_pb2, platform_service_pb2, tenant_pb2, wallet_service_pb2  # noqa: E402
 from sdk.client import BillingHubClient  # noqa: E402
 

@@ -18,8 +18,8 @@ from core_server.api.server import CoreServer
 from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings
 from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
-from core_server.domain.bootstrap import BootstrapError, KeySource, announce, ensure_key
 from core_server.domain.deps import Deps
+from core_server.domain.tenancy.bootstrap import BootstrapError, KeySource, announce, ensure_key
 from core_server.logs import configure_logging
 from core_server.store.db import Database, open_database
 from core_server.store.fastpath_pg import PgFastPath

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from core_server.api.server import CoreServer
 from core_server.domain.actor import Role
-from core_server.domain.api_keys import insert_key
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
+from core_server.domain.tenancy.api_keys import insert_key
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.secret_box import SecretBox

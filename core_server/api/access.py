@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from core_server.domain.actor import Role
-from core_server.domain.authentication import AccessRule
+from core_server.domain.tenancy.authentication import AccessRule
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Who calls what: admin calls (the bot gateway serves tenant admins' menus too), and user calls,

@@ -11,8 +11,8 @@ from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, package_message, spec_in
 from core_server.api.convert import mask_paths, timestamp
 from core_server.domain.actor import ADMIN_ROLES, ALL_ROLES
-from core_server.domain.assets import Asset, AssetService
-from core_server.domain.catalog import CatalogService
+from core_server.domain.catalog.packages import CatalogService
+from core_server.domain.money.assets import Asset, AssetService
 from sdk.billinghub.v1 import asset_pb2, catalog_service_pb2_grpc
 from sdk.billinghub.v1 import catalog_service_pb2 as pb
 

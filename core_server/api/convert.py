@@ -11,8 +11,8 @@ from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from core_server.domain.actor import Role
 from core_server.domain.errors import InvalidArgument, Violation
-from core_server.domain.money import Money
-from core_server.domain.users import Platform
+from core_server.domain.money.amounts import Money
+from core_server.domain.users.service import Platform
 from sdk.billinghub.v1 import common_pb2, tenant_pb2
 
 PLATFORMS = {

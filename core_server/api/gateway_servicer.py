@@ -9,7 +9,7 @@ import grpc
 from core_server.api.access import rpc
 from core_server.api.call_context import current_actor
 from core_server.domain.actor import Role
-from core_server.domain.tenants import TenantService
+from core_server.domain.tenancy.tenants import TenantService
 from sdk.billinghub.v1 import gateway_service_pb2 as pb
 from sdk.billinghub.v1 import gateway_service_pb2_grpc
 

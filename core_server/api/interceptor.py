@@ -21,10 +21,10 @@ from core_server.api.access import Idempotency, MethodRule, rule_of
 from core_server.api.call_context import current_actor, set_call, set_request_id
 from core_server.api.errors import internal_status, status_for
 from core_server.api.fingerprint import idempotency_key
-from core_server.domain.authentication import Authenticator
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, PermissionDenied
 from core_server.domain.idempotency import run_once
+from core_server.domain.tenancy.authentication import Authenticator
 
 log = structlog.get_logger("billinghub.rpc")
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")

@@ -11,10 +11,10 @@ from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
 from core_server.api.convert import enum_filter
 from core_server.api.wallet_convert import transfer_message
-from core_server.domain.fulfillment import FulfillmentService
-from core_server.domain.order_payment import OrderPayments
-from core_server.domain.order_refunds import OrderRefunds
-from core_server.domain.orders import OrderService
+from core_server.domain.fulfillment.tasks import FulfillmentService
+from core_server.domain.orders.payment import OrderPayments
+from core_server.domain.orders.refunds import OrderRefunds
+from core_server.domain.orders.service import OrderService
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fpb
 from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_grpc
 from sdk.billinghub.v1 import order_service_pb2 as pb

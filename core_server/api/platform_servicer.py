@@ -18,8 +18,8 @@ from core_server.api.convert import (
     timestamp,
 )
 from core_server.domain.actor import ALL_ROLES, Role
-from core_server.domain.api_keys import ApiKey, ApiKeyService
-from core_server.domain.tenants import Tenant, TenantChanges, TenantService
+from core_server.domain.tenancy.api_keys import ApiKey, ApiKeyService
+from core_server.domain.tenancy.tenants import Tenant, TenantChanges, TenantService
 from sdk.billinghub.v1 import platform_service_pb2 as pb
 from sdk.billinghub.v1 import platform_service_pb2_grpc, tenant_pb2
 

@@ -10,8 +10,8 @@ from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, money_in, optional_time, timestamp
 from core_server.api.wallet_convert import transfer_message
-from core_server.domain.promo_codes import Promo, PromoCodeService, PromoSpec
-from core_server.domain.promos import CREDIT, PERCENT_DISCOUNT
+from core_server.domain.promos.codes import Promo, PromoCodeService, PromoSpec
+from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT
 from sdk.billinghub.v1 import promo_pb2, promo_service_pb2_grpc
 from sdk.billinghub.v1 import promo_service_pb2 as pb
 

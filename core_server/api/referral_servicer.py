@@ -12,9 +12,9 @@ from core_server.api.commerce_convert import KINDS, KINDS_OUT
 from core_server.api.convert import enum_filter, money, optional_time, timestamp
 from core_server.api.user_servicer import user_message
 from core_server.domain.errors import InvalidArgument, Violation
-from core_server.domain.payouts import Payout, PayoutService
-from core_server.domain.referral_program import Program, Tier
-from core_server.domain.referral_service import EARNED, INVITED, ReferralService, Stats
+from core_server.domain.referrals.payouts import Payout, PayoutService
+from core_server.domain.referrals.program import Program, Tier
+from core_server.domain.referrals.service import EARNED, INVITED, ReferralService, Stats
 from sdk.billinghub.v1 import referral_pb2, referral_service_pb2_grpc
 from sdk.billinghub.v1 import referral_service_pb2 as pb
 

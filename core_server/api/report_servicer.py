@@ -10,8 +10,8 @@ from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, optional_time
 from core_server.domain.actor import Role
-from core_server.domain.money import Money
-from core_server.domain.reports import ReportService, TenantStats
+from core_server.domain.money.amounts import Money
+from core_server.domain.reports.service import ReportService, TenantStats
 from sdk.billinghub.v1 import common_pb2, report_service_pb2_grpc
 from sdk.billinghub.v1 import report_service_pb2 as pb
 

@@ -9,7 +9,7 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, timestamp
-from core_server.domain.subscription_service import Entitlement, Subscription, SubscriptionService
+from core_server.domain.subscriptions.service import Entitlement, Subscription, SubscriptionService
 from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2_grpc
 from sdk.billinghub.v1 import subscription_service_pb2 as pb
 

@@ -9,7 +9,7 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, money, money_in, timestamp
-from core_server.domain.topup_requests import TopupMethod, TopupRequest, TopupRequestService
+from core_server.domain.topups.requests import TopupMethod, TopupRequest, TopupRequestService
 from sdk.billinghub.v1 import topup_pb2, topup_service_pb2_grpc
 from sdk.billinghub.v1 import topup_service_pb2 as pb
 

@@ -9,7 +9,7 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, id_text, mask_paths, timestamp
-from core_server.domain.users import Profile, User, UserService
+from core_server.domain.users.service import Profile, User, UserService
 from sdk.billinghub.v1 import user_pb2, user_service_pb2_grpc
 from sdk.billinghub.v1 import user_service_pb2 as pb
 

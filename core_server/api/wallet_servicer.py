@@ -14,8 +14,8 @@ from core_server.api.fingerprint import idempotency_key
 from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_message, hold_message, transfer_message
 from core_server.domain.actor import ADMIN_ROLES
 from core_server.domain.errors import InvalidArgument, Violation
-from core_server.domain.holds import HoldService
-from core_server.domain.wallets import WalletService
+from core_server.domain.money.holds import HoldService
+from core_server.domain.money.wallets import WalletService
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2_grpc
 

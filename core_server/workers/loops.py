@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import structlog
 
 from core_server.domain.deps import Deps
-from core_server.domain.holds import HoldService
 from core_server.domain.idempotency import sweep_expired
-from core_server.domain.orders import OrderService
-from core_server.domain.subscription_service import SubscriptionService
+from core_server.domain.money.holds import HoldService
+from core_server.domain.orders.service import OrderService
+from core_server.domain.subscriptions.service import SubscriptionService
 
 log = structlog.get_logger("billinghub.workers")
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from core_server.domain.clock import FrozenClock
-from core_server.domain.orders import OrderService
+from core_server.domain.orders.service import OrderService
 from sdk import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import (
     audit_service_pb2,

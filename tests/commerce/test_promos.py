@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from core_server.domain.clock import FrozenClock
-from core_server.domain.orders import OrderService
+from core_server.domain.orders.service import OrderService
 from sdk import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import audit_pb2, audit_service_pb2, order_pb2, package_pb2, tenant_pb2, wallet_pb2
 from sdk.billinghub.v1 import order_service_pb2 as orders_pb

@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 
 from core_server.domain.clock import FrozenClock
 from core_server.domain.deps import Deps
-from core_server.domain.orders import renew_subscription
-from core_server.domain.subscription_service import SubscriptionService
+from core_server.domain.orders.service import renew_subscription
+from core_server.domain.subscriptions.service import SubscriptionService
 from core_server.store.models import SubscriptionRow
 from sdk import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import catalog_service_pb2 as catalog_pb
@@ -443,7 +443,7 @@ async def test_a_failed_or_abandoned_renewal_is_tried_again(
             raise ConnectionError("the database went away")
         return await renew_subscription(deps, tenant, *args)
 
-    monkeypatch.setattr("core_server.domain.subscription_service.renew_subscription", crash)
+    monkeypatch.setattr("core_server.domain.subscriptions.service.renew_subscription", crash)
     with pytest.raises(ConnectionError):
         await SubscriptionService(clocked_hub.deps).run_due()
     monkeypatch.undo()

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from core_server.app import StartupError, prepare
 from core_server.config import Settings
 from core_server.domain.actor import Role
-from core_server.domain.api_keys import format_key, new_secret
-from core_server.domain.bootstrap import BootstrapError
+from core_server.domain.tenancy.api_keys import format_key, new_secret
+from core_server.domain.tenancy.bootstrap import BootstrapError
 from core_server.store.db import Database, open_database
 from core_server.store.ids import new_id
 from core_server.store.migrate import upgrade_database

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from core_server.domain.clock import FrozenClock
-from core_server.domain.holds import HoldService
+from core_server.domain.money.holds import HoldService
 from sdk import FailedPrecondition, InvalidArgument, NotFound
 from sdk.billinghub.v1 import wallet_pb2
 from sdk.billinghub.v1 import wallet_service_pb2 as pb

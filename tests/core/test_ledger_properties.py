@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core_server.domain import ledger
 from core_server.domain.actor import Actor, Role
 from core_server.domain.deps import Deps
-from core_server.domain.holds import HoldService
-from core_server.domain.ledger import Posting, System, Wallet
-from core_server.domain.money import InsufficientFunds, Money
-from core_server.domain.tenants import TenantChanges, TenantService
-from core_server.domain.users import Platform, Profile, UserService
-from core_server.domain.wallets import balance_of
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import InsufficientFunds, Money
+from core_server.domain.money.holds import HoldService
+from core_server.domain.money.ledger import Posting, System, Wallet
+from core_server.domain.money.wallets import balance_of
+from core_server.domain.tenancy.tenants import TenantChanges, TenantService
+from core_server.domain.users.service import Platform, Profile, UserService
 from core_server.store.db import open_database
 from core_server.store.migrate import upgrade_database
 from core_server.store.secret_box import SecretBox

@@ -1,0 +1,1 @@
+"""The catalog: packages a tenant sells, their kinds, prices and what they deliver."""

@@ -1,0 +1,277 @@
+"""The catalog: packages a tenant sells, validated by kind.
+
+A package says what it costs (`price`, per unit when the quantity varies, e.g. 1.8 RUB a star)
+and what it delivers: an amount of an asset (topup, token_pack), a plan period (subscription),
+Stars or Premium months for a @username (fulfilled by a provider task), or an outside service
+with a daily quota of inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from sqlalchemy import select
+
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition, NotFound, Violations
+from core_server.domain.ids import require_id
+from core_server.domain.money.amounts import MAX_AMOUNT
+from core_server.domain.money.assets import require_asset
+from core_server.domain.paging import next_page_token, page_request
+from core_server.store.ids import new_id
+from core_server.store.models import PackageRow
+from core_server.store.unit_of_work import UnitOfWork
+
+KINDS = ("topup", "token_pack", "subscription", "telegram_stars", "telegram_premium", "service")
+LOCALES = ("ru", "en", "uk")
+PLAN_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,49}$")
+MAX_QUANTITY = 10_000_000
+UPDATABLE = frozenset(
+    {
+        "title",
+        "description",
+        "category",
+        "sort_order",
+        "active",
+        "price",
+        "per_unit",
+        "min_quantity",
+        "max_quantity",
+        "delivers",
+        "plan_code",
+        "period_days",
+        "stars_quantity",
+        "premium_months",
+        "features",
+        "posts_per_day",
+        "active_days",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSpec:
+    """A package's editable fields (the request's view)."""
+
+    kind: str | None = None
+    title: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
+    category: str = ""
+    sort_order: int = 0
+    active: bool = True
+    price_asset: str = ""
+    price_amount: int = 0
+    per_unit: bool = False
+    min_quantity: int = 0
+    max_quantity: int = 0
+    delivers_asset: str = ""
+    delivers_amount: int = 0
+    plan_code: str = ""
+    period_days: int = 0
+    stars_quantity: int = 0
+    premium_months: int = 0
+    features: dict[str, Any] = field(default_factory=dict)
+    posts_per_day: int = 0
+    active_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    id: uuid.UUID
+    spec: PackageSpec
+    archived: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# mask path -> the spec fields it sets
+MASK_FIELDS = {"price": ("price_asset", "price_amount"), "delivers": ("delivers_asset", "delivers_amount")}
+
+
+def to_package(row: PackageRow) -> Package:
+    spec = PackageSpec(
+        row.kind,
+        dict(row.title or {}),
+        dict(row.description or {}),
+        row.category,
+        row.sort_order,
+        row.active,
+        row.price_asset,
+        row.price_amount,
+        row.per_unit,
+        row.min_quantity,
+        row.max_quantity,
+        row.delivers_asset or "",
+        row.delivers_amount or 0,
+        row.plan_code,
+        row.period_days,
+        row.stars_quantity,
+        row.premium_months,
+        dict(row.features or {}),
+        row.posts_per_day,
+        row.active_days,
+    )
+    return Package(row.id, spec, row.archived, row.created_at, row.updated_at)
+
+
+def _check_texts(violations: Violations, name: str, texts: dict[str, str], limit: int, required: bool) -> None:
+    if required and not any(text.strip() for text in texts.values()):
+        violations.add(name, "needs a text in at least one locale")
+    for locale, text in texts.items():
+        if locale not in LOCALES:
+            violations.add(f"{name}[{locale}]", f"locale must be one of {', '.join(LOCALES)}")
+        elif len(text) > limit:
+            violations.add(f"{name}[{locale}]", f"must be at most {limit} characters")
+
+
+def validate(spec: PackageSpec) -> PackageSpec:
+    """Check a whole spec by its kind; returns it with defaults filled in."""
+    v = Violations()
+    if spec.kind not in KINDS:
+        v.add("package.kind", "is required")
+    _check_texts(v, "package.title", spec.title, 100, required=True)
+    _check_texts(v, "package.description", spec.description, 2000, required=False)
+    v.check_length("package.category", spec.category, max_length=50)
+    if not 0 <= spec.price_amount <= MAX_AMOUNT:
+        v.add("package.price.amount_minor", "must be between 0 and 10^17")
+    if not spec.price_asset:
+        v.add("package.price", "is required")
+    if spec.per_unit:
+        if not 1 <= spec.min_quantity <= spec.max_quantity <= MAX_QUANTITY:
+            v.add("package.min_quantity", f"per-unit packages need 1 <= min_quantity <= max_quantity <= {MAX_QUANTITY}")
+        if spec.kind not in ("topup", "token_pack", "telegram_stars"):
+            v.add("package.per_unit", "only topup, token_pack and telegram_stars packages have a variable quantity")
+    else:
+        spec = replace(spec, min_quantity=1, max_quantity=1)
+    kind = spec.kind
+    if kind in ("topup", "token_pack"):
+        if not spec.delivers_asset or spec.delivers_amount <= 0:
+            v.add("package.delivers", "is required: the asset and positive amount credited")
+    elif spec.delivers_asset or spec.delivers_amount:
+        v.add("package.delivers", f"is only for topup and token_pack packages, not {kind}")
+    if kind == "subscription":
+        if not PLAN_CODE.match(spec.plan_code):
+            v.add("package.plan_code", "is required: 1 to 50 of a-z, 0-9, _ . -")
+        if not 1 <= spec.period_days <= 3660:
+            v.add("package.period_days", "must be between 1 and 3660")
+    if kind == "telegram_stars" and not spec.per_unit and not 50 <= spec.stars_quantity <= MAX_QUANTITY:
+        v.add("package.stars_quantity", "must be at least 50 (Telegram's smallest Stars purchase)")
+    if kind == "telegram_premium" and spec.premium_months not in (3, 6, 12):
+        v.add("package.premium_months", "must be 3, 6 or 12")
+    if kind == "service":
+        if not 1 <= spec.posts_per_day <= 1000:
+            v.add("package.posts_per_day", "must be between 1 and 1000")
+        if not 0 <= spec.active_days <= 3660:
+            v.add("package.active_days", "must be between 0 and 3660")
+        spec = replace(spec, active_days=spec.active_days or 30)
+    if "__invalid__" in spec.features:
+        v.add("package.features", "must be a JSON object")
+    elif len(str(spec.features)) > 5000:
+        v.add("package.features", "must be at most 5000 characters")
+    v.raise_if_any()
+    return spec
+
+
+async def require_package(uow: UnitOfWork, tenant: uuid.UUID, package_id: uuid.UUID, text: str) -> PackageRow:
+    row = await uow.session.get(PackageRow, (tenant, package_id))
+    if row is None:
+        raise NotFound("package", text)
+    return row
+
+
+def _apply(row: PackageRow, spec: PackageSpec, names: Sequence[str]) -> None:
+    for name in names:
+        value = getattr(spec, name)
+        if name == "delivers_asset":
+            value = value or None
+        if name == "delivers_amount":
+            value = value or None
+        setattr(row, name, value)
+
+
+class CatalogService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(self, actor: Actor, spec: PackageSpec) -> Package:
+        spec = validate(spec)
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_asset(uow, actor.tenant, spec.price_asset)
+            if spec.delivers_asset:
+                await require_asset(uow, actor.tenant, spec.delivers_asset)
+            row = PackageRow(tenant_id=actor.tenant, id=new_id(), archived=False, created_at=now, updated_at=now)
+            _apply(row, spec, [f.name for f in fields(PackageSpec)])
+            uow.session.add(row)
+            await uow.session.flush()
+            package = to_package(row)
+            await uow.commit()
+        return package
+
+    async def update(self, actor: Actor, package_id: str, changes: PackageSpec, mask: Sequence[str]) -> Package:
+        parsed = require_id("package.id", package_id)
+        v = Violations()
+        v.check_mask(mask, UPDATABLE)
+        v.raise_if_any()
+        names = [name for path in mask for name in MASK_FIELDS.get(path, (path,))]
+        async with self._deps.uow() as uow:
+            row = await require_package(uow, actor.tenant, parsed, package_id)
+            if row.archived:
+                raise FailedPrecondition("archived packages cannot change", reason="PACKAGE_ARCHIVED")
+            merged = replace(to_package(row).spec, **{name: getattr(changes, name) for name in names})
+            merged = validate(merged)
+            if "price_asset" in names:
+                await require_asset(uow, actor.tenant, merged.price_asset)
+            if "delivers_asset" in names and merged.delivers_asset:
+                await require_asset(uow, actor.tenant, merged.delivers_asset)
+            _apply(row, merged, [f.name for f in fields(PackageSpec)])
+            row.updated_at = self._deps.clock.now()
+            await uow.session.flush()
+            package = to_package(row)
+            await uow.commit()
+        return package
+
+    async def get(self, actor: Actor, package_id: str) -> Package:
+        parsed = require_id("package_id", package_id)
+        async with self._deps.uow() as uow:
+            return to_package(await require_package(uow, actor.tenant, parsed, package_id))
+
+    async def archive(self, actor: Actor, package_id: str) -> Package:
+        parsed = require_id("package_id", package_id)
+        async with self._deps.uow() as uow:
+            row = await require_package(uow, actor.tenant, parsed, package_id)
+            row.archived, row.active, row.updated_at = True, False, self._deps.clock.now()
+            await uow.session.flush()
+            package = to_package(row)
+            await uow.commit()
+        return package
+
+    async def list_packages(
+        self, actor: Actor, category: str, active_only: bool, kind: str | None, page_size: int, page_token: str
+    ) -> tuple[list[Package], str]:
+        page = page_request(page_size or 100, page_token, {"c": category, "a": active_only, "k": kind})
+        offset = int(page.after) if page.after else 0
+        statement = (
+            select(PackageRow)
+            .where(PackageRow.tenant_id == actor.tenant)
+            .order_by(PackageRow.category, PackageRow.sort_order, PackageRow.id)
+            .offset(offset)
+            .limit(page.size + 1)
+        )
+        if category:
+            statement = statement.where(PackageRow.category == category)
+        if active_only:
+            statement = statement.where(PackageRow.active.is_(True), PackageRow.archived.is_(False))
+        if kind:
+            statement = statement.where(PackageRow.kind == kind)
+        async with self._deps.uow() as uow:
+            rows = (await uow.session.execute(statement)).scalars().all()
+            packages = [to_package(row) for row in rows[: page.size]]
+        more = len(rows) > page.size
+        return packages, next_page_token(page, str(offset + len(packages)) if packages else None, more)

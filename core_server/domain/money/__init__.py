@@ -1,0 +1,1 @@
+"""Money: amounts and their bounds, a tenant's assets, the double-entry ledger, wallets and holds."""

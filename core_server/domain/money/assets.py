@@ -1,0 +1,93 @@
+"""A tenant's assets: the currencies and credits its wallets hold, with their scales."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import AlreadyExists, NotFound, Violations
+from core_server.domain.money.amounts import ASSET_CODE, DEFAULT_ASSETS, WELL_KNOWN_SCALES
+from core_server.store.models import AssetRow
+from core_server.store.repositories.upsert import insert_if_absent
+from core_server.store.unit_of_work import UnitOfWork
+
+MAX_SCALE = 18
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    code: str
+    scale: int
+    display_name: str
+    created_at: dt.datetime
+
+
+def to_asset(row: AssetRow) -> Asset:
+    return Asset(row.code, row.scale, row.display_name, row.created_at)
+
+
+def add_default_assets(uow: UnitOfWork, tenant: uuid.UUID, now: dt.datetime) -> None:
+    for code, scale, name in DEFAULT_ASSETS:
+        uow.session.add(AssetRow(tenant_id=tenant, code=code, scale=scale, display_name=name, created_at=now))
+
+
+async def require_asset(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> Asset:
+    row = await uow.session.get(AssetRow, (tenant, code))
+    if row is None:
+        raise NotFound("asset", code)
+    return to_asset(row)
+
+
+async def tenant_assets(uow: UnitOfWork, tenant: uuid.UUID) -> list[Asset]:
+    rows = await uow.session.execute(select(AssetRow).where(AssetRow.tenant_id == tenant).order_by(AssetRow.code))
+    return [to_asset(row) for row in rows.scalars()]
+
+
+class AssetService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(self, actor: Actor, code: str, scale: int | None, display_name: str) -> Asset:
+        code = code.strip().upper()
+        violations = Violations()
+        if not ASSET_CODE.match(code):
+            violations.add("code", "must be 2 to 10 upper-case letters or digits")
+        if scale is None:
+            scale = WELL_KNOWN_SCALES.get(code)
+            if scale is None and ASSET_CODE.match(code):
+                violations.add("scale", "is required for an asset that is not well known")
+        elif not 0 <= scale <= MAX_SCALE:
+            violations.add("scale", f"must be between 0 and {MAX_SCALE}")
+        violations.check_length("display_name", display_name, max_length=100)
+        violations.raise_if_any()
+        assert scale is not None
+        now = self._deps.clock.now()
+        values = {
+            "tenant_id": actor.tenant,
+            "code": code,
+            "scale": scale,
+            "display_name": display_name.strip() or code,
+            "created_at": now,
+        }
+        async with self._deps.uow() as uow:
+            table = AssetRow.__table__
+            if not await insert_if_absent(uow.session, table, values, ("tenant_id", "code")):  # type: ignore[arg-type]  # a Table
+                raise AlreadyExists(f"asset {code} exists", reason="ASSET_EXISTS")
+            await uow.commit()
+        return Asset(code, scale, str(values["display_name"]), now)
+
+    async def get(self, actor: Actor, code: str) -> Asset:
+        violations = Violations()
+        violations.check_length("code", code, max_length=10, required=True)
+        violations.raise_if_any()
+        async with self._deps.uow() as uow:
+            return await require_asset(uow, actor.tenant, code.strip().upper())
+
+    async def list_assets(self, actor: Actor) -> list[Asset]:
+        async with self._deps.uow() as uow:
+            return await tenant_assets(uow, actor.tenant)

@@ -1,0 +1,214 @@
+"""Two-phase holds: reserve now, then capture (all or part) or release; unclaimed holds expire.
+
+A pending hold counts against the wallet's available balance at once (`held` on the account row,
+raised by a conditional UPDATE within the available balance). Capture debits the wallet out of the
+reservation and credits revenue in one statement pair; void and expiry only release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.events import emit
+from core_server.domain.ids import require_id
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import InsufficientFunds, Money, check_money
+from core_server.domain.money.assets import require_asset
+from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.money.wallets import require_user
+from core_server.store.ids import new_id
+from core_server.store.models import HoldRow
+from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.unit_of_work import UnitOfWork
+
+DEFAULT_TTL = 3600
+MAX_TTL = 30 * 24 * 3600
+PAYOUT_REFERENCE = "payout:"  # holds of payout requests are decided through them, not here
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    asset: str
+    amount: int
+    status: str
+    reference: str
+    captured_amount: int | None
+    capture_transfer_id: uuid.UUID | None
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+def to_hold(row: HoldRow) -> Hold:
+    return Hold(
+        row.id,
+        row.user_id,
+        row.asset,
+        row.amount,
+        row.status,
+        row.reference,
+        row.captured_amount,
+        row.capture_transfer_id,
+        row.expires_at,
+        row.created_at,
+        row.closed_at,
+    )
+
+
+def _event(hold: HoldRow) -> dict[str, object]:
+    return {
+        "hold_id": str(hold.id),
+        "user_id": str(hold.user_id),
+        "asset": hold.asset,
+        "amount_minor": hold.amount,
+        "status": hold.status,
+        "reference": hold.reference,
+        "captured_minor": hold.captured_amount,
+    }
+
+
+async def place_hold(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    account: uuid.UUID | None,
+    user: uuid.UUID,
+    money: Money,
+    reference: str,
+    expires_at: dt.datetime,
+    now: dt.datetime,
+) -> HoldRow | None:
+    """Reserve within the wallet's available balance and record the hold, together (VerifyLedger
+    checks that `held` equals the pending holds); None when the wallet is short or absent."""
+    if account is None or await ledger_repo.change_held(uow, tenant, account, money.amount) is None:
+        return None
+    row = HoldRow(
+        tenant_id=tenant,
+        id=new_id(),
+        account_id=account,
+        user_id=user,
+        asset=money.asset,
+        amount=money.amount,
+        status="pending",
+        reference=reference,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    return row
+
+
+async def release_hold(uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: str, now: dt.datetime) -> None:
+    """Give a pending hold's reservation back and close it as `status` (voided, expired)."""
+    if await ledger_repo.change_held(uow, tenant, row.account_id, -row.amount) is None:
+        raise RuntimeError(f"hold {row.id} is pending but its account holds less than it")
+    row.status, row.closed_at = status, now
+    await uow.session.flush()
+
+
+class HoldService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(self, actor: Actor, user_id: str, money: Money | None, reference: str, ttl_seconds: int) -> Hold:
+        violations = Violations()
+        check_money(violations, "amount", money)
+        violations.check_length("reference", reference, max_length=200)
+        if not 0 <= ttl_seconds <= MAX_TTL:
+            violations.add("ttl_seconds", f"must be between 0 and {MAX_TTL}")
+        violations.raise_if_any()
+        assert money is not None
+        user = require_id("user_id", user_id)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            await require_asset(uow, tenant, money.asset)
+            account = await ledger_repo.wallet_id(uow, tenant, money.asset, user)
+            expires_at = now + dt.timedelta(seconds=ttl_seconds or DEFAULT_TTL)
+            row = await place_hold(uow, tenant, account, user, money, reference.strip(), expires_at, now)
+            if row is None:
+                raise InsufficientFunds(money.asset, money.amount)
+            await emit(uow, self._deps.feed, tenant, "hold.created", _event(row), now)
+            await uow.commit()
+        return to_hold(row)
+
+    async def get(self, actor: Actor, hold_id: str) -> Hold:
+        hold = require_id("hold_id", hold_id)
+        async with self._deps.uow() as uow:
+            row = await ledger_repo.get_hold(uow, actor.tenant, hold)
+            if row is None:
+                raise NotFound("hold", hold_id)
+            return to_hold(row)
+
+    async def _pending(self, uow: UnitOfWork, tenant: uuid.UUID, hold_id: str) -> HoldRow:
+        row = await ledger_repo.get_hold(uow, tenant, require_id("hold_id", hold_id), for_update=True)
+        if row is None:
+            raise NotFound("hold", hold_id)
+        if row.status == "pending" and row.expires_at <= self._deps.clock.now():
+            await self._release(uow, tenant, row, "expired")
+            await uow.commit()
+        if row.status != "pending":
+            raise FailedPrecondition(
+                f"hold is {row.status}", reason="HOLD_NOT_PENDING", metadata={"status": row.status}
+            )
+        if row.reference.startswith(PAYOUT_REFERENCE):
+            raise FailedPrecondition(
+                "the hold belongs to a payout request: approve or reject it", reason="HOLD_OF_PAYOUT"
+            )
+        return row
+
+    async def capture(self, actor: Actor, hold_id: str, amount: int | None) -> tuple[Hold, Transfer | None]:
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await self._pending(uow, tenant, hold_id)
+            take = row.amount if amount is None else amount
+            if not 0 < take <= row.amount:
+                raise InvalidArgument([Violation("amount_minor", f"must be between 1 and the held {row.amount}")])
+            posting = Posting(
+                Wallet(row.user_id),
+                System(REVENUE),
+                take,
+                "hold_capture",
+                reference=f"hold:{row.id}",
+                from_held=row.amount,
+            )
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.asset, [posting], now)
+            row.status, row.captured_amount, row.capture_transfer_id, row.closed_at = "captured", take, transfer.id, now
+            await uow.session.flush()
+            await emit(uow, self._deps.feed, tenant, "hold.captured", _event(row), now)
+            await uow.commit()
+        return to_hold(row), transfer
+
+    async def void(self, actor: Actor, hold_id: str) -> Hold:
+        async with self._deps.uow() as uow:
+            row = await self._pending(uow, actor.tenant, hold_id)
+            await self._release(uow, actor.tenant, row, "voided")
+            await uow.commit()
+        return to_hold(row)
+
+    async def _release(self, uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: str) -> None:
+        now = self._deps.clock.now()
+        await release_hold(uow, tenant, row, status, now)
+        await emit(uow, self._deps.feed, tenant, f"hold.{status}", _event(row), now)
+
+    async def expire_due(self, limit: int = 500) -> int:
+        """Release pending holds past their expiry (the expiry worker's step); returns how many."""
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            due = await ledger_repo.expired_holds(uow, now, limit)
+        expired = 0
+        for tenant, hold in due:
+            async with self._deps.uow() as uow:
+                row = await ledger_repo.get_hold(uow, tenant, hold, for_update=True)
+                if row is not None and row.status == "pending":
+                    await self._release(uow, tenant, row, "expired")
+                    await uow.commit()
+                    expired += 1
+        return expired

@@ -1,0 +1,237 @@
+"""The double-entry ledger: postings, transfers and the invariants.
+
+A posting moves a positive amount from one account to another; `post` applies a list of them in
+the caller's transaction (linked: all or none) and records one immutable transfer each. User
+wallets are debited by a conditional UPDATE that fails rather than go below zero; system accounts
+("revenue", "adjustments", "referral_expense", "provider:<name>", ...) may go negative.
+
+Invariants (VerifyLedger): per asset the balances sum to zero; every balance equals its credits
+minus its debits; every held amount equals the account's pending holds; no wallet is negative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core_server.domain.events import EventFeed, emit
+from core_server.domain.money.amounts import InsufficientFunds
+from core_server.store.ids import new_id
+from core_server.store.models import TransferRow
+from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.unit_of_work import UnitOfWork
+
+REVENUE = "revenue"
+ADJUSTMENTS = "adjustments"
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    user_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class System:
+    name: str
+
+
+Account = Wallet | System
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One movement. `from_held` debits a wallet out of a reservation of that size (a hold's
+    capture): the reservation is released in the same statement."""
+
+    debit: Account
+    credit: Account
+    amount: int
+    kind: str
+    reference: str = ""
+    reason: str = ""
+    actor: str = ""
+    from_held: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    id: uuid.UUID
+    asset: str
+    kind: str
+    amount: int
+    debit: Account
+    credit: Account
+    reference: str
+    link_id: uuid.UUID | None
+    reason: str
+    actor: str
+    debit_balance_after: int | None
+    credit_balance_after: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    asset: str
+    account: Account | None
+    check: str
+    expected: int
+    actual: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    drifts: list[Drift]
+    accounts: int
+    transfers: int
+
+
+async def _apply(
+    uow: UnitOfWork, tenant: uuid.UUID, asset: str, account: Account, delta: int, from_held: int
+) -> tuple[uuid.UUID, int | None]:
+    if isinstance(account, System):
+        return await ledger_repo.move_system(uow, tenant, asset, account.name, delta), None
+    if delta > 0:
+        return await ledger_repo.credit_wallet(uow, tenant, asset, account.user_id, delta)
+    debited = await ledger_repo.debit_wallet(uow, tenant, asset, account.user_id, -delta, from_held=from_held)
+    if debited is None:
+        raise InsufficientFunds(asset, -delta)
+    return debited
+
+
+def _wallet_event(transfer: Transfer, side: Account, balance: int | None, type_: str) -> tuple[str, dict[str, Any]]:
+    assert isinstance(side, Wallet)
+    return type_, {
+        "user_id": str(side.user_id),
+        "asset": transfer.asset,
+        "amount_minor": transfer.amount,
+        "balance_minor": balance,
+        "transfer_id": str(transfer.id),
+        "kind": transfer.kind,
+        "reference": transfer.reference,
+    }
+
+
+async def post(
+    uow: UnitOfWork,
+    feed: EventFeed,
+    tenant: uuid.UUID,
+    asset: str,
+    postings: Sequence[Posting],
+    now: dt.datetime,
+    *,
+    linked: bool = False,
+    link_id: uuid.UUID | None = None,
+) -> list[Transfer]:
+    """Apply postings in the caller's transaction; any failure (InsufficientFunds) undoes them all
+    when the caller's unit of work rolls back. Emits wallet.debited / wallet.credited events.
+
+    Linked postings share a link id (pass `link_id` to link groups in several assets)."""
+    if link_id is None and linked and len(postings) > 1:
+        link_id = new_id()
+    transfers: list[Transfer] = []
+    for posting in postings:
+        if posting.amount <= 0:
+            raise ValueError("postings move positive amounts")
+        debit_id, debit_after = await _apply(uow, tenant, asset, posting.debit, -posting.amount, posting.from_held)
+        credit_id, credit_after = await _apply(uow, tenant, asset, posting.credit, posting.amount, 0)
+        transfer = Transfer(
+            new_id(),
+            asset,
+            posting.kind,
+            posting.amount,
+            posting.debit,
+            posting.credit,
+            posting.reference,
+            link_id,
+            posting.reason,
+            posting.actor,
+            debit_after,
+            credit_after,
+            now,
+        )
+        transfers.append(transfer)
+        await ledger_repo.insert_transfers(uow, [_row(tenant, transfer, debit_id, credit_id)])
+        if isinstance(posting.debit, Wallet):
+            await emit(uow, feed, tenant, *_wallet_event(transfer, posting.debit, debit_after, "wallet.debited"), now)
+        if isinstance(posting.credit, Wallet):
+            await emit(
+                uow, feed, tenant, *_wallet_event(transfer, posting.credit, credit_after, "wallet.credited"), now
+            )
+    return transfers
+
+
+def _row(tenant: uuid.UUID, transfer: Transfer, debit_id: uuid.UUID, credit_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant,
+        "id": transfer.id,
+        "asset": transfer.asset,
+        "kind": transfer.kind,
+        "amount": transfer.amount,
+        "debit_account_id": debit_id,
+        "credit_account_id": credit_id,
+        "debit_balance_after": transfer.debit_balance_after,
+        "credit_balance_after": transfer.credit_balance_after,
+        "reference": transfer.reference,
+        "link_id": transfer.link_id,
+        "reason": transfer.reason,
+        "actor": transfer.actor,
+        "created_at": transfer.created_at,
+    }
+
+
+def owner_account(user_id: uuid.UUID | None, system_name: str | None) -> Account:
+    if user_id is not None:
+        return Wallet(user_id)
+    assert system_name is not None
+    return System(system_name)
+
+
+async def to_transfers(uow: UnitOfWork, tenant: uuid.UUID, rows: Sequence[TransferRow]) -> list[Transfer]:
+    """Transfers as callers see them: accounts named by owner, not by internal account id."""
+    owners = await ledger_repo.account_owners(
+        uow, tenant, {r.debit_account_id for r in rows} | {r.credit_account_id for r in rows}
+    )
+    return [
+        Transfer(
+            row.id,
+            row.asset,
+            row.kind,
+            row.amount,
+            owner_account(*owners[row.debit_account_id]),
+            owner_account(*owners[row.credit_account_id]),
+            row.reference,
+            row.link_id,
+            row.reason,
+            row.actor,
+            row.debit_balance_after,
+            row.credit_balance_after,
+            row.created_at,
+        )
+        for row in rows
+    ]
+
+
+async def verify(uow: UnitOfWork, tenant: uuid.UUID) -> Verification:
+    data = await ledger_repo.verification_rows(uow, tenant)
+    drifts: list[Drift] = []
+    sums: dict[str, int] = defaultdict(int)
+    for account_id, asset, user_id, system_name, balance, held in data["accounts"]:
+        account = owner_account(user_id, system_name)
+        sums[asset] += balance
+        expected = int(data["credits"].get(account_id, 0)) - int(data["debits"].get(account_id, 0))
+        if balance != expected:
+            drifts.append(Drift(asset, account, "BALANCE_MISMATCH", expected, balance))
+        pending = int(data["holds"].get(account_id, 0))
+        if held != pending:
+            drifts.append(Drift(asset, account, "HELD_MISMATCH", pending, held))
+        if user_id is not None and (balance < held or held < 0):
+            drifts.append(Drift(asset, account, "NEGATIVE_WALLET", held, balance))
+    for asset, total in sorted(sums.items()):
+        if total != 0:
+            drifts.append(Drift(asset, None, "ASSET_SUM_NONZERO", 0, total))
+    return Verification(drifts, len(data["accounts"]), int(data["transfers"]))

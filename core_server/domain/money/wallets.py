@@ -1,0 +1,318 @@
+"""Wallet use cases: balances, history, adjustments, usage charges and the ledger check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from core_server.domain import audit
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.events import emit, encode
+from core_server.domain.idempotency import IdempotencyKey, claim_or_find, key_reused
+from core_server.domain.ids import require_id
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import InsufficientFunds, Money, check_money
+from core_server.domain.money.assets import require_asset, tenant_assets
+from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.paging import next_page_token, page_request
+from core_server.store.fastpath_pg import ChargeParams, Outcome
+from core_server.store.ids import new_id
+from core_server.store.models import IdempotencyRow, UserRow
+from core_server.store.repositories import idempotency as idem_repo
+from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.unit_of_work import UnitOfWork
+
+KINDS = frozenset(
+    {
+        "adjustment",
+        "usage",
+        "hold_capture",
+        "topup",
+        "order_payment",
+        "delivery",
+        "referral_commission",
+        "refund",
+        "reversal",
+        "promo",
+        "payout",
+    }
+)
+EXPORT_BATCH = 500
+_BALANCE_SENTINEL = -7_777_777_777_777_777
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    asset: str
+    posted: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.posted - self.held
+
+
+async def require_user(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, user_text: str) -> None:
+    if await uow.session.get(UserRow, (tenant, user)) is None:
+        raise NotFound("user", user_text)
+
+
+async def balance_of(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, asset: str) -> Balance:
+    for row in await ledger_repo.wallets_of(uow, tenant, user):
+        if row.asset == asset:
+            return Balance(asset, row.balance, row.held)
+    return Balance(asset, 0, 0)
+
+
+async def explain_short(
+    uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, user_text: str, money: Money
+) -> InsufficientFunds:
+    """Why a debit found nothing to take from: no such user or asset (NOT_FOUND), else short funds."""
+    await require_user(uow, tenant, user, user_text)
+    await require_asset(uow, tenant, money.asset)
+    return InsufficientFunds(money.asset, money.amount)
+
+
+class WalletService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def get_balances(self, actor: Actor, user_id: str, assets: Sequence[str]) -> list[Balance]:
+        user = require_id("user_id", user_id)
+        async with self._deps.uow() as uow:
+            await require_user(uow, actor.tenant, user, user_id)
+            codes = (
+                [(await require_asset(uow, actor.tenant, code)).code for code in assets]
+                if assets
+                else [asset.code for asset in await tenant_assets(uow, actor.tenant)]
+            )
+            rows = {row.asset: row for row in await ledger_repo.wallets_of(uow, actor.tenant, user)}
+        return [
+            Balance(code, rows[code].balance, rows[code].held) if code in rows else Balance(code, 0, 0)
+            for code in sorted(set(codes))
+        ]
+
+    async def list_transfers(
+        self,
+        actor: Actor,
+        user_id: str,
+        asset: str,
+        kinds: Sequence[str],
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        page_size: int,
+        page_token: str,
+    ) -> tuple[list[Transfer], str]:
+        actor.require_user_filter(user_id)
+        for kind in kinds:
+            if kind not in KINDS:
+                raise InvalidArgument([Violation("kinds", f"unknown kind {kind!r}")])
+        if start and end and start >= end:
+            raise InvalidArgument([Violation("end_time", "must be after start_time")])
+        page = page_request(page_size, page_token, {"u": user_id, "a": asset, "k": sorted(kinds), "s": start, "e": end})
+        before = uuid.UUID(page.after) if page.after else None
+        async with self._deps.uow() as uow:
+            accounts: list[uuid.UUID] | None = None
+            if user_id:
+                user = require_id("user_id", user_id)
+                await require_user(uow, actor.tenant, user, user_id)
+                accounts = [row.id for row in await ledger_repo.wallets_of(uow, actor.tenant, user)]
+            conditions = ledger_repo.transfer_filters(actor.tenant, accounts, asset, kinds, start, end)
+            rows = await ledger_repo.list_transfers(uow, conditions, before=before, limit=page.size + 1)
+            transfers = await ledger.to_transfers(uow, actor.tenant, rows[: page.size])
+        return transfers, next_page_token(page, transfers[-1].id.hex if transfers else None, len(rows) > page.size)
+
+    async def adjust(
+        self, actor: Actor, user_id: str, money: Money | None, credit: bool | None, reason: str, who: str
+    ) -> tuple[Transfer, Balance]:
+        violations = Violations()
+        check_money(violations, "amount", money)
+        if credit is None:
+            violations.add("direction", "is required")
+        violations.check_length("reason", reason, max_length=500, required=True)
+        violations.check_length("actor", who, max_length=100, required=True)
+        violations.raise_if_any()
+        assert money is not None
+        assert credit is not None
+        user = require_id("user_id", user_id)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            await require_asset(uow, tenant, money.asset)
+            before = await balance_of(uow, tenant, user, money.asset)
+            wallet, adjustments = Wallet(user), System(ADJUSTMENTS)
+            debit, credit_side = (adjustments, wallet) if credit else (wallet, adjustments)
+            posting = Posting(debit, credit_side, money.amount, "adjustment", reason=reason.strip(), actor=who.strip())
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, money.asset, [posting], now)
+            after = await balance_of(uow, tenant, user, money.asset)
+            data = {
+                "user_id": str(user),
+                "asset": money.asset,
+                "delta_minor": money.amount if credit else -money.amount,
+                "balance_minor": after.posted,
+                "transfer_id": str(transfer.id),
+                "reason": reason.strip(),
+                "actor": who.strip(),
+            }
+            await emit(uow, self._deps.feed, tenant, "balance.adjusted", data, now)
+            audit.record(
+                uow,
+                actor,
+                who.strip(),
+                "balance.adjusted",
+                ("wallet", str(user)),
+                reason.strip(),
+                {"asset": money.asset, "posted_minor": before.posted},
+                {"asset": money.asset, "posted_minor": after.posted},
+                now,
+            )
+            await uow.commit()
+        return transfer, after
+
+    async def charge_usage(
+        self, actor: Actor, key: IdempotencyKey | None, user_id: str, money: Money | None, reference: str
+    ) -> Transfer:
+        violations = Violations()
+        check_money(violations, "amount", money)
+        violations.check_length("reference", reference, max_length=200)
+        violations.raise_if_any()
+        assert money is not None
+        user = require_id("user_id", user_id)
+        if self._deps.fastpath is not None:
+            return await self._charge_fast(actor.tenant, key, user, user_id, money, reference)
+        return await self._charge(actor.tenant, key, user, user_id, money, reference)
+
+    async def _charge(
+        self,
+        tenant: uuid.UUID,
+        key: IdempotencyKey | None,
+        user: uuid.UUID,
+        user_text: str,
+        money: Money,
+        reference: str,
+    ) -> Transfer:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            if key is not None and key.request_id:
+                record = await claim_or_find(uow, tenant, key, now)
+                if record is not None:
+                    return await self._replay(uow, tenant, record)
+            posting = Posting(Wallet(user), System(REVENUE), money.amount, "usage", reference=reference)
+            try:
+                [transfer] = await ledger.post(uow, self._deps.feed, tenant, money.asset, [posting], now)
+            except InsufficientFunds:
+                raise await explain_short(uow, tenant, user, user_text, money) from None
+            if key is not None and key.request_id:
+                await idem_repo.complete(uow, tenant, key.method, key.request_id, transfer_id=transfer.id)
+            await uow.commit()
+        return transfer
+
+    async def _charge_fast(
+        self,
+        tenant: uuid.UUID,
+        key: IdempotencyKey | None,
+        user: uuid.UUID,
+        user_text: str,
+        money: Money,
+        reference: str,
+    ) -> Transfer:
+        assert self._deps.fastpath is not None
+        buckets = ledger_repo.cached_bucket_ids(tenant, money.asset, REVENUE)
+        if buckets is None:  # the first charge of this tenant and asset here: the ORM path learns the ids
+            return await self._charge(tenant, key, user, user_text, money, reference)
+        now = self._deps.clock.now()
+        transfer_id = new_id()
+        event = encode(
+            {
+                "user_id": str(user),
+                "asset": money.asset,
+                "amount_minor": money.amount,
+                "balance_minor": _BALANCE_SENTINEL,
+                "transfer_id": str(transfer_id),
+                "kind": "usage",
+                "reference": reference,
+            }
+        )
+        prefix, suffix = event.split(str(_BALANCE_SENTINEL))
+        params = ChargeParams(
+            tenant,
+            user,
+            money.asset,
+            money.amount,
+            random.choice(buckets),
+            transfer_id,
+            "usage",
+            reference,
+            now,
+            "wallet.debited",
+            prefix,
+            suffix,
+            key.method if key else "",
+            key.request_id if key else "",
+            key.request_hash if key else b"",
+        )
+        result = await self._deps.fastpath.charge(params)
+        if result.outcome is Outcome.POSTED:
+            self._deps.feed.notify()
+            return Transfer(
+                transfer_id,
+                money.asset,
+                "usage",
+                money.amount,
+                Wallet(user),
+                System(REVENUE),
+                reference,
+                None,
+                "",
+                "",
+                result.balance_after,
+                None,
+                now,
+            )
+        if result.outcome is Outcome.NO_SYSTEM_ACCOUNT:
+            ledger_repo.forget_buckets(tenant, money.asset, REVENUE)
+            return await self._charge(tenant, key, user, user_text, money, reference)
+        async with self._deps.uow() as uow:
+            if key is not None and key.request_id:
+                record = await idem_repo.get(uow, tenant, key.method, key.request_id)
+                if record is not None:
+                    if record.request_hash != key.request_hash:
+                        raise key_reused()
+                    return await self._replay(uow, tenant, record)
+            raise await explain_short(uow, tenant, user, user_text, money)
+
+    async def _replay(self, uow: UnitOfWork, tenant: uuid.UUID, record: IdempotencyRow) -> Transfer:
+        assert record.transfer_id is not None
+        row = await ledger_repo.get_transfer(uow, tenant, record.transfer_id)
+        assert row is not None
+        [transfer] = await ledger.to_transfers(uow, tenant, [row])
+        return transfer
+
+    async def verify(self, actor: Actor) -> ledger.Verification:
+        async with self._deps.uow() as uow:
+            return await ledger.verify(uow, actor.tenant)
+
+    async def export(
+        self, actor: Actor, asset: str, start: dt.datetime | None, end: dt.datetime | None
+    ) -> AsyncIterator[list[Transfer]]:
+        """Batches oldest first; each batch is its own short query, so memory and transaction
+        length stay constant however long the export runs."""
+        if start and end and start >= end:
+            raise InvalidArgument([Violation("end_time", "must be after start_time")])
+        conditions = ledger_repo.transfer_filters(actor.tenant, None, asset, (), start, end)
+        after: uuid.UUID | None = None
+        while True:
+            async with self._deps.uow() as uow:
+                rows = await ledger_repo.export_batch(uow, conditions, after=after, limit=EXPORT_BATCH)
+                batch = await ledger.to_transfers(uow, actor.tenant, rows)
+            if not batch:
+                return
+            yield batch
+            after = batch[-1].id
+            if len(batch) < EXPORT_BATCH:
+                return

@@ -1,0 +1,144 @@
+"""Paying an order and delivering it: one path, whatever paid.
+
+`pay_from_wallet` debits the buyer; a provider payment (next: payment adapters) will credit the
+buyer from the provider's account and then run the same `settle` in the same transaction. `settle`
+posts the payment to revenue linked with the referral commissions, then delivers: credits a
+wallet (topup, token_pack), extends a subscription, activates a service order, or queues a
+fulfillment task (Stars, Premium). Either all of it commits or none of it does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from core_server.domain.actor import Actor, Role
+from core_server.domain.catalog.packages import require_package
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition
+from core_server.domain.events import emit
+from core_server.domain.fulfillment.tasks import Task, queue_task
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import InsufficientFunds
+from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.orders.service import Order, OrderService, lock_order, not_pending, order_event, to_order
+from core_server.domain.referrals import commissions
+from core_server.domain.subscriptions import plans
+from core_server.store.ids import new_id
+from core_server.store.models import OrderRow, PackageRow
+from core_server.store.unit_of_work import UnitOfWork
+
+ISSUED = "issued"  # the system account that issues what topup and token_pack packages credit
+SYSTEM_KEY = uuid.UUID(int=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    order: Order
+    transfers: list[Transfer]
+    task: Task | None
+
+
+async def settle(
+    deps: Deps, uow: UnitOfWork, row: OrderRow, paid_via: str, payer: ledger.Account, now: dt.datetime
+) -> Settlement:
+    """Post the payment (from `payer`, which holds the total) and deliver, in the caller's unit."""
+    tenant = row.tenant_id
+    package = await require_package(uow, tenant, row.package_id, str(row.package_id))
+    link_id = new_id()
+    commission_plans = await commissions.plan_commissions(uow, tenant, row, now)
+    by_asset: dict[str, list[Posting]] = defaultdict(list)
+    if row.total > 0:
+        by_asset[row.asset].append(
+            Posting(payer, System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
+        )
+    for plan in commission_plans:
+        by_asset[plan.asset].append(plan.posting(row.id))
+    transfers: list[Transfer] = []
+    for asset, postings in by_asset.items():
+        transfers += await ledger.post(uow, deps.feed, tenant, asset, postings, now, link_id=link_id)
+    commission_transfers = [t for t in transfers if t.kind == "referral_commission"]
+    row.status, row.paid_via, row.paid_at = "paid", paid_via, now
+    delivered, task = await _deliver(deps, uow, row, package, now, link_id)
+    transfers += delivered
+    await uow.session.flush()
+    await commissions.record_commissions(uow, deps.feed, tenant, row, commission_plans, commission_transfers, now)
+    await emit(uow, deps.feed, tenant, "order.paid", order_event(row), now)
+    if row.status == "fulfilled":
+        await emit(uow, deps.feed, tenant, "order.fulfilled", order_event(row), now)
+    return Settlement(to_order(row), transfers, task)
+
+
+async def _deliver(
+    deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime, link_id: uuid.UUID
+) -> tuple[list[Transfer], Task | None]:
+    kind = row.package_kind
+    if kind in ("topup", "token_pack"):
+        assert package.delivers_asset is not None
+        assert package.delivers_amount is not None
+        amount = package.delivers_amount * (row.quantity if package.per_unit else 1)
+        posting = Posting(System(ISSUED), Wallet(row.user_id), amount, "delivery", reference=f"order:{row.id}")
+        delivered = await ledger.post(
+            uow, deps.feed, row.tenant_id, package.delivers_asset, [posting], now, link_id=link_id
+        )
+        row.delivery = {"credited": {"asset": package.delivers_asset, "amount": amount}, "reversed": 0}
+        row.status, row.fulfilled_at = "fulfilled", now
+        return delivered, None
+    if kind == "subscription":
+        row.delivery = await plans.activate_or_extend(uow, deps.feed, row.tenant_id, row, package, now)
+        row.status, row.fulfilled_at = "fulfilled", now
+        return [], None
+    if kind == "service":
+        row.active_until = now + dt.timedelta(days=package.active_days or 30)
+        row.delivery = {"active_until": row.active_until.isoformat()}
+        row.status, row.fulfilled_at = "fulfilled", now
+        return [], None
+    if kind == "telegram_stars":
+        quantity = row.quantity if package.per_unit else package.stars_quantity
+        payload: dict[str, object] = {"recipient": row.recipient, "quantity": quantity}
+    else:
+        payload = {"recipient": row.recipient, "months": package.premium_months}
+    task = await queue_task(deps, uow, row, kind, payload, now, refund_on_failure=True)
+    row.delivery = {"task_id": str(task.id)}
+    return [], task
+
+
+class OrderPayments:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await lock_order(uow, actor.tenant, order_id)
+            if row.status != "pending":
+                raise not_pending(row)
+            if row.expires_at <= now:
+                raise FailedPrecondition("order expired unpaid", reason="ORDER_EXPIRED")
+            try:
+                settlement = await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now)
+            except InsufficientFunds as short:
+                raise InsufficientFunds(row.asset, row.total) from short
+            await uow.commit()
+        return settlement
+
+
+async def renew_subscription(
+    deps: Deps, tenant: uuid.UUID, user_id: uuid.UUID, package_id: uuid.UUID, now: dt.datetime
+) -> bool:
+    """Buy a subscription package again from the wallet (the renewal worker's step). False when
+    the wallet is short or the package is no longer offered; nothing changes then."""
+    system = Actor(Role.PLATFORM, SYSTEM_KEY, tenant)
+    orders = OrderService(deps)
+    try:
+        order = await orders.create(system, str(user_id), str(package_id), 0, "", "")
+    except FailedPrecondition:
+        return False
+    try:
+        await OrderPayments(deps).pay_from_wallet(system, str(order.id))
+    except (InsufficientFunds, FailedPrecondition):
+        await orders.cancel(system, str(order.id))
+        return False
+    return True

@@ -1,0 +1,260 @@
+"""Orders: pricing (quantity, promo code), reading, cancelling, expiry, and the tenant's order
+settings. Payment and delivery live in order_payment.py, refunds in order_refunds.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from core_server.domain.actor import Actor
+from core_server.domain.catalog.packages import require_package
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.events import emit
+from core_server.domain.ids import require_id
+from core_server.domain.money.amounts import MAX_AMOUNT
+from core_server.domain.money.wallets import require_user
+from core_server.domain.paging import newest_first, page_request
+from core_server.domain.promos import uses
+from core_server.domain.tenancy.settings import OrderSettings, check_order_settings, order_settings, settings_row
+from core_server.store.ids import new_id
+from core_server.store.models import OrderRow
+from core_server.store.unit_of_work import UnitOfWork
+
+STATUSES = ("pending", "paid", "fulfilled", "expired", "cancelled", "failed", "refunded", "partially_refunded")
+TELEGRAM_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+GIFT_KINDS = ("telegram_stars", "telegram_premium")
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    package_id: uuid.UUID
+    package_kind: str
+    quantity: int
+    recipient: str
+    asset: str
+    subtotal: int
+    discount: int
+    total: int
+    promo_code: str | None
+    status: str
+    paid_via: str
+    refunded: int
+    failure_reason: str
+    expires_at: dt.datetime
+    active_until: dt.datetime | None
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+    fulfilled_at: dt.datetime | None
+
+
+def to_order(row: OrderRow) -> Order:
+    return Order(
+        row.id,
+        row.user_id,
+        row.package_id,
+        row.package_kind,
+        row.quantity,
+        row.recipient,
+        row.asset,
+        row.subtotal,
+        row.discount,
+        row.total,
+        row.promo_code,
+        row.status,
+        row.paid_via,
+        row.refunded,
+        row.failure_reason,
+        row.expires_at,
+        row.active_until,
+        row.created_at,
+        row.paid_at,
+        row.fulfilled_at,
+    )
+
+
+def order_event(row: OrderRow, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": str(row.id),
+        "user_id": str(row.user_id),
+        "package_id": str(row.package_id),
+        "package_kind": row.package_kind,
+        "status": row.status,
+        "asset": row.asset,
+        "total_minor": row.total,
+        "quantity": row.quantity,
+        "recipient": row.recipient,
+        **extra,
+    }
+
+
+async def lock_order(uow: UnitOfWork, tenant: uuid.UUID, order_id: str) -> OrderRow:
+    parsed = require_id("order_id", order_id)
+    statement = select(OrderRow).where(OrderRow.tenant_id == tenant, OrderRow.id == parsed).with_for_update()
+    row = (await uow.session.execute(statement)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("order", order_id)
+    return row
+
+
+def not_pending(row: OrderRow) -> FailedPrecondition:
+    return FailedPrecondition(f"order is {row.status}", reason="ORDER_NOT_PENDING", metadata={"status": row.status})
+
+
+class OrderService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(
+        self, actor: Actor, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
+    ) -> Order:
+        user = require_id("user_id", user_id)
+        package_uuid = require_id("package_id", package_id)
+        recipient = recipient.strip().removeprefix("@")
+        promo_code = promo_code.strip().upper()
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            package = await require_package(uow, tenant, package_uuid, package_id)
+            if not package.active or package.archived:
+                raise FailedPrecondition("package is not offered now", reason="PACKAGE_INACTIVE")
+            quantity = quantity or package.min_quantity
+            v = Violations()
+            if not package.min_quantity <= quantity <= package.max_quantity:
+                v.add("quantity", f"must be between {package.min_quantity} and {package.max_quantity}")
+            if package.kind in GIFT_KINDS and not TELEGRAM_USERNAME.match(recipient):
+                v.add("recipient", "is required: a Telegram @username (5 to 32 letters, digits, _)")
+            elif package.kind not in GIFT_KINDS and recipient:
+                v.add("recipient", f"is only for Stars and Premium packages, not {package.kind}")
+            v.check_length("promo_code", promo_code, max_length=32)
+            v.raise_if_any()
+            subtotal = package.price_amount * (quantity if package.per_unit else 1)
+            if subtotal > MAX_AMOUNT:
+                raise InvalidArgument([Violation("quantity", "makes the price too large")])
+            order_id = new_id()
+            discount = 0
+            if promo_code:
+                reserved = await uses.reserve_discount(uow, tenant, user, promo_code, package, subtotal, order_id, now)
+                discount = reserved.amount
+            ttl = (await order_settings(uow, tenant)).order_ttl_seconds
+            row = OrderRow(
+                tenant_id=tenant,
+                id=order_id,
+                user_id=user,
+                package_id=package.id,
+                package_kind=package.kind,
+                quantity=quantity,
+                recipient=recipient,
+                asset=package.price_asset,
+                subtotal=subtotal,
+                discount=discount,
+                total=subtotal - discount,
+                promo_code=promo_code or None,
+                status="pending",
+                paid_via="",
+                refunded=0,
+                failure_reason="",
+                delivery={},
+                expires_at=now + dt.timedelta(seconds=ttl),
+                created_at=now,
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            await emit(uow, self._deps.feed, tenant, "order.created", order_event(row), now)
+            order = to_order(row)
+            await uow.commit()
+        return order
+
+    async def get(self, actor: Actor, order_id: str) -> Order:
+        parsed = require_id("order_id", order_id)
+        async with self._deps.uow() as uow:
+            row = await uow.session.get(OrderRow, (actor.tenant, parsed))
+            if row is None:
+                raise NotFound("order", order_id)
+            return to_order(row)
+
+    async def list_orders(
+        self, actor: Actor, user_id: str, statuses: Sequence[str], package_id: str, page_size: int, page_token: str
+    ) -> tuple[list[Order], str]:
+        actor.require_user_filter(user_id)
+        page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id})
+        statement = select(OrderRow).where(OrderRow.tenant_id == actor.tenant)
+        if user_id:
+            statement = statement.where(OrderRow.user_id == require_id("user_id", user_id))
+        if package_id:
+            statement = statement.where(OrderRow.package_id == require_id("package_id", package_id))
+        if statuses:
+            statement = statement.where(OrderRow.status.in_(statuses))
+        async with self._deps.uow() as uow:
+            rows, token = await newest_first(uow, statement, OrderRow.id, page)
+            return [to_order(row) for row in rows], token
+
+    async def cancel(self, actor: Actor, order_id: str) -> Order:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await lock_order(uow, actor.tenant, order_id)
+            if row.status != "pending":
+                raise not_pending(row)
+            await self._close_pending(uow, row, "cancelled", now)
+            order = to_order(row)
+            await uow.commit()
+        return order
+
+    async def _close_pending(self, uow: UnitOfWork, row: OrderRow, status: str, now: dt.datetime) -> None:
+        row.status, row.closed_at = status, now
+        if row.promo_code:
+            await uses.release_use(uow, row.tenant_id, row.id)
+        await uow.session.flush()
+        await emit(uow, self._deps.feed, row.tenant_id, f"order.{status}", order_event(row), now)
+
+    async def expire_due(self, limit: int = 500) -> int:
+        """Expire unpaid orders past their expiry (the worker's step); returns how many."""
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            statement = (
+                select(OrderRow.tenant_id, OrderRow.id)
+                .where(OrderRow.status == "pending", OrderRow.expires_at <= now)
+                .limit(limit)
+            )
+            due = [(row[0], row[1]) for row in await uow.session.execute(statement)]
+        expired = 0
+        for tenant, order_id in due:
+            async with self._deps.uow() as uow:
+                row = await lock_order(uow, tenant, str(order_id))
+                if row.status == "pending" and row.expires_at <= now:
+                    await self._close_pending(uow, row, "expired", now)
+                    await uow.commit()
+                    expired += 1
+        return expired
+
+    async def get_settings(self, actor: Actor) -> OrderSettings:
+        async with self._deps.uow() as uow:
+            return await order_settings(uow, actor.tenant)
+
+    async def update_settings(self, actor: Actor, ttl: int, notice_days: Sequence[int]) -> OrderSettings:
+        check_order_settings(ttl, notice_days)
+        days = sorted(set(notice_days), reverse=True)
+        async with self._deps.uow() as uow:
+            row = await settings_row(uow, actor.tenant, create=True)
+            assert row is not None
+            row.order_ttl_seconds, row.expiring_notice_days = ttl, days
+            row.updated_at = self._deps.clock.now()
+            await uow.commit()
+        return OrderSettings(ttl, tuple(days))
+
+
+async def renew_subscription(
+    deps: Deps, tenant: uuid.UUID, user_id: uuid.UUID, package_id: uuid.UUID, now: dt.datetime
+) -> bool:
+    """Buy a subscription package again from the wallet; see order_payment.renew_subscription."""
+    from core_server.domain.orders.payment import renew_subscription as renew  # payment builds on this module
+
+    return await renew(deps, tenant, user_id, package_id, now)

@@ -1,0 +1,1 @@
+"""Promo codes: credits redeemed once per user and discounts reserved by orders."""

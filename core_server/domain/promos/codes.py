@@ -1,0 +1,318 @@
+"""Promo codes as admins manage them and users redeem them (credit codes); discount codes are
+applied by orders.py through promos.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from core_server.domain import audit
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
+from core_server.domain.events import emit
+from core_server.domain.ids import require_id
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import Money, check_money
+from core_server.domain.money.assets import require_asset
+from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
+from core_server.domain.money.wallets import require_user
+from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT, check_usable, normalize, take_use
+from core_server.store.models import PackageRow, PromoRow, PromoUseRow
+from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.repositories.upsert import insert_if_absent
+from core_server.store.unit_of_work import UnitOfWork
+
+CODE = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+PROMO_EXPENSE = "promo_expense"
+MAX_RESTRICTIONS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PromoSpec:
+    """What an admin gives when creating a code (kind None: not given)."""
+
+    code: str
+    kind: str | None
+    credit: Money | None
+    percent_bps: int
+    per_user_limit: int
+    total_limit: int
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    package_ids: Sequence[str]
+    categories: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Promo:
+    code: str
+    kind: str
+    credit: Money | None
+    percent_bps: int
+    per_user_limit: int
+    total_limit: int
+    used_count: int
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    package_ids: tuple[str, ...]
+    categories: tuple[str, ...]
+    disabled: bool
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    promo: Promo
+    transfer: Transfer
+
+
+def to_promo(row: PromoRow) -> Promo:
+    credit = Money(row.credit_asset, row.credit_amount) if row.credit_asset and row.credit_amount else None
+    return Promo(
+        row.code,
+        row.kind,
+        credit,
+        row.percent_bps,
+        row.per_user_limit,
+        row.total_limit,
+        row.used_count,
+        row.starts_at,
+        row.ends_at,
+        tuple(row.package_ids or ()),
+        tuple(row.categories or ()),
+        row.disabled,
+        row.created_at,
+    )
+
+
+def promo_record(promo: Promo) -> dict[str, Any]:
+    """The code as events and audit entries show it."""
+    return {
+        "code": promo.code,
+        "kind": promo.kind,
+        "credit_asset": promo.credit.asset if promo.credit else None,
+        "credit_minor": promo.credit.amount if promo.credit else None,
+        "percent_bps": promo.percent_bps,
+        "per_user_limit": promo.per_user_limit,
+        "total_limit": promo.total_limit,
+        "used_count": promo.used_count,
+        "start_time": promo.starts_at,
+        "end_time": promo.ends_at,
+        "package_ids": list(promo.package_ids),
+        "categories": list(promo.categories),
+        "disabled": promo.disabled,
+    }
+
+
+def _check_spec(spec: PromoSpec) -> tuple[list[uuid.UUID], list[str]]:
+    """Every field rule of CreatePromoCode at once; returns the parsed package ids and categories."""
+    v = Violations()
+    if not CODE.match(spec.code.strip()):
+        v.add("promo_code.code", "must be 3 to 32 letters, digits, - or _")
+    if spec.kind == CREDIT:
+        check_money(v, "promo_code.credit", spec.credit)
+        if spec.percent_bps:
+            v.add("promo_code.percent_bps", "is only for percent discount codes")
+        if spec.package_ids or spec.categories:
+            v.add("promo_code.package_ids", "only discount codes are restricted to packages or categories")
+    elif spec.kind == PERCENT_DISCOUNT:
+        if not 1 <= spec.percent_bps <= 10_000:
+            v.add("promo_code.percent_bps", "must be between 1 and 10000 basis points")
+        if spec.credit is not None:
+            v.add("promo_code.credit", "is only for credit codes")
+    else:
+        v.add("promo_code.kind", "is required")
+    if spec.per_user_limit < 0:
+        v.add("promo_code.per_user_limit", "must not be negative")
+    if spec.total_limit < 0:
+        v.add("promo_code.total_limit", "must not be negative")
+    if spec.starts_at and spec.ends_at and spec.starts_at >= spec.ends_at:
+        v.add("promo_code.end_time", "must be after start_time")
+    if len(spec.package_ids) > MAX_RESTRICTIONS:
+        v.add("promo_code.package_ids", f"at most {MAX_RESTRICTIONS}")
+    if len(spec.categories) > MAX_RESTRICTIONS:
+        v.add("promo_code.categories", f"at most {MAX_RESTRICTIONS}")
+    packages: list[uuid.UUID] = []
+    for index, text in enumerate(spec.package_ids):
+        try:
+            packages.append(uuid.UUID(text))
+        except ValueError:
+            v.add(f"promo_code.package_ids[{index}]", "is not a valid id")
+    categories = [category.strip() for category in spec.categories]
+    for index, category in enumerate(categories):
+        v.check_length(f"promo_code.categories[{index}]", category, max_length=50, required=True)
+    v.raise_if_any()
+    return packages, list(dict.fromkeys(categories))
+
+
+async def _check_packages(uow: UnitOfWork, tenant: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    """A restriction to a package of no one (or of another tenant) would silently match nothing."""
+    if not ids:
+        return
+    statement = select(PackageRow.id).where(PackageRow.tenant_id == tenant, PackageRow.id.in_(ids))
+    known = set((await uow.session.execute(statement)).scalars().all())
+    v = Violations()
+    for index, package in enumerate(ids):
+        if package not in known:
+            v.add(f"promo_code.package_ids[{index}]", "is not a package of this tenant")
+    v.raise_if_any()
+
+
+async def _lock(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> PromoRow:
+    row = await uow.session.get(PromoRow, (tenant, code), with_for_update=True)
+    if row is None:
+        raise NotFound("promo code", code)
+    return row
+
+
+def _check_code(field: str, code: str) -> str:
+    v = Violations()
+    v.check_length(field, code.strip(), max_length=32, required=True)
+    v.raise_if_any()
+    return normalize(code)
+
+
+class PromoCodeService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(self, actor: Actor, spec: PromoSpec) -> Promo:
+        packages, categories = _check_spec(spec)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        values: dict[str, Any] = {
+            "tenant_id": tenant,
+            "code": normalize(spec.code),
+            "kind": spec.kind,
+            "credit_asset": spec.credit.asset if spec.kind == CREDIT and spec.credit else None,
+            "credit_amount": spec.credit.amount if spec.kind == CREDIT and spec.credit else None,
+            "percent_bps": spec.percent_bps,
+            "per_user_limit": spec.per_user_limit or 1,
+            "total_limit": spec.total_limit,
+            "used_count": 0,
+            "starts_at": spec.starts_at,
+            "ends_at": spec.ends_at,
+            # Canonical text, so promos.reserve_discount can compare with str(package.id).
+            "package_ids": [str(package) for package in dict.fromkeys(packages)],
+            "categories": categories,
+            "disabled": False,
+            "created_at": now,
+        }
+        async with self._deps.uow() as uow:
+            if values["credit_asset"]:
+                await require_asset(uow, tenant, values["credit_asset"])
+            await _check_packages(uow, tenant, packages)
+            table = PromoRow.__table__
+            if not await insert_if_absent(uow.session, table, values, ("tenant_id", "code")):  # type: ignore[arg-type]  # a Table
+                raise AlreadyExists(f"promo code {values['code']} exists", reason="PROMO_EXISTS")
+            row = await uow.session.get(PromoRow, (tenant, values["code"]))
+            assert row is not None
+            promo = to_promo(row)
+            await emit(uow, self._deps.feed, tenant, "promo.created", promo_record(promo), now)
+            audit.record(uow, actor, "", "promo.created", ("promo_code", promo.code), "", {}, promo_record(promo), now)
+            await uow.commit()
+        return promo
+
+    async def list_codes(
+        self, actor: Actor, include_disabled: bool, page_size: int, page_token: str
+    ) -> tuple[list[Promo], str]:
+        page = page_request(page_size, page_token, {"d": include_disabled})
+        statement = select(PromoRow).where(PromoRow.tenant_id == actor.tenant).order_by(PromoRow.code)
+        if not include_disabled:
+            statement = statement.where(PromoRow.disabled.is_(False))
+        if page.after:
+            statement = statement.where(PromoRow.code > page.after)
+        async with self._deps.uow() as uow:
+            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
+            promos = [to_promo(row) for row in rows[: page.size]]
+        return promos, next_page_token(page, promos[-1].code if promos else None, len(rows) > page.size)
+
+    async def disable(self, actor: Actor, code: str) -> Promo:
+        """Disabling a disabled code changes nothing and records nothing: the state asked for holds."""
+        code = _check_code("code", code)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await _lock(uow, tenant, code)
+            if row.disabled:
+                return to_promo(row)
+            before = promo_record(to_promo(row))
+            row.disabled = True
+            await uow.session.flush()
+            promo = to_promo(row)
+            await emit(uow, self._deps.feed, tenant, "promo.disabled", promo_record(promo), now)
+            audit.record(uow, actor, "", "promo.disabled", ("promo_code", code), "", before, promo_record(promo), now)
+            await uow.commit()
+        return promo
+
+    async def redeem(self, actor: Actor, user_id: str, code: str) -> Redemption:
+        """Credit a credit code to a user's wallet.
+
+        Once the user has used the code as often as its per-user limit allows, redeeming again is
+        not an error: it answers with the user's latest redemption and its transfer, crediting
+        nothing, so a retried or double-tapped redeem is harmless. That answer is given even if the
+        code was disabled or ran out since; the limit, window and total are checked only for a new
+        use. The code's row lock serializes every use, so no limit is passed however many race.
+        """
+        user = require_id("user_id", user_id)
+        code = _check_code("code", code)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            row = await _lock(uow, tenant, code)
+            if row.kind != CREDIT:
+                raise FailedPrecondition(
+                    "this code gives a discount: enter it when ordering", reason="PROMO_NOT_APPLICABLE"
+                )
+            latest = await self._latest_redemption(uow, row, user)
+            if latest is not None:
+                return latest
+            check_usable(row, now)
+            assert row.credit_asset is not None
+            assert row.credit_amount is not None
+            use = await take_use(uow, row, user, now)
+            posting = Posting(
+                System(PROMO_EXPENSE), Wallet(user), row.credit_amount, "promo", reference=f"promo:{code}"
+            )
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.credit_asset, [posting], now)
+            use.transfer_id = transfer.id
+            await uow.session.flush()
+            promo = to_promo(row)
+            data = {
+                "code": code,
+                "user_id": str(user),
+                "asset": transfer.asset,
+                "amount_minor": transfer.amount,
+                "transfer_id": str(transfer.id),
+                "used_count": promo.used_count,
+            }
+            await emit(uow, self._deps.feed, tenant, "promo.redeemed", data, now)
+            await uow.commit()
+        return Redemption(promo, transfer)
+
+    async def _latest_redemption(self, uow: UnitOfWork, row: PromoRow, user: uuid.UUID) -> Redemption | None:
+        """The user's latest redemption when they have no use of the code left, else None."""
+        statement = (
+            select(PromoUseRow)
+            .where(
+                PromoUseRow.tenant_id == row.tenant_id,
+                PromoUseRow.code == row.code,
+                PromoUseRow.user_id == user,
+                PromoUseRow.released.is_(False),
+            )
+            .order_by(PromoUseRow.created_at.desc(), PromoUseRow.id.desc())
+        )
+        uses = (await uow.session.execute(statement)).scalars().all()
+        if not uses or len(uses) < max(row.per_user_limit, 1):
+            return None
+        assert uses[0].transfer_id is not None
+        transfer_row = await ledger_repo.get_transfer(uow, row.tenant_id, uses[0].transfer_id)
+        assert transfer_row is not None
+        [transfer] = await ledger.to_transfers(uow, row.tenant_id, [transfer_row])
+        return Redemption(to_promo(row), transfer)

@@ -1,0 +1,1 @@
+"""Referrals: the program, commissions and their clawbacks, tiers, earnings and payouts."""

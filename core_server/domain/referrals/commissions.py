@@ -1,0 +1,187 @@
+"""Referral commissions: posted with each order payment, clawed back on refunds.
+
+HOOKS used by orders.py (keep their signatures):
+- plan_commissions(...) before the payment is posted: what each referrer up the chain earns;
+- record_commissions(...) after posting, with the transfers posted for the plans (same order);
+- plan_clawbacks(...) / record_clawbacks(...) when an order is refunded (in full or in part).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from core_server.domain.events import EventFeed, emit
+from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
+from core_server.domain.referrals.program import load_program
+from core_server.domain.referrals.tiers import REFERRAL_EXPENSE, award_tiers, current_tier
+from core_server.store.ids import new_id
+from core_server.store.models import AccountRow, CommissionRow, OrderRow, UserRow
+from core_server.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionPlan:
+    referrer_id: uuid.UUID
+    level: int
+    asset: str  # the payout asset
+    amount: int  # > 0
+    base_amount: int  # the order total converted into the payout asset
+    available_at: dt.datetime  # end of the hold period
+
+    def posting(self, order_id: uuid.UUID) -> Posting:
+        return Posting(
+            System(REFERRAL_EXPENSE),
+            Wallet(self.referrer_id),
+            self.amount,
+            "referral_commission",
+            reference=f"order:{order_id}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClawbackPlan:
+    commission: CommissionRow
+    amount: int  # what the referrer's wallet can give back now (>= 0; nothing is posted for 0)
+    shortfall: int  # what it cannot
+
+
+async def plan_commissions(
+    uow: UnitOfWork, tenant: uuid.UUID, order: OrderRow, now: dt.datetime
+) -> list[CommissionPlan]:
+    """Commissions of a paid order under the tenant's program (none when disabled, when the
+    package kind does not earn, or when the buyer has no referrer). Their sum never exceeds the
+    order total (rates are capped below 100 %)."""
+    rules = await load_program(uow, tenant)
+    if not rules.enabled or not rules.level_rates_bps or order.total <= 0:
+        return []
+    if rules.package_kinds and order.package_kind not in rules.package_kinds:
+        return []
+    base = rules.converted(order.total, order.asset)
+    asset = rules.payout_asset or order.asset
+    available_at = now + dt.timedelta(days=rules.hold_days)
+    plans: list[CommissionPlan] = []
+    seen = {order.user_id}
+    current = order.user_id
+    for level, rate in enumerate(rules.level_rates_bps, start=1):
+        referrer = await uow.session.scalar(
+            select(UserRow.referrer_id).where(UserRow.tenant_id == tenant, UserRow.id == current)
+        )
+        if referrer is None or referrer in seen:  # attribution forbids cycles; never pay one twice
+            break
+        seen.add(referrer)
+        if level == 1:
+            tier = await current_tier(uow, tenant, rules, referrer)
+            rate += tier.bonus_rate_bps if tier else 0
+        amount = base * rate // 10_000
+        if amount > 0:
+            plans.append(CommissionPlan(referrer, level, asset, amount, base, available_at))
+        current = referrer
+    return plans
+
+
+async def record_commissions(
+    uow: UnitOfWork,
+    feed: EventFeed,
+    tenant: uuid.UUID,
+    order: OrderRow,
+    plans: list[CommissionPlan],
+    transfers: list[Transfer],
+    now: dt.datetime,
+) -> None:
+    """Store the commissions (transfers[i] posted plans[i]) and emit referral.commission events."""
+    for plan, transfer in zip(plans, transfers, strict=True):
+        row = CommissionRow(
+            tenant_id=tenant,
+            id=new_id(),
+            order_id=order.id,
+            referrer_id=plan.referrer_id,
+            buyer_id=order.user_id,
+            level=plan.level,
+            asset=plan.asset,
+            amount=plan.amount,
+            base_amount=plan.base_amount,
+            transfer_id=transfer.id,
+            available_at=plan.available_at,
+            created_at=now,
+        )
+        uow.session.add(row)
+        await emit(uow, feed, tenant, "referral.commission", _commission_event(row), now)
+    await uow.session.flush()
+    direct = [plan.referrer_id for plan in plans if plan.level == 1]
+    if direct:  # this sale may lift the direct referrer into a tier
+        await award_tiers(uow, feed, tenant, await load_program(uow, tenant), direct[0], now)
+
+
+async def plan_clawbacks(
+    uow: UnitOfWork, tenant: uuid.UUID, order: OrderRow, refunded_now: int, now: dt.datetime
+) -> list[ClawbackPlan]:
+    """The share of the order's commissions to reverse for a refund of `refunded_now` (proportional
+    to refunded_now / order.total), limited to what each referrer's wallet has available."""
+    if order.total <= 0 or refunded_now <= 0:
+        return []
+    statement = (
+        select(CommissionRow)
+        .where(CommissionRow.tenant_id == tenant, CommissionRow.order_id == order.id)
+        .order_by(CommissionRow.level)
+        .with_for_update()
+    )
+    plans: list[ClawbackPlan] = []
+    refunded_total = order.refunded + refunded_now
+    for commission in (await uow.session.execute(statement)).scalars().all():
+        # Cumulative shares, so partial refunds that add up to the total reverse exactly the whole.
+        due = min(commission.amount, commission.amount * refunded_total // order.total)
+        share = due - commission.clawed_back - commission.shortfall
+        if share <= 0:
+            continue
+        account = await uow.session.scalar(
+            select(AccountRow).where(
+                AccountRow.tenant_id == tenant,
+                AccountRow.user_id == commission.referrer_id,
+                AccountRow.asset == commission.asset,
+            )
+        )
+        available = max(0, account.balance - account.held) if account is not None else 0
+        take = min(share, available)
+        plans.append(ClawbackPlan(commission, take, share - take))
+    return plans
+
+
+async def record_clawbacks(
+    uow: UnitOfWork,
+    feed: EventFeed,
+    tenant: uuid.UUID,
+    plans: list[ClawbackPlan],
+    transfers: list[Transfer],
+    now: dt.datetime,
+) -> None:
+    """Store what was clawed back (transfers[i] reversed plans[i]) and any shortfall."""
+    posted = iter(transfers)
+    for plan in plans:
+        transfer = next(posted) if plan.amount > 0 else None
+        plan.commission.clawed_back += plan.amount
+        plan.commission.shortfall += plan.shortfall
+        data = _commission_event(plan.commission) | {
+            "clawed_back_now": plan.amount,
+            "shortfall_now": plan.shortfall,
+            "transfer_id": str(transfer.id) if transfer else None,
+        }
+        await emit(uow, feed, tenant, "referral.clawback", data, now)
+    await uow.session.flush()
+
+
+def _commission_event(row: CommissionRow) -> dict[str, Any]:
+    return {
+        "commission_id": str(row.id),
+        "order_id": str(row.order_id),
+        "referrer_id": str(row.referrer_id),
+        "buyer_id": str(row.buyer_id),
+        "level": row.level,
+        "asset": row.asset,
+        "amount": row.amount,
+        "clawed_back": row.clawed_back,
+    }

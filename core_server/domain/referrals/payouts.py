@@ -1,0 +1,236 @@
+"""Payout requests: a referrer withdraws earnings; the amount is held until an admin pays it out
+(the hold is captured into the `payouts` system account) or rejects it (the hold is released).
+
+The hold is an ordinary ledger hold, so the wallet's available balance drops at once and the
+ledger check covers it; it never expires on its own, because the decision is a person's. Creating
+a request locks the wallet row first: two requests of one user cannot both pass the withdrawable
+check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from core_server.domain import audit
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition, NotFound, Violations
+from core_server.domain.events import emit
+from core_server.domain.ids import require_id
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
+from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
+from core_server.domain.money.ledger import Posting, System, Wallet
+from core_server.domain.money.wallets import require_user
+from core_server.domain.paging import newest_first, page_request
+from core_server.domain.referrals.earnings import earnings
+from core_server.domain.referrals.program import load_program
+from core_server.store.ids import new_id
+from core_server.store.models import AccountRow, HoldRow, PayoutRow
+from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.unit_of_work import UnitOfWork
+
+PAYOUTS = "payouts"
+STATUSES = ("pending", "paid", "rejected")
+HOLD_LIFETIME = dt.timedelta(days=3650)  # held until an admin decides; the hold expiry worker never meets it
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    asset: str
+    amount: int
+    destination: str
+    status: str
+    payment_reference: str
+    reason: str
+    decided_by: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+def to_payout(row: PayoutRow) -> Payout:
+    return Payout(
+        row.id,
+        row.user_id,
+        row.asset,
+        row.amount,
+        row.destination,
+        row.status,
+        row.payment_reference,
+        row.reason,
+        row.decided_by,
+        row.created_at,
+        row.decided_at,
+    )
+
+
+def _event(row: PayoutRow) -> dict[str, Any]:
+    return {
+        "payout_request_id": str(row.id),
+        "user_id": str(row.user_id),
+        "asset": row.asset,
+        "amount_minor": row.amount,
+        "status": row.status,
+        "destination": row.destination,
+        "payment_reference": row.payment_reference,
+        "reason": row.reason,
+    }
+
+
+class PayoutService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(self, actor: Actor, user_id: str, amount: int, destination: str) -> Payout:
+        v = Violations()
+        if not 0 < amount <= MAX_AMOUNT:
+            v.add("amount_minor", f"must be between 1 and {MAX_AMOUNT}")
+        v.check_length("destination", destination, max_length=200, required=True)
+        v.raise_if_any()
+        user = require_id("user_id", user_id)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            rules = await load_program(uow, tenant)
+            figures = await earnings(uow, tenant, user, now)
+            asset = rules.payout_asset or (next(iter(figures)) if len(figures) == 1 else "")
+            if not asset:
+                reason = "PAYOUT_ASSET_AMBIGUOUS" if figures else "NOTHING_TO_WITHDRAW"
+                raise FailedPrecondition("no single payout asset to withdraw in", reason=reason)
+            if amount < rules.min_payout_minor:
+                raise FailedPrecondition(
+                    f"the smallest payout is {rules.min_payout_minor}",
+                    reason="BELOW_MIN_PAYOUT",
+                    metadata={"min_payout_minor": str(rules.min_payout_minor)},
+                )
+            account = await self._lock_wallet(uow, tenant, user, asset)
+            figures = await earnings(uow, tenant, user, now)  # again, under the wallet's lock
+            withdrawable = figures[asset].withdrawable if asset in figures else 0
+            if account is None or amount > withdrawable:
+                short = InsufficientFunds(asset, amount)
+                short.metadata["withdrawable_minor"] = str(withdrawable)
+                raise short
+            payout_id = new_id()
+            reference = f"{PAYOUT_REFERENCE}{payout_id}"
+            hold = await place_hold(
+                uow, tenant, account, user, Money(asset, amount), reference, now + HOLD_LIFETIME, now
+            )
+            if hold is None:
+                raise InsufficientFunds(asset, amount)
+            row = PayoutRow(
+                tenant_id=tenant,
+                id=payout_id,
+                user_id=user,
+                asset=asset,
+                amount=amount,
+                destination=destination.strip(),
+                status="pending",
+                hold_id=hold.id,
+                created_at=now,
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            await emit(uow, self._deps.feed, tenant, "referral.payout_requested", _event(row), now)
+            payout = to_payout(row)
+            await uow.commit()
+        return payout
+
+    async def _lock_wallet(self, uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, asset: str) -> uuid.UUID | None:
+        statement = (
+            select(AccountRow.id)
+            .where(AccountRow.tenant_id == tenant, AccountRow.asset == asset, AccountRow.user_id == user)
+            .with_for_update()
+        )
+        return (await uow.session.execute(statement)).scalar_one_or_none()
+
+    async def _pending(self, uow: UnitOfWork, tenant: uuid.UUID, payout_id: str) -> tuple[PayoutRow, HoldRow]:
+        parsed = require_id("payout_request_id", payout_id)
+        row = await uow.session.get(PayoutRow, (tenant, parsed), with_for_update=True)
+        if row is None:
+            raise NotFound("payout request", payout_id)
+        if row.status != "pending":
+            raise FailedPrecondition(
+                f"payout request is {row.status}", reason="PAYOUT_NOT_PENDING", metadata={"status": row.status}
+            )
+        assert row.hold_id is not None
+        hold = await ledger_repo.get_hold(uow, tenant, row.hold_id, for_update=True)
+        if hold is None or hold.status != "pending":
+            raise RuntimeError(f"payout {row.id} is pending but its hold is not")
+        return row, hold
+
+    async def approve(self, actor: Actor, payout_id: str, reference: str, who: str) -> Payout:
+        v = Violations()
+        v.check_length("payment_reference", reference, max_length=200, required=True)
+        v.check_length("actor", who, max_length=100, required=True)
+        v.raise_if_any()
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row, hold = await self._pending(uow, tenant, payout_id)
+            posting = Posting(
+                Wallet(row.user_id),
+                System(PAYOUTS),
+                row.amount,
+                "payout",
+                reference=f"payout:{row.id}",
+                reason=reference.strip(),
+                actor=who.strip(),
+                from_held=row.amount,
+            )
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.asset, [posting], now)
+            hold.status, hold.captured_amount, hold.capture_transfer_id, hold.closed_at = (
+                "captured",
+                row.amount,
+                transfer.id,
+                now,
+            )
+            row.status, row.payment_reference, row.transfer_id = "paid", reference.strip(), transfer.id
+            await self._decided(uow, actor, row, who, "referral.payout_paid", now)
+            payout = to_payout(row)
+            await uow.commit()
+        return payout
+
+    async def reject(self, actor: Actor, payout_id: str, reason: str, who: str) -> Payout:
+        v = Violations()
+        v.check_length("reason", reason, max_length=500, required=True)
+        v.check_length("actor", who, max_length=100, required=True)
+        v.raise_if_any()
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row, hold = await self._pending(uow, tenant, payout_id)
+            await release_hold(uow, tenant, hold, "voided", now)
+            row.status, row.reason = "rejected", reason.strip()
+            await self._decided(uow, actor, row, who, "referral.payout_rejected", now)
+            payout = to_payout(row)
+            await uow.commit()
+        return payout
+
+    async def _decided(
+        self, uow: UnitOfWork, actor: Actor, row: PayoutRow, who: str, event: str, now: dt.datetime
+    ) -> None:
+        row.decided_by, row.decided_at = who.strip(), now  # the key that acted is in the audit entry
+        await uow.session.flush()
+        await emit(uow, self._deps.feed, actor.tenant, event, _event(row), now)
+        after = {"status": row.status, "payment_reference": row.payment_reference, "reason": row.reason}
+        target = ("payout_request", str(row.id))
+        audit.record(uow, actor, who.strip(), event, target, row.reason, {"status": "pending"}, after, now)
+
+    async def list_payouts(
+        self, actor: Actor, user_id: str, status: str | None, page_size: int, page_token: str
+    ) -> tuple[list[Payout], str]:
+        actor.require_user_filter(user_id)
+        page = page_request(page_size, page_token, {"u": user_id, "s": status})
+        statement = select(PayoutRow).where(PayoutRow.tenant_id == actor.tenant)
+        if user_id:
+            statement = statement.where(PayoutRow.user_id == require_id("user_id", user_id))
+        if status:
+            statement = statement.where(PayoutRow.status == status)
+        async with self._deps.uow() as uow:
+            rows, token = await newest_first(uow, statement, PayoutRow.id, page)
+            return [to_payout(row) for row in rows], token

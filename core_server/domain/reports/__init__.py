@@ -1,0 +1,1 @@
+"""Reports: read-only figures across features (tenant stats, revenue, referral statistics)."""

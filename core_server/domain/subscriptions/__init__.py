@@ -1,0 +1,1 @@
+"""Subscriptions: plans activated, extended, shortened, cancelled and expired; expiry notices."""

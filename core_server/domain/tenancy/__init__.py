@@ -1,0 +1,1 @@
+"""Tenancy: tenants, API keys, authentication, bootstrap keys and per-tenant settings."""

@@ -1,0 +1,1 @@
+"""Manual top-up requests: tenant payment methods, requests, approval and rejection."""

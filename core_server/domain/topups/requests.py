@@ -1,0 +1,326 @@
+"""Manual top-up requests: the user pays outside the hub, an admin approves (credit, audit) or
+rejects; the tenant's methods live in its settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from core_server.domain import audit
+from core_server.domain.actor import Actor
+from core_server.domain.catalog.packages import LOCALES, require_package
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.events import emit
+from core_server.domain.ids import require_id
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import Money, check_money
+from core_server.domain.money.assets import require_asset
+from core_server.domain.money.ledger import Posting, System, Wallet
+from core_server.domain.money.wallets import require_user
+from core_server.domain.paging import newest_first, page_request
+from core_server.domain.tenancy.settings import settings_row
+from core_server.store.ids import new_id
+from core_server.store.models import TopupRequestRow
+from core_server.store.unit_of_work import UnitOfWork
+
+MANUAL = "provider:manual"  # the system account manual top-ups are credited from
+MAX_METHODS = 20
+METHOD_CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
+TITLE_LIMIT, INSTRUCTIONS_LIMIT = 100, 2000
+RECEIPT_LIMIT = 500
+TELEGRAM_FILE_ID = re.compile(r"^[A-Za-z0-9_-]{10,200}$")
+RECEIPT_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
+PACKAGE_KINDS = ("topup", "token_pack")
+
+
+@dataclass(frozen=True, slots=True)
+class TopupMethod:
+    code: str
+    title: Mapping[str, str]
+    instructions: Mapping[str, str]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TopupRequest:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    method_code: str
+    amount: Money | None
+    package_id: uuid.UUID | None
+    receipt: str
+    status: str
+    reason: str
+    decided_by: str
+    transfer_id: uuid.UUID | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+def to_request(row: TopupRequestRow) -> TopupRequest:
+    amount = Money(row.asset, row.amount) if row.asset and row.amount else None
+    return TopupRequest(
+        row.id,
+        row.user_id,
+        row.method_code,
+        amount,
+        row.package_id,
+        row.receipt,
+        row.status,
+        row.reason,
+        row.decided_by,
+        row.transfer_id,
+        row.created_at,
+        row.decided_at,
+    )
+
+
+def _method_in(stored: Mapping[str, Any]) -> TopupMethod:
+    return TopupMethod(str(stored["code"]), dict(stored["title"]), dict(stored["instructions"]), bool(stored["active"]))
+
+
+def _event(row: TopupRequestRow) -> dict[str, Any]:
+    return {
+        "topup_request_id": str(row.id),
+        "user_id": str(row.user_id),
+        "method_code": row.method_code,
+        "asset": row.asset,
+        "amount_minor": row.amount,
+        "package_id": str(row.package_id) if row.package_id else None,
+        "status": row.status,
+        "reason": row.reason,
+        "decided_by": row.decided_by,
+        "transfer_id": str(row.transfer_id) if row.transfer_id else None,
+    }
+
+
+def _check_texts(v: Violations, field: str, texts: Mapping[str, str], limit: int) -> None:
+    for locale, text in texts.items():
+        if locale not in LOCALES:
+            v.add(f"{field}[{locale}]", f"locale must be one of {', '.join(LOCALES)}")
+        elif len(text) > limit:
+            v.add(f"{field}[{locale}]", f"must be at most {limit} characters")
+
+
+def check_methods(methods: Sequence[TopupMethod]) -> list[TopupMethod]:
+    """All rules of SetTopupMethods at once; returns the methods with codes and texts trimmed."""
+    v = Violations()
+    if len(methods) > MAX_METHODS:
+        v.add("methods", f"at most {MAX_METHODS}")
+    seen: dict[str, int] = {}
+    cleaned = []
+    for index, method in enumerate(methods):
+        code = method.code.strip()
+        if not METHOD_CODE.match(code):
+            v.add(f"methods[{index}].code", "must be 2 to 32 letters, digits, - or _")
+        elif code in seen:
+            v.add(f"methods[{index}].code", f"repeats the code of methods[{seen[code]}]")
+        seen.setdefault(code, index)
+        title = {locale: text.strip() for locale, text in method.title.items()}
+        instructions = {locale: text.strip() for locale, text in method.instructions.items()}
+        if not any(title.values()):
+            v.add(f"methods[{index}].title", "needs a text in at least one locale")
+        _check_texts(v, f"methods[{index}].title", title, TITLE_LIMIT)
+        _check_texts(v, f"methods[{index}].instructions", instructions, INSTRUCTIONS_LIMIT)
+        cleaned.append(TopupMethod(code, title, instructions, method.active))
+    v.raise_if_any()
+    return cleaned
+
+
+def receipt_ok(receipt: str) -> bool:
+    return len(receipt) <= RECEIPT_LIMIT and bool(TELEGRAM_FILE_ID.match(receipt) or RECEIPT_URL.match(receipt))
+
+
+def not_pending(row: TopupRequestRow) -> FailedPrecondition:
+    return FailedPrecondition(
+        f"topup request is {row.status}", reason="TOPUP_REQUEST_NOT_PENDING", metadata={"status": row.status}
+    )
+
+
+async def _methods(uow: UnitOfWork, tenant: uuid.UUID) -> list[TopupMethod]:
+    row = await settings_row(uow, tenant)
+    return [_method_in(stored) for stored in (row.topup_methods if row else [])]
+
+
+async def _delivery(uow: UnitOfWork, row: TopupRequestRow) -> Money:
+    """What approving credits without an override: the package's delivery (at its smallest
+    quantity, as an order without a quantity would be), else the amount the user paid."""
+    if row.package_id is not None:
+        package = await require_package(uow, row.tenant_id, row.package_id, str(row.package_id))
+        assert package.delivers_asset is not None
+        assert package.delivers_amount is not None
+        return Money(
+            package.delivers_asset, package.delivers_amount * (package.min_quantity if package.per_unit else 1)
+        )
+    assert row.asset is not None
+    assert row.amount is not None
+    return Money(row.asset, row.amount)
+
+
+class TopupRequestService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def list_methods(self, actor: Actor, active_only: bool) -> list[TopupMethod]:
+        async with self._deps.uow() as uow:
+            methods = await _methods(uow, actor.tenant)
+        return [method for method in methods if method.active or not active_only]
+
+    async def set_methods(self, actor: Actor, methods: Sequence[TopupMethod]) -> list[TopupMethod]:
+        cleaned = check_methods(methods)
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await settings_row(uow, actor.tenant, create=True)
+            assert row is not None
+            before = list(row.topup_methods or [])
+            row.topup_methods = [asdict(method) for method in cleaned]
+            row.updated_at = now
+            await uow.session.flush()
+            target = ("tenant_settings", str(actor.tenant))
+            after = {"methods": row.topup_methods}
+            audit.record(uow, actor, "", "topup_methods.set", target, "", {"methods": before}, after, now)
+            await uow.commit()
+        return cleaned
+
+    async def create(
+        self, actor: Actor, user_id: str, method_code: str, amount: Money | None, package_id: str, receipt: str
+    ) -> TopupRequest:
+        user = require_id("user_id", user_id)
+        package = require_id("package_id", package_id) if package_id else None
+        method_code, receipt = method_code.strip(), receipt.strip()
+        v = Violations()
+        v.check_length("method_code", method_code, max_length=32, required=True)
+        if amount is not None:
+            check_money(v, "amount", amount)
+        elif package is None:
+            v.add("amount", "is required without package_id")
+        if receipt and not receipt_ok(receipt):
+            v.add("receipt", f"must be a Telegram file id or an http(s) URL of at most {RECEIPT_LIMIT} characters")
+        v.raise_if_any()
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            method = next((m for m in await _methods(uow, tenant) if m.code == method_code), None)
+            if method is None:
+                raise NotFound("topup method", method_code)
+            if amount is not None:
+                await require_asset(uow, tenant, amount.asset)
+            if package is not None:
+                bought = await require_package(uow, tenant, package, package_id)
+                if bought.kind not in PACKAGE_KINDS:
+                    raise InvalidArgument([Violation("package_id", "must be a topup or token_pack package")])
+                if not bought.active or bought.archived:
+                    raise FailedPrecondition("package is not offered now", reason="PACKAGE_INACTIVE")
+            if not method.active:
+                raise FailedPrecondition(f"method {method_code} is not offered now", reason="METHOD_INACTIVE")
+            row = TopupRequestRow(
+                tenant_id=tenant,
+                id=new_id(),
+                user_id=user,
+                method_code=method_code,
+                asset=amount.asset if amount else None,
+                amount=amount.amount if amount else None,
+                package_id=package,
+                receipt=receipt,
+                status="pending",
+                reason="",
+                decided_by="",
+                created_at=now,
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            await emit(uow, self._deps.feed, tenant, "topup_request.created", _event(row), now)
+            request = to_request(row)
+            await uow.commit()
+        return request
+
+    async def get(self, actor: Actor, topup_request_id: str) -> TopupRequest:
+        parsed = require_id("topup_request_id", topup_request_id)
+        async with self._deps.uow() as uow:
+            row = await uow.session.get(TopupRequestRow, (actor.tenant, parsed))
+            if row is None:
+                raise NotFound("topup request", topup_request_id)
+            return to_request(row)
+
+    async def list_requests(
+        self, actor: Actor, status: str | None, user_id: str, page_size: int, page_token: str
+    ) -> tuple[list[TopupRequest], str]:
+        actor.require_user_filter(user_id)
+        page = page_request(page_size, page_token, {"s": status, "u": user_id})
+        statement = select(TopupRequestRow).where(TopupRequestRow.tenant_id == actor.tenant)
+        if user_id:
+            statement = statement.where(TopupRequestRow.user_id == require_id("user_id", user_id))
+        if status:
+            statement = statement.where(TopupRequestRow.status == status)
+        async with self._deps.uow() as uow:
+            rows, token = await newest_first(uow, statement, TopupRequestRow.id, page)
+            return [to_request(row) for row in rows], token
+
+    async def approve(self, actor: Actor, topup_request_id: str, who: str, credit: Money | None) -> TopupRequest:
+        """Credit the request and mark it approved. A request is decided once: approving it again
+        (with another request_id) is FAILED_PRECONDITION TOPUP_REQUEST_NOT_PENDING and credits
+        nothing; the same request_id replays the first answer (the interceptor's idempotency)."""
+        parsed = require_id("topup_request_id", topup_request_id)
+        v = Violations()
+        v.check_length("actor", who, max_length=100, required=True)
+        if credit is not None:
+            check_money(v, "credit", credit)
+        v.raise_if_any()
+        who = who.strip()
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await self._lock_pending(uow, tenant, parsed, topup_request_id)
+            money = credit or await _delivery(uow, row)
+            await require_asset(uow, tenant, money.asset)
+            reference = f"topup_request:{row.id}"
+            posting = Posting(
+                System(MANUAL), Wallet(row.user_id), money.amount, "topup", reference=reference, actor=who
+            )
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, money.asset, [posting], now)
+            row.status, row.transfer_id, row.decided_by, row.decided_at = "approved", transfer.id, who, now
+            await uow.session.flush()
+            data = {**_event(row), "credited_asset": money.asset, "credited_minor": money.amount}
+            await emit(uow, self._deps.feed, tenant, "topup_request.approved", data, now)
+            target = ("topup_request", str(row.id))
+            audit.record(uow, actor, who, "topup_request.approved", target, "", {"status": "pending"}, data, now)
+            request = to_request(row)
+            await uow.commit()
+        return request
+
+    async def reject(self, actor: Actor, topup_request_id: str, reason: str, who: str) -> TopupRequest:
+        parsed = require_id("topup_request_id", topup_request_id)
+        v = Violations()
+        v.check_length("reason", reason, max_length=500, required=True)
+        v.check_length("actor", who, max_length=100, required=True)
+        v.raise_if_any()
+        reason, who = reason.strip(), who.strip()
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await self._lock_pending(uow, tenant, parsed, topup_request_id)
+            row.status, row.reason, row.decided_by, row.decided_at = "rejected", reason, who, now
+            await uow.session.flush()
+            await emit(uow, self._deps.feed, tenant, "topup_request.rejected", _event(row), now)
+            target = ("topup_request", str(row.id))
+            after = _event(row)
+            audit.record(uow, actor, who, "topup_request.rejected", target, reason, {"status": "pending"}, after, now)
+            request = to_request(row)
+            await uow.commit()
+        return request
+
+    async def _lock_pending(
+        self, uow: UnitOfWork, tenant: uuid.UUID, request_id: uuid.UUID, text: str
+    ) -> TopupRequestRow:
+        """The row lock makes one decision win however many approvals and rejections race."""
+        row = await uow.session.get(TopupRequestRow, (tenant, request_id), with_for_update=True)
+        if row is None:
+            raise NotFound("topup request", text)
+        if row.status != "pending":
+            raise not_pending(row)
+        return row

@@ -1,0 +1,1 @@
+"""Users of a tenant: registration (with referral attribution), profiles, lookup."""

@@ -1,0 +1,260 @@
+"""End users: registration (idempotent on the platform identity), lookup, search and profile edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import IntegrityError
+
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import NotFound, Violations
+from core_server.domain.events import emit
+from core_server.domain.ids import require_id
+from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.referrals.program import load_program
+from core_server.domain.referrals.tiers import award_tiers
+from core_server.store.ids import new_id
+from core_server.store.models import UserRow
+from core_server.store.repositories import users as user_repo
+
+REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
+REFERRAL_CODE_LENGTH = 8
+PROFILE_FIELDS = ("username", "first_name", "last_name", "language_code")
+UPDATABLE = frozenset({*PROFILE_FIELDS, "blocked"})
+LIMITS = {"username": 64, "first_name": 128, "last_name": 128, "language_code": 16}
+
+
+class Platform(enum.StrEnum):
+    TELEGRAM = "telegram"
+    WEB = "web"
+    API = "api"
+    DISCORD = "discord"
+    VK = "vk"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the platform tells us about a user; empty strings mean "not given"."""
+
+    username: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    language_code: str = ""
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: uuid.UUID
+    platform: Platform
+    external_id: str
+    profile: Profile
+    referral_code: str
+    referrer_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    user: User
+    created: bool
+    referrer_attributed: bool
+
+
+def to_user(row: UserRow) -> User:
+    profile = Profile(row.username, row.first_name, row.last_name, row.language_code, row.blocked)
+    return User(
+        row.id,
+        Platform(row.platform),
+        row.external_id,
+        profile,
+        row.referral_code,
+        row.referrer_id,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+
+
+def _search_text(external_id: str, profile: Profile) -> str:
+    return " ".join(filter(None, (profile.username, profile.first_name, profile.last_name, external_id))).lower()
+
+
+def _validate_profile(profile: Profile, fields: Sequence[str], violations: Violations) -> None:
+    for name in fields:
+        if name in LIMITS:
+            violations.check_length(name, getattr(profile, name), max_length=LIMITS[name])
+
+
+def _normalize(profile: Profile) -> Profile:
+    return replace(
+        profile,
+        username=profile.username.strip().removeprefix("@"),
+        first_name=profile.first_name.strip(),
+        last_name=profile.last_name.strip(),
+        language_code=profile.language_code.strip(),
+    )
+
+
+class UserService:
+    """Use cases of UserService."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def register(
+        self, actor: Actor, platform: Platform | None, external_id: str, profile: Profile, referral_code: str
+    ) -> Registration:
+        violations = Violations()
+        if platform is None:
+            violations.add("platform", "is required")
+        violations.check_length("external_id", external_id, max_length=64, required=True)
+        violations.check_length("referral_code", referral_code, max_length=32)
+        _validate_profile(profile, PROFILE_FIELDS, violations)
+        violations.raise_if_any()
+        assert platform is not None
+        tenant = actor.tenant
+        profile = _normalize(profile)
+        external_id = external_id.strip()
+        for _attempt in range(3):  # a referral-code collision (1 in ~10^11) just retries with a new code
+            try:
+                return await self._register_once(tenant, platform, external_id, profile, referral_code.strip())
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not allocate a unique referral code")
+
+    async def _register_once(
+        self, tenant: uuid.UUID, platform: Platform, external_id: str, profile: Profile, referral_code: str
+    ) -> Registration:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            existing = await user_repo.find_user(uow, tenant, platform.value, external_id)
+            if existing is None:
+                referrer = await user_repo.find_by_referral_code(uow, tenant, referral_code) if referral_code else None
+                user_id = new_id()
+                values = {
+                    "tenant_id": tenant,
+                    "id": user_id,
+                    "platform": platform.value,
+                    "external_id": external_id,
+                    "username": profile.username,
+                    "first_name": profile.first_name,
+                    "last_name": profile.last_name,
+                    "language_code": profile.language_code,
+                    "search_text": _search_text(external_id, profile),
+                    "referral_code": new_referral_code(),
+                    "referrer_id": referrer.id if referrer else None,
+                    "blocked": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                async with uow.savepoint():  # a referral-code collision undoes only this insert
+                    inserted = await user_repo.insert_user_if_absent(uow, values)
+                if inserted:
+                    row = await user_repo.get_user(uow, tenant, user_id)
+                    assert row is not None
+                    user = to_user(row)
+                    event = {
+                        "user_id": str(user.id),
+                        "platform": platform.value,
+                        "external_id": external_id,
+                        "referrer_id": str(user.referrer_id) if user.referrer_id else None,
+                    }
+                    await emit(uow, self._deps.feed, tenant, "user.registered", event, now)
+                    if referrer is not None:  # one more invited may lift the referrer into a tier
+                        program = await load_program(uow, tenant)
+                        await award_tiers(uow, self._deps.feed, tenant, program, referrer.id, now)
+                    await uow.commit()
+                    return Registration(user, created=True, referrer_attributed=referrer is not None)
+                # Lost a race with a concurrent registration of the same identity: use the winner's row.
+                existing = await user_repo.find_user(uow, tenant, platform.value, external_id)
+                assert existing is not None
+            self._refresh_profile(existing, profile, now)
+            await uow.session.flush()
+            user = to_user(existing)
+            await uow.commit()
+            return Registration(user, created=False, referrer_attributed=False)
+
+    def _refresh_profile(self, row: UserRow, profile: Profile, now: dt.datetime) -> None:
+        """A returning user's platform profile may have changed (a new @username): keep it current."""
+        changed = False
+        for name in PROFILE_FIELDS:
+            value = getattr(profile, name)
+            if value and value != getattr(row, name):
+                setattr(row, name, value)
+                changed = True
+        if changed:
+            row.search_text = _search_text(row.external_id, to_user(row).profile)
+            row.updated_at = now
+
+    async def get(self, actor: Actor, user_id: str) -> User:
+        parsed = require_id("user_id", user_id)
+        async with self._deps.uow() as uow:
+            row = await user_repo.get_user(uow, actor.tenant, parsed)
+            if row is None:
+                raise NotFound("user", user_id)
+            return to_user(row)
+
+    async def find(self, actor: Actor, platform: Platform | None, external_id: str) -> User:
+        violations = Violations()
+        if platform is None:
+            violations.add("platform", "is required")
+        violations.check_length("external_id", external_id, max_length=64, required=True)
+        violations.raise_if_any()
+        assert platform is not None
+        async with self._deps.uow() as uow:
+            row = await user_repo.find_user(uow, actor.tenant, platform.value, external_id.strip())
+            if row is None:
+                raise NotFound("user", external_id)
+            return to_user(row)
+
+    async def list_users(
+        self, actor: Actor, query: str, platform: Platform | None, page_size: int, page_token: str
+    ) -> tuple[list[User], str]:
+        violations = Violations()
+        violations.check_length("query", query, max_length=100)
+        violations.raise_if_any()
+        search = query.strip().lower()
+        page = page_request(page_size, page_token, {"q": search, "p": platform})
+        before = uuid.UUID(page.after) if page.after else None
+        async with self._deps.uow() as uow:
+            rows = await user_repo.list_users(
+                uow,
+                actor.tenant,
+                before=before,
+                limit=page.size + 1,
+                search=search,
+                platform=platform.value if platform else None,
+            )
+            users = [to_user(row) for row in rows[: page.size]]
+        return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)
+
+    async def update(self, actor: Actor, user_id: str, profile: Profile, mask: Sequence[str]) -> User:
+        parsed = require_id("user_id", user_id)
+        violations = Violations()
+        violations.check_mask(mask, UPDATABLE)
+        _validate_profile(profile, mask, violations)
+        violations.raise_if_any()
+        profile = _normalize(profile)
+        async with self._deps.uow() as uow:
+            row = await user_repo.get_user(uow, actor.tenant, parsed)
+            if row is None:
+                raise NotFound("user", user_id)
+            for name in mask:
+                setattr(row, name, getattr(profile, name))
+            row.search_text = _search_text(row.external_id, to_user(row).profile)
+            row.updated_at = self._deps.clock.now()
+            await uow.session.flush()
+            user = to_user(row)
+            await uow.commit()
+        return user
