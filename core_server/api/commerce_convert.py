@@ -7,7 +7,7 @@ import json
 from core_server.api.convert import id_text, money, timestamp
 from core_server.domain.catalog.packages import Package, PackageSpec
 from core_server.domain.fulfillment.tasks import Task
-from core_server.domain.orders.service import Order
+from core_server.domain.orders.model import Order
 from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2
 
 KINDS = {

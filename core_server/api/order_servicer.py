@@ -15,6 +15,7 @@ from core_server.domain.fulfillment.tasks import FulfillmentService
 from core_server.domain.orders.payment import OrderPayments
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
+from core_server.domain.orders.task_outcomes import TaskOutcomes
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fpb
 from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_grpc
 from sdk.billinghub.v1 import order_service_pb2 as pb
@@ -28,7 +29,7 @@ def _statuses(values: Any) -> list[str]:
 
 class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
     def __init__(
-        self, orders: OrderService, payments: OrderPayments, refunds: OrderRefunds, tasks: FulfillmentService
+        self, orders: OrderService, payments: OrderPayments, refunds: OrderRefunds, tasks: TaskOutcomes
     ) -> None:
         self._orders = orders
         self._payments = payments
@@ -121,24 +122,25 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
 
 
 class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceServicer):
-    def __init__(self, tasks: FulfillmentService) -> None:
+    def __init__(self, tasks: FulfillmentService, outcomes: TaskOutcomes) -> None:
         self._tasks = tasks
+        self._outcomes = outcomes
 
     @rpc(roles=STAFF)
     async def LeaseTasks(self, request: fpb.LeaseTasksRequest, context: Context) -> fpb.LeaseTasksResponse:
-        tasks = await self._tasks.lease(
+        tasks = await self._outcomes.lease(
             current_actor(), KINDS.get(request.kind), request.max_tasks, request.lease_seconds
         )
         return fpb.LeaseTasksResponse(tasks=[task_message(t) for t in tasks])
 
     @rpc(roles=STAFF, mutation=True)
     async def CompleteTask(self, request: fpb.CompleteTaskRequest, context: Context) -> fpb.CompleteTaskResponse:
-        task = await self._tasks.complete(current_actor(), request.task_id, request.result)
+        task = await self._outcomes.complete(current_actor(), request.task_id, request.result)
         return fpb.CompleteTaskResponse(task=task_message(task))
 
     @rpc(roles=STAFF, mutation=True)
     async def FailTask(self, request: fpb.FailTaskRequest, context: Context) -> fpb.FailTaskResponse:
-        task = await self._tasks.fail(current_actor(), request.task_id, request.reason, request.retryable)
+        task = await self._outcomes.fail(current_actor(), request.task_id, request.reason, request.retryable)
         return fpb.FailTaskResponse(task=task_message(task))
 
     @rpc(roles=STAFF)

@@ -15,6 +15,7 @@ from core_server.domain.errors import InvalidArgument, Violation
 from core_server.domain.referrals.payouts import Payout, PayoutService
 from core_server.domain.referrals.program import Program, Tier
 from core_server.domain.referrals.service import EARNED, INVITED, ReferralService, Stats
+from core_server.domain.users.service import UserService
 from sdk.billinghub.v1 import referral_pb2, referral_service_pb2_grpc
 from sdk.billinghub.v1 import referral_service_pb2 as pb
 
@@ -103,8 +104,9 @@ def payout_message(payout: Payout) -> referral_pb2.PayoutRequest:
 
 
 class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
-    def __init__(self, service: ReferralService, payouts: PayoutService) -> None:
+    def __init__(self, service: ReferralService, payouts: PayoutService, users: UserService) -> None:
         self._service = service
+        self._users = users
         self._payouts = payouts
 
     @rpc(roles=STAFF_AND_PARTNERS)
@@ -132,7 +134,7 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def ListReferrals(self, request: pb.ListReferralsRequest, context: Context) -> pb.ListReferralsResponse:
-        users, token = await self._service.list_referrals(
+        users, token = await self._users.list_referrals(
             current_actor(), request.user_id, request.level, request.page_size, request.page_token
         )
         return pb.ListReferralsResponse(users=[user_message(u) for u in users], next_page_token=token)

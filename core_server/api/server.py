@@ -26,6 +26,7 @@ from core_server.api.wallet_servicer import WalletServicer
 from core_server.domain.audit import AuditLog
 from core_server.domain.catalog.packages import CatalogService
 from core_server.domain.deps import Deps
+from core_server.domain.entitlements.entitlements import EntitlementService
 from core_server.domain.events import EventReader
 from core_server.domain.fulfillment.tasks import FulfillmentService
 from core_server.domain.money.assets import AssetService
@@ -34,6 +35,7 @@ from core_server.domain.money.wallets import WalletService
 from core_server.domain.orders.payment import OrderPayments
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
+from core_server.domain.orders.task_outcomes import TaskOutcomes
 from core_server.domain.promos.codes import PromoCodeService
 from core_server.domain.referrals.payouts import PayoutService
 from core_server.domain.referrals.service import ReferralService
@@ -117,22 +119,22 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             order_service_pb2.DESCRIPTOR,
             order_service_pb2_grpc.add_OrderServiceServicer_to_server,
-            OrderServicer(OrderService(deps), OrderPayments(deps), OrderRefunds(deps), FulfillmentService(deps)),
+            OrderServicer(OrderService(deps), OrderPayments(deps), OrderRefunds(deps), TaskOutcomes(deps)),
         ),
         (
             fulfillment_service_pb2.DESCRIPTOR,
             fulfillment_service_pb2_grpc.add_FulfillmentServiceServicer_to_server,
-            FulfillmentServicer(FulfillmentService(deps)),
+            FulfillmentServicer(FulfillmentService(deps), TaskOutcomes(deps)),
         ),
         (
             subscription_service_pb2.DESCRIPTOR,
             subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server,
-            SubscriptionServicer(SubscriptionService(deps)),
+            SubscriptionServicer(SubscriptionService(deps), EntitlementService(deps)),
         ),
         (
             referral_service_pb2.DESCRIPTOR,
             referral_service_pb2_grpc.add_ReferralServiceServicer_to_server,
-            ReferralServicer(ReferralService(deps), PayoutService(deps)),
+            ReferralServicer(ReferralService(deps), PayoutService(deps), UserService(deps)),
         ),
         (
             promo_service_pb2.DESCRIPTOR,

@@ -9,7 +9,8 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, timestamp
-from core_server.domain.subscriptions.service import Entitlement, Subscription, SubscriptionService
+from core_server.domain.entitlements.entitlements import Entitlement, EntitlementService
+from core_server.domain.subscriptions.service import Subscription, SubscriptionService
 from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2_grpc
 from sdk.billinghub.v1 import subscription_service_pb2 as pb
 
@@ -43,8 +44,9 @@ def entitlement_message(entitlement: Entitlement) -> subscription_pb2.Entitlemen
 
 
 class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServicer):
-    def __init__(self, service: SubscriptionService) -> None:
+    def __init__(self, service: SubscriptionService, entitlements: EntitlementService) -> None:
         self._service = service
+        self._entitlements = entitlements
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetSubscription(self, request: pb.GetSubscriptionRequest, context: Context) -> pb.GetSubscriptionResponse:
@@ -78,5 +80,5 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
     async def ListEntitlements(
         self, request: pb.ListEntitlementsRequest, context: Context
     ) -> pb.ListEntitlementsResponse:
-        entitlements = await self._service.entitlements(current_actor(), request.user_id)
+        entitlements = await self._entitlements.list_entitlements(current_actor(), request.user_id)
         return pb.ListEntitlementsResponse(entitlements=[entitlement_message(e) for e in entitlements])

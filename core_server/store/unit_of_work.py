@@ -33,6 +33,7 @@ class UnitOfWork:
         self._committed = False
         self._outer: UnitOfWork | None = None
         self._after_commit: list[Callable[[], Any]] = []
+        self._picked_buckets: dict[Any, Any] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -41,6 +42,13 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("unit of work used outside its `async with` block")
         return self._session
+
+    @property
+    def picked_buckets(self) -> dict[Any, Any]:
+        """The system-account bucket each account got in this transaction (see the lock order)."""
+        if self._outer is not None:
+            return self._outer.picked_buckets
+        return self._picked_buckets
 
     @property
     def dialect(self) -> str:

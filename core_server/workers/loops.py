@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import structlog
 
 from core_server.domain.deps import Deps
+from core_server.domain.entitlements.renewal import RenewalService
 from core_server.domain.idempotency import sweep_expired
 from core_server.domain.money.holds import HoldService
 from core_server.domain.orders.service import OrderService
-from core_server.domain.subscriptions.service import SubscriptionService
 
 log = structlog.get_logger("billinghub.workers")
 
@@ -29,11 +29,11 @@ class Loop:
 def core_loops(deps: Deps) -> list[Loop]:
     holds = HoldService(deps)
     orders = OrderService(deps)
-    subscriptions = SubscriptionService(deps)
+    renewals = RenewalService(deps)
     return [
         Loop("hold-expiry", 5.0, holds.expire_due),
         Loop("order-expiry", 15.0, orders.expire_due),
-        Loop("subscription-renewal", 30.0, subscriptions.run_due),
+        Loop("subscription-renewal", 30.0, renewals.run_due),
         Loop("idempotency-sweep", 300.0, lambda: sweep_expired(deps, deps.clock.now())),
     ]
 

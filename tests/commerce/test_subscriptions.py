@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 
 from core_server.domain.clock import FrozenClock
 from core_server.domain.deps import Deps
-from core_server.domain.orders.service import renew_subscription
-from core_server.domain.subscriptions.service import SubscriptionService
+from core_server.domain.entitlements.renewal import RenewalService
+from core_server.domain.orders.payment import renew_subscription
 from core_server.store.models import SubscriptionRow
 from sdk import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import catalog_service_pb2 as catalog_pb
@@ -205,7 +205,7 @@ async def test_cancel_keeps_the_plan_until_its_end_then_it_expires(clocked_hub: 
     assert [code for code, _, _ in await entitlements(shop, user)] == ["pro"]
 
     clock.advance(29 * DAY)
-    await SubscriptionService(clocked_hub.deps).run_due()
+    await RenewalService(clocked_hub.deps).run_due()
     expired = await get(shop, subscription.id)
     assert (expired.status, expired.end_time) == (S.SUBSCRIPTION_STATUS_EXPIRED, subscription.end_time)
     last = (await events(clocked_hub, shop))[-1]
@@ -263,7 +263,7 @@ async def test_notices_on_the_tenants_days_once_each(clocked_hub: Hub, clock: Fr
     user = await new_user(shop)
     await fund(shop, user, 100, "XTR")
     subscription = await subscribe(shop, user, await plan(shop))
-    worker = SubscriptionService(clocked_hub.deps)
+    worker = RenewalService(clocked_hub.deps)
 
     async def notices() -> list[tuple[object, object, object]]:
         return [
@@ -302,7 +302,7 @@ async def test_notices_follow_the_tenants_settings(clocked_hub: Hub, clock: Froz
     await fund(shop, user, 100, "XTR")
     subscription = await subscribe(shop, user, await plan(shop))
     await shop.admin.subscriptions.CancelSubscription(pb.CancelSubscriptionRequest(subscription_id=subscription.id))
-    worker = SubscriptionService(clocked_hub.deps)
+    worker = RenewalService(clocked_hub.deps)
     clock.advance(20 * DAY)
     await worker.run_due()
     clock.advance(dt.timedelta(days=8, hours=12))  # a worker down from 10 to 1.5 days left: only the nearest
@@ -317,7 +317,7 @@ async def test_a_funded_wallet_renews_the_plan(clocked_hub: Hub, clock: FrozenCl
     user = await new_user(shop)
     await fund(shop, user, 250, "XTR")
     subscription = await subscribe(shop, user, await plan(shop))
-    worker = SubscriptionService(clocked_hub.deps)
+    worker = RenewalService(clocked_hub.deps)
     clock.advance(30 * DAY + dt.timedelta(seconds=20))  # the worker runs a little after the end
     await worker.run_due()
 
@@ -362,7 +362,7 @@ async def test_a_short_wallet_or_a_withdrawn_package_lets_the_plan_expire(clocke
         )
     )
     clock.advance(30 * DAY)
-    await SubscriptionService(clocked_hub.deps).run_due()
+    await RenewalService(clocked_hub.deps).run_due()
 
     for subscription in (short, orphan):
         assert (await get(shop, subscription.id)).status == S.SUBSCRIPTION_STATUS_EXPIRED
@@ -398,7 +398,7 @@ async def test_concurrent_workers_renew_and_expire_once(clocked_hub: Hub, clock:
     clock.advance(30 * DAY)
 
     results = await asyncio.gather(
-        *(SubscriptionService(clocked_hub.deps).run_due() for _ in range(8)), return_exceptions=True
+        *(RenewalService(clocked_hub.deps).run_due() for _ in range(8)), return_exceptions=True
     )
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert len(await user_orders(shop, payer)) == 2
@@ -443,9 +443,9 @@ async def test_a_failed_or_abandoned_renewal_is_tried_again(
             raise ConnectionError("the database went away")
         return await renew_subscription(deps, tenant, *args)
 
-    monkeypatch.setattr("core_server.domain.subscriptions.service.renew_subscription", crash)
+    monkeypatch.setattr("core_server.domain.entitlements.renewal.renew_subscription", crash)
     with pytest.raises(ConnectionError):
-        await SubscriptionService(clocked_hub.deps).run_due()
+        await RenewalService(clocked_hub.deps).run_due()
     monkeypatch.undo()
     assert await stored_status(clocked_hub, subscription.id) == "active"  # the claim was given back
     assert len(await user_orders(shop, user)) == 1
@@ -455,11 +455,11 @@ async def test_a_failed_or_abandoned_renewal_is_tried_again(
         assert row is not None
         row.status, row.updated_at = "renewing", clock.now()
         await uow.commit()
-    await SubscriptionService(clocked_hub.deps).run_due()
+    await RenewalService(clocked_hub.deps).run_due()
     assert await stored_status(clocked_hub, subscription.id) == "renewing"  # its claim is still fresh
     assert len(await user_orders(shop, user)) == 1
     clock.advance(dt.timedelta(minutes=11))
-    await SubscriptionService(clocked_hub.deps).run_due()
+    await RenewalService(clocked_hub.deps).run_due()
     assert await stored_status(clocked_hub, subscription.id) == "active"
     assert end_of(await get(shop, subscription.id)) == end_of(subscription) + 30 * DAY
     assert len(await user_orders(shop, user)) == 2

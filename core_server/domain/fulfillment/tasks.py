@@ -3,8 +3,11 @@ service input for an outside processor), leased by processors and reported back.
 
 A lease hides a task from other processors until it ends; a task whose lease ran out is leased
 again (each lease is an attempt). A retryable failure queues the task again after an exponential
-backoff; a final failure, or a retryable one at max_attempts, fails it and, for Stars and Premium,
-refunds the order in the same transaction.
+backoff; a final failure, or a retryable one at max_attempts, fails it.
+
+This package knows tasks and never orders: what an outcome means for the order (fulfilled, or
+refunded when delivery failed for good) is decided in domain/orders/task_outcomes.py, which locks
+the order before its task (the core's lock order) and calls the steps below.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-import zoneinfo
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
@@ -26,7 +28,7 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.paging import next_page_token, page_request
 from core_server.store.ids import new_id
-from core_server.store.models import OrderRow, PackageRow, TaskRow, TenantRow
+from core_server.store.models import TaskRow
 from core_server.store.unit_of_work import UnitOfWork
 
 TASK_KINDS = ("telegram_stars", "telegram_premium", "service")
@@ -89,10 +91,29 @@ def _event(row: TaskRow) -> dict[str, Any]:
     }
 
 
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    LEASED = "leased"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+OPEN = (TaskStatus.QUEUED, TaskStatus.LEASED)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOwner:
+    """The order a task works for, by identity only (this package does not know orders)."""
+
+    tenant_id: uuid.UUID
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+
+
 async def queue_task(
     deps: Deps,
     uow: UnitOfWork,
-    order: OrderRow,
+    owner: TaskOwner,
     kind: str,
     payload: dict[str, Any],
     now: dt.datetime,
@@ -101,13 +122,13 @@ async def queue_task(
     input_day: str | None = None,
 ) -> Task:
     row = TaskRow(
-        tenant_id=order.tenant_id,
+        tenant_id=owner.tenant_id,
         id=new_id(),
-        order_id=order.id,
-        user_id=order.user_id,
+        order_id=owner.order_id,
+        user_id=owner.user_id,
         kind=kind,
         payload=payload,
-        status="queued",
+        status=TaskStatus.QUEUED,
         attempts=0,
         max_attempts=MAX_ATTEMPTS,
         next_attempt_at=now,
@@ -121,124 +142,138 @@ async def queue_task(
     )
     uow.session.add(row)
     await uow.session.flush()
-    await emit(uow, deps.feed, order.tenant_id, "task.created", _event(row), now)
+    await emit(uow, deps.feed, owner.tenant_id, "task.created", _event(row), now)
     return to_task(row)
 
 
-async def _lock_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> TaskRow:
-    parsed = require_id("task_id", task_id)
-    statement = select(TaskRow).where(TaskRow.tenant_id == tenant, TaskRow.id == parsed).with_for_update()
-    row = (await uow.session.execute(statement)).scalar_one_or_none()
+async def find_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> TaskRow:
+    """The task, unlocked: callers that change it lock its order first, then `lock_task`."""
+    row = await uow.session.get(TaskRow, (tenant, require_id("task_id", task_id)))
     if row is None:
         raise NotFound("task", task_id)
     return row
 
 
-def _check_kind(kind: str | None) -> str:
+async def lock_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: uuid.UUID) -> TaskRow:
+    statement = select(TaskRow).where(TaskRow.tenant_id == tenant, TaskRow.id == task_id).with_for_update()
+    row = (await uow.session.execute(statement.execution_options(populate_existing=True))).scalar_one_or_none()
+    if row is None:
+        raise NotFound("task", str(task_id))
+    return row
+
+
+async def lock_open_tasks(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID) -> list[TaskRow]:
+    statement = (
+        select(TaskRow)
+        .where(TaskRow.tenant_id == tenant, TaskRow.order_id == order_id, TaskRow.status.in_(OPEN))
+        .order_by(TaskRow.id)
+        .with_for_update()
+    )
+    return list((await uow.session.execute(statement)).scalars().all())
+
+
+def check_kind(kind: str | None) -> str:
     if kind not in TASK_KINDS:
         raise InvalidArgument([Violation("kind", f"must be one of {', '.join(TASK_KINDS)}")])
     return kind
 
 
+def check_lease(max_tasks: int, lease_seconds: int) -> None:
+    v = Violations()
+    if not 0 <= max_tasks <= 100:
+        v.add("max_tasks", "must be between 1 and 100")
+    if lease_seconds and not 10 <= lease_seconds <= 3600:
+        v.add("lease_seconds", "must be between 10 and 3600")
+    v.raise_if_any()
+
+
+def require_leased(row: TaskRow) -> None:
+    if row.status != TaskStatus.LEASED:
+        raise FailedPrecondition(f"task is {row.status}", reason="TASK_NOT_LEASED")
+
+
+async def lease_tasks(
+    deps: Deps, uow: UnitOfWork, tenant: uuid.UUID, kind: str, max_tasks: int, lease_seconds: int, now: dt.datetime
+) -> tuple[list[Task], list[uuid.UUID]]:
+    """Lease due tasks; returns them and the ids of tasks whose last lease ran out on their last
+    attempt (failed for good: the caller fails them under their order's lock)."""
+    until = now + dt.timedelta(seconds=lease_seconds or 300)
+    statement = (
+        select(TaskRow)
+        .where(
+            TaskRow.tenant_id == tenant,
+            TaskRow.kind == kind,
+            or_(
+                (TaskRow.status == TaskStatus.QUEUED) & (TaskRow.next_attempt_at <= now),
+                (TaskRow.status == TaskStatus.LEASED) & (TaskRow.lease_expires_at <= now),
+            ),
+        )
+        .order_by(TaskRow.next_attempt_at, TaskRow.id)
+        .limit(max_tasks or 10)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await uow.session.execute(statement)).scalars().all()
+    leased, exhausted = [], []
+    for row in rows:
+        if row.attempts >= row.max_attempts:  # its last lease ran out: that was the last attempt
+            exhausted.append(row.id)
+            continue
+        row.status, row.lease_expires_at, row.attempts, row.updated_at = TaskStatus.LEASED, until, row.attempts + 1, now
+        leased.append(row)
+    await uow.session.flush()
+    return [to_task(row) for row in leased], exhausted
+
+
+def lease_ran_out(row: TaskRow, now: dt.datetime) -> bool:
+    """A leased task whose last attempt's lease is over (checked again under the task's lock)."""
+    return (
+        row.status == TaskStatus.LEASED
+        and row.attempts >= row.max_attempts
+        and row.lease_expires_at is not None
+        and row.lease_expires_at <= now
+    )
+
+
+async def mark_completed(deps: Deps, uow: UnitOfWork, row: TaskRow, result: dict[str, Any], now: dt.datetime) -> None:
+    row.status, row.result, row.lease_expires_at, row.updated_at = TaskStatus.COMPLETED, result, None, now
+    await uow.session.flush()
+    await emit(uow, deps.feed, row.tenant_id, "task.completed", _event(row), now)
+
+
+async def mark_failed(
+    deps: Deps, uow: UnitOfWork, row: TaskRow, reason: str, retryable: bool, now: dt.datetime
+) -> bool:
+    """Record a failure; True when it was final (no retry is left)."""
+    row.last_error, row.lease_expires_at, row.updated_at = reason, None, now
+    if retryable and row.attempts < row.max_attempts:
+        row.status, row.next_attempt_at = TaskStatus.QUEUED, now + backoff(row.attempts)
+        await uow.session.flush()
+        await emit(uow, deps.feed, row.tenant_id, "task.retry_scheduled", _event(row), now)
+        return False
+    row.status = TaskStatus.FAILED
+    await uow.session.flush()
+    await emit(uow, deps.feed, row.tenant_id, "task.failed", _event(row), now)
+    return True
+
+
+async def inputs_on(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID, day: str) -> int:
+    statement = (
+        select(func.count())
+        .select_from(TaskRow)
+        .where(TaskRow.tenant_id == tenant, TaskRow.order_id == order_id, TaskRow.input_day == day)
+    )
+    return int((await uow.session.execute(statement)).scalar_one())
+
+
 class FulfillmentService:
+    """The reads of tasks; the changes go through domain/orders/task_outcomes.py."""
+
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def lease(self, actor: Actor, kind: str | None, max_tasks: int, lease_seconds: int) -> list[Task]:
-        kind = _check_kind(kind)
-        v = Violations()
-        if not 0 <= max_tasks <= 100:
-            v.add("max_tasks", "must be between 1 and 100")
-        if lease_seconds and not 10 <= lease_seconds <= 3600:
-            v.add("lease_seconds", "must be between 10 and 3600")
-        v.raise_if_any()
-        now = self._deps.clock.now()
-        until = now + dt.timedelta(seconds=lease_seconds or 300)
-        statement = (
-            select(TaskRow)
-            .where(
-                TaskRow.tenant_id == actor.tenant,
-                TaskRow.kind == kind,
-                or_(
-                    (TaskRow.status == "queued") & (TaskRow.next_attempt_at <= now),
-                    (TaskRow.status == "leased") & (TaskRow.lease_expires_at <= now),
-                ),
-            )
-            .order_by(TaskRow.next_attempt_at, TaskRow.id)
-            .limit(max_tasks or 10)
-            .with_for_update(skip_locked=True)
-        )
-        async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement)).scalars().all()
-            leased = []
-            for row in rows:
-                if row.attempts >= row.max_attempts:  # its last lease ran out: that was the last attempt
-                    await self._fail_for_good(uow, row, "lease expired on the last attempt", now)
-                    continue
-                row.status, row.lease_expires_at, row.attempts, row.updated_at = "leased", until, row.attempts + 1, now
-                leased.append(row)
-            await uow.session.flush()
-            tasks = [to_task(row) for row in leased]
-            await uow.commit()
-        return tasks
-
-    async def complete(self, actor: Actor, task_id: str, result: str) -> Task:
-        parsed = _json_object("result", result or "{}", 10_000)
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
-            row = await _lock_task(uow, actor.tenant, task_id)
-            if row.status != "leased":
-                raise FailedPrecondition(f"task is {row.status}", reason="TASK_NOT_LEASED")
-            row.status, row.result, row.lease_expires_at, row.updated_at = "completed", parsed, None, now
-            await uow.session.flush()
-            await emit(uow, self._deps.feed, row.tenant_id, "task.completed", _event(row), now)
-            order = await uow.session.get(OrderRow, (row.tenant_id, row.order_id), with_for_update=True)
-            if order is not None and order.status == "paid" and row.kind in ("telegram_stars", "telegram_premium"):
-                order.status, order.fulfilled_at = "fulfilled", now
-                await uow.session.flush()
-                from core_server.domain.orders.service import order_event  # orders builds on this module
-
-                await emit(uow, self._deps.feed, row.tenant_id, "order.fulfilled", order_event(order), now)
-            task = to_task(row)
-            await uow.commit()
-        return task
-
-    async def fail(self, actor: Actor, task_id: str, reason: str, retryable: bool) -> Task:
-        v = Violations()
-        v.check_length("reason", reason, max_length=1000, required=True)
-        v.raise_if_any()
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
-            row = await _lock_task(uow, actor.tenant, task_id)
-            if row.status != "leased":
-                raise FailedPrecondition(f"task is {row.status}", reason="TASK_NOT_LEASED")
-            row.last_error, row.lease_expires_at, row.updated_at = reason.strip(), None, now
-            if retryable and row.attempts < row.max_attempts:
-                row.status, row.next_attempt_at = "queued", now + backoff(row.attempts)
-                await uow.session.flush()
-                await emit(uow, self._deps.feed, row.tenant_id, "task.retry_scheduled", _event(row), now)
-            else:
-                await self._fail_for_good(uow, row, reason.strip(), now)
-            task = to_task(row)
-            await uow.commit()
-        return task
-
-    async def _fail_for_good(self, uow: UnitOfWork, row: TaskRow, reason: str, now: dt.datetime) -> None:
-        row.status, row.last_error, row.lease_expires_at, row.updated_at = "failed", reason, None, now
-        await uow.session.flush()
-        await emit(uow, self._deps.feed, row.tenant_id, "task.failed", _event(row), now)
-        if row.refund_on_failure:
-            from core_server.domain.orders.refunds import refund_failed_order  # refunds build on this module
-
-            await refund_failed_order(self._deps, uow, row.tenant_id, row.order_id, reason, now)
-
     async def get(self, actor: Actor, task_id: str) -> Task:
-        parsed = require_id("task_id", task_id)
         async with self._deps.uow() as uow:
-            row = await uow.session.get(TaskRow, (actor.tenant, parsed))
-            if row is None:
-                raise NotFound("task", task_id)
-            return to_task(row)
+            return to_task(await find_task(uow, actor.tenant, task_id))
 
     async def list_tasks(
         self, actor: Actor, kind: str | None, status: str | None, order_id: str, page_size: int, page_token: str
@@ -258,52 +293,10 @@ class FulfillmentService:
             tasks = [to_task(row) for row in rows[: page.size]]
         return tasks, next_page_token(page, tasks[-1].id.hex if tasks else None, len(rows) > page.size)
 
-    async def submit_service_input(self, actor: Actor, order_id: str, url: str, platform: str) -> tuple[Task, int]:
-        """Queue one input of an active service order within its daily quota (tenant's time zone)."""
-        url, platform = url.strip(), platform.strip().lower()
-        v = Violations()
-        parts = urlsplit(url) if len(url) <= 500 else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-            v.add("url", "must be an http(s) URL up to 500 characters")
-        if platform not in PLATFORMS:
-            v.add("platform", f"must be one of {', '.join(PLATFORMS)}")
-        v.raise_if_any()
-        from core_server.domain.orders.service import lock_order  # orders builds on this module
 
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
-            order = await lock_order(uow, actor.tenant, order_id)  # serializes inputs of one order
-            if (
-                order.package_kind != "service"
-                or order.status != "fulfilled"
-                or not order.active_until
-                or order.active_until <= now
-            ):
-                raise FailedPrecondition("order is not an active service order", reason="ORDER_NOT_ACTIVE")
-            package = await uow.session.get(PackageRow, (order.tenant_id, order.package_id))
-            tenant = await uow.session.get(TenantRow, order.tenant_id)
-            assert package is not None
-            assert tenant is not None
-            day = now.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date().isoformat()
-            used = (
-                await uow.session.execute(
-                    select(func.count())
-                    .select_from(TaskRow)
-                    .where(TaskRow.tenant_id == order.tenant_id, TaskRow.order_id == order.id, TaskRow.input_day == day)
-                )
-            ).scalar_one()
-            if used >= package.posts_per_day:
-                raise FailedPrecondition(
-                    f"{package.posts_per_day} inputs a day are used up",
-                    reason="QUOTA_EXCEEDED",
-                    metadata={"posts_per_day": str(package.posts_per_day), "day": day},
-                )
-            payload = {"url": url, "platform": platform, "features": dict(package.features or {})}
-            task = await queue_task(
-                self._deps, uow, order, "service", payload, now, refund_on_failure=False, input_day=day
-            )
-            await uow.commit()
-        return task, package.posts_per_day - int(used) - 1
+def parse_result(text: str) -> dict[str, Any]:
+    """A processor's result: a JSON object (empty when not given)."""
+    return _json_object("result", text or "{}", 10_000)
 
 
 def _json_object(field: str, text: str, limit: int) -> dict[str, Any]:

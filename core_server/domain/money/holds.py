@@ -28,7 +28,7 @@ from core_server.store.unit_of_work import UnitOfWork
 
 DEFAULT_TTL = 3600
 MAX_TTL = 30 * 24 * 3600
-PAYOUT_REFERENCE = "payout:"  # holds of payout requests are decided through them, not here
+PAYOUT_REFERENCE = "payout:"  # the reference payout holds carry (a label only: a caller may use it too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,7 @@ class HoldService:
             raise FailedPrecondition(
                 f"hold is {row.status}", reason="HOLD_NOT_PENDING", metadata={"status": row.status}
             )
-        if row.reference.startswith(PAYOUT_REFERENCE):
+        if await ledger_repo.is_payout_hold(uow, tenant, row.id):  # by the payout's own link, not a name
             raise FailedPrecondition(
                 "the hold belongs to a payout request: approve or reject it", reason="HOLD_OF_PAYOUT"
             )

@@ -57,7 +57,7 @@ class Posting:
     from_held: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Transfer:
     id: uuid.UUID
     asset: str
@@ -127,41 +127,79 @@ async def post(
     linked: bool = False,
     link_id: uuid.UUID | None = None,
 ) -> list[Transfer]:
-    """Apply postings in the caller's transaction; any failure (InsufficientFunds) undoes them all
-    when the caller's unit of work rolls back. Emits wallet.debited / wallet.credited events.
-
-    Linked postings share a link id (pass `link_id` to link groups in several assets)."""
+    """Apply postings of one asset in the caller's transaction; see `post_many`."""
     if link_id is None and linked and len(postings) > 1:
         link_id = new_id()
-    transfers: list[Transfer] = []
-    for posting in postings:
+    return await post_many(uow, feed, tenant, [(asset, posting) for posting in postings], now, link_id=link_id)
+
+
+def _lock_key(leg: tuple[int, str, Account]) -> tuple[int, str, str]:
+    """THE LOCK ORDER of balance rows (see store/repositories/ledger.py): user wallets by (user id,
+    asset), then system accounts by (name, asset)."""
+    _index, asset, account = leg
+    if isinstance(account, Wallet):
+        return (0, account.user_id.hex, asset)
+    return (1, account.name, asset)
+
+
+async def post_many(
+    uow: UnitOfWork,
+    feed: EventFeed,
+    tenant: uuid.UUID,
+    postings: Sequence[tuple[str, Posting]],
+    now: dt.datetime,
+    *,
+    link_id: uuid.UUID | None = None,
+) -> list[Transfer]:
+    """Apply (asset, posting) pairs in the caller's transaction: all or none, once the caller's
+    unit of work commits or rolls back (InsufficientFunds when a wallet would go below zero).
+
+    The balance rows are changed in the core's one lock order, not in posting order: every wallet
+    leg first (by user id, then asset), then every system leg (by name, then asset), each row once
+    per leg in a stable order, so that two transactions touching the same rows never wait on each
+    other in a circle. Transfers are recorded in posting order. Emits wallet.debited/credited."""
+    legs: list[tuple[int, str, Account]] = []
+    for index, (asset, posting) in enumerate(postings):
         if posting.amount <= 0:
             raise ValueError("postings move positive amounts")
-        debit_id, debit_after = await _apply(uow, tenant, asset, posting.debit, -posting.amount, posting.from_held)
-        credit_id, credit_after = await _apply(uow, tenant, asset, posting.credit, posting.amount, 0)
+        legs += [(2 * index, asset, posting.debit), (2 * index + 1, asset, posting.credit)]
+    applied: dict[int, tuple[uuid.UUID, int | None]] = {}
+    for leg in sorted(legs, key=_lock_key):
+        index, asset, account = leg
+        posting = postings[index // 2][1]
+        if index % 2 == 0:
+            applied[index] = await _apply(uow, tenant, asset, account, -posting.amount, posting.from_held)
+        else:
+            applied[index] = await _apply(uow, tenant, asset, account, posting.amount, 0)
+    transfers: list[Transfer] = []
+    rows: list[dict[str, Any]] = []
+    for index, (asset, posting) in enumerate(postings):
+        (debit_id, debit_after), (credit_id, credit_after) = applied[2 * index], applied[2 * index + 1]
         transfer = Transfer(
-            new_id(),
-            asset,
-            posting.kind,
-            posting.amount,
-            posting.debit,
-            posting.credit,
-            posting.reference,
-            link_id,
-            posting.reason,
-            posting.actor,
-            debit_after,
-            credit_after,
-            now,
+            id=new_id(),
+            asset=asset,
+            kind=posting.kind,
+            amount=posting.amount,
+            debit=posting.debit,
+            credit=posting.credit,
+            reference=posting.reference,
+            link_id=link_id,
+            reason=posting.reason,
+            actor=posting.actor,
+            debit_balance_after=debit_after,
+            credit_balance_after=credit_after,
+            created_at=now,
         )
         transfers.append(transfer)
-        await ledger_repo.insert_transfers(uow, [_row(tenant, transfer, debit_id, credit_id)])
-        if isinstance(posting.debit, Wallet):
-            await emit(uow, feed, tenant, *_wallet_event(transfer, posting.debit, debit_after, "wallet.debited"), now)
-        if isinstance(posting.credit, Wallet):
-            await emit(
-                uow, feed, tenant, *_wallet_event(transfer, posting.credit, credit_after, "wallet.credited"), now
-            )
+        rows.append(_row(tenant, transfer, debit_id, credit_id))
+    await ledger_repo.insert_transfers(uow, rows)
+    for transfer in transfers:
+        if isinstance(transfer.debit, Wallet):
+            event = _wallet_event(transfer, transfer.debit, transfer.debit_balance_after, "wallet.debited")
+            await emit(uow, feed, tenant, *event, now)
+        if isinstance(transfer.credit, Wallet):
+            event = _wallet_event(transfer, transfer.credit, transfer.credit_balance_after, "wallet.credited")
+            await emit(uow, feed, tenant, *event, now)
     return transfers
 
 
@@ -198,19 +236,19 @@ async def to_transfers(uow: UnitOfWork, tenant: uuid.UUID, rows: Sequence[Transf
     )
     return [
         Transfer(
-            row.id,
-            row.asset,
-            row.kind,
-            row.amount,
-            owner_account(*owners[row.debit_account_id]),
-            owner_account(*owners[row.credit_account_id]),
-            row.reference,
-            row.link_id,
-            row.reason,
-            row.actor,
-            row.debit_balance_after,
-            row.credit_balance_after,
-            row.created_at,
+            id=row.id,
+            asset=row.asset,
+            kind=row.kind,
+            amount=row.amount,
+            debit=owner_account(*owners[row.debit_account_id]),
+            credit=owner_account(*owners[row.credit_account_id]),
+            reference=row.reference,
+            link_id=row.link_id,
+            reason=row.reason,
+            actor=row.actor,
+            debit_balance_after=row.debit_balance_after,
+            credit_balance_after=row.credit_balance_after,
+            created_at=row.created_at,
         )
         for row in rows
     ]

@@ -260,19 +260,19 @@ class WalletService:
         if result.outcome is Outcome.POSTED:
             self._deps.feed.notify()
             return Transfer(
-                transfer_id,
-                money.asset,
-                "usage",
-                money.amount,
-                Wallet(user),
-                System(REVENUE),
-                reference,
-                None,
-                "",
-                "",
-                result.balance_after,
-                None,
-                now,
+                id=transfer_id,
+                asset=money.asset,
+                kind="usage",
+                amount=money.amount,
+                debit=Wallet(user),
+                credit=System(REVENUE),
+                reference=reference,
+                link_id=None,
+                reason="",
+                actor="",
+                debit_balance_after=result.balance_after,
+                credit_balance_after=None,
+                created_at=now,
             )
         if result.outcome is Outcome.NO_SYSTEM_ACCOUNT:
             ledger_repo.forget_buckets(tenant, money.asset, REVENUE)

@@ -2,16 +2,17 @@
 
 `pay_from_wallet` debits the buyer; a provider payment (next: payment adapters) will credit the
 buyer from the provider's account and then run the same `settle` in the same transaction. `settle`
-posts the payment to revenue linked with the referral commissions, then delivers: credits a
-wallet (topup, token_pack), extends a subscription, activates a service order, or queues a
-fulfillment task (Stars, Premium). Either all of it commits or none of it does.
+delivers (extends a subscription, activates a service order, or queues a fulfillment task for
+Stars and Premium) and posts the payment to revenue, the referral commissions and what the order
+credits (topup, token_pack) as one linked set. Either all of it commits or none of it does.
+
+`renew_subscription` is the renewal worker's purchase (domain/entitlements/renewal.py calls it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 
 from core_server.domain.actor import Actor, Role
@@ -19,11 +20,12 @@ from core_server.domain.catalog.packages import require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition
 from core_server.domain.events import emit
-from core_server.domain.fulfillment.tasks import Task, queue_task
+from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
-from core_server.domain.orders.service import Order, OrderService, lock_order, not_pending, order_event, to_order
+from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
+from core_server.domain.orders.service import OrderService, lock_order, not_pending
 from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
@@ -44,63 +46,64 @@ class Settlement:
 async def settle(
     deps: Deps, uow: UnitOfWork, row: OrderRow, paid_via: str, payer: ledger.Account, now: dt.datetime
 ) -> Settlement:
-    """Post the payment (from `payer`, which holds the total) and deliver, in the caller's unit."""
+    """Post the payment (from `payer`, which holds the total) and deliver, in the caller's unit.
+
+    The caller holds the order's lock. Deliveries that lock rows of their own (the subscription,
+    a new task) come before the money, and all of the money (payment, commissions, what the order
+    credits) is one `post_many`, so the locks follow the core's one order (order -> its rows ->
+    wallets -> system accounts)."""
     tenant = row.tenant_id
     package = await require_package(uow, tenant, row.package_id, str(row.package_id))
-    link_id = new_id()
+    move(row, OrderStatus.PAID, now)
+    row.paid_via = paid_via
     commission_plans = await commissions.plan_commissions(uow, tenant, row, now)
-    by_asset: dict[str, list[Posting]] = defaultdict(list)
+    postings: list[tuple[str, Posting]] = []
     if row.total > 0:
-        by_asset[row.asset].append(
-            Posting(payer, System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
-        )
-    for plan in commission_plans:
-        by_asset[plan.asset].append(plan.posting(row.id))
-    transfers: list[Transfer] = []
-    for asset, postings in by_asset.items():
-        transfers += await ledger.post(uow, deps.feed, tenant, asset, postings, now, link_id=link_id)
-    commission_transfers = [t for t in transfers if t.kind == "referral_commission"]
-    row.status, row.paid_via, row.paid_at = "paid", paid_via, now
-    delivered, task = await _deliver(deps, uow, row, package, now, link_id)
-    transfers += delivered
+        payment = Posting(payer, System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
+        postings.append((row.asset, payment))
+    postings += [(plan.asset, plan.posting(row.id)) for plan in commission_plans]
+    delivery, task = await _deliver(deps, uow, row, package, now)
+    postings += delivery
+    transfers = await ledger.post_many(uow, deps.feed, tenant, postings, now, link_id=new_id())
     await uow.session.flush()
+    commission_transfers = [t for t in transfers if t.kind == "referral_commission"]
     await commissions.record_commissions(uow, deps.feed, tenant, row, commission_plans, commission_transfers, now)
     await emit(uow, deps.feed, tenant, "order.paid", order_event(row), now)
-    if row.status == "fulfilled":
+    if row.status == OrderStatus.FULFILLED:
         await emit(uow, deps.feed, tenant, "order.fulfilled", order_event(row), now)
     return Settlement(to_order(row), transfers, task)
 
 
 async def _deliver(
-    deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime, link_id: uuid.UUID
-) -> tuple[list[Transfer], Task | None]:
+    deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime
+) -> tuple[list[tuple[str, Posting]], Task | None]:
+    """Deliver what needs no money, and say what money the delivery posts (posted by the caller)."""
     kind = row.package_kind
     if kind in ("topup", "token_pack"):
         assert package.delivers_asset is not None
         assert package.delivers_amount is not None
         amount = package.delivers_amount * (row.quantity if package.per_unit else 1)
         posting = Posting(System(ISSUED), Wallet(row.user_id), amount, "delivery", reference=f"order:{row.id}")
-        delivered = await ledger.post(
-            uow, deps.feed, row.tenant_id, package.delivers_asset, [posting], now, link_id=link_id
-        )
         row.delivery = {"credited": {"asset": package.delivers_asset, "amount": amount}, "reversed": 0}
-        row.status, row.fulfilled_at = "fulfilled", now
-        return delivered, None
+        move(row, OrderStatus.FULFILLED, now)
+        return [(package.delivers_asset, posting)], None
     if kind == "subscription":
         row.delivery = await plans.activate_or_extend(uow, deps.feed, row.tenant_id, row, package, now)
-        row.status, row.fulfilled_at = "fulfilled", now
+        move(row, OrderStatus.FULFILLED, now)
         return [], None
     if kind == "service":
         row.active_until = now + dt.timedelta(days=package.active_days or 30)
         row.delivery = {"active_until": row.active_until.isoformat()}
-        row.status, row.fulfilled_at = "fulfilled", now
+        move(row, OrderStatus.FULFILLED, now)
         return [], None
     if kind == "telegram_stars":
         quantity = row.quantity if package.per_unit else package.stars_quantity
         payload: dict[str, object] = {"recipient": row.recipient, "quantity": quantity}
     else:
         payload = {"recipient": row.recipient, "months": package.premium_months}
-    task = await queue_task(deps, uow, row, kind, payload, now, refund_on_failure=True)
+    task = await queue_task(
+        deps, uow, TaskOwner(row.tenant_id, row.id, row.user_id), kind, payload, now, refund_on_failure=True
+    )
     row.delivery = {"task_id": str(task.id)}
     return [], task
 
@@ -113,7 +116,7 @@ class OrderPayments:
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await lock_order(uow, actor.tenant, order_id)
-            if row.status != "pending":
+            if row.status != OrderStatus.PENDING:
                 raise not_pending(row)
             if row.expires_at <= now:
                 raise FailedPrecondition("order expired unpaid", reason="ORDER_EXPIRED")

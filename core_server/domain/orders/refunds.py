@@ -9,105 +9,105 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-
-from sqlalchemy import select
+from typing import Any
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
+from core_server.domain.fulfillment.tasks import TaskStatus, lock_open_tasks
 from core_server.domain.money import ledger
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
-from core_server.domain.money.wallets import balance_of
+from core_server.domain.orders.model import (
+    AWAITING_DELIVERY,
+    REFUNDABLE,
+    Order,
+    OrderStatus,
+    after_refund,
+    move,
+    order_event,
+    to_order,
+)
 from core_server.domain.orders.payment import ISSUED
-from core_server.domain.orders.service import Order, lock_order, order_event, to_order
+from core_server.domain.orders.service import lock_order
 from core_server.domain.referrals import commissions
 from core_server.domain.referrals.tiers import REFERRAL_EXPENSE
 from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
-from core_server.store.models import OrderRow, TaskRow
+from core_server.store.models import OrderRow
+from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.unit_of_work import UnitOfWork
-
-REFUNDABLE = ("paid", "fulfilled", "partially_refunded", "failed")
 
 
 async def _refund(
     deps: Deps, uow: UnitOfWork, row: OrderRow, amount: int, reason: str, now: dt.datetime
 ) -> list[Transfer]:
-    tenant, link_id = row.tenant_id, new_id()
+    """Refund `amount` of a locked order: its open tasks and subscription first, then the wallets
+    (locked in id order, so what is taken back is decided on balances nobody else is changing),
+    then all of the money in one `post_many` (the core's lock order)."""
+    tenant = row.tenant_id
     refunded_after = row.refunded + amount
-    transfers = await ledger.post(
-        uow,
-        deps.feed,
-        tenant,
-        row.asset,
-        [Posting(System(REVENUE), Wallet(row.user_id), amount, "refund", reference=f"order:{row.id}", reason=reason)],
-        now,
-        link_id=link_id,
-    )
-    transfers += await _reverse_delivery(deps, uow, row, refunded_after, now, link_id)
-    clawbacks = await commissions.plan_clawbacks(uow, tenant, row, amount, now)
-    clawed: list[Transfer] = []
-    for plan in clawbacks:
-        if plan.amount == 0:  # the referrer's wallet is empty: all of it is shortfall
-            continue
-        posting = Posting(
-            Wallet(plan.commission.referrer_id),
-            System(REFERRAL_EXPENSE),
-            plan.amount,
-            "reversal",
-            reference=f"order:{row.id}",
-            reason=reason,
-        )
-        clawed += await ledger.post(uow, deps.feed, tenant, plan.commission.asset, [posting], now, link_id=link_id)
-    await commissions.record_clawbacks(uow, deps.feed, tenant, clawbacks, clawed, now)
-    row.refunded = refunded_after
-    row.status = "refunded" if refunded_after >= row.total else "partially_refunded"
-    row.closed_at = now if row.status == "refunded" else row.closed_at
-    await uow.session.flush()
-    await emit(uow, deps.feed, tenant, "order.refunded", order_event(row, refunded_minor=amount, reason=reason), now)
-    return transfers + clawed
-
-
-async def _reverse_delivery(
-    deps: Deps, uow: UnitOfWork, row: OrderRow, refunded_after: int, now: dt.datetime, link_id: uuid.UUID
-) -> list[Transfer]:
-    delivery = dict(row.delivery or {})
     full = refunded_after >= row.total
-    transfers: list[Transfer] = []
+    delivery = dict(row.delivery or {})
+    if full:
+        await _end_delivery(deps, uow, row, delivery, now)
+    shares = await commissions.clawback_shares(uow, tenant, row, amount)
     credited = delivery.get("credited")
+    wallets = {(commission.referrer_id, commission.asset) for commission, _share in shares}
+    if credited:
+        wallets.add((row.user_id, credited["asset"]))
+    available = await ledger_repo.lock_wallets(uow, tenant, wallets)
+    refund = Posting(System(REVENUE), Wallet(row.user_id), amount, "refund", reference=f"order:{row.id}", reason=reason)
+    postings: list[tuple[str, Posting]] = [(row.asset, refund)]
     if credited:  # take back the refunded share of what was credited, as far as the wallet allows
         due = (
             credited["amount"] * refunded_after // row.total
             - delivery.get("reversed", 0)
             - delivery.get("shortfall", 0)
         )
-        available = (await balance_of(uow, row.tenant_id, row.user_id, credited["asset"])).available
-        take = max(0, min(due, available))
+        take = max(0, min(due, available.get((row.user_id, credited["asset"]), 0)))
         if take:
-            posting = Posting(Wallet(row.user_id), System(ISSUED), take, "reversal", reference=f"order:{row.id}")
-            transfers = await ledger.post(
-                uow, deps.feed, row.tenant_id, credited["asset"], [posting], now, link_id=link_id
-            )
+            reversal = Posting(Wallet(row.user_id), System(ISSUED), take, "reversal", reference=f"order:{row.id}")
+            postings.append((credited["asset"], reversal))
         delivery["reversed"] = delivery.get("reversed", 0) + take
         delivery["shortfall"] = delivery.get("shortfall", 0) + max(0, due - take)
-    if full and "subscription_id" in delivery:
-        await plans.shorten_for_refund(uow, deps.feed, row.tenant_id, delivery, now)
-    if full and row.package_kind == "service":
-        row.active_until = min(row.active_until or now, now)
-    if full:  # queued work of a fully refunded order must not be delivered any more
-        tasks = await uow.session.execute(
-            select(TaskRow)
-            .where(
-                TaskRow.tenant_id == row.tenant_id, TaskRow.order_id == row.id, TaskRow.status.in_(("queued", "leased"))
+    clawbacks = commissions.plan_clawbacks(shares, available)
+    for plan in clawbacks:
+        if plan.amount:  # nothing is posted for a clawback the referrer's wallet cannot give
+            posting = Posting(
+                Wallet(plan.commission.referrer_id),
+                System(REFERRAL_EXPENSE),
+                plan.amount,
+                "reversal",
+                reference=f"order:{row.id}",
+                reason=reason,
             )
-            .with_for_update()
-        )
-        for task in tasks.scalars():
-            task.status, task.last_error, task.updated_at = "failed", "order refunded", now
+            postings.append((plan.commission.asset, posting))
+    transfers = await ledger.post_many(uow, deps.feed, tenant, postings, now, link_id=new_id())
+    clawed = [
+        t
+        for t in transfers
+        if t.kind == "reversal" and isinstance(t.credit, System) and t.credit.name == REFERRAL_EXPENSE
+    ]
+    await commissions.record_clawbacks(uow, deps.feed, tenant, clawbacks, clawed, now)
     row.delivery = delivery
+    row.refunded = refunded_after
+    move(row, after_refund(row, refunded_after), now)
+    await uow.session.flush()
+    await emit(uow, deps.feed, tenant, "order.refunded", order_event(row, refunded_minor=amount, reason=reason), now)
     return transfers
+
+
+async def _end_delivery(deps: Deps, uow: UnitOfWork, row: OrderRow, delivery: dict[str, Any], now: dt.datetime) -> None:
+    """A full refund ends what the order still grants: queued work is not delivered any more, the
+    period it added to a plan is taken back, a service stops now."""
+    for task in await lock_open_tasks(uow, row.tenant_id, row.id):
+        task.status, task.last_error, task.updated_at = TaskStatus.FAILED, "order refunded", now
+    if "subscription_id" in delivery:
+        await plans.shorten_for_refund(uow, deps.feed, row.tenant_id, delivery, now)
+    if row.package_kind == "service":
+        row.active_until = min(row.active_until or now, now)
 
 
 class OrderRefunds:
@@ -157,12 +157,13 @@ class OrderRefunds:
 async def refund_failed_order(
     deps: Deps, uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID, reason: str, now: dt.datetime
 ) -> None:
-    """A fulfillment that failed for good: the order fails and is refunded in full, same transaction."""
+    """A delivery that failed for good: the order fails and what is left of it is refunded, in the
+    caller's transaction (which holds the order's lock). A partly refunded order gets the rest."""
     row = await lock_order(uow, tenant, str(order_id))
-    if row.status not in ("paid", "failed"):
-        return
-    row.status, row.failure_reason = "failed", reason
-    await uow.session.flush()
-    await emit(uow, deps.feed, tenant, "order.failed", order_event(row, reason=reason), now)
-    if row.total - row.refunded > 0:
+    if row.status in AWAITING_DELIVERY:
+        move(row, OrderStatus.FAILED, now)
+        row.failure_reason = reason
+        await uow.session.flush()
+        await emit(uow, deps.feed, tenant, "order.failed", order_event(row, reason=reason), now)
+    if row.status == OrderStatus.FAILED and row.total - row.refunded > 0:
         await _refund(deps, uow, row, row.total - row.refunded, f"fulfillment failed: {reason}", now)

@@ -7,8 +7,6 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 
@@ -20,6 +18,7 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import MAX_AMOUNT
 from core_server.domain.money.wallets import require_user
+from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.paging import newest_first, page_request
 from core_server.domain.promos import uses
 from core_server.domain.tenancy.settings import OrderSettings, check_order_settings, order_settings, settings_row
@@ -27,73 +26,9 @@ from core_server.store.ids import new_id
 from core_server.store.models import OrderRow
 from core_server.store.unit_of_work import UnitOfWork
 
-STATUSES = ("pending", "paid", "fulfilled", "expired", "cancelled", "failed", "refunded", "partially_refunded")
 TELEGRAM_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 GIFT_KINDS = ("telegram_stars", "telegram_premium")
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    id: uuid.UUID
-    user_id: uuid.UUID
-    package_id: uuid.UUID
-    package_kind: str
-    quantity: int
-    recipient: str
-    asset: str
-    subtotal: int
-    discount: int
-    total: int
-    promo_code: str | None
-    status: str
-    paid_via: str
-    refunded: int
-    failure_reason: str
-    expires_at: dt.datetime
-    active_until: dt.datetime | None
-    created_at: dt.datetime
-    paid_at: dt.datetime | None
-    fulfilled_at: dt.datetime | None
-
-
-def to_order(row: OrderRow) -> Order:
-    return Order(
-        row.id,
-        row.user_id,
-        row.package_id,
-        row.package_kind,
-        row.quantity,
-        row.recipient,
-        row.asset,
-        row.subtotal,
-        row.discount,
-        row.total,
-        row.promo_code,
-        row.status,
-        row.paid_via,
-        row.refunded,
-        row.failure_reason,
-        row.expires_at,
-        row.active_until,
-        row.created_at,
-        row.paid_at,
-        row.fulfilled_at,
-    )
-
-
-def order_event(row: OrderRow, **extra: Any) -> dict[str, Any]:
-    return {
-        "order_id": str(row.id),
-        "user_id": str(row.user_id),
-        "package_id": str(row.package_id),
-        "package_kind": row.package_kind,
-        "status": row.status,
-        "asset": row.asset,
-        "total_minor": row.total,
-        "quantity": row.quantity,
-        "recipient": row.recipient,
-        **extra,
-    }
+STATUSES = tuple(OrderStatus)
 
 
 async def lock_order(uow: UnitOfWork, tenant: uuid.UUID, order_id: str) -> OrderRow:
@@ -158,7 +93,7 @@ class OrderService:
                 discount=discount,
                 total=subtotal - discount,
                 promo_code=promo_code or None,
-                status="pending",
+                status=OrderStatus.PENDING,
                 paid_via="",
                 refunded=0,
                 failure_reason="",
@@ -201,15 +136,15 @@ class OrderService:
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await lock_order(uow, actor.tenant, order_id)
-            if row.status != "pending":
+            if row.status != OrderStatus.PENDING:
                 raise not_pending(row)
-            await self._close_pending(uow, row, "cancelled", now)
+            await self._close_pending(uow, row, OrderStatus.CANCELLED, now)
             order = to_order(row)
             await uow.commit()
         return order
 
-    async def _close_pending(self, uow: UnitOfWork, row: OrderRow, status: str, now: dt.datetime) -> None:
-        row.status, row.closed_at = status, now
+    async def _close_pending(self, uow: UnitOfWork, row: OrderRow, status: OrderStatus, now: dt.datetime) -> None:
+        move(row, status, now)
         if row.promo_code:
             await uses.release_use(uow, row.tenant_id, row.id)
         await uow.session.flush()
@@ -221,7 +156,7 @@ class OrderService:
         async with self._deps.uow() as uow:
             statement = (
                 select(OrderRow.tenant_id, OrderRow.id)
-                .where(OrderRow.status == "pending", OrderRow.expires_at <= now)
+                .where(OrderRow.status == OrderStatus.PENDING, OrderRow.expires_at <= now)
                 .limit(limit)
             )
             due = [(row[0], row[1]) for row in await uow.session.execute(statement)]
@@ -229,8 +164,8 @@ class OrderService:
         for tenant, order_id in due:
             async with self._deps.uow() as uow:
                 row = await lock_order(uow, tenant, str(order_id))
-                if row.status == "pending" and row.expires_at <= now:
-                    await self._close_pending(uow, row, "expired", now)
+                if row.status == OrderStatus.PENDING and row.expires_at <= now:
+                    await self._close_pending(uow, row, OrderStatus.EXPIRED, now)
                     await uow.commit()
                     expired += 1
         return expired
@@ -249,12 +184,3 @@ class OrderService:
             row.updated_at = self._deps.clock.now()
             await uow.commit()
         return OrderSettings(ttl, tuple(days))
-
-
-async def renew_subscription(
-    deps: Deps, tenant: uuid.UUID, user_id: uuid.UUID, package_id: uuid.UUID, now: dt.datetime
-) -> bool:
-    """Buy a subscription package again from the wallet; see order_payment.renew_subscription."""
-    from core_server.domain.orders.payment import renew_subscription as renew  # payment builds on this module
-
-    return await renew(deps, tenant, user_id, package_id, now)

@@ -3,13 +3,15 @@
 HOOKS used by orders.py (keep their signatures):
 - plan_commissions(...) before the payment is posted: what each referrer up the chain earns;
 - record_commissions(...) after posting, with the transfers posted for the plans (same order);
-- plan_clawbacks(...) / record_clawbacks(...) when an order is refunded (in full or in part).
+- clawback_shares(...), then plan_clawbacks(...) with balances read under the wallets' locks, then
+  record_clawbacks(...) when an order is refunded (in full or in part).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,7 @@ from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
 from core_server.domain.referrals.program import load_program
 from core_server.domain.referrals.tiers import REFERRAL_EXPENSE, award_tiers, current_tier
 from core_server.store.ids import new_id
-from core_server.store.models import AccountRow, CommissionRow, OrderRow, UserRow
+from core_server.store.models import CommissionRow, OrderRow, UserRow
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -117,11 +119,12 @@ async def record_commissions(
         await award_tiers(uow, feed, tenant, await load_program(uow, tenant), direct[0], now)
 
 
-async def plan_clawbacks(
-    uow: UnitOfWork, tenant: uuid.UUID, order: OrderRow, refunded_now: int, now: dt.datetime
-) -> list[ClawbackPlan]:
-    """The share of the order's commissions to reverse for a refund of `refunded_now` (proportional
-    to refunded_now / order.total), limited to what each referrer's wallet has available."""
+async def clawback_shares(
+    uow: UnitOfWork, tenant: uuid.UUID, order: OrderRow, refunded_now: int
+) -> list[tuple[CommissionRow, int]]:
+    """Lock the order's commissions and say what share of each a refund of `refunded_now` reverses
+    (cumulative, in proportion to refunded / total, so partial refunds that add up to the total
+    reverse exactly the whole, shortfalls included)."""
     if order.total <= 0 or refunded_now <= 0:
         return []
     statement = (
@@ -130,23 +133,27 @@ async def plan_clawbacks(
         .order_by(CommissionRow.level)
         .with_for_update()
     )
-    plans: list[ClawbackPlan] = []
+    shares: list[tuple[CommissionRow, int]] = []
     refunded_total = order.refunded + refunded_now
     for commission in (await uow.session.execute(statement)).scalars().all():
-        # Cumulative shares, so partial refunds that add up to the total reverse exactly the whole.
         due = min(commission.amount, commission.amount * refunded_total // order.total)
         share = due - commission.clawed_back - commission.shortfall
-        if share <= 0:
-            continue
-        account = await uow.session.scalar(
-            select(AccountRow).where(
-                AccountRow.tenant_id == tenant,
-                AccountRow.user_id == commission.referrer_id,
-                AccountRow.asset == commission.asset,
-            )
-        )
-        available = max(0, account.balance - account.held) if account is not None else 0
-        take = min(share, available)
+        if share > 0:
+            shares.append((commission, share))
+    return shares
+
+
+def plan_clawbacks(
+    shares: list[tuple[CommissionRow, int]], available: Mapping[tuple[uuid.UUID, str], int]
+) -> list[ClawbackPlan]:
+    """Take each share from the referrer's wallet as far as its available balance (read under
+    the wallet's lock) allows; the rest is shortfall."""
+    left = dict(available)
+    plans: list[ClawbackPlan] = []
+    for commission, share in shares:
+        key = (commission.referrer_id, commission.asset)
+        take = max(0, min(share, left.get(key, 0)))
+        left[key] = left.get(key, 0) - take
         plans.append(ClawbackPlan(commission, take, share - take))
     return plans
 

@@ -23,7 +23,7 @@ OPEN_OR_PAID = ("pending", "paid")
 @dataclass(frozen=True, slots=True)
 class Earnings:
     asset: str
-    earned: int  # commissions net of clawbacks, plus tier bonuses
+    earned: int  # commissions net of clawbacks and of what a clawback could not take, plus tier bonuses
     pending: int  # the part still within the hold period
     requested: int  # pending and paid payout requests
     wallet_available: int
@@ -37,7 +37,7 @@ async def earnings(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, now: dt.
     """Per asset, every asset the user ever earned in."""
     earned: dict[str, int] = defaultdict(int)
     pending: dict[str, int] = defaultdict(int)
-    net = CommissionRow.amount - CommissionRow.clawed_back
+    net = CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall  # a shortfall is never earned
     statement = (
         select(CommissionRow.asset, func.sum(net), func.sum(case((CommissionRow.available_at > now, net), else_=0)))
         .where(CommissionRow.tenant_id == tenant, CommissionRow.referrer_id == user)

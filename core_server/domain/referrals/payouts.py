@@ -74,6 +74,7 @@ def to_payout(row: PayoutRow) -> Payout:
 def _event(row: PayoutRow) -> dict[str, Any]:
     return {
         "payout_request_id": str(row.id),
+        "hold_id": str(row.hold_id) if row.hold_id else None,
         "user_id": str(row.user_id),
         "asset": row.asset,
         "amount_minor": row.amount,

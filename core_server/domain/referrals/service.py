@@ -1,6 +1,6 @@
-"""The referral program as admins set it and referrers see it: the program, a referrer's stats,
-their referrals by level and the leaderboard. Commissions are posted by referrals.py with each
-order payment; payouts live in payouts.py."""
+"""The referral program as admins set it and referrers see it: the program, a referrer's stats
+and the leaderboard. The invited users themselves, by level, are listed by users/service.py;
+commissions are posted by commissions.py with each order payment; payouts live in payouts.py."""
 
 from __future__ import annotations
 
@@ -19,12 +19,10 @@ from core_server.domain.errors import InvalidArgument, NotFound, Violation
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import require_asset
-from core_server.domain.paging import newest_first, page_request
 from core_server.domain.referrals.earnings import Earnings, earnings
-from core_server.domain.referrals.program import MAX_LEVELS, Program, check_program, load_program
+from core_server.domain.referrals.program import Program, check_program, load_program
 from core_server.domain.referrals.tiers import current_tier
 from core_server.domain.tenancy.settings import settings_row
-from core_server.domain.users.service import User, to_user
 from core_server.store.models import CommissionRow, UserRow
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -64,7 +62,7 @@ def _period(column: Any, start: dt.datetime | None, end: dt.datetime | None) -> 
     return [*([column >= start] if start else []), *([column < end] if end else [])]
 
 
-async def _referrer(uow: UnitOfWork, tenant: uuid.UUID, user_id: str) -> UserRow:
+async def require_referrer(uow: UnitOfWork, tenant: uuid.UUID, user_id: str) -> UserRow:
     row = await uow.session.get(UserRow, (tenant, require_id("user_id", user_id)))
     if row is None:
         raise NotFound("user", user_id)
@@ -100,7 +98,7 @@ class ReferralService:
     async def stats(self, actor: Actor, user_id: str) -> Stats:
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            user = await _referrer(uow, actor.tenant, user_id)
+            user = await require_referrer(uow, actor.tenant, user_id)
             rules = await load_program(uow, actor.tenant)
             levels = max(1, len(rules.level_rates_bps))
             invited = []
@@ -116,20 +114,6 @@ class ReferralService:
             list(figures.values()),
             tier.name if tier else "",
         )
-
-    async def list_referrals(
-        self, actor: Actor, user_id: str, level: int, page_size: int, page_token: str
-    ) -> tuple[list[User], str]:
-        level = level or 1
-        if not 1 <= level <= MAX_LEVELS:
-            raise InvalidArgument([Violation("level", f"must be between 1 and {MAX_LEVELS}")])
-        page = page_request(page_size, page_token, {"u": user_id, "l": level})
-        async with self._deps.uow() as uow:
-            referrer = await _referrer(uow, actor.tenant, user_id)
-            members = level_members(actor.tenant, referrer.id, level)
-            statement = select(UserRow).where(UserRow.tenant_id == actor.tenant, UserRow.id.in_(members))
-            rows, token = await newest_first(uow, statement, UserRow.id, page)
-            return [to_user(row) for row in rows], token
 
     async def leaderboard(
         self, actor: Actor, metric: str | None, start: dt.datetime | None, end: dt.datetime | None, limit: int
@@ -157,7 +141,7 @@ class ReferralService:
             else:
                 rules = await load_program(uow, tenant)
                 referrer = CommissionRow.referrer_id
-                value = func.sum(CommissionRow.amount - CommissionRow.clawed_back)
+                value = func.sum(CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall)
                 conditions = [CommissionRow.tenant_id == tenant, *_period(CommissionRow.created_at, start, end)]
                 if rules.payout_asset:
                     conditions.append(CommissionRow.asset == rules.payout_asset)

@@ -16,6 +16,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -26,8 +27,20 @@ from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow, SubscriptionRow
 from core_server.store.unit_of_work import UnitOfWork
 
-RENEWING = "renewing"
-GRANTING = ("active", "cancelled")  # statuses that grant the plan until end_at
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"  # renewal stopped; the plan runs to its end
+    RENEWING = "renewing"  # the renewal worker's claim (readers see it as active)
+    EXPIRED = "expired"
+
+
+ACTIVE = SubscriptionStatus.ACTIVE
+CANCELLED = SubscriptionStatus.CANCELLED
+RENEWING = SubscriptionStatus.RENEWING
+EXPIRED = SubscriptionStatus.EXPIRED
+GRANTING = (ACTIVE, CANCELLED)  # statuses that grant the plan until end_at
+RUNNING = (ACTIVE, CANCELLED, RENEWING)  # a plan whose period has not been ended by the worker
 # A claim older than this was left by a worker that died before paying (paying ends the claim in
 # the payment's own transaction), so another worker may take it over.
 RENEWAL_LEASE = dt.timedelta(minutes=10)
@@ -60,7 +73,7 @@ async def activate_or_extend(
             user_id=order.user_id,
             plan_code=plan,
             package_id=package.id,
-            status="active",
+            status=ACTIVE,
             start_at=now,
             end_at=now + period,
             notices_sent=[],
@@ -70,14 +83,14 @@ async def activate_or_extend(
         type_ = "subscription.activated"
     elif row.status in GRANTING and row.end_at > now:  # buying a cancelled plan again resumes renewal
         previous_end = row.end_at
-        row.status, row.end_at = "active", previous_end + period
+        row.status, row.end_at = ACTIVE, previous_end + period
         type_ = "subscription.extended"
     elif row.status == RENEWING:
         previous_end = row.end_at
-        row.status, row.end_at = "active", renewed_end(previous_end, period, now)
+        row.status, row.end_at = ACTIVE, renewed_end(previous_end, period, now)
         type_ = "subscription.renewed"
     else:
-        row.status, row.start_at, row.end_at = "active", now, now + period
+        row.status, row.start_at, row.end_at = ACTIVE, now, now + period
         type_ = "subscription.activated"
     row.package_id, row.last_order_id, row.cancel_at = package.id, order.id, None
     row.notices_sent, row.updated_at = [], now
@@ -109,12 +122,12 @@ async def shorten_for_refund(
     if not identifier:
         return
     row = await uow.session.get(SubscriptionRow, (tenant, uuid.UUID(identifier)), with_for_update=True)
-    if row is None or row.status != "active":
+    if row is None or row.status not in RUNNING:  # cancelled or being renewed: the period still goes
         return
     row.end_at = row.end_at - dt.timedelta(days=int(delivery.get("period_days", 0)))
     row.notices_sent, row.updated_at = [], now
     if row.end_at <= now:
-        row.status, row.end_at = "expired", now
+        row.status, row.end_at = EXPIRED, now
         await emit(uow, feed, tenant, "subscription.expired", event_data(row), now)
     else:
         await emit(uow, feed, tenant, "subscription.shortened", event_data(row), now)
@@ -142,7 +155,7 @@ def renewable(package: PackageRow | None, row: SubscriptionRow) -> bool:
 async def expire(uow: UnitOfWork, feed: EventFeed, row: SubscriptionRow, reason: str, now: dt.datetime) -> None:
     """End the plan at its end time; `reason` (cancelled, renewal_failed, package_unavailable) tells
     the bots what to say."""
-    row.status, row.updated_at = "expired", now
+    row.status, row.updated_at = EXPIRED, now
     await uow.session.flush()
     await emit(uow, feed, row.tenant_id, "subscription.expired", {**event_data(row), "reason": reason}, now)
 
@@ -182,6 +195,6 @@ def event_data(row: SubscriptionRow) -> dict[str, Any]:
         "subscription_id": str(row.id),
         "user_id": str(row.user_id),
         "plan_code": row.plan_code,
-        "status": "active" if row.status == RENEWING else row.status,
+        "status": ACTIVE if row.status == RENEWING else row.status,
         "end_time": row.end_at.isoformat(),
     }

@@ -11,19 +11,17 @@ from sqlalchemy import and_, or_, select
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
-from core_server.domain.money.wallets import require_user
-from core_server.domain.orders.service import renew_subscription
 from core_server.domain.paging import PageRequest, next_page_token, page_request
 from core_server.domain.subscriptions import plans
-from core_server.domain.subscriptions.plans import GRANTING, RENEWING
+from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING, SubscriptionStatus
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS, order_settings
-from core_server.store.models import OrderRow, PackageRow, SubscriptionRow, TenantSettingsRow
+from core_server.store.models import PackageRow, SubscriptionRow, TenantSettingsRow
 from core_server.store.unit_of_work import UnitOfWork
 
-STATUSES = ("active", "cancelled", "expired")
+STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +37,8 @@ class Subscription:
     cancel_at: dt.datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Entitlement:
-    code: str
-    source: str
-    end_at: dt.datetime
-
-
 def to_subscription(row: SubscriptionRow) -> Subscription:
-    status = "active" if row.status == RENEWING else row.status
+    status = ACTIVE if row.status == RENEWING else row.status
     return Subscription(
         row.id,
         row.user_id,
@@ -101,7 +92,7 @@ class SubscriptionService:
         if user_id:
             statement = statement.where(SubscriptionRow.user_id == require_id("user_id", user_id))
         if status:
-            stored = (status, RENEWING) if status == "active" else (status,)
+            stored = (status, RENEWING) if status == ACTIVE else (status,)
             statement = statement.where(SubscriptionRow.status.in_(stored))
         if plan_code:
             statement = statement.where(SubscriptionRow.plan_code == plan_code)
@@ -130,117 +121,17 @@ class SubscriptionService:
             row = await uow.session.get(SubscriptionRow, (actor.tenant, parsed), with_for_update=True)
             if row is None:
                 raise NotFound("subscription", subscription_id)
-            if row.status != "active":
-                status = "renewing" if row.status == RENEWING else row.status
+            if row.status != ACTIVE:
+                status = RENEWING if row.status == RENEWING else row.status
                 raise FailedPrecondition(
                     f"subscription is {status}", reason="SUBSCRIPTION_NOT_ACTIVE", metadata={"status": status}
                 )
-            row.status, row.cancel_at, row.updated_at = "cancelled", now, now
+            row.status, row.cancel_at, row.updated_at = CANCELLED, now, now
             await uow.session.flush()
             await emit(uow, self._deps.feed, actor.tenant, "subscription.cancelled", plans.event_data(row), now)
             cancelled = to_subscription(row)
             await uow.commit()
         return cancelled
-
-    async def entitlements(self, actor: Actor, user_id: str) -> list[Entitlement]:
-        """What the user may use now: running plans (cancelled ones too, until their end) and
-        service orders still active; soonest end first."""
-        user = require_id("user_id", user_id)
-        now, tenant = self._deps.clock.now(), actor.tenant
-        plans = select(SubscriptionRow).where(
-            SubscriptionRow.tenant_id == tenant,
-            SubscriptionRow.user_id == user,
-            SubscriptionRow.status.in_(GRANTING),
-            SubscriptionRow.end_at > now,
-        )
-        services = select(OrderRow).where(
-            OrderRow.tenant_id == tenant,
-            OrderRow.user_id == user,
-            OrderRow.package_kind == "service",
-            OrderRow.status == "fulfilled",
-            OrderRow.active_until > now,
-        )
-        async with self._deps.uow() as uow:
-            await require_user(uow, tenant, user, user_id)
-            found = [
-                Entitlement(row.plan_code, f"subscription:{row.id}", row.end_at)
-                for row in (await uow.session.execute(plans)).scalars()
-            ]
-            for order in (await uow.session.execute(services)).scalars():
-                assert order.active_until is not None
-                found.append(Entitlement(str(order.package_id), f"order:{order.id}", order.active_until))
-        return sorted(found, key=lambda e: (e.end_at, e.code, e.source))
-
-    async def run_due(self, limit: int = 500) -> int:
-        """The worker's step, safe to run in several cores at once: end the subscriptions whose
-        period is over (renew or expire), then send the notices due. Returns how many changed."""
-        return await self.end_due(limit) + await self.send_notices(limit)
-
-    async def end_due(self, limit: int = 500) -> int:
-        now = self._deps.clock.now()
-        statement = (
-            select(SubscriptionRow.tenant_id, SubscriptionRow.id)
-            .where(
-                or_(
-                    and_(SubscriptionRow.status.in_(GRANTING), SubscriptionRow.end_at <= now),
-                    and_(
-                        SubscriptionRow.status == RENEWING,
-                        SubscriptionRow.updated_at <= now - plans.RENEWAL_LEASE,
-                    ),
-                )
-            )
-            .order_by(SubscriptionRow.end_at)
-            .limit(limit)
-        )
-        async with self._deps.uow() as uow:
-            due = [(row[0], row[1]) for row in await uow.session.execute(statement)]
-        ended = 0
-        for tenant, identifier in due:
-            ended += await self._end(tenant, identifier, now)
-        return ended
-
-    async def _end(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> int:
-        """Expire the subscription, or claim it (committed before buying) and renew it. The claim is
-        taken under the row lock after re-checking the row, so of two workers only one buys."""
-        async with self._deps.uow() as uow:
-            row = await _lock(uow, tenant, identifier)
-            if row is None or not plans.due_to_end(row, now):
-                return 0
-            reason = "cancelled" if row.status == "cancelled" else ""
-            if not reason and not plans.renewable(await _package(uow, row), row):
-                reason = "package_unavailable"
-            if reason:
-                await plans.expire(uow, self._deps.feed, row, reason, now)
-                await uow.commit()
-                return 1
-            row.status, row.updated_at = RENEWING, now
-            user, package = row.user_id, row.package_id
-            await uow.commit()
-        try:
-            await renew_subscription(self._deps, tenant, user, package, now)
-        except DomainError:
-            pass  # the package or the user went away: the renewal failed, like a short wallet
-        except Exception:
-            await self._release(tenant, identifier, now)
-            raise
-        await self._expire_unrenewed(tenant, identifier, now)
-        return 1
-
-    async def _expire_unrenewed(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> None:
-        """A claim the payment did not end (short wallet, package withdrawn) ends the plan."""
-        async with self._deps.uow() as uow:
-            row = await _lock(uow, tenant, identifier)
-            if row is not None and row.status == RENEWING:
-                await plans.expire(uow, self._deps.feed, row, "renewal_failed", now)
-                await uow.commit()
-
-    async def _release(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> None:
-        """Give the claim back after an unexpected error, so the next tick tries again."""
-        async with self._deps.uow() as uow:
-            row = await _lock(uow, tenant, identifier)
-            if row is not None and row.status == RENEWING:
-                row.status, row.updated_at = "active", now
-                await uow.commit()
 
     async def send_notices(self, limit: int = 500) -> int:
         """subscription.expiring on each of the tenant's notice days, once per day and end date."""
@@ -248,7 +139,7 @@ class SubscriptionService:
         sent = 0
         for tenant, identifier in await self._notice_candidates(now, limit):
             async with self._deps.uow() as uow:
-                row = await _lock(uow, tenant, identifier)
+                row = await lock_subscription(uow, tenant, identifier)
                 if row is None or row.status not in GRANTING or row.end_at <= now:
                     continue
                 days = (await order_settings(uow, tenant)).expiring_notice_days
@@ -257,7 +148,7 @@ class SubscriptionService:
                     continue
                 day, notices_sent = due
                 row.notices_sent, row.updated_at = notices_sent, now
-                data = {**plans.event_data(row), "days_left": day, "renews": row.status == "active"}
+                data = {**plans.event_data(row), "days_left": day, "renews": row.status == ACTIVE}
                 await emit(uow, self._deps.feed, tenant, "subscription.expiring", data, now)
                 await uow.commit()
                 sent += 1
@@ -297,9 +188,9 @@ class SubscriptionService:
         return owed
 
 
-async def _lock(uow: UnitOfWork, tenant: uuid.UUID, identifier: uuid.UUID) -> SubscriptionRow | None:
+async def lock_subscription(uow: UnitOfWork, tenant: uuid.UUID, identifier: uuid.UUID) -> SubscriptionRow | None:
     return await uow.session.get(SubscriptionRow, (tenant, identifier), with_for_update=True)
 
 
-async def _package(uow: UnitOfWork, row: SubscriptionRow) -> PackageRow | None:
+async def plan_package(uow: UnitOfWork, row: SubscriptionRow) -> PackageRow | None:
     return await uow.session.get(PackageRow, (row.tenant_id, row.package_id))

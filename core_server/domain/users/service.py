@@ -9,15 +9,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import NotFound, Violations
+from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
-from core_server.domain.paging import next_page_token, page_request
-from core_server.domain.referrals.program import load_program
+from core_server.domain.paging import newest_first, next_page_token, page_request
+from core_server.domain.referrals.program import MAX_LEVELS, load_program
+from core_server.domain.referrals.service import level_members, require_referrer
 from core_server.domain.referrals.tiers import award_tiers
 from core_server.store.ids import new_id
 from core_server.store.models import UserRow
@@ -258,3 +260,17 @@ class UserService:
             user = to_user(row)
             await uow.commit()
         return user
+
+    async def list_referrals(
+        self, actor: Actor, user_id: str, level: int, page_size: int, page_token: str
+    ) -> tuple[list[User], str]:
+        level = level or 1
+        if not 1 <= level <= MAX_LEVELS:
+            raise InvalidArgument([Violation("level", f"must be between 1 and {MAX_LEVELS}")])
+        page = page_request(page_size, page_token, {"u": user_id, "l": level})
+        async with self._deps.uow() as uow:
+            referrer = await require_referrer(uow, actor.tenant, user_id)
+            members = level_members(actor.tenant, referrer.id, level)
+            statement = select(UserRow).where(UserRow.tenant_id == actor.tenant, UserRow.id.in_(members))
+            rows, token = await newest_first(uow, statement, UserRow.id, page)
+            return [to_user(row) for row in rows], token

@@ -2,6 +2,20 @@
 
 Every balance change is one statement that both checks and changes (`... WHERE balance - held >=
 :amount RETURNING ...`), so two concurrent debits can never both pass a check made in Python.
+
+THE LOCK ORDER of the whole core. Every transaction takes the row locks it needs in this order,
+so that no two transactions wait on each other in a circle (a deadlock would reach a client as an
+error instead of a decision):
+
+  1. the business row the call is about: an order (then its fulfillment tasks, its commission
+     rows, its subscription), a hold, a payout or top-up request, a promo code;
+  2. user wallets, by (user id, asset) ascending: `lock_wallets` when a rule must read a balance
+     before deciding what to post, otherwise the wallet legs of `ledger.post_many`;
+  3. system accounts, by (name, asset), one bucket per account per transaction
+     (`ledger.post_many` applies its system legs last; `move_system` keeps the bucket a
+     transaction picked).
+
+The ChargeUsage fast path (store/fastpath_pg.py) is one statement: wallet, then bucket.
 """
 
 from __future__ import annotations
@@ -15,7 +29,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core_server.store.ids import new_id
-from core_server.store.models import BUCKETS, AccountRow, HoldRow, TransferRow
+from core_server.store.models import BUCKETS, AccountRow, HoldRow, PayoutRow, TransferRow
 from core_server.store.unit_of_work import UnitOfWork
 
 ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
@@ -80,6 +94,23 @@ async def change_held(uow: UnitOfWork, tenant: uuid.UUID, account: uuid.UUID, de
     return changed
 
 
+async def lock_wallets(
+    uow: UnitOfWork, tenant: uuid.UUID, wallets: set[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], int]:
+    """Lock the (user, asset) wallets that exist, in the lock order; their available balances."""
+    if not wallets:
+        return {}
+    users = {user for user, _asset in wallets}
+    statement = (
+        select(ACCOUNTS.c.user_id, ACCOUNTS.c.asset, ACCOUNTS.c.balance - ACCOUNTS.c.held)
+        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.user_id.in_(users))
+        .order_by(ACCOUNTS.c.user_id, ACCOUNTS.c.asset)
+        .with_for_update()
+    )
+    rows = (await uow.session.execute(statement)).all()
+    return {(row[0], row[1]): int(row[2]) for row in rows if (row[0], row[1]) in wallets}
+
+
 async def wallet_id(uow: UnitOfWork, tenant: uuid.UUID, asset: str, user: uuid.UUID) -> uuid.UUID | None:
     statement = select(ACCOUNTS.c.id).where(
         ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.asset == asset, ACCOUNTS.c.user_id == user
@@ -114,17 +145,20 @@ async def bucket_ids(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str) 
 
 
 async def move_system(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str, delta: int) -> uuid.UUID:
-    """Change a system account by delta in one of its buckets, picked at random."""
+    """Change a system account by delta in one of its buckets, picked at random once per
+    transaction (two legs on two buckets of one account could cross another transaction's)."""
     ids = await bucket_ids(uow, tenant, asset, name)
+    picked = uow.picked_buckets.setdefault((tenant, asset, name), random.choice(ids))
     statement = (
         update(ACCOUNTS)
-        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.id == random.choice(ids))
+        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.id == picked)
         .values(balance=ACCOUNTS.c.balance + delta)
         .returning(ACCOUNTS.c.id)
     )
     account: uuid.UUID | None = (await uow.session.execute(statement)).scalar_one_or_none()
     if account is None:  # a process-local belief went stale (tests dropping databases): look again
         forget_buckets(tenant, asset, name)
+        uow.picked_buckets.pop((tenant, asset, name), None)
         return await move_system(uow, tenant, asset, name, delta)
     return account
 
@@ -220,6 +254,12 @@ async def get_hold(uow: UnitOfWork, tenant: uuid.UUID, hold: uuid.UUID, *, for_u
     if for_update:
         statement = statement.with_for_update()
     return (await uow.session.execute(statement)).scalar_one_or_none()
+
+
+async def is_payout_hold(uow: UnitOfWork, tenant: uuid.UUID, hold: uuid.UUID) -> bool:
+    """Whether a payout request reserved its amount through this hold (then only the request decides it)."""
+    statement = select(PayoutRow.id).where(PayoutRow.tenant_id == tenant, PayoutRow.hold_id == hold).limit(1)
+    return (await uow.session.execute(statement)).first() is not None
 
 
 async def expired_holds(uow: UnitOfWork, now: Any, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:

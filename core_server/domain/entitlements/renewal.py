@@ -1,0 +1,77 @@
+"""The renewal worker's step: end the plans whose period is over, renewing from the wallet those
+that renew (a purchase through orders) and expiring the rest, then send the expiry notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from core_server.domain.deps import Deps
+from core_server.domain.errors import DomainError
+from core_server.domain.orders.payment import renew_subscription
+from core_server.domain.subscriptions import plans
+from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING
+from core_server.domain.subscriptions.service import SubscriptionService, lock_subscription, plan_package
+from core_server.store.repositories import entitlements as repo
+
+
+class RenewalService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def run_due(self, limit: int = 500) -> int:
+        """The worker's step, safe to run in several cores at once: end the subscriptions whose
+        period is over (renew or expire), then send the notices due. Returns how many changed."""
+        return await self.end_due(limit) + await SubscriptionService(self._deps).send_notices(limit)
+
+    async def end_due(self, limit: int = 500) -> int:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            due = await repo.plans_to_end(uow, GRANTING, RENEWING, now, now - plans.RENEWAL_LEASE, limit)
+        ended = 0
+        for tenant, identifier in due:
+            ended += await self._end(tenant, identifier, now)
+        return ended
+
+    async def _end(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> int:
+        """Expire the subscription, or claim it (committed before buying) and renew it. The claim is
+        taken under the row lock after re-checking the row, so of two workers only one buys."""
+        async with self._deps.uow() as uow:
+            row = await lock_subscription(uow, tenant, identifier)
+            if row is None or not plans.due_to_end(row, now):
+                return 0
+            reason = "cancelled" if row.status == CANCELLED else ""
+            if not reason and not plans.renewable(await plan_package(uow, row), row):
+                reason = "package_unavailable"
+            if reason:
+                await plans.expire(uow, self._deps.feed, row, reason, now)
+                await uow.commit()
+                return 1
+            row.status, row.updated_at = RENEWING, now
+            user, package = row.user_id, row.package_id
+            await uow.commit()
+        try:
+            await renew_subscription(self._deps, tenant, user, package, now)
+        except DomainError:
+            pass  # the package or the user went away: the renewal failed, like a short wallet
+        except Exception:
+            await self._release(tenant, identifier, now)
+            raise
+        await self._expire_unrenewed(tenant, identifier, now)
+        return 1
+
+    async def _expire_unrenewed(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> None:
+        """A claim the payment did not end (short wallet, package withdrawn) ends the plan."""
+        async with self._deps.uow() as uow:
+            row = await lock_subscription(uow, tenant, identifier)
+            if row is not None and row.status == RENEWING:
+                await plans.expire(uow, self._deps.feed, row, "renewal_failed", now)
+                await uow.commit()
+
+    async def _release(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> None:
+        """Give the claim back after an unexpected error, so the next tick tries again."""
+        async with self._deps.uow() as uow:
+            row = await lock_subscription(uow, tenant, identifier)
+            if row is not None and row.status == RENEWING:
+                row.status, row.updated_at = ACTIVE, now
+                await uow.commit()

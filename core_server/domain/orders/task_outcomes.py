@@ -1,0 +1,143 @@
+"""What a fulfillment task's outcome means for its order, decided under the order's lock.
+
+Processors lease, complete and fail tasks; the order reacts in the same transaction: a Stars or
+Premium task completed fulfils the order, one failed for good (a final FailTask, or its last
+lease running out) refunds what is left of it. Every change here locks the order first and its
+task second, the same order a refund takes (order -> its tasks -> wallets -> system accounts), so
+a refund racing a task outcome waits instead of deadlocking, and whichever commits second sees
+the other's result and decides on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from urllib.parse import urlsplit
+
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import FailedPrecondition, Violations
+from core_server.domain.events import emit
+from core_server.domain.fulfillment import tasks
+from core_server.domain.fulfillment.tasks import PLATFORMS, Task, TaskOwner, to_task
+from core_server.domain.orders.model import AWAITING_DELIVERY, GRANTS_SERVICE, OrderStatus, move, order_event
+from core_server.domain.orders.refunds import refund_failed_order
+from core_server.domain.orders.service import lock_order
+from core_server.store.models import OrderRow, PackageRow, TaskRow, TenantRow
+from core_server.store.unit_of_work import UnitOfWork
+
+GIFTS = ("telegram_stars", "telegram_premium")
+
+
+class TaskOutcomes:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def lease(self, actor: Actor, kind: str | None, max_tasks: int, lease_seconds: int) -> list[Task]:
+        kind = tasks.check_kind(kind)
+        tasks.check_lease(max_tasks, lease_seconds)
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            leased, exhausted = await tasks.lease_tasks(
+                self._deps, uow, actor.tenant, kind, max_tasks, lease_seconds, now
+            )
+            await uow.commit()
+        for task_id in exhausted:
+            await self._fail_ran_out(actor.tenant, task_id, now)
+        return leased
+
+    async def _fail_ran_out(self, tenant: uuid.UUID, task_id: uuid.UUID, now: dt.datetime) -> None:
+        async with self._deps.uow() as uow:
+            found = await tasks.find_task(uow, tenant, str(task_id))
+            await lock_order(uow, tenant, str(found.order_id))
+            row = await tasks.lock_task(uow, tenant, task_id)
+            if tasks.lease_ran_out(row, now):
+                await self._failed_for_good(uow, row, "lease expired on the last attempt", now)
+                await uow.commit()
+
+    async def complete(self, actor: Actor, task_id: str, result: str) -> Task:
+        parsed = tasks.parse_result(result)
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            order, row = await self._lock(uow, actor.tenant, task_id)
+            tasks.require_leased(row)
+            await tasks.mark_completed(self._deps, uow, row, parsed, now)
+            if row.kind in GIFTS and order.status in AWAITING_DELIVERY:
+                if order.status == OrderStatus.PAID:
+                    move(order, OrderStatus.FULFILLED, now)
+                else:  # partly refunded while under way: delivered, the status keeps the refund
+                    order.fulfilled_at = now
+                await uow.session.flush()
+                await emit(uow, self._deps.feed, row.tenant_id, "order.fulfilled", order_event(order), now)
+            task = to_task(row)
+            await uow.commit()
+        return task
+
+    async def fail(self, actor: Actor, task_id: str, reason: str, retryable: bool) -> Task:
+        v = Violations()
+        v.check_length("reason", reason, max_length=1000, required=True)
+        v.raise_if_any()
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            _order, row = await self._lock(uow, actor.tenant, task_id)
+            tasks.require_leased(row)
+            if await tasks.mark_failed(self._deps, uow, row, reason.strip(), retryable, now):
+                await self._refund_if_owed(uow, row, reason.strip(), now)
+            task = to_task(row)
+            await uow.commit()
+        return task
+
+    async def _lock(self, uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> tuple[OrderRow, TaskRow]:
+        found = await tasks.find_task(uow, tenant, task_id)
+        order = await lock_order(uow, tenant, str(found.order_id))
+        return order, await tasks.lock_task(uow, tenant, found.id)
+
+    async def _failed_for_good(self, uow: UnitOfWork, row: TaskRow, reason: str, now: dt.datetime) -> None:
+        await tasks.mark_failed(self._deps, uow, row, reason, False, now)
+        await self._refund_if_owed(uow, row, reason, now)
+
+    async def _refund_if_owed(self, uow: UnitOfWork, row: TaskRow, reason: str, now: dt.datetime) -> None:
+        if row.refund_on_failure:
+            await refund_failed_order(self._deps, uow, row.tenant_id, row.order_id, reason, now)
+
+    async def submit_service_input(self, actor: Actor, order_id: str, url: str, platform: str) -> tuple[Task, int]:
+        """Queue one input of an active service order within its daily quota (tenant's time zone).
+        A partly refunded service order still runs until its end; a fully refunded one does not."""
+        url, platform = url.strip(), platform.strip().lower()
+        v = Violations()
+        parts = urlsplit(url) if len(url) <= 500 else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+            v.add("url", "must be an http(s) URL up to 500 characters")
+        if platform not in PLATFORMS:
+            v.add("platform", f"must be one of {', '.join(PLATFORMS)}")
+        v.raise_if_any()
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            order = await lock_order(uow, actor.tenant, order_id)  # serializes inputs of one order
+            if (
+                order.package_kind != "service"
+                or order.status not in GRANTS_SERVICE
+                or not order.active_until
+                or order.active_until <= now
+            ):
+                raise FailedPrecondition("order is not an active service order", reason="ORDER_NOT_ACTIVE")
+            package = await uow.session.get(PackageRow, (order.tenant_id, order.package_id))
+            tenant = await uow.session.get(TenantRow, order.tenant_id)
+            assert package is not None
+            assert tenant is not None
+            day = now.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date().isoformat()
+            used = await tasks.inputs_on(uow, order.tenant_id, order.id, day)
+            if used >= package.posts_per_day:
+                raise FailedPrecondition(
+                    f"{package.posts_per_day} inputs a day are used up",
+                    reason="QUOTA_EXCEEDED",
+                    metadata={"posts_per_day": str(package.posts_per_day), "day": day},
+                )
+            payload = {"url": url, "platform": platform, "features": dict(package.features or {})}
+            owner = TaskOwner(order.tenant_id, order.id, order.user_id)
+            task = await tasks.queue_task(
+                self._deps, uow, owner, "service", payload, now, refund_on_failure=False, input_day=day
+            )
+            await uow.commit()
+        return task, package.posts_per_day - used - 1
