@@ -4,11 +4,14 @@ It wraps each method's handler once (cached by method name) so the per-call cost
 function call layer. Health and reflection pass through untouched: probes and `buf curl
 --list-methods` need no key. A method of ours without an access rule is refused.
 
-Before anything else runs (authentication, idempotency, the handler) a call with a malformed
-request id is refused with INVALID_ARGUMENT. A request id is 1 to 128 printable ASCII characters,
-0x20 (space) to 0x7E (`~`); both the `x-request-id` metadata and the request's `request_id` field
-are checked (empty means none), and the BadRequest violation names the one at fault. Anything else
-could not be logged, stored as an idempotency key or echoed in the `x-request-id` trailer.
+Before anything else runs (authentication, idempotency, the handler) a call is refused with
+INVALID_ARGUMENT when:
+- a request id is malformed. A request id is 1 to 128 printable ASCII characters, 0x20 (space)
+  to 0x7E (`~`); both the `x-request-id` metadata and the request's `request_id` field are checked
+  (empty means none), and the BadRequest violation names the one at fault. Anything else could not
+  be logged, stored as an idempotency key or echoed in the `x-request-id` trailer;
+- the request does not decode (a string field that is not UTF-8, corrupt bytes): reason
+  MALFORMED_REQUEST.
 A call's request id is its `x-request-id` metadata, else its `request_id` field, else a fresh one;
 every error carries it in RequestInfo, authentication errors included. When the id given is
 malformed, the call gets a fresh id (the error message says so) and no id is echoed.
@@ -25,7 +28,7 @@ from typing import Any, NamedTuple, TypeAlias, cast
 import grpc
 import structlog
 from google.protobuf import descriptor_pool, message_factory
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from core_server.api.access import Idempotency, MethodRule, rule_of
 from core_server.api.call_context import current_actor, set_call, set_request_id
@@ -50,6 +53,32 @@ def _valid_request_id(value: str) -> bool:
     return len(value) <= MAX_REQUEST_ID and _REQUEST_ID.fullmatch(value) is not None
 
 
+class _Undecodable:
+    """What a method's deserializer gives for bytes that are not its request message."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """The deserializer, turning a DecodeError (grpc would answer UNKNOWN) into an _Undecodable."""
+    if deserialize is None:
+        return None
+    owner = getattr(deserialize, "__self__", None)
+    descriptor = getattr(owner, "DESCRIPTOR", None)
+    type_name = descriptor.full_name if descriptor is not None else "the request message"
+
+    def deserialize_or_mark(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except DecodeError as error:
+            return _Undecodable(f"the request does not decode as {type_name} ({error}); string fields must be UTF-8")
+
+    return deserialize_or_mark
+
+
 def _identify(metadata: dict[str, str], request: Any) -> tuple[str, DomainError | None]:
     """The call's request id, and why the call is refused before anything runs (or None)."""
     header = metadata.get(REQUEST_ID_HEADER, "")
@@ -66,6 +95,8 @@ def _identify(metadata: dict[str, str], request: Any) -> tuple[str, DomainError 
         made_up = ", made up by the core" if request_id != given else ""
         message = f"{described} (this call is logged under request id {request_id}{made_up})"
         return request_id, InvalidArgument(violations, message=message)
+    if isinstance(request, _Undecodable):
+        return request_id, InvalidArgument([], reason="MALFORMED_REQUEST", message=request.problem)
     return request_id, None
 
 
@@ -109,7 +140,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
                 inner_unary = self._once(method, inner_unary, rule.idempotency)
             return grpc.unary_unary_rpc_method_handler(
                 self._unary(method, inner_unary, rule),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
@@ -117,7 +148,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
             inner = cast(Callable[..., AsyncIterator[Any]], handler.unary_stream)  # async generators under grpc.aio
             return grpc.unary_stream_rpc_method_handler(
                 self._stream(method, inner, rule),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         raise RuntimeError(f"{method}: client-streaming methods are not used by the hub")

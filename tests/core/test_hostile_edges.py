@@ -1,5 +1,5 @@
 """Hostile and malformed input at the core's edge, as a client meets it: request ids that could not
-be logged or echoed, and errors raised while authenticating."""
+be logged or echoed, messages that do not decode, and errors raised while authenticating."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from sdk import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-from sdk.billinghub.v1 import tenant_pb2
+from sdk.billinghub.v1 import common_pb2, tenant_pb2
 from sdk.billinghub.v1 import user_service_pb2 as users_pb
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from sdk.errors import BillingHubError, error_from_rpc
@@ -196,6 +196,34 @@ async def test_an_x_request_id_no_grpc_client_could_send_is_refused_and_not_echo
     assert [v.field for v in violations.field_violations] == ["x-request-id"]
     assert FRESH_ID.fullmatch(_request_info(status).request_id)
     await _assert_untouched(shop, user)
+
+
+# -- messages that do not decode -----------------------------------------------------------------
+
+
+async def test_a_string_field_that_is_not_utf8_is_invalid_argument(hub: Hub, raw: grpc.aio.Channel) -> None:
+    shop = await hub.new_tenant("Not UTF-8")
+    fields = users_pb.RegisterUserRequest.DESCRIPTOR.fields_by_name
+    platform, external_id = fields["platform"].number, fields["external_id"].number
+    body = bytes([platform << 3, common_pb2.PLATFORM_TELEGRAM, external_id << 3 | 2, 2]) + b"\xff\xfe"
+    register = raw.unary_unary("/billinghub.v1.UserService/RegisterUser")  # bytes in, bytes out
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await register(body, metadata=(*_auth(shop), ("x-request-id", "utf8-probe")))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    error = error_from_rpc(caught.value)
+    assert "billinghub.v1.RegisterUserRequest" in error.message and "UTF-8" in error.message
+    assert error.reason == "MALFORMED_REQUEST"
+    assert error.request_id == "utf8-probe"
+    assert not (await shop.admin.users.ListUsers(users_pb.ListUsersRequest())).users
+
+
+async def test_bytes_that_are_no_message_at_all_are_invalid_argument(hub: Hub, raw: grpc.aio.Channel) -> None:
+    shop = await hub.new_tenant("Garbage")
+    register = raw.unary_unary("/billinghub.v1.UserService/RegisterUser")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await register(b"\xff\xff\xff\xff", metadata=_auth(shop))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert FRESH_ID.fullmatch(error_from_rpc(caught.value).request_id)
 
 
 # -- every error carries the call's request id ------------------------------------------------------
