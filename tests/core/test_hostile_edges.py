@@ -1,5 +1,6 @@
 """Hostile and malformed input at the core's edge, as a client meets it: request ids that could not
-be logged or echoed, messages that do not decode, and errors raised while authenticating."""
+be logged or echoed, messages that do not decode, errors raised while authenticating, and the
+reflection that tools such as `buf curl` use to read error details."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ import h2.config
 import h2.connection
 import h2.events
 import pytest
+from google.protobuf import descriptor_pb2
 from google.rpc import error_details_pb2, status_pb2
+from grpc_reflection.v1alpha import reflection_pb2
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from sdk import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from sdk.billinghub.v1 import common_pb2, tenant_pb2
@@ -262,3 +266,54 @@ async def test_errors_raised_while_authenticating_carry_the_request_id(hub: Hub,
     details = dict(caught_raw.value.trailing_metadata() or ())["grpc-status-details-bin"]
     assert isinstance(details, bytes)
     assert _request_info(status_pb2.Status.FromString(details)).request_id == "trace-43"
+
+
+# -- reflection for tools --------------------------------------------------------------------------
+
+
+def _files_of(response: reflection_pb2.ServerReflectionResponse) -> set[str]:
+    return {
+        descriptor_pb2.FileDescriptorProto.FromString(raw).name
+        for raw in response.file_descriptor_response.file_descriptor_proto
+    }
+
+
+@pytest.mark.parametrize("version", ["v1", "v1alpha"])
+async def test_reflection_serves_the_contract_and_the_error_details(
+    hub: Hub, raw: grpc.aio.Channel, version: str
+) -> None:
+    # v1 is v1alpha under another package name, with the same messages and field numbers.
+    info = raw.stream_stream(
+        f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+    )
+    symbols = ["google.rpc.BadRequest", "google.rpc.Status", "grpc.reflection.v1.ServerReflection"]
+    requests = [
+        reflection_pb2.ServerReflectionRequest(list_services=""),
+        *(reflection_pb2.ServerReflectionRequest(file_containing_symbol=symbol) for symbol in symbols),
+    ]
+    responses = [response async for response in info(iter(requests))]
+    services = {service.name for service in responses[0].list_services_response.service}
+    assert {
+        "billinghub.v1.WalletService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    } <= services
+    bad_request, status, reflection = (_files_of(response) for response in responses[1:])
+    assert "google/rpc/error_details.proto" in bad_request
+    assert "google/rpc/status.proto" in status
+    assert "grpc/reflection/v1/reflection.proto" in reflection
+
+
+async def test_a_v1alpha_reflection_client_resolves_the_error_details(hub: Hub) -> None:
+    def resolve() -> tuple[str, list[str]]:
+        with grpc.insecure_channel(hub.target) as channel:
+            database = ProtoReflectionDescriptorDatabase(channel)
+            found = database.FindFileContainingSymbol("google.rpc.BadRequest")
+            return found.name, list(database.get_services())
+
+    name, services = await asyncio.to_thread(resolve)  # a blocking client: the server runs on this loop
+    assert name == "google/rpc/error_details.proto"
+    assert "grpc.reflection.v1.ServerReflection" in services
