@@ -42,8 +42,6 @@ from core_server.domain.idempotency import MAX_REQUEST_ID, run_once
 log = structlog.get_logger("billinghub.rpc")
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
-
-
 REQUEST_ID_HEADER = "x-request-id"
 REQUEST_ID_RULE = f"must be 1 to {MAX_REQUEST_ID} printable ASCII characters (space to ~)"
 _REQUEST_ID = re.compile(r"[\x20-\x7e]+")
@@ -74,7 +72,8 @@ def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], A
         try:
             return deserialize(raw)
         except DecodeError as error:
-            return _Undecodable(f"the request does not decode as {type_name} ({error}); string fields must be UTF-8")
+            cause = str(error).rpartition("': ")[2] or "corrupt"  # protobuf names the type before it
+            return _Undecodable(f"the request does not decode as {type_name}: {cause} (string fields must be UTF-8)")
 
     return deserialize_or_mark
 
