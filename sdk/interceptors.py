@@ -3,6 +3,10 @@
 They add the key and tenant metadata, give each mutation a `request_id` (kept across retries, so a
 retry of a mutation the core already applied replays its first response), retry UNAVAILABLE with
 exponential backoff and jitter, and raise the typed exceptions of `sdk.errors`.
+
+A call's `timeout` is one deadline for all its attempts: each attempt gets the time that remains,
+and when a backoff would end past the deadline no further attempt is made: the call fails at once
+with DEADLINE_EXCEEDED (so 5 attempts never take 5 timeouts, and no sleep passes the deadline).
 """
 
 from __future__ import annotations
@@ -65,6 +69,20 @@ def _with_metadata(details: grpc.aio.ClientCallDetails, extra: Metadata) -> grpc
     )
 
 
+def _with_timeout(details: grpc.aio.ClientCallDetails, timeout: float) -> grpc.aio.ClientCallDetails:
+    return _CallDetails(details.method, timeout, details.metadata, details.credentials, details.wait_for_ready)
+
+
+def _deadline_exceeded(last: grpc.aio.AioRpcError, attempts: int) -> grpc.aio.AioRpcError:
+    """The error of a call whose deadline leaves no time for another attempt."""
+    return grpc.aio.AioRpcError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.aio.Metadata(),
+        grpc.aio.Metadata(),
+        details=f"deadline exceeded after {attempts} attempt(s); the last was UNAVAILABLE: {last.details()}",
+    )
+
+
 class UnaryUnaryInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     """Adds metadata and request ids, retries UNAVAILABLE, raises typed errors."""
 
@@ -80,17 +98,23 @@ class UnaryUnaryInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     ) -> Any:
         fill_request_id(request)
         details = _with_metadata(client_call_details, self._metadata())
+        clock = asyncio.get_running_loop().time
+        deadline = None if details.timeout is None else clock() + details.timeout
         attempt = 1
         while True:
             call = await continuation(details, request)
             try:
                 return await call
             except grpc.aio.AioRpcError as error:
-                if error.code() == grpc.StatusCode.UNAVAILABLE and attempt < self._retry.attempts:
-                    await asyncio.sleep(self._retry.delay(attempt))
-                    attempt += 1
-                    continue
-                raise error_from_rpc(error) from None
+                if error.code() != grpc.StatusCode.UNAVAILABLE or attempt >= self._retry.attempts:
+                    raise error_from_rpc(error) from None
+                pause = self._retry.delay(attempt)
+                if deadline is not None and clock() + pause >= deadline:
+                    raise error_from_rpc(_deadline_exceeded(error, attempt)) from None
+            await asyncio.sleep(pause)
+            attempt += 1
+            if deadline is not None:
+                details = _with_timeout(details, max(deadline - clock(), 0.0))
 
 
 class UnaryStreamInterceptor(grpc.aio.UnaryStreamClientInterceptor):

@@ -3,40 +3,110 @@
 It wraps each method's handler once (cached by method name) so the per-call cost is one
 function call layer. Health and reflection pass through untouched: probes and `buf curl
 --list-methods` need no key. A method of ours without an access rule is refused.
+
+Before anything else runs (authentication, idempotency, the handler) a call is refused with
+INVALID_ARGUMENT when:
+- a request id is malformed. A request id is 1 to 128 printable ASCII characters, 0x20 (space)
+  to 0x7E (`~`); both the `x-request-id` metadata and the request's `request_id` field are checked
+  (empty means none), and the BadRequest violation names the one at fault. Anything else could not
+  be logged, stored as an idempotency key or echoed in the `x-request-id` trailer;
+- the request does not decode (a string field that is not UTF-8, corrupt bytes): reason
+  MALFORMED_REQUEST.
+A call's request id is its `x-request-id` metadata, else its `request_id` field, else a fresh one;
+every error carries it in RequestInfo, authentication errors included. When the id given is
+malformed, the call gets a fresh id (the error message says so) and no id is echoed.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeAlias, cast
+from typing import Any, NamedTuple, TypeAlias, cast
 
 import grpc
 import structlog
 from google.protobuf import descriptor_pool, message_factory
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from core_server.api.access import Idempotency, MethodRule, rule_of
 from core_server.api.call_context import current_actor, set_call, set_request_id
 from core_server.api.errors import internal_status, status_for
 from core_server.api.fingerprint import idempotency_key
 from core_server.domain.deps import Deps
-from core_server.domain.errors import DomainError, PermissionDenied
-from core_server.domain.idempotency import run_once
+from core_server.domain.errors import DomainError, InvalidArgument, PermissionDenied, Violation
+from core_server.domain.idempotency import MAX_REQUEST_ID, run_once
 from core_server.domain.tenancy.authentication import Authenticator
 
 log = structlog.get_logger("billinghub.rpc")
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
+REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_RULE = f"must be 1 to {MAX_REQUEST_ID} printable ASCII characters (space to ~)"
+_REQUEST_ID = re.compile(r"[\x20-\x7e]+")
 
 
-def _request_id(metadata: dict[str, str], request: Any) -> str:
-    return metadata.get("x-request-id") or getattr(request, "request_id", "") or uuid.uuid4().hex
+def _valid_request_id(value: str) -> bool:
+    return len(value) <= MAX_REQUEST_ID and _REQUEST_ID.fullmatch(value) is not None
+
+
+class _Undecodable:
+    """What a method's deserializer gives for bytes that are not its request message."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """The deserializer, turning a DecodeError (grpc would answer UNKNOWN) into an _Undecodable."""
+    if deserialize is None:
+        return None
+    owner = getattr(deserialize, "__self__", None)
+    descriptor = getattr(owner, "DESCRIPTOR", None)
+    type_name = descriptor.full_name if descriptor is not None else "the request message"
+
+    def deserialize_or_mark(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except DecodeError as error:
+            cause = str(error).rpartition("': ")[2] or "corrupt"  # protobuf names the type before it
+            return _Undecodable(f"the request does not decode as {type_name}: {cause} (string fields must be UTF-8)")
+
+    return deserialize_or_mark
+
+
+def _identify(metadata: dict[str, str], request: Any) -> tuple[str, DomainError | None]:
+    """The call's request id, and why the call is refused before anything runs (or None)."""
+    header = metadata.get(REQUEST_ID_HEADER, "")
+    field = getattr(request, "request_id", "") if isinstance(request, Message) else ""
+    given = header or field
+    request_id = given if _valid_request_id(given) else uuid.uuid4().hex
+    violations = [
+        Violation(name, REQUEST_ID_RULE)
+        for name, value in ((REQUEST_ID_HEADER, header), ("request_id", field))
+        if value and not _valid_request_id(value)
+    ]
+    if violations:
+        described = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        made_up = ", made up by the core" if request_id != given else ""
+        message = f"{described} (this call is logged under request id {request_id}{made_up})"
+        return request_id, InvalidArgument(violations, message=message)
+    if isinstance(request, _Undecodable):
+        return request_id, InvalidArgument([], reason="MALFORMED_REQUEST", message=request.problem)
+    return request_id, None
 
 
 def _metadata(context: grpc.aio.ServicerContext[Any, Any]) -> dict[str, str]:
     return {key: value for key, value in context.invocation_metadata() or () if isinstance(value, str)}
+
+
+class _Opening(NamedTuple):
+    request_id: str
+    metadata: dict[str, str]
+    refusal: DomainError | None
 
 
 class CoreInterceptor(grpc.aio.ServerInterceptor):
@@ -69,7 +139,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
                 inner_unary = self._once(method, inner_unary, rule.idempotency)
             return grpc.unary_unary_rpc_method_handler(
                 self._unary(method, inner_unary, rule),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
@@ -77,7 +147,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
             inner = cast(Callable[..., AsyncIterator[Any]], handler.unary_stream)  # async generators under grpc.aio
             return grpc.unary_stream_rpc_method_handler(
                 self._stream(method, inner, rule),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         raise RuntimeError(f"{method}: client-streaming methods are not used by the hub")
@@ -106,31 +176,36 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
 
         return behavior
 
-    async def _begin(
-        self, method: str, rule: MethodRule | None, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> str:
+    def _open(self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> _Opening:
+        """The call's request id (in the logs from here on), never raising: errors need it."""
         metadata = _metadata(context)
-        request_id = _request_id(metadata, request)
+        request_id, refusal = _identify(metadata, request)
         set_request_id(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id, method=method)
+        return _Opening(request_id, metadata, refusal)
+
+    async def _begin(self, opening: _Opening, rule: MethodRule | None) -> None:
+        if opening.refusal is not None:
+            raise opening.refusal
         if rule is None:
             raise PermissionDenied("method has no access rule", reason="METHOD_NOT_ALLOWED")
+        metadata = opening.metadata
         actor = await self._auth.authenticate(metadata.get("authorization"), metadata.get("x-tenant-id"), rule.access)
         set_call(actor)
         structlog.contextvars.bind_contextvars(actor=actor.label, tenant=str(actor.tenant_id or ""))
-        return request_id
 
     def _unary(
         self, method: str, inner: Callable[..., Awaitable[Any]], rule: MethodRule | None
     ) -> Callable[..., Awaitable[Any]]:
         async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             started = time.perf_counter()
-            request_id = ""
+            opening = self._open(method, request, context)
+            request_id = opening.request_id
             code = "OK"
             try:
-                request_id = await self._begin(method, rule, request, context)
+                await self._begin(opening, rule)
                 response = await inner(request, context)
-                context.set_trailing_metadata((("x-request-id", request_id),))
+                context.set_trailing_metadata(((REQUEST_ID_HEADER, request_id),))
                 return response
             except DomainError as error:
                 code = type(error).__name__
@@ -150,10 +225,11 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
     ) -> Callable[..., AsyncIterator[Any]]:
         async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
             started = time.perf_counter()
-            request_id = ""
+            opening = self._open(method, request, context)
+            request_id = opening.request_id
             code = "OK"
             try:
-                request_id = await self._begin(method, rule, request, context)
+                await self._begin(opening, rule)
                 async for response in inner(request, context):
                     yield response
             except DomainError as error:

@@ -1,4 +1,4 @@
-"""Assembly of the gRPC server: servicers, the interceptor, health and reflection."""
+"""Assembly of the gRPC server: servicers, the interceptor, health and reflection (v1 and v1alpha)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import grpc
 from google.protobuf.descriptor import FileDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from core_server.api.catalog_servicer import CatalogServicer
 from core_server.api.event_servicer import AuditServicer, EventServicer
@@ -18,6 +17,7 @@ from core_server.api.order_servicer import FulfillmentServicer, OrderServicer
 from core_server.api.platform_servicer import PlatformServicer
 from core_server.api.promo_servicer import PromoServicer
 from core_server.api.referral_servicer import ReferralServicer
+from core_server.api.reflection import enable_reflection
 from core_server.api.report_servicer import ReportServicer
 from core_server.api.subscription_servicer import SubscriptionServicer
 from core_server.api.topup_servicer import TopupRequestServicer
@@ -171,7 +171,7 @@ class CoreServer:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
-        reflection.enable_server_reflection((*self.service_names, health_name, reflection.SERVICE_NAME), self.server)
+        enable_reflection((*self.service_names, health_name), self.server)
 
     def bind(self, address: str) -> int:
         """Listen on address ("host:port"; port 0 picks a free one) and return the port."""
