@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core_server.cli.supervisor import ChildSpec, Supervisor, Timing, connect_address
+from billing_hub.supervisor import ChildSpec, Supervisor, Timing, connect_address
 
 FAST = Timing(health_timeout=20, health_interval=0.2, grace=5, backoff_initial=0.1, backoff_max=1, stable_after=60)
 

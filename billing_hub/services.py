@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core_server.cli.output import warn
+from billing_hub.output import warn
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -62,7 +62,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from core_server.cli.supervisor import run_supervisor  # lazy, like the others
+    from billing_hub.supervisor import run_supervisor  # lazy, like the others
 
     if getattr(args, "json", False):
         warn("--json has no effect on `up`")

@@ -219,7 +219,7 @@ def run_supervisor(target: str | None) -> int:
         python_module("core", "core_server"),
         [python_module("http", "http_gateway"), python_module("bots", "bot_gateway")],
         target=target,
-        migrate=python_module("migrate", "core_server.cli", "migrate"),
+        migrate=python_module("migrate", "billing_hub", "migrate"),
         env=env,
     )
 
