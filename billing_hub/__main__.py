@@ -1,4 +1,4 @@
-"""`python -m billing_hub`: the same CLI without the console script (the supervisor uses it)."""
+"""`python -m billing_hub`: the same CLI without the console script."""
 
 import sys
 

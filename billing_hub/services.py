@@ -1,15 +1,22 @@
 """`billing-hub core|http|bots|migrate|up`: run the hub's processes in the foreground.
 
-Each imports its process's modules only when invoked: the admin commands must not pay for (or
-need) SQLAlchemy, Quart or aiogram.
+Each process command becomes its process: `core`, `http`, `bots` and `migrate` replace this
+process with `python -m <package>` (exec), so signals reach the process itself, its exit code is
+the command's, and in a container it is PID 1 as if started directly. `up` runs them all as
+children (`billing_hub.supervisor`). This package therefore imports none of them: the owner
+commands need no SQLAlchemy, Quart or aiogram, and the packages started stay free of their launcher.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Mapping
+from typing import NoReturn
 
 from billing_hub.output import warn
+from billing_hub.supervisor import BOTS_MODULE, CORE_MODULE, HTTP_MODULE, MIGRATE_MODULE, run_supervisor
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -25,45 +32,37 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], c
     migrate.set_defaults(runner=run_migrate)
 
 
-def run_core(args: argparse.Namespace) -> int:
-    from core_server.app import main  # lazy: only this command needs the core
+def become(module: str, env: Mapping[str, str] | None = None) -> NoReturn:
+    """Replace this process with `python -m module` run by this interpreter."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv = [sys.executable, "-m", module]
+    os.execve(sys.executable, argv, dict(os.environ if env is None else env))  # noqa: S606  # our own package
 
-    main()
-    return 0
+
+def gateway_environment(args: argparse.Namespace) -> dict[str, str]:
+    """This environment, with `--target` (when given) as the core the gateway calls."""
+    target: str | None = getattr(args, "target", None)
+    return {**os.environ, "BILLING_HUB_CORE_TARGET": target} if target else dict(os.environ)
+
+
+def run_core(args: argparse.Namespace) -> int:
+    become(CORE_MODULE)
 
 
 def run_http(args: argparse.Namespace) -> int:
-    from http_gateway.__main__ import main  # lazy: only this command needs Quart
-
-    return main()
+    become(HTTP_MODULE, gateway_environment(args))
 
 
 def run_bots(args: argparse.Namespace) -> int:
-    from bot_gateway.__main__ import main  # lazy: only this command needs aiogram
-
-    return main()
+    become(BOTS_MODULE, gateway_environment(args))
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    # lazy: only this command needs SQLAlchemy and Alembic
-    from core_server.config import Settings
-    from core_server.logs import configure_logging
-    from core_server.store.migrate import upgrade_to_head
-
-    settings = Settings()
-    configure_logging(settings.log_format, settings.log_level)
-    try:
-        upgrade_to_head(settings)
-    except Exception as error:  # report, don't dump a traceback on the operator
-        print(f"error: migration failed: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    print("the database schema is up to date")
-    return 0
+    become(MIGRATE_MODULE)
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from billing_hub.supervisor import run_supervisor  # lazy, like the others
-
     if getattr(args, "json", False):
         warn("--json has no effect on `up`")
     return run_supervisor(getattr(args, "target", None))

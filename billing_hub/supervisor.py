@@ -17,17 +17,43 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import structlog
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sdk.client import BillingHubClient
 from sdk.errors import BillingHubError
 from sdk.interceptors import NO_RETRY
+from sdk.logs import configure_logging
 
 log = structlog.get_logger("billinghub.supervisor")
 
+# the packages `billing-hub` starts, each as `python -m <module>`
+CORE_MODULE = "core_server"
+MIGRATE_MODULE = "core_server.store.migrate"
+HTTP_MODULE = "http_gateway"
+BOTS_MODULE = "bot_gateway"
+
 # health is open to any caller; the SDK client still wants a key to send
 HEALTH_PROBE_KEY = "health-probe"
+
+
+class HubSettings(BaseSettings):
+    """What `up` reads of the hub's configuration: where the core and the HTTP gateway will listen,
+    and how to log.
+
+    The variables and defaults are those of the core's and the HTTP gateway's own settings (a test
+    keeps them equal); `up` reads them itself because it starts those packages as processes and
+    imports none of them.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BILLING_HUB_", env_file=".env", extra="ignore")
+
+    grpc_listen: str = "127.0.0.1:50051"
+    http_listen: str = "127.0.0.1:8080"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "info"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,19 +233,16 @@ def connect_address(listen: str) -> str:
 
 def run_supervisor(target: str | None) -> int:
     """Run the hub from the configured settings until SIGTERM/SIGINT; the process exit code."""
-    from core_server.config import Settings  # lazy: only `up` needs the core's settings
-    from core_server.logs import configure_logging
-
-    settings = Settings()
-    configure_logging(settings.log_format, settings.log_level)
+    settings = HubSettings()
+    configure_logging(settings.log_format, settings.log_level, "billing-hub")
     target = target or os.environ.get("BILLING_HUB_CORE_TARGET") or connect_address(settings.grpc_listen)
     # the gateways reach the core where the supervisor does
     env = {**os.environ, "BILLING_HUB_CORE_TARGET": target}
     supervisor = Supervisor(
-        python_module("core", "core_server"),
-        [python_module("http", "http_gateway"), python_module("bots", "bot_gateway")],
+        python_module("core", CORE_MODULE),
+        [python_module("http", HTTP_MODULE), python_module("bots", BOTS_MODULE)],
         target=target,
-        migrate=python_module("migrate", "billing_hub", "migrate"),
+        migrate=python_module("migrate", MIGRATE_MODULE),
         env=env,
     )
 

@@ -160,7 +160,8 @@ def test_admin_commands_do_not_load_the_core_or_gateways(platform: FakePlatform)
         "import sys\n"
         "from billing_hub.main import main\n"
         f"code = main(['--target', '{platform.target}', '--api-key', 'k', 'tenant', 'list'])\n"
-        "heavy = sorted(m for m in ('sqlalchemy', 'alembic', 'aiogram', 'quart') if m in sys.modules)\n"
+        "packages = ('sqlalchemy', 'alembic', 'aiogram', 'quart', 'core_server', 'http_gateway', 'bot_gateway')\n"
+        "heavy = sorted(m for m in packages if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
         "sys.exit(code)\n"
     )
