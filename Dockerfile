@@ -13,6 +13,7 @@ COPY sdk sdk
 COPY core_server core_server
 COPY http_gateway http_gateway
 COPY bot_gateway bot_gateway
+COPY billing_hub billing_hub
 RUN pip install . && rm -rf /src
 
 # the hub never needs root; /data holds the embedded SQLite database and key files when no

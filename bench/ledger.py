@@ -370,7 +370,7 @@ def main_with(args: argparse.Namespace) -> int:
     env = core_env(database, port, platform_key)
     core_process: subprocess.Popen[bytes] | None = None
     try:
-        subprocess.run([sys.executable, "-m", "core_server.cli", "migrate"], env=env, check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-m", "billing_hub", "migrate"], env=env, check=True, cwd=ROOT)
         core_process = subprocess.Popen([sys.executable, "-m", "core_server"], env=env, cwd=ROOT)
         return asyncio.run(measure(args, f"127.0.0.1:{port}", platform_key, database, core_process))
     finally:

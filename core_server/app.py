@@ -7,6 +7,8 @@ flight get `shutdown_grace_seconds` to finish before the process exits.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import signal
 import sys
 from collections.abc import Coroutine
@@ -23,6 +25,7 @@ from core_server.domain.tenancy.bootstrap import BootstrapError, KeySource, anno
 from core_server.logs import configure_logging
 from core_server.store.db import Database, open_database
 from core_server.store.fastpath_pg import PgFastPath
+from core_server.store.key_files import write_private_file
 from core_server.store.migrate import pending_revision
 from core_server.store.secret_box import MasterKeyError, SecretBox, load_or_create_key_file, parse_master_key
 from core_server.workers.loops import Workers, core_loops
@@ -77,6 +80,8 @@ async def serve(settings: Settings) -> None:
         workers = Workers(core_loops(deps))
         workers.start()
         log.info("core serving", listen=settings.grpc_listen, port=port, database=db.dialect)
+        if settings.ready_file is not None:
+            write_private_file(settings.ready_file, json.dumps({"pid": os.getpid(), "port": port}))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = 5.0
     db_pool_size: int = 20
     fastpath_pool_size: int = 16
+    # set by `billing-hub up` for its own core child: once serving, the core writes {"pid", "port"}
+    # there, which is how `up` tells its core from another process answering on the same port
+    ready_file: Path | None = None
 
     @property
     def effective_database_url(self) -> str:

@@ -1,8 +1,13 @@
-"""Schema migrations: `billing-hub migrate`, the core's start-up check, and the tests' setup."""
+"""Schema migrations: `billing-hub migrate`, the core's start-up check, and the tests' setup.
+
+`python -m core_server.store.migrate` is the migrate process (`billing-hub migrate` and `up` start
+it): it reads the core's settings, migrates to the latest schema and exits 0, or 1 with one line.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from core_server.config import Settings
+from core_server.logs import configure_logging
 from core_server.store.db import Database, open_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -58,3 +64,20 @@ def upgrade_to_head(settings: Settings) -> None:
             await db.dispose()
 
     asyncio.run(run())
+
+
+def main() -> int:
+    """The migrate process: the exit code, and one line on stdout or stderr for the operator."""
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        upgrade_to_head(settings)
+    except Exception as error:  # report, don't dump a traceback on the operator
+        print(f"error: migration failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print("the database schema is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

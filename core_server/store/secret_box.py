@@ -14,6 +14,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core_server.store.key_files import write_private_file
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FORMAT_VERSION = b"\x01"
@@ -60,12 +62,12 @@ def parse_master_key(text: str) -> bytes:
 
 
 def load_or_create_key_file(path: Path) -> bytes:
-    """Read the master key file, or create it (mode 0600) with a fresh random key."""
-    if path.exists():
-        return parse_master_key(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = AESGCM.generate_key(bit_length=256)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(key).decode() + "\n")
-    return key
+    """Read the master key file, or create it (mode 0600, see `key_files`) with a fresh random key.
+
+    The file is never replaced: when another process creates it first, its key is the one used.
+    """
+    if not path.exists():
+        key = AESGCM.generate_key(bit_length=256)
+        if write_private_file(path, base64.b64encode(key).decode() + "\n", replace=False):
+            return key
+    return parse_master_key(path.read_text())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core_server.cli.main import build_parser, main
+from billing_hub.main import build_parser, main
 from sdk.billinghub.v1 import tenant_pb2
 from tests.cli.fakes import PLATFORM_KEY, FakePlatform, tenant
 
@@ -158,9 +158,10 @@ def test_missing_key_is_a_clear_error(platform: FakePlatform, capsys: pytest.Cap
 def test_admin_commands_do_not_load_the_core_or_gateways(platform: FakePlatform) -> None:
     script = (
         "import sys\n"
-        "from core_server.cli.main import main\n"
+        "from billing_hub.main import main\n"
         f"code = main(['--target', '{platform.target}', '--api-key', 'k', 'tenant', 'list'])\n"
-        "heavy = sorted(m for m in ('sqlalchemy', 'alembic', 'aiogram', 'quart') if m in sys.modules)\n"
+        "packages = ('sqlalchemy', 'alembic', 'aiogram', 'quart', 'core_server', 'http_gateway', 'bot_gateway')\n"
+        "heavy = sorted(m for m in packages if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
         "sys.exit(code)\n"
     )

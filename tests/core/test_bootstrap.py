@@ -46,6 +46,34 @@ async def test_first_start_writes_private_key_files_once(
     assert key not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("leftover", ["stale file 0644", "symlink elsewhere"])
+async def test_leftover_tmp_files_neither_weaken_nor_redirect_the_key_files(
+    fresh: tuple[Settings, Database], tmp_path: Path, leftover: str
+) -> None:
+    """Defect 17: a `platform.tmp` left by a crash, or planted, must not decide the key file's mode or target."""
+    settings, db = fresh  # the data folder exists: the database is in it
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n")
+    victim.chmod(0o644)
+    for name in ("platform.tmp", "gateway.tmp"):
+        stale = settings.data_dir / name
+        if leftover == "stale file 0644":
+            stale.write_text("stale\n")
+            stale.chmod(0o644)
+        else:
+            stale.symlink_to(victim)
+
+    await prepare(settings, db)
+
+    for name in ("platform.key", "gateway.key"):
+        key_file = settings.data_dir / name
+        assert not key_file.is_symlink()
+        assert stat.S_IMODE(key_file.lstat().st_mode) == 0o600, name
+        assert key_file.read_text().startswith(f"bh_{name.removesuffix('.key')}_")
+    assert victim.read_text() == "not yours\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
 async def test_key_from_the_environment_is_adopted(fresh: tuple[Settings, Database]) -> None:
     settings, db = fresh
     key_id = new_id()

@@ -58,7 +58,7 @@ SERVICES = [
 def billing_hub_command() -> list[str]:
     """The console script next to this interpreter, as a user's shell would find it in the venv."""
     script = Path(sys.executable).with_name("billing-hub")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "core_server.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "billing_hub"]
 
 
 def free_port() -> int:

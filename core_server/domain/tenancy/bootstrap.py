@@ -10,7 +10,6 @@ gateways of `billing-hub up` find it.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from core_server.domain.actor import Role
 from core_server.domain.deps import Deps
 from core_server.domain.tenancy.api_keys import hash_secret, insert_key, parse_key
+from core_server.store.key_files import write_private_file
 from core_server.store.repositories import tenants as tenant_repo
 
 
@@ -51,7 +51,7 @@ async def ensure_key(deps: Deps, source: KeySource) -> str | None:
         _key, secret = await insert_key(uow, source.role, None, source.name)
         await uow.commit()
     if source.file is not None:
-        _write_private(source.file, secret)
+        write_private_file(source.file, secret + "\n")
     return secret
 
 
@@ -75,15 +75,6 @@ async def _is_valid(deps: Deps, role: Role, text: str) -> bool:
     async with deps.uow() as uow:
         row = await tenant_repo.get_api_key(uow, parsed.key_id)
     return bool(row and row.revoked_at is None and row.secret_hash == hash_secret(parsed.secret))
-
-
-def _write_private(path: Path, secret: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    os.replace(tmp, path)
 
 
 def announce(secret: str, role: Role, file: Path | None) -> None:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core_server.cli.output import enum_label, message_dict, print_fields, print_json, print_table, timestamp
+from billing_hub.output import enum_label, message_dict, print_fields, print_json, print_table, timestamp
 from sdk.billinghub.v1 import platform_service_pb2, tenant_pb2
 from sdk.client import BillingHubClient
 

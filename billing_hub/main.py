@@ -12,8 +12,8 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from core_server.cli import keys, services, tenants
-from core_server.cli.connection import CliEnvironment, open_client, resolve_target
+from billing_hub import keys, services, tenants
+from billing_hub.connection import CliEnvironment, open_client, resolve_target
 from sdk.credentials import MissingApiKey
 from sdk.errors import BillingHubError, InvalidArgument, Unavailable
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from core_server.cli.output import enum_label, message_dict, print_json, print_table, timestamp, warn
+from billing_hub.output import enum_label, message_dict, print_json, print_table, timestamp, warn
 from sdk.billinghub.v1 import platform_service_pb2, tenant_pb2
 from sdk.client import BillingHubClient
 
