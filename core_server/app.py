@@ -16,6 +16,11 @@ from typing import Any
 
 import structlog
 
+try:  # optional: pyproject installs it everywhere but Windows
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None  # type: ignore[assignment]
+
 from core_server.api.server import CoreServer
 from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings
 from core_server.domain.actor import Role
@@ -100,9 +105,7 @@ async def serve(settings: Settings) -> None:
 def run(main_coroutine: Coroutine[Any, Any, None]) -> None:
     """Run on uvloop where it is installed (Linux, macOS): the event loop's own overhead is a large
     share of a cheap call's CPU (bench/ledger.py), and uvloop roughly halves it."""
-    try:
-        import uvloop
-    except ImportError:
+    if uvloop is None:
         asyncio.run(main_coroutine)
         return
     uvloop.run(main_coroutine)

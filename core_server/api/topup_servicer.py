@@ -23,7 +23,9 @@ STATUSES_OUT = {value: key for key, value in STATUSES.items()}
 
 
 def method_in(message: topup_pb2.TopupMethod) -> TopupMethod:
-    return TopupMethod(message.code, dict(message.title), dict(message.instructions), message.active)
+    return TopupMethod(
+        code=message.code, title=dict(message.title), instructions=dict(message.instructions), active=message.active
+    )
 
 
 def method_message(method: TopupMethod) -> topup_pb2.TopupMethod:

@@ -38,7 +38,7 @@ BASE_BACKOFF = 30
 MAX_BACKOFF = 3600
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Task:
     id: uuid.UUID
     order_id: uuid.UUID
@@ -58,20 +58,20 @@ class Task:
 
 def to_task(row: TaskRow) -> Task:
     return Task(
-        row.id,
-        row.order_id,
-        row.user_id,
-        row.kind,
-        dict(row.payload or {}),
-        row.status,
-        row.attempts,
-        row.max_attempts,
-        row.next_attempt_at,
-        row.lease_expires_at,
-        dict(row.result or {}),
-        row.last_error,
-        row.created_at,
-        row.updated_at,
+        id=row.id,
+        order_id=row.order_id,
+        user_id=row.user_id,
+        kind=row.kind,
+        payload=dict(row.payload or {}),
+        status=row.status,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        next_attempt_at=row.next_attempt_at,
+        lease_expires_at=row.lease_expires_at,
+        result=dict(row.result or {}),
+        last_error=row.last_error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 

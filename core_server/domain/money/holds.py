@@ -31,7 +31,7 @@ MAX_TTL = 30 * 24 * 3600
 PAYOUT_REFERENCE = "payout:"  # the reference payout holds carry (a label only: a caller may use it too)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Hold:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -48,17 +48,17 @@ class Hold:
 
 def to_hold(row: HoldRow) -> Hold:
     return Hold(
-        row.id,
-        row.user_id,
-        row.asset,
-        row.amount,
-        row.status,
-        row.reference,
-        row.captured_amount,
-        row.capture_transfer_id,
-        row.expires_at,
-        row.created_at,
-        row.closed_at,
+        id=row.id,
+        user_id=row.user_id,
+        asset=row.asset,
+        amount=row.amount,
+        status=row.status,
+        reference=row.reference,
+        captured_amount=row.captured_amount,
+        capture_transfer_id=row.capture_transfer_id,
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
     )
 
 

@@ -51,7 +51,7 @@ class PromoSpec:
     categories: Sequence[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Promo:
     code: str
     kind: str
@@ -77,19 +77,19 @@ class Redemption:
 def to_promo(row: PromoRow) -> Promo:
     credit = Money(row.credit_asset, row.credit_amount) if row.credit_asset and row.credit_amount else None
     return Promo(
-        row.code,
-        row.kind,
-        credit,
-        row.percent_bps,
-        row.per_user_limit,
-        row.total_limit,
-        row.used_count,
-        row.starts_at,
-        row.ends_at,
-        tuple(row.package_ids or ()),
-        tuple(row.categories or ()),
-        row.disabled,
-        row.created_at,
+        code=row.code,
+        kind=row.kind,
+        credit=credit,
+        percent_bps=row.percent_bps,
+        per_user_limit=row.per_user_limit,
+        total_limit=row.total_limit,
+        used_count=row.used_count,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        package_ids=tuple(row.package_ids or ()),
+        categories=tuple(row.categories or ()),
+        disabled=row.disabled,
+        created_at=row.created_at,
     )
 
 

@@ -40,7 +40,7 @@ STATUSES = ("pending", "paid", "rejected")
 HOLD_LIFETIME = dt.timedelta(days=3650)  # held until an admin decides; the hold expiry worker never meets it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Payout:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -57,17 +57,17 @@ class Payout:
 
 def to_payout(row: PayoutRow) -> Payout:
     return Payout(
-        row.id,
-        row.user_id,
-        row.asset,
-        row.amount,
-        row.destination,
-        row.status,
-        row.payment_reference,
-        row.reason,
-        row.decided_by,
-        row.created_at,
-        row.decided_at,
+        id=row.id,
+        user_id=row.user_id,
+        asset=row.asset,
+        amount=row.amount,
+        destination=row.destination,
+        status=row.status,
+        payment_reference=row.payment_reference,
+        reason=row.reason,
+        decided_by=row.decided_by,
+        created_at=row.created_at,
+        decided_at=row.decided_at,
     )
 
 

@@ -24,7 +24,7 @@ from core_server.store.unit_of_work import UnitOfWork
 STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Subscription:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -40,15 +40,15 @@ class Subscription:
 def to_subscription(row: SubscriptionRow) -> Subscription:
     status = ACTIVE if row.status == RENEWING else row.status
     return Subscription(
-        row.id,
-        row.user_id,
-        row.plan_code,
-        row.package_id,
-        status,
-        row.start_at,
-        row.end_at,
-        row.last_order_id,
-        row.cancel_at,
+        id=row.id,
+        user_id=row.user_id,
+        plan_code=row.plan_code,
+        package_id=row.package_id,
+        status=status,
+        start_at=row.start_at,
+        end_at=row.end_at,
+        last_order_id=row.last_order_id,
+        cancel_at=row.cancel_at,
     )
 
 

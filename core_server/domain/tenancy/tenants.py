@@ -25,7 +25,7 @@ UPDATABLE = frozenset({"name", "default_locale", "time_zone", "bot_token"})
 MAX_BOT_TOKEN = 128
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tenant:
     id: uuid.UUID
     name: str
@@ -38,7 +38,7 @@ class Tenant:
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BotTenant:
     tenant_id: uuid.UUID
     bot_token: str
@@ -57,15 +57,15 @@ class TenantChanges:
 
 def to_tenant(row: TenantRow) -> Tenant:
     return Tenant(
-        row.id,
-        row.name,
-        row.status,
-        row.suspended_reason,
-        row.default_locale,
-        row.time_zone,
-        row.bot_token_encrypted is not None,
-        row.created_at,
-        row.updated_at,
+        id=row.id,
+        name=row.name,
+        status=row.status,
+        suspended_reason=row.suspended_reason,
+        default_locale=row.default_locale,
+        time_zone=row.time_zone,
+        has_bot_token=row.bot_token_encrypted is not None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -195,7 +195,9 @@ class TenantService:
             encrypted = [(row.id, row.bot_token_encrypted, row.default_locale) for row in rows]
         box = self._deps.secrets
         return [
-            BotTenant(tenant_id, box.decrypt(blob, _bot_token_context(tenant_id)), locale)
+            BotTenant(
+                tenant_id=tenant_id, bot_token=box.decrypt(blob, _bot_token_context(tenant_id)), default_locale=locale
+            )
             for tenant_id, blob, locale in encrypted
             if blob is not None
         ]

@@ -40,7 +40,7 @@ RECEIPT_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 PACKAGE_KINDS = ("topup", "token_pack")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TopupMethod:
     code: str
     title: Mapping[str, str]
@@ -48,7 +48,7 @@ class TopupMethod:
     active: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TopupRequest:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -67,23 +67,28 @@ class TopupRequest:
 def to_request(row: TopupRequestRow) -> TopupRequest:
     amount = Money(row.asset, row.amount) if row.asset and row.amount else None
     return TopupRequest(
-        row.id,
-        row.user_id,
-        row.method_code,
-        amount,
-        row.package_id,
-        row.receipt,
-        row.status,
-        row.reason,
-        row.decided_by,
-        row.transfer_id,
-        row.created_at,
-        row.decided_at,
+        id=row.id,
+        user_id=row.user_id,
+        method_code=row.method_code,
+        amount=amount,
+        package_id=row.package_id,
+        receipt=row.receipt,
+        status=row.status,
+        reason=row.reason,
+        decided_by=row.decided_by,
+        transfer_id=row.transfer_id,
+        created_at=row.created_at,
+        decided_at=row.decided_at,
     )
 
 
 def _method_in(stored: Mapping[str, Any]) -> TopupMethod:
-    return TopupMethod(str(stored["code"]), dict(stored["title"]), dict(stored["instructions"]), bool(stored["active"]))
+    return TopupMethod(
+        code=str(stored["code"]),
+        title=dict(stored["title"]),
+        instructions=dict(stored["instructions"]),
+        active=bool(stored["active"]),
+    )
 
 
 def _event(row: TopupRequestRow) -> dict[str, Any]:
@@ -129,7 +134,7 @@ def check_methods(methods: Sequence[TopupMethod]) -> list[TopupMethod]:
             v.add(f"methods[{index}].title", "needs a text in at least one locale")
         _check_texts(v, f"methods[{index}].title", title, TITLE_LIMIT)
         _check_texts(v, f"methods[{index}].instructions", instructions, INSTRUCTIONS_LIMIT)
-        cleaned.append(TopupMethod(code, title, instructions, method.active))
+        cleaned.append(TopupMethod(code=code, title=title, instructions=instructions, active=method.active))
     v.raise_if_any()
     return cleaned
 
