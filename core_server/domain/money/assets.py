@@ -6,20 +6,18 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import AlreadyExists, NotFound, Violations
 from core_server.domain.money.amounts import ASSET_CODE, DEFAULT_ASSETS, WELL_KNOWN_SCALES
 from core_server.store.models import AssetRow
-from core_server.store.repositories.upsert import insert_if_absent
+from core_server.store.repositories import assets as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 MAX_SCALE = 18
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Asset:
     code: str
     scale: int
@@ -28,24 +26,26 @@ class Asset:
 
 
 def to_asset(row: AssetRow) -> Asset:
-    return Asset(row.code, row.scale, row.display_name, row.created_at)
+    return Asset(code=row.code, scale=row.scale, display_name=row.display_name, created_at=row.created_at)
 
 
 def add_default_assets(uow: UnitOfWork, tenant: uuid.UUID, now: dt.datetime) -> None:
-    for code, scale, name in DEFAULT_ASSETS:
-        uow.session.add(AssetRow(tenant_id=tenant, code=code, scale=scale, display_name=name, created_at=now))
+    rows = [
+        AssetRow(tenant_id=tenant, code=code, scale=scale, display_name=name, created_at=now)
+        for code, scale, name in DEFAULT_ASSETS
+    ]
+    repo.add_assets(uow, rows)
 
 
 async def require_asset(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> Asset:
-    row = await uow.session.get(AssetRow, (tenant, code))
+    row = await repo.get_asset(uow, tenant, code)
     if row is None:
         raise NotFound("asset", code)
     return to_asset(row)
 
 
 async def tenant_assets(uow: UnitOfWork, tenant: uuid.UUID) -> list[Asset]:
-    rows = await uow.session.execute(select(AssetRow).where(AssetRow.tenant_id == tenant).order_by(AssetRow.code))
-    return [to_asset(row) for row in rows.scalars()]
+    return [to_asset(row) for row in await repo.tenant_assets(uow, tenant)]
 
 
 class AssetService:
@@ -75,11 +75,10 @@ class AssetService:
             "created_at": now,
         }
         async with self._deps.uow() as uow:
-            table = AssetRow.__table__
-            if not await insert_if_absent(uow.session, table, values, ("tenant_id", "code")):  # type: ignore[arg-type]  # a Table
+            if not await repo.insert_asset_if_absent(uow, values):
                 raise AlreadyExists(f"asset {code} exists", reason="ASSET_EXISTS")
             await uow.commit()
-        return Asset(code, scale, str(values["display_name"]), now)
+        return Asset(code=code, scale=scale, display_name=str(values["display_name"]), created_at=now)
 
     async def get(self, actor: Actor, code: str) -> Asset:
         violations = Violations()

@@ -3,6 +3,12 @@
 A pending hold counts against the wallet's available balance at once (`held` on the account row,
 raised by a conditional UPDATE within the available balance). Capture debits the wallet out of the
 reservation and credits revenue in one statement pair; void and expiry only release.
+
+    pending ─┬─► captured
+             ├─► voided
+             └─► expired
+
+Every status change goes through `move()`, which knows these edges and stamps `closed_at`.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
@@ -31,13 +38,51 @@ MAX_TTL = 30 * 24 * 3600
 PAYOUT_REFERENCE = "payout:"  # the reference payout holds carry (a label only: a caller may use it too)
 
 
+class HoldStatus(StrEnum):
+    PENDING = "pending"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+PENDING = HoldStatus.PENDING
+CAPTURED = HoldStatus.CAPTURED
+VOIDED = HoldStatus.VOIDED
+EXPIRED = HoldStatus.EXPIRED
+TRANSITIONS: dict[HoldStatus, frozenset[HoldStatus]] = {
+    PENDING: frozenset({CAPTURED, VOIDED, EXPIRED}),
+    CAPTURED: frozenset(),
+    VOIDED: frozenset(),
+    EXPIRED: frozenset(),
+}
+RELEASED = frozenset({VOIDED, EXPIRED})  # ends that give the reservation back instead of taking it
+
+
+class IllegalTransition(RuntimeError):
+    """A programming error: a rule moved a hold along an edge the machine does not have."""
+
+
+def move(row: HoldRow, to: HoldStatus, now: dt.datetime) -> None:
+    """Change the hold's status along an allowed edge; every edge closes the hold."""
+    current = HoldStatus(row.status)
+    if to not in TRANSITIONS[current]:
+        raise IllegalTransition(f"hold {row.id}: {current} -> {to}")
+    row.status, row.closed_at = to, now
+
+
+def mark_captured(row: HoldRow, amount: int, transfer: uuid.UUID, now: dt.datetime) -> None:
+    """Close a pending hold as captured by `transfer`, which took `amount` of it."""
+    move(row, CAPTURED, now)
+    row.captured_amount, row.capture_transfer_id = amount, transfer
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hold:
     id: uuid.UUID
     user_id: uuid.UUID
     asset: str
     amount: int
-    status: str
+    status: HoldStatus
     reference: str
     captured_amount: int | None
     capture_transfer_id: uuid.UUID | None
@@ -52,7 +97,7 @@ def to_hold(row: HoldRow) -> Hold:
         user_id=row.user_id,
         asset=row.asset,
         amount=row.amount,
-        status=row.status,
+        status=HoldStatus(row.status),
         reference=row.reference,
         captured_amount=row.captured_amount,
         capture_transfer_id=row.capture_transfer_id,
@@ -95,21 +140,22 @@ async def place_hold(
         user_id=user,
         asset=money.asset,
         amount=money.amount,
-        status="pending",
+        status=PENDING,
         reference=reference,
         expires_at=expires_at,
         created_at=now,
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await ledger_repo.add_hold(uow, row)
     return row
 
 
-async def release_hold(uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: str, now: dt.datetime) -> None:
+async def release_hold(uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: HoldStatus, now: dt.datetime) -> None:
     """Give a pending hold's reservation back and close it as `status` (voided, expired)."""
+    if status not in RELEASED:
+        raise IllegalTransition(f"hold {row.id}: {status} does not release a hold")
     if await ledger_repo.change_held(uow, tenant, row.account_id, -row.amount) is None:
         raise RuntimeError(f"hold {row.id} is pending but its account holds less than it")
-    row.status, row.closed_at = status, now
+    move(row, status, now)
     await uow.session.flush()
 
 
@@ -151,10 +197,10 @@ class HoldService:
         row = await ledger_repo.get_hold(uow, tenant, require_id("hold_id", hold_id), for_update=True)
         if row is None:
             raise NotFound("hold", hold_id)
-        if row.status == "pending" and row.expires_at <= self._deps.clock.now():
-            await self._release(uow, tenant, row, "expired")
+        if row.status == PENDING and row.expires_at <= self._deps.clock.now():
+            await self._release(uow, tenant, row, EXPIRED)
             await uow.commit()
-        if row.status != "pending":
+        if row.status != PENDING:
             raise FailedPrecondition(
                 f"hold is {row.status}", reason="HOLD_NOT_PENDING", metadata={"status": row.status}
             )
@@ -180,7 +226,7 @@ class HoldService:
                 from_held=row.amount,
             )
             [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.asset, [posting], now)
-            row.status, row.captured_amount, row.capture_transfer_id, row.closed_at = "captured", take, transfer.id, now
+            mark_captured(row, take, transfer.id, now)
             await uow.session.flush()
             await emit(uow, self._deps.feed, tenant, "hold.captured", _event(row), now)
             await uow.commit()
@@ -189,11 +235,11 @@ class HoldService:
     async def void(self, actor: Actor, hold_id: str) -> Hold:
         async with self._deps.uow() as uow:
             row = await self._pending(uow, actor.tenant, hold_id)
-            await self._release(uow, actor.tenant, row, "voided")
+            await self._release(uow, actor.tenant, row, VOIDED)
             await uow.commit()
         return to_hold(row)
 
-    async def _release(self, uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: str) -> None:
+    async def _release(self, uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: HoldStatus) -> None:
         now = self._deps.clock.now()
         await release_hold(uow, tenant, row, status, now)
         await emit(uow, self._deps.feed, tenant, f"hold.{status}", _event(row), now)
@@ -207,8 +253,8 @@ class HoldService:
         for tenant, hold in due:
             async with self._deps.uow() as uow:
                 row = await ledger_repo.get_hold(uow, tenant, hold, for_update=True)
-                if row is not None and row.status == "pending":
-                    await self._release(uow, tenant, row, "expired")
+                if row is not None and row.status == PENDING:
+                    await self._release(uow, tenant, row, EXPIRED)
                     await uow.commit()
                     expired += 1
         return expired

@@ -24,7 +24,7 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
-from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
+from core_server.domain.money.holds import PAYOUT_REFERENCE, VOIDED, mark_captured, place_hold, release_hold
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import newest_first, page_request
@@ -185,12 +185,7 @@ class PayoutService:
                 from_held=row.amount,
             )
             [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.asset, [posting], now)
-            hold.status, hold.captured_amount, hold.capture_transfer_id, hold.closed_at = (
-                "captured",
-                row.amount,
-                transfer.id,
-                now,
-            )
+            mark_captured(hold, row.amount, transfer.id, now)
             row.status, row.payment_reference, row.transfer_id = "paid", reference.strip(), transfer.id
             await self._decided(uow, actor, row, who, "referral.payout_paid", now)
             payout = to_payout(row)
@@ -205,7 +200,7 @@ class PayoutService:
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row, hold = await self._pending(uow, tenant, payout_id)
-            await release_hold(uow, tenant, hold, "voided", now)
+            await release_hold(uow, tenant, hold, VOIDED, now)
             row.status, row.reason = "rejected", reason.strip()
             await self._decided(uow, actor, row, who, "referral.payout_rejected", now)
             payout = to_payout(row)

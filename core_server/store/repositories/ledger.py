@@ -118,6 +118,16 @@ async def wallet_id(uow: UnitOfWork, tenant: uuid.UUID, asset: str, user: uuid.U
     return (await uow.session.execute(statement)).scalar_one_or_none()
 
 
+async def lock_wallet(uow: UnitOfWork, tenant: uuid.UUID, asset: str, user: uuid.UUID) -> uuid.UUID | None:
+    """Lock one (user, asset) wallet if it exists (step 2 of the lock order); its account id."""
+    statement = (
+        select(ACCOUNTS.c.id)
+        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.asset == asset, ACCOUNTS.c.user_id == user)
+        .with_for_update()
+    )
+    return (await uow.session.execute(statement)).scalar_one_or_none()
+
+
 def cached_bucket_ids(tenant: uuid.UUID, asset: str, name: str) -> tuple[uuid.UUID, ...] | None:
     return _system_buckets.get((tenant, asset, name))
 
@@ -247,6 +257,11 @@ async def list_transfers(
     if before is not None:
         statement = statement.where(TransferRow.id < before)
     return (await uow.session.execute(statement)).scalars().all()
+
+
+async def add_hold(uow: UnitOfWork, row: HoldRow) -> None:
+    uow.session.add(row)
+    await uow.session.flush()
 
 
 async def get_hold(uow: UnitOfWork, tenant: uuid.UUID, hold: uuid.UUID, *, for_update: bool = False) -> HoldRow | None:
