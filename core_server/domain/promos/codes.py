@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
@@ -24,10 +22,10 @@ from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import next_page_token, page_request
-from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT, check_usable, normalize, take_use
-from core_server.store.models import PackageRow, PromoRow, PromoUseRow
+from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT, PromoKind, check_usable, normalize, take_use
+from core_server.store.models import PromoRow
 from core_server.store.repositories import ledger as ledger_repo
-from core_server.store.repositories.upsert import insert_if_absent
+from core_server.store.repositories import promos as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 CODE = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
@@ -35,12 +33,12 @@ PROMO_EXPENSE = "promo_expense"
 MAX_RESTRICTIONS = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PromoSpec:
     """What an admin gives when creating a code (kind None: not given)."""
 
     code: str
-    kind: str | None
+    kind: PromoKind | None
     credit: Money | None
     percent_bps: int
     per_user_limit: int
@@ -54,7 +52,7 @@ class PromoSpec:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Promo:
     code: str
-    kind: str
+    kind: PromoKind
     credit: Money | None
     percent_bps: int
     per_user_limit: int
@@ -68,7 +66,7 @@ class Promo:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Redemption:
     promo: Promo
     transfer: Transfer
@@ -78,7 +76,7 @@ def to_promo(row: PromoRow) -> Promo:
     credit = Money(row.credit_asset, row.credit_amount) if row.credit_asset and row.credit_amount else None
     return Promo(
         code=row.code,
-        kind=row.kind,
+        kind=PromoKind(row.kind),
         credit=credit,
         percent_bps=row.percent_bps,
         per_user_limit=row.per_user_limit,
@@ -117,13 +115,13 @@ def _check_spec(spec: PromoSpec) -> tuple[list[uuid.UUID], list[str]]:
     v = Violations()
     if not CODE.match(spec.code.strip()):
         v.add("promo_code.code", "must be 3 to 32 letters, digits, - or _")
-    if spec.kind == CREDIT:
+    if spec.kind is CREDIT:
         check_money(v, "promo_code.credit", spec.credit)
         if spec.percent_bps:
             v.add("promo_code.percent_bps", "is only for percent discount codes")
         if spec.package_ids or spec.categories:
             v.add("promo_code.package_ids", "only discount codes are restricted to packages or categories")
-    elif spec.kind == PERCENT_DISCOUNT:
+    elif spec.kind is PERCENT_DISCOUNT:
         if not 1 <= spec.percent_bps <= 10_000:
             v.add("promo_code.percent_bps", "must be between 1 and 10000 basis points")
         if spec.credit is not None:
@@ -157,8 +155,7 @@ async def _check_packages(uow: UnitOfWork, tenant: uuid.UUID, ids: list[uuid.UUI
     """A restriction to a package of no one (or of another tenant) would silently match nothing."""
     if not ids:
         return
-    statement = select(PackageRow.id).where(PackageRow.tenant_id == tenant, PackageRow.id.in_(ids))
-    known = set((await uow.session.execute(statement)).scalars().all())
+    known = await repo.known_packages(uow, tenant, ids)
     v = Violations()
     for index, package in enumerate(ids):
         if package not in known:
@@ -167,7 +164,7 @@ async def _check_packages(uow: UnitOfWork, tenant: uuid.UUID, ids: list[uuid.UUI
 
 
 async def _lock(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> PromoRow:
-    row = await uow.session.get(PromoRow, (tenant, code), with_for_update=True)
+    row = await repo.get_promo(uow, tenant, code, for_update=True)
     if row is None:
         raise NotFound("promo code", code)
     return row
@@ -191,8 +188,8 @@ class PromoCodeService:
             "tenant_id": tenant,
             "code": normalize(spec.code),
             "kind": spec.kind,
-            "credit_asset": spec.credit.asset if spec.kind == CREDIT and spec.credit else None,
-            "credit_amount": spec.credit.amount if spec.kind == CREDIT and spec.credit else None,
+            "credit_asset": spec.credit.asset if spec.kind is CREDIT and spec.credit else None,
+            "credit_amount": spec.credit.amount if spec.kind is CREDIT and spec.credit else None,
             "percent_bps": spec.percent_bps,
             "per_user_limit": spec.per_user_limit or 1,
             "total_limit": spec.total_limit,
@@ -209,10 +206,9 @@ class PromoCodeService:
             if values["credit_asset"]:
                 await require_asset(uow, tenant, values["credit_asset"])
             await _check_packages(uow, tenant, packages)
-            table = PromoRow.__table__
-            if not await insert_if_absent(uow.session, table, values, ("tenant_id", "code")):  # type: ignore[arg-type]  # a Table
+            if not await repo.insert_promo_if_absent(uow, values):
                 raise AlreadyExists(f"promo code {values['code']} exists", reason="PROMO_EXISTS")
-            row = await uow.session.get(PromoRow, (tenant, values["code"]))
+            row = await repo.get_promo(uow, tenant, values["code"])
             assert row is not None
             promo = to_promo(row)
             await emit(uow, self._deps.feed, tenant, "promo.created", promo_record(promo), now)
@@ -224,13 +220,10 @@ class PromoCodeService:
         self, actor: Actor, include_disabled: bool, page_size: int, page_token: str
     ) -> tuple[list[Promo], str]:
         page = page_request(page_size, page_token, {"d": include_disabled})
-        statement = select(PromoRow).where(PromoRow.tenant_id == actor.tenant).order_by(PromoRow.code)
-        if not include_disabled:
-            statement = statement.where(PromoRow.disabled.is_(False))
-        if page.after:
-            statement = statement.where(PromoRow.code > page.after)
         async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
+            rows = await repo.list_promos(
+                uow, actor.tenant, include_disabled=include_disabled, after=page.after, limit=page.size + 1
+            )
             promos = [to_promo(row) for row in rows[: page.size]]
         return promos, next_page_token(page, promos[-1].code if promos else None, len(rows) > page.size)
 
@@ -294,25 +287,15 @@ class PromoCodeService:
             }
             await emit(uow, self._deps.feed, tenant, "promo.redeemed", data, now)
             await uow.commit()
-        return Redemption(promo, transfer)
+        return Redemption(promo=promo, transfer=transfer)
 
     async def _latest_redemption(self, uow: UnitOfWork, row: PromoRow, user: uuid.UUID) -> Redemption | None:
         """The user's latest redemption when they have no use of the code left, else None."""
-        statement = (
-            select(PromoUseRow)
-            .where(
-                PromoUseRow.tenant_id == row.tenant_id,
-                PromoUseRow.code == row.code,
-                PromoUseRow.user_id == user,
-                PromoUseRow.released.is_(False),
-            )
-            .order_by(PromoUseRow.created_at.desc(), PromoUseRow.id.desc())
-        )
-        uses = (await uow.session.execute(statement)).scalars().all()
+        uses = await repo.uses_of_user(uow, row.tenant_id, row.code, user)
         if not uses or len(uses) < max(row.per_user_limit, 1):
             return None
         assert uses[0].transfer_id is not None
         transfer_row = await ledger_repo.get_transfer(uow, row.tenant_id, uses[0].transfer_id)
         assert transfer_row is not None
         [transfer] = await ledger.to_transfers(uow, row.tenant_id, [transfer_row])
-        return Redemption(to_promo(row), transfer)
+        return Redemption(promo=to_promo(row), transfer=transfer)

@@ -10,18 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-
-from sqlalchemy import func, select, update
+from enum import StrEnum
 
 from core_server.domain.errors import FailedPrecondition, NotFound
 from core_server.store.ids import new_id
 from core_server.store.models import PackageRow, PromoRow, PromoUseRow
+from core_server.store.repositories import promos as repo
 from core_server.store.unit_of_work import UnitOfWork
 
-CREDIT, PERCENT_DISCOUNT = "credit", "percent_discount"
+
+class PromoKind(StrEnum):
+    """What a code gives: a credit to the wallet (redeemed), or a percentage off an order."""
+
+    CREDIT = "credit"
+    PERCENT_DISCOUNT = "percent_discount"
 
 
-@dataclass(frozen=True, slots=True)
+CREDIT = PromoKind.CREDIT
+PERCENT_DISCOUNT = PromoKind.PERCENT_DISCOUNT
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Discount:
     code: str
     amount: int  # minor units of the order's asset taken off the subtotal (0 < amount <= subtotal)
@@ -43,7 +52,7 @@ async def reserve_discount(
     for an unknown code."""
     code = normalize(code)
     # The row lock serializes every use of one code: limits are checked and counted under it.
-    promo = await uow.session.get(PromoRow, (tenant, code), with_for_update=True)
+    promo = await repo.get_promo(uow, tenant, code, for_update=True)
     if promo is None:
         raise NotFound("promo code", code)
     if promo.kind != PERCENT_DISCOUNT:
@@ -57,21 +66,14 @@ async def reserve_discount(
     if amount <= 0:
         raise FailedPrecondition("the code takes nothing off this price", reason="PROMO_NOT_APPLICABLE")
     await take_use(uow, promo, user, now, order_id=order_id)
-    return Discount(code, amount)
+    return Discount(code=code, amount=amount)
 
 
 async def release_use(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID) -> None:
     """Give back the use an order's discount took (the order was cancelled or expired)."""
-    statement = select(PromoUseRow).where(
-        PromoUseRow.tenant_id == tenant, PromoUseRow.order_id == order_id, PromoUseRow.released.is_(False)
-    )
-    for use in (await uow.session.execute(statement)).scalars().all():
+    for use in await repo.uses_of_order(uow, tenant, order_id):
         use.released = True
-        await uow.session.execute(
-            update(PromoRow)
-            .where(PromoRow.tenant_id == tenant, PromoRow.code == use.code, PromoRow.used_count > 0)
-            .values(used_count=PromoRow.used_count - 1)
-        )
+        await repo.uncount_use(uow, tenant, use.code)
     await uow.session.flush()
 
 
@@ -92,22 +94,12 @@ async def take_use(
     uow: UnitOfWork, promo: PromoRow, user: uuid.UUID, now: dt.datetime, *, order_id: uuid.UUID | None = None
 ) -> PromoUseRow:
     """Count one use by `user` (the caller holds the code's row lock)."""
-    used = await uow.session.scalar(
-        select(func.count())
-        .select_from(PromoUseRow)
-        .where(
-            PromoUseRow.tenant_id == promo.tenant_id,
-            PromoUseRow.code == promo.code,
-            PromoUseRow.user_id == user,
-            PromoUseRow.released.is_(False),
-        )
-    )
-    if promo.per_user_limit and (used or 0) >= promo.per_user_limit:
+    used = await repo.count_uses(uow, promo.tenant_id, promo.code, user)
+    if promo.per_user_limit and used >= promo.per_user_limit:
         raise FailedPrecondition("you have already used this promo code", reason="PROMO_EXHAUSTED")
     promo.used_count += 1
     use = PromoUseRow(
         tenant_id=promo.tenant_id, id=new_id(), code=promo.code, user_id=user, order_id=order_id, created_at=now
     )
-    uow.session.add(use)
-    await uow.session.flush()
+    await repo.add_use(uow, use)
     return use
