@@ -1,5 +1,11 @@
 """Manual top-up requests: the user pays outside the hub, an admin approves (credit, audit) or
-rejects; the tenant's methods live in its settings."""
+rejects; the tenant's methods live in its settings.
+
+A request is decided once:
+
+    pending ─┬─► approved
+             └─► rejected
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,8 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
-
-from sqlalchemy import select
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
@@ -24,10 +29,11 @@ from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
-from core_server.domain.paging import newest_first, page_request
+from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.ids import new_id
 from core_server.store.models import TopupRequestRow
+from core_server.store.repositories import topups as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 MANUAL = "provider:manual"  # the system account manual top-ups are credited from
@@ -38,6 +44,39 @@ RECEIPT_LIMIT = 500
 TELEGRAM_FILE_ID = re.compile(r"^[A-Za-z0-9_-]{10,200}$")
 RECEIPT_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 PACKAGE_KINDS = ("topup", "token_pack")
+
+
+class TopupRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+PENDING = TopupRequestStatus.PENDING
+APPROVED = TopupRequestStatus.APPROVED
+REJECTED = TopupRequestStatus.REJECTED
+TRANSITIONS: dict[TopupRequestStatus, frozenset[TopupRequestStatus]] = {
+    PENDING: frozenset({APPROVED, REJECTED}),
+    APPROVED: frozenset(),
+    REJECTED: frozenset(),
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A programming error: a rule moved a top-up request along an edge the machine does not have."""
+
+
+def move(row: TopupRequestRow, to: TopupRequestStatus, now: dt.datetime) -> None:
+    """Change the request's status along an allowed edge; every edge is a decision, stamped now."""
+    current = TopupRequestStatus(row.status)
+    if to not in TRANSITIONS[current]:
+        raise IllegalTransition(f"topup request {row.id}: {current} -> {to}")
+    row.status, row.decided_at = to, now
+
+
+def decidable(row: TopupRequestRow) -> bool:
+    """Whether the request still waits for an admin's decision."""
+    return bool(TRANSITIONS[TopupRequestStatus(row.status)])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +95,7 @@ class TopupRequest:
     amount: Money | None
     package_id: uuid.UUID | None
     receipt: str
-    status: str
+    status: TopupRequestStatus
     reason: str
     decided_by: str
     transfer_id: uuid.UUID | None
@@ -73,7 +112,7 @@ def to_request(row: TopupRequestRow) -> TopupRequest:
         amount=amount,
         package_id=row.package_id,
         receipt=row.receipt,
-        status=row.status,
+        status=TopupRequestStatus(row.status),
         reason=row.reason,
         decided_by=row.decided_by,
         transfer_id=row.transfer_id,
@@ -234,13 +273,12 @@ class TopupRequestService:
                 amount=amount.amount if amount else None,
                 package_id=package,
                 receipt=receipt,
-                status="pending",
+                status=PENDING,
                 reason="",
                 decided_by="",
                 created_at=now,
             )
-            uow.session.add(row)
-            await uow.session.flush()
+            await repo.add_request(uow, row)
             await emit(uow, self._deps.feed, tenant, "topup_request.created", _event(row), now)
             request = to_request(row)
             await uow.commit()
@@ -249,7 +287,7 @@ class TopupRequestService:
     async def get(self, actor: Actor, topup_request_id: str) -> TopupRequest:
         parsed = require_id("topup_request_id", topup_request_id)
         async with self._deps.uow() as uow:
-            row = await uow.session.get(TopupRequestRow, (actor.tenant, parsed))
+            row = await repo.get_request(uow, actor.tenant, parsed)
             if row is None:
                 raise NotFound("topup request", topup_request_id)
             return to_request(row)
@@ -259,14 +297,15 @@ class TopupRequestService:
     ) -> tuple[list[TopupRequest], str]:
         actor.require_user_filter(user_id)
         page = page_request(page_size, page_token, {"s": status, "u": user_id})
-        statement = select(TopupRequestRow).where(TopupRequestRow.tenant_id == actor.tenant)
-        if user_id:
-            statement = statement.where(TopupRequestRow.user_id == require_id("user_id", user_id))
-        if status:
-            statement = statement.where(TopupRequestRow.status == status)
+        user = require_id("user_id", user_id) if user_id else None
+        before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
-            rows, token = await newest_first(uow, statement, TopupRequestRow.id, page)
-            return [to_request(row) for row in rows], token
+            rows = await repo.list_requests(
+                uow, actor.tenant, user=user, status=status, before=before, limit=page.size + 1
+            )
+            found = [to_request(row) for row in rows[: page.size]]
+        last = found[-1].id.hex if found else None
+        return found, next_page_token(page, last, len(rows) > page.size)
 
     async def approve(self, actor: Actor, topup_request_id: str, who: str, credit: Money | None) -> TopupRequest:
         """Credit the request and mark it approved. A request is decided once: approving it again
@@ -289,12 +328,13 @@ class TopupRequestService:
                 System(MANUAL), Wallet(row.user_id), money.amount, "topup", reference=reference, actor=who
             )
             [transfer] = await ledger.post(uow, self._deps.feed, tenant, money.asset, [posting], now)
-            row.status, row.transfer_id, row.decided_by, row.decided_at = "approved", transfer.id, who, now
+            move(row, APPROVED, now)
+            row.transfer_id, row.decided_by = transfer.id, who
             await uow.session.flush()
             data = {**_event(row), "credited_asset": money.asset, "credited_minor": money.amount}
             await emit(uow, self._deps.feed, tenant, "topup_request.approved", data, now)
             target = ("topup_request", str(row.id))
-            audit.record(uow, actor, who, "topup_request.approved", target, "", {"status": "pending"}, data, now)
+            audit.record(uow, actor, who, "topup_request.approved", target, "", {"status": PENDING}, data, now)
             request = to_request(row)
             await uow.commit()
         return request
@@ -309,12 +349,13 @@ class TopupRequestService:
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await self._lock_pending(uow, tenant, parsed, topup_request_id)
-            row.status, row.reason, row.decided_by, row.decided_at = "rejected", reason, who, now
+            move(row, REJECTED, now)
+            row.reason, row.decided_by = reason, who
             await uow.session.flush()
             await emit(uow, self._deps.feed, tenant, "topup_request.rejected", _event(row), now)
             target = ("topup_request", str(row.id))
             after = _event(row)
-            audit.record(uow, actor, who, "topup_request.rejected", target, reason, {"status": "pending"}, after, now)
+            audit.record(uow, actor, who, "topup_request.rejected", target, reason, {"status": PENDING}, after, now)
             request = to_request(row)
             await uow.commit()
         return request
@@ -323,9 +364,9 @@ class TopupRequestService:
         self, uow: UnitOfWork, tenant: uuid.UUID, request_id: uuid.UUID, text: str
     ) -> TopupRequestRow:
         """The row lock makes one decision win however many approvals and rejections race."""
-        row = await uow.session.get(TopupRequestRow, (tenant, request_id), with_for_update=True)
+        row = await repo.get_request(uow, tenant, request_id, for_update=True)
         if row is None:
             raise NotFound("topup request", text)
-        if row.status != "pending":
+        if not decidable(row):
             raise not_pending(row)
         return row
