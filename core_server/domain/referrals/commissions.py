@@ -15,18 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from core_server.domain.events import EventFeed, emit
 from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
 from core_server.domain.referrals.program import load_program
 from core_server.domain.referrals.tiers import REFERRAL_EXPENSE, award_tiers, current_tier
 from core_server.store.ids import new_id
-from core_server.store.models import CommissionRow, OrderRow, UserRow
+from core_server.store.models import CommissionRow, OrderRow
+from core_server.store.repositories import commissions as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommissionPlan:
     referrer_id: uuid.UUID
     level: int
@@ -45,7 +44,7 @@ class CommissionPlan:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClawbackPlan:
     commission: CommissionRow
     amount: int  # what the referrer's wallet can give back now (>= 0; nothing is posted for 0)
@@ -70,9 +69,7 @@ async def plan_commissions(
     seen = {order.user_id}
     current = order.user_id
     for level, rate in enumerate(rules.level_rates_bps, start=1):
-        referrer = await uow.session.scalar(
-            select(UserRow.referrer_id).where(UserRow.tenant_id == tenant, UserRow.id == current)
-        )
+        referrer = await repo.referrer_of(uow, tenant, current)
         if referrer is None or referrer in seen:  # attribution forbids cycles; never pay one twice
             break
         seen.add(referrer)
@@ -81,7 +78,16 @@ async def plan_commissions(
             rate += tier.bonus_rate_bps if tier else 0
         amount = base * rate // 10_000
         if amount > 0:
-            plans.append(CommissionPlan(referrer, level, asset, amount, base, available_at))
+            plans.append(
+                CommissionPlan(
+                    referrer_id=referrer,
+                    level=level,
+                    asset=asset,
+                    amount=amount,
+                    base_amount=base,
+                    available_at=available_at,
+                )
+            )
         current = referrer
     return plans
 
@@ -111,7 +117,7 @@ async def record_commissions(
             available_at=plan.available_at,
             created_at=now,
         )
-        uow.session.add(row)
+        repo.add_commission(uow, row)
         await emit(uow, feed, tenant, "referral.commission", _commission_event(row), now)
     await uow.session.flush()
     direct = [plan.referrer_id for plan in plans if plan.level == 1]
@@ -127,15 +133,9 @@ async def clawback_shares(
     reverse exactly the whole, shortfalls included)."""
     if order.total <= 0 or refunded_now <= 0:
         return []
-    statement = (
-        select(CommissionRow)
-        .where(CommissionRow.tenant_id == tenant, CommissionRow.order_id == order.id)
-        .order_by(CommissionRow.level)
-        .with_for_update()
-    )
     shares: list[tuple[CommissionRow, int]] = []
     refunded_total = order.refunded + refunded_now
-    for commission in (await uow.session.execute(statement)).scalars().all():
+    for commission in await repo.lock_commissions_of_order(uow, tenant, order.id):
         due = min(commission.amount, commission.amount * refunded_total // order.total)
         share = due - commission.clawed_back - commission.shortfall
         if share > 0:
@@ -154,7 +154,7 @@ def plan_clawbacks(
         key = (commission.referrer_id, commission.asset)
         take = max(0, min(share, left.get(key, 0)))
         left[key] = left.get(key, 0) - take
-        plans.append(ClawbackPlan(commission, take, share - take))
+        plans.append(ClawbackPlan(commission=commission, amount=take, shortfall=share - take))
     return plans
 
 

@@ -5,6 +5,9 @@ The hold is an ordinary ledger hold, so the wallet's available balance drops at 
 ledger check covers it; it never expires on its own, because the decision is a person's. Creating
 a request locks the wallet row first: two requests of one user cannot both pass the withdrawable
 check.
+
+    pending ─┬─► paid      (the hold is captured)
+             └─► rejected  (the hold is voided)
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
-
-from sqlalchemy import select
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
@@ -24,20 +26,58 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
-from core_server.domain.money.holds import PAYOUT_REFERENCE, VOIDED, mark_captured, place_hold, release_hold
+from core_server.domain.money.holds import (
+    PAYOUT_REFERENCE,
+    VOIDED,
+    HoldStatus,
+    mark_captured,
+    place_hold,
+    release_hold,
+)
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
-from core_server.domain.paging import newest_first, page_request
+from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.referrals.earnings import earnings
 from core_server.domain.referrals.program import load_program
 from core_server.store.ids import new_id
-from core_server.store.models import AccountRow, HoldRow, PayoutRow
+from core_server.store.models import HoldRow, PayoutRow
 from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.repositories import payouts as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 PAYOUTS = "payouts"
-STATUSES = ("pending", "paid", "rejected")
 HOLD_LIFETIME = dt.timedelta(days=3650)  # held until an admin decides; the hold expiry worker never meets it
+
+
+class PayoutStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    REJECTED = "rejected"
+
+
+STATUSES = tuple(PayoutStatus)
+TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
+    PayoutStatus.PENDING: frozenset({PayoutStatus.PAID, PayoutStatus.REJECTED}),
+    PayoutStatus.PAID: frozenset(),
+    PayoutStatus.REJECTED: frozenset(),
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A programming error: a rule moved a payout request along an edge the machine does not have."""
+
+
+def move(row: PayoutRow, to: PayoutStatus, now: dt.datetime) -> None:
+    """Change the request's status along an allowed edge; every edge is a decision, stamped now."""
+    current = PayoutStatus(row.status)
+    if to not in TRANSITIONS[current]:
+        raise IllegalTransition(f"payout request {row.id}: {current} -> {to}")
+    row.status, row.decided_at = to, now
+
+
+def decidable(row: PayoutRow) -> bool:
+    """Whether the request still waits for an admin's decision."""
+    return bool(TRANSITIONS[PayoutStatus(row.status)])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,7 +87,7 @@ class Payout:
     asset: str
     amount: int
     destination: str
-    status: str
+    status: PayoutStatus
     payment_reference: str
     reason: str
     decided_by: str
@@ -62,7 +102,7 @@ def to_payout(row: PayoutRow) -> Payout:
         asset=row.asset,
         amount=row.amount,
         destination=row.destination,
-        status=row.status,
+        status=PayoutStatus(row.status),
         payment_reference=row.payment_reference,
         reason=row.reason,
         decided_by=row.decided_by,
@@ -111,7 +151,7 @@ class PayoutService:
                     reason="BELOW_MIN_PAYOUT",
                     metadata={"min_payout_minor": str(rules.min_payout_minor)},
                 )
-            account = await self._lock_wallet(uow, tenant, user, asset)
+            account = await ledger_repo.lock_wallet(uow, tenant, asset, user)
             figures = await earnings(uow, tenant, user, now)  # again, under the wallet's lock
             withdrawable = figures[asset].withdrawable if asset in figures else 0
             if account is None or amount > withdrawable:
@@ -132,37 +172,28 @@ class PayoutService:
                 asset=asset,
                 amount=amount,
                 destination=destination.strip(),
-                status="pending",
+                status=PayoutStatus.PENDING,
                 hold_id=hold.id,
                 created_at=now,
             )
-            uow.session.add(row)
-            await uow.session.flush()
+            await repo.add_payout(uow, row)
             await emit(uow, self._deps.feed, tenant, "referral.payout_requested", _event(row), now)
             payout = to_payout(row)
             await uow.commit()
         return payout
 
-    async def _lock_wallet(self, uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, asset: str) -> uuid.UUID | None:
-        statement = (
-            select(AccountRow.id)
-            .where(AccountRow.tenant_id == tenant, AccountRow.asset == asset, AccountRow.user_id == user)
-            .with_for_update()
-        )
-        return (await uow.session.execute(statement)).scalar_one_or_none()
-
     async def _pending(self, uow: UnitOfWork, tenant: uuid.UUID, payout_id: str) -> tuple[PayoutRow, HoldRow]:
         parsed = require_id("payout_request_id", payout_id)
-        row = await uow.session.get(PayoutRow, (tenant, parsed), with_for_update=True)
+        row = await repo.get_payout(uow, tenant, parsed, for_update=True)
         if row is None:
             raise NotFound("payout request", payout_id)
-        if row.status != "pending":
+        if not decidable(row):
             raise FailedPrecondition(
                 f"payout request is {row.status}", reason="PAYOUT_NOT_PENDING", metadata={"status": row.status}
             )
         assert row.hold_id is not None
         hold = await ledger_repo.get_hold(uow, tenant, row.hold_id, for_update=True)
-        if hold is None or hold.status != "pending":
+        if hold is None or hold.status != HoldStatus.PENDING:
             raise RuntimeError(f"payout {row.id} is pending but its hold is not")
         return row, hold
 
@@ -186,7 +217,8 @@ class PayoutService:
             )
             [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.asset, [posting], now)
             mark_captured(hold, row.amount, transfer.id, now)
-            row.status, row.payment_reference, row.transfer_id = "paid", reference.strip(), transfer.id
+            move(row, PayoutStatus.PAID, now)
+            row.payment_reference, row.transfer_id = reference.strip(), transfer.id
             await self._decided(uow, actor, row, who, "referral.payout_paid", now)
             payout = to_payout(row)
             await uow.commit()
@@ -201,7 +233,8 @@ class PayoutService:
         async with self._deps.uow() as uow:
             row, hold = await self._pending(uow, tenant, payout_id)
             await release_hold(uow, tenant, hold, VOIDED, now)
-            row.status, row.reason = "rejected", reason.strip()
+            move(row, PayoutStatus.REJECTED, now)
+            row.reason = reason.strip()
             await self._decided(uow, actor, row, who, "referral.payout_rejected", now)
             payout = to_payout(row)
             await uow.commit()
@@ -210,23 +243,24 @@ class PayoutService:
     async def _decided(
         self, uow: UnitOfWork, actor: Actor, row: PayoutRow, who: str, event: str, now: dt.datetime
     ) -> None:
-        row.decided_by, row.decided_at = who.strip(), now  # the key that acted is in the audit entry
+        row.decided_by = who.strip()  # the key that acted is in the audit entry; move() stamped decided_at
         await uow.session.flush()
         await emit(uow, self._deps.feed, actor.tenant, event, _event(row), now)
         after = {"status": row.status, "payment_reference": row.payment_reference, "reason": row.reason}
         target = ("payout_request", str(row.id))
-        audit.record(uow, actor, who.strip(), event, target, row.reason, {"status": "pending"}, after, now)
+        audit.record(uow, actor, who.strip(), event, target, row.reason, {"status": PayoutStatus.PENDING}, after, now)
 
     async def list_payouts(
         self, actor: Actor, user_id: str, status: str | None, page_size: int, page_token: str
     ) -> tuple[list[Payout], str]:
         actor.require_user_filter(user_id)
         page = page_request(page_size, page_token, {"u": user_id, "s": status})
-        statement = select(PayoutRow).where(PayoutRow.tenant_id == actor.tenant)
-        if user_id:
-            statement = statement.where(PayoutRow.user_id == require_id("user_id", user_id))
-        if status:
-            statement = statement.where(PayoutRow.status == status)
+        user = require_id("user_id", user_id) if user_id else None
+        before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
-            rows, token = await newest_first(uow, statement, PayoutRow.id, page)
-            return [to_payout(row) for row in rows], token
+            rows = await repo.list_payouts(
+                uow, actor.tenant, user=user, status=status, before=before, limit=page.size + 1
+            )
+            found = [to_payout(row) for row in rows[: page.size]]
+        last = found[-1].id.hex if found else None
+        return found, next_page_token(page, last, len(rows) > page.size)
