@@ -8,6 +8,16 @@ HOOKS used by orders.py (keep their signatures):
 Statuses stored: active, cancelled, expired, and `renewing`: the worker's durable claim on a
 subscription whose period ended, taken before it buys the renewal in transactions of its own, so
 that a second worker (another core) never buys the same period again. Readers see it as active.
+
+    active ──┬─► active     (a purchase extends the plan)
+             ├─► cancelled ─┬─► active   (bought again: renewal resumes)
+             │              └─► expired
+             ├─► renewing ──┬─► active   (renewed, or the claim given back after an error)
+             │              ├─► renewing (a claim abandoned by a dead worker, taken over)
+             │              └─► expired
+             └─► expired ───► active     (bought again)
+
+Every status change goes through `move()`, which knows these edges and stamps the times.
 """
 
 from __future__ import annotations
@@ -19,12 +29,11 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
-
 from core_server.domain.events import EventFeed, emit
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow, SubscriptionRow
+from core_server.store.repositories import subscriptions as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -44,6 +53,40 @@ RUNNING = (ACTIVE, CANCELLED, RENEWING)  # a plan whose period has not been ende
 # A claim older than this was left by a worker that died before paying (paying ends the claim in
 # the payment's own transaction), so another worker may take it over.
 RENEWAL_LEASE = dt.timedelta(minutes=10)
+TRANSITIONS: dict[SubscriptionStatus, frozenset[SubscriptionStatus]] = {
+    ACTIVE: frozenset({ACTIVE, CANCELLED, RENEWING, EXPIRED}),
+    CANCELLED: frozenset({ACTIVE, EXPIRED}),
+    RENEWING: frozenset({ACTIVE, RENEWING, EXPIRED}),
+    EXPIRED: frozenset({ACTIVE}),
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A programming error: a rule moved a subscription along an edge the machine does not have."""
+
+
+def allowed(row: SubscriptionRow, to: SubscriptionStatus) -> bool:
+    """Whether the machine has an edge from the row's status to `to`."""
+    return to in TRANSITIONS[SubscriptionStatus(row.status)]
+
+
+def move(row: SubscriptionRow, to: SubscriptionStatus, now: dt.datetime) -> None:
+    """Change the row's status along an allowed edge, stamping the times the edge implies: an
+    active plan has no cancellation time, a cancelled one the time renewal was stopped."""
+    current = SubscriptionStatus(row.status)
+    if to not in TRANSITIONS[current]:
+        raise IllegalTransition(f"subscription {row.id}: {current} -> {to}")
+    row.status, row.updated_at = to, now
+    if to is ACTIVE:
+        row.cancel_at = None
+    elif to is CANCELLED:
+        row.cancel_at = now
+
+
+def shown_status(row: SubscriptionRow) -> SubscriptionStatus:
+    """The status readers see: a plan being renewed is active."""
+    status = SubscriptionStatus(row.status)
+    return ACTIVE if status is RENEWING else status
 
 
 async def activate_or_extend(
@@ -55,16 +98,7 @@ async def activate_or_extend(
     {"subscription_id": str, "previous_end": iso | None, "new_end": iso, "period_days": int}."""
     plan = package.plan_code or str(package.id)
     period = dt.timedelta(days=package.period_days)
-    statement = (
-        select(SubscriptionRow)
-        .where(
-            SubscriptionRow.tenant_id == tenant,
-            SubscriptionRow.user_id == order.user_id,
-            SubscriptionRow.plan_code == plan,
-        )
-        .with_for_update()
-    )
-    row = (await uow.session.execute(statement)).scalar_one_or_none()
+    row = await repo.lock_user_plan(uow, tenant, order.user_id, plan)
     previous_end: dt.datetime | None = None
     if row is None:
         row = SubscriptionRow(
@@ -79,18 +113,21 @@ async def activate_or_extend(
             notices_sent=[],
             created_at=now,
         )
-        uow.session.add(row)
+        repo.add_subscription(uow, row)
         type_ = "subscription.activated"
     elif row.status in GRANTING and row.end_at > now:  # buying a cancelled plan again resumes renewal
         previous_end = row.end_at
-        row.status, row.end_at = ACTIVE, previous_end + period
+        move(row, ACTIVE, now)
+        row.end_at = previous_end + period
         type_ = "subscription.extended"
     elif row.status == RENEWING:
         previous_end = row.end_at
-        row.status, row.end_at = ACTIVE, renewed_end(previous_end, period, now)
+        move(row, ACTIVE, now)
+        row.end_at = renewed_end(previous_end, period, now)
         type_ = "subscription.renewed"
     else:
-        row.status, row.start_at, row.end_at = ACTIVE, now, now + period
+        move(row, ACTIVE, now)
+        row.start_at, row.end_at = now, now + period
         type_ = "subscription.activated"
     row.package_id, row.last_order_id, row.cancel_at = package.id, order.id, None
     row.notices_sent, row.updated_at = [], now
@@ -121,13 +158,14 @@ async def shorten_for_refund(
     identifier = delivery.get("subscription_id")
     if not identifier:
         return
-    row = await uow.session.get(SubscriptionRow, (tenant, uuid.UUID(identifier)), with_for_update=True)
+    row = await repo.get_subscription(uow, tenant, uuid.UUID(identifier), for_update=True)
     if row is None or row.status not in RUNNING:  # cancelled or being renewed: the period still goes
         return
     row.end_at = row.end_at - dt.timedelta(days=int(delivery.get("period_days", 0)))
     row.notices_sent, row.updated_at = [], now
     if row.end_at <= now:
-        row.status, row.end_at = EXPIRED, now
+        move(row, EXPIRED, now)
+        row.end_at = now
         await emit(uow, feed, tenant, "subscription.expired", event_data(row), now)
     else:
         await emit(uow, feed, tenant, "subscription.shortened", event_data(row), now)
@@ -155,7 +193,7 @@ def renewable(package: PackageRow | None, row: SubscriptionRow) -> bool:
 async def expire(uow: UnitOfWork, feed: EventFeed, row: SubscriptionRow, reason: str, now: dt.datetime) -> None:
     """End the plan at its end time; `reason` (cancelled, renewal_failed, package_unavailable) tells
     the bots what to say."""
-    row.status, row.updated_at = EXPIRED, now
+    move(row, EXPIRED, now)
     await uow.session.flush()
     await emit(uow, feed, row.tenant_id, "subscription.expired", {**event_data(row), "reason": reason}, now)
 
@@ -172,22 +210,20 @@ def notice_due(notice_days: Sequence[int], left: dt.timedelta, sent: Sequence[in
     return min(due), sorted(passed | set(sent), reverse=True)
 
 
-def within_notice_horizon(days_of: Mapping[uuid.UUID, Sequence[int]], now: dt.datetime) -> ColumnElement[bool]:
-    """Rows ending within their tenant's largest notice day (`days_of`: tenants with settings), so a
-    tenant announcing 30 days ahead does not make every tenant's month of renewals a candidate."""
+def notice_windows(
+    days_of: Mapping[uuid.UUID, Sequence[int]], now: dt.datetime
+) -> tuple[dt.datetime, list[tuple[list[uuid.UUID], dt.datetime]]]:
+    """How far ahead each tenant announces ends (its largest notice day; `days_of`: tenants with
+    settings), so a tenant announcing 30 days ahead does not make every tenant's month of renewals
+    a candidate: the bound for tenants on the default horizon, and (tenants, bound) for the others."""
     by_horizon: dict[int, list[uuid.UUID]] = defaultdict(list)
     for tenant, days in days_of.items():
         by_horizon[max(days)].append(tenant)
     default = max(DEFAULT_NOTICE_DAYS)
-    custom = [tenant for horizon, tenants in by_horizon.items() if horizon != default for tenant in tenants]
-    end = SubscriptionRow.end_at
-    windows = [and_(SubscriptionRow.tenant_id.not_in(custom), end <= now + dt.timedelta(days=default))]
-    windows += [
-        and_(SubscriptionRow.tenant_id.in_(tenants), end <= now + dt.timedelta(days=horizon))
-        for horizon, tenants in by_horizon.items()
-        if horizon != default
+    custom = [
+        (tenants, now + dt.timedelta(days=horizon)) for horizon, tenants in by_horizon.items() if horizon != default
     ]
-    return or_(*windows)
+    return now + dt.timedelta(days=default), custom
 
 
 def event_data(row: SubscriptionRow) -> dict[str, Any]:
@@ -195,6 +231,6 @@ def event_data(row: SubscriptionRow) -> dict[str, Any]:
         "subscription_id": str(row.id),
         "user_id": str(row.user_id),
         "plan_code": row.plan_code,
-        "status": ACTIVE if row.status == RENEWING else row.status,
+        "status": shown_status(row),
         "end_time": row.end_at.isoformat(),
     }

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import aclosing
 from dataclasses import dataclass
-
-from sqlalchemy import and_, or_, select
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
@@ -18,7 +17,8 @@ from core_server.domain.paging import PageRequest, next_page_token, page_request
 from core_server.domain.subscriptions import plans
 from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING, SubscriptionStatus
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS, order_settings
-from core_server.store.models import PackageRow, SubscriptionRow, TenantSettingsRow
+from core_server.store.models import PackageRow, SubscriptionRow
+from core_server.store.repositories import subscriptions as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED)
@@ -30,7 +30,7 @@ class Subscription:
     user_id: uuid.UUID
     plan_code: str
     package_id: uuid.UUID
-    status: str
+    status: SubscriptionStatus
     start_at: dt.datetime
     end_at: dt.datetime
     last_order_id: uuid.UUID | None
@@ -38,13 +38,12 @@ class Subscription:
 
 
 def to_subscription(row: SubscriptionRow) -> Subscription:
-    status = ACTIVE if row.status == RENEWING else row.status
     return Subscription(
         id=row.id,
         user_id=row.user_id,
         plan_code=row.plan_code,
         package_id=row.package_id,
-        status=status,
+        status=plans.shown_status(row),
         start_at=row.start_at,
         end_at=row.end_at,
         last_order_id=row.last_order_id,
@@ -70,7 +69,7 @@ class SubscriptionService:
     async def get(self, actor: Actor, subscription_id: str) -> Subscription:
         parsed = require_id("subscription_id", subscription_id)
         async with self._deps.uow() as uow:
-            row = await uow.session.get(SubscriptionRow, (actor.tenant, parsed))
+            row = await repo.get_subscription(uow, actor.tenant, parsed)
             if row is None:
                 raise NotFound("subscription", subscription_id)
             return to_subscription(row)
@@ -84,29 +83,15 @@ class SubscriptionService:
         v.check_length("plan_code", plan_code, max_length=50)
         v.raise_if_any()
         page = page_request(page_size, page_token, {"u": user_id, "s": status, "p": plan_code})
-        statement = (
-            select(SubscriptionRow)
-            .where(SubscriptionRow.tenant_id == actor.tenant)
-            .order_by(SubscriptionRow.end_at, SubscriptionRow.id)
-        )
-        if user_id:
-            statement = statement.where(SubscriptionRow.user_id == require_id("user_id", user_id))
+        user = require_id("user_id", user_id) if user_id else None
+        stored: tuple[str, ...] = ()
         if status:
-            stored = (status, RENEWING) if status == ACTIVE else (status,)
-            statement = statement.where(SubscriptionRow.status.in_(stored))
-        if plan_code:
-            statement = statement.where(SubscriptionRow.plan_code == plan_code)
+            stored = (status, RENEWING) if status == ACTIVE else (status,)  # readers see renewing as active
         after = _after(page)
-        if after is not None:
-            end, identifier = after
-            statement = statement.where(
-                or_(
-                    SubscriptionRow.end_at > end,
-                    and_(SubscriptionRow.end_at == end, SubscriptionRow.id > identifier),
-                )
-            )
         async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
+            rows = await repo.list_subscriptions(
+                uow, actor.tenant, user=user, statuses=stored, plan_code=plan_code, after=after, limit=page.size + 1
+            )
             found = [to_subscription(row) for row in rows[: page.size]]
         last = f"{found[-1].end_at.isoformat()}/{found[-1].id.hex}" if found else None
         return found, next_page_token(page, last, len(rows) > page.size)
@@ -118,15 +103,14 @@ class SubscriptionService:
         parsed = require_id("subscription_id", subscription_id)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row = await uow.session.get(SubscriptionRow, (actor.tenant, parsed), with_for_update=True)
+            row = await lock_subscription(uow, actor.tenant, parsed)
             if row is None:
                 raise NotFound("subscription", subscription_id)
-            if row.status != ACTIVE:
-                status = RENEWING if row.status == RENEWING else row.status
+            if not plans.allowed(row, CANCELLED):  # a plan being renewed says so: renewing
                 raise FailedPrecondition(
-                    f"subscription is {status}", reason="SUBSCRIPTION_NOT_ACTIVE", metadata={"status": status}
+                    f"subscription is {row.status}", reason="SUBSCRIPTION_NOT_ACTIVE", metadata={"status": row.status}
                 )
-            row.status, row.cancel_at, row.updated_at = CANCELLED, now, now
+            plans.move(row, CANCELLED, now)
             await uow.session.flush()
             await emit(uow, self._deps.feed, actor.tenant, "subscription.cancelled", plans.event_data(row), now)
             cancelled = to_subscription(row)
@@ -158,39 +142,23 @@ class SubscriptionService:
         """Running subscriptions within their tenant's notice horizon that still owe a notice (read
         without locks; each is re-checked under its lock before anything is sent)."""
         async with self._deps.uow() as uow:
-            settings = await uow.session.execute(
-                select(TenantSettingsRow.tenant_id, TenantSettingsRow.expiring_notice_days)
-            )
+            settings = await repo.notice_days_by_tenant(uow)
             days_of = {tenant: tuple(days or DEFAULT_NOTICE_DAYS) for tenant, days in settings}
-            statement = (
-                select(
-                    SubscriptionRow.tenant_id, SubscriptionRow.id, SubscriptionRow.end_at, SubscriptionRow.notices_sent
-                )
-                .where(
-                    SubscriptionRow.status.in_(GRANTING),
-                    SubscriptionRow.end_at > now,
-                    plans.within_notice_horizon(days_of, now),
-                )
-                .order_by(SubscriptionRow.end_at)
-                .execution_options(yield_per=1000)
-            )
+            default_until, windows = plans.notice_windows(days_of, now)
             owed: list[tuple[uuid.UUID, uuid.UUID]] = []
-            result = await uow.session.stream(statement)
-            try:
-                async for tenant, identifier, end, sent in result:
+            async with aclosing(repo.ending_within(uow, GRANTING, now, default_until, windows)) as candidates:
+                async for tenant, identifier, end, sent in candidates:
                     days = days_of.get(tenant, DEFAULT_NOTICE_DAYS)
                     if plans.notice_due(days, end - now, sent or []) is not None:
                         owed.append((tenant, identifier))
                         if len(owed) >= limit:
                             break
-            finally:
-                await result.close()
         return owed
 
 
 async def lock_subscription(uow: UnitOfWork, tenant: uuid.UUID, identifier: uuid.UUID) -> SubscriptionRow | None:
-    return await uow.session.get(SubscriptionRow, (tenant, identifier), with_for_update=True)
+    return await repo.get_subscription(uow, tenant, identifier, for_update=True)
 
 
 async def plan_package(uow: UnitOfWork, row: SubscriptionRow) -> PackageRow | None:
-    return await uow.session.get(PackageRow, (row.tenant_id, row.package_id))
+    return await repo.get_package(uow, row.tenant_id, row.package_id)
