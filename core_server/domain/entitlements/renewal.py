@@ -47,7 +47,7 @@ class RenewalService:
                 await plans.expire(uow, self._deps.feed, row, reason, now)
                 await uow.commit()
                 return 1
-            row.status, row.updated_at = RENEWING, now
+            plans.move(row, RENEWING, now)
             user, package = row.user_id, row.package_id
             await uow.commit()
         try:
@@ -73,5 +73,5 @@ class RenewalService:
         async with self._deps.uow() as uow:
             row = await lock_subscription(uow, tenant, identifier)
             if row is not None and row.status == RENEWING:
-                row.status, row.updated_at = ACTIVE, now
+                plans.move(row, ACTIVE, now)
                 await uow.commit()
