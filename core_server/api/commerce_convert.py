@@ -7,9 +7,11 @@ import json
 from core_server.api.convert import id_text, money, timestamp
 from core_server.domain.catalog.packages import Package, PackageSpec
 from core_server.domain.fulfillment.tasks import Task
+from core_server.domain.json_input import object_or_error
 from core_server.domain.orders.model import Order
 from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2
 
+MAX_FEATURES_CHARS = 5000
 KINDS = {
     package_pb2.PACKAGE_KIND_TOPUP: "topup",
     package_pb2.PACKAGE_KIND_TOKEN_PACK: "token_pack",
@@ -40,14 +42,12 @@ TASK_STATUSES_OUT = {value: key for key, value in TASK_STATUSES.items()}
 
 
 def features_in(text: str) -> dict[str, object]:
-    """The features JSON object of a request; anything else becomes a field violation downstream."""
+    """The features JSON object of a request; anything else becomes a field violation downstream
+    (the marker carries what is wrong)."""
     if not text:
         return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {"__invalid__": True}
-    return value if isinstance(value, dict) else {"__invalid__": True}
+    value = object_or_error(text, max_chars=MAX_FEATURES_CHARS)
+    return {"__invalid__": value} if isinstance(value, str) else value
 
 
 def spec_in(message: package_pb2.Package) -> PackageSpec:

@@ -53,6 +53,19 @@ def encode(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True, default=str)
 
 
+def encode_around(data: dict[str, Any], key: str) -> tuple[str, str]:
+    """The texts before and after the value of `key` in encode(data | {key: n}), for SQL that
+    knows the integer n only when it runs (prefix || n || suffix is exactly that encoding).
+
+    Built from the encodings of the keys that sort before and after `key`, never by searching a
+    text for a marker, so no value (however it is quoted or escaped) can move where n goes."""
+    before = encode({name: value for name, value in data.items() if name < key})
+    after = encode({name: value for name, value in data.items() if name > key})
+    prefix = before[:-1] + ("," if len(before) > 2 else "") + json.dumps(key) + ":"
+    suffix = ("," if len(after) > 2 else "") + after[1:]
+    return prefix, suffix
+
+
 async def emit(
     uow: UnitOfWork, feed: EventFeed, tenant: uuid.UUID, type_: str, data: dict[str, Any], now: dt.datetime
 ) -> None:

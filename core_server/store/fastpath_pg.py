@@ -29,7 +29,7 @@ WITH debit AS (
     RETURNING id, balance
 ), credit AS (
     UPDATE ledger_accounts SET balance = balance + $4
-    WHERE tenant_id = $1 AND id = $5 AND EXISTS (SELECT 1 FROM debit)
+    WHERE tenant_id = $1 AND id = $5 AND balance <= $13 - $4 AND EXISTS (SELECT 1 FROM debit)
     RETURNING id
 ), transfer AS (
     INSERT INTO ledger_transfers (tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id,
@@ -48,7 +48,7 @@ SELECT debit.balance, (SELECT count(*) FROM event) FROM debit
 
 _CLAIM = """, claim AS (
     INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, created_at)
-    SELECT $1, $13, $14, $15, NULL, transfer.id, $9 FROM transfer
+    SELECT $1, $14, $15, $16, NULL, transfer.id, $9 FROM transfer
     RETURNING 1
 )"""
 
@@ -60,7 +60,9 @@ class Outcome(Enum):
     POSTED = "posted"
     SHORT = "short"  # no wallet, or its available balance is below the amount
     DUPLICATE = "duplicate"  # the request id is already claimed
-    NO_SYSTEM_ACCOUNT = "no_system_account"  # the bucket id named does not exist (a stale cache)
+    # the bucket named does not exist (a stale cache) or has no room below the balance limit: the
+    # caller retries on the ORM path, which tries every bucket and says which
+    NO_SYSTEM_ACCOUNT = "no_system_account"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,8 @@ class ChargeParams:
     now: dt.datetime
     event_type: str
     event_prefix: str  # the event's JSON up to the balance, which only the statement knows
-    event_suffix: str
+    event_suffix: str  # (built around the balance, never by searching a text: see events.encode_around)
+    balance_limit: int  # the revenue bucket's balance may not pass it (MAX_BALANCE)
     method: str = ""
     request_id: str = ""
     request_hash: bytes = b""
@@ -121,6 +124,7 @@ class PgFastPath:
             p.event_type,
             p.event_prefix,
             p.event_suffix,
+            p.balance_limit,
         ]
         sql = CHARGE_WITHOUT_CLAIM
         if p.request_id:

@@ -21,7 +21,7 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, NotFound, Violations
 from core_server.domain.ids import require_id
-from core_server.domain.money.amounts import MAX_AMOUNT
+from core_server.domain.money.amounts import MAX_AMOUNT, MAX_QUANTITY, check_amount
 from core_server.domain.money.assets import require_asset
 from core_server.domain.paging import next_page_token, page_request
 from core_server.store.ids import new_id
@@ -31,7 +31,6 @@ from core_server.store.unit_of_work import UnitOfWork
 KINDS = ("topup", "token_pack", "subscription", "telegram_stars", "telegram_premium", "service")
 LOCALES = ("ru", "en", "uk")
 PLAN_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,49}$")
-MAX_QUANTITY = 10_000_000
 UPDATABLE = frozenset(
     {
         "title",
@@ -138,13 +137,15 @@ def validate(spec: PackageSpec) -> PackageSpec:
     _check_texts(v, "package.title", spec.title, 100, required=True)
     _check_texts(v, "package.description", spec.description, 2000, required=False)
     v.check_length("package.category", spec.category, max_length=50)
-    if not 0 <= spec.price_amount <= MAX_AMOUNT:
-        v.add("package.price.amount_minor", "must be between 0 and 10^17")
+    check_amount(v, "package.price.amount_minor", spec.price_amount, minimum=0)
     if not spec.price_asset:
         v.add("package.price", "is required")
     if spec.per_unit:
         if not 1 <= spec.min_quantity <= spec.max_quantity <= MAX_QUANTITY:
             v.add("package.min_quantity", f"per-unit packages need 1 <= min_quantity <= max_quantity <= {MAX_QUANTITY}")
+        elif max(spec.price_amount, spec.delivers_amount) * spec.max_quantity > MAX_AMOUNT:
+            # an order's price and delivery are per-unit amounts times its quantity: bounded too
+            v.add("package.max_quantity", f"times the price or delivered amount must be at most {MAX_AMOUNT}")
         if spec.kind not in ("topup", "token_pack", "telegram_stars"):
             v.add("package.per_unit", "only topup, token_pack and telegram_stars packages have a variable quantity")
     else:
@@ -153,15 +154,29 @@ def validate(spec: PackageSpec) -> PackageSpec:
     if kind in ("topup", "token_pack"):
         if not spec.delivers_asset or spec.delivers_amount <= 0:
             v.add("package.delivers", "is required: the asset and positive amount credited")
+        else:
+            check_amount(v, "package.delivers.amount_minor", spec.delivers_amount)
     elif spec.delivers_asset or spec.delivers_amount:
         v.add("package.delivers", f"is only for topup and token_pack packages, not {kind}")
+    _check_kind_fields(v, spec)
+    if kind == "service":
+        spec = replace(spec, active_days=spec.active_days or 30)
+    if "__invalid__" in spec.features:
+        v.add("package.features", str(spec.features["__invalid__"]))
+    v.raise_if_any()
+    return spec
+
+
+def _check_kind_fields(v: Violations, spec: PackageSpec) -> None:
+    """The fields of one kind: within their range for that kind, unset (0) for every other kind."""
+    kind = spec.kind
     if kind == "subscription":
         if not PLAN_CODE.match(spec.plan_code):
             v.add("package.plan_code", "is required: 1 to 50 of a-z, 0-9, _ . -")
         if not 1 <= spec.period_days <= 3660:
             v.add("package.period_days", "must be between 1 and 3660")
     if kind == "telegram_stars" and not spec.per_unit and not 50 <= spec.stars_quantity <= MAX_QUANTITY:
-        v.add("package.stars_quantity", "must be at least 50 (Telegram's smallest Stars purchase)")
+        v.add("package.stars_quantity", f"must be between 50 (Telegram's smallest Stars purchase) and {MAX_QUANTITY}")
     if kind == "telegram_premium" and spec.premium_months not in (3, 6, 12):
         v.add("package.premium_months", "must be 3, 6 or 12")
     if kind == "service":
@@ -169,13 +184,17 @@ def validate(spec: PackageSpec) -> PackageSpec:
             v.add("package.posts_per_day", "must be between 1 and 1000")
         if not 0 <= spec.active_days <= 3660:
             v.add("package.active_days", "must be between 0 and 3660")
-        spec = replace(spec, active_days=spec.active_days or 30)
-    if "__invalid__" in spec.features:
-        v.add("package.features", "must be a JSON object")
-    elif len(str(spec.features)) > 5000:
-        v.add("package.features", "must be at most 5000 characters")
-    v.raise_if_any()
-    return spec
+    owners = {
+        "plan_code": ("subscription", spec.plan_code),
+        "period_days": ("subscription", spec.period_days),
+        "stars_quantity": ("telegram_stars", spec.stars_quantity),
+        "premium_months": ("telegram_premium", spec.premium_months),
+        "posts_per_day": ("service", spec.posts_per_day),
+        "active_days": ("service", spec.active_days),
+    }
+    for name, (owner, value) in owners.items():
+        if value and kind != owner:
+            v.add(f"package.{name}", f"is only for {owner} packages, not {kind}")
 
 
 async def require_package(uow: UnitOfWork, tenant: uuid.UUID, package_id: uuid.UUID, text: str) -> PackageRow:

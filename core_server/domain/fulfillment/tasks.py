@@ -13,7 +13,6 @@ the order before its task (the core's lock order) and calls the steps below.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +25,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
+from core_server.domain.json_input import json_object
 from core_server.domain.paging import next_page_token, page_request
 from core_server.store.ids import new_id
 from core_server.store.models import TaskRow
@@ -300,12 +300,4 @@ def parse_result(text: str) -> dict[str, Any]:
 
 
 def _json_object(field: str, text: str, limit: int) -> dict[str, Any]:
-    if len(text) > limit:
-        raise InvalidArgument([Violation(field, f"must be at most {limit} characters")])
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise InvalidArgument([Violation(field, "must be a JSON object")])
-    return value
+    return json_object(field, text, max_chars=limit)

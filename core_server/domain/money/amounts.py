@@ -11,7 +11,23 @@ from core_server.domain.errors import FailedPrecondition, Violations
 WELL_KNOWN_SCALES = {"RUB": 2, "USD": 2, "EUR": 2, "UAH": 2, "USDT": 6, "TON": 9, "BTC": 8, "XTR": 0, "TOKEN": 0}
 DEFAULT_ASSETS = (("XTR", 0, "Telegram Stars"), ("TOKEN", 0, "Tokens"))
 ASSET_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
-MAX_AMOUNT = 10**17  # far below 2**63, so sums of many amounts cannot overflow a BIGINT
+
+# The bounds that keep every figure the core computes inside int64 (a BIGINT, a proto int64),
+# stated once here and quoted in the proto comments of the fields they bound:
+# - MAX_AMOUNT bounds every amount a request names or the core derives (a price, a credit, a
+#   charge, a hold, a delivery = per-unit amount x quantity, a converted referral base, ...);
+# - MAX_QUANTITY bounds quantities, and MAX_MULTIPLIER each term of an exact conversion ratio;
+# - MAX_BALANCE bounds |balance| of every account (wallets and each bucket of a system account).
+#   It is checked by the very UPDATE that changes the balance, so a credit that would carry it
+#   past the bound changes nothing and fails with FAILED_PRECONDITION BALANCE_LIMIT; and since
+#   MAX_BALANCE + MAX_AMOUNT < 2**63, the SQL `balance + amount` itself can never overflow.
+# Sums over many rows (verification, reports) are computed exactly whatever their count (see
+# store/sums.py): a bound per amount cannot bound a sum of arbitrarily many amounts.
+MAX_AMOUNT = 10**15
+MAX_QUANTITY = 10_000_000
+MAX_MULTIPLIER = 10**9
+MAX_BALANCE = 4 * 10**18
+assert MAX_BALANCE + MAX_BALANCE < 2**63  # a posting of up to MAX_BALANCE still fits the SQL sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +45,24 @@ class InsufficientFunds(FailedPrecondition):
         super().__init__(f"insufficient {asset} balance", metadata={"asset": asset, "needed_minor": str(needed)})
 
 
+class BalanceLimit(FailedPrecondition):
+    """The posting would carry an account's balance past MAX_BALANCE (in either direction)."""
+
+    default_reason = "BALANCE_LIMIT"
+
+    def __init__(self, asset: str) -> None:
+        super().__init__(
+            f"the {asset} balance would pass its limit of {MAX_BALANCE} minor units",
+            metadata={"asset": asset, "limit_minor": str(MAX_BALANCE)},
+        )
+
+
+def check_amount(violations: Violations, field: str, amount: int, *, minimum: int = 1) -> None:
+    """An integer amount of minor units within [minimum, MAX_AMOUNT]."""
+    if not minimum <= amount <= MAX_AMOUNT:
+        violations.add(field, f"must be between {minimum} and {MAX_AMOUNT}")
+
+
 def check_money(violations: Violations, field: str, money: Money | None) -> None:
     """A required, positive amount of a well-formed asset code."""
     if money is None:
@@ -38,5 +72,5 @@ def check_money(violations: Violations, field: str, money: Money | None) -> None
         violations.add(f"{field}.asset", "must be 2 to 10 upper-case letters or digits")
     if money.amount <= 0:
         violations.add(f"{field}.amount_minor", "must be positive")
-    elif money.amount > MAX_AMOUNT:
-        violations.add(f"{field}.amount_minor", f"must be at most {MAX_AMOUNT}")
+    else:
+        check_amount(violations, f"{field}.amount_minor", money.amount)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_server.domain.events import EventFeed, emit
-from core_server.domain.money.amounts import InsufficientFunds
+from core_server.domain.money.amounts import MAX_BALANCE, BalanceLimit, InsufficientFunds
 from core_server.store.ids import new_id
 from core_server.store.models import TransferRow
 from core_server.store.repositories import ledger as ledger_repo
@@ -94,9 +94,15 @@ async def _apply(
     uow: UnitOfWork, tenant: uuid.UUID, asset: str, account: Account, delta: int, from_held: int
 ) -> tuple[uuid.UUID, int | None]:
     if isinstance(account, System):
-        return await ledger_repo.move_system(uow, tenant, asset, account.name, delta), None
+        moved = await ledger_repo.move_system(uow, tenant, asset, account.name, delta, limit=MAX_BALANCE)
+        if moved is None:
+            raise BalanceLimit(asset)
+        return moved, None
     if delta > 0:
-        return await ledger_repo.credit_wallet(uow, tenant, asset, account.user_id, delta)
+        credited = await ledger_repo.credit_wallet(uow, tenant, asset, account.user_id, delta, limit=MAX_BALANCE)
+        if credited is None:
+            raise BalanceLimit(asset)
+        return credited
     debited = await ledger_repo.debit_wallet(uow, tenant, asset, account.user_id, -delta, from_held=from_held)
     if debited is None:
         raise InsufficientFunds(asset, -delta)

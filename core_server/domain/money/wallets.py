@@ -12,11 +12,11 @@ from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
-from core_server.domain.events import emit, encode
+from core_server.domain.events import emit, encode_around
 from core_server.domain.idempotency import IdempotencyKey, claim_or_find, key_reused
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
-from core_server.domain.money.amounts import InsufficientFunds, Money, check_money
+from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Money, check_money
 from core_server.domain.money.assets import require_asset, tenant_assets
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.paging import next_page_token, page_request
@@ -43,7 +43,6 @@ KINDS = frozenset(
     }
 )
 EXPORT_BATCH = 500
-_BALANCE_SENTINEL = -7_777_777_777_777_777
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,18 +226,15 @@ class WalletService:
             return await self._charge(tenant, key, user, user_text, money, reference)
         now = self._deps.clock.now()
         transfer_id = new_id()
-        event = encode(
-            {
-                "user_id": str(user),
-                "asset": money.asset,
-                "amount_minor": money.amount,
-                "balance_minor": _BALANCE_SENTINEL,
-                "transfer_id": str(transfer_id),
-                "kind": "usage",
-                "reference": reference,
-            }
-        )
-        prefix, suffix = event.split(str(_BALANCE_SENTINEL))
+        event = {
+            "user_id": str(user),
+            "asset": money.asset,
+            "amount_minor": money.amount,
+            "transfer_id": str(transfer_id),
+            "kind": "usage",
+            "reference": reference,
+        }
+        prefix, suffix = encode_around(event, "balance_minor")  # the statement puts the balance between
         params = ChargeParams(
             tenant,
             user,
@@ -252,6 +248,7 @@ class WalletService:
             "wallet.debited",
             prefix,
             suffix,
+            MAX_BALANCE,
             key.method if key else "",
             key.request_id if key else "",
             key.request_hash if key else b"",

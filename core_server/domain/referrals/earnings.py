@@ -12,9 +12,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 
 from core_server.store.models import AccountRow, CommissionRow, PayoutRow, TierAwardRow, TransferRow
+from core_server.store.sums import combine, sum_parts, to_int64
 from core_server.store.unit_of_work import UnitOfWork
 
 OPEN_OR_PAID = ("pending", "paid")
@@ -38,16 +39,18 @@ async def earnings(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, now: dt.
     earned: dict[str, int] = defaultdict(int)
     pending: dict[str, int] = defaultdict(int)
     net = CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall  # a shortfall is never earned
+    held_back = case((CommissionRow.available_at > now, net), else_=0)
+    net_parts, held_parts = sum_parts(uow.dialect, net), sum_parts(uow.dialect, held_back)
     statement = (
-        select(CommissionRow.asset, func.sum(net), func.sum(case((CommissionRow.available_at > now, net), else_=0)))
+        select(CommissionRow.asset, *net_parts, *held_parts)
         .where(CommissionRow.tenant_id == tenant, CommissionRow.referrer_id == user)
         .group_by(CommissionRow.asset)
     )
-    for asset, amount, held_back in await uow.session.execute(statement):
-        earned[asset] += int(amount)
-        pending[asset] += int(held_back)
+    for row in await uow.session.execute(statement):
+        earned[row[0]] += combine(row[1 : 1 + len(net_parts)])
+        pending[row[0]] += combine(row[1 + len(net_parts) :])
     bonuses = (
-        select(TransferRow.asset, func.sum(TransferRow.amount))
+        select(TransferRow.asset, *sum_parts(uow.dialect, TransferRow.amount))
         .join(
             TierAwardRow,
             (TierAwardRow.tenant_id == TransferRow.tenant_id) & (TierAwardRow.transfer_id == TransferRow.id),
@@ -55,21 +58,27 @@ async def earnings(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, now: dt.
         .where(TransferRow.tenant_id == tenant, TierAwardRow.user_id == user)
         .group_by(TransferRow.asset)
     )
-    for asset, amount in await uow.session.execute(bonuses):
-        earned[asset] += int(amount)
+    for row in await uow.session.execute(bonuses):
+        earned[row[0]] += combine(row[1:])
     requested: dict[str, int] = defaultdict(int)
     payouts = (
-        select(PayoutRow.asset, func.sum(PayoutRow.amount))
+        select(PayoutRow.asset, *sum_parts(uow.dialect, PayoutRow.amount))
         .where(PayoutRow.tenant_id == tenant, PayoutRow.user_id == user, PayoutRow.status.in_(OPEN_OR_PAID))
         .group_by(PayoutRow.asset)
     )
-    for asset, amount in await uow.session.execute(payouts):
-        requested[asset] += int(amount)
+    for row in await uow.session.execute(payouts):
+        requested[row[0]] += combine(row[1:])
     wallets = select(AccountRow.asset, AccountRow.balance - AccountRow.held).where(
         AccountRow.tenant_id == tenant, AccountRow.user_id == user
     )
     available = {asset: int(amount) for asset, amount in await uow.session.execute(wallets)}
     return {
-        asset: Earnings(asset, earned[asset], pending[asset], requested[asset], available.get(asset, 0))
+        asset: Earnings(
+            asset,
+            to_int64(earned[asset]),
+            to_int64(pending[asset]),
+            to_int64(requested[asset]),
+            available.get(asset, 0),
+        )
         for asset in sorted(set(earned) | set(requested))
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 from core_server.domain.catalog.packages import KINDS
 from core_server.domain.errors import Violations
-from core_server.domain.money.amounts import MAX_AMOUNT
+from core_server.domain.money.amounts import MAX_AMOUNT, MAX_MULTIPLIER
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -78,10 +78,12 @@ class Program:
         return stored
 
     def converted(self, order_amount: int, order_asset: str) -> int:
-        """An order amount in the payout asset (exact integer ratio, rounded down)."""
+        """An order amount in the payout asset (exact integer ratio, rounded down), capped at
+        MAX_AMOUNT like every amount: a ratio of up to 10^9 times an order of up to MAX_AMOUNT
+        would otherwise leave int64, and every commission is a share of this base."""
         if not self.payout_asset or self.payout_asset == order_asset:
-            return order_amount
-        return order_amount * self.rate_numerator // self.rate_denominator
+            return min(order_amount, MAX_AMOUNT)
+        return min(order_amount * self.rate_numerator // self.rate_denominator, MAX_AMOUNT)
 
     def tier_of(self, invited: int, sales: int) -> Tier | None:
         """The highest tier reached (tiers are listed from the lowest)."""
@@ -116,8 +118,8 @@ def check_program(program: Program) -> None:
     if (program.rate_numerator, program.rate_denominator) != (1, 1):
         if not program.payout_asset:
             v.add("program.rate_numerator", "a conversion rate needs a payout_asset")
-        if not (0 < program.rate_numerator <= 10**9 and 0 < program.rate_denominator <= 10**9):
-            v.add("program.rate_numerator", "numerator and denominator must be between 1 and 10^9")
+        if not (0 < program.rate_numerator <= MAX_MULTIPLIER and 0 < program.rate_denominator <= MAX_MULTIPLIER):
+            v.add("program.rate_numerator", f"numerator and denominator must be between 1 and {MAX_MULTIPLIER}")
     if not 0 <= program.hold_days <= MAX_HOLD_DAYS:
         v.add("program.hold_days", f"must be between 0 and {MAX_HOLD_DAYS}")
     if not 0 <= program.min_payout_minor <= MAX_AMOUNT:

@@ -24,6 +24,7 @@ from core_server.domain.referrals.program import Program, check_program, load_pr
 from core_server.domain.referrals.tiers import current_tier
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.models import CommissionRow, UserRow
+from core_server.store.sums import sum_expression, to_int64
 from core_server.store.unit_of_work import UnitOfWork
 
 MAX_LEADERBOARD = 100
@@ -141,7 +142,9 @@ class ReferralService:
             else:
                 rules = await load_program(uow, tenant)
                 referrer = CommissionRow.referrer_id
-                value = func.sum(CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall)
+                value = sum_expression(
+                    uow.dialect, CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall
+                )
                 conditions = [CommissionRow.tenant_id == tenant, *_period(CommissionRow.created_at, start, end)]
                 if rules.payout_asset:
                     conditions.append(CommissionRow.asset == rules.payout_asset)
@@ -155,4 +158,4 @@ class ReferralService:
                 .limit(limit or DEFAULT_LEADERBOARD)
             )
             rows = (await uow.session.execute(statement)).all()
-        return [LeaderboardRow(row[0], row[1], int(row[2]), rank) for rank, row in enumerate(rows, start=1)]
+        return [LeaderboardRow(row[0], row[1], to_int64(row[2]), rank) for rank, row in enumerate(rows, start=1)]

@@ -20,6 +20,7 @@ from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.referrals.program import Program, Tier
 from core_server.store.models import CommissionRow, TierAwardRow, UserRow
 from core_server.store.repositories.upsert import insert_if_absent
+from core_server.store.sums import combine, sum_parts
 from core_server.store.unit_of_work import UnitOfWork
 
 REFERRAL_EXPENSE = "referral_expense"
@@ -32,12 +33,14 @@ async def standing(uow: UnitOfWork, tenant: uuid.UUID, referrer: uuid.UUID) -> t
     invited = await uow.session.scalar(
         select(func.count()).select_from(UserRow).where(UserRow.tenant_id == tenant, UserRow.referrer_id == referrer)
     )
-    sales = await uow.session.scalar(
-        select(func.coalesce(func.sum(CommissionRow.base_amount), 0)).where(
-            CommissionRow.tenant_id == tenant, CommissionRow.referrer_id == referrer, CommissionRow.level == 1
+    sales = (
+        await uow.session.execute(
+            select(*sum_parts(uow.dialect, CommissionRow.base_amount)).where(
+                CommissionRow.tenant_id == tenant, CommissionRow.referrer_id == referrer, CommissionRow.level == 1
+            )
         )
-    )
-    return int(invited or 0), int(sales or 0)
+    ).one()
+    return int(invited or 0), combine(sales)
 
 
 async def current_tier(uow: UnitOfWork, tenant: uuid.UUID, rules: Program, referrer: uuid.UUID) -> Tier | None:

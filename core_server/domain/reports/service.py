@@ -29,6 +29,7 @@ from core_server.domain.errors import PermissionDenied, Violations
 from core_server.domain.money.amounts import ASSET_CODE, Money
 from core_server.domain.money.assets import require_asset
 from core_server.store.repositories import reports as queries
+from core_server.store.sums import to_int64
 from core_server.store.unit_of_work import UnitOfWork
 
 DEFAULT_PERIOD = dt.timedelta(days=30)
@@ -86,7 +87,7 @@ def _amounts(sums: Iterable[tuple[str, int]]) -> list[Money]:
     totals: dict[str, int] = defaultdict(int)
     for asset, amount in sums:
         totals[asset] += amount
-    return [Money(asset, totals[asset]) for asset in sorted(totals) if totals[asset]]
+    return [Money(asset, to_int64(totals[asset])) for asset in sorted(totals) if totals[asset]]
 
 
 def _title(titles: dict[str, object]) -> str:
@@ -203,4 +204,4 @@ class ReportService:
         for slot, amount in slots:
             slot_start = dt.datetime.fromtimestamp(slot * seconds, dt.UTC)
             totals[max(0, bisect.bisect_right(starts, slot_start) - 1)] += amount
-        return [RevenuePoint(day, Money(asset, total)) for day, total in zip(days, totals, strict=True)]
+        return [RevenuePoint(day, Money(asset, to_int64(total))) for day, total in zip(days, totals, strict=True)]

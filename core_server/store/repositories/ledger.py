@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core_server.store.ids import new_id
 from core_server.store.models import BUCKETS, AccountRow, HoldRow, PayoutRow, TransferRow
+from core_server.store.sums import combine, sum_parts
 from core_server.store.unit_of_work import UnitOfWork
 
 ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
@@ -42,9 +43,12 @@ _system_buckets: dict[tuple[uuid.UUID, str, str], tuple[uuid.UUID, ...]] = {}
 
 
 async def credit_wallet(
-    uow: UnitOfWork, tenant: uuid.UUID, asset: str, user: uuid.UUID, amount: int
-) -> tuple[uuid.UUID, int]:
-    """Add to a user's wallet, creating it on first use; returns (account id, balance after)."""
+    uow: UnitOfWork, tenant: uuid.UUID, asset: str, user: uuid.UUID, amount: int, *, limit: int
+) -> tuple[uuid.UUID, int] | None:
+    """Add to a user's wallet, creating it on first use; returns (account id, balance after), or
+    None when the balance would pass `limit` (checked by the statement itself: nothing changes)."""
+    if amount > limit:
+        return None
     module: Any = postgresql if uow.dialect == "postgresql" else sqlite
     statement = module.insert(ACCOUNTS).values(
         tenant_id=tenant,
@@ -60,9 +64,10 @@ async def credit_wallet(
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "asset", "user_id"],
         set_={"balance": ACCOUNTS.c.balance + statement.excluded.balance},
+        where=ACCOUNTS.c.balance <= limit - amount,
     ).returning(ACCOUNTS.c.id, ACCOUNTS.c.balance)
-    row = (await uow.session.execute(statement)).one()
-    return row[0], row[1]
+    row = (await uow.session.execute(statement)).first()
+    return (row[0], row[1]) if row else None
 
 
 async def debit_wallet(
@@ -154,23 +159,38 @@ async def bucket_ids(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str) 
     return ids
 
 
-async def move_system(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str, delta: int) -> uuid.UUID:
-    """Change a system account by delta in one of its buckets, picked at random once per
-    transaction (two legs on two buckets of one account could cross another transaction's)."""
-    ids = await bucket_ids(uow, tenant, asset, name)
-    picked = uow.picked_buckets.setdefault((tenant, asset, name), random.choice(ids))
-    statement = (
-        update(ACCOUNTS)
-        .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.id == picked)
-        .values(balance=ACCOUNTS.c.balance + delta)
-        .returning(ACCOUNTS.c.id)
-    )
-    account: uuid.UUID | None = (await uow.session.execute(statement)).scalar_one_or_none()
-    if account is None:  # a process-local belief went stale (tests dropping databases): look again
+async def move_system(
+    uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str, delta: int, *, limit: int
+) -> uuid.UUID | None:
+    """Change a system account by delta in one of its buckets whose balance stays within
+    [-limit, limit]: the bucket this transaction already uses for the account (else a random one)
+    first, the others only when it has no room, so that a transaction keeps to one bucket per
+    account (the lock order). None when no bucket has room (each UPDATE checks the bound itself)."""
+    ids = list(await bucket_ids(uow, tenant, asset, name))
+    random.shuffle(ids)
+    picked = uow.picked_buckets.get((tenant, asset, name))
+    if picked in ids:
+        ids.remove(picked)
+        ids.insert(0, picked)
+    room = ACCOUNTS.c.balance <= limit - delta if delta > 0 else ACCOUNTS.c.balance >= -limit - delta
+    for bucket in ids:
+        statement = (
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.id == bucket, room)
+            .values(balance=ACCOUNTS.c.balance + delta)
+            .returning(ACCOUNTS.c.id)
+        )
+        account: uuid.UUID | None = (await uow.session.execute(statement)).scalar_one_or_none()
+        if account is not None:
+            uow.picked_buckets[(tenant, asset, name)] = account
+            return account
+    exists = select(ACCOUNTS.c.id).where(ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.id == ids[0])
+    if (await uow.session.execute(exists)).first() is None:
+        # a process-local belief went stale (tests dropping databases): look again
         forget_buckets(tenant, asset, name)
         uow.picked_buckets.pop((tenant, asset, name), None)
-        return await move_system(uow, tenant, asset, name, delta)
-    return account
+        return await move_system(uow, tenant, asset, name, delta, limit=limit)
+    return None
 
 
 async def ensure_system_account(uow: UnitOfWork, tenant: uuid.UUID, asset: str, name: str) -> None:
@@ -287,8 +307,15 @@ async def expired_holds(uow: UnitOfWork, now: Any, limit: int) -> Sequence[tuple
     return [(row[0], row[1]) for row in await uow.session.execute(statement)]
 
 
+async def _sums_by(uow: UnitOfWork, key: Any, value: Any, *conditions: Any) -> dict[uuid.UUID, int]:
+    """key -> SUM(value) over the rows that meet the conditions, exact (store/sums.py)."""
+    rows = await uow.session.execute(select(key, *sum_parts(uow.dialect, value)).where(*conditions).group_by(key))
+    return {row[0]: combine(row[1:]) for row in rows}
+
+
 async def verification_rows(uow: UnitOfWork, tenant: uuid.UUID) -> dict[str, Any]:
-    """Everything the invariants are computed from, aggregated in the database."""
+    """Everything the invariants are computed from, aggregated in the database (sums exact
+    whatever their size: store/sums.py)."""
     accounts = (
         await uow.session.execute(
             select(
@@ -301,33 +328,11 @@ async def verification_rows(uow: UnitOfWork, tenant: uuid.UUID) -> dict[str, Any
             ).where(ACCOUNTS.c.tenant_id == tenant)
         )
     ).all()
-    debits = dict(
-        (
-            await uow.session.execute(
-                select(TRANSFERS.c.debit_account_id, func.sum(TRANSFERS.c.amount))
-                .where(TRANSFERS.c.tenant_id == tenant)
-                .group_by(TRANSFERS.c.debit_account_id)
-            )
-        ).all()
-    )
-    credits = dict(
-        (
-            await uow.session.execute(
-                select(TRANSFERS.c.credit_account_id, func.sum(TRANSFERS.c.amount))
-                .where(TRANSFERS.c.tenant_id == tenant)
-                .group_by(TRANSFERS.c.credit_account_id)
-            )
-        ).all()
-    )
-    holds = dict(
-        (
-            await uow.session.execute(
-                select(HoldRow.account_id, func.sum(HoldRow.amount))
-                .where(HoldRow.tenant_id == tenant, HoldRow.status == "pending")
-                .group_by(HoldRow.account_id)
-            )
-        ).all()
-    )
+    in_tenant = TRANSFERS.c.tenant_id == tenant
+    debits = await _sums_by(uow, TRANSFERS.c.debit_account_id, TRANSFERS.c.amount, in_tenant)
+    credits = await _sums_by(uow, TRANSFERS.c.credit_account_id, TRANSFERS.c.amount, in_tenant)
+    pending = (HoldRow.tenant_id == tenant, HoldRow.status == "pending")
+    holds = await _sums_by(uow, HoldRow.account_id, HoldRow.amount, *pending)
     count = (
         await uow.session.execute(select(func.count()).select_from(TRANSFERS).where(TRANSFERS.c.tenant_id == tenant))
     ).scalar_one()

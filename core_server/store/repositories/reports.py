@@ -1,8 +1,9 @@
 """Report queries: each one statement grouped by tenant, so that one tenant's figures and every
 tenant's figures cost the same fixed number of queries (`tenant=None` means every tenant).
 
-Periods are half-open, [start, end). Amounts are summed in the database; nothing here loads rows
-one by one except the package titles of the best sellers.
+Periods are half-open, [start, end). Amounts are summed in the database, exactly whatever their
+size (store/sums.py), and saturate at the ends of int64 (a report's fields are int64); nothing here
+loads rows one by one except the package titles of the best sellers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from core_server.store.models import (
     TransferRow,
     UserRow,
 )
+from core_server.store.sums import combine, sum_parts, to_int64
 from core_server.store.unit_of_work import UnitOfWork
 
 REVENUE = "revenue"
@@ -97,10 +99,10 @@ def _revenue_flows(conditions: Sequence[Any]) -> Any:
 async def revenue(uow: UnitOfWork, tenant: uuid.UUID | None, start: dt.datetime, end: dt.datetime) -> AssetSums:
     """(tenant, asset, net revenue) of the period."""
     flows = _revenue_flows([*_scoped(TransferRow.tenant_id, tenant), _within(TransferRow.created_at, start, end)])
-    statement = select(flows.c.tenant_id, flows.c.asset, func.sum(flows.c.delta)).group_by(
+    statement = select(flows.c.tenant_id, flows.c.asset, *sum_parts(uow.dialect, flows.c.delta)).group_by(
         flows.c.tenant_id, flows.c.asset
     )
-    return [(row[0], row[1], int(row[2])) for row in await uow.session.execute(statement)]
+    return [(row[0], row[1], to_int64(combine(row[2:]))) for row in await uow.session.execute(statement)]
 
 
 def _epoch_slot(uow: UnitOfWork, column: Any, seconds: int) -> Any:
@@ -119,8 +121,8 @@ async def revenue_slots(
         [TransferRow.tenant_id == tenant, TransferRow.asset == asset, _within(TransferRow.created_at, start, end)]
     )
     slot = _epoch_slot(uow, flows.c.created_at, seconds).label("slot")
-    statement = select(slot, func.sum(flows.c.delta)).group_by(slot)
-    return [(int(row[0]), int(row[1])) for row in await uow.session.execute(statement)]
+    statement = select(slot, *sum_parts(uow.dialect, flows.c.delta)).group_by(slot)
+    return [(int(row[0]), combine(row[1:])) for row in await uow.session.execute(statement)]
 
 
 async def orders_by_status(
@@ -145,12 +147,13 @@ async def package_sales(
             OrderRow.package_id,
             OrderRow.asset,
             func.count(),
-            func.sum(OrderRow.total - OrderRow.refunded),
+            *sum_parts(uow.dialect, OrderRow.total - OrderRow.refunded),
         )
         .where(*_scoped(OrderRow.tenant_id, tenant), _within(OrderRow.paid_at, start, end))
         .group_by(OrderRow.tenant_id, OrderRow.package_id, OrderRow.asset)
     )
-    return [(row[0], row[1], row[2], int(row[3]), int(row[4])) for row in await uow.session.execute(statement)]
+    rows = await uow.session.execute(statement)
+    return [(row[0], row[1], row[2], int(row[3]), to_int64(combine(row[4:]))) for row in rows]
 
 
 async def package_titles(
@@ -171,17 +174,21 @@ async def package_titles(
 async def commissions(uow: UnitOfWork, tenant: uuid.UUID | None, start: dt.datetime, end: dt.datetime) -> AssetSums:
     """(tenant, asset, commissions earned in the period less what was clawed back)."""
     statement = (
-        select(CommissionRow.tenant_id, CommissionRow.asset, func.sum(CommissionRow.amount - CommissionRow.clawed_back))
+        select(
+            CommissionRow.tenant_id,
+            CommissionRow.asset,
+            *sum_parts(uow.dialect, CommissionRow.amount - CommissionRow.clawed_back),
+        )
         .where(*_scoped(CommissionRow.tenant_id, tenant), _within(CommissionRow.created_at, start, end))
         .group_by(CommissionRow.tenant_id, CommissionRow.asset)
     )
-    return [(row[0], row[1], int(row[2])) for row in await uow.session.execute(statement)]
+    return [(row[0], row[1], to_int64(combine(row[2:]))) for row in await uow.session.execute(statement)]
 
 
 async def payouts(uow: UnitOfWork, tenant: uuid.UUID | None, start: dt.datetime, end: dt.datetime) -> AssetSums:
     """(tenant, asset, payout requests paid in the period)."""
     statement = (
-        select(PayoutRow.tenant_id, PayoutRow.asset, func.sum(PayoutRow.amount))
+        select(PayoutRow.tenant_id, PayoutRow.asset, *sum_parts(uow.dialect, PayoutRow.amount))
         .where(
             *_scoped(PayoutRow.tenant_id, tenant),
             PayoutRow.status == "paid",
@@ -189,4 +196,4 @@ async def payouts(uow: UnitOfWork, tenant: uuid.UUID | None, start: dt.datetime,
         )
         .group_by(PayoutRow.tenant_id, PayoutRow.asset)
     )
-    return [(row[0], row[1], int(row[2])) for row in await uow.session.execute(statement)]
+    return [(row[0], row[1], to_int64(combine(row[2:]))) for row in await uow.session.execute(statement)]
