@@ -1,0 +1,104 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from typing import ClassVar as _ClassVar
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ERROR_REASON_UNSPECIFIED: _ClassVar[ErrorReason]
+    INVALID_ARGUMENT: _ClassVar[ErrorReason]
+    MALFORMED_REQUEST: _ClassVar[ErrorReason]
+    IDEMPOTENCY_KEY_REUSED: _ClassVar[ErrorReason]
+    API_KEY_MISSING: _ClassVar[ErrorReason]
+    API_KEY_MALFORMED: _ClassVar[ErrorReason]
+    API_KEY_INVALID: _ClassVar[ErrorReason]
+    API_KEY_REVOKED: _ClassVar[ErrorReason]
+    METHOD_NOT_ALLOWED: _ClassVar[ErrorReason]
+    ROLE_NOT_ALLOWED: _ClassVar[ErrorReason]
+    TENANT_REQUIRED: _ClassVar[ErrorReason]
+    TENANT_SUSPENDED: _ClassVar[ErrorReason]
+    TENANT_NOT_FOUND: _ClassVar[ErrorReason]
+    API_KEY_NOT_FOUND: _ClassVar[ErrorReason]
+    USER_NOT_FOUND: _ClassVar[ErrorReason]
+    ASSET_NOT_FOUND: _ClassVar[ErrorReason]
+    HOLD_NOT_FOUND: _ClassVar[ErrorReason]
+    PACKAGE_NOT_FOUND: _ClassVar[ErrorReason]
+    ORDER_NOT_FOUND: _ClassVar[ErrorReason]
+    TASK_NOT_FOUND: _ClassVar[ErrorReason]
+    SUBSCRIPTION_NOT_FOUND: _ClassVar[ErrorReason]
+    PAYOUT_REQUEST_NOT_FOUND: _ClassVar[ErrorReason]
+    PROMO_CODE_NOT_FOUND: _ClassVar[ErrorReason]
+    TOPUP_METHOD_NOT_FOUND: _ClassVar[ErrorReason]
+    TOPUP_REQUEST_NOT_FOUND: _ClassVar[ErrorReason]
+    ASSET_EXISTS: _ClassVar[ErrorReason]
+    PROMO_EXISTS: _ClassVar[ErrorReason]
+    INSUFFICIENT_FUNDS: _ClassVar[ErrorReason]
+    BALANCE_LIMIT: _ClassVar[ErrorReason]
+    ORDER_NOT_PENDING: _ClassVar[ErrorReason]
+    ORDER_EXPIRED: _ClassVar[ErrorReason]
+    ORDER_NOT_REFUNDABLE: _ClassVar[ErrorReason]
+    ORDER_NOT_ACTIVE: _ClassVar[ErrorReason]
+    PACKAGE_INACTIVE: _ClassVar[ErrorReason]
+    PACKAGE_ARCHIVED: _ClassVar[ErrorReason]
+    TASK_NOT_LEASED: _ClassVar[ErrorReason]
+    QUOTA_EXCEEDED: _ClassVar[ErrorReason]
+    SUBSCRIPTION_NOT_ACTIVE: _ClassVar[ErrorReason]
+    HOLD_NOT_PENDING: _ClassVar[ErrorReason]
+    HOLD_OF_PAYOUT: _ClassVar[ErrorReason]
+    PAYOUT_NOT_PENDING: _ClassVar[ErrorReason]
+    BELOW_MIN_PAYOUT: _ClassVar[ErrorReason]
+    TOPUP_REQUEST_NOT_PENDING: _ClassVar[ErrorReason]
+    METHOD_INACTIVE: _ClassVar[ErrorReason]
+    PROMO_INVALID: _ClassVar[ErrorReason]
+    PROMO_EXHAUSTED: _ClassVar[ErrorReason]
+    PROMO_NOT_APPLICABLE: _ClassVar[ErrorReason]
+    INTERNAL: _ClassVar[ErrorReason]
+ERROR_REASON_UNSPECIFIED: ErrorReason
+INVALID_ARGUMENT: ErrorReason
+MALFORMED_REQUEST: ErrorReason
+IDEMPOTENCY_KEY_REUSED: ErrorReason
+API_KEY_MISSING: ErrorReason
+API_KEY_MALFORMED: ErrorReason
+API_KEY_INVALID: ErrorReason
+API_KEY_REVOKED: ErrorReason
+METHOD_NOT_ALLOWED: ErrorReason
+ROLE_NOT_ALLOWED: ErrorReason
+TENANT_REQUIRED: ErrorReason
+TENANT_SUSPENDED: ErrorReason
+TENANT_NOT_FOUND: ErrorReason
+API_KEY_NOT_FOUND: ErrorReason
+USER_NOT_FOUND: ErrorReason
+ASSET_NOT_FOUND: ErrorReason
+HOLD_NOT_FOUND: ErrorReason
+PACKAGE_NOT_FOUND: ErrorReason
+ORDER_NOT_FOUND: ErrorReason
+TASK_NOT_FOUND: ErrorReason
+SUBSCRIPTION_NOT_FOUND: ErrorReason
+PAYOUT_REQUEST_NOT_FOUND: ErrorReason
+PROMO_CODE_NOT_FOUND: ErrorReason
+TOPUP_METHOD_NOT_FOUND: ErrorReason
+TOPUP_REQUEST_NOT_FOUND: ErrorReason
+ASSET_EXISTS: ErrorReason
+PROMO_EXISTS: ErrorReason
+INSUFFICIENT_FUNDS: ErrorReason
+BALANCE_LIMIT: ErrorReason
+ORDER_NOT_PENDING: ErrorReason
+ORDER_EXPIRED: ErrorReason
+ORDER_NOT_REFUNDABLE: ErrorReason
+ORDER_NOT_ACTIVE: ErrorReason
+PACKAGE_INACTIVE: ErrorReason
+PACKAGE_ARCHIVED: ErrorReason
+TASK_NOT_LEASED: ErrorReason
+QUOTA_EXCEEDED: ErrorReason
+SUBSCRIPTION_NOT_ACTIVE: ErrorReason
+HOLD_NOT_PENDING: ErrorReason
+HOLD_OF_PAYOUT: ErrorReason
+PAYOUT_NOT_PENDING: ErrorReason
+BELOW_MIN_PAYOUT: ErrorReason
+TOPUP_REQUEST_NOT_PENDING: ErrorReason
+METHOD_INACTIVE: ErrorReason
+PROMO_INVALID: ErrorReason
+PROMO_EXHAUSTED: ErrorReason
+PROMO_NOT_APPLICABLE: ErrorReason
+INTERNAL: ErrorReason
