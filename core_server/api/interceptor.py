@@ -35,8 +35,9 @@ from core_server.api.call_context import current_actor, set_call, set_request_id
 from core_server.api.errors import internal_status, status_for
 from core_server.api.fingerprint import idempotency_key
 from core_server.domain.deps import Deps
-from core_server.domain.errors import DomainError, InvalidArgument, PermissionDenied, Violation
+from core_server.domain.errors import DomainError, InvalidArgument, Violation
 from core_server.domain.idempotency import MAX_REQUEST_ID, run_once
+from core_server.domain.reasons import MalformedRequest, MethodNotAllowed
 from core_server.domain.tenancy.authentication import Authenticator
 
 log = structlog.get_logger("billinghub.rpc")
@@ -95,7 +96,7 @@ def _identify(metadata: dict[str, str], request: Any) -> tuple[str, DomainError 
         message = f"{described} (this call is logged under request id {request_id}{made_up})"
         return request_id, InvalidArgument(violations, message=message)
     if isinstance(request, _Undecodable):
-        return request_id, InvalidArgument([], reason="MALFORMED_REQUEST", message=request.problem)
+        return request_id, MalformedRequest([], message=request.problem)
     return request_id, None
 
 
@@ -188,7 +189,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
         if opening.refusal is not None:
             raise opening.refusal
         if rule is None:
-            raise PermissionDenied("method has no access rule", reason="METHOD_NOT_ALLOWED")
+            raise MethodNotAllowed("method has no access rule")
         metadata = opening.metadata
         actor = await self._auth.authenticate(metadata.get("authorization"), metadata.get("x-tenant-id"), rule.access)
         set_call(actor)

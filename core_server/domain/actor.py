@@ -6,7 +6,8 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from core_server.domain.errors import InvalidArgument, PermissionDenied, Violation
+from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.reasons import TenantRequired
 
 
 class Role(enum.StrEnum):
@@ -35,7 +36,7 @@ class Actor:
     def tenant(self) -> uuid.UUID:
         """The tenant of a tenant-scoped call (the interceptor guarantees one is set)."""
         if self.tenant_id is None:
-            raise PermissionDenied("this call needs a tenant", reason="TENANT_REQUIRED")
+            raise TenantRequired("this call needs a tenant")
         return self.tenant_id
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,58 +17,59 @@ class Violation:
 
 
 class DomainError(Exception):
-    """Base of every expected failure; `reason` names it for machines, the message for people."""
+    """Base of every expected failure. A concrete class names its `reason` (the catalogue lives in
+    reasons.py); the bases below only fix the status code (core_server/api/errors.py)."""
 
-    default_reason = "ERROR"
+    reason: ClassVar[str] = ""
 
-    def __init__(self, message: str, *, reason: str | None = None, metadata: Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, metadata: Mapping[str, str] | None = None) -> None:
+        if not self.reason:
+            raise TypeError(f"{type(self).__name__} names no reason: raise a class of domain/reasons.py")
         super().__init__(message)
         self.message = message
-        self.reason = reason or self.default_reason
         self.metadata: dict[str, str] = dict(metadata or {})
 
 
 class InvalidArgument(DomainError):
-    """The request is malformed; `violations` lists the fields."""
+    """The request is malformed; `violations` lists the fields (reason INVALID_ARGUMENT)."""
 
-    default_reason = "INVALID_ARGUMENT"
+    reason = "INVALID_ARGUMENT"
 
-    def __init__(self, violations: list[Violation], *, reason: str | None = None, message: str | None = None) -> None:
+    def __init__(self, violations: list[Violation], *, message: str | None = None) -> None:
         text = message or "; ".join(f"{v.field}: {v.description}" for v in violations) or "invalid request"
-        super().__init__(text, reason=reason)
+        super().__init__(text)
         self.violations = violations
 
 
 class Unauthenticated(DomainError):
-    default_reason = "UNAUTHENTICATED"
+    pass
 
 
 class PermissionDenied(DomainError):
-    default_reason = "PERMISSION_DENIED"
+    pass
 
 
 class NotFound(DomainError):
     """The object does not exist in the caller's tenant (or at all: callers can't tell apart)."""
 
-    default_reason = "NOT_FOUND"
+    resource: ClassVar[str] = ""
 
-    def __init__(self, resource: str, identifier: str = "") -> None:
-        super().__init__(f"{resource} not found", reason=f"{resource.upper().replace(' ', '_')}_NOT_FOUND")
-        self.resource = resource
+    def __init__(self, identifier: str = "") -> None:
+        super().__init__(f"{self.resource} not found")
         if identifier:
             self.metadata["id"] = identifier
 
 
 class AlreadyExists(DomainError):
-    default_reason = "ALREADY_EXISTS"
+    pass
 
 
 class FailedPrecondition(DomainError):
-    default_reason = "FAILED_PRECONDITION"
+    pass
 
 
 class ResourceExhausted(DomainError):
-    default_reason = "RESOURCE_EXHAUSTED"
+    pass
 
 
 @dataclass

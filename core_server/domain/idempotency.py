@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.reasons import IdempotencyKeyReused
 from core_server.store.models import IdempotencyRow
 from core_server.store.repositories import idempotency as idem_repo
 from core_server.store.unit_of_work import UnitOfWork, ambient
@@ -37,9 +38,8 @@ class IdempotencyKey:
 
 
 def key_reused() -> InvalidArgument:
-    return InvalidArgument(
+    return IdempotencyKeyReused(
         [Violation("request_id", "was already used for a different request")],
-        reason="IDEMPOTENCY_KEY_REUSED",
     )
 
 

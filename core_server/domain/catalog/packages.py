@@ -19,11 +19,12 @@ from sqlalchemy import select
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, NotFound, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import MAX_AMOUNT, MAX_QUANTITY, check_amount
 from core_server.domain.money.assets import require_asset
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import PackageArchived, PackageNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import PackageRow
 from core_server.store.unit_of_work import UnitOfWork
@@ -200,7 +201,7 @@ def _check_kind_fields(v: Violations, spec: PackageSpec) -> None:
 async def require_package(uow: UnitOfWork, tenant: uuid.UUID, package_id: uuid.UUID, text: str) -> PackageRow:
     row = await uow.session.get(PackageRow, (tenant, package_id))
     if row is None:
-        raise NotFound("package", text)
+        raise PackageNotFound(text)
     return row
 
 
@@ -242,7 +243,7 @@ class CatalogService:
         async with self._deps.uow() as uow:
             row = await require_package(uow, actor.tenant, parsed, package_id)
             if row.archived:
-                raise FailedPrecondition("archived packages cannot change", reason="PACKAGE_ARCHIVED")
+                raise PackageArchived("archived packages cannot change")
             merged = replace(to_package(row).spec, **{name: getattr(changes, name) for name in names})
             merged = validate(merged)
             if "price_asset" in names:

@@ -22,11 +22,12 @@ from sqlalchemy import func, or_, select
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.json_input import json_object
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import TaskNotFound, TaskNotLeased
 from core_server.store.ids import new_id
 from core_server.store.models import TaskRow
 from core_server.store.unit_of_work import UnitOfWork
@@ -150,7 +151,7 @@ async def find_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> TaskRow
     """The task, unlocked: callers that change it lock its order first, then `lock_task`."""
     row = await uow.session.get(TaskRow, (tenant, require_id("task_id", task_id)))
     if row is None:
-        raise NotFound("task", task_id)
+        raise TaskNotFound(task_id)
     return row
 
 
@@ -158,7 +159,7 @@ async def lock_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: uuid.UUID) -> T
     statement = select(TaskRow).where(TaskRow.tenant_id == tenant, TaskRow.id == task_id).with_for_update()
     row = (await uow.session.execute(statement.execution_options(populate_existing=True))).scalar_one_or_none()
     if row is None:
-        raise NotFound("task", str(task_id))
+        raise TaskNotFound(str(task_id))
     return row
 
 
@@ -189,7 +190,7 @@ def check_lease(max_tasks: int, lease_seconds: int) -> None:
 
 def require_leased(row: TaskRow) -> None:
     if row.status != TaskStatus.LEASED:
-        raise FailedPrecondition(f"task is {row.status}", reason="TASK_NOT_LEASED")
+        raise TaskNotLeased(f"task is {row.status}")
 
 
 async def lease_tasks(

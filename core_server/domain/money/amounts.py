@@ -39,7 +39,7 @@ class Money:
 class InsufficientFunds(FailedPrecondition):
     """The wallet's available balance is below the amount."""
 
-    default_reason = "INSUFFICIENT_FUNDS"
+    reason = "INSUFFICIENT_FUNDS"
 
     def __init__(self, asset: str, needed: int) -> None:
         super().__init__(f"insufficient {asset} balance", metadata={"asset": asset, "needed_minor": str(needed)})
@@ -48,7 +48,7 @@ class InsufficientFunds(FailedPrecondition):
 class BalanceLimit(FailedPrecondition):
     """The posting would carry an account's balance past MAX_BALANCE (in either direction)."""
 
-    default_reason = "BALANCE_LIMIT"
+    reason = "BALANCE_LIMIT"
 
     def __init__(self, asset: str) -> None:
         super().__init__(

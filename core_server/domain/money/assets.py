@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import AlreadyExists, NotFound, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.money.amounts import ASSET_CODE, DEFAULT_ASSETS, WELL_KNOWN_SCALES
+from core_server.domain.reasons import AssetExists, AssetNotFound
 from core_server.store.models import AssetRow
 from core_server.store.repositories import assets as repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -40,7 +41,7 @@ def add_default_assets(uow: UnitOfWork, tenant: uuid.UUID, now: dt.datetime) -> 
 async def require_asset(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> Asset:
     row = await repo.get_asset(uow, tenant, code)
     if row is None:
-        raise NotFound("asset", code)
+        raise AssetNotFound(code)
     return to_asset(row)
 
 
@@ -76,7 +77,7 @@ class AssetService:
         }
         async with self._deps.uow() as uow:
             if not await repo.insert_asset_if_absent(uow, values):
-                raise AlreadyExists(f"asset {code} exists", reason="ASSET_EXISTS")
+                raise AssetExists(f"asset {code} exists")
             await uow.commit()
         return Asset(code=code, scale=scale, display_name=str(values["display_name"]), created_at=now)
 

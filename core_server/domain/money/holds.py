@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
@@ -28,6 +28,7 @@ from core_server.domain.money.amounts import InsufficientFunds, Money, check_mon
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.money.wallets import require_user
+from core_server.domain.reasons import HoldNotFound, HoldNotPending, HoldOfPayout
 from core_server.store.ids import new_id
 from core_server.store.models import HoldRow
 from core_server.store.repositories import ledger as ledger_repo
@@ -190,24 +191,20 @@ class HoldService:
         async with self._deps.uow() as uow:
             row = await ledger_repo.get_hold(uow, actor.tenant, hold)
             if row is None:
-                raise NotFound("hold", hold_id)
+                raise HoldNotFound(hold_id)
             return to_hold(row)
 
     async def _pending(self, uow: UnitOfWork, tenant: uuid.UUID, hold_id: str) -> HoldRow:
         row = await ledger_repo.get_hold(uow, tenant, require_id("hold_id", hold_id), for_update=True)
         if row is None:
-            raise NotFound("hold", hold_id)
+            raise HoldNotFound(hold_id)
         if row.status == PENDING and row.expires_at <= self._deps.clock.now():
             await self._release(uow, tenant, row, EXPIRED)
             await uow.commit()
         if row.status != PENDING:
-            raise FailedPrecondition(
-                f"hold is {row.status}", reason="HOLD_NOT_PENDING", metadata={"status": row.status}
-            )
+            raise HoldNotPending(f"hold is {row.status}", metadata={"status": row.status})
         if await ledger_repo.is_payout_hold(uow, tenant, row.id):  # by the payout's own link, not a name
-            raise FailedPrecondition(
-                "the hold belongs to a payout request: approve or reject it", reason="HOLD_OF_PAYOUT"
-            )
+            raise HoldOfPayout("the hold belongs to a payout request: approve or reject it")
         return row
 
     async def capture(self, actor: Actor, hold_id: str, amount: int | None) -> tuple[Hold, Transfer | None]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit, encode_around
 from core_server.domain.idempotency import IdempotencyKey, claim_or_find, key_reused
 from core_server.domain.ids import require_id
@@ -20,6 +20,7 @@ from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Mon
 from core_server.domain.money.assets import require_asset, tenant_assets
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import UserNotFound
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
 from core_server.store.models import IdempotencyRow, UserRow
@@ -58,7 +59,7 @@ class Balance:
 
 async def require_user(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, user_text: str) -> None:
     if await uow.session.get(UserRow, (tenant, user)) is None:
-        raise NotFound("user", user_text)
+        raise UserNotFound(user_text)
 
 
 async def balance_of(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, asset: str) -> Balance:

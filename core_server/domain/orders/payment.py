@@ -26,6 +26,7 @@ from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.orders.service import OrderService, lock_order, not_pending
+from core_server.domain.reasons import OrderExpired
 from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
@@ -119,7 +120,7 @@ class OrderPayments:
             if row.status != OrderStatus.PENDING:
                 raise not_pending(row)
             if row.expires_at <= now:
-                raise FailedPrecondition("order expired unpaid", reason="ORDER_EXPIRED")
+                raise OrderExpired("order expired unpaid")
             try:
                 settlement = await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now)
             except InsufficientFunds as short:

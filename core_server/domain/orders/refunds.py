@@ -14,7 +14,7 @@ from typing import Any
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.fulfillment.tasks import TaskStatus, lock_open_tasks
 from core_server.domain.money import ledger
@@ -31,6 +31,7 @@ from core_server.domain.orders.model import (
 )
 from core_server.domain.orders.payment import ISSUED
 from core_server.domain.orders.service import lock_order
+from core_server.domain.reasons import OrderNotRefundable
 from core_server.domain.referrals import commissions
 from core_server.domain.referrals.tiers import REFERRAL_EXPENSE
 from core_server.domain.subscriptions import plans
@@ -126,9 +127,8 @@ class OrderRefunds:
             row = await lock_order(uow, actor.tenant, order_id)
             remaining = row.total - row.refunded
             if row.status not in REFUNDABLE or remaining <= 0:
-                raise FailedPrecondition(
+                raise OrderNotRefundable(
                     f"order is {row.status}",
-                    reason="ORDER_NOT_REFUNDABLE",
                     metadata={"status": row.status, "remaining_minor": str(max(remaining, 0))},
                 )
             take = remaining if amount is None else amount

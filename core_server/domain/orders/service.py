@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core_server.domain.actor import Actor
 from core_server.domain.catalog.packages import require_package
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import MAX_AMOUNT
@@ -21,6 +21,7 @@ from core_server.domain.money.wallets import require_user
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.paging import newest_first, page_request
 from core_server.domain.promos import uses
+from core_server.domain.reasons import OrderNotFound, OrderNotPending, PackageInactive
 from core_server.domain.tenancy.settings import OrderSettings, check_order_settings, order_settings, settings_row
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow
@@ -36,12 +37,12 @@ async def lock_order(uow: UnitOfWork, tenant: uuid.UUID, order_id: str) -> Order
     statement = select(OrderRow).where(OrderRow.tenant_id == tenant, OrderRow.id == parsed).with_for_update()
     row = (await uow.session.execute(statement)).scalar_one_or_none()
     if row is None:
-        raise NotFound("order", order_id)
+        raise OrderNotFound(order_id)
     return row
 
 
 def not_pending(row: OrderRow) -> FailedPrecondition:
-    return FailedPrecondition(f"order is {row.status}", reason="ORDER_NOT_PENDING", metadata={"status": row.status})
+    return OrderNotPending(f"order is {row.status}", metadata={"status": row.status})
 
 
 class OrderService:
@@ -60,7 +61,7 @@ class OrderService:
             await require_user(uow, tenant, user, user_id)
             package = await require_package(uow, tenant, package_uuid, package_id)
             if not package.active or package.archived:
-                raise FailedPrecondition("package is not offered now", reason="PACKAGE_INACTIVE")
+                raise PackageInactive("package is not offered now")
             quantity = quantity or package.min_quantity
             v = Violations()
             if not package.min_quantity <= quantity <= package.max_quantity:
@@ -113,7 +114,7 @@ class OrderService:
         async with self._deps.uow() as uow:
             row = await uow.session.get(OrderRow, (actor.tenant, parsed))
             if row is None:
-                raise NotFound("order", order_id)
+                raise OrderNotFound(order_id)
             return to_order(row)
 
     async def list_orders(

@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.fulfillment import tasks
 from core_server.domain.fulfillment.tasks import PLATFORMS, Task, TaskOwner, to_task
 from core_server.domain.orders.model import AWAITING_DELIVERY, GRANTS_SERVICE, OrderStatus, move, order_event
 from core_server.domain.orders.refunds import refund_failed_order
 from core_server.domain.orders.service import lock_order
+from core_server.domain.reasons import OrderNotActive, QuotaExceeded
 from core_server.store.models import OrderRow, PackageRow, TaskRow, TenantRow
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -121,7 +122,7 @@ class TaskOutcomes:
                 or not order.active_until
                 or order.active_until <= now
             ):
-                raise FailedPrecondition("order is not an active service order", reason="ORDER_NOT_ACTIVE")
+                raise OrderNotActive("order is not an active service order")
             package = await uow.session.get(PackageRow, (order.tenant_id, order.package_id))
             tenant = await uow.session.get(TenantRow, order.tenant_id)
             assert package is not None
@@ -129,9 +130,8 @@ class TaskOutcomes:
             day = now.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date().isoformat()
             used = await tasks.inputs_on(uow, order.tenant_id, order.id, day)
             if used >= package.posts_per_day:
-                raise FailedPrecondition(
+                raise QuotaExceeded(
                     f"{package.posts_per_day} inputs a day are used up",
-                    reason="QUOTA_EXCEEDED",
                     metadata={"posts_per_day": str(package.posts_per_day), "day": day},
                 )
             payload = {"url": url, "platform": platform, "features": dict(package.features or {})}

@@ -13,7 +13,7 @@ from typing import Any
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
@@ -23,6 +23,7 @@ from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT, PromoKind, check_usable, normalize, take_use
+from core_server.domain.reasons import PromoCodeNotFound, PromoExists, PromoNotApplicable
 from core_server.store.models import PromoRow
 from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.repositories import promos as repo
@@ -166,7 +167,7 @@ async def _check_packages(uow: UnitOfWork, tenant: uuid.UUID, ids: list[uuid.UUI
 async def _lock(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> PromoRow:
     row = await repo.get_promo(uow, tenant, code, for_update=True)
     if row is None:
-        raise NotFound("promo code", code)
+        raise PromoCodeNotFound(code)
     return row
 
 
@@ -207,7 +208,7 @@ class PromoCodeService:
                 await require_asset(uow, tenant, values["credit_asset"])
             await _check_packages(uow, tenant, packages)
             if not await repo.insert_promo_if_absent(uow, values):
-                raise AlreadyExists(f"promo code {values['code']} exists", reason="PROMO_EXISTS")
+                raise PromoExists(f"promo code {values['code']} exists")
             row = await repo.get_promo(uow, tenant, values["code"])
             assert row is not None
             promo = to_promo(row)
@@ -260,9 +261,7 @@ class PromoCodeService:
             await require_user(uow, tenant, user, user_id)
             row = await _lock(uow, tenant, code)
             if row.kind != CREDIT:
-                raise FailedPrecondition(
-                    "this code gives a discount: enter it when ordering", reason="PROMO_NOT_APPLICABLE"
-                )
+                raise PromoNotApplicable("this code gives a discount: enter it when ordering")
             latest = await self._latest_redemption(uow, row, user)
             if latest is not None:
                 return latest

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core_server.domain.errors import FailedPrecondition, NotFound
+from core_server.domain.reasons import PromoCodeNotFound, PromoExhausted, PromoInvalid, PromoNotApplicable
 from core_server.store.ids import new_id
 from core_server.store.models import PackageRow, PromoRow, PromoUseRow
 from core_server.store.repositories import promos as repo
@@ -54,17 +54,17 @@ async def reserve_discount(
     # The row lock serializes every use of one code: limits are checked and counted under it.
     promo = await repo.get_promo(uow, tenant, code, for_update=True)
     if promo is None:
-        raise NotFound("promo code", code)
+        raise PromoCodeNotFound(code)
     if promo.kind != PERCENT_DISCOUNT:
-        raise FailedPrecondition("this code credits the wallet: redeem it instead", reason="PROMO_INVALID")
+        raise PromoInvalid("this code credits the wallet: redeem it instead")
     check_usable(promo, now)
     if (promo.package_ids and str(package.id) not in promo.package_ids) or (
         promo.categories and package.category not in promo.categories
     ):
-        raise FailedPrecondition("the code does not apply to this package", reason="PROMO_NOT_APPLICABLE")
+        raise PromoNotApplicable("the code does not apply to this package")
     amount = min(subtotal, subtotal * promo.percent_bps // 10_000)
     if amount <= 0:
-        raise FailedPrecondition("the code takes nothing off this price", reason="PROMO_NOT_APPLICABLE")
+        raise PromoNotApplicable("the code takes nothing off this price")
     await take_use(uow, promo, user, now, order_id=order_id)
     return Discount(code=code, amount=amount)
 
@@ -83,11 +83,11 @@ def normalize(code: str) -> str:
 
 def check_usable(promo: PromoRow, now: dt.datetime) -> None:
     if promo.disabled:
-        raise FailedPrecondition("the promo code is disabled", reason="PROMO_INVALID")
+        raise PromoInvalid("the promo code is disabled")
     if (promo.starts_at and now < promo.starts_at) or (promo.ends_at and now >= promo.ends_at):
-        raise FailedPrecondition("the promo code is not valid at this time", reason="PROMO_INVALID")
+        raise PromoInvalid("the promo code is not valid at this time")
     if promo.total_limit and promo.used_count >= promo.total_limit:
-        raise FailedPrecondition("the promo code has no uses left", reason="PROMO_EXHAUSTED")
+        raise PromoExhausted("the promo code has no uses left")
 
 
 async def take_use(
@@ -96,7 +96,7 @@ async def take_use(
     """Count one use by `user` (the caller holds the code's row lock)."""
     used = await repo.count_uses(uow, promo.tenant_id, promo.code, user)
     if promo.per_user_limit and used >= promo.per_user_limit:
-        raise FailedPrecondition("you have already used this promo code", reason="PROMO_EXHAUSTED")
+        raise PromoExhausted("you have already used this promo code")
     promo.used_count += 1
     use = PromoUseRow(
         tenant_id=promo.tenant_id, id=new_id(), code=promo.code, user_id=user, order_id=order_id, created_at=now

@@ -21,7 +21,7 @@ from typing import Any
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, NotFound, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
@@ -37,6 +37,13 @@ from core_server.domain.money.holds import (
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import (
+    BelowMinPayout,
+    NothingToWithdraw,
+    PayoutAssetAmbiguous,
+    PayoutNotPending,
+    PayoutRequestNotFound,
+)
 from core_server.domain.referrals.earnings import earnings
 from core_server.domain.referrals.program import load_program
 from core_server.store.ids import new_id
@@ -143,12 +150,12 @@ class PayoutService:
             figures = await earnings(uow, tenant, user, now)
             asset = rules.payout_asset or (next(iter(figures)) if len(figures) == 1 else "")
             if not asset:
-                reason = "PAYOUT_ASSET_AMBIGUOUS" if figures else "NOTHING_TO_WITHDRAW"
-                raise FailedPrecondition("no single payout asset to withdraw in", reason=reason)
+                if figures:
+                    raise PayoutAssetAmbiguous("no single payout asset to withdraw in")
+                raise NothingToWithdraw("nothing was earned to withdraw")
             if amount < rules.min_payout_minor:
-                raise FailedPrecondition(
+                raise BelowMinPayout(
                     f"the smallest payout is {rules.min_payout_minor}",
-                    reason="BELOW_MIN_PAYOUT",
                     metadata={"min_payout_minor": str(rules.min_payout_minor)},
                 )
             account = await ledger_repo.lock_wallet(uow, tenant, asset, user)
@@ -186,11 +193,9 @@ class PayoutService:
         parsed = require_id("payout_request_id", payout_id)
         row = await repo.get_payout(uow, tenant, parsed, for_update=True)
         if row is None:
-            raise NotFound("payout request", payout_id)
+            raise PayoutRequestNotFound(payout_id)
         if not decidable(row):
-            raise FailedPrecondition(
-                f"payout request is {row.status}", reason="PAYOUT_NOT_PENDING", metadata={"status": row.status}
-            )
+            raise PayoutNotPending(f"payout request is {row.status}", metadata={"status": row.status})
         assert row.hold_id is not None
         hold = await ledger_repo.get_hold(uow, tenant, row.hold_id, for_update=True)
         if hold is None or hold.status != HoldStatus.PENDING:

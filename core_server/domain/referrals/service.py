@@ -15,10 +15,11 @@ from sqlalchemy import Select, func, select
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, NotFound, Violation
+from core_server.domain.errors import InvalidArgument, Violation
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import require_asset
+from core_server.domain.reasons import UserNotFound
 from core_server.domain.referrals.earnings import Earnings, earnings
 from core_server.domain.referrals.program import Program, check_program, load_program
 from core_server.domain.referrals.tiers import current_tier
@@ -66,7 +67,7 @@ def _period(column: Any, start: dt.datetime | None, end: dt.datetime | None) -> 
 async def require_referrer(uow: UnitOfWork, tenant: uuid.UUID, user_id: str) -> UserRow:
     row = await uow.session.get(UserRow, (tenant, require_id("user_id", user_id)))
     if row is None:
-        raise NotFound("user", user_id)
+        raise UserNotFound(user_id)
     return row
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.paging import PageRequest, next_page_token, page_request
+from core_server.domain.reasons import SubscriptionNotActive, SubscriptionNotFound
 from core_server.domain.subscriptions import plans
 from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING, SubscriptionStatus
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS, order_settings
@@ -71,7 +72,7 @@ class SubscriptionService:
         async with self._deps.uow() as uow:
             row = await repo.get_subscription(uow, actor.tenant, parsed)
             if row is None:
-                raise NotFound("subscription", subscription_id)
+                raise SubscriptionNotFound(subscription_id)
             return to_subscription(row)
 
     async def list_subscriptions(
@@ -105,11 +106,9 @@ class SubscriptionService:
         async with self._deps.uow() as uow:
             row = await lock_subscription(uow, actor.tenant, parsed)
             if row is None:
-                raise NotFound("subscription", subscription_id)
+                raise SubscriptionNotFound(subscription_id)
             if not plans.allowed(row, CANCELLED):  # a plan being renewed says so: renewing
-                raise FailedPrecondition(
-                    f"subscription is {row.status}", reason="SUBSCRIPTION_NOT_ACTIVE", metadata={"status": row.status}
-                )
+                raise SubscriptionNotActive(f"subscription is {row.status}", metadata={"status": row.status})
             plans.move(row, CANCELLED, now)
             await uow.session.flush()
             await emit(uow, self._deps.feed, actor.tenant, "subscription.cancelled", plans.event_data(row), now)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.ids import parse_id, require_id
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import ApiKeyNotFound, TenantNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import ApiKeyRow
 from core_server.store.repositories import tenants as tenant_repo
@@ -103,7 +104,7 @@ class ApiKeyService:
         _check_scope(role, tenant)
         async with self._deps.uow() as uow:
             if tenant is not None and await tenant_repo.get_tenant(uow, tenant) is None:
-                raise NotFound("tenant", tenant_id)
+                raise TenantNotFound(tenant_id)
             key, secret = await insert_key(uow, role, tenant, name.strip())
             await uow.commit()
         return key, secret
@@ -127,7 +128,7 @@ class ApiKeyService:
         async with self._deps.uow() as uow:
             row = await tenant_repo.get_api_key(uow, parsed)
             if row is None:
-                raise NotFound("api key", key_id)
+                raise ApiKeyNotFound(key_id)
             if row.revoked_at is None:
                 row.revoked_at = self._deps.clock.now()
             key = to_api_key(row)

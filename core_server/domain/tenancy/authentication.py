@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from core_server.domain.actor import Actor, Role
 from core_server.domain.auth_cache import KeyRecord, TenantRecord
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated, Violation
+from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.reasons import (
+    ApiKeyInvalid,
+    ApiKeyMalformed,
+    ApiKeyMissing,
+    ApiKeyRevoked,
+    RoleNotAllowed,
+    TenantNotFound,
+    TenantSuspended,
+)
 from core_server.domain.tenancy.api_keys import hash_secret, parse_key
 from core_server.store.repositories import tenants as tenant_repo
 
@@ -37,7 +46,7 @@ class Authenticator:
         record = await self._key_record(authorization)
         role = Role(record.role)
         if role not in rule.roles:
-            raise PermissionDenied(f"a {role.value} key may not make this call", reason="ROLE_NOT_ALLOWED")
+            raise RoleNotAllowed(f"a {role.value} key may not make this call")
         tenant_id = self._resolve_tenant(role, record.tenant_id, tenant_header, rule)
         if tenant_id is not None:
             await self._check_tenant(tenant_id, role)
@@ -46,17 +55,17 @@ class Authenticator:
     async def _key_record(self, authorization: str | None) -> KeyRecord:
         scheme, _, token = (authorization or "").strip().partition(" ")
         if not token.strip() and scheme.lower() in ("", "bearer"):
-            raise Unauthenticated("missing `authorization: Bearer <key>` metadata", reason="API_KEY_MISSING")
+            raise ApiKeyMissing("missing `authorization: Bearer <key>` metadata")
         parsed = parse_key(token.strip()) if scheme.lower() == "bearer" else None
         if parsed is None:
-            raise Unauthenticated("malformed API key", reason="API_KEY_MALFORMED")
+            raise ApiKeyMalformed("malformed API key")
         record = await self._lookup_key(parsed.key_id)
         # Compare even when the key is unknown, so timing does not tell unknown ids from bad secrets.
         expected = record.secret_hash if record else b"\0" * 32
         if not hmac.compare_digest(hash_secret(parsed.secret), expected) or record is None:
-            raise Unauthenticated("invalid API key", reason="API_KEY_INVALID")
+            raise ApiKeyInvalid("invalid API key")
         if record.revoked:
-            raise Unauthenticated("API key revoked", reason="API_KEY_REVOKED")
+            raise ApiKeyRevoked("API key revoked")
         return record
 
     async def _lookup_key(self, key_id: uuid.UUID) -> KeyRecord | None:
@@ -83,10 +92,10 @@ class Authenticator:
                 raise InvalidArgument([Violation("x-tenant-id", "is not a valid tenant id")]) from None
         if bound is not None:
             if named is not None and named != bound:
-                raise NotFound("tenant", header or "")
+                raise TenantNotFound(header or "")
             return bound
         if role in (Role.TENANT_ADMIN, Role.PARTNER):  # tenant keys always have a tenant
-            raise Unauthenticated("key has no tenant", reason="API_KEY_INVALID")
+            raise ApiKeyInvalid("key has no tenant")
         if named is None and rule.tenant_scoped:
             raise InvalidArgument(
                 [Violation("x-tenant-id", "metadata is required for this call with a platform or gateway key")]
@@ -102,6 +111,6 @@ class Authenticator:
                 record = TenantRecord(row.id, row.status) if row else None
             cache.put_tenant(tenant_id, record)
         if record is None:
-            raise NotFound("tenant", str(tenant_id))
+            raise TenantNotFound(str(tenant_id))
         if record.status != "active" and role is not Role.PLATFORM:
-            raise PermissionDenied("tenant is suspended", reason="TENANT_SUSPENDED")
+            raise TenantSuspended("tenant is suspended")

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.deps import Deps
-from core_server.domain.errors import NotFound, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import add_default_assets
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import TenantNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import TenantRow
 from core_server.store.repositories import tenants as tenant_repo
@@ -131,11 +132,11 @@ class TenantService:
     async def get(self, actor: Actor, tenant_id: str) -> Tenant:
         parsed = require_id("tenant_id", tenant_id)
         if actor.role is not Role.PLATFORM and parsed != actor.tenant_id:
-            raise NotFound("tenant", tenant_id)
+            raise TenantNotFound(tenant_id)
         async with self._deps.uow() as uow:
             row = await tenant_repo.get_tenant(uow, parsed)
             if row is None:
-                raise NotFound("tenant", tenant_id)
+                raise TenantNotFound(tenant_id)
             return to_tenant(row)
 
     async def list_tenants(
@@ -179,7 +180,7 @@ class TenantService:
         async with self._deps.uow() as uow:
             row = await tenant_repo.get_tenant(uow, tenant_id, for_update=True)
             if row is None:
-                raise NotFound("tenant", str(tenant_id))
+                raise TenantNotFound(str(tenant_id))
             change(row)
             row.updated_at = self._deps.clock.now()
             await uow.session.flush()

@@ -21,7 +21,7 @@ from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.catalog.packages import LOCALES, require_package
 from core_server.domain.deps import Deps
-from core_server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
@@ -30,6 +30,13 @@ from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.reasons import (
+    MethodInactive,
+    PackageInactive,
+    TopupMethodNotFound,
+    TopupRequestNotFound,
+    TopupRequestNotPending,
+)
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.ids import new_id
 from core_server.store.models import TopupRequestRow
@@ -183,9 +190,7 @@ def receipt_ok(receipt: str) -> bool:
 
 
 def not_pending(row: TopupRequestRow) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"topup request is {row.status}", reason="TOPUP_REQUEST_NOT_PENDING", metadata={"status": row.status}
-    )
+    return TopupRequestNotPending(f"topup request is {row.status}", metadata={"status": row.status})
 
 
 async def _methods(uow: UnitOfWork, tenant: uuid.UUID) -> list[TopupMethod]:
@@ -253,7 +258,7 @@ class TopupRequestService:
             await require_user(uow, tenant, user, user_id)
             method = next((m for m in await _methods(uow, tenant) if m.code == method_code), None)
             if method is None:
-                raise NotFound("topup method", method_code)
+                raise TopupMethodNotFound(method_code)
             if amount is not None:
                 await require_asset(uow, tenant, amount.asset)
             if package is not None:
@@ -261,9 +266,9 @@ class TopupRequestService:
                 if bought.kind not in PACKAGE_KINDS:
                     raise InvalidArgument([Violation("package_id", "must be a topup or token_pack package")])
                 if not bought.active or bought.archived:
-                    raise FailedPrecondition("package is not offered now", reason="PACKAGE_INACTIVE")
+                    raise PackageInactive("package is not offered now")
             if not method.active:
-                raise FailedPrecondition(f"method {method_code} is not offered now", reason="METHOD_INACTIVE")
+                raise MethodInactive(f"method {method_code} is not offered now")
             row = TopupRequestRow(
                 tenant_id=tenant,
                 id=new_id(),
@@ -289,7 +294,7 @@ class TopupRequestService:
         async with self._deps.uow() as uow:
             row = await repo.get_request(uow, actor.tenant, parsed)
             if row is None:
-                raise NotFound("topup request", topup_request_id)
+                raise TopupRequestNotFound(topup_request_id)
             return to_request(row)
 
     async def list_requests(
@@ -366,7 +371,7 @@ class TopupRequestService:
         """The row lock makes one decision win however many approvals and rejections race."""
         row = await repo.get_request(uow, tenant, request_id, for_update=True)
         if row is None:
-            raise NotFound("topup request", text)
+            raise TopupRequestNotFound(text)
         if not decidable(row):
             raise not_pending(row)
         return row

@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.paging import newest_first, next_page_token, page_request
+from core_server.domain.reasons import UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
 from core_server.domain.referrals.service import level_members, require_referrer
 from core_server.domain.referrals.tiers import award_tiers
@@ -204,7 +205,7 @@ class UserService:
         async with self._deps.uow() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)
             if row is None:
-                raise NotFound("user", user_id)
+                raise UserNotFound(user_id)
             return to_user(row)
 
     async def find(self, actor: Actor, platform: Platform | None, external_id: str) -> User:
@@ -217,7 +218,7 @@ class UserService:
         async with self._deps.uow() as uow:
             row = await user_repo.find_user(uow, actor.tenant, platform.value, external_id.strip())
             if row is None:
-                raise NotFound("user", external_id)
+                raise UserNotFound(external_id)
             return to_user(row)
 
     async def list_users(
@@ -251,7 +252,7 @@ class UserService:
         async with self._deps.uow() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)
             if row is None:
-                raise NotFound("user", user_id)
+                raise UserNotFound(user_id)
             for name in mask:
                 setattr(row, name, getattr(profile, name))
             row.search_text = _search_text(row.external_id, to_user(row).profile)

@@ -48,6 +48,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HOLD_OF_PAYOUT: _ClassVar[ErrorReason]
     PAYOUT_NOT_PENDING: _ClassVar[ErrorReason]
     BELOW_MIN_PAYOUT: _ClassVar[ErrorReason]
+    NOTHING_TO_WITHDRAW: _ClassVar[ErrorReason]
+    PAYOUT_ASSET_AMBIGUOUS: _ClassVar[ErrorReason]
     TOPUP_REQUEST_NOT_PENDING: _ClassVar[ErrorReason]
     METHOD_INACTIVE: _ClassVar[ErrorReason]
     PROMO_INVALID: _ClassVar[ErrorReason]
@@ -96,6 +98,8 @@ HOLD_NOT_PENDING: ErrorReason
 HOLD_OF_PAYOUT: ErrorReason
 PAYOUT_NOT_PENDING: ErrorReason
 BELOW_MIN_PAYOUT: ErrorReason
+NOTHING_TO_WITHDRAW: ErrorReason
+PAYOUT_ASSET_AMBIGUOUS: ErrorReason
 TOPUP_REQUEST_NOT_PENDING: ErrorReason
 METHOD_INACTIVE: ErrorReason
 PROMO_INVALID: ErrorReason

@@ -1,0 +1,316 @@
+"""The catalogue: one exception class per `ErrorInfo.reason` the core answers with.
+
+The reasons are the contract's `billinghub.v1.ErrorReason` (proto/billinghub/v1/error_reason.proto);
+tests/unit/test_error_reasons.py checks that the two lists are the same, that each class's gRPC
+status matches the one its proto comment names, and that no other reason is raised. A rule raises
+the class of its reason: the status code follows from the class (core_server/api/errors.py), the
+reason from its name.
+"""
+
+from __future__ import annotations
+
+from core_server.domain.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+
+
+class MalformedRequest(InvalidArgument):
+    """The request bytes are not the method's message (bad wire format, invalid UTF-8 in a string field)."""
+
+    reason = "MALFORMED_REQUEST"
+
+
+class IdempotencyKeyReused(InvalidArgument):
+    """The request_id was used for another request."""
+
+    reason = "IDEMPOTENCY_KEY_REUSED"
+
+
+class ApiKeyMissing(Unauthenticated):
+    """No `authorization: Bearer <key>` metadata."""
+
+    reason = "API_KEY_MISSING"
+
+
+class ApiKeyMalformed(Unauthenticated):
+    """The key is not of the form bh_<role>_<id>_<secret>."""
+
+    reason = "API_KEY_MALFORMED"
+
+
+class ApiKeyInvalid(Unauthenticated):
+    """No such key, or a wrong secret."""
+
+    reason = "API_KEY_INVALID"
+
+
+class ApiKeyRevoked(Unauthenticated):
+    """The key was revoked."""
+
+    reason = "API_KEY_REVOKED"
+
+
+class MethodNotAllowed(PermissionDenied):
+    """The method has no access rule for any caller."""
+
+    reason = "METHOD_NOT_ALLOWED"
+
+
+class RoleNotAllowed(PermissionDenied):
+    """The key's role may not call this method."""
+
+    reason = "ROLE_NOT_ALLOWED"
+
+
+class TenantRequired(PermissionDenied):
+    """A platform or gateway key calls a tenant method without naming the tenant in `x-tenant-id`."""
+
+    reason = "TENANT_REQUIRED"
+
+
+class TenantSuspended(PermissionDenied):
+    """The tenant is suspended."""
+
+    reason = "TENANT_SUSPENDED"
+
+
+class TenantNotFound(NotFound):
+    """No such tenant (or not the caller's)."""
+
+    reason = "TENANT_NOT_FOUND"
+    resource = "tenant"
+
+
+class ApiKeyNotFound(NotFound):
+    """No such API key in the caller's reach."""
+
+    reason = "API_KEY_NOT_FOUND"
+    resource = "api key"
+
+
+class UserNotFound(NotFound):
+    """No such user in the caller's tenant."""
+
+    reason = "USER_NOT_FOUND"
+    resource = "user"
+
+
+class AssetNotFound(NotFound):
+    """The tenant has no such asset."""
+
+    reason = "ASSET_NOT_FOUND"
+    resource = "asset"
+
+
+class HoldNotFound(NotFound):
+    """No such hold in the caller's tenant."""
+
+    reason = "HOLD_NOT_FOUND"
+    resource = "hold"
+
+
+class PackageNotFound(NotFound):
+    """No such package in the caller's tenant."""
+
+    reason = "PACKAGE_NOT_FOUND"
+    resource = "package"
+
+
+class OrderNotFound(NotFound):
+    """No such order in the caller's tenant."""
+
+    reason = "ORDER_NOT_FOUND"
+    resource = "order"
+
+
+class TaskNotFound(NotFound):
+    """No such fulfillment task in the caller's tenant."""
+
+    reason = "TASK_NOT_FOUND"
+    resource = "task"
+
+
+class SubscriptionNotFound(NotFound):
+    """No such subscription in the caller's tenant."""
+
+    reason = "SUBSCRIPTION_NOT_FOUND"
+    resource = "subscription"
+
+
+class PayoutRequestNotFound(NotFound):
+    """No such payout request in the caller's tenant."""
+
+    reason = "PAYOUT_REQUEST_NOT_FOUND"
+    resource = "payout request"
+
+
+class PromoCodeNotFound(NotFound):
+    """No such promo code in the caller's tenant."""
+
+    reason = "PROMO_CODE_NOT_FOUND"
+    resource = "promo code"
+
+
+class TopupMethodNotFound(NotFound):
+    """The tenant has no such top-up method."""
+
+    reason = "TOPUP_METHOD_NOT_FOUND"
+    resource = "topup method"
+
+
+class TopupRequestNotFound(NotFound):
+    """No such top-up request in the caller's tenant."""
+
+    reason = "TOPUP_REQUEST_NOT_FOUND"
+    resource = "topup request"
+
+
+class AssetExists(AlreadyExists):
+    """The tenant already has an asset with this code."""
+
+    reason = "ASSET_EXISTS"
+
+
+class PromoExists(AlreadyExists):
+    """The tenant already has a promo code with this code."""
+
+    reason = "PROMO_EXISTS"
+
+
+class OrderNotPending(FailedPrecondition):
+    """The order is no longer pending (paid, closed)."""
+
+    reason = "ORDER_NOT_PENDING"
+
+
+class OrderExpired(FailedPrecondition):
+    """The order expired unpaid."""
+
+    reason = "ORDER_EXPIRED"
+
+
+class OrderNotRefundable(FailedPrecondition):
+    """Nothing of the order is left to refund."""
+
+    reason = "ORDER_NOT_REFUNDABLE"
+
+
+class OrderNotActive(FailedPrecondition):
+    """Not a service order that runs now."""
+
+    reason = "ORDER_NOT_ACTIVE"
+
+
+class PackageInactive(FailedPrecondition):
+    """The package is not offered now."""
+
+    reason = "PACKAGE_INACTIVE"
+
+
+class PackageArchived(FailedPrecondition):
+    """The package is archived and cannot change."""
+
+    reason = "PACKAGE_ARCHIVED"
+
+
+class TaskNotLeased(FailedPrecondition):
+    """The task is not leased (done, failed, or lease lost)."""
+
+    reason = "TASK_NOT_LEASED"
+
+
+class QuotaExceeded(FailedPrecondition):
+    """The service order's inputs for today are used up."""
+
+    reason = "QUOTA_EXCEEDED"
+
+
+class SubscriptionNotActive(FailedPrecondition):
+    """The subscription is not active."""
+
+    reason = "SUBSCRIPTION_NOT_ACTIVE"
+
+
+class HoldNotPending(FailedPrecondition):
+    """The hold was already captured, voided or expired."""
+
+    reason = "HOLD_NOT_PENDING"
+
+
+class HoldOfPayout(FailedPrecondition):
+    """The hold belongs to a payout request, which decides it."""
+
+    reason = "HOLD_OF_PAYOUT"
+
+
+class NothingToWithdraw(FailedPrecondition):
+    """The user never earned anything to pay out."""
+
+    reason = "NOTHING_TO_WITHDRAW"
+
+
+class PayoutAssetAmbiguous(FailedPrecondition):
+    """The program names no payout asset and the user earned in several: an admin sets the
+    program's payout asset first."""
+
+    reason = "PAYOUT_ASSET_AMBIGUOUS"
+
+
+class PayoutNotPending(FailedPrecondition):
+    """The payout request was already decided."""
+
+    reason = "PAYOUT_NOT_PENDING"
+
+
+class BelowMinPayout(FailedPrecondition):
+    """The amount is below the program's minimum payout."""
+
+    reason = "BELOW_MIN_PAYOUT"
+
+
+class TopupRequestNotPending(FailedPrecondition):
+    """The top-up request was already decided."""
+
+    reason = "TOPUP_REQUEST_NOT_PENDING"
+
+
+class MethodInactive(FailedPrecondition):
+    """The top-up method is switched off."""
+
+    reason = "METHOD_INACTIVE"
+
+
+class PromoInvalid(FailedPrecondition):
+    """The code is disabled, not started or over."""
+
+    reason = "PROMO_INVALID"
+
+
+class PromoExhausted(FailedPrecondition):
+    """The code's total or per-user limit is used up."""
+
+    reason = "PROMO_EXHAUSTED"
+
+
+class PromoNotApplicable(FailedPrecondition):
+    """The code does not apply to this package or use."""
+
+    reason = "PROMO_NOT_APPLICABLE"
+
+
+def catalogue() -> dict[str, type[DomainError]]:
+    """Every concrete reason class by its reason (abstract bases have none)."""
+    found: dict[str, type[DomainError]] = {}
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls.reason:
+            found[cls.reason] = cls
+    return found
