@@ -22,6 +22,7 @@ from core_server.domain.referrals.tiers import REFERRAL_EXPENSE, award_tiers, cu
 from core_server.store.ids import new_id
 from core_server.store.models import CommissionRow, OrderRow
 from core_server.store.repositories import commissions as repo
+from core_server.store.repositories import referrals as referrals_repo
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -90,6 +91,16 @@ async def plan_commissions(
             )
         current = referrer
     return plans
+
+
+async def lock_tier_standing(uow: UnitOfWork, tenant: uuid.UUID, plans: list[CommissionPlan]) -> None:
+    """Take the direct referrer's tier lock before any wallet (the core's lock order: business rows
+    first), since record_commissions may award a tier bonus under it after the payment is posted."""
+    direct = [plan.referrer_id for plan in plans if plan.level == 1]
+    if direct:
+        rules = await load_program(uow, tenant)
+        if rules.enabled and rules.tiers:
+            await referrals_repo.lock_referrer(uow, tenant, direct[0])
 
 
 async def record_commissions(

@@ -10,37 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, cast
-
-from sqlalchemy import Table, func, select
 
 from core_server.domain.events import EventFeed, emit
 from core_server.domain.money import ledger
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.referrals.program import Program, Tier
-from core_server.store.models import CommissionRow, TierAwardRow, UserRow
-from core_server.store.repositories.upsert import insert_if_absent
-from core_server.store.sums import combine, sum_parts
+from core_server.store.repositories import referrals as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 REFERRAL_EXPENSE = "referral_expense"
-AWARDS = cast(Table, TierAwardRow.__table__)
 
 
 async def standing(uow: UnitOfWork, tenant: uuid.UUID, referrer: uuid.UUID) -> tuple[int, int]:
-    """(direct referrals, level 1 sales in the payout asset): the figures tiers are reached by.
-    Sales are the order totals that earned this referrer a level 1 commission."""
-    invited = await uow.session.scalar(
-        select(func.count()).select_from(UserRow).where(UserRow.tenant_id == tenant, UserRow.referrer_id == referrer)
-    )
-    sales = (
-        await uow.session.execute(
-            select(*sum_parts(uow.dialect, CommissionRow.base_amount)).where(
-                CommissionRow.tenant_id == tenant, CommissionRow.referrer_id == referrer, CommissionRow.level == 1
-            )
-        )
-    ).one()
-    return int(invited or 0), combine(sales)
+    """(direct referrals, level 1 sales in the payout asset): the figures tiers are reached by."""
+    return await repo.standing(uow, tenant, referrer)
 
 
 async def current_tier(uow: UnitOfWork, tenant: uuid.UUID, rules: Program, referrer: uuid.UUID) -> Tier | None:
@@ -61,15 +44,12 @@ async def award_tiers(
     # count only itself and none would award the tier). FOR NO KEY UPDATE (key_share): registrations
     # of referrals hold KEY SHARE on this row through their foreign key, which plain FOR UPDATE would
     # deadlock against.
-    await uow.session.execute(
-        select(UserRow.id).where(UserRow.tenant_id == tenant, UserRow.id == referrer).with_for_update(key_share=True)
-    )
+    await repo.lock_referrer(uow, tenant, referrer)
     invited, sales = await standing(uow, tenant, referrer)
     for tier in rules.tiers:
         if not tier.reached(invited, sales):
             continue
-        values: dict[str, Any] = {"tenant_id": tenant, "user_id": referrer, "tier_name": tier.name, "created_at": now}
-        if not await insert_if_absent(uow.session, AWARDS, values, ("tenant_id", "user_id", "tier_name")):
+        if not await repo.add_award(uow, tenant, referrer, tier.name, now):
             continue
         transfer_id = None
         if tier.one_off_bonus_minor > 0:
@@ -82,10 +62,7 @@ async def award_tiers(
             )
             [transfer] = await ledger.post(uow, feed, tenant, rules.payout_asset, [posting], now)
             transfer_id = transfer.id
-            award = await uow.session.get(TierAwardRow, (tenant, referrer, tier.name))
-            assert award is not None
-            award.transfer_id = transfer_id
-            await uow.session.flush()
+            await repo.set_award_transfer(uow, tenant, referrer, tier.name, transfer.id)
         data = {
             "user_id": str(referrer),
             "tier": tier.name,

@@ -8,7 +8,8 @@ so that no two transactions wait on each other in a circle (a deadlock would rea
 error instead of a decision):
 
   1. the business row the call is about: an order (then its fulfillment tasks, its commission
-     rows, its subscription), a hold, a payout or top-up request, a promo code;
+     rows, its subscription, the direct referrer's user row when tiers may be awarded), a hold,
+     a payout or top-up request, a promo code;
   2. user wallets, by (user id, asset) ascending: `lock_wallets` when a rule must read a balance
      before deciding what to post, otherwise the wallet legs of `ledger.post_many`;
   3. system accounts, by (name, asset), one bucket per account per transaction
