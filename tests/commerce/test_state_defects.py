@@ -12,13 +12,13 @@ import pytest
 from core_server.domain.clock import FrozenClock
 from sdk import FailedPrecondition, InvalidArgument
 from sdk.billinghub.v1 import event_service_pb2 as events_pb
-from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2, wallet_pb2
+from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2, referral_pb2, wallet_pb2
 from sdk.billinghub.v1 import fulfillment_service_pb2 as tasks_pb
 from sdk.billinghub.v1 import order_service_pb2 as orders_pb
 from sdk.billinghub.v1 import referral_service_pb2 as referrals_pb
 from sdk.billinghub.v1 import subscription_service_pb2 as subs_pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
-from tests.commerce.catalog import create_package, ensure_rub, price, stars_per_unit
+from tests.commerce.catalog import create_package, ensure_rub, price, stars_per_unit, token_pack
 from tests.commerce.orders import create_order, pay
 from tests.commerce.referrals import amounts, buy, join, set_program, stats
 from tests.hub import Hub, TenantHandle
@@ -251,3 +251,50 @@ async def test_race_answers_are_sdk_errors(hub: Hub) -> None:
     """The decision helper itself fails on an unexpected error (so the race tests can fail)."""
     with pytest.raises(AssertionError):
         _decided([RuntimeError("INTERNAL")])
+
+
+async def test_a_mixed_storm_on_shared_rows_always_decides(hub: Hub) -> None:
+    """The lock order under every kind of money move at once: purchases that pay commissions and
+    cross tiers (bonus posts), refunds that claw back, the referrers spending, admin adjustments of
+    the same wallets. Every answer is a decision, and the ledger balances afterwards."""
+    shop = await hub.new_tenant("Storm")
+    await set_program(
+        shop,
+        level_rates_bps=[3000, 1000],
+        payout_asset="XTR",
+        tiers=[referral_pb2.ReferralTier(name="Gold", min_sales_minor=300, bonus_rate_bps=500, one_off_bonus_minor=7)],
+    )
+    top, top_code = await join(shop, "top")
+    middle, middle_code = await join(shop, "middle", top_code)
+    buyers = [(await join(shop, f"buyer{n}", middle_code))[0] for n in range(6)]
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    orders = []
+    for buyer in buyers:
+        await fund(shop, buyer, 300, "XTR")
+        orders.append((await create_order(shop, buyer, pack.id)).id)
+    await fund(shop, top, 50, "XTR")
+    await fund(shop, middle, 50, "XTR")
+    paid = orders[:3]
+    for order in paid:
+        await pay(shop, order)
+    calls = []
+    for order in orders[3:]:
+        calls.append(pay(shop, order))
+    for order in paid:
+        calls.append(_refund(shop, order))
+    for referrer in (top, middle):
+        for _ in range(3):
+            spend = wallet_pb.ChargeUsageRequest(user_id=referrer, amount=money(20, "XTR"))
+            calls.append(shop.admin.wallet.ChargeUsage(spend))
+            adjust = wallet_pb.AdjustBalanceRequest(
+                user_id=referrer,
+                amount=money(5, "XTR"),
+                direction=wallet_pb.TRANSFER_DIRECTION_CREDIT,
+                reason="storm",
+                actor="tests",
+            )
+            calls.append(shop.admin.wallet.AdjustBalance(adjust))
+    _decided(await asyncio.gather(*calls, return_exceptions=True))
+    for order in paid:
+        assert (await _order(shop, order)).status == order_pb2.ORDER_STATUS_REFUNDED
+    await assert_ledger_ok(shop)
