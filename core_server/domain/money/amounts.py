@@ -29,6 +29,14 @@ class InsufficientFunds(FailedPrecondition):
         super().__init__(f"insufficient {asset} balance", metadata={"asset": asset, "needed_minor": str(needed)})
 
 
+def check_asset(violations: Violations, field: str, code: str) -> str:
+    """An asset code of a request, upper-cased; a violation unless it is 2 to 10 letters or digits."""
+    code = code.strip().upper()
+    if not ASSET_CODE.match(code):
+        violations.add(field, "must be 2 to 10 upper-case letters or digits")
+    return code
+
+
 def check_money(violations: Violations, field: str, money: Money | None) -> None:
     """A required, positive amount of a well-formed asset code."""
     if money is None:
