@@ -9,7 +9,7 @@ import grpc
 from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, package_message, spec_in
-from core_server.api.convert import mask_paths, timestamp
+from core_server.api.convert import enum_filter, mask_paths, timestamp
 from core_server.domain.actor import ADMIN_ROLES, ALL_ROLES
 from core_server.domain.catalog.packages import CatalogService
 from core_server.domain.money.assets import Asset, AssetService
@@ -65,11 +65,12 @@ class CatalogServicer(catalog_service_pb2_grpc.CatalogServiceServicer):
 
     @rpc(roles=ALL_ROLES)
     async def ListPackages(self, request: pb.ListPackagesRequest, context: Context) -> pb.ListPackagesResponse:
+        kind = enum_filter(KINDS, request.kind, "kind")
         packages, token = await self._catalog.list_packages(
             current_actor(),
             request.category,
             request.active_only,
-            KINDS.get(request.kind),
+            kind,
             request.page_size,
             request.page_token,
         )

@@ -45,7 +45,7 @@ def features_in(text: str) -> dict[str, object]:
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {"__invalid__": True}
     return value if isinstance(value, dict) else {"__invalid__": True}
 

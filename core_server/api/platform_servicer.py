@@ -13,6 +13,7 @@ from core_server.api.convert import (
     ROLES_OUT,
     TENANT_STATUSES,
     TENANT_STATUSES_OUT,
+    enum_filter,
     id_text,
     mask_paths,
     timestamp,
@@ -70,7 +71,7 @@ class PlatformServicer(platform_service_pb2_grpc.PlatformServiceServicer):
 
     @rpc(roles=PLATFORM, tenant_scoped=False)
     async def ListTenants(self, request: pb.ListTenantsRequest, context: Context) -> pb.ListTenantsResponse:
-        status = TENANT_STATUSES.get(request.status)
+        status = enum_filter(TENANT_STATUSES, request.status, "status")
         tenants, token = await self._tenants.list_tenants(
             current_actor(), request.page_size, request.page_token, status
         )

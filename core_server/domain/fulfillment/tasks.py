@@ -243,17 +243,22 @@ class FulfillmentService:
     async def list_tasks(
         self, actor: Actor, kind: str | None, status: str | None, order_id: str, page_size: int, page_token: str
     ) -> tuple[list[Task], str]:
-        page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id})
+        v = Violations()
+        order = v.id("order_id", order_id, required=False)
+        page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id}, violations=v)
+        v.raise_if_any()
         statement = select(TaskRow).where(TaskRow.tenant_id == actor.tenant).order_by(TaskRow.id.desc())
         if kind:
             statement = statement.where(TaskRow.kind == kind)
         if status:
             statement = statement.where(TaskRow.status == status)
-        if order_id:
-            statement = statement.where(TaskRow.order_id == require_id("order_id", order_id))
+        if order is not None:
+            statement = statement.where(TaskRow.order_id == order)
         if page.after:
             statement = statement.where(TaskRow.id < uuid.UUID(page.after))
         async with self._deps.uow() as uow:
+            if order is not None and await uow.session.get(OrderRow, (actor.tenant, order)) is None:
+                raise NotFound("order", order_id)  # as reading the order is
             rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
             tasks = [to_task(row) for row in rows[: page.size]]
         return tasks, next_page_token(page, tasks[-1].id.hex if tasks else None, len(rows) > page.size)
@@ -311,8 +316,11 @@ def _json_object(field: str, text: str, limit: int) -> dict[str, Any]:
         raise InvalidArgument([Violation(field, f"must be at most {limit} characters")])
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
         raise InvalidArgument([Violation(field, "must be a JSON object")])
+    v = Violations()
+    v.check_json(field, value)
+    v.raise_if_any()
     return value

@@ -21,7 +21,6 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, NotFound, Violations
 from core_server.domain.events import emit
-from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
 from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
@@ -90,11 +89,12 @@ class PayoutService:
 
     async def create(self, actor: Actor, user_id: str, amount: int, destination: str) -> Payout:
         v = Violations()
+        user = v.id("user_id", user_id)
         if not 0 < amount <= MAX_AMOUNT:
             v.add("amount_minor", f"must be between 1 and {MAX_AMOUNT}")
-        v.check_length("destination", destination, max_length=200, required=True)
+        destination = v.check_text("destination", destination, max_length=200, required=True)
         v.raise_if_any()
-        user = require_id("user_id", user_id)
+        assert user is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
@@ -130,7 +130,7 @@ class PayoutService:
                 user_id=user,
                 asset=asset,
                 amount=amount,
-                destination=destination.strip(),
+                destination=destination,
                 status="pending",
                 hold_id=hold.id,
                 created_at=now,
@@ -150,8 +150,9 @@ class PayoutService:
         )
         return (await uow.session.execute(statement)).scalar_one_or_none()
 
-    async def _pending(self, uow: UnitOfWork, tenant: uuid.UUID, payout_id: str) -> tuple[PayoutRow, HoldRow]:
-        parsed = require_id("payout_request_id", payout_id)
+    async def _pending(
+        self, uow: UnitOfWork, tenant: uuid.UUID, parsed: uuid.UUID, payout_id: str
+    ) -> tuple[PayoutRow, HoldRow]:
         row = await uow.session.get(PayoutRow, (tenant, parsed), with_for_update=True)
         if row is None:
             raise NotFound("payout request", payout_id)
@@ -167,12 +168,14 @@ class PayoutService:
 
     async def approve(self, actor: Actor, payout_id: str, reference: str, who: str) -> Payout:
         v = Violations()
-        v.check_length("payment_reference", reference, max_length=200, required=True)
-        v.check_length("actor", who, max_length=100, required=True)
+        parsed = v.id("payout_request_id", payout_id)
+        v.check_text("payment_reference", reference, max_length=200, required=True)
+        v.check_text("actor", who, max_length=100, required=True)
         v.raise_if_any()
+        assert parsed is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row, hold = await self._pending(uow, tenant, payout_id)
+            row, hold = await self._pending(uow, tenant, parsed, payout_id)
             posting = Posting(
                 Wallet(row.user_id),
                 System(PAYOUTS),
@@ -198,12 +201,14 @@ class PayoutService:
 
     async def reject(self, actor: Actor, payout_id: str, reason: str, who: str) -> Payout:
         v = Violations()
-        v.check_length("reason", reason, max_length=500, required=True)
-        v.check_length("actor", who, max_length=100, required=True)
+        parsed = v.id("payout_request_id", payout_id)
+        v.check_text("reason", reason, max_length=500, required=True, multiline=True)
+        v.check_text("actor", who, max_length=100, required=True)
         v.raise_if_any()
+        assert parsed is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row, hold = await self._pending(uow, tenant, payout_id)
+            row, hold = await self._pending(uow, tenant, parsed, payout_id)
             await release_hold(uow, tenant, hold, "voided", now)
             row.status, row.reason = "rejected", reason.strip()
             await self._decided(uow, actor, row, who, "referral.payout_rejected", now)
@@ -225,12 +230,17 @@ class PayoutService:
         self, actor: Actor, user_id: str, status: str | None, page_size: int, page_token: str
     ) -> tuple[list[Payout], str]:
         actor.require_user_filter(user_id)
-        page = page_request(page_size, page_token, {"u": user_id, "s": status})
+        v = Violations()
+        user = v.id("user_id", user_id, required=False)
+        page = page_request(page_size, page_token, {"u": user_id, "s": status}, violations=v)
+        v.raise_if_any()
         statement = select(PayoutRow).where(PayoutRow.tenant_id == actor.tenant)
-        if user_id:
-            statement = statement.where(PayoutRow.user_id == require_id("user_id", user_id))
+        if user is not None:
+            statement = statement.where(PayoutRow.user_id == user)
         if status:
             statement = statement.where(PayoutRow.status == status)
         async with self._deps.uow() as uow:
+            if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
+                await require_user(uow, actor.tenant, user, user_id)
             rows, token = await newest_first(uow, statement, PayoutRow.id, page)
             return [to_payout(row) for row in rows], token

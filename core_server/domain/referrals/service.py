@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, NotFound, Violation
+from core_server.domain.errors import InvalidArgument, NotFound, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import require_asset
@@ -121,9 +121,12 @@ class ReferralService:
         self, actor: Actor, user_id: str, level: int, page_size: int, page_token: str
     ) -> tuple[list[User], str]:
         level = level or 1
+        v = Violations()
+        v.id("user_id", user_id)
         if not 1 <= level <= MAX_LEVELS:
-            raise InvalidArgument([Violation("level", f"must be between 1 and {MAX_LEVELS}")])
-        page = page_request(page_size, page_token, {"u": user_id, "l": level})
+            v.add("level", f"must be between 1 and {MAX_LEVELS}")
+        page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
+        v.raise_if_any()
         async with self._deps.uow() as uow:
             referrer = await _referrer(uow, actor.tenant, user_id)
             members = level_members(actor.tenant, referrer.id, level)

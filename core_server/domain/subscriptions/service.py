@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, Violation, Violations
+from core_server.domain.errors import DomainError, FailedPrecondition, NotFound, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.wallets import require_user
@@ -61,15 +61,18 @@ def to_subscription(row: SubscriptionRow) -> Subscription:
     )
 
 
+def _keyset(text: str) -> tuple[dt.datetime, uuid.UUID]:
+    """The key of a page token: the end time (UTC, as issued) and id of the last subscription seen;
+    ValueError (or OverflowError) for anything else."""
+    end_text, identifier = text.split("/")
+    end = dt.datetime.fromisoformat(end_text)
+    if end.utcoffset() != dt.timedelta(0):
+        raise ValueError("not a UTC time")
+    return end.astimezone(dt.UTC), uuid.UUID(identifier)
+
+
 def _after(page: PageRequest) -> tuple[dt.datetime, uuid.UUID] | None:
-    """The keyset of a page token: the end time and id of the last subscription seen."""
-    if page.after is None:
-        return None
-    try:
-        end, identifier = page.after.split("/")
-        return dt.datetime.fromisoformat(end), uuid.UUID(identifier)
-    except ValueError:
-        raise InvalidArgument([Violation("page_token", "is not a token this list issued")]) from None
+    return _keyset(page.after) if page.after is not None else None
 
 
 class SubscriptionService:
@@ -90,16 +93,18 @@ class SubscriptionService:
         """Soonest end first (ties by id): the order a renewal desk works through."""
         actor.require_user_filter(user_id)
         v = Violations()
-        v.check_length("plan_code", plan_code, max_length=50)
+        user = v.id("user_id", user_id, required=False)
+        v.check_text("plan_code", plan_code, max_length=50)
+        filters = {"u": user_id, "s": status, "p": plan_code}
+        page = page_request(page_size, page_token, filters, key=_keyset, violations=v)
         v.raise_if_any()
-        page = page_request(page_size, page_token, {"u": user_id, "s": status, "p": plan_code})
         statement = (
             select(SubscriptionRow)
             .where(SubscriptionRow.tenant_id == actor.tenant)
             .order_by(SubscriptionRow.end_at, SubscriptionRow.id)
         )
-        if user_id:
-            statement = statement.where(SubscriptionRow.user_id == require_id("user_id", user_id))
+        if user is not None:
+            statement = statement.where(SubscriptionRow.user_id == user)
         if status:
             stored = (status, RENEWING) if status == "active" else (status,)
             statement = statement.where(SubscriptionRow.status.in_(stored))
@@ -115,6 +120,8 @@ class SubscriptionService:
                 )
             )
         async with self._deps.uow() as uow:
+            if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
+                await require_user(uow, actor.tenant, user, user_id)
             rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
             found = [to_subscription(row) for row in rows[: page.size]]
         last = f"{found[-1].end_at.isoformat()}/{found[-1].id.hex}" if found else None
