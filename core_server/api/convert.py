@@ -90,17 +90,13 @@ def optional_time(
     return message.ToDatetime(tzinfo=dt.UTC)
 
 
-def enum_filter(names: Mapping[Any, T], value: int, field: str, violations: Violations | None = None) -> T | None:
+def enum_filter(names: Mapping[Any, T], value: int, field: str, violations: Violations) -> T | None:
     """An optional enum filter of a request by name: None when unset (0); an unknown number (a
-    newer client's value) is INVALID_ARGUMENT rather than silently no filter. The violation is
-    added to `violations` when given (the caller raises it with the others), else raised here."""
+    newer client's value) is a violation (INVALID_ARGUMENT) rather than silently no filter."""
     if value == 0:
         return None
     if value not in names:
-        found = violations if violations is not None else Violations()
-        found.add(field, f"unknown value {value}")
-        if violations is None:
-            found.raise_if_any()
+        violations.add(field, f"unknown value {value}")
         return None
     return names[value]
 

@@ -63,14 +63,8 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
     async def ListOrders(self, request: pb.ListOrdersRequest, context: Context) -> pb.ListOrdersResponse:
         v = Violations()
         statuses = enum_filters(ORDER_STATUSES, request.statuses, "statuses", v)
-        v.raise_if_any()
         orders, token = await self._orders.list_orders(
-            current_actor(),
-            request.user_id,
-            statuses,
-            request.package_id,
-            request.page_size,
-            request.page_token,
+            current_actor(), request.user_id, statuses, request.package_id, request.page_size, request.page_token, v
         )
         return pb.ListOrdersResponse(orders=[order_message(o) for o in orders], next_page_token=token)
 
@@ -159,13 +153,7 @@ class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceService
         v = Violations()
         kind = enum_filter(KINDS, request.kind, "kind", v)
         status = enum_filter(TASK_STATUSES, request.status, "status", v)
-        v.raise_if_any()
         tasks, token = await self._tasks.list_tasks(
-            current_actor(),
-            kind,
-            status,
-            request.order_id,
-            request.page_size,
-            request.page_token,
+            current_actor(), kind, status, request.order_id, request.page_size, request.page_token, v
         )
         return fpb.ListTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)

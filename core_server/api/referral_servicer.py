@@ -139,8 +139,9 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
         v = Violations()
         start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
         end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
-        v.raise_if_any()
-        rows = await self._service.leaderboard(current_actor(), METRICS.get(request.metric), start, end, request.limit)
+        rows = await self._service.leaderboard(
+            current_actor(), METRICS.get(request.metric), start, end, request.limit, v
+        )
         entries = [
             referral_pb2.LeaderboardEntry(user_id=str(r.user_id), username=r.username, value=r.value, rank=r.rank)
             for r in rows
@@ -174,9 +175,10 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
     async def ListPayoutRequests(
         self, request: pb.ListPayoutRequestsRequest, context: Context
     ) -> pb.ListPayoutRequestsResponse:
-        status = enum_filter(PAYOUT_STATUSES, request.status, "status")
+        v = Violations()
+        status = enum_filter(PAYOUT_STATUSES, request.status, "status", v)
         payouts, token = await self._payouts.list_payouts(
-            current_actor(), request.user_id, status, request.page_size, request.page_token
+            current_actor(), request.user_id, status, request.page_size, request.page_token, v
         )
         return pb.ListPayoutRequestsResponse(
             payout_requests=[payout_message(p) for p in payouts], next_page_token=token

@@ -47,12 +47,10 @@ def stats_message(stats: TenantStats) -> pb.TenantStats:
     )
 
 
-def _period(request: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A report request's start_time and end_time (both report requests name them alike)."""
-    v = Violations()
+def _period(request: Any, v: Violations) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A report request's start_time and end_time (every report request names them alike)."""
     start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
     end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
-    v.raise_if_any()
     return start, end
 
 
@@ -62,16 +60,18 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
 
     @rpc(roles=STAFF)
     async def GetTenantStats(self, request: pb.GetTenantStatsRequest, context: Context) -> pb.GetTenantStatsResponse:
-        start, end = _period(request)
-        stats = await self._service.tenant_stats(current_actor(), start, end)
+        v = Violations()
+        start, end = _period(request, v)
+        stats = await self._service.tenant_stats(current_actor(), start, end, v)
         return pb.GetTenantStatsResponse(stats=stats_message(stats))
 
     @rpc(roles=PLATFORM, tenant_scoped=False)
     async def GetPlatformStats(
         self, request: pb.GetPlatformStatsRequest, context: Context
     ) -> pb.GetPlatformStatsResponse:
-        start, end = _period(request)
-        stats = await self._service.platform_stats(current_actor(), start, end)
+        v = Violations()
+        start, end = _period(request, v)
+        stats = await self._service.platform_stats(current_actor(), start, end, v)
         return pb.GetPlatformStatsResponse(
             tenants=[stats_message(t) for t in stats.tenants],
             users_total=stats.users_total,
@@ -82,8 +82,9 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
     async def GetRevenueSeries(
         self, request: pb.GetRevenueSeriesRequest, context: Context
     ) -> pb.GetRevenueSeriesResponse:
-        start, end = _period(request)
-        points = await self._service.revenue_series(current_actor(), request.asset, start, end)
+        v = Violations()
+        start, end = _period(request, v)
+        points = await self._service.revenue_series(current_actor(), request.asset, start, end, v)
         return pb.GetRevenueSeriesResponse(
             points=[
                 pb.RevenuePoint(date=p.date.isoformat(), revenue=money(p.revenue.asset, p.revenue.amount))

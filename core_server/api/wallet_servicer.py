@@ -40,16 +40,8 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
         kinds = enum_filters(KINDS_IN, request.kinds, "kinds", v)
         start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
         end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
-        v.raise_if_any()
         transfers, token = await self._wallets.list_transfers(
-            current_actor(),
-            request.user_id,
-            request.asset,
-            kinds,
-            start,
-            end,
-            request.page_size,
-            request.page_token,
+            current_actor(), request.user_id, request.asset, kinds, start, end, request.page_size, request.page_token, v
         )
         return pb.ListTransfersResponse(transfers=[transfer_message(t) for t in transfers], next_page_token=token)
 
@@ -120,7 +112,6 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
         v = Violations()
         start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
         end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
-        v.raise_if_any()
-        batches = self._wallets.export(current_actor(), request.asset, start, end)
+        batches = self._wallets.export(current_actor(), request.asset, start, end, v)
         async for batch in batches:
             yield pb.ExportTransfersResponse(transfers=[transfer_message(t) for t in batch])

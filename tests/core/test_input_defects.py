@@ -1106,9 +1106,63 @@ ALL_AT_ONCE: dict[str, tuple[Callable[[World], Awaitable[object]], set[str]]] = 
     ),
     "ListOrders": (
         lambda w: w.admin.orders.ListOrders(
-            orders_pb.ListOrdersRequest(user_id="nope", package_id="nope", page_size=-1, page_token="!!")
+            orders_pb.ListOrdersRequest(
+                user_id="nope", package_id="nope", statuses=[UNKNOWN_ENUM], page_size=-1, page_token="!!"
+            )
         ),
-        {"user_id", "package_id", "page_size", "page_token"},
+        {"user_id", "package_id", "statuses", "page_size", "page_token"},
+    ),
+    "ListTasks": (
+        lambda w: w.admin.fulfillment.ListTasks(
+            tasks_pb.ListTasksRequest(kind=UNKNOWN_ENUM, status=UNKNOWN_ENUM, order_id="nope", page_token="!!")
+        ),
+        {"kind", "status", "order_id", "page_token"},
+    ),
+    "ListTenants": (
+        lambda w: w.hub.platform.platform.ListTenants(
+            platform_pb.ListTenantsRequest(status=UNKNOWN_ENUM, page_size=-1)
+        ),
+        {"status", "page_size"},
+    ),
+    "ListUsers": (
+        lambda w: w.admin.users.ListUsers(users_pb.ListUsersRequest(platform=UNKNOWN_ENUM, query="q" * 101)),
+        {"platform", "query"},
+    ),
+    "ListPackages": (
+        lambda w: w.admin.catalog.ListPackages(catalog_pb.ListPackagesRequest(kind=UNKNOWN_ENUM, category="c" * 51)),
+        {"kind", "category"},
+    ),
+    "ListPayoutRequests": (
+        lambda w: w.admin.referrals.ListPayoutRequests(
+            referrals_pb.ListPayoutRequestsRequest(user_id="nope", status=UNKNOWN_ENUM)
+        ),
+        {"user_id", "status"},
+    ),
+    "ListTopupRequests": (
+        lambda w: w.admin.topups.ListTopupRequests(
+            topups_pb.ListTopupRequestsRequest(user_id="nope", status=UNKNOWN_ENUM, page_size=-1)
+        ),
+        {"user_id", "status", "page_size"},
+    ),
+    "ListTransfers with filters": (
+        lambda w: w.admin.wallet.ListTransfers(
+            wallet_pb.ListTransfersRequest(user_id="nope", kinds=[UNKNOWN_ENUM], start_time=ts(2**40), page_size=-1)
+        ),
+        {"user_id", "kinds", "start_time", "page_size"},
+    ),
+    "ExportTransfers": (
+        lambda w: drain(
+            w.admin.wallet.ExportTransfers(wallet_pb.ExportTransfersRequest(asset="bad asset", end_time=ts(-1)))
+        ),
+        {"asset", "end_time"},
+    ),
+    "GetLeaderboard": (
+        lambda w: w.admin.referrals.GetLeaderboard(referrals_pb.GetLeaderboardRequest(start_time=ts(-1), limit=101)),
+        {"metric", "start_time", "limit"},
+    ),
+    "GetRevenueSeries": (
+        lambda w: w.admin.reports.GetRevenueSeries(reports_pb.GetRevenueSeriesRequest(end_time=ts(2**40))),
+        {"asset", "end_time"},
     ),
     "FailTask": (
         lambda w: w.admin.fulfillment.FailTask(tasks_pb.FailTaskRequest(task_id="nope")),
@@ -1158,9 +1212,11 @@ ALL_AT_ONCE: dict[str, tuple[Callable[[World], Awaitable[object]], set[str]]] = 
     ),
     "ListSubscriptions": (
         lambda w: w.admin.subscriptions.ListSubscriptions(
-            subscriptions_pb.ListSubscriptionsRequest(user_id="nope", plan_code="p" * 51, page_size=-1)
+            subscriptions_pb.ListSubscriptionsRequest(
+                user_id="nope", status=UNKNOWN_ENUM, plan_code="p" * 51, page_size=-1
+            )
         ),
-        {"user_id", "plan_code", "page_size"},
+        {"user_id", "status", "plan_code", "page_size"},
     ),
     "ListReferrals": (
         lambda w: w.admin.referrals.ListReferrals(referrals_pb.ListReferralsRequest(user_id="nope", level=99)),

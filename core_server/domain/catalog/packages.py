@@ -261,9 +261,17 @@ class CatalogService:
         return package
 
     async def list_packages(
-        self, actor: Actor, category: str, active_only: bool, kind: str | None, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        category: str,
+        active_only: bool,
+        kind: str | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Package], str]:
-        v = Violations()
+        """`violations`: those found converting the request, reported with these filters' own."""
+        v = violations if violations is not None else Violations()
         category = v.check_text("category", category, max_length=50)
         page = page_request(
             page_size or 100, page_token, {"c": category, "a": active_only, "k": kind}, key=offset_key, violations=v

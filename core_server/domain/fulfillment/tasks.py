@@ -241,9 +241,17 @@ class FulfillmentService:
             return to_task(row)
 
     async def list_tasks(
-        self, actor: Actor, kind: str | None, status: str | None, order_id: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        kind: str | None,
+        status: str | None,
+        order_id: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Task], str]:
-        v = Violations()
+        """`violations`: those found converting the request, reported with these filters' own."""
+        v = violations if violations is not None else Violations()
         order = v.id("order_id", order_id, required=False)
         page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id}, violations=v)
         v.raise_if_any()

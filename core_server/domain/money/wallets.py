@@ -110,9 +110,11 @@ class WalletService:
         end: dt.datetime | None,
         page_size: int,
         page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Transfer], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        v = Violations()
+        v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         asset = check_asset(v, "asset", asset) if asset.strip() else ""
         for kind in kinds:
@@ -309,11 +311,17 @@ class WalletService:
             return await ledger.verify(uow, actor.tenant)
 
     async def export(
-        self, actor: Actor, asset: str, start: dt.datetime | None, end: dt.datetime | None
+        self,
+        actor: Actor,
+        asset: str,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        violations: Violations | None = None,
     ) -> AsyncIterator[list[Transfer]]:
         """Batches oldest first; each batch is its own short query, so memory and transaction
-        length stay constant however long the export runs."""
-        v = Violations()
+        length stay constant however long the export runs. `violations`: those found converting
+        the request, reported with the filters' own."""
+        v = violations if violations is not None else Violations()
         asset = check_asset(v, "asset", asset) if asset.strip() else ""
         if start and end and start >= end:
             v.add("end_time", "must be after start_time")

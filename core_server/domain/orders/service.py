@@ -187,10 +187,18 @@ class OrderService:
             return to_order(row)
 
     async def list_orders(
-        self, actor: Actor, user_id: str, statuses: Sequence[str], package_id: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        user_id: str,
+        statuses: Sequence[str],
+        package_id: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Order], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        v = Violations()
+        v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         package = v.id("package_id", package_id, required=False)
         page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id}, violations=v)

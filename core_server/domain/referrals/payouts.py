@@ -227,10 +227,17 @@ class PayoutService:
         audit.record(uow, actor, who.strip(), event, target, row.reason, {"status": "pending"}, after, now)
 
     async def list_payouts(
-        self, actor: Actor, user_id: str, status: str | None, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        user_id: str,
+        status: str | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Payout], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        v = Violations()
+        v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         page = page_request(page_size, page_token, {"u": user_id, "s": status}, violations=v)
         v.raise_if_any()

@@ -88,13 +88,21 @@ class SubscriptionService:
             return to_subscription(row)
 
     async def list_subscriptions(
-        self, actor: Actor, user_id: str, status: str | None, plan_code: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        user_id: str,
+        status: str | None,
+        plan_code: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Subscription], str]:
-        """Soonest end first (ties by id): the order a renewal desk works through."""
+        """Soonest end first (ties by id): the order a renewal desk works through. `violations`:
+        those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        v = Violations()
+        v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
-        v.check_text("plan_code", plan_code, max_length=50)
+        plan_code = v.check_text("plan_code", plan_code, max_length=50)
         filters = {"u": user_id, "s": status, "p": plan_code}
         page = page_request(page_size, page_token, filters, key=_keyset, violations=v)
         v.raise_if_any()

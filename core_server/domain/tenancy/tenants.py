@@ -142,9 +142,12 @@ class TenantService:
             return to_tenant(row)
 
     async def list_tenants(
-        self, actor: Actor, page_size: int, page_token: str, status: str | None
+        self, actor: Actor, page_size: int, page_token: str, status: str | None, violations: Violations | None = None
     ) -> tuple[list[Tenant], str]:
-        page = page_request(page_size, page_token, {"status": status})
+        """`violations`: those found converting the request, reported with the page's own."""
+        page = page_request(page_size, page_token, {"status": status}, violations=violations)
+        if violations is not None:
+            violations.raise_if_any()
         after = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             rows = await tenant_repo.list_tenants(uow, after=after, limit=page.size + 1, status=status)

@@ -251,10 +251,17 @@ class TopupRequestService:
             return to_request(row)
 
     async def list_requests(
-        self, actor: Actor, status: str | None, user_id: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        status: str | None,
+        user_id: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[TopupRequest], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        v = Violations()
+        v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         page = page_request(page_size, page_token, {"s": status, "u": user_id}, violations=v)
         v.raise_if_any()

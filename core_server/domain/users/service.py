@@ -221,9 +221,16 @@ class UserService:
             return to_user(row)
 
     async def list_users(
-        self, actor: Actor, query: str, platform: Platform | None, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        query: str,
+        platform: Platform | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[User], str]:
-        violations = Violations()
+        """`violations`: those found converting the request, reported with these filters' own."""
+        violations = violations if violations is not None else Violations()
         search = violations.check_text("query", query, max_length=100, fold=str.lower).lower()
         page = page_request(page_size, page_token, {"q": search, "p": platform}, violations=violations)
         violations.raise_if_any()
