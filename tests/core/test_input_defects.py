@@ -1289,6 +1289,14 @@ async def test_a_filter_naming_a_foreign_or_unknown_object_is_not_found(world: W
     assert await outcome(call(world, world.alice, world.stars_order)) == "OK"
 
 
+async def test_listing_the_keys_of_no_tenant_is_not_found(world: World) -> None:
+    keys = world.hub.platform.platform
+    with pytest.raises(NotFound):
+        await keys.ListApiKeys(platform_pb.ListApiKeysRequest(tenant_id=str(uuid.uuid4())))
+    listed = await keys.ListApiKeys(platform_pb.ListApiKeysRequest(tenant_id=world.spare.id))
+    assert world.spare_key in {k.id for k in listed.api_keys}
+
+
 async def test_a_partner_gets_not_found_for_a_user_of_another_tenant(world: World) -> None:
     partner = world.hub.client(await world.hub.new_key(tenant_pb2.API_KEY_ROLE_PARTNER, world.shop.id))
     with pytest.raises(NotFound):
