@@ -9,9 +9,10 @@ import grpc
 from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, package_message, spec_in
-from core_server.api.convert import mask_paths, timestamp
+from core_server.api.convert import enum_filter, mask_paths, timestamp
 from core_server.domain.actor import ADMIN_ROLES, ALL_ROLES
 from core_server.domain.catalog.packages import CatalogService
+from core_server.domain.errors import Violations
 from core_server.domain.money.assets import Asset, AssetService
 from sdk.billinghub.v1 import asset_pb2, catalog_service_pb2_grpc
 from sdk.billinghub.v1 import catalog_service_pb2 as pb
@@ -65,13 +66,10 @@ class CatalogServicer(catalog_service_pb2_grpc.CatalogServiceServicer):
 
     @rpc(roles=ALL_ROLES)
     async def ListPackages(self, request: pb.ListPackagesRequest, context: Context) -> pb.ListPackagesResponse:
+        v = Violations()
+        kind = enum_filter(KINDS, request.kind, "kind", v)
         packages, token = await self._catalog.list_packages(
-            current_actor(),
-            request.category,
-            request.active_only,
-            KINDS.get(request.kind),
-            request.page_size,
-            request.page_token,
+            current_actor(), request.category, request.active_only, kind, request.page_size, request.page_token, v
         )
         return pb.ListPackagesResponse(packages=[package_message(p) for p in packages], next_page_token=token)
 

@@ -9,8 +9,9 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
-from core_server.api.convert import enum_filter
+from core_server.api.convert import enum_filter, enum_filters
 from core_server.api.wallet_convert import transfer_message
+from core_server.domain.errors import Violations
 from core_server.domain.fulfillment.tasks import FulfillmentService
 from core_server.domain.orders.payment import OrderPayments
 from core_server.domain.orders.refunds import OrderRefunds
@@ -21,10 +22,6 @@ from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_gr
 from sdk.billinghub.v1 import order_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def _statuses(values: Any) -> list[str]:
-    return [status for value in values if (status := enum_filter(ORDER_STATUSES, value, "statuses"))]
 
 
 class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
@@ -65,13 +62,10 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def ListOrders(self, request: pb.ListOrdersRequest, context: Context) -> pb.ListOrdersResponse:
+        v = Violations()
+        statuses = enum_filters(ORDER_STATUSES, request.statuses, "statuses", v)
         orders, token = await self._orders.list_orders(
-            current_actor(),
-            request.user_id,
-            _statuses(request.statuses),
-            request.package_id,
-            request.page_size,
-            request.page_token,
+            current_actor(), request.user_id, statuses, request.package_id, request.page_size, request.page_token, v
         )
         return pb.ListOrdersResponse(orders=[order_message(o) for o in orders], next_page_token=token)
 
@@ -91,6 +85,11 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
     async def SubmitServiceInput(
         self, request: pb.SubmitServiceInputRequest, context: Context
     ) -> pb.SubmitServiceInputResponse:
+        v = Violations()  # with the order_id, the fields FulfillmentService checks only after it
+        v.id("order_id", request.order_id)
+        v.check_text("url", request.url, max_length=500, required=True)
+        v.check_text("platform", request.platform, max_length=32, required=True)
+        v.raise_if_any()
         task, remaining = await self._tasks.submit_service_input(
             current_actor(), request.order_id, request.url, request.platform
         )
@@ -140,6 +139,10 @@ class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceService
 
     @rpc(roles=STAFF, mutation=True)
     async def FailTask(self, request: fpb.FailTaskRequest, context: Context) -> fpb.FailTaskResponse:
+        v = Violations()  # with the task_id, the reason FulfillmentService checks before reading it
+        v.id("task_id", request.task_id)
+        v.check_text("reason", request.reason, max_length=1000, required=True, multiline=True)
+        v.raise_if_any()
         task = await self._outcomes.fail(current_actor(), request.task_id, request.reason, request.retryable)
         return fpb.FailTaskResponse(task=task_message(task))
 
@@ -149,12 +152,10 @@ class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceService
 
     @rpc(roles=STAFF)
     async def ListTasks(self, request: fpb.ListTasksRequest, context: Context) -> fpb.ListTasksResponse:
+        v = Violations()
+        kind = enum_filter(KINDS, request.kind, "kind", v)
+        status = enum_filter(TASK_STATUSES, request.status, "status", v)
         tasks, token = await self._tasks.list_tasks(
-            current_actor(),
-            KINDS.get(request.kind),
-            TASK_STATUSES.get(request.status),
-            request.order_id,
-            request.page_size,
-            request.page_token,
+            current_actor(), kind, status, request.order_id, request.page_size, request.page_token, v
         )
         return fpb.ListTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)

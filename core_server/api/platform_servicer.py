@@ -13,11 +13,13 @@ from core_server.api.convert import (
     ROLES_OUT,
     TENANT_STATUSES,
     TENANT_STATUSES_OUT,
+    enum_filter,
     id_text,
     mask_paths,
     timestamp,
 )
 from core_server.domain.actor import ALL_ROLES, Role
+from core_server.domain.errors import Violations
 from core_server.domain.tenancy.api_keys import ApiKey, ApiKeyService
 from core_server.domain.tenancy.tenants import Tenant, TenantChanges, TenantService
 from sdk.billinghub.v1 import platform_service_pb2 as pb
@@ -70,9 +72,10 @@ class PlatformServicer(platform_service_pb2_grpc.PlatformServiceServicer):
 
     @rpc(roles=PLATFORM, tenant_scoped=False)
     async def ListTenants(self, request: pb.ListTenantsRequest, context: Context) -> pb.ListTenantsResponse:
-        status = TENANT_STATUSES.get(request.status)
+        v = Violations()
+        status = enum_filter(TENANT_STATUSES, request.status, "status", v)
         tenants, token = await self._tenants.list_tenants(
-            current_actor(), request.page_size, request.page_token, status
+            current_actor(), request.page_size, request.page_token, status, v
         )
         return pb.ListTenantsResponse(tenants=[tenant_message(t) for t in tenants], next_page_token=token)
 

@@ -10,6 +10,7 @@ from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, money_in, optional_time, timestamp
 from core_server.api.wallet_convert import transfer_message
+from core_server.domain.errors import Violations
 from core_server.domain.promos.codes import Promo, PromoCodeService, PromoSpec
 from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT
 from sdk.billinghub.v1 import promo_pb2, promo_service_pb2_grpc
@@ -20,7 +21,8 @@ KINDS = {promo_pb2.PROMO_KIND_CREDIT: CREDIT, promo_pb2.PROMO_KIND_PERCENT_DISCO
 KINDS_OUT = {value: key for key, value in KINDS.items()}
 
 
-def spec_in(message: promo_pb2.PromoCode) -> PromoSpec:
+def spec_in(message: promo_pb2.PromoCode, v: Violations) -> PromoSpec:
+    """The code of a request; a time out of range is left unset and recorded in `v`."""
     return PromoSpec(
         code=message.code,
         kind=KINDS.get(message.kind),
@@ -28,8 +30,8 @@ def spec_in(message: promo_pb2.PromoCode) -> PromoSpec:
         percent_bps=message.percent_bps,
         per_user_limit=message.per_user_limit,
         total_limit=message.total_limit,
-        starts_at=optional_time(message.start_time, message.HasField("start_time")),
-        ends_at=optional_time(message.end_time, message.HasField("end_time")),
+        starts_at=optional_time(message.start_time, message.HasField("start_time"), "promo_code.start_time", v),
+        ends_at=optional_time(message.end_time, message.HasField("end_time"), "promo_code.end_time", v),
         package_ids=list(message.package_ids),
         categories=list(message.categories),
     )
@@ -59,7 +61,8 @@ class PromoServicer(promo_service_pb2_grpc.PromoServiceServicer):
 
     @rpc(roles=STAFF, mutation=True)
     async def CreatePromoCode(self, request: pb.CreatePromoCodeRequest, context: Context) -> pb.CreatePromoCodeResponse:
-        promo = await self._service.create(current_actor(), spec_in(request.promo_code))
+        v = Violations()
+        promo = await self._service.create(current_actor(), spec_in(request.promo_code, v), v)
         return pb.CreatePromoCodeResponse(promo_code=promo_message(promo))
 
     @rpc(roles=STAFF)

@@ -11,7 +11,7 @@ from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, KINDS_OUT
 from core_server.api.convert import enum_filter, money, optional_time, timestamp
 from core_server.api.user_servicer import user_message
-from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.referrals.payouts import Payout, PayoutService
 from core_server.domain.referrals.program import Program, Tier
 from core_server.domain.referrals.service import EARNED, INVITED, ReferralService, Stats
@@ -30,15 +30,12 @@ PAYOUT_STATUSES_OUT = {value: key for key, value in PAYOUT_STATUSES.items()}
 
 
 def program_in(message: referral_pb2.ReferralProgram) -> Program:
-    kinds = []
-    for kind in message.package_kinds:
-        if kind not in KINDS:
-            raise InvalidArgument([Violation("program.package_kinds", f"unknown package kind {kind}")])
-        kinds.append(KINDS[kind])
+    """The program of a request; an unknown package kind stays as its number, which the program's
+    rules refuse with the rest (check_program)."""
     return Program(
         enabled=message.enabled,
         level_rates_bps=tuple(message.level_rates_bps),
-        package_kinds=tuple(kinds),
+        package_kinds=tuple(KINDS.get(kind, str(kind)) for kind in message.package_kinds),
         payout_asset=message.payout_asset,
         rate_numerator=message.rate_numerator or 1,
         rate_denominator=message.rate_denominator or 1,
@@ -141,12 +138,11 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetLeaderboard(self, request: pb.GetLeaderboardRequest, context: Context) -> pb.GetLeaderboardResponse:
+        v = Violations()
+        start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
+        end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
         rows = await self._service.leaderboard(
-            current_actor(),
-            METRICS.get(request.metric),
-            optional_time(request.start_time, request.HasField("start_time")),
-            optional_time(request.end_time, request.HasField("end_time")),
-            request.limit,
+            current_actor(), METRICS.get(request.metric), start, end, request.limit, v
         )
         entries = [
             referral_pb2.LeaderboardEntry(user_id=str(r.user_id), username=r.username, value=r.value, rank=r.rank)
@@ -181,9 +177,10 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
     async def ListPayoutRequests(
         self, request: pb.ListPayoutRequestsRequest, context: Context
     ) -> pb.ListPayoutRequestsResponse:
-        status = enum_filter(PAYOUT_STATUSES, request.status, "status")
+        v = Violations()
+        status = enum_filter(PAYOUT_STATUSES, request.status, "status", v)
         payouts, token = await self._payouts.list_payouts(
-            current_actor(), request.user_id, status, request.page_size, request.page_token
+            current_actor(), request.user_id, status, request.page_size, request.page_token, v
         )
         return pb.ListPayoutRequestsResponse(
             payout_requests=[payout_message(p) for p in payouts], next_page_token=token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import grpc
@@ -10,6 +11,7 @@ from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, optional_time
 from core_server.domain.actor import Role
+from core_server.domain.errors import Violations
 from core_server.domain.money.amounts import Money
 from core_server.domain.reports.service import ReportService, TenantStats
 from sdk.billinghub.v1 import common_pb2, report_service_pb2_grpc
@@ -45,28 +47,31 @@ def stats_message(stats: TenantStats) -> pb.TenantStats:
     )
 
 
+def _period(request: Any, v: Violations) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A report request's start_time and end_time (every report request names them alike)."""
+    start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
+    end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
+    return start, end
+
+
 class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
     def __init__(self, service: ReportService) -> None:
         self._service = service
 
     @rpc(roles=STAFF)
     async def GetTenantStats(self, request: pb.GetTenantStatsRequest, context: Context) -> pb.GetTenantStatsResponse:
-        stats = await self._service.tenant_stats(
-            current_actor(),
-            optional_time(request.start_time, request.HasField("start_time")),
-            optional_time(request.end_time, request.HasField("end_time")),
-        )
+        v = Violations()
+        start, end = _period(request, v)
+        stats = await self._service.tenant_stats(current_actor(), start, end, v)
         return pb.GetTenantStatsResponse(stats=stats_message(stats))
 
     @rpc(roles=PLATFORM, tenant_scoped=False)
     async def GetPlatformStats(
         self, request: pb.GetPlatformStatsRequest, context: Context
     ) -> pb.GetPlatformStatsResponse:
-        stats = await self._service.platform_stats(
-            current_actor(),
-            optional_time(request.start_time, request.HasField("start_time")),
-            optional_time(request.end_time, request.HasField("end_time")),
-        )
+        v = Violations()
+        start, end = _period(request, v)
+        stats = await self._service.platform_stats(current_actor(), start, end, v)
         return pb.GetPlatformStatsResponse(
             tenants=[stats_message(t) for t in stats.tenants],
             users_total=stats.users_total,
@@ -77,12 +82,9 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
     async def GetRevenueSeries(
         self, request: pb.GetRevenueSeriesRequest, context: Context
     ) -> pb.GetRevenueSeriesResponse:
-        points = await self._service.revenue_series(
-            current_actor(),
-            request.asset,
-            optional_time(request.start_time, request.HasField("start_time")),
-            optional_time(request.end_time, request.HasField("end_time")),
-        )
+        v = Violations()
+        start, end = _period(request, v)
+        points = await self._service.revenue_series(current_actor(), request.asset, start, end, v)
         return pb.GetRevenueSeriesResponse(
             points=[
                 pb.RevenuePoint(date=p.date.isoformat(), revenue=money(p.revenue.asset, p.revenue.amount))

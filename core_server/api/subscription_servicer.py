@@ -10,6 +10,7 @@ from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, timestamp
 from core_server.domain.entitlements.entitlements import Entitlement, EntitlementService
+from core_server.domain.errors import Violations
 from core_server.domain.subscriptions.service import Subscription, SubscriptionService
 from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2_grpc
 from sdk.billinghub.v1 import subscription_service_pb2 as pb
@@ -57,13 +58,10 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
     async def ListSubscriptions(
         self, request: pb.ListSubscriptionsRequest, context: Context
     ) -> pb.ListSubscriptionsResponse:
+        v = Violations()
+        status = enum_filter(STATUSES, request.status, "status", v)
         found, token = await self._service.list_subscriptions(
-            current_actor(),
-            request.user_id,
-            enum_filter(STATUSES, request.status, "status"),
-            request.plan_code.strip(),
-            request.page_size,
-            request.page_token,
+            current_actor(), request.user_id, status, request.plan_code, request.page_size, request.page_token, v
         )
         return pb.ListSubscriptionsResponse(
             subscriptions=[subscription_message(s) for s in found], next_page_token=token

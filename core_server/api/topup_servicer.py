@@ -9,6 +9,7 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, money, money_in, timestamp
+from core_server.domain.errors import Violations
 from core_server.domain.topups.requests import TopupMethod, TopupRequest, TopupRequestService
 from sdk.billinghub.v1 import topup_pb2, topup_service_pb2_grpc
 from sdk.billinghub.v1 import topup_service_pb2 as pb
@@ -90,12 +91,10 @@ class TopupRequestServicer(topup_service_pb2_grpc.TopupRequestServiceServicer):
     async def ListTopupRequests(
         self, request: pb.ListTopupRequestsRequest, context: Context
     ) -> pb.ListTopupRequestsResponse:
+        v = Violations()
+        status = enum_filter(STATUSES, request.status, "status", v)
         requests, token = await self._service.list_requests(
-            current_actor(),
-            enum_filter(STATUSES, request.status, "status"),
-            request.user_id,
-            request.page_size,
-            request.page_token,
+            current_actor(), status, request.user_id, request.page_size, request.page_token, v
         )
         return pb.ListTopupRequestsResponse(
             topup_requests=[request_message(r) for r in requests], next_page_token=token

@@ -8,7 +8,8 @@ import grpc
 
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, id_text, mask_paths, timestamp
+from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, enum_filter, id_text, mask_paths, timestamp
+from core_server.domain.errors import Violations
 from core_server.domain.users.service import Profile, User, UserService
 from sdk.billinghub.v1 import user_pb2, user_service_pb2_grpc
 from sdk.billinghub.v1 import user_service_pb2 as pb
@@ -58,8 +59,10 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
 
     @rpc(roles=STAFF)
     async def ListUsers(self, request: pb.ListUsersRequest, context: Context) -> pb.ListUsersResponse:
+        v = Violations()
+        platform = enum_filter(PLATFORMS, request.platform, "platform", v)
         users, token = await self._users.list_users(
-            current_actor(), request.query, PLATFORMS.get(request.platform), request.page_size, request.page_token
+            current_actor(), request.query, platform, request.page_size, request.page_token, v
         )
         return pb.ListUsersResponse(users=[user_message(u) for u in users], next_page_token=token)
 

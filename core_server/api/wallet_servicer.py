@@ -9,11 +9,11 @@ import grpc
 
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.convert import money_in, optional_time
+from core_server.api.convert import enum_filters, money_in, optional_time
 from core_server.api.fingerprint import idempotency_key
 from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_message, hold_message, transfer_message
 from core_server.domain.actor import ADMIN_ROLES
-from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.errors import Violations
 from core_server.domain.money.holds import HoldService
 from core_server.domain.money.wallets import WalletService
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
@@ -24,15 +24,6 @@ CHARGE_USAGE = "/billinghub.v1.WalletService/ChargeUsage"
 DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: False}
 
 
-def _kinds(values: Any) -> list[str]:
-    kinds = []
-    for value in values:
-        if value not in KINDS_IN:
-            raise InvalidArgument([Violation("kinds", f"unknown kind {value}")])
-        kinds.append(KINDS_IN[value])
-    return kinds
-
-
 class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
     def __init__(self, wallets: WalletService, holds: HoldService) -> None:
         self._wallets = wallets
@@ -40,22 +31,17 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetBalances(self, request: pb.GetBalancesRequest, context: Context) -> pb.GetBalancesResponse:
-        balances = await self._wallets.get_balances(
-            current_actor(), request.user_id, [a.upper() for a in request.assets]
-        )
+        balances = await self._wallets.get_balances(current_actor(), request.user_id, list(request.assets))
         return pb.GetBalancesResponse(balances=[balance_message(b) for b in balances])
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def ListTransfers(self, request: pb.ListTransfersRequest, context: Context) -> pb.ListTransfersResponse:
+        v = Violations()
+        kinds = enum_filters(KINDS_IN, request.kinds, "kinds", v)
+        start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
+        end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
         transfers, token = await self._wallets.list_transfers(
-            current_actor(),
-            request.user_id,
-            request.asset.upper(),
-            _kinds(request.kinds),
-            optional_time(request.start_time, request.HasField("start_time")),
-            optional_time(request.end_time, request.HasField("end_time")),
-            request.page_size,
-            request.page_token,
+            current_actor(), request.user_id, request.asset, kinds, start, end, request.page_size, request.page_token, v
         )
         return pb.ListTransfersResponse(transfers=[transfer_message(t) for t in transfers], next_page_token=token)
 
@@ -123,11 +109,9 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
     async def ExportTransfers(
         self, request: pb.ExportTransfersRequest, context: Context
     ) -> AsyncIterator[pb.ExportTransfersResponse]:
-        batches = self._wallets.export(
-            current_actor(),
-            request.asset.upper(),
-            optional_time(request.start_time, request.HasField("start_time")),
-            optional_time(request.end_time, request.HasField("end_time")),
-        )
+        v = Violations()
+        start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
+        end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
+        batches = self._wallets.export(current_actor(), request.asset, start, end, v)
         async for batch in batches:
             yield pb.ExportTransfersResponse(transfers=[transfer_message(t) for t in batch])

@@ -70,10 +70,10 @@ class AuditLog:
         self, actor: Actor, action: str, target_id: str, page_size: int, page_token: str
     ) -> tuple[list[AuditEntry], str]:
         violations = Violations()
-        violations.check_length("action", action, max_length=64)
-        violations.check_length("target_id", target_id, max_length=64)
+        violations.check_text("action", action, max_length=64)
+        violations.check_text("target_id", target_id, max_length=64)
+        page = page_request(page_size, page_token, {"a": action, "t": target_id}, violations=violations)
         violations.raise_if_any()
-        page = page_request(page_size, page_token, {"a": action, "t": target_id})
         before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             rows = await audit_repo.list_entries(

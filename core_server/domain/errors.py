@@ -3,9 +3,16 @@ carries an UPPER_SNAKE `reason` that callers branch on."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
+
+# C0 control characters (and DEL): never in a name, a code or an id. NUL is also what PostgreSQL
+# refuses in text. Free text (reasons, descriptions) may hold line breaks and tabs, nothing else.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_FREE_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,24 @@ class ResourceExhausted(DomainError):
     pass
 
 
+def _json_problem(value: object, max_depth: int) -> str | None:
+    """What is wrong with a decoded JSON value of a request, if anything (iterative: the nesting
+    depth is the client's choice)."""
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > max_depth:
+            return f"must not nest deeper than {max_depth} levels"
+        if isinstance(item, str) and "\x00" in item:
+            return "must not contain NUL characters"
+        if isinstance(item, dict):
+            pending.extend((key, depth + 1) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return None
+
+
 @dataclass
 class Violations:
     """Collects field violations so that one response names every bad field, not just the first."""
@@ -81,11 +106,62 @@ class Violations:
     def add(self, field_path: str, description: str) -> None:
         self.items.append(Violation(field_path, description))
 
-    def check_length(self, field_path: str, value: str, *, max_length: int, required: bool = False) -> None:
-        if required and not value.strip():
+    def check_text(
+        self,
+        field_path: str,
+        value: str,
+        *,
+        max_length: int,
+        required: bool = False,
+        multiline: bool = False,
+        fold: Callable[[str], str] | None = None,
+    ) -> str:
+        """A text field of a request; returns it stripped of surrounding white space.
+
+        No control characters (a `multiline` free text may break lines and hold tabs); required
+        means not blank; the length limit holds for the text as given and, when the text is stored
+        or compared case-mapped, after `fold` (str.lower, str.upper): "İ".lower() and "ß".upper()
+        are two characters each, so a text that fits before the mapping may not fit after it."""
+        text = value.strip()
+        if (_FREE_TEXT_CONTROLS if multiline else _CONTROLS).search(value):
+            allowed = " other than line breaks and tabs" if multiline else ""
+            self.add(field_path, f"must not contain control characters{allowed}")
+        elif required and not text:
             self.add(field_path, "is required")
-        elif len(value) > max_length:
+        elif len(value) > max_length or (fold is not None and len(fold(text)) > max_length):
             self.add(field_path, f"must be at most {max_length} characters")
+        return text
+
+    def check_length(self, field_path: str, value: str, *, max_length: int, required: bool = False) -> None:
+        """check_text of free text, for callers not yet moved to check_text (which should say
+        whether the field is a name or free text)."""
+        self.check_text(field_path, value, max_length=max_length, required=required, multiline=True)
+
+    def id(self, field_path: str, value: str, *, required: bool = True) -> uuid.UUID | None:
+        """An id field of a request: its UUID, or None when it is missing or malformed (then the
+        violation is recorded here, to be raised with the request's other ones)."""
+        if not value:
+            if required:
+                self.add(field_path, "is required")
+            return None
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            self.add(field_path, "is not a valid id")
+            return None
+
+    def check_json(self, field_path: str, value: object, *, max_depth: int = 32) -> bool:
+        """A decoded JSON value of a request: no NUL character in any string or key (the \\u0000
+        escape decodes to one, and PostgreSQL refuses it in text and JSON) and nested no deeper
+        than `max_depth` (every later encoding of it recurses). Returns whether it passed."""
+        problem = _json_problem(value, max_depth)
+        if problem is not None:
+            self.add(field_path, problem)
+        return problem is None
+
+    def has(self, field_path: str) -> bool:
+        """Whether a violation of this field is recorded already (to skip checks that build on it)."""
+        return any(item.field == field_path for item in self.items)
 
     def check_mask(self, mask: Collection[str], updatable: Collection[str]) -> None:
         """An update's field mask: required, and naming only fields the caller may change."""

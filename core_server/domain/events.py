@@ -83,7 +83,7 @@ def check_types(types: Sequence[str]) -> list[str]:
     if len(types) > 50:
         violations.add("types", "at most 50 types")
     for index, name in enumerate(types):
-        violations.check_length(f"types[{index}]", name, max_length=64, required=True)
+        violations.check_text(f"types[{index}]", name, max_length=64, required=True)
     violations.raise_if_any()
     return list(types)
 

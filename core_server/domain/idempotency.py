@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.reasons import IdempotencyKeyReused
 from core_server.store.models import IdempotencyRow
 from core_server.store.repositories import idempotency as idem_repo
@@ -43,9 +43,13 @@ def key_reused() -> InvalidArgument:
     )
 
 
-def check_request_id(request_id: str) -> None:
-    if len(request_id) > MAX_REQUEST_ID:
-        raise InvalidArgument([Violation("request_id", f"must be at most {MAX_REQUEST_ID} characters")])
+def check_request_id(request_id: str, violations: Violations | None = None) -> None:
+    """A request_id fits its column and holds no control characters; the violation is added to
+    `violations` when given, else raised."""
+    found = violations if violations is not None else Violations()
+    found.check_text("request_id", request_id, max_length=MAX_REQUEST_ID)
+    if violations is None:
+        found.raise_if_any()
 
 
 async def claim_or_find(

@@ -250,7 +250,8 @@ async def test_bad_calls_and_other_tenants_change_nothing(hub: Hub) -> None:
         await other.CancelSubscription(pb.CancelSubscriptionRequest(subscription_id=subscription.id))
     with pytest.raises(NotFound):
         await other.ListEntitlements(pb.ListEntitlementsRequest(user_id=user))
-    assert not (await other.ListSubscriptions(pb.ListSubscriptionsRequest(user_id=user))).subscriptions
+    with pytest.raises(NotFound):
+        await other.ListSubscriptions(pb.ListSubscriptionsRequest(user_id=user))
     assert not (await other.ListSubscriptions(pb.ListSubscriptionsRequest())).subscriptions
 
     assert await get(shop, subscription.id) == subscription

@@ -21,9 +21,9 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.ids import require_id
-from core_server.domain.money.amounts import MAX_AMOUNT, MAX_QUANTITY, check_amount
+from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT, MAX_QUANTITY, check_amount
 from core_server.domain.money.assets import require_asset
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import next_page_token, offset_key, page_request
 from core_server.domain.reasons import PackageArchived, PackageNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import PackageRow
@@ -120,14 +120,16 @@ def to_package(row: PackageRow) -> Package:
     return Package(row.id, spec, row.archived, row.created_at, row.updated_at)
 
 
-def _check_texts(violations: Violations, name: str, texts: dict[str, str], limit: int, required: bool) -> None:
+def _check_texts(
+    violations: Violations, name: str, texts: dict[str, str], limit: int, required: bool, multiline: bool
+) -> None:
     if required and not any(text.strip() for text in texts.values()):
         violations.add(name, "needs a text in at least one locale")
     for locale, text in texts.items():
         if locale not in LOCALES:
             violations.add(f"{name}[{locale}]", f"locale must be one of {', '.join(LOCALES)}")
-        elif len(text) > limit:
-            violations.add(f"{name}[{locale}]", f"must be at most {limit} characters")
+        else:
+            violations.check_text(f"{name}[{locale}]", text, max_length=limit, multiline=multiline)
 
 
 def validate(spec: PackageSpec) -> PackageSpec:
@@ -135,12 +137,17 @@ def validate(spec: PackageSpec) -> PackageSpec:
     v = Violations()
     if spec.kind not in KINDS:
         v.add("package.kind", "is required")
-    _check_texts(v, "package.title", spec.title, 100, required=True)
-    _check_texts(v, "package.description", spec.description, 2000, required=False)
-    v.check_length("package.category", spec.category, max_length=50)
+    _check_texts(v, "package.title", spec.title, 100, required=True, multiline=False)
+    _check_texts(v, "package.description", spec.description, 2000, required=False, multiline=True)
+    v.check_text("package.category", spec.category, max_length=50)
     check_amount(v, "package.price.amount_minor", spec.price_amount, minimum=0)
     if not spec.price_asset:
         v.add("package.price", "is required")
+    elif not ASSET_CODE.match(spec.price_asset):
+        v.add("package.price.asset", "must be 2 to 10 upper-case letters or digits")
+    if spec.delivers_asset and not ASSET_CODE.match(spec.delivers_asset):
+        v.add("package.delivers.asset", "must be 2 to 10 upper-case letters or digits")
+    v.check_text("package.plan_code", spec.plan_code, max_length=50)
     if spec.per_unit:
         if not 1 <= spec.min_quantity <= spec.max_quantity <= MAX_QUANTITY:
             v.add("package.min_quantity", f"per-unit packages need 1 <= min_quantity <= max_quantity <= {MAX_QUANTITY}")
@@ -164,6 +171,8 @@ def validate(spec: PackageSpec) -> PackageSpec:
         spec = replace(spec, active_days=spec.active_days or 30)
     if "__invalid__" in spec.features:
         v.add("package.features", str(spec.features["__invalid__"]))
+    else:
+        v.check_json("package.features", spec.features)
     v.raise_if_any()
     return spec
 
@@ -235,10 +244,11 @@ class CatalogService:
         return package
 
     async def update(self, actor: Actor, package_id: str, changes: PackageSpec, mask: Sequence[str]) -> Package:
-        parsed = require_id("package.id", package_id)
         v = Violations()
+        parsed = v.id("package.id", package_id)
         v.check_mask(mask, UPDATABLE)
         v.raise_if_any()
+        assert parsed is not None
         names = [name for path in mask for name in MASK_FIELDS.get(path, (path,))]
         async with self._deps.uow() as uow:
             row = await require_package(uow, actor.tenant, parsed, package_id)
@@ -273,10 +283,23 @@ class CatalogService:
         return package
 
     async def list_packages(
-        self, actor: Actor, category: str, active_only: bool, kind: str | None, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        category: str,
+        active_only: bool,
+        kind: str | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Package], str]:
-        page = page_request(page_size or 100, page_token, {"c": category, "a": active_only, "k": kind})
-        offset = int(page.after) if page.after else 0
+        """`violations`: those found converting the request, reported with these filters' own."""
+        v = violations if violations is not None else Violations()
+        category = v.check_text("category", category, max_length=50)
+        page = page_request(
+            page_size or 100, page_token, {"c": category, "a": active_only, "k": kind}, key=offset_key, violations=v
+        )
+        v.raise_if_any()
+        offset = offset_key(page.after) if page.after else 0
         statement = (
             select(PackageRow)
             .where(PackageRow.tenant_id == actor.tenant)

@@ -27,9 +27,9 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.json_input import json_object
 from core_server.domain.paging import next_page_token, page_request
-from core_server.domain.reasons import TaskNotFound, TaskNotLeased
+from core_server.domain.reasons import OrderNotFound, TaskNotFound, TaskNotLeased
 from core_server.store.ids import new_id
-from core_server.store.models import TaskRow
+from core_server.store.models import OrderRow, TaskRow
 from core_server.store.unit_of_work import UnitOfWork
 
 TASK_KINDS = ("telegram_stars", "telegram_premium", "service")
@@ -277,19 +277,32 @@ class FulfillmentService:
             return to_task(await find_task(uow, actor.tenant, task_id))
 
     async def list_tasks(
-        self, actor: Actor, kind: str | None, status: str | None, order_id: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        kind: str | None,
+        status: str | None,
+        order_id: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Task], str]:
-        page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id})
+        """`violations`: those found converting the request, reported with these filters' own."""
+        v = violations if violations is not None else Violations()
+        order = v.id("order_id", order_id, required=False)
+        page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id}, violations=v)
+        v.raise_if_any()
         statement = select(TaskRow).where(TaskRow.tenant_id == actor.tenant).order_by(TaskRow.id.desc())
         if kind:
             statement = statement.where(TaskRow.kind == kind)
         if status:
             statement = statement.where(TaskRow.status == status)
-        if order_id:
-            statement = statement.where(TaskRow.order_id == require_id("order_id", order_id))
+        if order is not None:
+            statement = statement.where(TaskRow.order_id == order)
         if page.after:
             statement = statement.where(TaskRow.id < uuid.UUID(page.after))
         async with self._deps.uow() as uow:
+            if order is not None and await uow.session.get(OrderRow, (actor.tenant, order)) is None:
+                raise OrderNotFound(order_id)  # as reading the order is
             rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
             tasks = [to_task(row) for row in rows[: page.size]]
         return tasks, next_page_token(page, tasks[-1].id.hex if tasks else None, len(rows) > page.size)
@@ -301,4 +314,8 @@ def parse_result(text: str) -> dict[str, Any]:
 
 
 def _json_object(field: str, text: str, limit: int) -> dict[str, Any]:
-    return json_object(field, text, max_chars=limit)
+    value = json_object(field, text, max_chars=limit)
+    v = Violations()
+    v.check_json(field, value)
+    v.raise_if_any()
+    return value

@@ -63,6 +63,14 @@ def check_amount(violations: Violations, field: str, amount: int, *, minimum: in
         violations.add(field, f"must be between {minimum} and {MAX_AMOUNT}")
 
 
+def check_asset(violations: Violations, field: str, code: str) -> str:
+    """An asset code of a request, upper-cased; a violation unless it is 2 to 10 letters or digits."""
+    code = code.strip().upper()
+    if not ASSET_CODE.match(code):
+        violations.add(field, "must be 2 to 10 upper-case letters or digits")
+    return code
+
+
 def check_money(violations: Violations, field: str, money: Money | None) -> None:
     """A required, positive amount of a well-formed asset code."""
     if money is None:

@@ -64,7 +64,7 @@ class AssetService:
                 violations.add("scale", "is required for an asset that is not well known")
         elif not 0 <= scale <= MAX_SCALE:
             violations.add("scale", f"must be between 0 and {MAX_SCALE}")
-        violations.check_length("display_name", display_name, max_length=100)
+        violations.check_text("display_name", display_name, max_length=100)
         violations.raise_if_any()
         assert scale is not None
         now = self._deps.clock.now()
@@ -83,10 +83,10 @@ class AssetService:
 
     async def get(self, actor: Actor, code: str) -> Asset:
         violations = Violations()
-        violations.check_length("code", code, max_length=10, required=True)
+        code = violations.check_text("code", code, max_length=10, required=True, fold=str.upper).upper()
         violations.raise_if_any()
         async with self._deps.uow() as uow:
-            return await require_asset(uow, actor.tenant, code.strip().upper())
+            return await require_asset(uow, actor.tenant, code)
 
     async def list_assets(self, actor: Actor) -> list[Asset]:
         async with self._deps.uow() as uow:

@@ -166,20 +166,21 @@ class HoldService:
 
     async def create(self, actor: Actor, user_id: str, money: Money | None, reference: str, ttl_seconds: int) -> Hold:
         violations = Violations()
+        user = violations.id("user_id", user_id)
         check_money(violations, "amount", money)
-        violations.check_length("reference", reference, max_length=200)
+        reference = violations.check_text("reference", reference, max_length=200)
         if not 0 <= ttl_seconds <= MAX_TTL:
             violations.add("ttl_seconds", f"must be between 0 and {MAX_TTL}")
         violations.raise_if_any()
+        assert user is not None
         assert money is not None
-        user = require_id("user_id", user_id)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
             await require_asset(uow, tenant, money.asset)
             account = await ledger_repo.wallet_id(uow, tenant, money.asset, user)
             expires_at = now + dt.timedelta(seconds=ttl_seconds or DEFAULT_TTL)
-            row = await place_hold(uow, tenant, account, user, money, reference.strip(), expires_at, now)
+            row = await place_hold(uow, tenant, account, user, money, reference, expires_at, now)
             if row is None:
                 raise InsufficientFunds(money.asset, money.amount)
             await emit(uow, self._deps.feed, tenant, "hold.created", _event(row), now)
@@ -208,6 +209,11 @@ class HoldService:
         return row
 
     async def capture(self, actor: Actor, hold_id: str, amount: int | None) -> tuple[Hold, Transfer | None]:
+        v = Violations()
+        v.id("hold_id", hold_id)
+        if amount is not None and amount <= 0:
+            v.add("amount_minor", "must be positive")
+        v.raise_if_any()
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await self._pending(uow, tenant, hold_id)

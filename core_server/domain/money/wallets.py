@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit, encode_around
-from core_server.domain.idempotency import IdempotencyKey, claim_or_find, key_reused
-from core_server.domain.ids import require_id
+from core_server.domain.idempotency import IdempotencyKey, check_request_id, claim_or_find, key_reused
 from core_server.domain.money import ledger
-from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Money, check_money
+from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Money, check_asset, check_money
 from core_server.domain.money.assets import require_asset, tenant_assets
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.paging import next_page_token, page_request
@@ -83,7 +82,11 @@ class WalletService:
         self._deps = deps
 
     async def get_balances(self, actor: Actor, user_id: str, assets: Sequence[str]) -> list[Balance]:
-        user = require_id("user_id", user_id)
+        v = Violations()
+        user = v.id("user_id", user_id)
+        assets = [check_asset(v, f"assets[{index}]", code) for index, code in enumerate(assets)]
+        v.raise_if_any()
+        assert user is not None
         async with self._deps.uow() as uow:
             await require_user(uow, actor.tenant, user, user_id)
             codes = (
@@ -107,19 +110,25 @@ class WalletService:
         end: dt.datetime | None,
         page_size: int,
         page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Transfer], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
+        v = violations if violations is not None else Violations()
+        user = v.id("user_id", user_id, required=False)
+        asset = check_asset(v, "asset", asset) if asset.strip() else ""
         for kind in kinds:
             if kind not in KINDS:
-                raise InvalidArgument([Violation("kinds", f"unknown kind {kind!r}")])
+                v.add("kinds", f"unknown kind {kind!r}")
         if start and end and start >= end:
-            raise InvalidArgument([Violation("end_time", "must be after start_time")])
-        page = page_request(page_size, page_token, {"u": user_id, "a": asset, "k": sorted(kinds), "s": start, "e": end})
+            v.add("end_time", "must be after start_time")
+        filters = {"u": user_id, "a": asset, "k": sorted(kinds), "s": start, "e": end}
+        page = page_request(page_size, page_token, filters, violations=v)
+        v.raise_if_any()
         before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             accounts: list[uuid.UUID] | None = None
-            if user_id:
-                user = require_id("user_id", user_id)
+            if user is not None:
                 await require_user(uow, actor.tenant, user, user_id)
                 accounts = [row.id for row in await ledger_repo.wallets_of(uow, actor.tenant, user)]
             conditions = ledger_repo.transfer_filters(actor.tenant, accounts, asset, kinds, start, end)
@@ -131,15 +140,16 @@ class WalletService:
         self, actor: Actor, user_id: str, money: Money | None, credit: bool | None, reason: str, who: str
     ) -> tuple[Transfer, Balance]:
         violations = Violations()
+        user = violations.id("user_id", user_id)
         check_money(violations, "amount", money)
         if credit is None:
             violations.add("direction", "is required")
-        violations.check_length("reason", reason, max_length=500, required=True)
-        violations.check_length("actor", who, max_length=100, required=True)
+        reason = violations.check_text("reason", reason, max_length=500, required=True, multiline=True)
+        who = violations.check_text("actor", who, max_length=100, required=True)
         violations.raise_if_any()
+        assert user is not None
         assert money is not None
         assert credit is not None
-        user = require_id("user_id", user_id)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
@@ -178,11 +188,14 @@ class WalletService:
         self, actor: Actor, key: IdempotencyKey | None, user_id: str, money: Money | None, reference: str
     ) -> Transfer:
         violations = Violations()
+        user = violations.id("user_id", user_id)
         check_money(violations, "amount", money)
-        violations.check_length("reference", reference, max_length=200)
+        violations.check_text("reference", reference, max_length=200)
+        if key is not None:  # the fast path writes the record itself, without claim_or_find
+            check_request_id(key.request_id, violations)
         violations.raise_if_any()
+        assert user is not None
         assert money is not None
-        user = require_id("user_id", user_id)
         if self._deps.fastpath is not None:
             return await self._charge_fast(actor.tenant, key, user, user_id, money, reference)
         return await self._charge(actor.tenant, key, user, user_id, money, reference)
@@ -296,12 +309,21 @@ class WalletService:
             return await ledger.verify(uow, actor.tenant)
 
     async def export(
-        self, actor: Actor, asset: str, start: dt.datetime | None, end: dt.datetime | None
+        self,
+        actor: Actor,
+        asset: str,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        violations: Violations | None = None,
     ) -> AsyncIterator[list[Transfer]]:
         """Batches oldest first; each batch is its own short query, so memory and transaction
-        length stay constant however long the export runs."""
+        length stay constant however long the export runs. `violations`: those found converting
+        the request, reported with the filters' own."""
+        v = violations if violations is not None else Violations()
+        asset = check_asset(v, "asset", asset) if asset.strip() else ""
         if start and end and start >= end:
-            raise InvalidArgument([Violation("end_time", "must be after start_time")])
+            v.add("end_time", "must be after start_time")
+        v.raise_if_any()
         conditions = ledger_repo.transfer_filters(actor.tenant, None, asset, (), start, end)
         after: uuid.UUID | None = None
         while True:

@@ -119,8 +119,9 @@ class OrderRefunds:
         self, actor: Actor, order_id: str, amount: int | None, reason: str, who: str
     ) -> tuple[Order, list[Transfer]]:
         v = Violations()
-        v.check_length("reason", reason, max_length=500, required=True)
-        v.check_length("actor", who, max_length=100, required=True)
+        v.id("order_id", order_id)
+        v.check_text("reason", reason, max_length=500, required=True, multiline=True)
+        v.check_text("actor", who, max_length=100, required=True)
         v.raise_if_any()
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:

@@ -52,10 +52,16 @@ class OrderService:
     async def create(
         self, actor: Actor, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
     ) -> Order:
-        user = require_id("user_id", user_id)
-        package_uuid = require_id("package_id", package_id)
-        recipient = recipient.strip().removeprefix("@")
-        promo_code = promo_code.strip().upper()
+        v = Violations()
+        user = v.id("user_id", user_id)
+        package_uuid = v.id("package_id", package_id)
+        if quantity < 0:
+            v.add("quantity", "must not be negative")
+        recipient = v.check_text("recipient", recipient, max_length=64).removeprefix("@")
+        promo_code = v.check_text("promo_code", promo_code, max_length=32, fold=str.upper).upper()
+        v.raise_if_any()
+        assert user is not None
+        assert package_uuid is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
@@ -70,7 +76,6 @@ class OrderService:
                 v.add("recipient", "is required: a Telegram @username (5 to 32 letters, digits, _)")
             elif package.kind not in GIFT_KINDS and recipient:
                 v.add("recipient", f"is only for Stars and Premium packages, not {package.kind}")
-            v.check_length("promo_code", promo_code, max_length=32)
             v.raise_if_any()
             subtotal = package.price_amount * (quantity if package.per_unit else 1)
             if subtotal > MAX_AMOUNT:
@@ -118,18 +123,34 @@ class OrderService:
             return to_order(row)
 
     async def list_orders(
-        self, actor: Actor, user_id: str, statuses: Sequence[str], package_id: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        user_id: str,
+        statuses: Sequence[str],
+        package_id: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Order], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id})
+        v = violations if violations is not None else Violations()
+        user = v.id("user_id", user_id, required=False)
+        package = v.id("package_id", package_id, required=False)
+        page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id}, violations=v)
+        v.raise_if_any()
         statement = select(OrderRow).where(OrderRow.tenant_id == actor.tenant)
-        if user_id:
-            statement = statement.where(OrderRow.user_id == require_id("user_id", user_id))
-        if package_id:
-            statement = statement.where(OrderRow.package_id == require_id("package_id", package_id))
+        if user is not None:
+            statement = statement.where(OrderRow.user_id == user)
+        if package is not None:
+            statement = statement.where(OrderRow.package_id == package)
         if statuses:
             statement = statement.where(OrderRow.status.in_(statuses))
         async with self._deps.uow() as uow:
+            if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
+                await require_user(uow, actor.tenant, user, user_id)
+            if package is not None:
+                await require_package(uow, actor.tenant, package, package_id)
             rows, token = await newest_first(uow, statement, OrderRow.id, page)
             return [to_order(row) for row in rows], token
 

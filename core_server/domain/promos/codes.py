@@ -15,7 +15,6 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
@@ -111,9 +110,9 @@ def promo_record(promo: Promo) -> dict[str, Any]:
     }
 
 
-def _check_spec(spec: PromoSpec) -> tuple[list[uuid.UUID], list[str]]:
-    """Every field rule of CreatePromoCode at once; returns the parsed package ids and categories."""
-    v = Violations()
+def _check_spec(spec: PromoSpec, v: Violations) -> tuple[list[uuid.UUID], list[str]]:
+    """Every field rule of CreatePromoCode at once, raised with the violations `v` holds already
+    (those found converting the request); returns the parsed package ids and categories."""
     if not CODE.match(spec.code.strip()):
         v.add("promo_code.code", "must be 3 to 32 letters, digits, - or _")
     if spec.kind is CREDIT:
@@ -139,15 +138,15 @@ def _check_spec(spec: PromoSpec) -> tuple[list[uuid.UUID], list[str]]:
         v.add("promo_code.package_ids", f"at most {MAX_RESTRICTIONS}")
     if len(spec.categories) > MAX_RESTRICTIONS:
         v.add("promo_code.categories", f"at most {MAX_RESTRICTIONS}")
-    packages: list[uuid.UUID] = []
-    for index, text in enumerate(spec.package_ids):
-        try:
-            packages.append(uuid.UUID(text))
-        except ValueError:
-            v.add(f"promo_code.package_ids[{index}]", "is not a valid id")
-    categories = [category.strip() for category in spec.categories]
-    for index, category in enumerate(categories):
-        v.check_length(f"promo_code.categories[{index}]", category, max_length=50, required=True)
+    packages = [
+        package
+        for index, text in enumerate(spec.package_ids)
+        if (package := v.id(f"promo_code.package_ids[{index}]", text)) is not None
+    ]
+    categories = [
+        v.check_text(f"promo_code.categories[{index}]", category, max_length=50, required=True)
+        for index, category in enumerate(spec.categories)
+    ]
     v.raise_if_any()
     return packages, list(dict.fromkeys(categories))
 
@@ -171,19 +170,26 @@ async def _lock(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> PromoRow:
     return row
 
 
-def _check_code(field: str, code: str) -> str:
-    v = Violations()
-    v.check_length(field, code.strip(), max_length=32, required=True)
-    v.raise_if_any()
-    return normalize(code)
+def _check_code(v: Violations, field: str, code: str) -> str:
+    """A code as a request names it; normalized (upper-cased), it must still fit a code's 32."""
+    return normalize(v.check_text(field, code, max_length=32, required=True, fold=str.upper))
+
+
+def _code_key(text: str) -> str:
+    """The key of ListPromoCodes pages: a code as stored."""
+    if not CODE.match(text) or text != normalize(text):
+        raise ValueError("not a promo code")
+    return text
 
 
 class PromoCodeService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def create(self, actor: Actor, spec: PromoSpec) -> Promo:
-        packages, categories = _check_spec(spec)
+    async def create(self, actor: Actor, spec: PromoSpec, violations: Violations | None = None) -> Promo:
+        """Create a code; `violations` are those found converting the request, reported with the
+        spec's own."""
+        packages, categories = _check_spec(spec, violations if violations is not None else Violations())
         tenant, now = actor.tenant, self._deps.clock.now()
         values: dict[str, Any] = {
             "tenant_id": tenant,
@@ -220,7 +226,7 @@ class PromoCodeService:
     async def list_codes(
         self, actor: Actor, include_disabled: bool, page_size: int, page_token: str
     ) -> tuple[list[Promo], str]:
-        page = page_request(page_size, page_token, {"d": include_disabled})
+        page = page_request(page_size, page_token, {"d": include_disabled}, key=_code_key)
         async with self._deps.uow() as uow:
             rows = await repo.list_promos(
                 uow, actor.tenant, include_disabled=include_disabled, after=page.after, limit=page.size + 1
@@ -230,7 +236,9 @@ class PromoCodeService:
 
     async def disable(self, actor: Actor, code: str) -> Promo:
         """Disabling a disabled code changes nothing and records nothing: the state asked for holds."""
-        code = _check_code("code", code)
+        v = Violations()
+        code = _check_code(v, "code", code)
+        v.raise_if_any()
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await _lock(uow, tenant, code)
@@ -254,8 +262,11 @@ class PromoCodeService:
         code was disabled or ran out since; the limit, window and total are checked only for a new
         use. The code's row lock serializes every use, so no limit is passed however many race.
         """
-        user = require_id("user_id", user_id)
-        code = _check_code("code", code)
+        v = Violations()
+        user = v.id("user_id", user_id)
+        code = _check_code(v, "code", code)
+        v.raise_if_any()
+        assert user is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)

@@ -23,7 +23,6 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
 from core_server.domain.money.holds import (
@@ -138,11 +137,12 @@ class PayoutService:
 
     async def create(self, actor: Actor, user_id: str, amount: int, destination: str) -> Payout:
         v = Violations()
+        user = v.id("user_id", user_id)
         if not 0 < amount <= MAX_AMOUNT:
             v.add("amount_minor", f"must be between 1 and {MAX_AMOUNT}")
-        v.check_length("destination", destination, max_length=200, required=True)
+        destination = v.check_text("destination", destination, max_length=200, required=True)
         v.raise_if_any()
-        user = require_id("user_id", user_id)
+        assert user is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
@@ -189,8 +189,9 @@ class PayoutService:
             await uow.commit()
         return payout
 
-    async def _pending(self, uow: UnitOfWork, tenant: uuid.UUID, payout_id: str) -> tuple[PayoutRow, HoldRow]:
-        parsed = require_id("payout_request_id", payout_id)
+    async def _pending(
+        self, uow: UnitOfWork, tenant: uuid.UUID, parsed: uuid.UUID, payout_id: str
+    ) -> tuple[PayoutRow, HoldRow]:
         row = await repo.get_payout(uow, tenant, parsed, for_update=True)
         if row is None:
             raise PayoutRequestNotFound(payout_id)
@@ -204,12 +205,14 @@ class PayoutService:
 
     async def approve(self, actor: Actor, payout_id: str, reference: str, who: str) -> Payout:
         v = Violations()
-        v.check_length("payment_reference", reference, max_length=200, required=True)
-        v.check_length("actor", who, max_length=100, required=True)
+        parsed = v.id("payout_request_id", payout_id)
+        v.check_text("payment_reference", reference, max_length=200, required=True)
+        v.check_text("actor", who, max_length=100, required=True)
         v.raise_if_any()
+        assert parsed is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row, hold = await self._pending(uow, tenant, payout_id)
+            row, hold = await self._pending(uow, tenant, parsed, payout_id)
             posting = Posting(
                 Wallet(row.user_id),
                 System(PAYOUTS),
@@ -231,12 +234,14 @@ class PayoutService:
 
     async def reject(self, actor: Actor, payout_id: str, reason: str, who: str) -> Payout:
         v = Violations()
-        v.check_length("reason", reason, max_length=500, required=True)
-        v.check_length("actor", who, max_length=100, required=True)
+        parsed = v.id("payout_request_id", payout_id)
+        v.check_text("reason", reason, max_length=500, required=True, multiline=True)
+        v.check_text("actor", who, max_length=100, required=True)
         v.raise_if_any()
+        assert parsed is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row, hold = await self._pending(uow, tenant, payout_id)
+            row, hold = await self._pending(uow, tenant, parsed, payout_id)
             await release_hold(uow, tenant, hold, VOIDED, now)
             move(row, PayoutStatus.REJECTED, now)
             row.reason = reason.strip()
@@ -256,13 +261,24 @@ class PayoutService:
         audit.record(uow, actor, who.strip(), event, target, row.reason, {"status": PayoutStatus.PENDING}, after, now)
 
     async def list_payouts(
-        self, actor: Actor, user_id: str, status: str | None, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        user_id: str,
+        status: str | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Payout], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        page = page_request(page_size, page_token, {"u": user_id, "s": status})
-        user = require_id("user_id", user_id) if user_id else None
+        v = violations if violations is not None else Violations()
+        user = v.id("user_id", user_id, required=False)
+        page = page_request(page_size, page_token, {"u": user_id, "s": status}, violations=v)
+        v.raise_if_any()
         before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
+            if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
+                await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_payouts(
                 uow, actor.tenant, user=user, status=status, before=before, limit=page.size + 1
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 from core_server.domain.catalog.packages import KINDS
 from core_server.domain.errors import Violations
-from core_server.domain.money.amounts import MAX_AMOUNT, MAX_MULTIPLIER
+from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT, MAX_MULTIPLIER
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -114,7 +114,9 @@ def check_program(program: Program) -> None:
         v.add("program.level_rates_bps", "the rates with the largest tier bonus must stay below 10000 (100 %)")
     unknown = [kind for kind in program.package_kinds if kind not in KINDS]
     if unknown or len(set(program.package_kinds)) != len(program.package_kinds):
-        v.add("program.package_kinds", "must be distinct package kinds")
+        v.add("program.package_kinds", "must be distinct, known package kinds")
+    if program.payout_asset and not ASSET_CODE.match(program.payout_asset):
+        v.add("program.payout_asset", "must be 2 to 10 upper-case letters or digits")
     if (program.rate_numerator, program.rate_denominator) != (1, 1):
         if not program.payout_asset:
             v.add("program.rate_numerator", "a conversion rate needs a payout_asset")
@@ -138,7 +140,7 @@ def _check_tiers(program: Program, v: Violations) -> None:
         v.add("program.tiers", "tier names must be distinct")
     for index, tier in enumerate(program.tiers):
         path = f"program.tiers[{index}]"
-        v.check_length(f"{path}.name", tier.name, max_length=50, required=True)
+        v.check_text(f"{path}.name", tier.name, max_length=50, required=True)
         if tier.min_invited <= 0 and tier.min_sales_minor <= 0:
             v.add(path, "needs min_invited or min_sales_minor")
         if tier.min_invited < 0 or not 0 <= tier.min_sales_minor <= MAX_AMOUNT:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, Violation
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import require_asset
@@ -118,20 +118,26 @@ class ReferralService:
         )
 
     async def leaderboard(
-        self, actor: Actor, metric: str | None, start: dt.datetime | None, end: dt.datetime | None, limit: int
+        self,
+        actor: Actor,
+        metric: str | None,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        limit: int,
+        violations: Violations | None = None,
     ) -> list[LeaderboardRow]:
         """Referrers ranked by direct referrals who joined in the period, or by commissions earned
         in it net of clawbacks (in the payout asset; every asset when the program has none). Ties go
-        to the referrer who joined first, so ranks are stable between calls."""
-        violations = []
+        to the referrer who joined first, so ranks are stable between calls. `violations`: those
+        found converting the request, reported with these rules' own."""
+        v = violations if violations is not None else Violations()
         if metric not in (INVITED, EARNED):
-            violations.append(Violation("metric", "is required: invited or earned"))
+            v.add("metric", "is required: invited or earned")
         if not 0 <= limit <= MAX_LEADERBOARD:
-            violations.append(Violation("limit", f"must be between 0 and {MAX_LEADERBOARD}"))
+            v.add("limit", f"must be between 0 and {MAX_LEADERBOARD}")
         if start and end and start >= end:
-            violations.append(Violation("end_time", "must be after start_time"))
-        if violations:
-            raise InvalidArgument(violations)
+            v.add("end_time", "must be after start_time")
+        v.raise_if_any()
         tenant = actor.tenant
         async with self._deps.uow() as uow:
             if metric == INVITED:

@@ -160,18 +160,24 @@ class ReportService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def tenant_stats(self, actor: Actor, start: dt.datetime | None, end: dt.datetime | None) -> TenantStats:
-        v = Violations()
+    async def tenant_stats(
+        self, actor: Actor, start: dt.datetime | None, end: dt.datetime | None, violations: Violations | None = None
+    ) -> TenantStats:
+        """`violations` (of each report): those found converting the request, reported with the
+        period's own."""
+        v = violations if violations is not None else Violations()
         start, end = resolve_period(start, end, self._deps.clock.now(), v)
         v.raise_if_any()
         async with self._deps.uow() as uow:
             (stats,) = await _collect(uow, actor.tenant, start, end)
         return stats
 
-    async def platform_stats(self, actor: Actor, start: dt.datetime | None, end: dt.datetime | None) -> PlatformStats:
+    async def platform_stats(
+        self, actor: Actor, start: dt.datetime | None, end: dt.datetime | None, violations: Violations | None = None
+    ) -> PlatformStats:
         if actor.role is not Role.PLATFORM:
             raise PermissionDenied("platform statistics are for the platform key only")
-        v = Violations()
+        v = violations if violations is not None else Violations()
         start, end = resolve_period(start, end, self._deps.clock.now(), v)
         v.raise_if_any()
         async with self._deps.uow() as uow:
@@ -180,10 +186,15 @@ class ReportService:
         return PlatformStats(tenants, sum(stats.users_total for stats in tenants), revenue)
 
     async def revenue_series(
-        self, actor: Actor, asset: str, start: dt.datetime | None, end: dt.datetime | None
+        self,
+        actor: Actor,
+        asset: str,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        violations: Violations | None = None,
     ) -> list[RevenuePoint]:
         asset = asset.strip().upper()
-        v = Violations()
+        v = violations if violations is not None else Violations()
         if not asset:
             v.add("asset", "is required")
         elif not ASSET_CODE.match(asset):

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
+from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import PageRequest, next_page_token, page_request
 from core_server.domain.reasons import SubscriptionNotActive, SubscriptionNotFound
 from core_server.domain.subscriptions import plans
@@ -52,15 +53,18 @@ def to_subscription(row: SubscriptionRow) -> Subscription:
     )
 
 
+def _keyset(text: str) -> tuple[dt.datetime, uuid.UUID]:
+    """The key of a page token: the end time (UTC, as issued) and id of the last subscription seen;
+    ValueError (or OverflowError) for anything else."""
+    end_text, identifier = text.split("/")
+    end = dt.datetime.fromisoformat(end_text)
+    if end.utcoffset() != dt.timedelta(0):
+        raise ValueError("not a UTC time")
+    return end.astimezone(dt.UTC), uuid.UUID(identifier)
+
+
 def _after(page: PageRequest) -> tuple[dt.datetime, uuid.UUID] | None:
-    """The keyset of a page token: the end time and id of the last subscription seen."""
-    if page.after is None:
-        return None
-    try:
-        end, identifier = page.after.split("/")
-        return dt.datetime.fromisoformat(end), uuid.UUID(identifier)
-    except ValueError:
-        raise InvalidArgument([Violation("page_token", "is not a token this list issued")]) from None
+    return _keyset(page.after) if page.after is not None else None
 
 
 class SubscriptionService:
@@ -76,20 +80,31 @@ class SubscriptionService:
             return to_subscription(row)
 
     async def list_subscriptions(
-        self, actor: Actor, user_id: str, status: str | None, plan_code: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        user_id: str,
+        status: str | None,
+        plan_code: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[Subscription], str]:
-        """Soonest end first (ties by id): the order a renewal desk works through."""
+        """Soonest end first (ties by id): the order a renewal desk works through. `violations`:
+        those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        v = Violations()
-        v.check_length("plan_code", plan_code, max_length=50)
+        v = violations if violations is not None else Violations()
+        user = v.id("user_id", user_id, required=False)
+        plan_code = v.check_text("plan_code", plan_code, max_length=50)
+        filters = {"u": user_id, "s": status, "p": plan_code}
+        page = page_request(page_size, page_token, filters, key=_keyset, violations=v)
         v.raise_if_any()
-        page = page_request(page_size, page_token, {"u": user_id, "s": status, "p": plan_code})
-        user = require_id("user_id", user_id) if user_id else None
         stored: tuple[str, ...] = ()
         if status:
             stored = (status, RENEWING) if status == ACTIVE else (status,)  # readers see renewing as active
         after = _after(page)
         async with self._deps.uow() as uow:
+            if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
+                await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_subscriptions(
                 uow, actor.tenant, user=user, statuses=stored, plan_code=plan_code, after=after, limit=page.size + 1
             )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, Violation, Violations
-from core_server.domain.ids import parse_id, require_id
+from core_server.domain.errors import Violations
+from core_server.domain.ids import require_id
 from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.reasons import ApiKeyNotFound, TenantNotFound
 from core_server.store.ids import new_id
@@ -80,11 +80,11 @@ def to_api_key(row: ApiKeyRow) -> ApiKey:
     return ApiKey(row.id, row.tenant_id, Role(row.role), row.name, row.created_at, row.revoked_at)
 
 
-def _check_scope(role: Role, tenant_id: uuid.UUID | None) -> None:
-    if role in TENANT_ROLES and tenant_id is None:
-        raise InvalidArgument([Violation("tenant_id", f"is required for {role.value} keys")])
-    if role is Role.PLATFORM and tenant_id is not None:
-        raise InvalidArgument([Violation("tenant_id", "must be empty for platform keys")])
+def _check_scope(role: Role, tenant_id: str, violations: Violations) -> None:
+    if role in TENANT_ROLES and not tenant_id:
+        violations.add("tenant_id", f"is required for {role.value} keys")
+    if role is Role.PLATFORM and tenant_id:
+        violations.add("tenant_id", "must be empty for platform keys")
 
 
 class ApiKeyService:
@@ -97,25 +97,31 @@ class ApiKeyService:
         violations = Violations()
         if role is None:
             violations.add("role", "is required")
-        violations.check_length("name", name, max_length=100)
+        else:
+            _check_scope(role, tenant_id, violations)
+        tenant = violations.id("tenant_id", tenant_id, required=False)
+        name = violations.check_text("name", name, max_length=100)
         violations.raise_if_any()
         assert role is not None
-        tenant = parse_id("tenant_id", tenant_id, required=False)
-        _check_scope(role, tenant)
         async with self._deps.uow() as uow:
             if tenant is not None and await tenant_repo.get_tenant(uow, tenant) is None:
                 raise TenantNotFound(tenant_id)
-            key, secret = await insert_key(uow, role, tenant, name.strip())
+            key, secret = await insert_key(uow, role, tenant, name)
             await uow.commit()
         return key, secret
 
     async def list_keys(
         self, actor: Actor, tenant_id: str, include_revoked: bool, page_size: int, page_token: str
     ) -> tuple[list[ApiKey], str]:
-        tenant = parse_id("tenant_id", tenant_id, required=False)
-        page = page_request(page_size, page_token, {"tenant": tenant_id, "revoked": include_revoked})
+        violations = Violations()
+        tenant = violations.id("tenant_id", tenant_id, required=False)
+        filters = {"tenant": tenant_id, "revoked": include_revoked}
+        page = page_request(page_size, page_token, filters, violations=violations)
+        violations.raise_if_any()
         after = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
+            if tenant is not None and await tenant_repo.get_tenant(uow, tenant) is None:
+                raise TenantNotFound(tenant_id)  # as creating a key for it is
             rows = await tenant_repo.list_api_keys(
                 uow, tenant_id=tenant, include_revoked=include_revoked, after=after, limit=page.size + 1
             )

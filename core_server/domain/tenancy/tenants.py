@@ -76,17 +76,20 @@ def _bot_token_context(tenant_id: uuid.UUID) -> bytes:
 
 def _validate(changes: TenantChanges, fields: Sequence[str], violations: Violations) -> None:
     if "name" in fields:
-        violations.check_length("name", changes.name, max_length=200, required=True)
+        violations.check_text("name", changes.name, max_length=200, required=True)
     if "default_locale" in fields and changes.default_locale not in LOCALES:
         violations.add("default_locale", f"must be one of {', '.join(LOCALES)}")
     if "time_zone" in fields:
+        violations.check_text("time_zone", changes.time_zone, max_length=64, required=True)
         try:
-            zoneinfo.ZoneInfo(changes.time_zone)
+            if not violations.has("time_zone"):
+                zoneinfo.ZoneInfo(changes.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             violations.add("time_zone", "is not a known IANA time zone")
-    bad_token = len(changes.bot_token) > MAX_BOT_TOKEN or ":" not in changes.bot_token
-    if "bot_token" in fields and changes.bot_token and bad_token:  # empty removes the token
-        violations.add("bot_token", "is not a Telegram bot token (<id>:<secret>)")
+    if "bot_token" in fields and changes.bot_token:  # empty removes the token
+        violations.check_text("bot_token", changes.bot_token, max_length=MAX_BOT_TOKEN)
+        if not violations.has("bot_token") and ":" not in changes.bot_token:
+            violations.add("bot_token", "is not a Telegram bot token (<id>:<secret>)")
 
 
 def _apply(row: TenantRow, changes: TenantChanges, fields: Sequence[str], box: SecretBox) -> None:
@@ -140,9 +143,12 @@ class TenantService:
             return to_tenant(row)
 
     async def list_tenants(
-        self, actor: Actor, page_size: int, page_token: str, status: str | None
+        self, actor: Actor, page_size: int, page_token: str, status: str | None, violations: Violations | None = None
     ) -> tuple[list[Tenant], str]:
-        page = page_request(page_size, page_token, {"status": status})
+        """`violations`: those found converting the request, reported with the page's own."""
+        page = page_request(page_size, page_token, {"status": status}, violations=violations)
+        if violations is not None:
+            violations.raise_if_any()
         after = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             rows = await tenant_repo.list_tenants(uow, after=after, limit=page.size + 1, status=status)
@@ -150,21 +156,23 @@ class TenantService:
         return tenants, next_page_token(page, tenants[-1].id.hex if tenants else None, len(rows) > page.size)
 
     async def update(self, actor: Actor, tenant_id: str, changes: TenantChanges, mask: Sequence[str]) -> Tenant:
-        parsed = require_id("tenant_id", tenant_id)
         violations = Violations()
+        parsed = violations.id("tenant_id", tenant_id)
         violations.check_mask(mask, UPDATABLE)
         _validate(changes, mask, violations)
         violations.raise_if_any()
+        assert parsed is not None
         return await self._change(parsed, lambda row: _apply(row, changes, mask, self._deps.secrets))
 
     async def suspend(self, actor: Actor, tenant_id: str, reason: str) -> Tenant:
-        parsed = require_id("tenant_id", tenant_id)
         violations = Violations()
-        violations.check_length("reason", reason, max_length=500, required=True)
+        parsed = violations.id("tenant_id", tenant_id)
+        reason = violations.check_text("reason", reason, max_length=500, required=True, multiline=True)
         violations.raise_if_any()
+        assert parsed is not None
 
         def suspend(row: TenantRow) -> None:
-            row.status, row.suspended_reason = "suspended", reason.strip()
+            row.status, row.suspended_reason = "suspended", reason
 
         return await self._change(parsed, suspend)
 

@@ -152,12 +152,12 @@ def _event(row: TopupRequestRow) -> dict[str, Any]:
     }
 
 
-def _check_texts(v: Violations, field: str, texts: Mapping[str, str], limit: int) -> None:
+def _check_texts(v: Violations, field: str, texts: Mapping[str, str], limit: int, multiline: bool) -> None:
     for locale, text in texts.items():
         if locale not in LOCALES:
             v.add(f"{field}[{locale}]", f"locale must be one of {', '.join(LOCALES)}")
-        elif len(text) > limit:
-            v.add(f"{field}[{locale}]", f"must be at most {limit} characters")
+        else:
+            v.check_text(f"{field}[{locale}]", text, max_length=limit, multiline=multiline)
 
 
 def check_methods(methods: Sequence[TopupMethod]) -> list[TopupMethod]:
@@ -178,8 +178,8 @@ def check_methods(methods: Sequence[TopupMethod]) -> list[TopupMethod]:
         instructions = {locale: text.strip() for locale, text in method.instructions.items()}
         if not any(title.values()):
             v.add(f"methods[{index}].title", "needs a text in at least one locale")
-        _check_texts(v, f"methods[{index}].title", title, TITLE_LIMIT)
-        _check_texts(v, f"methods[{index}].instructions", instructions, INSTRUCTIONS_LIMIT)
+        _check_texts(v, f"methods[{index}].title", method.title, TITLE_LIMIT, multiline=False)
+        _check_texts(v, f"methods[{index}].instructions", method.instructions, INSTRUCTIONS_LIMIT, multiline=True)
         cleaned.append(TopupMethod(code=code, title=title, instructions=instructions, active=method.active))
     v.raise_if_any()
     return cleaned
@@ -241,18 +241,19 @@ class TopupRequestService:
     async def create(
         self, actor: Actor, user_id: str, method_code: str, amount: Money | None, package_id: str, receipt: str
     ) -> TopupRequest:
-        user = require_id("user_id", user_id)
-        package = require_id("package_id", package_id) if package_id else None
-        method_code, receipt = method_code.strip(), receipt.strip()
         v = Violations()
-        v.check_length("method_code", method_code, max_length=32, required=True)
+        user = v.id("user_id", user_id)
+        package = v.id("package_id", package_id, required=False)
+        method_code = v.check_text("method_code", method_code, max_length=32, required=True)
+        receipt = v.check_text("receipt", receipt, max_length=RECEIPT_LIMIT)
         if amount is not None:
             check_money(v, "amount", amount)
-        elif package is None:
+        elif not package_id:
             v.add("amount", "is required without package_id")
-        if receipt and not receipt_ok(receipt):
+        if receipt and not v.has("receipt") and not receipt_ok(receipt):
             v.add("receipt", f"must be a Telegram file id or an http(s) URL of at most {RECEIPT_LIMIT} characters")
         v.raise_if_any()
+        assert user is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
@@ -298,13 +299,24 @@ class TopupRequestService:
             return to_request(row)
 
     async def list_requests(
-        self, actor: Actor, status: str | None, user_id: str, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        status: str | None,
+        user_id: str,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[TopupRequest], str]:
+        """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
-        page = page_request(page_size, page_token, {"s": status, "u": user_id})
-        user = require_id("user_id", user_id) if user_id else None
+        v = violations if violations is not None else Violations()
+        user = v.id("user_id", user_id, required=False)
+        page = page_request(page_size, page_token, {"s": status, "u": user_id}, violations=v)
+        v.raise_if_any()
         before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
+            if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
+                await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_requests(
                 uow, actor.tenant, user=user, status=status, before=before, limit=page.size + 1
             )
@@ -316,12 +328,13 @@ class TopupRequestService:
         """Credit the request and mark it approved. A request is decided once: approving it again
         (with another request_id) is FAILED_PRECONDITION TOPUP_REQUEST_NOT_PENDING and credits
         nothing; the same request_id replays the first answer (the interceptor's idempotency)."""
-        parsed = require_id("topup_request_id", topup_request_id)
         v = Violations()
-        v.check_length("actor", who, max_length=100, required=True)
+        parsed = v.id("topup_request_id", topup_request_id)
+        who = v.check_text("actor", who, max_length=100, required=True)
         if credit is not None:
             check_money(v, "credit", credit)
         v.raise_if_any()
+        assert parsed is not None
         who = who.strip()
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
@@ -345,11 +358,12 @@ class TopupRequestService:
         return request
 
     async def reject(self, actor: Actor, topup_request_id: str, reason: str, who: str) -> TopupRequest:
-        parsed = require_id("topup_request_id", topup_request_id)
         v = Violations()
-        v.check_length("reason", reason, max_length=500, required=True)
-        v.check_length("actor", who, max_length=100, required=True)
+        parsed = v.id("topup_request_id", topup_request_id)
+        v.check_text("reason", reason, max_length=500, required=True, multiline=True)
+        v.check_text("actor", who, max_length=100, required=True)
         v.raise_if_any()
+        assert parsed is not None
         reason, who = reason.strip(), who.strip()
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:

@@ -14,9 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.ids import require_id
 from core_server.domain.paging import newest_first, next_page_token, page_request
 from core_server.domain.reasons import UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
@@ -94,9 +93,10 @@ def _search_text(external_id: str, profile: Profile) -> str:
 
 
 def _validate_profile(profile: Profile, fields: Sequence[str], violations: Violations) -> None:
+    """Each field fits its column as given and lower-cased (search_text holds them lower-cased)."""
     for name in fields:
         if name in LIMITS:
-            violations.check_length(name, getattr(profile, name), max_length=LIMITS[name])
+            violations.check_text(name, getattr(profile, name), max_length=LIMITS[name], fold=str.lower)
 
 
 def _normalize(profile: Profile) -> Profile:
@@ -121,17 +121,16 @@ class UserService:
         violations = Violations()
         if platform is None:
             violations.add("platform", "is required")
-        violations.check_length("external_id", external_id, max_length=64, required=True)
-        violations.check_length("referral_code", referral_code, max_length=32)
+        external_id = violations.check_text("external_id", external_id, max_length=64, required=True, fold=str.lower)
+        referral_code = violations.check_text("referral_code", referral_code, max_length=32)
         _validate_profile(profile, PROFILE_FIELDS, violations)
         violations.raise_if_any()
         assert platform is not None
         tenant = actor.tenant
         profile = _normalize(profile)
-        external_id = external_id.strip()
         for _attempt in range(3):  # a referral-code collision (1 in ~10^11) just retries with a new code
             try:
-                return await self._register_once(tenant, platform, external_id, profile, referral_code.strip())
+                return await self._register_once(tenant, platform, external_id, profile, referral_code)
             except IntegrityError:
                 continue
         raise RuntimeError("could not allocate a unique referral code")
@@ -201,7 +200,10 @@ class UserService:
             row.updated_at = now
 
     async def get(self, actor: Actor, user_id: str) -> User:
-        parsed = require_id("user_id", user_id)
+        violations = Violations()
+        parsed = violations.id("user_id", user_id)
+        violations.raise_if_any()
+        assert parsed is not None
         async with self._deps.uow() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)
             if row is None:
@@ -212,23 +214,29 @@ class UserService:
         violations = Violations()
         if platform is None:
             violations.add("platform", "is required")
-        violations.check_length("external_id", external_id, max_length=64, required=True)
+        external_id = violations.check_text("external_id", external_id, max_length=64, required=True)
         violations.raise_if_any()
         assert platform is not None
         async with self._deps.uow() as uow:
-            row = await user_repo.find_user(uow, actor.tenant, platform.value, external_id.strip())
+            row = await user_repo.find_user(uow, actor.tenant, platform.value, external_id)
             if row is None:
                 raise UserNotFound(external_id)
             return to_user(row)
 
     async def list_users(
-        self, actor: Actor, query: str, platform: Platform | None, page_size: int, page_token: str
+        self,
+        actor: Actor,
+        query: str,
+        platform: Platform | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
     ) -> tuple[list[User], str]:
-        violations = Violations()
-        violations.check_length("query", query, max_length=100)
+        """`violations`: those found converting the request, reported with these filters' own."""
+        violations = violations if violations is not None else Violations()
+        search = violations.check_text("query", query, max_length=100, fold=str.lower).lower()
+        page = page_request(page_size, page_token, {"q": search, "p": platform}, violations=violations)
         violations.raise_if_any()
-        search = query.strip().lower()
-        page = page_request(page_size, page_token, {"q": search, "p": platform})
         before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             rows = await user_repo.list_users(
@@ -243,11 +251,12 @@ class UserService:
         return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)
 
     async def update(self, actor: Actor, user_id: str, profile: Profile, mask: Sequence[str]) -> User:
-        parsed = require_id("user_id", user_id)
         violations = Violations()
+        parsed = violations.id("user_id", user_id)
         violations.check_mask(mask, UPDATABLE)
         _validate_profile(profile, mask, violations)
         violations.raise_if_any()
+        assert parsed is not None
         profile = _normalize(profile)
         async with self._deps.uow() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)
@@ -266,9 +275,12 @@ class UserService:
         self, actor: Actor, user_id: str, level: int, page_size: int, page_token: str
     ) -> tuple[list[User], str]:
         level = level or 1
+        v = Violations()
+        v.id("user_id", user_id)
         if not 1 <= level <= MAX_LEVELS:
-            raise InvalidArgument([Violation("level", f"must be between 1 and {MAX_LEVELS}")])
-        page = page_request(page_size, page_token, {"u": user_id, "l": level})
+            v.add("level", f"must be between 1 and {MAX_LEVELS}")
+        page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
+        v.raise_if_any()
         async with self._deps.uow() as uow:
             referrer = await require_referrer(uow, actor.tenant, user_id)
             members = level_members(actor.tenant, referrer.id, level)

@@ -108,7 +108,7 @@ class FulfillmentServiceServicer:
 
     def ListTasks(self, request, context):
         """ListTasks lists tasks newest first.
-        Errors: INVALID_ARGUMENT (page token, size).
+        Errors: INVALID_ARGUMENT (filters, page token, size), NOT_FOUND (order).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

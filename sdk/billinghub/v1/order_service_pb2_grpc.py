@@ -122,7 +122,7 @@ class OrderServiceServicer:
 
     def ListOrders(self, request, context):
         """ListOrders lists orders newest first: one user's, or the tenant's (admin roles).
-        Errors: INVALID_ARGUMENT (page token, size), PERMISSION_DENIED.
+        Errors: INVALID_ARGUMENT (filters, page token, size), NOT_FOUND (user, package), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -149,7 +149,7 @@ class PlatformServiceServicer:
 
     def ListApiKeys(self, request, context):
         """ListApiKeys lists keys (never their secrets), newest last, optionally of one tenant.
-        Errors: INVALID_ARGUMENT, PERMISSION_DENIED.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (tenant), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -161,7 +161,7 @@ class ReferralServiceServicer:
 
     def ListPayoutRequests(self, request, context):
         """ListPayoutRequests lists payout requests newest first.
-        Errors: INVALID_ARGUMENT, PERMISSION_DENIED.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (user), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -77,7 +77,7 @@ class SubscriptionServiceServicer:
 
     def ListSubscriptions(self, request, context):
         """ListSubscriptions lists subscriptions by end time: one user's, or the tenant's (admin roles).
-        Errors: INVALID_ARGUMENT, PERMISSION_DENIED.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (user), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -119,7 +119,7 @@ class TopupRequestServiceServicer:
 
     def ListTopupRequests(self, request, context):
         """ListTopupRequests lists requests newest first.
-        Errors: INVALID_ARGUMENT.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (user).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
