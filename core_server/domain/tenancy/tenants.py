@@ -81,15 +81,20 @@ def _validate(changes: TenantChanges, fields: Sequence[str], violations: Violati
         violations.add("default_locale", f"must be one of {', '.join(LOCALES)}")
     if "time_zone" in fields:
         violations.check_text("time_zone", changes.time_zone, max_length=64, required=True)
-        try:
-            if not violations.has("time_zone"):
-                zoneinfo.ZoneInfo(changes.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        if not violations.has("time_zone") and not _known_zone(changes.time_zone):
             violations.add("time_zone", "is not a known IANA time zone")
     if "bot_token" in fields and changes.bot_token:  # empty removes the token
         violations.check_text("bot_token", changes.bot_token, max_length=MAX_BOT_TOKEN)
         if not violations.has("bot_token") and ":" not in changes.bot_token:
             violations.add("bot_token", "is not a Telegram bot token (<id>:<secret>)")
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _apply(row: TenantRow, changes: TenantChanges, fields: Sequence[str], box: SecretBox) -> None:
