@@ -85,11 +85,6 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
     async def SubmitServiceInput(
         self, request: pb.SubmitServiceInputRequest, context: Context
     ) -> pb.SubmitServiceInputResponse:
-        v = Violations()  # with the order_id, the fields FulfillmentService checks only after it
-        v.id("order_id", request.order_id)
-        v.check_text("url", request.url, max_length=500, required=True)
-        v.check_text("platform", request.platform, max_length=32, required=True)
-        v.raise_if_any()
         task, remaining = await self._tasks.submit_service_input(
             current_actor(), request.order_id, request.url, request.platform
         )
@@ -139,10 +134,6 @@ class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceService
 
     @rpc(roles=STAFF, mutation=True)
     async def FailTask(self, request: fpb.FailTaskRequest, context: Context) -> fpb.FailTaskResponse:
-        v = Violations()  # with the task_id, the reason FulfillmentService checks before reading it
-        v.id("task_id", request.task_id)
-        v.check_text("reason", request.reason, max_length=1000, required=True, multiline=True)
-        v.raise_if_any()
         task = await self._outcomes.fail(current_actor(), request.task_id, request.reason, request.retryable)
         return fpb.FailTaskResponse(task=task_message(task))
 

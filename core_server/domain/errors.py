@@ -132,11 +132,6 @@ class Violations:
             self.add(field_path, f"must be at most {max_length} characters")
         return text
 
-    def check_length(self, field_path: str, value: str, *, max_length: int, required: bool = False) -> None:
-        """check_text of free text, for callers not yet moved to check_text (which should say
-        whether the field is a name or free text)."""
-        self.check_text(field_path, value, max_length=max_length, required=required, multiline=True)
-
     def id(self, field_path: str, value: str, *, required: bool = True) -> uuid.UUID | None:
         """An id field of a request: its UUID, or None when it is missing or malformed (then the
         violation is recorded here, to be raised with the request's other ones)."""

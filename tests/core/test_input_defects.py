@@ -1240,6 +1240,20 @@ ALL_AT_ONCE: dict[str, tuple[Callable[[World], Awaitable[object]], set[str]]] = 
         ),
         {"program.package_kinds", "program.hold_days"},
     ),
+    "SubmitServiceInput": (
+        lambda w: w.admin.orders.SubmitServiceInput(
+            orders_pb.SubmitServiceInputRequest(order_id="nope", url="ftp://x", platform="myspace")
+        ),
+        {"order_id", "url", "platform"},
+    ),
+    "CompleteTask": (
+        lambda w: w.admin.fulfillment.CompleteTask(tasks_pb.CompleteTaskRequest(task_id="nope", result="[1]")),
+        {"task_id", "result"},
+    ),
+    "FailTask": (
+        lambda w: w.admin.fulfillment.FailTask(tasks_pb.FailTaskRequest(task_id="nope", reason=" ")),
+        {"task_id", "reason"},
+    ),
 }
 
 

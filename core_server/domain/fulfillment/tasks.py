@@ -25,7 +25,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
-from core_server.domain.json_input import json_object
+from core_server.domain.json_input import object_or_error
 from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.reasons import OrderNotFound, TaskNotFound, TaskNotLeased
 from core_server.store.ids import new_id
@@ -308,14 +308,11 @@ class FulfillmentService:
         return tasks, next_page_token(page, tasks[-1].id.hex if tasks else None, len(rows) > page.size)
 
 
-def parse_result(text: str) -> dict[str, Any]:
-    """A processor's result: a JSON object (empty when not given)."""
-    return _json_object("result", text or "{}", 10_000)
-
-
-def _json_object(field: str, text: str, limit: int) -> dict[str, Any]:
-    value = json_object(field, text, max_chars=limit)
-    v = Violations()
-    v.check_json(field, value)
-    v.raise_if_any()
+def parse_result(v: Violations, text: str) -> dict[str, Any]:
+    """A processor's result: a JSON object (empty when not given); a problem is added to `v`."""
+    value = object_or_error(text or "{}", max_chars=10_000)
+    if isinstance(value, str):
+        v.add("result", value)
+        return {}
+    v.check_json("result", value)
     return value

@@ -58,7 +58,10 @@ class TaskOutcomes:
                 await uow.commit()
 
     async def complete(self, actor: Actor, task_id: str, result: str) -> Task:
-        parsed = tasks.parse_result(result)
+        v = Violations()
+        v.id("task_id", task_id)
+        parsed = tasks.parse_result(v, result)
+        v.raise_if_any()
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             order, row = await self._lock(uow, actor.tenant, task_id)
@@ -77,14 +80,15 @@ class TaskOutcomes:
 
     async def fail(self, actor: Actor, task_id: str, reason: str, retryable: bool) -> Task:
         v = Violations()
-        v.check_length("reason", reason, max_length=1000, required=True)
+        v.id("task_id", task_id)
+        reason = v.check_text("reason", reason, max_length=1000, required=True, multiline=True)
         v.raise_if_any()
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             _order, row = await self._lock(uow, actor.tenant, task_id)
             tasks.require_leased(row)
-            if await tasks.mark_failed(self._deps, uow, row, reason.strip(), retryable, now):
-                await self._refund_if_owed(uow, row, reason.strip(), now)
+            if await tasks.mark_failed(self._deps, uow, row, reason, retryable, now):
+                await self._refund_if_owed(uow, row, reason, now)
             task = to_task(row)
             await uow.commit()
         return task
@@ -105,12 +109,15 @@ class TaskOutcomes:
     async def submit_service_input(self, actor: Actor, order_id: str, url: str, platform: str) -> tuple[Task, int]:
         """Queue one input of an active service order within its daily quota (tenant's time zone).
         A partly refunded service order still runs until its end; a fully refunded one does not."""
-        url, platform = url.strip(), platform.strip().lower()
         v = Violations()
+        v.id("order_id", order_id)
+        url = v.check_text("url", url, max_length=500, required=True)
+        platform = v.check_text("platform", platform, max_length=32, required=True).lower()
         parts = urlsplit(url) if len(url) <= 500 else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        bad_url = parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in url
+        if bad_url and not v.has("url"):
             v.add("url", "must be an http(s) URL up to 500 characters")
-        if platform not in PLATFORMS:
+        if platform not in PLATFORMS and not v.has("platform"):
             v.add("platform", f"must be one of {', '.join(PLATFORMS)}")
         v.raise_if_any()
         now = self._deps.clock.now()
