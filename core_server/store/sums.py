@@ -8,8 +8,8 @@ truncates and `%` keeps the dividend's sign, so value = quotient * 2**32 + remai
 neither part can overflow before 2**31 rows, and Python adds them up exactly.
 
 `sum_parts` + `combine` give the exact integer. `sum_expression` is one SQL expression for
-ordering in SQL (exact while the sum fits int64; SQLite turns an overflowing product into a REAL,
-so it never raises). `to_int64` saturates a figure that must travel in an int64 field.
+ordering in SQL (exact while the sum stays clear of the int64 limits; SQLite turns an overflowing
+product into a REAL, so it never raises). `to_int64` saturates a figure that must travel in an int64 field.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def combine(parts: Sequence[Any]) -> int:
 
 
 def sum_expression(dialect: str, value: SQLColumnExpression[Any]) -> ColumnElement[Any]:
-    """SUM(value) as one expression that never raises; exact whenever the sum fits int64."""
+    """SUM(value) as one expression that never raises; exact unless the sum nears the int64 limits."""
     if dialect == "postgresql":
         return func.sum(value)
     high, low = sum_parts(dialect, value)

@@ -13,11 +13,15 @@ import json
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from google.protobuf import timestamp_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, MAX_BALANCE
 from core_server.domain.money.ledger import REVENUE, Posting, System, Wallet
+from core_server.store.sums import combine, sum_expression, sum_parts, to_int64
 from sdk import FailedPrecondition, InvalidArgument
 from sdk.billinghub.v1 import event_service_pb2, package_pb2, report_service_pb2
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fulfillment_pb
@@ -311,3 +315,24 @@ async def test_a_usage_reference_never_changes_the_event_json(hub: Hub) -> None:
         }
     assert (await balance(shop.admin, user)).posted.amount_minor == expected_balance
     await assert_ledger_ok(shop)
+
+
+# Exact sums on SQLite ----------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.integers(-(2**62), 2**62), max_size=40))
+def test_sqlite_sums_are_exact_past_int64(values: list[int]) -> None:
+    """store/sums.py: the split sum equals Python's exact sum, however far past 2^63 it goes."""
+    engine = sa.create_engine("sqlite://")
+    table = sa.Table("amounts", sa.MetaData(), sa.Column("value", sa.BigInteger))
+    with engine.begin() as connection:
+        table.create(connection)
+        if values:
+            connection.execute(table.insert(), [{"value": value} for value in values])
+        parts = connection.execute(sa.select(*sum_parts("sqlite", table.c.value))).one()
+        single = connection.execute(sa.select(sum_expression("sqlite", table.c.value))).scalar()
+    assert combine(parts) == sum(values)
+    if values and -(2**63) <= sum(values) < 2**63:
+        assert single == sum(values)
+    assert to_int64(sum(values)) == max(-(2**63), min(2**63 - 1, sum(values)))
