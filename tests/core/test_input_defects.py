@@ -1240,7 +1240,7 @@ ALL_AT_ONCE: dict[str, tuple[Callable[[World], Awaitable[object]], set[str]]] = 
         ),
         {"program.package_kinds", "program.hold_days"},
     ),
-    "SubmitServiceInput": (
+    "SubmitServiceInput, formats": (
         lambda w: w.admin.orders.SubmitServiceInput(
             orders_pb.SubmitServiceInputRequest(order_id="nope", url="ftp://x", platform="myspace")
         ),
@@ -1250,7 +1250,7 @@ ALL_AT_ONCE: dict[str, tuple[Callable[[World], Awaitable[object]], set[str]]] = 
         lambda w: w.admin.fulfillment.CompleteTask(tasks_pb.CompleteTaskRequest(task_id="nope", result="[1]")),
         {"task_id", "result"},
     ),
-    "FailTask": (
+    "FailTask, blank reason": (
         lambda w: w.admin.fulfillment.FailTask(tasks_pb.FailTaskRequest(task_id="nope", reason=" ")),
         {"task_id", "reason"},
     ),
