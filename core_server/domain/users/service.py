@@ -9,20 +9,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.paging import newest_first, next_page_token, page_request
+from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.reasons import UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
-from core_server.domain.referrals.service import level_members, require_referrer
+from core_server.domain.referrals.service import require_referrer
 from core_server.domain.referrals.tiers import award_tiers
 from core_server.store.ids import new_id
 from core_server.store.models import UserRow
+from core_server.store.repositories import referrals as referral_repo
 from core_server.store.repositories import users as user_repo
 
 REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -281,9 +281,11 @@ class UserService:
             v.add("level", f"must be between 1 and {MAX_LEVELS}")
         page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
         v.raise_if_any()
+        before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             referrer = await require_referrer(uow, actor.tenant, user_id)
-            members = level_members(actor.tenant, referrer.id, level)
-            statement = select(UserRow).where(UserRow.tenant_id == actor.tenant, UserRow.id.in_(members))
-            rows, token = await newest_first(uow, statement, UserRow.id, page)
-            return [to_user(row) for row in rows], token
+            rows = await referral_repo.list_invited(
+                uow, actor.tenant, referrer.id, level, before=before, limit=page.size + 1
+            )
+            users = [to_user(row) for row in rows[: page.size]]
+        return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)
