@@ -40,7 +40,12 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def RegisterUser(self, request: pb.RegisterUserRequest, context: Context) -> pb.RegisterUserResponse:
-        profile = Profile(request.username, request.first_name, request.last_name, request.language_code)
+        profile = Profile(
+            username=request.username,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            language_code=request.language_code,
+        )
         result = await self._users.register(
             current_actor(), PLATFORMS.get(request.platform), request.external_id, profile, request.referral_code
         )
@@ -69,7 +74,11 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
     @rpc(roles=STAFF, mutation=True)
     async def UpdateUser(self, request: pb.UpdateUserRequest, context: Context) -> pb.UpdateUserResponse:
         profile = Profile(
-            request.username, request.first_name, request.last_name, request.language_code, request.blocked
+            username=request.username,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            language_code=request.language_code,
+            blocked=request.blocked,
         )
         user = await self._users.update(current_actor(), request.user_id, profile, mask_paths(request.update_mask))
         return pb.UpdateUserResponse(user=user_message(user))

@@ -18,10 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
-
 from core_server.domain.errors import Violations
-from core_server.store.unit_of_work import UnitOfWork
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -118,16 +115,3 @@ def next_page_token(request: PageRequest, last_key: str | None, has_more: bool) 
         return ""
     raw = json.dumps({"a": last_key, "f": request.filters_digest}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-async def newest_first(
-    uow: UnitOfWork, statement: Select[Any], id_column: Any, page: PageRequest
-) -> tuple[list[Any], str]:
-    """One page of rows whose ids are time-ordered (UUIDv7), newest first, and the next token."""
-    statement = statement.order_by(id_column.desc())
-    if page.after:
-        statement = statement.where(id_column < uuid.UUID(page.after))
-    rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
-    kept = list(rows[: page.size])
-    last = getattr(kept[-1], id_column.key).hex if kept else None
-    return kept, next_page_token(page, last, len(rows) > page.size)

@@ -9,6 +9,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 from sqlalchemy import func, select
 
+from core_server.domain.users import service as users_service
 from core_server.store.models import UserRow
 from sdk import InvalidArgument, NotFound
 from sdk.billinghub.v1 import common_pb2
@@ -103,6 +104,21 @@ async def test_concurrent_registrations_of_one_identity_yield_one_user(hub: Hub)
     assert len({r.user.id for r in results}) == 1
     assert sum(r.created for r in results) == 1
     assert await _user_count(hub, shop) == 1
+
+
+@pytest.mark.parametrize("request_id", ["", "collide-2"])
+async def test_a_referral_code_collision_registers_the_user_with_another_code(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, request_id: str
+) -> None:
+    shop = await hub.new_tenant("Collision")
+    codes = iter(["aaaaaaaa", "aaaaaaaa", "bbbbbbbb"])  # the second user first draws the first one's code
+    monkeypatch.setattr(users_service, "new_referral_code", lambda: next(codes))
+    first = (await shop.admin.users.RegisterUser(_register("1"))).user
+    second = await shop.admin.users.RegisterUser(_register("2", request_id=request_id))
+    assert second.created
+    assert next(codes, None) is None  # the second user drew twice
+    assert (first.referral_code, second.user.referral_code) == ("aaaaaaaa", "bbbbbbbb")
+    assert await _user_count(hub, shop) == 2
 
 
 async def test_get_find_and_not_found(hub: Hub) -> None:

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import select
-
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
@@ -27,6 +25,7 @@ from core_server.domain.paging import next_page_token, offset_key, page_request
 from core_server.domain.reasons import PackageArchived, PackageNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import PackageRow
+from core_server.store.repositories import catalog as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 KINDS = ("topup", "token_pack", "subscription", "telegram_stars", "telegram_premium", "service")
@@ -55,7 +54,7 @@ UPDATABLE = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PackageSpec:
     """A package's editable fields (the request's view)."""
 
@@ -81,7 +80,7 @@ class PackageSpec:
     active_days: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Package:
     id: uuid.UUID
     spec: PackageSpec
@@ -96,28 +95,28 @@ MASK_FIELDS = {"price": ("price_asset", "price_amount"), "delivers": ("delivers_
 
 def to_package(row: PackageRow) -> Package:
     spec = PackageSpec(
-        row.kind,
-        dict(row.title or {}),
-        dict(row.description or {}),
-        row.category,
-        row.sort_order,
-        row.active,
-        row.price_asset,
-        row.price_amount,
-        row.per_unit,
-        row.min_quantity,
-        row.max_quantity,
-        row.delivers_asset or "",
-        row.delivers_amount or 0,
-        row.plan_code,
-        row.period_days,
-        row.stars_quantity,
-        row.premium_months,
-        dict(row.features or {}),
-        row.posts_per_day,
-        row.active_days,
+        kind=row.kind,
+        title=dict(row.title or {}),
+        description=dict(row.description or {}),
+        category=row.category,
+        sort_order=row.sort_order,
+        active=row.active,
+        price_asset=row.price_asset,
+        price_amount=row.price_amount,
+        per_unit=row.per_unit,
+        min_quantity=row.min_quantity,
+        max_quantity=row.max_quantity,
+        delivers_asset=row.delivers_asset or "",
+        delivers_amount=row.delivers_amount or 0,
+        plan_code=row.plan_code,
+        period_days=row.period_days,
+        stars_quantity=row.stars_quantity,
+        premium_months=row.premium_months,
+        features=dict(row.features or {}),
+        posts_per_day=row.posts_per_day,
+        active_days=row.active_days,
     )
-    return Package(row.id, spec, row.archived, row.created_at, row.updated_at)
+    return Package(id=row.id, spec=spec, archived=row.archived, created_at=row.created_at, updated_at=row.updated_at)
 
 
 def _check_texts(
@@ -208,7 +207,7 @@ def _check_kind_fields(v: Violations, spec: PackageSpec) -> None:
 
 
 async def require_package(uow: UnitOfWork, tenant: uuid.UUID, package_id: uuid.UUID, text: str) -> PackageRow:
-    row = await uow.session.get(PackageRow, (tenant, package_id))
+    row = await repo.get_package(uow, tenant, package_id)
     if row is None:
         raise PackageNotFound(text)
     return row
@@ -237,8 +236,7 @@ class CatalogService:
                 await require_asset(uow, actor.tenant, spec.delivers_asset)
             row = PackageRow(tenant_id=actor.tenant, id=new_id(), archived=False, created_at=now, updated_at=now)
             _apply(row, spec, [f.name for f in fields(PackageSpec)])
-            uow.session.add(row)
-            await uow.session.flush()
+            await repo.add_package(uow, row)
             package = to_package(row)
             await uow.commit()
         return package
@@ -300,21 +298,16 @@ class CatalogService:
         )
         v.raise_if_any()
         offset = offset_key(page.after) if page.after else 0
-        statement = (
-            select(PackageRow)
-            .where(PackageRow.tenant_id == actor.tenant)
-            .order_by(PackageRow.category, PackageRow.sort_order, PackageRow.id)
-            .offset(offset)
-            .limit(page.size + 1)
-        )
-        if category:
-            statement = statement.where(PackageRow.category == category)
-        if active_only:
-            statement = statement.where(PackageRow.active.is_(True), PackageRow.archived.is_(False))
-        if kind:
-            statement = statement.where(PackageRow.kind == kind)
         async with self._deps.uow() as uow:
-            rows = (await uow.session.execute(statement)).scalars().all()
+            rows = await repo.list_packages(
+                uow,
+                actor.tenant,
+                category=category,
+                active_only=active_only,
+                kind=kind,
+                offset=offset,
+                limit=page.size + 1,
+            )
             packages = [to_package(row) for row in rows[: page.size]]
         more = len(rows) > page.size
         return packages, next_page_token(page, str(offset + len(packages)) if packages else None, more)

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select
-
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, Violation, Violations
@@ -29,7 +27,9 @@ from core_server.domain.json_input import object_or_error
 from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.reasons import OrderNotFound, TaskNotFound, TaskNotLeased
 from core_server.store.ids import new_id
-from core_server.store.models import OrderRow, TaskRow
+from core_server.store.models import TaskRow
+from core_server.store.repositories import orders as orders_repo
+from core_server.store.repositories import tasks as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 TASK_KINDS = ("telegram_stars", "telegram_premium", "service")
@@ -102,7 +102,7 @@ class TaskStatus(StrEnum):
 OPEN = (TaskStatus.QUEUED, TaskStatus.LEASED)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TaskOwner:
     """The order a task works for, by identity only (this package does not know orders)."""
 
@@ -141,36 +141,28 @@ async def queue_task(
         created_at=now,
         updated_at=now,
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await repo.add_task(uow, row)
     await emit(uow, deps.feed, owner.tenant_id, "task.created", _event(row), now)
     return to_task(row)
 
 
 async def find_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> TaskRow:
     """The task, unlocked: callers that change it lock its order first, then `lock_task`."""
-    row = await uow.session.get(TaskRow, (tenant, require_id("task_id", task_id)))
+    row = await repo.get_task(uow, tenant, require_id("task_id", task_id))
     if row is None:
         raise TaskNotFound(task_id)
     return row
 
 
 async def lock_task(uow: UnitOfWork, tenant: uuid.UUID, task_id: uuid.UUID) -> TaskRow:
-    statement = select(TaskRow).where(TaskRow.tenant_id == tenant, TaskRow.id == task_id).with_for_update()
-    row = (await uow.session.execute(statement.execution_options(populate_existing=True))).scalar_one_or_none()
+    row = await repo.lock_task(uow, tenant, task_id)
     if row is None:
         raise TaskNotFound(str(task_id))
     return row
 
 
 async def lock_open_tasks(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID) -> list[TaskRow]:
-    statement = (
-        select(TaskRow)
-        .where(TaskRow.tenant_id == tenant, TaskRow.order_id == order_id, TaskRow.status.in_(OPEN))
-        .order_by(TaskRow.id)
-        .with_for_update()
-    )
-    return list((await uow.session.execute(statement)).scalars().all())
+    return list(await repo.lock_tasks_of_order(uow, tenant, order_id, OPEN))
 
 
 def check_kind(kind: str | None) -> str:
@@ -199,21 +191,9 @@ async def lease_tasks(
     """Lease due tasks; returns them and the ids of tasks whose last lease ran out on their last
     attempt (failed for good: the caller fails them under their order's lock)."""
     until = now + dt.timedelta(seconds=lease_seconds or 300)
-    statement = (
-        select(TaskRow)
-        .where(
-            TaskRow.tenant_id == tenant,
-            TaskRow.kind == kind,
-            or_(
-                (TaskRow.status == TaskStatus.QUEUED) & (TaskRow.next_attempt_at <= now),
-                (TaskRow.status == TaskStatus.LEASED) & (TaskRow.lease_expires_at <= now),
-            ),
-        )
-        .order_by(TaskRow.next_attempt_at, TaskRow.id)
-        .limit(max_tasks or 10)
-        .with_for_update(skip_locked=True)
+    rows = await repo.lock_due_tasks(
+        uow, tenant, kind, now, queued=TaskStatus.QUEUED, leased=TaskStatus.LEASED, limit=max_tasks or 10
     )
-    rows = (await uow.session.execute(statement)).scalars().all()
     leased, exhausted = [], []
     for row in rows:
         if row.attempts >= row.max_attempts:  # its last lease ran out: that was the last attempt
@@ -258,12 +238,7 @@ async def mark_failed(
 
 
 async def inputs_on(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID, day: str) -> int:
-    statement = (
-        select(func.count())
-        .select_from(TaskRow)
-        .where(TaskRow.tenant_id == tenant, TaskRow.order_id == order_id, TaskRow.input_day == day)
-    )
-    return int((await uow.session.execute(statement)).scalar_one())
+    return await repo.count_inputs(uow, tenant, order_id, day)
 
 
 class FulfillmentService:
@@ -291,19 +266,13 @@ class FulfillmentService:
         order = v.id("order_id", order_id, required=False)
         page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id}, violations=v)
         v.raise_if_any()
-        statement = select(TaskRow).where(TaskRow.tenant_id == actor.tenant).order_by(TaskRow.id.desc())
-        if kind:
-            statement = statement.where(TaskRow.kind == kind)
-        if status:
-            statement = statement.where(TaskRow.status == status)
-        if order is not None:
-            statement = statement.where(TaskRow.order_id == order)
-        if page.after:
-            statement = statement.where(TaskRow.id < uuid.UUID(page.after))
+        before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
-            if order is not None and await uow.session.get(OrderRow, (actor.tenant, order)) is None:
+            if order is not None and await orders_repo.get_order(uow, actor.tenant, order) is None:
                 raise OrderNotFound(order_id)  # as reading the order is
-            rows = (await uow.session.execute(statement.limit(page.size + 1))).scalars().all()
+            rows = await repo.list_tasks(
+                uow, actor.tenant, kind=kind, status=status, order=order, before=before, limit=page.size + 1
+            )
             tasks = [to_task(row) for row in rows[: page.size]]
         return tasks, next_page_token(page, tasks[-1].id.hex if tasks else None, len(rows) > page.size)
 

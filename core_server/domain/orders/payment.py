@@ -104,7 +104,13 @@ async def _deliver(
     else:
         payload = {"recipient": row.recipient, "months": package.premium_months}
     task = await queue_task(
-        deps, uow, TaskOwner(row.tenant_id, row.id, row.user_id), kind, payload, now, refund_on_failure=True
+        deps,
+        uow,
+        TaskOwner(tenant_id=row.tenant_id, order_id=row.id, user_id=row.user_id),
+        kind,
+        payload,
+        now,
+        refund_on_failure=True,
     )
     row.delivery = {"task_id": str(task.id)}
     return [], task

@@ -8,8 +8,6 @@ import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from core_server.domain.actor import Actor
 from core_server.domain.catalog.packages import require_package
 from core_server.domain.deps import Deps
@@ -19,12 +17,13 @@ from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import MAX_AMOUNT
 from core_server.domain.money.wallets import require_user
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
-from core_server.domain.paging import newest_first, page_request
+from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.promos import uses
 from core_server.domain.reasons import OrderNotFound, OrderNotPending, PackageInactive
 from core_server.domain.tenancy.settings import OrderSettings, check_order_settings, order_settings, settings_row
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow
+from core_server.store.repositories import orders as repo
 from core_server.store.unit_of_work import UnitOfWork
 
 TELEGRAM_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
@@ -33,9 +32,7 @@ STATUSES = tuple(OrderStatus)
 
 
 async def lock_order(uow: UnitOfWork, tenant: uuid.UUID, order_id: str) -> OrderRow:
-    parsed = require_id("order_id", order_id)
-    statement = select(OrderRow).where(OrderRow.tenant_id == tenant, OrderRow.id == parsed).with_for_update()
-    row = (await uow.session.execute(statement)).scalar_one_or_none()
+    row = await repo.lock_order(uow, tenant, require_id("order_id", order_id))
     if row is None:
         raise OrderNotFound(order_id)
     return row
@@ -107,8 +104,7 @@ class OrderService:
                 expires_at=now + dt.timedelta(seconds=ttl),
                 created_at=now,
             )
-            uow.session.add(row)
-            await uow.session.flush()
+            await repo.add_order(uow, row)
             await emit(uow, self._deps.feed, tenant, "order.created", order_event(row), now)
             order = to_order(row)
             await uow.commit()
@@ -117,7 +113,7 @@ class OrderService:
     async def get(self, actor: Actor, order_id: str) -> Order:
         parsed = require_id("order_id", order_id)
         async with self._deps.uow() as uow:
-            row = await uow.session.get(OrderRow, (actor.tenant, parsed))
+            row = await repo.get_order(uow, actor.tenant, parsed)
             if row is None:
                 raise OrderNotFound(order_id)
             return to_order(row)
@@ -139,20 +135,23 @@ class OrderService:
         package = v.id("package_id", package_id, required=False)
         page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id}, violations=v)
         v.raise_if_any()
-        statement = select(OrderRow).where(OrderRow.tenant_id == actor.tenant)
-        if user is not None:
-            statement = statement.where(OrderRow.user_id == user)
-        if package is not None:
-            statement = statement.where(OrderRow.package_id == package)
-        if statuses:
-            statement = statement.where(OrderRow.status.in_(statuses))
+        before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             if package is not None:
                 await require_package(uow, actor.tenant, package, package_id)
-            rows, token = await newest_first(uow, statement, OrderRow.id, page)
-            return [to_order(row) for row in rows], token
+            rows = await repo.list_orders(
+                uow,
+                actor.tenant,
+                user=user,
+                package=package,
+                statuses=statuses,
+                before=before,
+                limit=page.size + 1,
+            )
+            orders = [to_order(row) for row in rows[: page.size]]
+        return orders, next_page_token(page, orders[-1].id.hex if orders else None, len(rows) > page.size)
 
     async def cancel(self, actor: Actor, order_id: str) -> Order:
         now = self._deps.clock.now()
@@ -176,12 +175,7 @@ class OrderService:
         """Expire unpaid orders past their expiry (the worker's step); returns how many."""
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            statement = (
-                select(OrderRow.tenant_id, OrderRow.id)
-                .where(OrderRow.status == OrderStatus.PENDING, OrderRow.expires_at <= now)
-                .limit(limit)
-            )
-            due = [(row[0], row[1]) for row in await uow.session.execute(statement)]
+            due = await repo.due_to_expire(uow, OrderStatus.PENDING, now, limit)
         expired = 0
         for tenant, order_id in due:
             async with self._deps.uow() as uow:
@@ -205,4 +199,4 @@ class OrderService:
             row.order_ttl_seconds, row.expiring_notice_days = ttl, days
             row.updated_at = self._deps.clock.now()
             await uow.commit()
-        return OrderSettings(ttl, tuple(days))
+        return OrderSettings(order_ttl_seconds=ttl, expiring_notice_days=tuple(days))

@@ -142,7 +142,7 @@ class TaskOutcomes:
                     metadata={"posts_per_day": str(package.posts_per_day), "day": day},
                 )
             payload = {"url": url, "platform": platform, "features": dict(package.features or {})}
-            owner = TaskOwner(order.tenant_id, order.id, order.user_id)
+            owner = TaskOwner(tenant_id=order.tenant_id, order_id=order.id, user_id=order.user_id)
             task = await tasks.queue_task(
                 self._deps, uow, owner, "service", payload, now, refund_on_failure=False, input_day=day
             )

@@ -8,9 +8,6 @@ import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Select, func, select
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
@@ -24,8 +21,10 @@ from core_server.domain.referrals.earnings import Earnings, earnings
 from core_server.domain.referrals.program import Program, check_program, load_program
 from core_server.domain.referrals.tiers import current_tier
 from core_server.domain.tenancy.settings import settings_row
-from core_server.store.models import CommissionRow, UserRow
-from core_server.store.sums import sum_expression, to_int64
+from core_server.store.models import UserRow
+from core_server.store.repositories import referrals as repo
+from core_server.store.repositories import users as user_repo
+from core_server.store.sums import to_int64
 from core_server.store.unit_of_work import UnitOfWork
 
 MAX_LEADERBOARD = 100
@@ -33,7 +32,7 @@ DEFAULT_LEADERBOARD = 10
 INVITED, EARNED = "invited", "earned"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Stats:
     referral_code: str
     link: str
@@ -42,7 +41,7 @@ class Stats:
     tier: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LeaderboardRow:
     user_id: uuid.UUID
     username: str
@@ -50,22 +49,8 @@ class LeaderboardRow:
     rank: int
 
 
-def level_members(tenant: uuid.UUID, referrer: uuid.UUID, level: int) -> Select[Any]:
-    """The ids of the users `level` steps below `referrer` (1 = invited directly), as a subquery
-    chain the database resolves in one statement."""
-    members = select(UserRow.id).where(UserRow.tenant_id == tenant, UserRow.referrer_id == referrer)
-    for _ in range(level - 1):
-        members = select(UserRow.id).where(UserRow.tenant_id == tenant, UserRow.referrer_id.in_(members))
-    return members
-
-
-def _period(column: Any, start: dt.datetime | None, end: dt.datetime | None) -> list[Any]:
-    """[start, end); an open end means up to now, which includes rows written at this instant."""
-    return [*([column >= start] if start else []), *([column < end] if end else [])]
-
-
 async def require_referrer(uow: UnitOfWork, tenant: uuid.UUID, user_id: str) -> UserRow:
-    row = await uow.session.get(UserRow, (tenant, require_id("user_id", user_id)))
+    row = await user_repo.get_user(uow, tenant, require_id("user_id", user_id))
     if row is None:
         raise UserNotFound(user_id)
     return row
@@ -103,18 +88,15 @@ class ReferralService:
             user = await require_referrer(uow, actor.tenant, user_id)
             rules = await load_program(uow, actor.tenant)
             levels = max(1, len(rules.level_rates_bps))
-            invited = []
-            for level in range(1, levels + 1):
-                members = level_members(actor.tenant, user.id, level).subquery()
-                invited.append(int(await uow.session.scalar(select(func.count()).select_from(members)) or 0))
+            invited = [await repo.count_invited(uow, actor.tenant, user.id, level) for level in range(1, levels + 1)]
             tier = await current_tier(uow, actor.tenant, rules, user.id)
             figures = await earnings(uow, actor.tenant, user.id, now)
         return Stats(
-            user.referral_code,
-            rules.link(user.referral_code),
-            invited,
-            list(figures.values()),
-            tier.name if tier else "",
+            referral_code=user.referral_code,
+            link=rules.link(user.referral_code),
+            invited_by_level=invited,
+            earnings=list(figures.values()),
+            tier=tier.name if tier else "",
         )
 
     async def leaderboard(
@@ -141,28 +123,11 @@ class ReferralService:
         tenant = actor.tenant
         async with self._deps.uow() as uow:
             if metric == INVITED:
-                referrer: Any = UserRow.referrer_id
-                value: Any = func.count()
-                conditions: list[Any] = [UserRow.tenant_id == tenant, referrer.is_not(None)]
-                conditions += _period(UserRow.created_at, start, end)
-                ranked = select(referrer.label("referrer"), value.label("value")).where(*conditions)
-            else:
-                rules = await load_program(uow, tenant)
-                referrer = CommissionRow.referrer_id
-                value = sum_expression(
-                    uow.dialect, CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall
-                )
-                conditions = [CommissionRow.tenant_id == tenant, *_period(CommissionRow.created_at, start, end)]
-                if rules.payout_asset:
-                    conditions.append(CommissionRow.asset == rules.payout_asset)
-                ranked = select(referrer.label("referrer"), value.label("value")).where(*conditions)
-            totals = ranked.group_by(referrer).subquery()
-            statement = (
-                select(UserRow.id, UserRow.username, totals.c.value)
-                .join(totals, (UserRow.tenant_id == tenant) & (UserRow.id == totals.c.referrer))
-                .where(totals.c.value > 0)
-                .order_by(totals.c.value.desc(), UserRow.id)
-                .limit(limit or DEFAULT_LEADERBOARD)
-            )
-            rows = (await uow.session.execute(statement)).all()
-        return [LeaderboardRow(row[0], row[1], to_int64(row[2]), rank) for rank, row in enumerate(rows, start=1)]
+                rows = await repo.top_by_invited(uow, tenant, start, end, limit or DEFAULT_LEADERBOARD)
+            else:  # in the payout asset; every asset when the program has none
+                asset = (await load_program(uow, tenant)).payout_asset or None
+                rows = await repo.top_by_earned(uow, tenant, asset, start, end, limit or DEFAULT_LEADERBOARD)
+        return [
+            LeaderboardRow(user_id=user_id, username=username, value=to_int64(value), rank=rank)
+            for rank, (user_id, username, value) in enumerate(rows, start=1)
+        ]

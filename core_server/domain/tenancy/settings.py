@@ -16,7 +16,7 @@ DEFAULT_NOTICE_DAYS = (3, 1)
 MIN_ORDER_TTL, MAX_ORDER_TTL = 60, 7 * 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderSettings:
     order_ttl_seconds: int = DEFAULT_ORDER_TTL
     expiring_notice_days: tuple[int, ...] = DEFAULT_NOTICE_DAYS
@@ -42,7 +42,10 @@ async def order_settings(uow: UnitOfWork, tenant: uuid.UUID) -> OrderSettings:
     row = await settings_row(uow, tenant)
     if row is None:
         return OrderSettings()
-    return OrderSettings(row.order_ttl_seconds, tuple(row.expiring_notice_days or DEFAULT_NOTICE_DAYS))
+    return OrderSettings(
+        order_ttl_seconds=row.order_ttl_seconds,
+        expiring_notice_days=tuple(row.expiring_notice_days or DEFAULT_NOTICE_DAYS),
+    )
 
 
 def check_order_settings(ttl: int, notice_days: Sequence[int]) -> None:

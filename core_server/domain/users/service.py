@@ -9,20 +9,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.paging import newest_first, next_page_token, page_request
+from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.reasons import UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
-from core_server.domain.referrals.service import level_members, require_referrer
+from core_server.domain.referrals.service import require_referrer
 from core_server.domain.referrals.tiers import award_tiers
+from core_server.store.errors import ConstraintViolation
 from core_server.store.ids import new_id
 from core_server.store.models import UserRow
+from core_server.store.repositories import referrals as referral_repo
 from core_server.store.repositories import users as user_repo
 
 REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -40,7 +39,7 @@ class Platform(enum.StrEnum):
     VK = "vk"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
     """What the platform tells us about a user; empty strings mean "not given"."""
 
@@ -51,7 +50,7 @@ class Profile:
     blocked: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class User:
     id: uuid.UUID
     platform: Platform
@@ -63,7 +62,7 @@ class User:
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Registration:
     user: User
     created: bool
@@ -71,16 +70,22 @@ class Registration:
 
 
 def to_user(row: UserRow) -> User:
-    profile = Profile(row.username, row.first_name, row.last_name, row.language_code, row.blocked)
+    profile = Profile(
+        username=row.username,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        language_code=row.language_code,
+        blocked=row.blocked,
+    )
     return User(
-        row.id,
-        Platform(row.platform),
-        row.external_id,
-        profile,
-        row.referral_code,
-        row.referrer_id,
-        row.created_at,
-        row.updated_at,
+        id=row.id,
+        platform=Platform(row.platform),
+        external_id=row.external_id,
+        profile=profile,
+        referral_code=row.referral_code,
+        referrer_id=row.referrer_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -131,7 +136,7 @@ class UserService:
         for _attempt in range(3):  # a referral-code collision (1 in ~10^11) just retries with a new code
             try:
                 return await self._register_once(tenant, platform, external_id, profile, referral_code)
-            except IntegrityError:
+            except ConstraintViolation:
                 continue
         raise RuntimeError("could not allocate a unique referral code")
 
@@ -160,8 +165,7 @@ class UserService:
                     "created_at": now,
                     "updated_at": now,
                 }
-                async with uow.savepoint():  # a referral-code collision undoes only this insert
-                    inserted = await user_repo.insert_user_if_absent(uow, values)
+                inserted = await user_repo.insert_user_if_absent(uow, values)  # a code collision: retried above
                 if inserted:
                     row = await user_repo.get_user(uow, tenant, user_id)
                     assert row is not None
@@ -177,7 +181,7 @@ class UserService:
                         program = await load_program(uow, tenant)
                         await award_tiers(uow, self._deps.feed, tenant, program, referrer.id, now)
                     await uow.commit()
-                    return Registration(user, created=True, referrer_attributed=referrer is not None)
+                    return Registration(user=user, created=True, referrer_attributed=referrer is not None)
                 # Lost a race with a concurrent registration of the same identity: use the winner's row.
                 existing = await user_repo.find_user(uow, tenant, platform.value, external_id)
                 assert existing is not None
@@ -185,7 +189,7 @@ class UserService:
             await uow.session.flush()
             user = to_user(existing)
             await uow.commit()
-            return Registration(user, created=False, referrer_attributed=False)
+            return Registration(user=user, created=False, referrer_attributed=False)
 
     def _refresh_profile(self, row: UserRow, profile: Profile, now: dt.datetime) -> None:
         """A returning user's platform profile may have changed (a new @username): keep it current."""
@@ -281,9 +285,11 @@ class UserService:
             v.add("level", f"must be between 1 and {MAX_LEVELS}")
         page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
         v.raise_if_any()
+        before = uuid.UUID(page.after) if page.after else None
         async with self._deps.uow() as uow:
             referrer = await require_referrer(uow, actor.tenant, user_id)
-            members = level_members(actor.tenant, referrer.id, level)
-            statement = select(UserRow).where(UserRow.tenant_id == actor.tenant, UserRow.id.in_(members))
-            rows, token = await newest_first(uow, statement, UserRow.id, page)
-            return [to_user(row) for row in rows], token
+            rows = await referral_repo.list_invited(
+                uow, actor.tenant, referrer.id, level, before=before, limit=page.size + 1
+            )
+            users = [to_user(row) for row in rows[: page.size]]
+        return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)

@@ -1,18 +1,20 @@
-"""Queries of referral standing and earnings: direct referrals, level 1 sales, tier awards, and the
-sums a referrer's earnings are computed from (exact whatever the row count: store/sums.py)."""
+"""Queries of referral standing and earnings: direct referrals, level 1 sales, tier awards, the
+sums a referrer's earnings are computed from (exact whatever the row count: store/sums.py), the
+invited users by level and the leaderboard."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, select
+from sqlalchemy import ColumnElement, Select, Table, case, func, select
 
 from core_server.store.models import AccountRow, CommissionRow, PayoutRow, TierAwardRow, TransferRow, UserRow
+from core_server.store.repositories.keyset import newest_first
 from core_server.store.repositories.upsert import insert_if_absent
-from core_server.store.sums import combine, sum_parts
+from core_server.store.sums import combine, sum_expression, sum_parts
 from core_server.store.unit_of_work import UnitOfWork
 
 AWARDS = cast(Table, TierAwardRow.__table__)
@@ -103,3 +105,78 @@ async def available_by_asset(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID
         AccountRow.tenant_id == tenant, AccountRow.user_id == user
     )
     return {asset: int(amount) for asset, amount in await uow.session.execute(statement)}
+
+
+def _level_members(tenant: uuid.UUID, referrer: uuid.UUID, level: int) -> Select[uuid.UUID]:
+    """The ids of the users `level` steps below `referrer` (1 = invited directly), as a subquery
+    chain the database resolves in one statement."""
+    members = select(UserRow.id).where(UserRow.tenant_id == tenant, UserRow.referrer_id == referrer)
+    for _ in range(level - 1):
+        members = select(UserRow.id).where(UserRow.tenant_id == tenant, UserRow.referrer_id.in_(members))
+    return members
+
+
+async def count_invited(uow: UnitOfWork, tenant: uuid.UUID, referrer: uuid.UUID, level: int) -> int:
+    """How many users are `level` steps below the referrer."""
+    members = _level_members(tenant, referrer, level).subquery()
+    return int(await uow.session.scalar(select(func.count()).select_from(members)) or 0)
+
+
+async def list_invited(
+    uow: UnitOfWork, tenant: uuid.UUID, referrer: uuid.UUID, level: int, *, before: uuid.UUID | None, limit: int
+) -> Sequence[UserRow]:
+    """Up to `limit` of the users `level` steps below the referrer, newest first, older than `before`."""
+    members = _level_members(tenant, referrer, level)
+    statement = select(UserRow).where(UserRow.tenant_id == tenant, UserRow.id.in_(members))
+    return await newest_first(uow, statement, UserRow.id, before, limit)
+
+
+def _period(column: Any, start: dt.datetime | None, end: dt.datetime | None) -> list[ColumnElement[bool]]:
+    """[start, end); an open end means up to now, which includes rows written at this instant."""
+    return [*([column >= start] if start else []), *([column < end] if end else [])]
+
+
+async def top_by_invited(
+    uow: UnitOfWork, tenant: uuid.UUID, start: dt.datetime | None, end: dt.datetime | None, limit: int
+) -> list[tuple[uuid.UUID, str, int]]:
+    """(referrer, username, direct referrals who joined in [start, end)) of the `limit` referrers
+    with the most, ties to the one who joined first."""
+    referrer = UserRow.referrer_id
+    conditions = [UserRow.tenant_id == tenant, referrer.is_not(None), *_period(UserRow.created_at, start, end)]
+    ranked = select(referrer.label("referrer"), func.count().label("value")).where(*conditions)
+    return await _top(uow, tenant, ranked.group_by(referrer), limit)
+
+
+async def top_by_earned(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    asset: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    limit: int,
+) -> list[tuple[uuid.UUID, str, int]]:
+    """(referrer, username, commissions net of clawbacks and shortfalls created in [start, end), in
+    `asset` or in every asset when None) of the `limit` referrers who earned the most, ties to the
+    one who joined first."""
+    referrer = CommissionRow.referrer_id
+    value = sum_expression(uow.dialect, CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall)
+    conditions = [CommissionRow.tenant_id == tenant, *_period(CommissionRow.created_at, start, end)]
+    if asset:
+        conditions.append(CommissionRow.asset == asset)
+    ranked = select(referrer.label("referrer"), value.label("value")).where(*conditions)
+    return await _top(uow, tenant, ranked.group_by(referrer), limit)
+
+
+async def _top(
+    uow: UnitOfWork, tenant: uuid.UUID, ranked: Select[Any, Any], limit: int
+) -> list[tuple[uuid.UUID, str, int]]:
+    """The referrers of `ranked` (referrer, value) with a positive value, highest first, then by id."""
+    totals = ranked.subquery()
+    statement = (
+        select(UserRow.id, UserRow.username, totals.c.value)
+        .join(totals, (UserRow.tenant_id == tenant) & (UserRow.id == totals.c.referrer))
+        .where(totals.c.value > 0)
+        .order_by(totals.c.value.desc(), UserRow.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1], int(row[2])) for row in await uow.session.execute(statement)]

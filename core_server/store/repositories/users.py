@@ -1,4 +1,5 @@
-"""User queries."""
+"""User queries: registration (an insert that tolerates a concurrent one of the same identity),
+lookups and the search list."""
 
 from __future__ import annotations
 
@@ -7,16 +8,24 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 
+from core_server.store.errors import ConstraintViolation
 from core_server.store.models import UserRow
 from core_server.store.repositories.upsert import insert_if_absent
 from core_server.store.unit_of_work import UnitOfWork
 
 
 async def insert_user_if_absent(uow: UnitOfWork, values: dict[str, Any]) -> bool:
-    """Create the user unless (tenant, platform, external_id) exists; True when created."""
+    """Create the user unless (tenant, platform, external_id) exists; True when created. Raises
+    ConstraintViolation when another constraint refuses the row (its referral code is taken): a
+    savepoint undoes only this insert."""
     table = cast(Table, UserRow.__table__)
-    return await insert_if_absent(uow.session, table, values, ("tenant_id", "platform", "external_id"))
+    try:
+        async with uow.savepoint():
+            return await insert_if_absent(uow.session, table, values, ("tenant_id", "platform", "external_id"))
+    except IntegrityError as error:
+        raise ConstraintViolation(str(error.orig)) from error
 
 
 async def get_user(uow: UnitOfWork, tenant_id: uuid.UUID, user_id: uuid.UUID) -> UserRow | None:
