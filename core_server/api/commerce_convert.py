@@ -6,9 +6,9 @@ import json
 
 from core_server.api.convert import id_text, money, timestamp
 from core_server.domain.catalog.packages import Package, PackageSpec
-from core_server.domain.fulfillment.tasks import Task
+from core_server.domain.fulfillment.tasks import Task, TaskStatus
 from core_server.domain.json_input import object_or_error
-from core_server.domain.orders.model import Order
+from core_server.domain.orders.model import Order, OrderStatus
 from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2
 
 MAX_FEATURES_CHARS = 5000
@@ -22,21 +22,21 @@ KINDS = {
 }
 KINDS_OUT = {value: key for key, value in KINDS.items()}
 ORDER_STATUSES = {
-    order_pb2.ORDER_STATUS_PENDING: "pending",
-    order_pb2.ORDER_STATUS_PAID: "paid",
-    order_pb2.ORDER_STATUS_FULFILLED: "fulfilled",
-    order_pb2.ORDER_STATUS_EXPIRED: "expired",
-    order_pb2.ORDER_STATUS_CANCELLED: "cancelled",
-    order_pb2.ORDER_STATUS_FAILED: "failed",
-    order_pb2.ORDER_STATUS_REFUNDED: "refunded",
-    order_pb2.ORDER_STATUS_PARTIALLY_REFUNDED: "partially_refunded",
+    order_pb2.ORDER_STATUS_PENDING: OrderStatus.PENDING,
+    order_pb2.ORDER_STATUS_PAID: OrderStatus.PAID,
+    order_pb2.ORDER_STATUS_FULFILLED: OrderStatus.FULFILLED,
+    order_pb2.ORDER_STATUS_EXPIRED: OrderStatus.EXPIRED,
+    order_pb2.ORDER_STATUS_CANCELLED: OrderStatus.CANCELLED,
+    order_pb2.ORDER_STATUS_FAILED: OrderStatus.FAILED,
+    order_pb2.ORDER_STATUS_REFUNDED: OrderStatus.REFUNDED,
+    order_pb2.ORDER_STATUS_PARTIALLY_REFUNDED: OrderStatus.PARTIALLY_REFUNDED,
 }
 ORDER_STATUSES_OUT = {value: key for key, value in ORDER_STATUSES.items()}
 TASK_STATUSES = {
-    fulfillment_pb2.TASK_STATUS_QUEUED: "queued",
-    fulfillment_pb2.TASK_STATUS_LEASED: "leased",
-    fulfillment_pb2.TASK_STATUS_COMPLETED: "completed",
-    fulfillment_pb2.TASK_STATUS_FAILED: "failed",
+    fulfillment_pb2.TASK_STATUS_QUEUED: TaskStatus.QUEUED,
+    fulfillment_pb2.TASK_STATUS_LEASED: TaskStatus.LEASED,
+    fulfillment_pb2.TASK_STATUS_COMPLETED: TaskStatus.COMPLETED,
+    fulfillment_pb2.TASK_STATUS_FAILED: TaskStatus.FAILED,
 }
 TASK_STATUSES_OUT = {value: key for key, value in TASK_STATUSES.items()}
 

@@ -12,6 +12,7 @@ from core_server.api.commerce_convert import KINDS, KINDS_OUT
 from core_server.api.convert import enum_filter, money, optional_time, timestamp
 from core_server.api.user_servicer import user_message
 from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.domain.referrals.payout_model import PayoutStatus
 from core_server.domain.referrals.payouts import Payout, PayoutService
 from core_server.domain.referrals.program import Program, Tier
 from core_server.domain.referrals.service import EARNED, INVITED, ReferralService, Stats
@@ -22,9 +23,9 @@ from sdk.billinghub.v1 import referral_service_pb2 as pb
 Context = grpc.aio.ServicerContext[Any, Any]
 METRICS = {pb.LEADERBOARD_METRIC_INVITED: INVITED, pb.LEADERBOARD_METRIC_EARNED: EARNED}
 PAYOUT_STATUSES = {
-    referral_pb2.PAYOUT_STATUS_PENDING: "pending",
-    referral_pb2.PAYOUT_STATUS_PAID: "paid",
-    referral_pb2.PAYOUT_STATUS_REJECTED: "rejected",
+    referral_pb2.PAYOUT_STATUS_PENDING: PayoutStatus.PENDING,
+    referral_pb2.PAYOUT_STATUS_PAID: PayoutStatus.PAID,
+    referral_pb2.PAYOUT_STATUS_REJECTED: PayoutStatus.REJECTED,
 }
 PAYOUT_STATUSES_OUT = {value: key for key, value in PAYOUT_STATUSES.items()}
 

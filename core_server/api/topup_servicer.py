@@ -10,15 +10,15 @@ from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, money, money_in, timestamp
 from core_server.domain.errors import Violations
-from core_server.domain.topups.requests import TopupMethod, TopupRequest, TopupRequestService
+from core_server.domain.topups.requests import TopupMethod, TopupRequest, TopupRequestService, TopupRequestStatus
 from sdk.billinghub.v1 import topup_pb2, topup_service_pb2_grpc
 from sdk.billinghub.v1 import topup_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 STATUSES = {
-    topup_pb2.TOPUP_REQUEST_STATUS_PENDING: "pending",
-    topup_pb2.TOPUP_REQUEST_STATUS_APPROVED: "approved",
-    topup_pb2.TOPUP_REQUEST_STATUS_REJECTED: "rejected",
+    topup_pb2.TOPUP_REQUEST_STATUS_PENDING: TopupRequestStatus.PENDING,
+    topup_pb2.TOPUP_REQUEST_STATUS_APPROVED: TopupRequestStatus.APPROVED,
+    topup_pb2.TOPUP_REQUEST_STATUS_REJECTED: TopupRequestStatus.REJECTED,
 }
 STATUSES_OUT = {value: key for key, value in STATUSES.items()}
 

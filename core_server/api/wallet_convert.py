@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core_server.api.convert import id_text, money, timestamp
+from core_server.domain.money.hold_model import HoldStatus
 from core_server.domain.money.holds import Hold
 from core_server.domain.money.ledger import Account, Drift, System, Transfer, Wallet
 from core_server.domain.money.wallets import Balance
@@ -23,10 +24,10 @@ KINDS_OUT = {
 }
 KINDS_IN = {value: key for key, value in KINDS_OUT.items()}
 HOLD_STATUSES = {
-    "pending": wallet_pb2.HOLD_STATUS_PENDING,
-    "captured": wallet_pb2.HOLD_STATUS_CAPTURED,
-    "voided": wallet_pb2.HOLD_STATUS_VOIDED,
-    "expired": wallet_pb2.HOLD_STATUS_EXPIRED,
+    HoldStatus.PENDING: wallet_pb2.HOLD_STATUS_PENDING,
+    HoldStatus.CAPTURED: wallet_pb2.HOLD_STATUS_CAPTURED,
+    HoldStatus.VOIDED: wallet_pb2.HOLD_STATUS_VOIDED,
+    HoldStatus.EXPIRED: wallet_pb2.HOLD_STATUS_EXPIRED,
 }
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from core_server.domain.money.holds import (
+from core_server.domain.money.hold_model import (
     RELEASED,
     TRANSITIONS,
     HoldStatus,

@@ -39,6 +39,13 @@ BASE_BACKOFF = 30
 MAX_BACKOFF = 3600
 
 
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    LEASED = "leased"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Task:
     id: uuid.UUID
@@ -46,7 +53,7 @@ class Task:
     user_id: uuid.UUID
     kind: str
     payload: dict[str, Any]
-    status: str
+    status: TaskStatus
     attempts: int
     max_attempts: int
     next_attempt_at: dt.datetime
@@ -64,7 +71,7 @@ def to_task(row: TaskRow) -> Task:
         user_id=row.user_id,
         kind=row.kind,
         payload=dict(row.payload or {}),
-        status=row.status,
+        status=TaskStatus(row.status),
         attempts=row.attempts,
         max_attempts=row.max_attempts,
         next_attempt_at=row.next_attempt_at,
@@ -90,13 +97,6 @@ def _event(row: TaskRow) -> dict[str, Any]:
         "attempts": row.attempts,
         "last_error": row.last_error,
     }
-
-
-class TaskStatus(StrEnum):
-    QUEUED = "queued"
-    LEASED = "leased"
-    COMPLETED = "completed"
-    FAILED = "failed"
 
 
 OPEN = (TaskStatus.QUEUED, TaskStatus.LEASED)

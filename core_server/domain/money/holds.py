@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
@@ -26,6 +25,16 @@ from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import InsufficientFunds, Money, check_money
 from core_server.domain.money.assets import require_asset
+from core_server.domain.money.hold_model import (
+    EXPIRED,
+    PENDING,
+    RELEASED,
+    VOIDED,
+    HoldStatus,
+    IllegalTransition,
+    mark_captured,
+    move,
+)
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.reasons import HoldNotFound, HoldNotPending, HoldOfPayout
@@ -37,44 +46,6 @@ from core_server.store.unit_of_work import UnitOfWork
 DEFAULT_TTL = 3600
 MAX_TTL = 30 * 24 * 3600
 PAYOUT_REFERENCE = "payout:"  # the reference payout holds carry (a label only: a caller may use it too)
-
-
-class HoldStatus(StrEnum):
-    PENDING = "pending"
-    CAPTURED = "captured"
-    VOIDED = "voided"
-    EXPIRED = "expired"
-
-
-PENDING = HoldStatus.PENDING
-CAPTURED = HoldStatus.CAPTURED
-VOIDED = HoldStatus.VOIDED
-EXPIRED = HoldStatus.EXPIRED
-TRANSITIONS: dict[HoldStatus, frozenset[HoldStatus]] = {
-    PENDING: frozenset({CAPTURED, VOIDED, EXPIRED}),
-    CAPTURED: frozenset(),
-    VOIDED: frozenset(),
-    EXPIRED: frozenset(),
-}
-RELEASED = frozenset({VOIDED, EXPIRED})  # ends that give the reservation back instead of taking it
-
-
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved a hold along an edge the machine does not have."""
-
-
-def move(row: HoldRow, to: HoldStatus, now: dt.datetime) -> None:
-    """Change the hold's status along an allowed edge; every edge closes the hold."""
-    current = HoldStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"hold {row.id}: {current} -> {to}")
-    row.status, row.closed_at = to, now
-
-
-def mark_captured(row: HoldRow, amount: int, transfer: uuid.UUID, now: dt.datetime) -> None:
-    """Close a pending hold as captured by `transfer`, which took `amount` of it."""
-    move(row, CAPTURED, now)
-    row.captured_amount, row.capture_transfer_id = amount, transfer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,7 +222,7 @@ class HoldService:
         """Release pending holds past their expiry (the expiry worker's step); returns how many."""
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            due = await ledger_repo.expired_holds(uow, now, limit)
+            due = await ledger_repo.expired_holds(uow, PENDING, now, limit)
         expired = 0
         for tenant, hold in due:
             async with self._deps.uow() as uow:

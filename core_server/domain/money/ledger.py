@@ -20,6 +20,7 @@ from typing import Any
 
 from core_server.domain.events import EventFeed, emit
 from core_server.domain.money.amounts import MAX_BALANCE, BalanceLimit, InsufficientFunds
+from core_server.domain.money.hold_model import HoldStatus
 from core_server.store.ids import new_id
 from core_server.store.models import TransferRow
 from core_server.store.repositories import ledger as ledger_repo
@@ -261,7 +262,7 @@ async def to_transfers(uow: UnitOfWork, tenant: uuid.UUID, rows: Sequence[Transf
 
 
 async def verify(uow: UnitOfWork, tenant: uuid.UUID) -> Verification:
-    data = await ledger_repo.verification_rows(uow, tenant)
+    data = await ledger_repo.verification_rows(uow, tenant, HoldStatus.PENDING)
     drifts: list[Drift] = []
     sums: dict[str, int] = defaultdict(int)
     for account_id, asset, user_id, system_name, balance, held in data["accounts"]:

@@ -11,11 +11,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from core_server.domain.referrals.payout_model import OPEN_OR_PAID
 from core_server.store.repositories import referrals as repo
 from core_server.store.sums import to_int64
 from core_server.store.unit_of_work import UnitOfWork
-
-OPEN_OR_PAID = ("pending", "paid")  # payout statuses that count against earnings (see payouts.PayoutStatus)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from core_server.domain import audit
@@ -25,14 +24,8 @@ from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
-from core_server.domain.money.holds import (
-    PAYOUT_REFERENCE,
-    VOIDED,
-    HoldStatus,
-    mark_captured,
-    place_hold,
-    release_hold,
-)
+from core_server.domain.money.hold_model import VOIDED, HoldStatus, mark_captured
+from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import next_page_token, page_request
@@ -44,6 +37,7 @@ from core_server.domain.reasons import (
     PayoutRequestNotFound,
 )
 from core_server.domain.referrals.earnings import earnings
+from core_server.domain.referrals.payout_model import PayoutStatus, decidable, move
 from core_server.domain.referrals.program import load_program
 from core_server.store.ids import new_id
 from core_server.store.models import HoldRow, PayoutRow
@@ -53,37 +47,6 @@ from core_server.store.unit_of_work import UnitOfWork
 
 PAYOUTS = "payouts"
 HOLD_LIFETIME = dt.timedelta(days=3650)  # held until an admin decides; the hold expiry worker never meets it
-
-
-class PayoutStatus(StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    REJECTED = "rejected"
-
-
-STATUSES = tuple(PayoutStatus)
-TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
-    PayoutStatus.PENDING: frozenset({PayoutStatus.PAID, PayoutStatus.REJECTED}),
-    PayoutStatus.PAID: frozenset(),
-    PayoutStatus.REJECTED: frozenset(),
-}
-
-
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved a payout request along an edge the machine does not have."""
-
-
-def move(row: PayoutRow, to: PayoutStatus, now: dt.datetime) -> None:
-    """Change the request's status along an allowed edge; every edge is a decision, stamped now."""
-    current = PayoutStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"payout request {row.id}: {current} -> {to}")
-    row.status, row.decided_at = to, now
-
-
-def decidable(row: PayoutRow) -> bool:
-    """Whether the request still waits for an admin's decision."""
-    return bool(TRANSITIONS[PayoutStatus(row.status)])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import PermissionDenied, Violations
 from core_server.domain.money.amounts import ASSET_CODE, Money
 from core_server.domain.money.assets import require_asset
+from core_server.domain.referrals.payout_model import PayoutStatus
 from core_server.store.repositories import reports as queries
 from core_server.store.sums import to_int64
 from core_server.store.unit_of_work import UnitOfWork
@@ -109,7 +110,7 @@ async def _collect(
         orders[tenant_id].append((status, count))
     for tenant_id, asset, amount in await queries.commissions(uow, tenant, start, end):
         commissions[tenant_id].append((asset, amount))
-    for tenant_id, asset, amount in await queries.payouts(uow, tenant, start, end):
+    for tenant_id, asset, amount in await queries.payouts(uow, tenant, PayoutStatus.PAID, start, end):
         payouts[tenant_id].append((asset, amount))
     sales: dict[uuid.UUID, list[tuple[uuid.UUID, str, int, int]]] = defaultdict(list)
     for tenant_id, package_id, asset, count, kept in await queries.package_sales(uow, tenant, start, end):

@@ -298,10 +298,10 @@ async def is_payout_hold(uow: UnitOfWork, tenant: uuid.UUID, hold: uuid.UUID) ->
     return (await uow.session.execute(statement)).first() is not None
 
 
-async def expired_holds(uow: UnitOfWork, now: Any, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
+async def expired_holds(uow: UnitOfWork, pending: str, now: Any, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
     statement = (
         select(HoldRow.tenant_id, HoldRow.id)
-        .where(HoldRow.status == "pending", HoldRow.expires_at <= now)
+        .where(HoldRow.status == pending, HoldRow.expires_at <= now)
         .order_by(HoldRow.expires_at)
         .limit(limit)
     )
@@ -314,7 +314,7 @@ async def _sums_by(uow: UnitOfWork, key: Any, value: Any, *conditions: Any) -> d
     return {row[0]: combine(row[1:]) for row in rows}
 
 
-async def verification_rows(uow: UnitOfWork, tenant: uuid.UUID) -> dict[str, Any]:
+async def verification_rows(uow: UnitOfWork, tenant: uuid.UUID, pending_hold: str) -> dict[str, Any]:
     """Everything the invariants are computed from, aggregated in the database (sums exact
     whatever their size: store/sums.py)."""
     accounts = (
@@ -332,7 +332,7 @@ async def verification_rows(uow: UnitOfWork, tenant: uuid.UUID) -> dict[str, Any
     in_tenant = TRANSFERS.c.tenant_id == tenant
     debits = await _sums_by(uow, TRANSFERS.c.debit_account_id, TRANSFERS.c.amount, in_tenant)
     credits = await _sums_by(uow, TRANSFERS.c.credit_account_id, TRANSFERS.c.amount, in_tenant)
-    pending = (HoldRow.tenant_id == tenant, HoldRow.status == "pending")
+    pending = (HoldRow.tenant_id == tenant, HoldRow.status == pending_hold)
     holds = await _sums_by(uow, HoldRow.account_id, HoldRow.amount, *pending)
     count = (
         await uow.session.execute(select(func.count()).select_from(TRANSFERS).where(TRANSFERS.c.tenant_id == tenant))

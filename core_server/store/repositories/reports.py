@@ -185,13 +185,15 @@ async def commissions(uow: UnitOfWork, tenant: uuid.UUID | None, start: dt.datet
     return [(row[0], row[1], to_int64(combine(row[2:]))) for row in await uow.session.execute(statement)]
 
 
-async def payouts(uow: UnitOfWork, tenant: uuid.UUID | None, start: dt.datetime, end: dt.datetime) -> AssetSums:
+async def payouts(
+    uow: UnitOfWork, tenant: uuid.UUID | None, paid: str, start: dt.datetime, end: dt.datetime
+) -> AssetSums:
     """(tenant, asset, payout requests paid in the period)."""
     statement = (
         select(PayoutRow.tenant_id, PayoutRow.asset, *sum_parts(uow.dialect, PayoutRow.amount))
         .where(
             *_scoped(PayoutRow.tenant_id, tenant),
-            PayoutRow.status == "paid",
+            PayoutRow.status == paid,
             _within(PayoutRow.decided_at, start, end),
         )
         .group_by(PayoutRow.tenant_id, PayoutRow.asset)
