@@ -22,9 +22,10 @@ from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.reasons import UserNotFound
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
-from core_server.store.models import IdempotencyRow, UserRow
+from core_server.store.models import IdempotencyRow
 from core_server.store.repositories import idempotency as idem_repo
 from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.repositories import users as users_repo
 from core_server.store.unit_of_work import UnitOfWork
 
 KINDS = frozenset(
@@ -57,7 +58,7 @@ class Balance:
 
 
 async def require_user(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, user_text: str) -> None:
-    if await uow.session.get(UserRow, (tenant, user)) is None:
+    if await users_repo.get_user(uow, tenant, user) is None:
         raise UserNotFound(user_text)
 
 

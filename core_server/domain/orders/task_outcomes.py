@@ -25,7 +25,9 @@ from core_server.domain.orders.model import AWAITING_DELIVERY, GRANTS_SERVICE, O
 from core_server.domain.orders.refunds import refund_failed_order
 from core_server.domain.orders.service import lock_order
 from core_server.domain.reasons import OrderNotActive, QuotaExceeded
-from core_server.store.models import OrderRow, PackageRow, TaskRow, TenantRow
+from core_server.store.models import OrderRow, TaskRow
+from core_server.store.repositories import catalog as catalog_repo
+from core_server.store.repositories import tenants as tenant_repo
 from core_server.store.unit_of_work import UnitOfWork
 
 GIFTS = ("telegram_stars", "telegram_premium")
@@ -130,8 +132,8 @@ class TaskOutcomes:
                 or order.active_until <= now
             ):
                 raise OrderNotActive("order is not an active service order")
-            package = await uow.session.get(PackageRow, (order.tenant_id, order.package_id))
-            tenant = await uow.session.get(TenantRow, order.tenant_id)
+            package = await catalog_repo.get_package(uow, order.tenant_id, order.package_id)
+            tenant = await tenant_repo.get_tenant(uow, order.tenant_id)
             assert package is not None
             assert tenant is not None
             day = now.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date().isoformat()

@@ -156,6 +156,5 @@ async def insert_key(
     key_id = key_id or new_id()
     secret = secret or new_secret()
     row = ApiKeyRow(id=key_id, tenant_id=tenant_id, role=role.value, name=name, secret_hash=hash_secret(secret))
-    uow.session.add(row)
-    await uow.session.flush()
+    await tenant_repo.add_api_key(uow, row)
     return to_api_key(row), format_key(role, key_id, secret)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from core_server.domain.errors import Violations
 from core_server.store.models import TenantSettingsRow
+from core_server.store.repositories import tenants as tenant_repo
 from core_server.store.unit_of_work import UnitOfWork
 
 DEFAULT_ORDER_TTL = 3600
@@ -24,7 +25,7 @@ class OrderSettings:
 
 async def settings_row(uow: UnitOfWork, tenant: uuid.UUID, *, create: bool = False) -> TenantSettingsRow | None:
     """The tenant's row (locked for update when create=True, created with defaults if missing)."""
-    row = await uow.session.get(TenantSettingsRow, tenant, with_for_update=create)
+    row = await tenant_repo.get_settings(uow, tenant, for_update=create)
     if row is None and create:
         row = TenantSettingsRow(
             tenant_id=tenant,
@@ -33,8 +34,7 @@ async def settings_row(uow: UnitOfWork, tenant: uuid.UUID, *, create: bool = Fal
             referral_program={},
             topup_methods=[],
         )
-        uow.session.add(row)
-        await uow.session.flush()
+        await tenant_repo.add_settings(uow, row)
     return row
 
 

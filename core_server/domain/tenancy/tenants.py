@@ -130,8 +130,7 @@ class TenantService:
             # The id is chosen before the insert: the bot token's ciphertext is bound to it.
             row = TenantRow(id=new_id(), status="active", created_at=self._deps.clock.now())
             _apply(row, changes, fields, self._deps.secrets)
-            uow.session.add(row)
-            await uow.session.flush()
+            await tenant_repo.add_tenant(uow, row)
             add_default_assets(uow, row.id, row.created_at)
             tenant = to_tenant(row)
             await uow.commit()

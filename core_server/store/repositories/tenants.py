@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from core_server.store.models import ApiKeyRow, TenantRow
+from core_server.store.models import ApiKeyRow, TenantRow, TenantSettingsRow
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -56,3 +56,22 @@ async def list_api_keys(
 async def has_active_key(uow: UnitOfWork, role: str) -> bool:
     statement = select(ApiKeyRow.id).where(ApiKeyRow.role == role, ApiKeyRow.revoked_at.is_(None)).limit(1)
     return (await uow.session.execute(statement)).first() is not None
+
+
+async def add_tenant(uow: UnitOfWork, row: TenantRow) -> None:
+    uow.session.add(row)
+    await uow.session.flush()
+
+
+async def add_api_key(uow: UnitOfWork, row: ApiKeyRow) -> None:
+    uow.session.add(row)
+    await uow.session.flush()
+
+
+async def get_settings(uow: UnitOfWork, tenant: uuid.UUID, *, for_update: bool = False) -> TenantSettingsRow | None:
+    return await uow.session.get(TenantSettingsRow, tenant, with_for_update=for_update)
+
+
+async def add_settings(uow: UnitOfWork, row: TenantSettingsRow) -> None:
+    uow.session.add(row)
+    await uow.session.flush()
