@@ -11,7 +11,7 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import encode
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, next_page_token, page_request
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow
 from core_server.store.repositories import audit as audit_repo
@@ -74,7 +74,7 @@ class AuditLog:
         violations.check_text("target_id", target_id, max_length=64)
         page = page_request(page_size, page_token, {"a": action, "t": target_id}, violations=violations)
         violations.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             rows = await audit_repo.list_entries(
                 uow, actor.tenant, action=action, target_id=target_id, before=before, limit=page.size + 1

@@ -14,11 +14,14 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from core_server.domain.errors import Violations
+
+R = TypeVar("R")
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -115,3 +118,19 @@ def next_page_token(request: PageRequest, last_key: str | None, has_more: bool) 
         return ""
     raw = json.dumps({"a": last_key, "f": request.filters_digest}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def before_id(page: PageRequest) -> uuid.UUID | None:
+    """The cursor of a page of id-ordered rows (its shape was checked when the token was read)."""
+    return uuid.UUID(page.after) if page.after else None
+
+
+def id_page(
+    page: PageRequest,
+    rows: Sequence[R],
+    convert: Callable[[R], T],
+    key: Callable[[T], str] = lambda item: item.id.hex,  # type: ignore[attr-defined]
+) -> tuple[list[T], str]:
+    """The items of a page from rows fetched with `limit=page.size + 1`, and the next page's token."""
+    items = [convert(row) for row in rows[: page.size]]
+    return items, next_page_token(page, key(items[-1]) if items else None, len(rows) > page.size)

@@ -13,10 +13,10 @@ from core_server.domain.money.hold_model import (
     RELEASED,
     TRANSITIONS,
     HoldStatus,
-    IllegalTransition,
     mark_captured,
     move,
 )
+from core_server.domain.states import IllegalTransition
 from core_server.store.models import HoldRow
 
 S = HoldStatus

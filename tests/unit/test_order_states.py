@@ -15,11 +15,11 @@ from core_server.domain.orders.model import (
     GRANTS_SERVICE,
     REFUNDABLE,
     TRANSITIONS,
-    IllegalTransition,
     OrderStatus,
     after_refund,
     move,
 )
+from core_server.domain.states import IllegalTransition
 from core_server.store.models import OrderRow
 
 S = OrderStatus

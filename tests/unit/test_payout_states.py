@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from core_server.domain.referrals.payout_model import TRANSITIONS, IllegalTransition, PayoutStatus, decidable, move
+from core_server.domain.referrals.payout_model import TRANSITIONS, PayoutStatus, decidable, move
+from core_server.domain.states import IllegalTransition
 from core_server.store.models import PayoutRow
 
 S = PayoutStatus

@@ -9,12 +9,12 @@ import uuid
 
 import pytest
 
+from core_server.domain.states import IllegalTransition
 from core_server.domain.subscriptions.plans import (
     GRANTING,
     RENEWAL_LEASE,
     RUNNING,
     TRANSITIONS,
-    IllegalTransition,
     SubscriptionStatus,
     allowed,
     due_to_end,

@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
+from core_server.domain.states import IllegalTransition
 from core_server.domain.topups.requests import (
     TRANSITIONS,
-    IllegalTransition,
     TopupRequestStatus,
     decidable,
     move,

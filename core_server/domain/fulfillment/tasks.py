@@ -24,7 +24,7 @@ from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.json_input import object_or_error
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import OrderNotFound, TaskNotFound, TaskNotLeased
 from core_server.store.ids import new_id
 from core_server.store.models import TaskRow
@@ -266,15 +266,15 @@ class FulfillmentService:
         order = v.id("order_id", order_id, required=False)
         page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id}, violations=v)
         v.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             if order is not None and await orders_repo.get_order(uow, actor.tenant, order) is None:
                 raise OrderNotFound(order_id)  # as reading the order is
             rows = await repo.list_tasks(
                 uow, actor.tenant, kind=kind, status=status, order=order, before=before, limit=page.size + 1
             )
-            tasks = [to_task(row) for row in rows[: page.size]]
-        return tasks, next_page_token(page, tasks[-1].id.hex if tasks else None, len(rows) > page.size)
+            tasks, token = id_page(page, rows, to_task)
+        return tasks, token
 
 
 def parse_result(v: Violations, text: str) -> dict[str, Any]:

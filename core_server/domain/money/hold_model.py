@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
+from core_server.domain.states import check_edge
 from core_server.store.models import HoldRow
 
 
@@ -29,15 +30,9 @@ TRANSITIONS: dict[HoldStatus, frozenset[HoldStatus]] = {
 RELEASED = frozenset({VOIDED, EXPIRED})  # ends that give the reservation back instead of taking it
 
 
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved a hold along an edge the machine does not have."""
-
-
 def move(row: HoldRow, to: HoldStatus, now: dt.datetime) -> None:
     """Change the hold's status along an allowed edge; every edge closes the hold."""
-    current = HoldStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"hold {row.id}: {current} -> {to}")
+    check_edge("hold", row.id, TRANSITIONS, HoldStatus, row.status, to)
     row.status, row.closed_at = to, now
 
 

@@ -31,13 +31,13 @@ from core_server.domain.money.hold_model import (
     RELEASED,
     VOIDED,
     HoldStatus,
-    IllegalTransition,
     mark_captured,
     move,
 )
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.reasons import HoldNotFound, HoldNotPending, HoldOfPayout
+from core_server.domain.states import IllegalTransition
 from core_server.store.ids import new_id
 from core_server.store.models import HoldRow
 from core_server.store.repositories import ledger as ledger_repo

@@ -18,7 +18,7 @@ from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Money, check_asset, check_money
 from core_server.domain.money.assets import require_asset, tenant_assets
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, next_page_token, page_request
 from core_server.domain.reasons import UserNotFound
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
@@ -126,7 +126,7 @@ class WalletService:
         filters = {"u": user_id, "a": asset, "k": sorted(kinds), "s": start, "e": end}
         page = page_request(page_size, page_token, filters, violations=v)
         v.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             accounts: list[uuid.UUID] | None = None
             if user is not None:

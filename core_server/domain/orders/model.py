@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core_server.domain.states import check_edge
 from core_server.store.models import OrderRow
 
 
@@ -61,15 +62,9 @@ GRANTS_SERVICE = frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED})
 CLOSED = frozenset({S.REFUNDED, S.EXPIRED, S.CANCELLED})
 
 
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved an order along an edge the machine does not have."""
-
-
 def move(row: OrderRow, to: OrderStatus, now: dt.datetime) -> None:
     """Change the row's status along an allowed edge, stamping the times the edge implies."""
-    current = OrderStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"order {row.id}: {current} -> {to}")
+    check_edge("order", row.id, TRANSITIONS, OrderStatus, row.status, to)
     row.status = to
     if to is S.PAID:
         row.paid_at = now

@@ -17,7 +17,7 @@ from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import MAX_AMOUNT
 from core_server.domain.money.wallets import require_user
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.promos import uses
 from core_server.domain.reasons import OrderNotFound, OrderNotPending, PackageInactive
 from core_server.domain.tenancy.settings import OrderSettings, check_order_settings, order_settings, settings_row
@@ -135,7 +135,7 @@ class OrderService:
         package = v.id("package_id", package_id, required=False)
         page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id}, violations=v)
         v.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
@@ -150,8 +150,8 @@ class OrderService:
                 before=before,
                 limit=page.size + 1,
             )
-            orders = [to_order(row) for row in rows[: page.size]]
-        return orders, next_page_token(page, orders[-1].id.hex if orders else None, len(rows) > page.size)
+            orders, token = id_page(page, rows, to_order)
+        return orders, token
 
     async def cancel(self, actor: Actor, order_id: str) -> Order:
         now = self._deps.clock.now()

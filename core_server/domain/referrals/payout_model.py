@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from core_server.domain.states import check_edge
 from core_server.store.models import PayoutRow
 
 
@@ -22,15 +23,9 @@ TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
 }
 
 
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved a payout request along an edge the machine does not have."""
-
-
 def move(row: PayoutRow, to: PayoutStatus, now: dt.datetime) -> None:
     """Change the request's status along an allowed edge; every edge is a decision, stamped now."""
-    current = PayoutStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"payout request {row.id}: {current} -> {to}")
+    check_edge("payout request", row.id, TRANSITIONS, PayoutStatus, row.status, to)
     row.status, row.decided_at = to, now
 
 

@@ -28,7 +28,7 @@ from core_server.domain.money.hold_model import VOIDED, HoldStatus, mark_capture
 from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import (
     BelowMinPayout,
     NothingToWithdraw,
@@ -238,13 +238,12 @@ class PayoutService:
         user = v.id("user_id", user_id, required=False)
         page = page_request(page_size, page_token, {"u": user_id, "s": status}, violations=v)
         v.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_payouts(
                 uow, actor.tenant, user=user, status=status, before=before, limit=page.size + 1
             )
-            found = [to_payout(row) for row in rows[: page.size]]
-        last = found[-1].id.hex if found else None
-        return found, next_page_token(page, last, len(rows) > page.size)
+            found, token = id_page(page, rows, to_payout)
+        return found, token

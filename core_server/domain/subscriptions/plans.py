@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from core_server.domain.events import EventFeed, emit
+from core_server.domain.states import check_edge
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow, SubscriptionRow
@@ -61,10 +62,6 @@ TRANSITIONS: dict[SubscriptionStatus, frozenset[SubscriptionStatus]] = {
 }
 
 
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved a subscription along an edge the machine does not have."""
-
-
 def allowed(row: SubscriptionRow, to: SubscriptionStatus) -> bool:
     """Whether the machine has an edge from the row's status to `to`."""
     return to in TRANSITIONS[SubscriptionStatus(row.status)]
@@ -73,9 +70,7 @@ def allowed(row: SubscriptionRow, to: SubscriptionStatus) -> bool:
 def move(row: SubscriptionRow, to: SubscriptionStatus, now: dt.datetime) -> None:
     """Change the row's status along an allowed edge, stamping the times the edge implies: an
     active plan has no cancellation time, a cancelled one the time renewal was stopped."""
-    current = SubscriptionStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"subscription {row.id}: {current} -> {to}")
+    check_edge("subscription", row.id, TRANSITIONS, SubscriptionStatus, row.status, to)
     row.status, row.updated_at = to, now
     if to is ACTIVE:
         row.cancel_at = None

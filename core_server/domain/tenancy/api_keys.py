@@ -16,7 +16,7 @@ from core_server.domain.actor import Actor, Role
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.ids import require_id
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, next_page_token, page_request
 from core_server.domain.reasons import ApiKeyNotFound, TenantNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import ApiKeyRow
@@ -118,7 +118,7 @@ class ApiKeyService:
         filters = {"tenant": tenant_id, "revoked": include_revoked}
         page = page_request(page_size, page_token, filters, violations=violations)
         violations.raise_if_any()
-        after = uuid.UUID(page.after) if page.after else None
+        after = before_id(page)
         async with self._deps.uow() as uow:
             if tenant is not None and await tenant_repo.get_tenant(uow, tenant) is None:
                 raise TenantNotFound(tenant_id)  # as creating a key for it is

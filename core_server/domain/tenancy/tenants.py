@@ -13,7 +13,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import add_default_assets
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import TenantNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import TenantRow
@@ -153,11 +153,11 @@ class TenantService:
         page = page_request(page_size, page_token, {"status": status}, violations=violations)
         if violations is not None:
             violations.raise_if_any()
-        after = uuid.UUID(page.after) if page.after else None
+        after = before_id(page)
         async with self._deps.uow() as uow:
             rows = await tenant_repo.list_tenants(uow, after=after, limit=page.size + 1, status=status)
-            tenants = [to_tenant(row) for row in rows[: page.size]]
-        return tenants, next_page_token(page, tenants[-1].id.hex if tenants else None, len(rows) > page.size)
+            tenants, token = id_page(page, rows, to_tenant)
+        return tenants, token
 
     async def update(self, actor: Actor, tenant_id: str, changes: TenantChanges, mask: Sequence[str]) -> Tenant:
         violations = Violations()

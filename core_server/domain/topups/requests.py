@@ -29,7 +29,7 @@ from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import (
     MethodInactive,
     PackageInactive,
@@ -37,6 +37,7 @@ from core_server.domain.reasons import (
     TopupRequestNotFound,
     TopupRequestNotPending,
 )
+from core_server.domain.states import check_edge
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.ids import new_id
 from core_server.store.models import TopupRequestRow
@@ -69,15 +70,9 @@ TRANSITIONS: dict[TopupRequestStatus, frozenset[TopupRequestStatus]] = {
 }
 
 
-class IllegalTransition(RuntimeError):
-    """A programming error: a rule moved a top-up request along an edge the machine does not have."""
-
-
 def move(row: TopupRequestRow, to: TopupRequestStatus, now: dt.datetime) -> None:
     """Change the request's status along an allowed edge; every edge is a decision, stamped now."""
-    current = TopupRequestStatus(row.status)
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"topup request {row.id}: {current} -> {to}")
+    check_edge("topup request", row.id, TRANSITIONS, TopupRequestStatus, row.status, to)
     row.status, row.decided_at = to, now
 
 
@@ -313,16 +308,15 @@ class TopupRequestService:
         user = v.id("user_id", user_id, required=False)
         page = page_request(page_size, page_token, {"s": status, "u": user_id}, violations=v)
         v.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_requests(
                 uow, actor.tenant, user=user, status=status, before=before, limit=page.size + 1
             )
-            found = [to_request(row) for row in rows[: page.size]]
-        last = found[-1].id.hex if found else None
-        return found, next_page_token(page, last, len(rows) > page.size)
+            found, token = id_page(page, rows, to_request)
+        return found, token
 
     async def approve(self, actor: Actor, topup_request_id: str, who: str, credit: Money | None) -> TopupRequest:
         """Credit the request and mark it approved. A request is decided once: approving it again

@@ -13,7 +13,7 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.paging import next_page_token, page_request
+from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
 from core_server.domain.referrals.service import require_referrer
@@ -241,7 +241,7 @@ class UserService:
         search = violations.check_text("query", query, max_length=100, fold=str.lower).lower()
         page = page_request(page_size, page_token, {"q": search, "p": platform}, violations=violations)
         violations.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             rows = await user_repo.list_users(
                 uow,
@@ -251,8 +251,8 @@ class UserService:
                 search=search,
                 platform=platform.value if platform else None,
             )
-            users = [to_user(row) for row in rows[: page.size]]
-        return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)
+            users, token = id_page(page, rows, to_user)
+        return users, token
 
     async def update(self, actor: Actor, user_id: str, profile: Profile, mask: Sequence[str]) -> User:
         violations = Violations()
@@ -285,11 +285,11 @@ class UserService:
             v.add("level", f"must be between 1 and {MAX_LEVELS}")
         page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
         v.raise_if_any()
-        before = uuid.UUID(page.after) if page.after else None
+        before = before_id(page)
         async with self._deps.uow() as uow:
             referrer = await require_referrer(uow, actor.tenant, user_id)
             rows = await referral_repo.list_invited(
                 uow, actor.tenant, referrer.id, level, before=before, limit=page.size + 1
             )
-            users = [to_user(row) for row in rows[: page.size]]
-        return users, next_page_token(page, users[-1].id.hex if users else None, len(rows) > page.size)
+            users, token = id_page(page, rows, to_user)
+        return users, token

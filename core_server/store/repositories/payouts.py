@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from core_server.store.models import PayoutRow
-from core_server.store.repositories.keyset import newest_first
+from core_server.store.repositories.keyset import requests_page
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -34,9 +32,4 @@ async def list_payouts(
     limit: int,
 ) -> Sequence[PayoutRow]:
     """Up to `limit` requests, newest first, older than `before`, of one user or status if given."""
-    statement = select(PayoutRow).where(PayoutRow.tenant_id == tenant)
-    if user is not None:
-        statement = statement.where(PayoutRow.user_id == user)
-    if status:
-        statement = statement.where(PayoutRow.status == status)
-    return await newest_first(uow, statement, PayoutRow.id, before, limit)
+    return await requests_page(uow, PayoutRow, tenant, user=user, status=status, before=before, limit=limit)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from core_server.store.models import TopupRequestRow
-from core_server.store.repositories.keyset import newest_first
+from core_server.store.repositories.keyset import requests_page
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -34,9 +32,4 @@ async def list_requests(
     limit: int,
 ) -> Sequence[TopupRequestRow]:
     """Up to `limit` requests, newest first, older than `before`, of one user or status if given."""
-    statement = select(TopupRequestRow).where(TopupRequestRow.tenant_id == tenant)
-    if user is not None:
-        statement = statement.where(TopupRequestRow.user_id == user)
-    if status:
-        statement = statement.where(TopupRequestRow.status == status)
-    return await newest_first(uow, statement, TopupRequestRow.id, before, limit)
+    return await requests_page(uow, TopupRequestRow, tenant, user=user, status=status, before=before, limit=limit)
