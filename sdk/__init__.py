@@ -7,6 +7,7 @@ from sdk.client import BillingHubClient
 from sdk.errors import (
     AlreadyExists,
     BillingHubError,
+    DeadlineExceeded,
     FailedPrecondition,
     FieldViolation,
     InternalError,
@@ -22,6 +23,7 @@ __all__ = [
     "AlreadyExists",
     "BillingHubClient",
     "BillingHubError",
+    "DeadlineExceeded",
     "FailedPrecondition",
     "FieldViolation",
     "InternalError",

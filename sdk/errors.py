@@ -76,6 +76,11 @@ class Unavailable(BillingHubError):
     """The core could not be reached, even after retries."""
 
 
+class DeadlineExceeded(BillingHubError):
+    """The call's deadline passed (retries included) before the core answered; whether a mutation
+    took effect is unknown, so retry it with the same request_id."""
+
+
 class InternalError(BillingHubError):
     """The core failed unexpectedly; quote `request_id` when reporting it."""
 
@@ -89,6 +94,7 @@ _BY_CODE: dict[grpc.StatusCode, type[BillingHubError]] = {
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,
 }
 
 

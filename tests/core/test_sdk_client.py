@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 import pytest
 
-from sdk import BillingHubClient, BillingHubError, Unavailable
+from sdk import BillingHubClient, BillingHubError, DeadlineExceeded, Unavailable
 from sdk.billinghub.v1 import platform_service_pb2 as pb
 from sdk.billinghub.v1 import platform_service_pb2_grpc, tenant_pb2
 from sdk.interceptors import RetryPolicy
@@ -105,6 +105,7 @@ async def test_retries_share_the_callers_one_deadline(flaky: tuple[str, FlakyPla
     target, servicer = flaky
     servicer.failures, servicer.delay = 100, 0.6  # each attempt answers UNAVAILABLE after 0.6 s
     elapsed, error = await _elapsed_until_failure(target, RetryPolicy(attempts=5, initial_backoff=0.01), 1.0)
+    assert isinstance(error, DeadlineExceeded)
     assert error.code == grpc.StatusCode.DEADLINE_EXCEEDED
     assert elapsed < 2.0
     assert len(servicer.request_ids) == 2
@@ -114,6 +115,7 @@ async def test_a_backoff_never_sleeps_past_the_deadline(flaky: tuple[str, FlakyP
     target, servicer = flaky
     servicer.failures = 100
     elapsed, error = await _elapsed_until_failure(target, FixedBackoff(attempts=5, initial_backoff=5.0), 1.0)
+    assert isinstance(error, DeadlineExceeded)
     assert error.code == grpc.StatusCode.DEADLINE_EXCEEDED
     assert elapsed < 2.0
     assert len(servicer.request_ids) == 1  # no attempt starts after the deadline
