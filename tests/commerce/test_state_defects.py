@@ -298,3 +298,16 @@ async def test_a_mixed_storm_on_shared_rows_always_decides(hub: Hub) -> None:
     for order in paid:
         assert (await _order(shop, order)).status == order_pb2.ORDER_STATUS_REFUNDED
     await assert_ledger_ok(shop)
+
+
+async def test_a_free_plan_is_paid_and_delivered_with_no_money_moved(hub: Hub) -> None:
+    """A price of 0 (a free trial plan, or a 100 % discount) posts nothing and still delivers."""
+    shop = await hub.new_tenant("Free trial")
+    user = await new_user(shop)
+    plan = await create_package(
+        shop, kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION, price=price(0, "XTR"), plan_code="trial", period_days=7
+    )
+    paid = await pay(shop, (await create_order(shop, user, plan.id)).id)
+    assert (paid.order.status, list(paid.transfers)) == (order_pb2.ORDER_STATUS_FULFILLED, [])
+    assert await _entitlements(shop, user) == ["trial"]
+    await assert_ledger_ok(shop)

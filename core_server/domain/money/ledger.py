@@ -165,6 +165,8 @@ async def post_many(
     leg first (by user id, then asset), then every system leg (by name, then asset), each row once
     per leg in a stable order, so that two transactions touching the same rows never wait on each
     other in a circle. Transfers are recorded in posting order. Emits wallet.debited/credited."""
+    if not postings:  # a free order, say: nothing moves, and an empty insert is no statement at all
+        return []
     legs: list[tuple[int, str, Account]] = []
     for index, (asset, posting) in enumerate(postings):
         if posting.amount <= 0:
