@@ -19,7 +19,6 @@ malformed, the call gets a fresh id (the error message says so) and no id is ech
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,7 +35,7 @@ from core_server.api.errors import internal_status, status_for
 from core_server.api.fingerprint import idempotency_key
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, InvalidArgument, Violation
-from core_server.domain.idempotency import MAX_REQUEST_ID, run_once
+from core_server.domain.idempotency import REQUEST_ID_RULE, run_once, valid_request_id
 from core_server.domain.reasons import MalformedRequest, MethodNotAllowed
 from core_server.domain.tenancy.authentication import Authenticator
 
@@ -44,12 +43,6 @@ log = structlog.get_logger("billinghub.rpc")
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
 REQUEST_ID_HEADER = "x-request-id"
-REQUEST_ID_RULE = f"must be 1 to {MAX_REQUEST_ID} printable ASCII characters (space to ~)"
-_REQUEST_ID = re.compile(r"[\x20-\x7e]+")
-
-
-def _valid_request_id(value: str) -> bool:
-    return len(value) <= MAX_REQUEST_ID and _REQUEST_ID.fullmatch(value) is not None
 
 
 class _Undecodable:
@@ -84,11 +77,11 @@ def _identify(metadata: dict[str, str], request: Any) -> tuple[str, DomainError 
     header = metadata.get(REQUEST_ID_HEADER, "")
     field = getattr(request, "request_id", "") if isinstance(request, Message) else ""
     given = header or field
-    request_id = given if _valid_request_id(given) else uuid.uuid4().hex
+    request_id = given if valid_request_id(given) else uuid.uuid4().hex
     violations = [
         Violation(name, REQUEST_ID_RULE)
         for name, value in ((REQUEST_ID_HEADER, header), ("request_id", field))
-        if value and not _valid_request_id(value)
+        if value and not valid_request_id(value)
     ]
     if violations:
         described = "; ".join(f"{v.field}: {v.description}" for v in violations)

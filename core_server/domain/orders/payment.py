@@ -58,7 +58,6 @@ async def settle(
     move(row, OrderStatus.PAID, now)
     row.paid_via = paid_via
     commission_plans = await commissions.plan_commissions(uow, tenant, row, now)
-    await commissions.lock_tier_standing(uow, tenant, commission_plans)
     postings: list[tuple[str, Posting]] = []
     if row.total > 0:
         payment = Posting(payer, System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")

@@ -86,11 +86,7 @@ async def _refund(
             )
             postings.append((plan.commission.asset, posting))
     transfers = await ledger.post_many(uow, deps.feed, tenant, postings, now, link_id=new_id())
-    clawed = [
-        t
-        for t in transfers
-        if t.kind == "reversal" and isinstance(t.credit, System) and t.credit.name == REFERRAL_EXPENSE
-    ]
+    clawed = [t for t in transfers if t.credit == System(REFERRAL_EXPENSE)]
     await commissions.record_clawbacks(uow, deps.feed, tenant, clawbacks, clawed, now)
     row.delivery = delivery
     row.refunded = refunded_after

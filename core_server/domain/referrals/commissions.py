@@ -75,6 +75,9 @@ async def plan_commissions(
             break
         seen.add(referrer)
         if level == 1:
+            if rules.tiers:  # the tier lock before any wallet (the lock order): the standing read
+                # here and the bonus record_commissions may award are decided under it
+                await referrals_repo.lock_referrer(uow, tenant, referrer)
             tier = await current_tier(uow, tenant, rules, referrer)
             rate += tier.bonus_rate_bps if tier else 0
         amount = base * rate // 10_000
@@ -91,16 +94,6 @@ async def plan_commissions(
             )
         current = referrer
     return plans
-
-
-async def lock_tier_standing(uow: UnitOfWork, tenant: uuid.UUID, plans: list[CommissionPlan]) -> None:
-    """Take the direct referrer's tier lock before any wallet (the core's lock order: business rows
-    first), since record_commissions may award a tier bonus under it after the payment is posted."""
-    direct = [plan.referrer_id for plan in plans if plan.level == 1]
-    if direct:
-        rules = await load_program(uow, tenant)
-        if rules.enabled and rules.tiers:
-            await referrals_repo.lock_referrer(uow, tenant, direct[0])
 
 
 async def record_commissions(
