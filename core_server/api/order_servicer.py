@@ -56,6 +56,24 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             task=task_message(paid.task) if paid.task else None,
         )
 
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    async def PurchaseFromWallet(
+        self, request: pb.PurchaseFromWalletRequest, context: Context
+    ) -> pb.PurchaseFromWalletResponse:
+        paid = await self._payments.purchase_from_wallet(
+            current_actor(),
+            request.user_id,
+            request.package_id,
+            request.quantity,
+            request.recipient,
+            request.promo_code,
+        )
+        return pb.PurchaseFromWalletResponse(
+            order=order_message(paid.order),
+            transfers=[transfer_message(t) for t in paid.transfers],
+            task=task_message(paid.task) if paid.task else None,
+        )
+
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.GetOrderResponse:
         return pb.GetOrderResponse(order=order_message(await self._orders.get(current_actor(), request.order_id)))

@@ -170,6 +170,8 @@ async def _build_arena(hub: Hub) -> Arena:
         await paid(service.id),
         await paid(plan.id),
     ]
+    one_call = order_pb.PurchaseFromWalletRequest(user_id=buyer, package_id=pack.id)
+    orders.append((await admin.orders.PurchaseFromWallet(_seed("PurchaseFromWallet", one_call))).order.id)
     _seed("RefundOrder", order_pb.RefundOrderRequest(order_id=orders[1], amount_minor=1, reason="r", actor="a"))
     _seed("SubmitServiceInput", order_pb.SubmitServiceInputRequest(order_id=orders[4], url="https://t.me/c/1"))
     tasks = await admin.fulfillment.ListTasks(fulfillment_service_pb2.ListTasksRequest())

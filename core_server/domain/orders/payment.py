@@ -31,7 +31,7 @@ from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow
-from core_server.store.unit_of_work import UnitOfWork
+from core_server.store.unit_of_work import UnitOfWork, ambient
 
 ISSUED = "issued"  # the system account that issues what topup and token_pack packages credit
 SYSTEM_KEY = uuid.UUID(int=0)
@@ -119,20 +119,34 @@ class OrderPayments:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
-            row = await lock_order(uow, actor.tenant, order_id)
-            if row.status != OrderStatus.PENDING:
-                raise not_pending(row)
-            if row.expires_at <= now:
-                raise OrderExpired("order expired unpaid")
-            try:
-                settlement = await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now)
-            except InsufficientFunds as short:
-                raise InsufficientFunds(row.asset, row.total) from short
+    async def purchase_from_wallet(
+        self, actor: Actor, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
+    ) -> Settlement:
+        """Create the order and pay it from the wallet in one transaction: a failed payment leaves
+        no pending order and no promo code use behind."""
+        async with ambient(self._deps.db) as uow:  # create's own unit joins this one
+            order = await OrderService(self._deps).create(actor, user_id, package_id, quantity, recipient, promo_code)
+            settlement = await self._pay(actor, uow, str(order.id))
             await uow.commit()
         return settlement
+
+    async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
+        async with self._deps.uow() as uow:
+            settlement = await self._pay(actor, uow, order_id)
+            await uow.commit()
+        return settlement
+
+    async def _pay(self, actor: Actor, uow: UnitOfWork, order_id: str) -> Settlement:
+        now = self._deps.clock.now()
+        row = await lock_order(uow, actor.tenant, order_id)
+        if row.status != OrderStatus.PENDING:
+            raise not_pending(row)
+        if row.expires_at <= now:
+            raise OrderExpired("order expired unpaid")
+        try:
+            return await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now)
+        except InsufficientFunds as short:
+            raise InsufficientFunds(row.asset, row.total) from short
 
 
 async def renew_subscription(

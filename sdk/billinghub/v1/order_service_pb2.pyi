@@ -25,6 +25,32 @@ class CreateOrderRequest(_message.Message):
     promo_code: str
     def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., promo_code: _Optional[str] = ...) -> None: ...
 
+class PurchaseFromWalletRequest(_message.Message):
+    __slots__ = ("request_id", "user_id", "package_id", "quantity", "recipient", "promo_code")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    PROMO_CODE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    user_id: str
+    package_id: str
+    quantity: int
+    recipient: str
+    promo_code: str
+    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., promo_code: _Optional[str] = ...) -> None: ...
+
+class PurchaseFromWalletResponse(_message.Message):
+    __slots__ = ("order", "transfers", "task")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    transfers: _containers.RepeatedCompositeFieldContainer[_wallet_pb2.Transfer]
+    task: _fulfillment_pb2.Task
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., transfers: _Optional[_Iterable[_Union[_wallet_pb2.Transfer, _Mapping]]] = ..., task: _Optional[_Union[_fulfillment_pb2.Task, _Mapping]] = ...) -> None: ...
+
 class CreateOrderResponse(_message.Message):
     __slots__ = ("order",)
     ORDER_FIELD_NUMBER: _ClassVar[int]

@@ -49,6 +49,11 @@ class OrderServiceStub:
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.PayOrderFromWalletRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_order__service__pb2.PayOrderFromWalletResponse.FromString,
                 _registered_method=True)
+        self.PurchaseFromWallet = channel.unary_unary(
+                '/billinghub.v1.OrderService/PurchaseFromWallet',
+                request_serializer=billinghub_dot_v1_dot_order__service__pb2.PurchaseFromWalletRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_order__service__pb2.PurchaseFromWalletResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/billinghub.v1.OrderService/GetOrder',
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.GetOrderRequest.SerializeToString,
@@ -107,6 +112,16 @@ class OrderServiceServicer:
     def PayOrderFromWallet(self, request, context):
         """PayOrderFromWallet debits the total from the buyer's wallet and delivers, in one transaction.
         Errors: NOT_FOUND, FAILED_PRECONDITION (INSUFFICIENT_FUNDS, ORDER_EXPIRED, ORDER_NOT_PENDING).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurchaseFromWallet(self, request, context):
+        """PurchaseFromWallet is CreateOrder and PayOrderFromWallet in one call and one transaction: a
+        bot's "buy" button. Nothing is left behind when it fails (no pending order, no promo use).
+        The two-step flow stays for provider payments.
+        Errors: those of CreateOrder and of PayOrderFromWallet (INSUFFICIENT_FUNDS most often).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +198,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.PayOrderFromWallet,
                     request_deserializer=billinghub_dot_v1_dot_order__service__pb2.PayOrderFromWalletRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_order__service__pb2.PayOrderFromWalletResponse.SerializeToString,
+            ),
+            'PurchaseFromWallet': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurchaseFromWallet,
+                    request_deserializer=billinghub_dot_v1_dot_order__service__pb2.PurchaseFromWalletRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_order__service__pb2.PurchaseFromWalletResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -279,6 +299,33 @@ class OrderService:
             '/billinghub.v1.OrderService/PayOrderFromWallet',
             billinghub_dot_v1_dot_order__service__pb2.PayOrderFromWalletRequest.SerializeToString,
             billinghub_dot_v1_dot_order__service__pb2.PayOrderFromWalletResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurchaseFromWallet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.OrderService/PurchaseFromWallet',
+            billinghub_dot_v1_dot_order__service__pb2.PurchaseFromWalletRequest.SerializeToString,
+            billinghub_dot_v1_dot_order__service__pb2.PurchaseFromWalletResponse.FromString,
             options,
             channel_credentials,
             insecure,
