@@ -107,6 +107,11 @@ class PgFastPath:
         pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size)
         return cls(pool)
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The pool, for the screen reads (store/reads/postgres.py) that share it."""
+        return self._pool
+
     async def close(self) -> None:
         await self._pool.close()
 

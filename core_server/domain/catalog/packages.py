@@ -25,6 +25,7 @@ from core_server.domain.paging import next_page_token, offset_key, page_request
 from core_server.domain.reasons import PackageArchived, PackageNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import PackageRow
+from core_server.store.reads import PackageFields, PackageFilters
 from core_server.store.repositories import catalog as repo
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -93,7 +94,7 @@ class Package:
 MASK_FIELDS = {"price": ("price_asset", "price_amount"), "delivers": ("delivers_asset", "delivers_amount")}
 
 
-def to_package(row: PackageRow) -> Package:
+def to_package(row: PackageRow | PackageFields) -> Package:
     spec = PackageSpec(
         kind=row.kind,
         title=dict(row.title or {}),
@@ -298,16 +299,8 @@ class CatalogService:
         )
         v.raise_if_any()
         offset = offset_key(page.after) if page.after else 0
-        async with self._deps.uow() as uow:
-            rows = await repo.list_packages(
-                uow,
-                actor.tenant,
-                category=category,
-                active_only=active_only,
-                kind=kind,
-                offset=offset,
-                limit=page.size + 1,
-            )
-            packages = [to_package(row) for row in rows[: page.size]]
+        filters = PackageFilters(category, active_only, kind or "", offset, page.size + 1)
+        rows = await self._deps.reads.packages(actor.tenant, filters)
+        packages = [to_package(row) for row in rows[: page.size]]
         more = len(rows) > page.size
         return packages, next_page_token(page, str(offset + len(packages)) if packages else None, more)

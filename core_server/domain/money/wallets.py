@@ -16,10 +16,10 @@ from core_server.domain.events import emit, encode_around
 from core_server.domain.idempotency import IdempotencyKey, check_request_id, claim_or_find, key_reused
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Money, check_asset, check_money
-from core_server.domain.money.assets import require_asset, tenant_assets
+from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.paging import before_id, next_page_token, page_request
-from core_server.domain.reasons import UserNotFound
+from core_server.domain.reasons import AssetNotFound, UserNotFound
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
 from core_server.store.models import IdempotencyRow
@@ -88,18 +88,13 @@ class WalletService:
         assets = [check_asset(v, f"assets[{index}]", code) for index, code in enumerate(assets)]
         v.raise_if_any()
         assert user is not None
-        async with self._deps.uow() as uow:
-            await require_user(uow, actor.tenant, user, user_id)
-            codes = (
-                [(await require_asset(uow, actor.tenant, code)).code for code in assets]
-                if assets
-                else [asset.code for asset in await tenant_assets(uow, actor.tenant)]
-            )
-            rows = {row.asset: row for row in await ledger_repo.wallets_of(uow, actor.tenant, user)}
-        return [
-            Balance(code, rows[code].balance, rows[code].held) if code in rows else Balance(code, 0, 0)
-            for code in sorted(set(codes))
-        ]
+        view = await self._deps.reads.balances(actor.tenant, user, assets)
+        if not view.user_found:
+            raise UserNotFound(user_id)
+        for code in assets:  # the first unknown one, in the order asked
+            if code not in view.assets:
+                raise AssetNotFound(code)
+        return [Balance(code, *view.wallets.get(code, (0, 0))) for code in sorted(view.assets)]
 
     async def list_transfers(
         self,

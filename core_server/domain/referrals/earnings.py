@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core_server.domain.referrals.payout_model import OPEN_OR_PAID
@@ -36,6 +37,17 @@ async def earnings(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, now: dt.
     bonuses = await repo.bonus_sums(uow, tenant, user)
     requested = await repo.payout_sums(uow, tenant, user, OPEN_OR_PAID)
     available = await repo.available_by_asset(uow, tenant, user)
+    return combine_earnings(commissions, bonuses, requested, available)
+
+
+def combine_earnings(
+    commissions: Mapping[str, tuple[int, int]],
+    bonuses: Mapping[str, int],
+    requested: Mapping[str, int],
+    available: Mapping[str, int],
+) -> dict[str, Earnings]:
+    """Per asset the user ever earned in, from the sums: commissions (net, still held back), tier
+    bonuses, payout requests (pending and paid) and the wallet's available balance."""
     return {
         asset: Earnings(
             asset=asset,

@@ -17,9 +17,9 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.assets import require_asset
 from core_server.domain.reasons import UserNotFound
-from core_server.domain.referrals.earnings import Earnings, earnings
+from core_server.domain.referrals.earnings import Earnings, combine_earnings
+from core_server.domain.referrals.payout_model import OPEN_OR_PAID
 from core_server.domain.referrals.program import Program, check_program, load_program
-from core_server.domain.referrals.tiers import current_tier
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.models import UserRow
 from core_server.store.repositories import referrals as repo
@@ -83,19 +83,21 @@ class ReferralService:
         return program
 
     async def stats(self, actor: Actor, user_id: str) -> Stats:
+        user = require_id("user_id", user_id)
         now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
-            user = await require_referrer(uow, actor.tenant, user_id)
-            rules = await load_program(uow, actor.tenant)
-            levels = max(1, len(rules.level_rates_bps))
-            invited = [await repo.count_invited(uow, actor.tenant, user.id, level) for level in range(1, levels + 1)]
-            tier = await current_tier(uow, actor.tenant, rules, user.id)
-            figures = await earnings(uow, actor.tenant, user.id, now)
+        figures = await self._deps.reads.referral_figures(actor.tenant, user, OPEN_OR_PAID, now)
+        if figures is None:
+            raise UserNotFound(user_id)
+        rules = Program.from_stored(figures.program)
+        invited = [figures.invited_by_level.get(level, 0) for level in range(1, max(1, len(rules.level_rates_bps)) + 1)]
+        # the standing tiers are reached by: direct referrals and level 1 sales (tiers.standing)
+        tier = rules.tier_of(invited[0], figures.level1_sales) if rules.tiers else None
+        earned = combine_earnings(figures.commissions, figures.bonuses, figures.payouts, figures.available)
         return Stats(
-            referral_code=user.referral_code,
-            link=rules.link(user.referral_code),
+            referral_code=figures.referral_code,
+            link=rules.link(figures.referral_code),
             invited_by_level=invited,
-            earnings=list(figures.values()),
+            earnings=list(earned.values()),
             tier=tier.name if tier else "",
         )
 

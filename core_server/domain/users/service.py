@@ -21,6 +21,7 @@ from core_server.domain.referrals.tiers import award_tiers
 from core_server.store.errors import ConstraintViolation
 from core_server.store.ids import new_id
 from core_server.store.models import UserRow
+from core_server.store.reads import UserFields
 from core_server.store.repositories import referrals as referral_repo
 from core_server.store.repositories import users as user_repo
 
@@ -69,7 +70,7 @@ class Registration:
     referrer_attributed: bool
 
 
-def to_user(row: UserRow) -> User:
+def to_user(row: UserRow | UserFields) -> User:
     profile = Profile(
         username=row.username,
         first_name=row.first_name,
@@ -208,11 +209,10 @@ class UserService:
         parsed = violations.id("user_id", user_id)
         violations.raise_if_any()
         assert parsed is not None
-        async with self._deps.uow() as uow:
-            row = await user_repo.get_user(uow, actor.tenant, parsed)
-            if row is None:
-                raise UserNotFound(user_id)
-            return to_user(row)
+        row = await self._deps.reads.user_by_id(actor.tenant, parsed)
+        if row is None:
+            raise UserNotFound(user_id)
+        return to_user(row)
 
     async def find(self, actor: Actor, platform: Platform | None, external_id: str) -> User:
         violations = Violations()
@@ -221,11 +221,10 @@ class UserService:
         external_id = violations.check_text("external_id", external_id, max_length=64, required=True)
         violations.raise_if_any()
         assert platform is not None
-        async with self._deps.uow() as uow:
-            row = await user_repo.find_user(uow, actor.tenant, platform.value, external_id)
-            if row is None:
-                raise UserNotFound(external_id)
-            return to_user(row)
+        row = await self._deps.reads.user_by_identity(actor.tenant, platform.value, external_id)
+        if row is None:
+            raise UserNotFound(external_id)
+        return to_user(row)
 
     async def list_users(
         self,

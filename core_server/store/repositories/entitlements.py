@@ -1,41 +1,16 @@
-"""Queries of the entitlements package: what grants a user something now, and the plans whose
-period is over (the renewal worker's work list)."""
+"""Queries of the entitlements package: the plans whose period is over (the renewal worker's work
+list). What grants a user something now is a screen read (store/reads/)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from sqlalchemy import and_, or_, select
 
-from core_server.store.models import OrderRow, SubscriptionRow
+from core_server.store.models import SubscriptionRow
 from core_server.store.unit_of_work import UnitOfWork
-
-
-async def running_plans(
-    uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, statuses: Collection[str], now: dt.datetime
-) -> Sequence[SubscriptionRow]:
-    statement = select(SubscriptionRow).where(
-        SubscriptionRow.tenant_id == tenant,
-        SubscriptionRow.user_id == user,
-        SubscriptionRow.status.in_(statuses),
-        SubscriptionRow.end_at > now,
-    )
-    return (await uow.session.execute(statement)).scalars().all()
-
-
-async def running_services(
-    uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, statuses: Collection[str], now: dt.datetime
-) -> Sequence[OrderRow]:
-    statement = select(OrderRow).where(
-        OrderRow.tenant_id == tenant,
-        OrderRow.user_id == user,
-        OrderRow.package_kind == "service",
-        OrderRow.status.in_(statuses),
-        OrderRow.active_until > now,
-    )
-    return (await uow.session.execute(statement)).scalars().all()
 
 
 async def plans_to_end(

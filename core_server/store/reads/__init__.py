@@ -1,0 +1,95 @@
+"""The reads a bot makes on every screen (balances, the user, packages, entitlements, referral
+stats), each ONE statement without ORM entity loading, so that a read costs little more than the
+transport: on PostgreSQL over the fast path's asyncpg pool (reads/postgres.py), on SQLite as
+SQLAlchemy Core on a plain connection (reads/sqlite.py). Both select the same columns in the same
+order (reads/records.py) and filter every table they touch by the tenant.
+
+What a read finds is returned as is; what it means (NOT_FOUND, the response) is the domain's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection
+
+import asyncpg
+
+from core_server.store.db import Database
+from core_server.store.reads import postgres, sqlite
+from core_server.store.reads.records import (
+    BalancesView,
+    EntitlementsView,
+    PackageFields,
+    PackageFilters,
+    ReferralFigures,
+    UserFields,
+)
+
+__all__ = [
+    "BalancesView",
+    "EntitlementsView",
+    "PackageFields",
+    "PackageFilters",
+    "ReferralFigures",
+    "ScreenReads",
+    "UserFields",
+]
+
+
+class ScreenReads:
+    """The screen reads of one process: on the asyncpg pool when there is one (PostgreSQL), else on
+    a connection of the SQLAlchemy engine."""
+
+    def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
+        self._db = db
+        self._pool = pool
+
+    async def user_by_id(self, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
+        if self._pool is not None:
+            return await postgres.user_by_id(self._pool, tenant, user)
+        async with self._db.engine.connect() as connection:
+            return await sqlite.user_by_id(connection, tenant, user)
+
+    async def user_by_identity(self, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
+        if self._pool is not None:
+            return await postgres.user_by_identity(self._pool, tenant, platform, external_id)
+        async with self._db.engine.connect() as connection:
+            return await sqlite.user_by_identity(connection, tenant, platform, external_id)
+
+    async def balances(self, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
+        """The user's wallets in the tenant's assets, or in those of `assets` (none: all)."""
+        if self._pool is not None:
+            return await postgres.balances(self._pool, tenant, user, assets)
+        async with self._db.engine.connect() as connection:
+            return await sqlite.balances(connection, tenant, user, assets)
+
+    async def packages(self, tenant: uuid.UUID, filters: PackageFilters) -> list[PackageFields]:
+        if self._pool is not None:
+            return await postgres.packages(self._pool, tenant, filters)
+        async with self._db.engine.connect() as connection:
+            return await sqlite.packages(connection, tenant, filters)
+
+    async def entitlements(
+        self,
+        tenant: uuid.UUID,
+        user: uuid.UUID,
+        plan_statuses: Collection[str],
+        order_statuses: Collection[str],
+        now: dt.datetime,
+    ) -> EntitlementsView:
+        """Whether the user exists; their plans in `plan_statuses` and service orders in
+        `order_statuses` that still run at `now`."""
+        if self._pool is not None:
+            return await postgres.entitlements(self._pool, tenant, user, plan_statuses, order_statuses, now)
+        async with self._db.engine.connect() as connection:
+            return await sqlite.entitlements(connection, tenant, user, plan_statuses, order_statuses, now)
+
+    async def referral_figures(
+        self, tenant: uuid.UUID, user: uuid.UUID, payout_statuses: Collection[str], now: dt.datetime
+    ) -> ReferralFigures | None:
+        """The referrer's standing and earnings, or None when the user does not exist."""
+        if self._pool is not None:
+            return await postgres.referral_figures(self._pool, tenant, user, payout_statuses, now)
+        async with self._db.engine.connect() as connection:
+            return await sqlite.referral_figures(connection, tenant, user, payout_statuses, now)

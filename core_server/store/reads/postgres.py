@@ -1,0 +1,197 @@
+"""The screen reads on PostgreSQL: one statement and one round trip each, on the fast path's asyncpg
+pool (store/fastpath_pg.py), where each statement is prepared once per connection.
+
+No ORM, no session, no BEGIN/COMMIT: a single SELECT sees one snapshot in its implicit
+transaction. Every statement filters every table it reads by the tenant (`$1`).
+
+asyncpg hands back `json` columns as text (parsed here), sums of bigint as numeric (Decimal, turned
+into exact ints here) and timestamptz as aware datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Collection
+from itertools import product
+
+import asyncpg
+
+from core_server.store.reads.records import (
+    PACKAGE_COLUMNS,
+    PACKAGE_JSON,
+    USER_COLUMNS,
+    BalancesView,
+    EntitlementsView,
+    Grant,
+    PackageFields,
+    PackageFilters,
+    ReferralFigures,
+    UserFields,
+)
+
+_USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE tenant_id = $1"  # noqa: S608  # our column names
+USER_BY_ID = f"{_USER} AND id = $2"
+USER_BY_IDENTITY = f"{_USER} AND platform = $2 AND external_id = $3"
+
+# One row per asset even when the user has no wallet in it (or the tenant no asset at all: then
+# one row with a NULL code), each carrying whether the user exists.
+_BALANCES = """
+SELECT u.found, a.code, w.balance, w.held
+FROM (SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2) AS found) AS u
+LEFT JOIN assets AS a ON a.tenant_id = $1{assets}
+LEFT JOIN ledger_accounts AS w ON w.tenant_id = $1 AND w.asset = a.code AND w.user_id = $2
+"""
+BALANCES_ALL = _BALANCES.format(assets="")
+BALANCES_OF = _BALANCES.format(assets=" AND a.code = ANY($3::varchar[])")
+
+
+def _packages_statement(category: bool, on_offer: bool, kind: bool) -> str:
+    conditions, args = ["tenant_id = $1"], 1
+    if category:
+        args += 1
+        conditions.append(f"category = ${args}")
+    if on_offer:
+        conditions.append("active AND NOT archived")
+    if kind:
+        args += 1
+        conditions.append(f"kind = ${args}")
+    return (
+        f"SELECT {', '.join(PACKAGE_COLUMNS)} FROM packages WHERE {' AND '.join(conditions)}"  # noqa: S608  # no input
+        f" ORDER BY category, sort_order, id OFFSET ${args + 1} LIMIT ${args + 2}"
+    )
+
+
+# A statement per combination of filters, so each keeps a plan of its own.
+PACKAGES = {flags: _packages_statement(*flags) for flags in product((False, True), repeat=3)}
+
+# The user's row (part 0) says the user exists; parts 1 and 2 are what grants something now.
+ENTITLEMENTS = """
+SELECT 0, NULL, NULL::uuid, NULL::uuid, NULL::timestamptz FROM users WHERE tenant_id = $1 AND id = $2
+UNION ALL
+SELECT 1, plan_code, NULL, id, end_at FROM subscriptions
+WHERE tenant_id = $1 AND user_id = $2 AND status = ANY($3::varchar[]) AND end_at > $4
+UNION ALL
+SELECT 2, NULL, package_id, id, active_until FROM orders
+WHERE tenant_id = $1 AND user_id = $2 AND package_kind = 'service' AND status = ANY($5::varchar[])
+  AND active_until > $4
+"""
+
+# Rows (part, key, x, y, program). The invited users by level are a walk down the referral tree
+# as deep as the program has levels, so a deeper tree below costs nothing; level 1 always (without
+# a program the depth is NULL, which stops there too).
+REFERRAL_FIGURES = """
+WITH RECURSIVE program AS (
+    SELECT referral_program FROM tenant_settings WHERE tenant_id = $1
+), tree (id, level) AS (
+    SELECT id, 1 FROM users WHERE tenant_id = $1 AND referrer_id = $2
+    UNION ALL
+    SELECT u.id, tree.level + 1 FROM tree JOIN users AS u ON u.tenant_id = $1 AND u.referrer_id = tree.id
+    WHERE tree.level < (SELECT json_array_length(referral_program -> 'level_rates_bps') FROM program)
+)
+SELECT 'user', referral_code, NULL::numeric, NULL::numeric, (SELECT referral_program::text FROM program)
+FROM users WHERE tenant_id = $1 AND id = $2
+UNION ALL
+SELECT 'level', level::text, count(*), NULL, NULL FROM tree GROUP BY level
+UNION ALL
+SELECT 'sales', '', sum(base_amount), NULL, NULL FROM referral_commissions
+WHERE tenant_id = $1 AND referrer_id = $2 AND level = 1
+UNION ALL
+SELECT 'commission', asset, sum(amount - clawed_back - shortfall),
+       sum(CASE WHEN available_at > $3 THEN amount - clawed_back - shortfall ELSE 0 END), NULL
+FROM referral_commissions WHERE tenant_id = $1 AND referrer_id = $2 GROUP BY asset
+UNION ALL
+SELECT 'bonus', t.asset, sum(t.amount), NULL, NULL
+FROM referral_tier_awards AS a JOIN ledger_transfers AS t ON t.tenant_id = $1 AND t.id = a.transfer_id
+WHERE a.tenant_id = $1 AND a.user_id = $2 GROUP BY t.asset
+UNION ALL
+SELECT 'payout', asset, sum(amount), NULL, NULL FROM payout_requests
+WHERE tenant_id = $1 AND user_id = $2 AND status = ANY($4::varchar[]) GROUP BY asset
+UNION ALL
+SELECT 'wallet', asset, balance - held, NULL, NULL FROM ledger_accounts WHERE tenant_id = $1 AND user_id = $2
+"""
+
+
+def _user(record: asyncpg.Record | None) -> UserFields | None:
+    return UserFields(*record) if record is not None else None
+
+
+async def user_by_id(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
+    return _user(await pool.fetchrow(USER_BY_ID, tenant, user))
+
+
+async def user_by_identity(pool: asyncpg.Pool, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
+    return _user(await pool.fetchrow(USER_BY_IDENTITY, tenant, platform, external_id))
+
+
+async def balances(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
+    if assets:
+        records = await pool.fetch(BALANCES_OF, tenant, user, list(assets))
+    else:
+        records = await pool.fetch(BALANCES_ALL, tenant, user)
+    return BalancesView(
+        user_found=records[0][0],
+        assets=frozenset(r[1] for r in records if r[1] is not None),
+        wallets={r[1]: (r[2], r[3]) for r in records if r[2] is not None},
+    )
+
+
+async def packages(pool: asyncpg.Pool, tenant: uuid.UUID, filters: PackageFilters) -> list[PackageFields]:
+    statement = PACKAGES[(bool(filters.category), filters.on_offer, bool(filters.kind))]
+    args: list[object] = [tenant]
+    if filters.category:
+        args.append(filters.category)
+    if filters.kind:
+        args.append(filters.kind)
+    records = await pool.fetch(statement, *args, filters.offset, filters.limit)
+    loads = json.loads
+    return [
+        PackageFields(*record)._replace(**{name: loads(record[name]) for name in PACKAGE_JSON}) for record in records
+    ]
+
+
+async def entitlements(
+    pool: asyncpg.Pool,
+    tenant: uuid.UUID,
+    user: uuid.UUID,
+    plan_statuses: Collection[str],
+    order_statuses: Collection[str],
+    now: dt.datetime,
+) -> EntitlementsView:
+    records = await pool.fetch(
+        ENTITLEMENTS, tenant, user, [str(s) for s in plan_statuses], now, [str(s) for s in order_statuses]
+    )
+    return EntitlementsView(
+        user_found=any(r[0] == 0 for r in records),
+        grants=[Grant(r[1], r[2], r[3], r[4]) for r in records if r[0] != 0],
+    )
+
+
+async def referral_figures(
+    pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID, payout_statuses: Collection[str], now: dt.datetime
+) -> ReferralFigures | None:
+    records = await pool.fetch(REFERRAL_FIGURES, tenant, user, now, [str(s) for s in payout_statuses])
+    found: tuple[str, str | None] | None = None
+    parts: dict[str, dict[str, int]] = {"level": {}, "sales": {}, "bonus": {}, "payout": {}, "wallet": {}}
+    commissions: dict[str, tuple[int, int]] = {}
+    for part, key, x, y, program in records:  # UNION ALL keeps no order: each row says what it is
+        if part == "user":
+            found = (key, program)
+        elif part == "commission":
+            commissions[key] = (int(x), int(y))
+        else:
+            parts[part][key] = int(x or 0)
+    if found is None:
+        return None
+    code, program_text = found
+    return ReferralFigures(
+        referral_code=code,
+        program=json.loads(program_text) if program_text is not None else {},
+        invited_by_level={int(level): count for level, count in parts["level"].items()},
+        level1_sales=parts["sales"].get("", 0),
+        commissions=commissions,
+        bonuses=parts["bonus"],
+        payouts=parts["payout"],
+        available=parts["wallet"],
+    )
