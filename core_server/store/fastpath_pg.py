@@ -96,6 +96,13 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What the pool runs when a connection comes back: nothing. asyncpg's default resets the session
+    with one more statement (`RESET ALL; UNLISTEN *; CLOSE ALL; ...`), a second round trip for every
+    one-statement call, and the statements of this pool change no session state (no SET, LISTEN,
+    advisory lock or cursor). The pool still rolls back a transaction left open, first."""
+
+
 class PgFastPath:
     """An asyncpg pool and the hot statements."""
 
@@ -104,7 +111,7 @@ class PgFastPath:
 
     @classmethod
     async def connect(cls, url: str, size: int = 16) -> PgFastPath:
-        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size)
+        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size, reset=_keep_session)
         return cls(pool)
 
     @property
