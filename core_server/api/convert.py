@@ -50,12 +50,17 @@ TENANT_STATUSES = {tenant_pb2.TENANT_STATUS_ACTIVE: "active", tenant_pb2.TENANT_
 TENANT_STATUSES_OUT = {value: key for key, value in TENANT_STATUSES.items()}
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
+
+
 def timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
+    """What Timestamp.FromDatetime gives (seconds rounded down, nanos from the microseconds; a
+    naive value is UTC), at a third of its cost: every read answers with a few of these."""
     if value is None:
         return None
-    result = timestamp_pb2.Timestamp()
-    result.FromDatetime(value)
-    return result
+    delta = value - (_EPOCH if value.tzinfo is not None else _NAIVE_EPOCH)
+    return timestamp_pb2.Timestamp(seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 def id_text(value: uuid.UUID | None) -> str:

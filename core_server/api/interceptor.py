@@ -19,6 +19,7 @@ malformed, the call gets a fresh id (the error message says so) and no id is ech
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +41,9 @@ from core_server.domain.reasons import MalformedRequest, MethodNotAllowed
 from core_server.domain.tenancy.authentication import Authenticator
 
 log = structlog.get_logger("billinghub.rpc")
+# The stdlib logger structlog hands our lines to (core_server/logs.py): its level says whether the
+# access line of a successful call is written at all, before anything is formatted for it.
+_access_log = logging.getLogger("billinghub.rpc")
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
 REQUEST_ID_HEADER = "x-request-id"
@@ -245,8 +249,8 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: grpc.Statu
 
 
 def _log_call(started: float, code: str) -> None:
-    elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-    if code == "OK":
-        log.debug("call", code=code, elapsed_ms=elapsed_ms)
-    else:
-        log.info("call", code=code, elapsed_ms=elapsed_ms)
+    if code != "OK":
+        log.info("call", code=code, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))
+    elif _access_log.isEnabledFor(logging.DEBUG) or not structlog.is_configured():
+        # (unconfigured, in tests, structlog prints every line itself)
+        log.debug("call", code=code, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))

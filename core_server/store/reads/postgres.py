@@ -144,11 +144,17 @@ async def packages(pool: asyncpg.Pool, tenant: uuid.UUID, filters: PackageFilter
         args.append(filters.category)
     if filters.kind:
         args.append(filters.kind)
-    records = await pool.fetch(statement, *args, filters.offset, filters.limit)
-    loads = json.loads
-    return [
-        PackageFields(*record)._replace(**{name: loads(record[name]) for name in PACKAGE_JSON}) for record in records
-    ]
+    return [_package(record) for record in await pool.fetch(statement, *args, filters.offset, filters.limit)]
+
+
+_JSON_AT = tuple(PACKAGE_COLUMNS.index(name) for name in PACKAGE_JSON)
+
+
+def _package(record: asyncpg.Record) -> PackageFields:
+    values = list(record)
+    for index in _JSON_AT:
+        values[index] = json.loads(values[index])
+    return PackageFields(*values)
 
 
 async def entitlements(
