@@ -80,7 +80,9 @@ WHERE tenant_id = $1 AND user_id = $2 AND package_kind = 'service' AND status = 
 
 # Rows (part, key, x, y, program). The invited users by level are a walk down the referral tree
 # as deep as the program has levels, so a deeper tree below costs nothing; level 1 always (without
-# a program the depth is NULL, which stops there too).
+# a program the depth is NULL, which stops there too). The user's wallets are looked up by the
+# tenant's assets: the wallets' unique index is (tenant, asset, user), and by (tenant, user) alone
+# the query would read every account of the tenant.
 REFERRAL_FIGURES = """
 WITH RECURSIVE program AS (
     SELECT referral_program FROM tenant_settings WHERE tenant_id = $1
@@ -109,7 +111,8 @@ UNION ALL
 SELECT 'payout', asset, sum(amount), NULL, NULL FROM payout_requests
 WHERE tenant_id = $1 AND user_id = $2 AND status = ANY($4::varchar[]) GROUP BY asset
 UNION ALL
-SELECT 'wallet', asset, balance - held, NULL, NULL FROM ledger_accounts WHERE tenant_id = $1 AND user_id = $2
+SELECT 'wallet', asset, balance - held, NULL, NULL FROM ledger_accounts
+WHERE tenant_id = $1 AND asset IN (SELECT code FROM assets WHERE tenant_id = $1) AND user_id = $2
 """
 
 

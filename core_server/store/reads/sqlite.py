@@ -200,8 +200,11 @@ async def referral_figures(
             PAYOUTS.c.status.in_([str(s) for s in payout_statuses]),
         )
         .group_by(PAYOUTS.c.asset),
+        # by the tenant's assets, for the wallets' unique index (tenant, asset, user): see postgres.py
         select(*_figure("wallet", ACCOUNTS.c.asset, [*zero, ACCOUNTS.c.balance - ACCOUNTS.c.held], nothing)).where(
-            ACCOUNTS.c.tenant_id == tenant, ACCOUNTS.c.user_id == user
+            ACCOUNTS.c.tenant_id == tenant,
+            ACCOUNTS.c.asset.in_(select(ASSETS.c.code).where(ASSETS.c.tenant_id == tenant)),
+            ACCOUNTS.c.user_id == user,
         ),
     ]
     rows = (await connection.execute(first.union_all(*parts))).all()
