@@ -20,8 +20,8 @@ malformed, the call gets a fresh id (the error message says so) and no id is ech
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple, TypeAlias, cast
 
@@ -81,7 +81,8 @@ def _identify(metadata: dict[str, str], request: Any) -> tuple[str, DomainError 
     header = metadata.get(REQUEST_ID_HEADER, "")
     field = getattr(request, "request_id", "") if isinstance(request, Message) else ""
     given = header or field
-    request_id = given if valid_request_id(given) else uuid.uuid4().hex
+    # a fresh id: 32 random hex digits (os.urandom's, without building a UUID object around them)
+    request_id = given if valid_request_id(given) else os.urandom(16).hex()
     violations = [
         Violation(name, REQUEST_ID_RULE)
         for name, value in ((REQUEST_ID_HEADER, header), ("request_id", field))

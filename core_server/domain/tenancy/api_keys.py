@@ -49,15 +49,15 @@ def format_key(role: Role, key_id: uuid.UUID, secret: str) -> str:
     return f"{KEY_PREFIX}{role.value}_{key_id.hex}_{secret}"
 
 
+# (`bh_<role>_`, role) of every role, in Role's order: made once, since every call parses its key.
+_ROLE_PREFIXES = tuple((f"{KEY_PREFIX}{role.value}_", role) for role in Role)
+
+
 def parse_key(text: str) -> ParsedKey | None:
     """Split a key string into its parts; None when it is not a key of ours."""
-    if not text.startswith(KEY_PREFIX):
-        return None
-    rest = text[len(KEY_PREFIX) :]
-    for role in Role:
-        if rest.startswith(role.value + "_"):
-            id_and_secret = rest[len(role.value) + 1 :]
-            key_hex, _, secret = id_and_secret.partition("_")
+    for prefix, role in _ROLE_PREFIXES:
+        if text.startswith(prefix):
+            key_hex, _, secret = text[len(prefix) :].partition("_")
             if len(key_hex) != 32 or not secret:
                 return None
             try:
