@@ -116,12 +116,6 @@ def _level_members(tenant: uuid.UUID, referrer: uuid.UUID, level: int) -> Select
     return members
 
 
-async def count_invited(uow: UnitOfWork, tenant: uuid.UUID, referrer: uuid.UUID, level: int) -> int:
-    """How many users are `level` steps below the referrer."""
-    members = _level_members(tenant, referrer, level).subquery()
-    return int(await uow.session.scalar(select(func.count()).select_from(members)) or 0)
-
-
 async def list_invited(
     uow: UnitOfWork, tenant: uuid.UUID, referrer: uuid.UUID, level: int, *, before: uuid.UUID | None, limit: int
 ) -> Sequence[UserRow]:
