@@ -9,6 +9,7 @@ from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
+from core_server.store.raw_tx import RawDb
 from core_server.store.secret_box import SecretBox
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -18,7 +19,8 @@ class Deps:
     """The database, the secret box, the clock, caches and the event feed of this process.
 
     `fastpath` is set on PostgreSQL: the hot ledger operations run there as one statement over
-    asyncpg (see store/fastpath_pg.py); everything else goes through SQLAlchemy.
+    asyncpg (see store/fastpath_pg.py). `raw` opens the raw transactions of the money hot paths
+    (domain/fast_unit.py) on either backend; everything else goes through SQLAlchemy.
     """
 
     db: Database
@@ -27,6 +29,10 @@ class Deps:
     auth_cache: AuthCache = field(default_factory=AuthCache)
     feed: EventFeed = field(default_factory=EventFeed)
     fastpath: PgFastPath | None = None
+    raw: RawDb = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.raw = RawDb(self.db, self.fastpath.pool if self.fastpath is not None else None)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db)

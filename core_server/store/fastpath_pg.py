@@ -107,6 +107,10 @@ class PgFastPath:
         pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size)
         return cls(pool)
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
     async def close(self) -> None:
         await self._pool.close()
 
