@@ -153,3 +153,22 @@ async def find_record(
     if row is None:
         return None
     return bytes(row[0]), bytes(row[1]) if row[1] is not None else None, uuid_of(row[2]) if row[2] else None
+
+
+_WALLET_FACTS = Sql(
+    "SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2),"
+    " EXISTS (SELECT 1 FROM assets WHERE tenant_id = $1 AND code = $3)"
+)
+_WALLET = Sql("SELECT balance, held FROM ledger_accounts WHERE tenant_id = $1 AND asset = $2 AND user_id = $3")
+
+
+async def user_and_asset_exist(tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, asset: str) -> bool:
+    """Whether the tenant has both (one statement; the ORM path explains which one is missing)."""
+    row = await tx.fetchrow(_WALLET_FACTS, tenant, user, asset)
+    return row is not None and bool(row[0]) and bool(row[1])
+
+
+async def wallet_balance(tx: RawTx, tenant: uuid.UUID, asset: str, user: uuid.UUID) -> tuple[int, int]:
+    """(balance, held) of a wallet, (0, 0) when it has none."""
+    row = await tx.fetchrow(_WALLET, tenant, asset, user)
+    return (int(row[0]), int(row[1])) if row else (0, 0)
