@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -13,6 +14,13 @@ from core_server.domain.deps import Deps
 from core_server.domain.fast_unit import FastUnit, run_fast_once
 
 M = TypeVar("M", bound=Message)
+
+
+def method_path(module: ModuleType, service: str, method: str) -> str:
+    """The gRPC path of a method of a generated module's service (the interceptor keys idempotency
+    records by it), checked against the descriptor so a typo fails at import."""
+    found = module.DESCRIPTOR.services_by_name[service].methods_by_name[method]
+    return f"/{found.containing_service.full_name}/{found.name}"
 
 
 async def fast_or_slow(

@@ -10,7 +10,7 @@ from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
 from core_server.api.convert import enum_filter, enum_filters
-from core_server.api.fast_calls import fast_or_slow
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.wallet_convert import transfer_message
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit
@@ -24,7 +24,7 @@ from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_gr
 from sdk.billinghub.v1 import order_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-PURCHASE_FROM_WALLET = "/billinghub.v1.OrderService/PurchaseFromWallet"
+PURCHASE_FROM_WALLET = method_path(pb, "OrderService", "PurchaseFromWallet")
 
 
 def _purchase_message(paid: Settlement) -> pb.PurchaseFromWalletResponse:

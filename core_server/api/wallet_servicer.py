@@ -10,7 +10,7 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filters, money_in, optional_time
-from core_server.api.fast_calls import fast_or_slow
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.fingerprint import idempotency_key
 from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_message, hold_message, transfer_message
 from core_server.domain.actor import ADMIN_ROLES
@@ -24,7 +24,7 @@ from sdk.billinghub.v1 import wallet_service_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
 CHARGE_USAGE = "/billinghub.v1.WalletService/ChargeUsage"
-ADJUST_BALANCE = "/billinghub.v1.WalletService/AdjustBalance"
+ADJUST_BALANCE = method_path(pb, "WalletService", "AdjustBalance")
 DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: False}
 
 

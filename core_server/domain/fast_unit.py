@@ -25,7 +25,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError
 from core_server.domain.events import encode
 from core_server.domain.idempotency import IdempotencyKey, key_reused, run_once
-from core_server.store.raw_tx import RawTx
+from core_server.store.raw_tx import RawTx, UniqueViolation
 from core_server.store.repositories import ledger_writes
 
 R = TypeVar("R")
@@ -54,7 +54,8 @@ class FastUnit:
         self._events.append((type_, data))
 
     async def finish(self) -> None:
-        await ledger_writes.insert_events(self.tx, self.tenant, self._events, self.now)
+        ledger_writes.insert_events(self.tx, self.tenant, self._events, self.now)
+        await self.tx.flush()
 
     @property
     def emitted(self) -> bool:
@@ -97,7 +98,7 @@ async def run_fast_once(
             result = await fast(unit)
             if wanted:
                 assert key is not None
-                await ledger_writes.insert_record(
+                ledger_writes.insert_record(
                     unit.tx,
                     tenant,
                     key.method,
@@ -110,7 +111,9 @@ async def run_fast_once(
         return result
     except TakeOrmPath:
         return await run_once(deps, tenant, key, slow, encode_response, decode_response)
-    except ledger_writes.KeyTaken:
+    except UniqueViolation as error:
+        if not (wanted and ledger_writes.key_taken(error)):
+            raise
         assert key is not None
         answer = await _answer(deps, tenant, key)
         if answer is None and not retried:  # the key's owner rolled back after all: try again

@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
 import asyncpg
@@ -39,7 +40,8 @@ class Sql:
 
 
 class UniqueViolation(Exception):
-    """A unique constraint refused a row: the statement (and the transaction) changed nothing."""
+    """A unique constraint refused a row: the statement (and the transaction) changed nothing.
+    The message names the constraint (PostgreSQL) or its table and columns (SQLite)."""
 
 
 class RawTx(Protocol):
@@ -52,6 +54,12 @@ class RawTx(Protocol):
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]: ...
 
     async def execute(self, sql: Sql, *args: Any) -> None: ...
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        """Queue an INSERT whose rows nothing in this transaction reads back; `flush` runs the queue
+        (on PostgreSQL as one statement: one round trip however many inserts)."""
+
+    async def flush(self) -> None: ...
 
 
 def uuid_of(value: Any) -> uuid.UUID:
@@ -67,24 +75,51 @@ def time_of(value: Any) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def _shifted(offset: int, match: re.Match[str]) -> str:
+    return f"${int(match.group(1)) + offset}"
+
+
+@lru_cache(maxsize=256)
+def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """Several INSERTs as one statement: data-modifying CTEs, each run once and to completion."""
+    parts: list[str] = []
+    offset = 0
+    for text, width in zip(texts, widths, strict=True):
+        parts.append(_PLACEHOLDER.sub(partial(_shifted, offset), text))
+        offset += width
+    head = ", ".join(f"i{n} AS ({part})" for n, part in enumerate(parts[:-1]))
+    return (f"WITH {head} " if head else "") + parts[-1]
+
+
 class PgTx:
     dialect = "postgresql"
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
+        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        self._deferred.append((sql, args))
+
+    async def flush(self) -> None:
+        if not self._deferred:
+            return
+        deferred, self._deferred = self._deferred, []
+        text = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
+        await self.execute(Sql(text), *[value for _, args in deferred for value in args])
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         try:
             row: Sequence[Any] | None = await self._connection.fetchrow(sql.pg, *args)
         except asyncpg.UniqueViolationError as error:
-            raise UniqueViolation(error.constraint_name or "") from None
+            raise UniqueViolation(error.constraint_name or str(error)) from None
         return row
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
         try:
             rows: list[Sequence[Any]] = await self._connection.fetch(sql.pg, *args)
         except asyncpg.UniqueViolationError as error:
-            raise UniqueViolation(error.constraint_name or "") from None
+            raise UniqueViolation(error.constraint_name or str(error)) from None
         return rows
 
     async def execute(self, sql: Sql, *args: Any) -> None:
@@ -108,6 +143,15 @@ class SqliteTx:
 
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # an aiosqlite.Connection
+        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        self._deferred.append((sql, args))
+
+    async def flush(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for sql, args in deferred:  # in-process statements: no round trips to save
+            await self.execute(sql, *args)
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
         import sqlite3
@@ -147,7 +191,9 @@ class RawDb:
         """`async with raw.transaction() as tx:` commits when the block ends, rolls back on error."""
         if self._pool is not None:
             async with self._pool.acquire() as connection, connection.transaction():
-                yield PgTx(connection)
+                tx = PgTx(connection)
+                yield tx
+                await tx.flush()
             return
         async with self._db.engine.connect() as engine_connection:
             fairy = await engine_connection.get_raw_connection()
@@ -155,7 +201,9 @@ class RawDb:
             assert driver is not None
             await driver.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTx(driver)
+                sqlite_tx = SqliteTx(driver)
+                yield sqlite_tx
+                await sqlite_tx.flush()
             except BaseException:
                 await driver.execute("ROLLBACK")
                 raise

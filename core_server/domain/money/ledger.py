@@ -205,7 +205,7 @@ async def post_raw(
 
     transfers, rows = await _post(apply, tenant, postings, unit.now, link_id)
     if rows:
-        await ledger_writes.insert_transfers(unit.tx, [list(row.values()) for row in rows])
+        ledger_writes.insert_transfers(unit.tx, [list(row.values()) for row in rows])
     for type_, data in _wallet_events(transfers):
         unit.emit(type_, data)
     return transfers

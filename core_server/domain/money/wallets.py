@@ -231,7 +231,7 @@ class WalletService:
         [transfer] = await ledger.post_raw(unit, [(asset, change.posting())])
         after = Balance(asset, *await ledger_writes.wallet_balance(unit.tx, unit.tenant, asset, change.user))
         unit.emit("balance.adjusted", change.event(transfer, after))
-        await audit_repo.insert(unit.tx, change.audit_entry(actor, after, unit.now))
+        audit_repo.insert(unit.tx, change.audit_entry(actor, after, unit.now))
         return transfer, after
 
     async def charge_usage(

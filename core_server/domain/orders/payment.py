@@ -190,7 +190,7 @@ class OrderPayments:
         payment = Posting(Wallet(user), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
         postings = [(row.asset, payment), *_deliver_instantly(row, facts, now)]
         transfers = await ledger.post_raw(unit, postings, link_id=new_id())
-        await orders_repo.insert_order(unit.tx, row)
+        orders_repo.insert_order(unit.tx, row)
         unit.emit("order.paid", order_event(row))
         unit.emit("order.fulfilled", order_event(row))
         return Settlement(to_order(row), transfers, None)

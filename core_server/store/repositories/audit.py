@@ -21,9 +21,9 @@ def add(uow: UnitOfWork, row: AuditRow) -> None:
     uow.session.add(row)
 
 
-async def insert(tx: RawTx, row: AuditRow) -> None:
-    """An entry on a raw transaction (the fast paths)."""
-    await tx.execute(
+def insert(tx: RawTx, row: AuditRow) -> None:
+    """An entry on a raw transaction (the fast paths; deferred)."""
+    tx.defer(
         _INSERT, row.tenant_id, row.id, row.actor, row.action, row.target_type, row.target_id, row.reason,
         row.before, row.after, row.created_at,
     )  # fmt: skip

@@ -88,9 +88,9 @@ def _insert_transfers(count: int) -> Sql:
     return Sql(f"INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES {rows}")  # noqa: S608  # placeholders only
 
 
-async def insert_transfers(tx: RawTx, rows: Sequence[Sequence[Any]]) -> None:
-    """Rows of TRANSFER_WIDTH values in _TRANSFER_COLUMNS order, in one statement."""
-    await tx.execute(_insert_transfers(len(rows)), *[value for row in rows for value in row])
+def insert_transfers(tx: RawTx, rows: Sequence[Sequence[Any]]) -> None:
+    """Rows of TRANSFER_WIDTH values in _TRANSFER_COLUMNS order, in one statement (deferred)."""
+    tx.defer(_insert_transfers(len(rows)), *[value for row in rows for value in row])
 
 
 @cache
@@ -108,10 +108,10 @@ def _insert_events(count: int) -> Sql:
     return Sql(head + pg, head + sqlite)
 
 
-async def insert_events(tx: RawTx, tenant: uuid.UUID, events: Sequence[tuple[str, str]], now: dt.datetime) -> None:
-    """(type, JSON data) events in this order (ids ascend with it), in one statement."""
+def insert_events(tx: RawTx, tenant: uuid.UUID, events: Sequence[tuple[str, str]], now: dt.datetime) -> None:
+    """(type, JSON data) events in this order (ids ascend with it), in one statement (deferred)."""
     if events:
-        await tx.execute(_insert_events(len(events)), tenant, now, *[value for event in events for value in event])
+        tx.defer(_insert_events(len(events)), tenant, now, *[value for event in events for value in event])
 
 
 class KeyTaken(Exception):  # a signal: the request was answered before
@@ -128,7 +128,7 @@ _FIND_RECORD = Sql(
 )
 
 
-async def insert_record(
+def insert_record(
     tx: RawTx,
     tenant: uuid.UUID,
     method: str,
@@ -138,12 +138,16 @@ async def insert_record(
     transfer_id: uuid.UUID | None,
     now: dt.datetime,
 ) -> None:
-    """The request's idempotency record, complete; KeyTaken when the key is taken (then the
-    transaction is spoiled: the caller rolls back and replays)."""
-    try:
-        await tx.execute(_RECORD, tenant, method, request_id, request_hash, response, transfer_id, now)
-    except UniqueViolation:
-        raise KeyTaken(request_id) from None
+    """The request's idempotency record, complete (deferred). When the key is taken, the flush
+    fails with a UniqueViolation that `key_taken` recognizes, and the transaction is spoiled: the
+    caller rolls back and replays."""
+    tx.defer(_RECORD, tenant, method, request_id, request_hash, response, transfer_id, now)
+
+
+def key_taken(error: UniqueViolation) -> bool:
+    """Whether a unique violation is an idempotency record's key (PostgreSQL names the
+    constraint pk_idempotency_records; SQLite names the table and columns)."""
+    return "idempotency_records" in str(error)
 
 
 async def find_record(

@@ -117,9 +117,9 @@ async def purchase_facts(tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, package:
     )  # fmt: skip
 
 
-async def insert_order(tx: RawTx, row: OrderRow) -> None:
-    """An order built by the domain (a transient OrderRow), inserted without the session."""
-    await tx.execute(
+def insert_order(tx: RawTx, row: OrderRow) -> None:
+    """An order built by the domain (a transient OrderRow), inserted without the session (deferred)."""
+    tx.defer(
         _INSERT_ORDER,
         row.tenant_id, row.id, row.user_id, row.package_id, row.package_kind, row.quantity, row.recipient,
         row.asset, row.subtotal, row.discount, row.total, row.promo_code, row.status, row.paid_via, row.refunded,
