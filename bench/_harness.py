@@ -1,0 +1,453 @@
+"""What the benchmarks that drive a real core share (bench/ledger.py, bench/purchase.py).
+
+A scratch PostgreSQL database, the core as its own process on a free loopback port, the bench
+tenant and its users, the CPU time of the core and of every PostgreSQL process, the load client
+as a second process (its START/END lines are when the CPU is sampled), pgbench, py-spy. `make
+bench` skips this file (its name starts with `_`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import asyncpg
+import psutil  # type: ignore[import-untyped]
+
+from bench._loadgen import user_uuid
+from core_server.domain.actor import Role
+from core_server.domain.tenancy.api_keys import format_key, new_secret
+from sdk.billinghub.v1 import common_pb2, platform_service_pb2, tenant_pb2, wallet_service_pb2
+from sdk.client import BillingHubClient
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG_HOST = "127.0.0.1:5432"
+ADMIN_DSN = f"postgresql://postgres@{PG_HOST}/test"
+LEDGER_PGBENCH_SCRIPT = ROOT / "bench" / "ledger_pgbench.sql"
+# Custom plans: the ledger script computes the user id with an expression, which a generic plan puts
+# in a filter on the wrong unique index (every wallet of the asset scanned); the core passes the id
+# as a plain parameter and does not meet this. Planning each time makes the limit a bit lower.
+LEDGER_PGBENCH_OPTIONS = ("-c plan_cache_mode=force_custom_plan",)
+FASTPATH_POOL = 16  # BILLING_HUB_FASTPATH_POOL_SIZE's default: the core's connections for charges
+USER_COLUMNS = [
+    "tenant_id", "id", "platform", "external_id", "username", "first_name", "last_name", "language_code",
+    "search_text", "referral_code", "blocked", "created_at", "updated_at",
+]  # fmt: skip
+
+
+Core: TypeAlias = "subprocess.Popen[bytes]"  # the core's process, as start_core returns it
+
+
+@dataclass
+class CpuSample:
+    core: float
+    postgres: float
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def postgres_cpu_by_pid() -> dict[int, float]:
+    """CPU time of every PostgreSQL server process (postmaster, backends, writers) by pid."""
+    times: dict[int, float] = {}
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            try:
+                times[process.pid] = cpu_seconds(process)
+            except psutil.Error:
+                continue
+    return times
+
+
+def postgres_cpu() -> float:
+    return sum(postgres_cpu_by_pid().values())
+
+
+def sample(core: psutil.Process) -> CpuSample:
+    return CpuSample(cpu_seconds(core), postgres_cpu())
+
+
+def dsn(database: str) -> str:
+    return f"postgresql://postgres@{PG_HOST}/{database}"
+
+
+async def create_database(prefix: str) -> str:
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    connection = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name
+
+
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def new_platform_key() -> str:
+    return format_key(Role.PLATFORM, uuid.uuid4(), new_secret())
+
+
+def core_env(database_url: str, port: int, platform_key: str, **extra: str) -> dict[str, str]:
+    """The environment of a core on `database_url`, and of its `billing-hub migrate`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLING_HUB_")}
+    env.update(
+        BILLING_HUB_DATABASE_URL=database_url,
+        BILLING_HUB_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        BILLING_HUB_PLATFORM_KEY=platform_key,
+        BILLING_HUB_GRPC_LISTEN=f"127.0.0.1:{port}",
+        BILLING_HUB_LOG_FORMAT="json",
+        BILLING_HUB_LOG_LEVEL="warning",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def pg_core_env(database: str, port: int, platform_key: str) -> dict[str, str]:
+    return core_env(f"postgresql+asyncpg://postgres@{PG_HOST}/{database}", port, platform_key)
+
+
+def start_core(env: dict[str, str]) -> Core:
+    """Migrate the database of `env`, then start the core on it."""
+    subprocess.run([sys.executable, "-m", "billing_hub", "migrate"], env=env, check=True, cwd=ROOT)
+    return subprocess.Popen([sys.executable, "-m", "core_server"], env=env, cwd=ROOT)
+
+
+def stop_core(core: Core | None) -> None:
+    if core is None or core.poll() is not None:
+        return
+    core.send_signal(signal.SIGTERM)
+    try:
+        core.wait(30)
+    except subprocess.TimeoutExpired:
+        core.kill()
+        core.wait()
+
+
+async def wait_serving(target: str, key: str, core: Core) -> None:
+    deadline = time.monotonic() + 60
+    last_error: Exception | None = None
+    async with BillingHubClient(target, key) as client:
+        while time.monotonic() < deadline:
+            if core.poll() is not None:
+                raise SystemExit(f"the core exited with {core.returncode}")
+            try:
+                if await client.health(timeout=2) == "SERVING":
+                    return
+            except Exception as error:  # not up yet: say why only if it never comes up
+                last_error = error
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"the core did not become SERVING within 60 s ({last_error!r})")
+
+
+async def create_tenant(target: str, platform_key: str, name: str = "Bench") -> tuple[str, str]:
+    """A tenant and a tenant_admin key of it: (tenant id, key)."""
+    async with BillingHubClient(target, platform_key) as platform:
+        tenant = (await platform.platform.CreateTenant(platform_service_pb2.CreateTenantRequest(name=name))).tenant
+        created = await platform.platform.CreateApiKey(
+            platform_service_pb2.CreateApiKeyRequest(
+                tenant_id=tenant.id, role=tenant_pb2.API_KEY_ROLE_TENANT_ADMIN, name="bench"
+            )
+        )
+    return tenant.id, created.secret
+
+
+async def insert_users(database: str, tenant: str, users: int) -> None:
+    """Bench users 1..users (Telegram ids "1".."users"), copied straight into the users table:
+    registering 10 000 users through the core would take longer than the benchmark."""
+    tenant_id = uuid.UUID(tenant)
+    now = dt.datetime.now(dt.UTC)
+    records = [
+        (tenant_id, uuid.UUID(user_uuid(n)), "telegram", str(n), "", f"User {n}", "", "en", f"user {n}",
+         f"B{n:08X}", False, now, now)
+        for n in range(1, users + 1)
+    ]  # fmt: skip
+    connection = await asyncpg.connect(dsn(database))
+    try:
+        await connection.copy_records_to_table("users", columns=USER_COLUMNS, records=records)
+    finally:
+        await connection.close()
+
+
+async def fund_users(
+    target: str, key: str, user_ids: Sequence[str], asset: str, amount: int, concurrency: int = 32
+) -> None:
+    """Credit every wallet through AdjustBalance, `concurrency` calls at a time."""
+    async with BillingHubClient(target, key) as admin:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for user_id in user_ids:
+            queue.put_nowait(user_id)
+
+        async def fund() -> None:
+            while not queue.empty():
+                await admin.wallet.AdjustBalance(
+                    wallet_service_pb2.AdjustBalanceRequest(
+                        user_id=queue.get_nowait(),
+                        amount=common_pb2.Money(asset=asset, amount_minor=amount),
+                        direction=wallet_service_pb2.TRANSFER_DIRECTION_CREDIT,
+                        reason="bench funds",
+                        actor="bench",
+                    )
+                )
+
+        await asyncio.gather(*(fund() for _ in range(concurrency)))
+
+
+_FUND_WALLETS = """
+WITH wallets AS (
+    INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, created_at)
+    SELECT $1, gen_random_uuid(), $2, ('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, NULL, 0, $3, 0,
+        now()
+    FROM generate_series(2, $4::bigint) AS n
+    RETURNING id
+)
+INSERT INTO ledger_transfers (tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id,
+    debit_balance_after, credit_balance_after, reference, link_id, reason, actor, created_at)
+SELECT $1, gen_random_uuid(), $2, 'adjustment', $3, $5, wallets.id, NULL, $3, '', NULL, 'bench funds', 'bench', now()
+FROM wallets
+"""
+
+
+async def fund_wallets_sql(
+    target: str, key: str, database: str, tenant: str, users: int, asset: str, amount: int
+) -> None:
+    """Credit the wallets of bench users 1..users with `amount` of `asset`, posted as AdjustBalance
+    posts it (a transfer from the `adjustments` account), but in SQL: user 1's through the core
+    (which creates the adjustments account), the others' in one statement, so that the ledger
+    invariants (VerifyLedger) hold. Thousands of AdjustBalance calls would take longer than the
+    benchmark on a busy machine; the users' wallets of `asset` must not exist yet."""
+    await fund_users(target, key, [user_uuid(1)], asset, amount)
+    tenant_id = uuid.UUID(tenant)
+    connection = await asyncpg.connect(dsn(database))
+    try:
+        async with connection.transaction():
+            bucket = await connection.fetchval(
+                "SELECT id FROM ledger_accounts WHERE tenant_id = $1 AND system_name = 'adjustments' AND asset = $2 "
+                "ORDER BY bucket LIMIT 1",
+                tenant_id,
+                asset,
+            )
+            await connection.execute(_FUND_WALLETS, tenant_id, asset, amount, users, bucket)
+            await connection.execute(
+                "UPDATE ledger_accounts SET balance = balance - $1 WHERE tenant_id = $2 AND id = $3",
+                amount * (users - 1),
+                tenant_id,
+                bucket,
+            )
+    finally:
+        await connection.close()
+
+
+async def fetch_rows(database: str, query: str, *args: Any) -> list[Any]:
+    connection = await asyncpg.connect(dsn(database))
+    try:
+        return list(await connection.fetch(query, *args))
+    finally:
+        await connection.close()
+
+
+async def count_transfers(database: str) -> int:
+    return int((await fetch_rows(database, "SELECT count(*) FROM ledger_transfers"))[0][0])
+
+
+async def revenue_buckets(database: str, asset: str = "TOKEN") -> list[str]:
+    """The ids of the revenue account's buckets of `asset`, in bucket order."""
+    query = "SELECT id FROM ledger_accounts WHERE system_name = 'revenue' AND asset = $1 ORDER BY bucket"
+    return [str(row["id"]) for row in await fetch_rows(database, query, asset)]
+
+
+async def verify(target: str, key: str) -> tuple[bool, str]:
+    """VerifyLedger of the key's tenant: (ok, the report in one line)."""
+    async with BillingHubClient(target, key) as admin:
+        reply = await admin.wallet.VerifyLedger(wallet_service_pb2.VerifyLedgerRequest())
+    return reply.ok, str(reply).replace("\n", " ")[:300]
+
+
+def run_client(
+    command: list[str], core: psutil.Process, seconds: float, profile: Path | None
+) -> tuple[dict[str, Any], CpuSample, CpuSample]:
+    """Run a load client (bench/_loadgen.py's protocol) and sample the CPU at its START and END:
+    (its summary, the sample at START, the sample at END)."""
+    client = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert client.stdout is not None
+    spy: subprocess.Popen[bytes] | None = None
+    start = end = None
+    summary: dict[str, Any] = {}
+    for line in client.stdout:
+        line = line.strip()
+        if line == "START":
+            start = sample(core)
+            if profile is not None:
+                spy = start_profile(core.pid, profile, seconds)
+        elif line == "END":
+            end = sample(core)
+        elif line.startswith("{"):
+            summary = json.loads(line)
+    if client.wait() != 0 or start is None or end is None or not summary:
+        raise SystemExit("the load client failed")
+    if spy is not None:
+        spy.wait()
+    return summary, start, end
+
+
+def start_profile(pid: int, profile: Path, seconds: float) -> subprocess.Popen[bytes] | None:
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(py_spy).exists():
+        print("py-spy is not installed: no profile")
+        return None
+    command = [py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200", "--nonblocking"]
+    raw = subprocess.Popen(
+        [*command, "--format", "raw", "--output", str(profile.with_suffix(".txt"))],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return raw
+
+
+def top_functions(collapsed: Path, limit: int = 25) -> list[tuple[str, float, float]]:
+    """(function, self %, total %) from py-spy's collapsed stacks."""
+    own: collections.Counter[str] = collections.Counter()
+    total: collections.Counter[str] = collections.Counter()
+    samples = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        samples += count
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+        own[frames[-1]] += count
+        for frame in set(frames):
+            total[frame] += count
+    if not samples:
+        return []
+    return [(name, 100 * n / samples, 100 * total[name] / samples) for name, n in own.most_common(limit)]
+
+
+def write_profile_top(profile: Path, name: str) -> None:
+    """bench/results/<name>_profile_top.txt from the collapsed stacks py-spy wrote, if any."""
+    if not profile.with_suffix(".txt").exists():
+        return
+    lines = [
+        f"{own:5.1f}% self {whole:5.1f}% total  {function}"
+        for function, own, whole in top_functions(profile.with_suffix(".txt"))
+    ]
+    (RESULTS / f"{name}_profile_top.txt").write_text("\n".join(lines) + "\n")
+    print("core profile, top functions by own time (py-spy):")
+    print("\n".join(lines[:15]))
+
+
+@dataclass(frozen=True)
+class PgbenchRun:
+    tps: float
+    postgres_cpu_s: float
+    transactions: int
+
+    @property
+    def postgres_cpu_ms_per_tx(self) -> float | None:
+        return round(self.postgres_cpu_s * 1000 / self.transactions, 4) if self.transactions else None
+
+
+class PgbenchFailed(Exception):
+    """pgbench exited with an error, or had failed transactions (the message says which)."""
+
+
+def run_pgbench(
+    script: Path,
+    defines: dict[str, str],
+    clients: int,
+    seconds: float,
+    database: str,
+    options: Iterable[str] = (),
+) -> PgbenchRun:
+    """Run `script` with `clients` connections for `seconds` (prepared statements, 2 threads) and
+    measure the CPU time of every PostgreSQL process meanwhile. `options` go to PGOPTIONS."""
+    host, port = PG_HOST.split(":")
+    command = [
+        "pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(max(1, int(seconds))),
+        *[arg for name, value in defines.items() for arg in ("-D", f"{name}={value}")],
+        "-f", str(script), "-h", host, "-p", port, "-U", "postgres", database,
+    ]  # fmt: skip
+    baseline = postgres_cpu_by_pid()
+    seen = dict(baseline)
+    env = {**os.environ, "PGOPTIONS": " ".join(options)} if options else None
+    pgbench = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    while pgbench.poll() is None:  # pgbench's backends exit with it: read them while they live
+        seen.update(postgres_cpu_by_pid())
+        time.sleep(0.1)
+    stdout, stderr = pgbench.communicate()
+    used = sum(cpu - baseline.get(pid, 0.0) for pid, cpu in seen.items())
+    if pgbench.returncode != 0:
+        raise PgbenchFailed(f"pgbench failed: {stderr.strip()[-800:]}")
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", stdout)
+    processed = re.search(r"number of transactions actually processed: (\d+)", stdout)
+    failed = re.search(r"number of failed transactions: (\d+)", stdout)
+    if tps is None or processed is None:
+        raise PgbenchFailed(f"cannot read pgbench's output:\n{stdout}")
+    if failed is not None and int(failed.group(1)):
+        raise PgbenchFailed(f"pgbench had failed transactions:\n{stdout}\n{stderr.strip()[-800:]}")
+    return PgbenchRun(float(tps.group(1)), used, int(processed.group(1)))
+
+
+def pgbench_by_clients(
+    run: Callable[[int], PgbenchRun], clients: Iterable[int]
+) -> tuple[dict[int, PgbenchRun], dict[int, str]]:
+    """`run` at each client count in turn: (the runs, the errors of the counts that failed, e.g.
+    when other sessions hold so many connections that max_connections is reached)."""
+    runs: dict[int, PgbenchRun] = {}
+    errors: dict[int, str] = {}
+    for count in sorted(set(clients)):
+        try:
+            runs[count] = run(count)
+        except PgbenchFailed as error:
+            print(f"pgbench with {count} clients: {error}")
+            errors[count] = str(error)[-300:]
+    return runs, errors
+
+
+def charge_pgbench(
+    tenant: str, buckets: list[str], users: int, clients: int, seconds: float, database: str
+) -> PgbenchRun:
+    """bench/ledger_pgbench.sql (the statement of one ChargeUsage) with `clients` connections."""
+    defines = {"tenant": tenant, "users": str(users), "buckets": "{" + ",".join(buckets) + "}"}
+    return run_pgbench(LEDGER_PGBENCH_SCRIPT, defines, clients, seconds, database, LEDGER_PGBENCH_OPTIONS)
+
+
+def pgbench_missing() -> bool:
+    if shutil.which("pgbench") is None:
+        print("pgbench is not installed (Debian: postgresql-contrib / postgresql-client): skipped")
+        return True
+    return False
