@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -56,10 +57,15 @@ USER_COLUMNS = [
 Core: TypeAlias = "subprocess.Popen[bytes]"  # the core's process, as start_core returns it
 
 
-@dataclass
-class CpuSample:
-    core: float
-    postgres: float
+@dataclass(frozen=True)
+class CpuWindow:
+    """CPU seconds used over a window by the core, by every PostgreSQL process, and by PostgreSQL's
+    processes that work for the bench: the backends of its database and the server's own processes
+    (postmaster, WAL writer, checkpointer, autovacuum...), not the backends of other clients."""
+
+    core_s: float
+    postgres_s: float
+    postgres_own_s: float
 
 
 def free_port() -> int:
@@ -74,24 +80,67 @@ def cpu_seconds(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-def postgres_cpu_by_pid() -> dict[int, float]:
-    """CPU time of every PostgreSQL server process (postmaster, backends, writers) by pid."""
-    times: dict[int, float] = {}
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in ("postgres", "postmaster"):
+_CLIENT_BACKEND = re.compile(r"\(\d+\)|\[local\]")  # a backend's title names its client: "127.0.0.1(43808)"
+
+
+class CpuSampler:
+    """The CPU time of the core and of PostgreSQL's processes between start() and stop().
+
+    PostgreSQL's processes are polled meanwhile (every `interval` seconds), each counted from its
+    time at start (or from zero if it started later) to its last reading: a backend that exits
+    inside the window (on a shared server, other clients come and go) keeps what it used until
+    its last reading, instead of taking its whole past CPU time out of a sum of two snapshots.
+    """
+
+    def __init__(self, core: psutil.Process | None, database: str | None, interval: float = 0.25) -> None:
+        self._core, self._database, self._interval = core, database, interval
+        self._titles: dict[int, str] = {}
+        self._baseline: dict[int, float] = {}
+        self._seen: dict[int, float] = {}
+        self._core_start = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _read(self) -> dict[int, float]:
+        times: dict[int, float] = {}
+        for process in psutil.process_iter(["name"]):
+            if process.info["name"] not in ("postgres", "postmaster"):
+                continue
             try:
                 times[process.pid] = cpu_seconds(process)
+                if process.pid not in self._titles:
+                    self._titles[process.pid] = " ".join(process.cmdline())
             except psutil.Error:
                 continue
-    return times
+        return times
 
+    def _poll(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._seen.update(self._read())
 
-def postgres_cpu() -> float:
-    return sum(postgres_cpu_by_pid().values())
+    def _own(self, pid: int) -> bool:
+        title = self._titles.get(pid, "")
+        if not _CLIENT_BACKEND.search(title):
+            return True  # the server's own processes
+        return self._database is not None and f" {self._database} " in title
 
+    def start(self) -> None:
+        self._core_start = cpu_seconds(self._core) if self._core is not None else 0.0
+        self._baseline = self._read()
+        self._seen = dict(self._baseline)
+        self._thread.start()
 
-def sample(core: psutil.Process) -> CpuSample:
-    return CpuSample(cpu_seconds(core), postgres_cpu())
+    def stop(self) -> CpuWindow:
+        core_end = cpu_seconds(self._core) if self._core is not None else 0.0
+        self._seen.update(self._read())
+        self._stop.set()
+        self._thread.join()
+        used = {pid: cpu - self._baseline.get(pid, 0.0) for pid, cpu in self._seen.items()}
+        return CpuWindow(
+            core_s=core_end - self._core_start,
+            postgres_s=sum(used.values()),
+            postgres_own_s=sum(cpu for pid, cpu in used.items() if self._own(pid)),
+        )
 
 
 def dsn(database: str) -> str:
@@ -297,30 +346,32 @@ async def verify(target: str, key: str) -> tuple[bool, str]:
 
 
 def run_client(
-    command: list[str], core: psutil.Process, seconds: float, profile: Path | None
-) -> tuple[dict[str, Any], CpuSample, CpuSample]:
-    """Run a load client (bench/_loadgen.py's protocol) and sample the CPU at its START and END:
-    (its summary, the sample at START, the sample at END)."""
+    command: list[str], core: psutil.Process, database: str | None, seconds: float, profile: Path | None
+) -> tuple[dict[str, Any], CpuWindow]:
+    """Run a load client (bench/_loadgen.py's protocol) and measure the CPU time of the core and of
+    PostgreSQL (`database`: the bench's) from its START to its END: (its summary, the window)."""
     client = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert client.stdout is not None
     spy: subprocess.Popen[bytes] | None = None
-    start = end = None
+    sampler: CpuSampler | None = None
+    window: CpuWindow | None = None
     summary: dict[str, Any] = {}
     for line in client.stdout:
         line = line.strip()
         if line == "START":
-            start = sample(core)
+            sampler = CpuSampler(core, database)
+            sampler.start()
             if profile is not None:
                 spy = start_profile(core.pid, profile, seconds)
-        elif line == "END":
-            end = sample(core)
+        elif line == "END" and sampler is not None:
+            window = sampler.stop()
         elif line.startswith("{"):
             summary = json.loads(line)
-    if client.wait() != 0 or start is None or end is None or not summary:
+    if client.wait() != 0 or window is None or not summary:
         raise SystemExit("the load client failed")
     if spy is not None:
         spy.wait()
-    return summary, start, end
+    return summary, window
 
 
 def start_profile(pid: int, profile: Path, seconds: float) -> subprocess.Popen[bytes] | None:
@@ -373,12 +424,17 @@ def write_profile_top(profile: Path, name: str) -> None:
 @dataclass(frozen=True)
 class PgbenchRun:
     tps: float
-    postgres_cpu_s: float
+    postgres_cpu_s: float  # every PostgreSQL process
+    postgres_own_cpu_s: float  # pgbench's backends and the server's own processes (CpuWindow)
     transactions: int
 
     @property
     def postgres_cpu_ms_per_tx(self) -> float | None:
         return round(self.postgres_cpu_s * 1000 / self.transactions, 4) if self.transactions else None
+
+    @property
+    def postgres_own_cpu_ms_per_tx(self) -> float | None:
+        return round(self.postgres_own_cpu_s * 1000 / self.transactions, 4) if self.transactions else None
 
 
 class PgbenchFailed(Exception):
@@ -401,15 +457,12 @@ def run_pgbench(
         *[arg for name, value in defines.items() for arg in ("-D", f"{name}={value}")],
         "-f", str(script), "-h", host, "-p", port, "-U", "postgres", database,
     ]  # fmt: skip
-    baseline = postgres_cpu_by_pid()
-    seen = dict(baseline)
+    sampler = CpuSampler(None, database, interval=0.1)  # pgbench's backends exit with it: poll them while they live
     env = {**os.environ, "PGOPTIONS": " ".join(options)} if options else None
+    sampler.start()
     pgbench = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    while pgbench.poll() is None:  # pgbench's backends exit with it: read them while they live
-        seen.update(postgres_cpu_by_pid())
-        time.sleep(0.1)
     stdout, stderr = pgbench.communicate()
-    used = sum(cpu - baseline.get(pid, 0.0) for pid, cpu in seen.items())
+    window = sampler.stop()
     if pgbench.returncode != 0:
         raise PgbenchFailed(f"pgbench failed: {stderr.strip()[-800:]}")
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", stdout)
@@ -419,7 +472,7 @@ def run_pgbench(
         raise PgbenchFailed(f"cannot read pgbench's output:\n{stdout}")
     if failed is not None and int(failed.group(1)):
         raise PgbenchFailed(f"pgbench had failed transactions:\n{stdout}\n{stderr.strip()[-800:]}")
-    return PgbenchRun(float(tps.group(1)), used, int(processed.group(1)))
+    return PgbenchRun(float(tps.group(1)), window.postgres_s, window.postgres_own_s, int(processed.group(1)))
 
 
 def pgbench_by_clients(

@@ -126,14 +126,14 @@ async def run_variant(
         "--users", str(users), "--concurrency", str(args.concurrency),
         "--warmup", str(args.warmup), "--seconds", str(args.seconds),
     ]  # fmt: skip
-    summary, start, end = await asyncio.to_thread(harness.run_client, command, core, args.seconds, profile)
+    summary, window = await asyncio.to_thread(harness.run_client, command, core, database, args.seconds, profile)
     transfers_after = await harness.count_transfers(database)
     gained = transfers_after - transfers_before
     if gained != summary["calls_total_incl_warmup"]:
         raise SystemExit(f"{summary['calls_total_incl_warmup']} successful calls but {gained} new transfers")
     calls = summary["calls"]
-    core_cpu_ms = (end.core - start.core) * 1000 / calls
-    pg_cpu_ms = (end.postgres - start.postgres) * 1000 / calls
+    core_cpu_ms = window.core_s * 1000 / calls
+    pg_cpu_ms = window.postgres_s * 1000 / calls
     buckets = await harness.revenue_buckets(database)
     # The core keeps `concurrency` calls in flight over FASTPATH_POOL connections; pgbench runs the
     # statement at both figures and the better one is the limit (64 connections fighting over the
