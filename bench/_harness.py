@@ -1,31 +1,26 @@
 """What the benchmarks that drive a real core share (bench/ledger.py, bench/purchase.py).
 
 A scratch PostgreSQL database, the core as its own process on a free loopback port, the bench
-tenant and its users, the CPU time of the core and of every PostgreSQL process, the load client
-as a second process (its START/END lines are when the CPU is sampled), pgbench, py-spy. `make
-bench` skips this file (its name starts with `_`).
+tenant and its users, and the load client as a second process, with the CPU time of the core and
+of PostgreSQL from its START to its END line (bench/_sampling.py; pgbench is bench/_pgbench.py).
+`make bench` skips this file (its name starts with `_`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import collections
 import datetime as dt
 import json
 import os
-import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -33,6 +28,7 @@ import asyncpg
 import psutil  # type: ignore[import-untyped]
 
 from bench._loadgen import user_uuid
+from bench._sampling import CpuSampler, CpuWindow, start_profile
 from core_server.domain.actor import Role
 from core_server.domain.tenancy.api_keys import format_key, new_secret
 from sdk.billinghub.v1 import common_pb2, platform_service_pb2, tenant_pb2, wallet_service_pb2
@@ -42,11 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_HOST = "127.0.0.1:5432"
 ADMIN_DSN = f"postgresql://postgres@{PG_HOST}/test"
-LEDGER_PGBENCH_SCRIPT = ROOT / "bench" / "ledger_pgbench.sql"
-# Custom plans: the ledger script computes the user id with an expression, which a generic plan puts
-# in a filter on the wrong unique index (every wallet of the asset scanned); the core passes the id
-# as a plain parameter and does not meet this. Planning each time makes the limit a bit lower.
-LEDGER_PGBENCH_OPTIONS = ("-c plan_cache_mode=force_custom_plan",)
 FASTPATH_POOL = 16  # BILLING_HUB_FASTPATH_POOL_SIZE's default: the core's connections for charges
 USER_COLUMNS = [
     "tenant_id", "id", "platform", "external_id", "username", "first_name", "last_name", "language_code",
@@ -57,90 +48,11 @@ USER_COLUMNS = [
 Core: TypeAlias = "subprocess.Popen[bytes]"  # the core's process, as start_core returns it
 
 
-@dataclass(frozen=True)
-class CpuWindow:
-    """CPU seconds used over a window by the core, by every PostgreSQL process, and by PostgreSQL's
-    processes that work for the bench: the backends of its database and the server's own processes
-    (postmaster, WAL writer, checkpointer, autovacuum...), not the backends of other clients."""
-
-    core_s: float
-    postgres_s: float
-    postgres_own_s: float
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
-
-
-def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
-
-
-_CLIENT_BACKEND = re.compile(r"\(\d+\)|\[local\]")  # a backend's title names its client: "127.0.0.1(43808)"
-
-
-class CpuSampler:
-    """The CPU time of the core and of PostgreSQL's processes between start() and stop().
-
-    PostgreSQL's processes are polled meanwhile (every `interval` seconds), each counted from its
-    time at start (or from zero if it started later) to its last reading: a backend that exits
-    inside the window (on a shared server, other clients come and go) keeps what it used until
-    its last reading, instead of taking its whole past CPU time out of a sum of two snapshots.
-    """
-
-    def __init__(self, core: psutil.Process | None, database: str | None, interval: float = 0.25) -> None:
-        self._core, self._database, self._interval = core, database, interval
-        self._titles: dict[int, str] = {}
-        self._baseline: dict[int, float] = {}
-        self._seen: dict[int, float] = {}
-        self._core_start = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def _read(self) -> dict[int, float]:
-        times: dict[int, float] = {}
-        for process in psutil.process_iter(["name"]):
-            if process.info["name"] not in ("postgres", "postmaster"):
-                continue
-            try:
-                times[process.pid] = cpu_seconds(process)
-                if process.pid not in self._titles:
-                    self._titles[process.pid] = " ".join(process.cmdline())
-            except psutil.Error:
-                continue
-        return times
-
-    def _poll(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._seen.update(self._read())
-
-    def _own(self, pid: int) -> bool:
-        title = self._titles.get(pid, "")
-        if not _CLIENT_BACKEND.search(title):
-            return True  # the server's own processes
-        return self._database is not None and f" {self._database} " in title
-
-    def start(self) -> None:
-        self._core_start = cpu_seconds(self._core) if self._core is not None else 0.0
-        self._baseline = self._read()
-        self._seen = dict(self._baseline)
-        self._thread.start()
-
-    def stop(self) -> CpuWindow:
-        core_end = cpu_seconds(self._core) if self._core is not None else 0.0
-        self._seen.update(self._read())
-        self._stop.set()
-        self._thread.join()
-        used = {pid: cpu - self._baseline.get(pid, 0.0) for pid, cpu in self._seen.items()}
-        return CpuWindow(
-            core_s=core_end - self._core_start,
-            postgres_s=sum(used.values()),
-            postgres_own_s=sum(cpu for pid, cpu in used.items() if self._own(pid)),
-        )
 
 
 def dsn(database: str) -> str:
@@ -372,135 +284,3 @@ def run_client(
     if spy is not None:
         spy.wait()
     return summary, window
-
-
-def start_profile(pid: int, profile: Path, seconds: float) -> subprocess.Popen[bytes] | None:
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(py_spy).exists():
-        print("py-spy is not installed: no profile")
-        return None
-    command = [py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200", "--nonblocking"]
-    raw = subprocess.Popen(
-        [*command, "--format", "raw", "--output", str(profile.with_suffix(".txt"))],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return raw
-
-
-def top_functions(collapsed: Path, limit: int = 25) -> list[tuple[str, float, float]]:
-    """(function, self %, total %) from py-spy's collapsed stacks."""
-    own: collections.Counter[str] = collections.Counter()
-    total: collections.Counter[str] = collections.Counter()
-    samples = 0
-    for line in collapsed.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
-        count = int(count_text)
-        samples += count
-        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
-        own[frames[-1]] += count
-        for frame in set(frames):
-            total[frame] += count
-    if not samples:
-        return []
-    return [(name, 100 * n / samples, 100 * total[name] / samples) for name, n in own.most_common(limit)]
-
-
-def write_profile_top(profile: Path, name: str) -> None:
-    """bench/results/<name>_profile_top.txt from the collapsed stacks py-spy wrote, if any."""
-    if not profile.with_suffix(".txt").exists():
-        return
-    lines = [
-        f"{own:5.1f}% self {whole:5.1f}% total  {function}"
-        for function, own, whole in top_functions(profile.with_suffix(".txt"))
-    ]
-    (RESULTS / f"{name}_profile_top.txt").write_text("\n".join(lines) + "\n")
-    print("core profile, top functions by own time (py-spy):")
-    print("\n".join(lines[:15]))
-
-
-@dataclass(frozen=True)
-class PgbenchRun:
-    tps: float
-    postgres_cpu_s: float  # every PostgreSQL process
-    postgres_own_cpu_s: float  # pgbench's backends and the server's own processes (CpuWindow)
-    transactions: int
-
-    @property
-    def postgres_cpu_ms_per_tx(self) -> float | None:
-        return round(self.postgres_cpu_s * 1000 / self.transactions, 4) if self.transactions else None
-
-    @property
-    def postgres_own_cpu_ms_per_tx(self) -> float | None:
-        return round(self.postgres_own_cpu_s * 1000 / self.transactions, 4) if self.transactions else None
-
-
-class PgbenchFailed(Exception):
-    """pgbench exited with an error, or had failed transactions (the message says which)."""
-
-
-def run_pgbench(
-    script: Path,
-    defines: dict[str, str],
-    clients: int,
-    seconds: float,
-    database: str,
-    options: Iterable[str] = (),
-) -> PgbenchRun:
-    """Run `script` with `clients` connections for `seconds` (prepared statements, 2 threads) and
-    measure the CPU time of every PostgreSQL process meanwhile. `options` go to PGOPTIONS."""
-    host, port = PG_HOST.split(":")
-    command = [
-        "pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(max(1, int(seconds))),
-        *[arg for name, value in defines.items() for arg in ("-D", f"{name}={value}")],
-        "-f", str(script), "-h", host, "-p", port, "-U", "postgres", database,
-    ]  # fmt: skip
-    sampler = CpuSampler(None, database, interval=0.1)  # pgbench's backends exit with it: poll them while they live
-    env = {**os.environ, "PGOPTIONS": " ".join(options)} if options else None
-    sampler.start()
-    pgbench = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    stdout, stderr = pgbench.communicate()
-    window = sampler.stop()
-    if pgbench.returncode != 0:
-        raise PgbenchFailed(f"pgbench failed: {stderr.strip()[-800:]}")
-    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", stdout)
-    processed = re.search(r"number of transactions actually processed: (\d+)", stdout)
-    failed = re.search(r"number of failed transactions: (\d+)", stdout)
-    if tps is None or processed is None:
-        raise PgbenchFailed(f"cannot read pgbench's output:\n{stdout}")
-    if failed is not None and int(failed.group(1)):
-        raise PgbenchFailed(f"pgbench had failed transactions:\n{stdout}\n{stderr.strip()[-800:]}")
-    return PgbenchRun(float(tps.group(1)), window.postgres_s, window.postgres_own_s, int(processed.group(1)))
-
-
-def pgbench_by_clients(
-    run: Callable[[int], PgbenchRun], clients: Iterable[int]
-) -> tuple[dict[int, PgbenchRun], dict[int, str]]:
-    """`run` at each client count in turn: (the runs, the errors of the counts that failed, e.g.
-    when other sessions hold so many connections that max_connections is reached)."""
-    runs: dict[int, PgbenchRun] = {}
-    errors: dict[int, str] = {}
-    for count in sorted(set(clients)):
-        try:
-            runs[count] = run(count)
-        except PgbenchFailed as error:
-            print(f"pgbench with {count} clients: {error}")
-            errors[count] = str(error)[-300:]
-    return runs, errors
-
-
-def charge_pgbench(
-    tenant: str, buckets: list[str], users: int, clients: int, seconds: float, database: str
-) -> PgbenchRun:
-    """bench/ledger_pgbench.sql (the statement of one ChargeUsage) with `clients` connections."""
-    defines = {"tenant": tenant, "users": str(users), "buckets": "{" + ",".join(buckets) + "}"}
-    return run_pgbench(LEDGER_PGBENCH_SCRIPT, defines, clients, seconds, database, LEDGER_PGBENCH_OPTIONS)
-
-
-def pgbench_missing() -> bool:
-    if shutil.which("pgbench") is None:
-        print("pgbench is not installed (Debian: postgresql-contrib / postgresql-client): skipped")
-        return True
-    return False

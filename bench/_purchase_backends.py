@@ -20,7 +20,9 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from bench import _harness as harness
+from bench import _pgbench as pgbench
 from bench import _purchase_setup as setup
+from bench import _sampling as sampling
 from bench.purchase_client import TRANSFERS_PER_OP
 from bench.purchase_pgbench import purchase_pgbench_script
 
@@ -57,7 +59,7 @@ async def measure(
     summary, window = await asyncio.to_thread(harness.run_client, command, process, database, args.seconds, profile)
     gained = await count_transfers() - before
     if profile is not None:
-        harness.write_profile_top(profile, f"purchase_{variant}")
+        sampling.write_profile_top(profile, f"purchase_{variant}")
     calls = summary["calls"]
     expected = TRANSFERS_PER_OP[variant] * summary["calls_total_incl_warmup"]
 
@@ -150,8 +152,8 @@ async def purchase_limit(
     }
     print("== pgbench: the statements of one purchase (bench/purchase_pgbench.py)")
     runs, errors = await asyncio.to_thread(
-        harness.pgbench_by_clients,
-        lambda clients: harness.run_pgbench(script, defines, clients, args.seconds, database),
+        pgbench.pgbench_by_clients,
+        lambda clients: pgbench.run_pgbench(script, defines, clients, args.seconds, database),
         [harness.FASTPATH_POOL, args.concurrency],
     )
     return limit_details(runs, errors, response_bytes=int(defines["response_bytes"]))
@@ -162,14 +164,14 @@ async def charge_limit(shop: setup.Shop, database: str, args: argparse.Namespace
     buckets = await harness.revenue_buckets(database, "TOKEN")
     print("== pgbench: the statement of one ChargeUsage (bench/ledger_pgbench.sql)")
     runs, errors = await asyncio.to_thread(
-        harness.pgbench_by_clients,
-        lambda clients: harness.charge_pgbench(shop.tenant, buckets, len(shop.users), clients, args.seconds, database),
+        pgbench.pgbench_by_clients,
+        lambda clients: pgbench.charge_pgbench(shop.tenant, buckets, len(shop.users), clients, args.seconds, database),
         [harness.FASTPATH_POOL, args.concurrency],
     )
     return limit_details(runs, errors)
 
 
-def limit_details(runs: dict[int, harness.PgbenchRun], errors: dict[int, str], **extra: Any) -> dict[str, Any]:
+def limit_details(runs: dict[int, pgbench.PgbenchRun], errors: dict[int, str], **extra: Any) -> dict[str, Any]:
     best = max(runs, key=lambda clients: runs[clients].tps) if runs else None
     details = {
         "tps": round(runs[best].tps, 2) if best is not None else None,

@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import _harness as harness  # noqa: E402
+from bench import _pgbench as pgbench  # noqa: E402
+from bench import _sampling as sampling  # noqa: E402
 from bench._loadgen import user_uuid  # noqa: E402
 from sdk.billinghub.v1 import common_pb2, wallet_service_pb2  # noqa: E402
 from sdk.client import BillingHubClient  # noqa: E402
@@ -66,7 +68,7 @@ async def seed(target: str, platform_key: str, database: str, users: int) -> tup
 
 
 def main_with(args: argparse.Namespace) -> int:
-    if harness.pgbench_missing():
+    if pgbench.pgbench_missing():
         return 0
     try:
         database = asyncio.run(harness.create_database("bench_ledger"))
@@ -139,8 +141,8 @@ async def run_variant(
     # statement at both figures and the better one is the limit (64 connections fighting over the
     # same rows on 2 cores do less than 16).
     by_clients, failures = await asyncio.to_thread(
-        harness.pgbench_by_clients,
-        lambda clients: harness.charge_pgbench(tenant, buckets, users, clients, args.seconds, database),
+        pgbench.pgbench_by_clients,
+        lambda clients: pgbench.charge_pgbench(tenant, buckets, users, clients, args.seconds, database),
         [FASTPATH_POOL, args.concurrency],
     )
     if not by_clients:
@@ -177,7 +179,7 @@ async def run_variant(
     (RESULTS / f"{variant}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if profile is not None:
-        harness.write_profile_top(profile, variant)
+        sampling.write_profile_top(profile, variant)
 
 
 def main() -> None:

@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import _harness as harness  # noqa: E402
+from bench import _pgbench as pgbench  # noqa: E402
 from bench import _purchase_report as report  # noqa: E402
 from bench._purchase_backends import run_postgres, run_sqlite  # noqa: E402
 from bench._purchase_capture import capture_purchase_statements  # noqa: E402
@@ -134,7 +135,7 @@ def run_checks_passed(result: dict[str, Any]) -> bool:
 
 
 def main_with(args: argparse.Namespace) -> int:
-    if harness.pgbench_missing():
+    if pgbench.pgbench_missing():
         return 0
     try:
         database = asyncio.run(harness.create_database("bench_purchase"))
