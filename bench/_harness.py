@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import functools
 import json
 import os
 import secrets
@@ -20,9 +21,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 import psutil  # type: ignore[import-untyped]
@@ -33,6 +34,7 @@ from core_server.domain.actor import Role
 from core_server.domain.tenancy.api_keys import format_key, new_secret
 from sdk.billinghub.v1 import common_pb2, platform_service_pb2, tenant_pb2, wallet_service_pb2
 from sdk.client import BillingHubClient
+from sdk.errors import DeadlineExceeded, InternalError, Unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -163,6 +165,25 @@ async def insert_users(database: str, tenant: str, users: int) -> None:
         await connection.close()
 
 
+SETUP_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """A setup call, made again when the core answers INTERNAL, UNAVAILABLE or DEADLINE_EXCEEDED
+    (on a busy machine SQLite's "database is locked" comes back as INTERNAL). `call` must send the
+    same request, with the same request_id, each time: a retry then never applies a change twice.
+    A benchmark's setup should not die of one transient error."""
+    for attempt in range(1, SETUP_ATTEMPTS + 1):
+        try:
+            return await call()
+        except (InternalError, Unavailable, DeadlineExceeded):
+            if attempt == SETUP_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
 async def fund_users(
     target: str, key: str, user_ids: Sequence[str], asset: str, amount: int, concurrency: int = 32
 ) -> None:
@@ -174,15 +195,15 @@ async def fund_users(
 
         async def fund() -> None:
             while not queue.empty():
-                await admin.wallet.AdjustBalance(
-                    wallet_service_pb2.AdjustBalanceRequest(
-                        user_id=queue.get_nowait(),
-                        amount=common_pb2.Money(asset=asset, amount_minor=amount),
-                        direction=wallet_service_pb2.TRANSFER_DIRECTION_CREDIT,
-                        reason="bench funds",
-                        actor="bench",
-                    )
+                request = wallet_service_pb2.AdjustBalanceRequest(
+                    request_id=uuid.uuid4().hex,  # the same on a retry: credited once
+                    user_id=queue.get_nowait(),
+                    amount=common_pb2.Money(asset=asset, amount_minor=amount),
+                    direction=wallet_service_pb2.TRANSFER_DIRECTION_CREDIT,
+                    reason="bench funds",
+                    actor="bench",
                 )
+                await with_retries(functools.partial(admin.wallet.AdjustBalance, request))
 
         await asyncio.gather(*(fund() for _ in range(concurrency)))
 

@@ -29,6 +29,7 @@ from bench.purchase_pgbench import purchase_pgbench_script
 DEFAULT_WRITE_RATE = 1000.0  # calls/s assumed to size the prepared work when no write was measured yet
 WORK_MARGIN = 1.5  # prepared work over what the window and warm-up are expected to use
 RESPONSE_BYTES = 620  # the stored response of one purchase, when the capture could not say
+SQLITE_SETUP_CONCURRENCY = 4  # SQLite writes one at a time: more setup calls at once only wait on its lock
 SQLITE_USERS = 500  # users registered and funded through the core on SQLite (rows are copied in on PostgreSQL only)
 BUCKETS = 8  # the buckets of a system account (the pgbench script picks one at random)
 
@@ -255,7 +256,7 @@ async def run_sqlite(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
     async with core as process:
         started = time.perf_counter()
-        shop = await setup.seed_rpc_shop(core.target, platform_key, users)
+        shop = await setup.seed_rpc_shop(core.target, platform_key, users, SQLITE_SETUP_CONCURRENCY)
         seed_s = round(time.perf_counter() - started, 1)
         print(f"seeded {users} users through the core on SQLite in {seed_s} s")
         figures = await measure("purchase_one_call", shop, core.target, process, args, folder, count, None)

@@ -152,10 +152,11 @@ def table(result: dict[str, Any]) -> str:
                 "ok" if sqlite.get("transfers_match") else "MISMATCH",
             )
         )
+    sqlite_error = [f"sqlite: {sqlite['error']}"] if "error" in sqlite else []
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    lines.append("")
+    lines += [*sqlite_error, ""]
     lines.append(
         f"purchase_one_call: {_cell(result['value'], 1)} /s, limit (pgbench, same statements) "
         f"{_cell(result['limit'], 1)} TPS, ratio {_cell(result['ratio'], 3)}, cpu_ratio {_cell(result['cpu_ratio'], 3)}"

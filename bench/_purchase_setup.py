@@ -7,6 +7,7 @@ requests and promo codes, and the setup file the load client reads (bench/purcha
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -104,9 +105,10 @@ async def seed_pg_shop(target: str, platform_key: str, database: str, users: int
     return shop
 
 
-async def seed_rpc_shop(target: str, platform_key: str, users: int) -> Shop:
+async def seed_rpc_shop(target: str, platform_key: str, users: int, concurrency: int) -> Shop:
     """The bench tenant through the core only (RegisterUser, AdjustBalance; for a database the
-    bench cannot copy rows into, the embedded SQLite): XTR wallets funded, for purchases only."""
+    bench cannot copy rows into, the embedded SQLite): XTR wallets funded, for purchases only.
+    `concurrency`: calls at a time (SQLite runs one write at a time whatever it is)."""
     tenant, key = await harness.create_tenant(target, platform_key)
     external_ids = [str(n) for n in range(1, users + 1)]
     ids: dict[str, str] = {}
@@ -116,13 +118,17 @@ async def seed_rpc_shop(target: str, platform_key: str, users: int) -> Shop:
         async def register() -> None:
             for external_id in pending:
                 request = user_service_pb2.RegisterUserRequest(
-                    platform=common_pb2.PLATFORM_TELEGRAM, external_id=external_id, first_name=f"User {external_id}"
+                    request_id=uuid.uuid4().hex,
+                    platform=common_pb2.PLATFORM_TELEGRAM,
+                    external_id=external_id,
+                    first_name=f"User {external_id}",
                 )
-                ids[external_id] = (await admin.users.RegisterUser(request)).user.id
+                registered = await harness.with_retries(functools.partial(admin.users.RegisterUser, request))
+                ids[external_id] = registered.user.id
 
-        await asyncio.gather(*(register() for _ in range(SETUP_CONCURRENCY)))
+        await asyncio.gather(*(register() for _ in range(concurrency)))
     user_ids = [ids[external_id] for external_id in external_ids]
-    await harness.fund_users(target, key, user_ids, "XTR", FUNDS, SETUP_CONCURRENCY)
+    await harness.fund_users(target, key, user_ids, "XTR", FUNDS, concurrency)
     shop = Shop(tenant, key, await create_catalog(target, key), user_ids, external_ids)
     await warm_up(target, key, shop, charge=False)
     return shop
@@ -144,7 +150,8 @@ async def prepare_topups(target: str, key: str, users: list[str], count: int) ->
                     amount=money(1, "TOKEN"),
                     receipt=f"https://example.com/receipts/{n}",
                 )
-                created.append((await admin.topups.CreateTopupRequest(request)).topup_request.id)
+                made = await harness.with_retries(functools.partial(admin.topups.CreateTopupRequest, request))
+                created.append(made.topup_request.id)
 
         await asyncio.gather(*(create() for _ in range(SETUP_CONCURRENCY)))
     return created

@@ -40,6 +40,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,15 @@ def headline(variants: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any]
     }
 
 
+async def not_fatal(step: Coroutine[Any, Any, dict[str, Any]], what: str) -> dict[str, Any]:
+    """A step whose failure is recorded in the details rather than losing the whole run's figures."""
+    try:
+        return await step
+    except Exception as error:  # recorded, and the run's own checks then fail
+        print(f"{what} failed: {error!r}")
+        return {"error": f"{what} failed: {error!r}"[:1000]}
+
+
 async def run_all(args: argparse.Namespace, variants: list[str], database: str) -> dict[str, Any]:
     details: dict[str, Any] = {
         "users": args.users,
@@ -95,14 +105,14 @@ async def run_all(args: argparse.Namespace, variants: list[str], database: str) 
     captured: dict[str, Any] = {}
     if "purchase_one_call" in variants:
         print("== the statements of one purchase, from the server log")
-        captured = await capture_purchase_statements()
-        print(f"   {captured.get('count')} statements: {captured.get('summary') or captured.get('why')}")
+        captured = await not_fatal(capture_purchase_statements(), "the capture of the statements")
+        print(f"   {captured.get('count')} statements: {captured.get('summary') or captured.get('why') or captured}")
     with tempfile.TemporaryDirectory(prefix="bench_purchase_") as folder:
         postgres = await run_postgres(args, variants, database, Path(folder), captured.get("response_bytes"))
         sqlite: dict[str, Any] = {}
         if "purchase_one_call" in variants:
             print("== the embedded SQLite")
-            sqlite = await run_sqlite(args, Path(folder))
+            sqlite = await not_fatal(run_sqlite(args, Path(folder)), "the SQLite run")
     figures, limits = postgres.pop("variants"), postgres.pop("limits")
     result = headline(figures, limits)
     one = figures.get("purchase_one_call") or {}
@@ -129,8 +139,9 @@ def run_checks_passed(result: dict[str, Any]) -> bool:
     details = result["details"]
     checks = [details["postgres"]["verify"]["ok"], details["postgres"].get("verify_after_pgbench", {"ok": True})["ok"]]
     checks += [figures["transfers_match"] for figures in details["variants"].values()]
-    if details["sqlite"]:
-        checks += [details["sqlite"]["verify"]["ok"], details["sqlite"]["transfers_match"]]
+    sqlite = details["sqlite"]
+    if sqlite:
+        checks += [False] if "error" in sqlite else [sqlite["verify"]["ok"], sqlite["transfers_match"]]
     return all(checks)
 
 
