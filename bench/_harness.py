@@ -71,12 +71,22 @@ async def create_database(prefix: str) -> str:
     return name
 
 
-async def drop_database(name: str) -> None:
-    connection = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+async def drop_database(name: str, attempts: int = 20) -> None:
+    """Drop a scratch database; on a shared server whose connections are all taken for a moment
+    ("too many clients"), try again for a minute rather than leave it behind."""
+    for attempt in range(1, attempts + 1):
+        try:
+            connection = await asyncpg.connect(ADMIN_DSN)
+        except asyncpg.TooManyConnectionsError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(3)
+            continue
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+        return
 
 
 def new_platform_key() -> str:

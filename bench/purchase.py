@@ -156,15 +156,15 @@ def main_with(args: argparse.Namespace) -> int:
     variants = list(ORDER) if args.variant == "all" else [args.variant]
     try:
         result = asyncio.run(run_all(args, variants, database))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        name = "purchase" if args.variant == "all" else f"purchase_{args.variant}"
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(f"== wrote bench/results/{name}.json")
     finally:
         if args.keep:
             print(f"kept the database {database} (drop it with: dropdb -h 127.0.0.1 -U postgres {database})")
         else:
             asyncio.run(harness.drop_database(database))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "purchase" if args.variant == "all" else f"purchase_{args.variant}"
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"== wrote bench/results/{name}.json")
     print(report.table(result))
     if not run_checks_passed(result):
         print("the run's own checks failed (VerifyLedger or transfer counts): see the details")
