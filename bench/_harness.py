@@ -63,7 +63,7 @@ def dsn(database: str) -> str:
 
 async def create_database(prefix: str) -> str:
     name = f"{prefix}_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(ADMIN_DSN)
+    connection = await connect(ADMIN_DSN)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -71,22 +71,25 @@ async def create_database(prefix: str) -> str:
     return name
 
 
-async def drop_database(name: str, attempts: int = 20) -> None:
-    """Drop a scratch database; on a shared server whose connections are all taken for a moment
-    ("too many clients"), try again for a minute rather than leave it behind."""
+async def connect(target: str, attempts: int = 20) -> Any:
+    """An asyncpg connection; on a shared server whose connections are all taken for a moment
+    ("too many clients"), try again for a minute rather than lose the run."""
     for attempt in range(1, attempts + 1):
         try:
-            connection = await asyncpg.connect(ADMIN_DSN)
+            return await asyncpg.connect(target)
         except asyncpg.TooManyConnectionsError:
             if attempt == attempts:
                 raise
             await asyncio.sleep(3)
-            continue
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-        return
+    raise AssertionError("unreachable")
+
+
+async def drop_database(name: str) -> None:
+    connection = await connect(ADMIN_DSN)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 def new_platform_key() -> str:
@@ -168,7 +171,7 @@ async def insert_users(database: str, tenant: str, users: int) -> None:
          f"B{n:08X}", False, now, now)
         for n in range(1, users + 1)
     ]  # fmt: skip
-    connection = await asyncpg.connect(dsn(database))
+    connection = await connect(dsn(database))
     try:
         await connection.copy_records_to_table("users", columns=USER_COLUMNS, records=records)
     finally:
@@ -243,7 +246,7 @@ async def fund_wallets_sql(
     benchmark on a busy machine; the users' wallets of `asset` must not exist yet."""
     await fund_users(target, key, [user_uuid(1)], asset, amount)
     tenant_id = uuid.UUID(tenant)
-    connection = await asyncpg.connect(dsn(database))
+    connection = await connect(dsn(database))
     try:
         async with connection.transaction():
             bucket = await connection.fetchval(
@@ -264,7 +267,7 @@ async def fund_wallets_sql(
 
 
 async def fetch_rows(database: str, query: str, *args: Any) -> list[Any]:
-    connection = await asyncpg.connect(dsn(database))
+    connection = await connect(dsn(database))
     try:
         return list(await connection.fetch(query, *args))
     finally:

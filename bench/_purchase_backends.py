@@ -237,8 +237,11 @@ async def run_postgres(
         limits["charge_usage"] = await charge_limit(shop, database, args)
     result = {"seed_s": seed_s, "prepared": prepared, "variants": figures, "limits": limits, "verify": verified}
     if limits:
-        async with core:  # the ledger again, after pgbench's own purchases and charges
-            result["verify_after_pgbench"] = await verify(core.target, shop.key)
+        try:
+            async with core:  # the ledger again, after pgbench's own purchases and charges
+                result["verify_after_pgbench"] = await verify(core.target, shop.key)
+        except (Exception, SystemExit) as error:  # the figures are in: record it rather than lose them
+            result["verify_after_pgbench"] = {"ok": False, "report": f"could not run: {error!r}"[:500]}
     return result
 
 

@@ -31,7 +31,7 @@ PING = ["BEGIN", "ROLLBACK"]  # SQLAlchemy's pool_pre_ping on asyncpg; its empty
 
 async def _log_every_statement(database: str) -> str | None:
     """Turn on statement logging for `database`; why not, if it cannot be."""
-    connection = await asyncpg.connect(harness.ADMIN_DSN)
+    connection = await harness.connect(harness.ADMIN_DSN)
     try:
         await connection.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
     except asyncpg.PostgresError as error:

@@ -62,7 +62,7 @@ class ServerLog:
     @classmethod
     async def open(cls) -> ServerLog | str:
         """The log, or why it cannot be read (read from the admin database, whose statements are not logged)."""
-        connection = await asyncpg.connect(harness.ADMIN_DSN)
+        connection = await harness.connect(harness.ADMIN_DSN)
         try:
             path = await connection.fetchval("SELECT pg_current_logfile()")
             if path is None:

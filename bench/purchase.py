@@ -88,7 +88,7 @@ async def not_fatal(step: Coroutine[Any, Any, dict[str, Any]], what: str) -> dic
     """A step whose failure is recorded in the details rather than losing the whole run's figures."""
     try:
         return await step
-    except Exception as error:  # recorded, and the run's own checks then fail
+    except (Exception, SystemExit) as error:  # recorded, and the run's own checks then fail
         print(f"{what} failed: {error!r}")
         return {"error": f"{what} failed: {error!r}"[:1000]}
 
