@@ -130,11 +130,16 @@ async def prepare(
 
 
 async def purchase_limit(
-    shop: setup.Shop, database: str, args: argparse.Namespace, folder: Path, response_bytes: int | None
+    shop: setup.Shop,
+    database: str,
+    connection: Any,
+    args: argparse.Namespace,
+    folder: Path,
+    response_bytes: int | None,
 ) -> dict[str, Any]:
     """pgbench of purchase_pgbench_script() at 16 and 64 connections; the best TPS is the limit."""
-    revenue = await setup.system_buckets(database, "revenue", "XTR")
-    issued = await setup.system_buckets(database, "issued", "TOKEN")
+    revenue = await setup.system_buckets(connection, "revenue", "XTR")
+    issued = await setup.system_buckets(connection, "issued", "TOKEN")
     if len(revenue) != BUCKETS or len(issued) != BUCKETS:
         raise SystemExit(
             f"expected {BUCKETS} buckets of revenue XTR and issued TOKEN, found {len(revenue)}, {len(issued)}"
@@ -160,9 +165,9 @@ async def purchase_limit(
     return limit_details(runs, errors, response_bytes=int(defines["response_bytes"]))
 
 
-async def charge_limit(shop: setup.Shop, database: str, args: argparse.Namespace) -> dict[str, Any]:
+async def charge_limit(shop: setup.Shop, database: str, connection: Any, args: argparse.Namespace) -> dict[str, Any]:
     """pgbench of bench/ledger_pgbench.sql (ChargeUsage's statement) at 16 and 64 connections."""
-    buckets = await harness.revenue_buckets(database, "TOKEN")
+    buckets = await setup.system_buckets(connection, "revenue", "TOKEN")
     print("== pgbench: the statement of one ChargeUsage (bench/ledger_pgbench.sql)")
     runs, errors = await asyncio.to_thread(
         pgbench.pgbench_by_clients,
@@ -216,25 +221,31 @@ async def run_postgres(
     core = Core(harness.pg_core_env(database, port, platform_key), platform_key, port)
     figures: dict[str, Any] = {}
     prepared: dict[str, Any] = {}
+    # One connection held for the whole run: on a shared server a new one may be refused for a
+    # while ("too many clients") just when the transfers must be counted.
+    connection = await harness.connect(harness.dsn(database))
 
     async def count() -> int:
-        return await harness.count_transfers(database)
+        return int(await connection.fetchval("SELECT count(*) FROM ledger_transfers"))
 
-    async with core as process:
-        started = time.perf_counter()
-        shop = await setup.seed_pg_shop(core.target, platform_key, database, args.users)
-        seed_s = round(time.perf_counter() - started, 1)
-        print(f"seeded {args.users} users, XTR and TOKEN wallets of {setup.FUNDS} each, in {seed_s} s")
-        for variant in variants:
-            if made := await prepare(variant, shop, core.target, figures, args):
-                prepared[variant] = made
-            figures[variant] = await measure(variant, shop, core.target, process, args, folder, count, database)
-        verified = await verify(core.target, shop.key)
-    limits: dict[str, Any] = {}
-    if "purchase_one_call" in variants:
-        limits["purchase"] = await purchase_limit(shop, database, args, folder, response_bytes)
-    if "charge_usage" in variants:
-        limits["charge_usage"] = await charge_limit(shop, database, args)
+    try:
+        async with core as process:
+            started = time.perf_counter()
+            shop = await setup.seed_pg_shop(core.target, platform_key, database, args.users)
+            seed_s = round(time.perf_counter() - started, 1)
+            print(f"seeded {args.users} users, XTR and TOKEN wallets of {setup.FUNDS} each, in {seed_s} s")
+            for variant in variants:
+                if made := await prepare(variant, shop, core.target, figures, args):
+                    prepared[variant] = made
+                figures[variant] = await measure(variant, shop, core.target, process, args, folder, count, database)
+            verified = await verify(core.target, shop.key)
+        limits: dict[str, Any] = {}
+        if "purchase_one_call" in variants:
+            limits["purchase"] = await purchase_limit(shop, database, connection, args, folder, response_bytes)
+        if "charge_usage" in variants:
+            limits["charge_usage"] = await charge_limit(shop, database, connection, args)
+    finally:
+        await connection.close()
     result = {"seed_s": seed_s, "prepared": prepared, "variants": figures, "limits": limits, "verify": verified}
     if limits:
         try:

@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import _harness as harness
 from bench._loadgen import user_uuid
@@ -169,12 +170,9 @@ async def prepare_promo_codes(target: str, key: str, count: int) -> list[str]:
     return codes
 
 
-async def system_buckets(database: str, system_name: str, asset: str) -> list[str]:
-    """The ids of a system account's buckets, in bucket order."""
-    rows = await harness.fetch_rows(
-        database,
-        "SELECT id FROM ledger_accounts WHERE system_name = $1 AND asset = $2 ORDER BY bucket",
-        system_name,
-        asset,
+async def system_buckets(connection: Any, system_name: str, asset: str) -> list[str]:
+    """The ids of a system account's buckets, in bucket order (`connection`: to the bench database)."""
+    rows = await connection.fetch(
+        "SELECT id FROM ledger_accounts WHERE system_name = $1 AND asset = $2 ORDER BY bucket", system_name, asset
     )
     return [str(row["id"]) for row in rows]
