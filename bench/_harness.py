@@ -178,7 +178,7 @@ async def insert_users(database: str, tenant: str, users: int) -> None:
         await connection.close()
 
 
-SETUP_ATTEMPTS = 3
+SETUP_ATTEMPTS = 8  # about half a minute in all: a shared server may lack a free connection that long
 T = TypeVar("T")
 
 
@@ -193,7 +193,7 @@ async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
         except (InternalError, Unavailable, DeadlineExceeded):
             if attempt == SETUP_ATTEMPTS:
                 raise
-            await asyncio.sleep(0.5 * attempt)
+            await asyncio.sleep(attempt)
     raise AssertionError("unreachable")
 
 
