@@ -31,7 +31,7 @@ _ENTRY = re.compile(
 )
 _STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (.*)$", re.DOTALL)
 LOG_FLUSH_SECONDS = 0.3  # the server writes its stderr log unbuffered; a little slack for the write
-_PARAMETER_BYTES = re.compile(r"\$1 = '\\x([0-9a-f]*)'")
+_PARAMETER_BYTES = re.compile(r"\$\d+ = '\\x([0-9a-f]*)'")
 
 
 @dataclass
@@ -126,9 +126,10 @@ def normalize(statement: str) -> str:
 
 
 def call_statements(entries: list[Entry], marker: str) -> Captured | None:
-    """The transaction holding the first statement that starts with `marker`, and the pre-ping
-    (BEGIN, ROLLBACK with nothing logged between) right before it on the same backend."""
-    found = next((e for e in entries if normalize(e.text).startswith(marker)), None)
+    """The transaction holding the first statement that contains `marker` (the core sends the
+    inserts of one purchase as one statement of CTEs), and the pre-ping (BEGIN, ROLLBACK with
+    nothing logged between) right before it on the same backend, if there is one."""
+    found = next((e for e in entries if marker in normalize(e.text)), None)
     if found is None:
         return None
     own = [e for e in entries if e.pid == found.pid]
@@ -147,11 +148,12 @@ def call_statements(entries: list[Entry], marker: str) -> Captured | None:
 
 
 def largest_bytea_parameter(captured: Captured, statement_start: str) -> int | None:
-    """The size of the bytea $1 logged with the first statement starting with `statement_start`."""
+    """The size of the largest bytea parameter logged with the first statement containing
+    `statement_start` (an idempotency record's response, beside its 32-byte request hash)."""
     for sql, detail in zip(captured.transaction, captured.details, strict=True):
-        if sql.startswith(statement_start):
-            match = _PARAMETER_BYTES.search(detail)
-            return len(match[1]) // 2 if match else None
+        if statement_start in sql:
+            sizes = [len(found) // 2 for found in _PARAMETER_BYTES.findall(detail)]
+            return max(sizes) if sizes else None
     return None
 
 
@@ -160,6 +162,8 @@ def summary(sql: str) -> str:
     words = sql.split()
     if not words:
         return "(empty)"
+    if words[0].upper() == "WITH" and re.match(r"WITH i0 AS \(INSERT", sql):  # the core's deferred inserts
+        return "INSERT " + "+".join(re.findall(r"INSERT INTO (\w+)", sql))
     verb = words[0].upper()
     table: Any = None
     if verb == "INSERT":

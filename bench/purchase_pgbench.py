@@ -74,88 +74,76 @@ _WALLET_EVENT_DATA = (
 
 
 def purchase_pgbench_script() -> str:
-    """The pgbench script of one PurchaseFromWallet of a token pack, as the core runs it today
-    (core_server/domain/orders/payment.py purchase_from_wallet through the ORM, on PostgreSQL):
-    the pool's pre-ping, then one transaction of 22 statements."""
-    order = "orders.tenant_id = :tenant::uuid AND orders.id = :order_id::uuid"
+    """The pgbench script of one PurchaseFromWallet of a token pack, as the core runs it on its fast
+    path (core_server/domain/orders/payment.py purchase_fast, on a raw asyncpg transaction): BEGIN,
+    one read, the four balance rows in the lock order, the inserts as one statement, COMMIT."""
+    order_event = _ORDER_EVENT_DATA
     lines = [
-        "-- The pool's pre-ping at checkout (SQLAlchemy pool_pre_ping on asyncpg): BEGIN, an empty query, ROLLBACK.",
-        "BEGIN;",
-        "SELECT;",
-        "ROLLBACK;",
         r"\set n random(1, :users)",
         r"\set rb random(1, 8)",
         r"\set ib random(1, 8)",
         r"\set minus_tokens -1 * :tokens",
         "BEGIN;",
-        "-- The idempotency claim (the interceptor); the ids the core makes in Python come back with it.",
-        "INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, "
-        f"created_at) VALUES (:tenant::uuid, '{METHOD}', md5(random()::text), sha256(random()::text::bytea), NULL, "
-        "NULL, now()) ON CONFLICT (tenant_id, method, request_id) DO NOTHING RETURNING "
-        "idempotency_records.tenant_id, idempotency_records.method, idempotency_records.request_id, "
-        f"{_USER_ID} AS user_id, {_UUID7} AS order_id, {_UUID7} AS link_id, {_UUID7} AS payment_id, "
-        f"{_UUID7} AS delivery_id, {_UUID7} AS new_account_id, (:revenue::uuid[])[:rb] AS revenue_bucket, "
-        r"(:issued::uuid[])[:ib] AS issued_bucket \gset",
-        "-- OrderService.create: the user, the package, the order settings, the order and its event.",
-        f"SELECT {_USER_COLUMNS} FROM users WHERE users.tenant_id = :tenant::uuid AND users.id = :user_id::uuid;",
-        f"SELECT {_PACKAGE_COLUMNS} FROM packages "
-        "WHERE packages.tenant_id = :tenant::uuid AND packages.id = :package::uuid;",
-        f"SELECT {_SETTINGS_COLUMNS} FROM tenant_settings WHERE tenant_settings.tenant_id = :tenant::uuid;",
-        f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES (:tenant::uuid, :order_id::uuid, :user_id::uuid, "
-        ":package::uuid, 'token_pack', 1, '', 'XTR', :price::bigint, 0, :price::bigint, NULL, 'pending', '', 0, "
-        "'', '{}'::json, now() + interval '1 hour', NULL, now(), NULL, NULL, NULL);",
-        _EVENT.format(type="order.created", data=_ORDER_EVENT_DATA.format(status="pending")),
-        "-- OrderPayments._pay and settle: the order locked, the package again, paid, the referral program",
-        "-- (tenant settings) for commissions, delivered.",
-        f"SELECT orders.{_ORDER_COLUMNS.replace(', ', ', orders.')} FROM orders WHERE {order} FOR UPDATE;",
-        f"SELECT {_PACKAGE_COLUMNS} FROM packages "
-        "WHERE packages.tenant_id = :tenant::uuid AND packages.id = :package::uuid;",
-        f"UPDATE orders SET status='paid', paid_via='wallet', paid_at=now() WHERE {order};",
-        f"SELECT {_SETTINGS_COLUMNS} FROM tenant_settings WHERE tenant_settings.tenant_id = :tenant::uuid;",
-        'UPDATE orders SET status=\'fulfilled\', delivery=(\'{"credited": {"asset": "TOKEN", "amount": \' '
-        f"|| :tokens || '}}, \"reversed\": 0}}')::json, fulfilled_at=now() WHERE {order};",
-        "-- ledger.post_many: the buyer's TOKEN wallet (created if missing), the XTR wallet debited, the",
-        "-- issued and revenue buckets, the two transfers, their events, the order's events.",
+        "-- The buyer and the package in one read (orders_repo.purchase_facts); the ids the core makes in",
+        "-- Python come back with it.",
+        "SELECT u.referrer_id IS NOT NULL AS has_referrer, p.kind, p.active, p.archived, p.price_asset, "
+        "p.price_amount, p.per_unit, p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, "
+        "p.active_days, (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = :tenant::uuid) "
+        f"AS ttl, u.id AS user_id, {_UUID7} AS order_id, {_UUID7} AS link_id, {_UUID7} AS payment_id, "
+        f"{_UUID7} AS delivery_id, {_UUID7} AS new_account_id, md5(random()::text) AS request_id, "
+        "(:revenue::uuid[])[:rb] AS revenue_bucket, (:issued::uuid[])[:ib] AS issued_bucket "
+        "FROM users u JOIN packages p ON p.tenant_id = :tenant::uuid AND p.id = :package::uuid "
+        rf"WHERE u.tenant_id = :tenant::uuid AND u.id = {_USER_ID} \gset",
+        "-- ledger.post_raw: the wallets by (user, asset), TOKEN before XTR, then the system accounts by",
+        "-- name, issued before revenue (the lock order).",
         "INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, created_at) "
         "VALUES (:tenant::uuid, :new_account_id::uuid, 'TOKEN', :user_id::uuid, NULL, 0, :tokens::bigint, 0, now()) "
-        "ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = (ledger_accounts.balance + excluded.balance) "
+        "ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance + excluded.balance "
         f"WHERE ledger_accounts.balance <= {MAX_BALANCE} - :tokens::bigint "
-        r"RETURNING ledger_accounts.id AS token_account, ledger_accounts.balance AS token_balance \gset",
-        "UPDATE ledger_accounts SET balance=(ledger_accounts.balance - :price::bigint), "
-        "held=(ledger_accounts.held - 0::bigint) WHERE ledger_accounts.tenant_id = :tenant::uuid "
-        "AND ledger_accounts.asset = 'XTR' AND ledger_accounts.user_id = :user_id::uuid "
-        "AND ledger_accounts.balance - ledger_accounts.held >= :price::bigint "
-        r"RETURNING ledger_accounts.id AS xtr_account, ledger_accounts.balance AS xtr_balance \gset",
-        "UPDATE ledger_accounts SET balance=(ledger_accounts.balance + :minus_tokens::bigint) "
-        "WHERE ledger_accounts.tenant_id = :tenant::uuid AND ledger_accounts.id = :issued_bucket::uuid "
-        f"AND ledger_accounts.balance >= -{MAX_BALANCE} + :tokens::bigint RETURNING ledger_accounts.id;",
-        "UPDATE ledger_accounts SET balance=(ledger_accounts.balance + :price::bigint) "
-        "WHERE ledger_accounts.tenant_id = :tenant::uuid AND ledger_accounts.id = :revenue_bucket::uuid "
-        f"AND ledger_accounts.balance <= {MAX_BALANCE} - :price::bigint RETURNING ledger_accounts.id;",
-        f"INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES (:tenant::uuid, :payment_id::uuid, 'XTR', "
-        "'order_payment', :price::bigint, :xtr_account::uuid, :revenue_bucket::uuid, :xtr_balance::bigint, NULL, "
-        "'order:' || :order_id, :link_id::uuid, '', '', now());",
-        f"INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES (:tenant::uuid, :delivery_id::uuid, 'TOKEN', "
+        r"RETURNING id AS token_account, balance AS token_balance \gset",
+        "UPDATE ledger_accounts SET balance = balance - :price::bigint WHERE tenant_id = :tenant::uuid "
+        "AND asset = 'XTR' AND user_id = :user_id::uuid AND balance - held >= :price::bigint "
+        r"RETURNING id AS xtr_account, balance AS xtr_balance \gset",
+        "UPDATE ledger_accounts SET balance = balance + :minus_tokens::bigint WHERE tenant_id = :tenant::uuid "
+        f"AND id = :issued_bucket::uuid AND balance + :minus_tokens::bigint + {MAX_BALANCE} >= 0 RETURNING id;",
+        "UPDATE ledger_accounts SET balance = balance + :price::bigint WHERE tenant_id = :tenant::uuid "
+        f"AND id = :revenue_bucket::uuid AND balance + :price::bigint <= {MAX_BALANCE} RETURNING id;",
+        "-- The deferred inserts as one statement: the two transfers, the order, the idempotency record",
+        "-- with its response, the five events.",
+        f"WITH i0 AS (INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES (:tenant::uuid, :payment_id::uuid, "
+        "'XTR', 'order_payment', :price::bigint, :xtr_account::uuid, :revenue_bucket::uuid, :xtr_balance::bigint, "
+        "NULL, 'order:' || :order_id, :link_id::uuid, '', '', now()), (:tenant::uuid, :delivery_id::uuid, 'TOKEN', "
         "'delivery', :tokens::bigint, :issued_bucket::uuid, :token_account::uuid, NULL, :token_balance::bigint, "
-        "'order:' || :order_id, :link_id::uuid, '', '', now());",
-        _EVENT.format(
-            type="wallet.debited",
-            data=_WALLET_EVENT_DATA.format(
-                amount="price", asset="XTR", balance="xtr_balance", kind="order_payment", transfer="payment_id"
-            ),
-        ),
-        _EVENT.format(
-            type="wallet.credited",
-            data=_WALLET_EVENT_DATA.format(
-                amount="tokens", asset="TOKEN", balance="token_balance", kind="delivery", transfer="delivery_id"
-            ),
-        ),
-        _EVENT.format(type="order.paid", data=_ORDER_EVENT_DATA.format(status="fulfilled")),
-        _EVENT.format(type="order.fulfilled", data=_ORDER_EVENT_DATA.format(status="fulfilled")),
-        "-- The idempotency record gets the response (the interceptor), and the transaction commits.",
-        "UPDATE idempotency_records SET response=decode(repeat('5a', :response_bytes), 'hex'), transfer_id=NULL "
-        f"WHERE idempotency_records.tenant_id = :tenant::uuid AND idempotency_records.method = '{METHOD}' "
-        "AND idempotency_records.request_id = :request_id;",
+        "'order:' || :order_id, :link_id::uuid, '', '', now())), "
+        f"i1 AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES (:tenant::uuid, :order_id::uuid, :user_id::uuid, "
+        ":package::uuid, 'token_pack', 1, '', 'XTR', :price::bigint, 0, :price::bigint, NULL, 'fulfilled', "
+        '\'wallet\', 0, \'\', (\'{"credited": {"asset": "TOKEN", "amount": \' || :tokens || '
+        "'}, \"reversed\": 0}')::json, now() + interval '1 hour', NULL, now(), now(), now(), NULL)), "
+        "i2 AS (INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, "
+        f"transfer_id, created_at) VALUES (:tenant::uuid, '{METHOD}', :request_id, sha256(random()::text::bytea), "
+        "decode(repeat('5a', :response_bytes), 'hex'), NULL, now())) "
+        "INSERT INTO events (tenant_id, id, tx_order, type, data, created_at) VALUES "
+        + ", ".join(
+            f"(:tenant::uuid, nextval('events_id_seq'), pg_current_xact_id()::text::bigint, '{type_}', {data}, now())"
+            for type_, data in (
+                ("order.created", order_event.format(status="pending")),
+                (
+                    "wallet.debited",
+                    _WALLET_EVENT_DATA.format(
+                        amount="price", asset="XTR", balance="xtr_balance", kind="order_payment", transfer="payment_id"
+                    ),
+                ),
+                (
+                    "wallet.credited",
+                    _WALLET_EVENT_DATA.format(
+                        amount="tokens", asset="TOKEN", balance="token_balance", kind="delivery", transfer="delivery_id"
+                    ),
+                ),
+                ("order.paid", order_event.format(status="fulfilled")),
+                ("order.fulfilled", order_event.format(status="fulfilled")),
+            )
+        )
+        + ";",
         "COMMIT;",
     ]
     return "\n".join(lines) + "\n"

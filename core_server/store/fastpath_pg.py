@@ -96,6 +96,13 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """The pool's reset on release. asyncpg's default sends `RESET ALL; UNLISTEN *; CLOSE ALL;
+    pg_advisory_unlock_all()`: one more round trip per call, for session state this pool never
+    makes (no SET, LISTEN, cursor or advisory lock runs on it). An open transaction is still
+    rolled back on release (asyncpg does that before calling this)."""
+
+
 class PgFastPath:
     """An asyncpg pool and the hot statements."""
 
@@ -104,7 +111,7 @@ class PgFastPath:
 
     @classmethod
     async def connect(cls, url: str, size: int = 16) -> PgFastPath:
-        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size)
+        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size, reset=_keep_session)
         return cls(pool)
 
     @property
