@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -154,17 +155,13 @@ class SqliteTx:
             await self.execute(sql, *args)
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
-        import sqlite3
-
-        try:
-            cursor = await self._connection.execute(sql.sqlite, [_sqlite_value(a) for a in args])
-            rows: list[Sequence[Any]] = list(await cursor.fetchall())
-            await cursor.close()
+        try:  # one hop to the connection's thread: execute and fetch together
+            rows = await self._connection.execute_fetchall(sql.sqlite, [_sqlite_value(a) for a in args])
         except sqlite3.IntegrityError as error:
             if "UNIQUE" in str(error):
                 raise UniqueViolation(str(error)) from None
             raise
-        return rows
+        return list(rows)
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         rows = await self.fetch(sql, *args)
