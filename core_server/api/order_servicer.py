@@ -6,14 +6,16 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
 from core_server.api.convert import enum_filter, enum_filters
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.wallet_convert import transfer_message
 from core_server.domain.errors import Violations
+from core_server.domain.fast_unit import FastUnit
 from core_server.domain.fulfillment.tasks import FulfillmentService
-from core_server.domain.orders.payment import OrderPayments
+from core_server.domain.orders.payment import OrderPayments, Settlement
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
 from core_server.domain.orders.task_outcomes import TaskOutcomes
@@ -22,6 +24,15 @@ from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_gr
 from sdk.billinghub.v1 import order_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+PURCHASE_FROM_WALLET = method_path(pb, "OrderService", "PurchaseFromWallet")
+
+
+def _purchase_message(paid: Settlement) -> pb.PurchaseFromWalletResponse:
+    return pb.PurchaseFromWalletResponse(
+        order=order_message(paid.order),
+        transfers=[transfer_message(t) for t in paid.transfers],
+        task=task_message(paid.task) if paid.task else None,
+    )
 
 
 class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
@@ -56,22 +67,21 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             task=task_message(paid.task) if paid.task else None,
         )
 
-    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def PurchaseFromWallet(
         self, request: pb.PurchaseFromWalletRequest, context: Context
     ) -> pb.PurchaseFromWalletResponse:
-        paid = await self._payments.purchase_from_wallet(
-            current_actor(),
-            request.user_id,
-            request.package_id,
-            request.quantity,
-            request.recipient,
-            request.promo_code,
-        )
-        return pb.PurchaseFromWalletResponse(
-            order=order_message(paid.order),
-            transfers=[transfer_message(t) for t in paid.transfers],
-            task=task_message(paid.task) if paid.task else None,
+        actor = current_actor()
+        args = (request.user_id, request.package_id, request.quantity, request.recipient, request.promo_code)
+
+        async def fast(unit: FastUnit) -> pb.PurchaseFromWalletResponse:
+            return _purchase_message(await self._payments.purchase_fast(unit, *args))
+
+        async def slow() -> pb.PurchaseFromWalletResponse:
+            return _purchase_message(await self._payments.purchase_from_wallet(actor, *args))
+
+        return await fast_or_slow(
+            self._payments.deps, PURCHASE_FROM_WALLET, request, pb.PurchaseFromWalletResponse, fast, slow
         )
 
     @rpc(roles=STAFF_AND_PARTNERS)

@@ -6,12 +6,14 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import money, money_in, optional_time, timestamp
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.wallet_convert import transfer_message
 from core_server.domain.errors import Violations
-from core_server.domain.promos.codes import Promo, PromoCodeService, PromoSpec
+from core_server.domain.fast_unit import FastUnit
+from core_server.domain.promos.codes import Promo, PromoCodeService, PromoSpec, Redemption
 from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT
 from sdk.billinghub.v1 import promo_pb2, promo_service_pb2_grpc
 from sdk.billinghub.v1 import promo_service_pb2 as pb
@@ -55,6 +57,15 @@ def promo_message(promo: Promo) -> promo_pb2.PromoCode:
     )
 
 
+REDEEM = method_path(pb, "PromoService", "RedeemPromoCode")
+
+
+def _redeemed(redemption: Redemption) -> pb.RedeemPromoCodeResponse:
+    return pb.RedeemPromoCodeResponse(
+        promo_code=promo_message(redemption.promo), transfer=transfer_message(redemption.transfer)
+    )
+
+
 class PromoServicer(promo_service_pb2_grpc.PromoServiceServicer):
     def __init__(self, service: PromoCodeService) -> None:
         self._service = service
@@ -79,9 +90,14 @@ class PromoServicer(promo_service_pb2_grpc.PromoServiceServicer):
         promo = await self._service.disable(current_actor(), request.code)
         return pb.DisablePromoCodeResponse(promo_code=promo_message(promo))
 
-    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def RedeemPromoCode(self, request: pb.RedeemPromoCodeRequest, context: Context) -> pb.RedeemPromoCodeResponse:
-        redemption = await self._service.redeem(current_actor(), request.user_id, request.code)
-        return pb.RedeemPromoCodeResponse(
-            promo_code=promo_message(redemption.promo), transfer=transfer_message(redemption.transfer)
-        )
+        actor = current_actor()
+
+        async def fast(unit: FastUnit) -> pb.RedeemPromoCodeResponse:
+            return _redeemed(await self._service.redeem_fast(unit, request.user_id, request.code))
+
+        async def slow() -> pb.RedeemPromoCodeResponse:
+            return _redeemed(await self._service.redeem(actor, request.user_id, request.code))
+
+        return await fast_or_slow(self._service.deps, REDEEM, request, pb.RedeemPromoCodeResponse, fast, slow)

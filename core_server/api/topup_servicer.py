@@ -6,15 +6,18 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, money, money_in, timestamp
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.domain.errors import Violations
+from core_server.domain.fast_unit import FastUnit
 from core_server.domain.topups.requests import TopupMethod, TopupRequest, TopupRequestService, TopupRequestStatus
 from sdk.billinghub.v1 import topup_pb2, topup_service_pb2_grpc
 from sdk.billinghub.v1 import topup_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+APPROVE = method_path(pb, "TopupRequestService", "ApproveTopupRequest")
 STATUSES = {
     topup_pb2.TOPUP_REQUEST_STATUS_PENDING: TopupRequestStatus.PENDING,
     topup_pb2.TOPUP_REQUEST_STATUS_APPROVED: TopupRequestStatus.APPROVED,
@@ -100,17 +103,22 @@ class TopupRequestServicer(topup_service_pb2_grpc.TopupRequestServiceServicer):
             topup_requests=[request_message(r) for r in requests], next_page_token=token
         )
 
-    @rpc(roles=STAFF, mutation=True)
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def ApproveTopupRequest(
         self, request: pb.ApproveTopupRequestRequest, context: Context
     ) -> pb.ApproveTopupRequestResponse:
-        approved = await self._service.approve(
-            current_actor(),
-            request.topup_request_id,
-            request.actor,
-            money_in(request.credit, request.HasField("credit")),
-        )
-        return pb.ApproveTopupRequestResponse(topup_request=request_message(approved))
+        actor = current_actor()
+        args = (request.topup_request_id, request.actor, money_in(request.credit, request.HasField("credit")))
+
+        async def fast(unit: FastUnit) -> pb.ApproveTopupRequestResponse:
+            approved = await self._service.approve_fast(unit, actor, *args)
+            return pb.ApproveTopupRequestResponse(topup_request=request_message(approved))
+
+        async def slow() -> pb.ApproveTopupRequestResponse:
+            approved = await self._service.approve(actor, *args)
+            return pb.ApproveTopupRequestResponse(topup_request=request_message(approved))
+
+        return await fast_or_slow(self._service.deps, APPROVE, request, pb.ApproveTopupRequestResponse, fast, slow)
 
     @rpc(roles=STAFF, mutation=True)
     async def RejectTopupRequest(

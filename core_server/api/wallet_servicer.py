@@ -10,18 +10,26 @@ import grpc
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filters, money_in, optional_time
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.fingerprint import idempotency_key
 from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_message, hold_message, transfer_message
 from core_server.domain.actor import ADMIN_ROLES
 from core_server.domain.errors import Violations
+from core_server.domain.fast_unit import FastUnit
 from core_server.domain.money.holds import HoldService
-from core_server.domain.money.wallets import WalletService
+from core_server.domain.money.ledger import Transfer
+from core_server.domain.money.wallets import Balance, WalletService
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
 CHARGE_USAGE = "/billinghub.v1.WalletService/ChargeUsage"
+ADJUST_BALANCE = method_path(pb, "WalletService", "AdjustBalance")
 DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: False}
+
+
+def _adjusted(transfer: Transfer, balance: Balance) -> pb.AdjustBalanceResponse:
+    return pb.AdjustBalanceResponse(transfer=transfer_message(transfer), balance=balance_message(balance))
 
 
 class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
@@ -45,17 +53,19 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
         )
         return pb.ListTransfersResponse(transfers=[transfer_message(t) for t in transfers], next_page_token=token)
 
-    @rpc(roles=STAFF, mutation=True)
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def AdjustBalance(self, request: pb.AdjustBalanceRequest, context: Context) -> pb.AdjustBalanceResponse:
-        transfer, balance = await self._wallets.adjust(
-            current_actor(),
-            request.user_id,
-            money_in(request.amount, request.HasField("amount")),
-            DIRECTIONS.get(request.direction),
-            request.reason,
-            request.actor,
-        )
-        return pb.AdjustBalanceResponse(transfer=transfer_message(transfer), balance=balance_message(balance))
+        actor = current_actor()
+        money = money_in(request.amount, request.HasField("amount"))
+        args = (request.user_id, money, DIRECTIONS.get(request.direction), request.reason, request.actor)
+
+        async def fast(unit: FastUnit) -> pb.AdjustBalanceResponse:
+            return _adjusted(*await self._wallets.adjust_fast(unit, actor, *args))
+
+        async def slow() -> pb.AdjustBalanceResponse:
+            return _adjusted(*await self._wallets.adjust(actor, *args))
+
+        return await fast_or_slow(self._wallets.deps, ADJUST_BALANCE, request, pb.AdjustBalanceResponse, fast, slow)
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def ChargeUsage(self, request: pb.ChargeUsageRequest, context: Context) -> pb.ChargeUsageResponse:

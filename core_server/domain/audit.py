@@ -31,6 +31,33 @@ class AuditEntry:
     created_at: dt.datetime
 
 
+def entry(
+    actor: Actor,
+    who: str,
+    action: str,
+    target: tuple[str, str],
+    reason: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    now: dt.datetime,
+) -> AuditRow:
+    """An entry's row. `who` is the person as the caller named them; the key that made the call
+    is recorded beside it."""
+    label = f"{who} via {actor.label}" if who else actor.label
+    return AuditRow(
+        tenant_id=actor.tenant,
+        id=new_id(),
+        actor=label,
+        action=action,
+        target_type=target[0],
+        target_id=target[1],
+        reason=reason,
+        before=encode(before),
+        after=encode(after),
+        created_at=now,
+    )
+
+
 def record(
     uow: UnitOfWork,
     actor: Actor,
@@ -42,24 +69,8 @@ def record(
     after: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    """Add an entry to the caller's transaction. `who` is the person as the caller named them;
-    the key that made the call is recorded beside it."""
-    label = f"{who} via {actor.label}" if who else actor.label
-    audit_repo.add(
-        uow,
-        AuditRow(
-            tenant_id=actor.tenant,
-            id=new_id(),
-            actor=label,
-            action=action,
-            target_type=target[0],
-            target_id=target[1],
-            reason=reason,
-            before=encode(before),
-            after=encode(after),
-            created_at=now,
-        ),
-    )
+    """Add an entry (see `entry`) to the caller's transaction."""
+    audit_repo.add(uow, entry(actor, who, action, target, reason, before, after, now))
 
 
 class AuditLog:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
+from core_server.store.raw_tx import RawDb
 from core_server.store.reads import ScreenReads
 from core_server.store.secret_box import SecretBox
 from core_server.store.unit_of_work import UnitOfWork
@@ -20,8 +20,9 @@ class Deps:
     """The database, the secret box, the clock, caches and the event feed of this process.
 
     `fastpath` is set on PostgreSQL: the hot ledger operations run there as one statement over
-    asyncpg (see store/fastpath_pg.py), and so do the screen reads (`reads`); everything else goes
-    through SQLAlchemy.
+    asyncpg (see store/fastpath_pg.py). `raw` opens the raw transactions of the money hot paths
+    (domain/fast_unit.py) on either backend; `reads` runs the reads a bot makes on every screen,
+    one statement each (store/reads/); everything else goes through SQLAlchemy.
     """
 
     db: Database
@@ -30,11 +31,13 @@ class Deps:
     auth_cache: AuthCache = field(default_factory=AuthCache)
     feed: EventFeed = field(default_factory=EventFeed)
     fastpath: PgFastPath | None = None
+    raw: RawDb = field(init=False)
+    reads: ScreenReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        pool = self.fastpath.pool if self.fastpath is not None else None
+        self.raw = RawDb(self.db, pool)
+        self.reads = ScreenReads(self.db, pool)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db)
-
-    @cached_property
-    def reads(self) -> ScreenReads:
-        """The reads a bot makes on every screen, one statement each (store/reads/)."""
-        return ScreenReads(self.db, self.fastpath.pool if self.fastpath is not None else None)

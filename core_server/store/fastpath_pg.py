@@ -96,11 +96,11 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def _keep_session(connection: asyncpg.Connection) -> None:
-    """What the pool runs when a connection comes back: nothing. asyncpg's default resets the session
-    with one more statement (`RESET ALL; UNLISTEN *; CLOSE ALL; ...`), a second round trip for every
-    one-statement call, and the statements of this pool change no session state (no SET, LISTEN,
-    advisory lock or cursor). The pool still rolls back a transaction left open, first."""
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """The pool's reset on release. asyncpg's default sends `RESET ALL; UNLISTEN *; CLOSE ALL;
+    pg_advisory_unlock_all()`: one more round trip per call, for session state this pool never
+    makes (no SET, LISTEN, cursor or advisory lock runs on it). An open transaction is still
+    rolled back on release (asyncpg does that before calling this)."""
 
 
 class PgFastPath:
@@ -116,7 +116,6 @@ class PgFastPath:
 
     @property
     def pool(self) -> asyncpg.Pool:
-        """The pool, for the screen reads (store/reads/postgres.py) that share it."""
         return self._pool
 
     async def close(self) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import uuid
 
-from sdk.billinghub.v1 import event_service_pb2, promo_pb2
+from sdk.billinghub.v1 import event_pb2, event_service_pb2, promo_pb2
 from sdk.billinghub.v1 import promo_service_pb2 as pb
 from tests.hub import TenantHandle
 from tests.money import money, new_user
@@ -50,7 +50,12 @@ async def used_count(shop: TenantHandle, code: str) -> int:
 
 
 async def settled_event_types(shop: TenantHandle, prefix: str) -> list[str]:
-    """The types of the tenant's events starting with `prefix`, once all written so far are listed.
+    """The types of the tenant's events starting with `prefix`, once all written so far are listed."""
+    return [event.type for event in await settled_events(shop, prefix)]
+
+
+async def settled_events(shop: TenantHandle, *prefixes: str) -> list[event_pb2.Event]:
+    """The tenant's events of these types or prefixes, once all written so far are listed.
 
     On PostgreSQL an event is listed only when every older transaction of the whole server has
     ended (store/repositories/events.py), which other sessions on a shared server can delay. A
@@ -63,5 +68,5 @@ async def settled_event_types(shop: TenantHandle, prefix: str) -> list[str]:
         async for item in shop.admin.events.WatchEvents(watch):
             if json.loads(item.event.data)["user_id"] == marker:
                 break
-    listed = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=[prefix], page_size=1000))
-    return [event.type for event in listed.events]
+    request = event_service_pb2.ListEventsRequest(types=list(prefixes), page_size=1000)
+    return list((await shop.admin.events.ListEvents(request)).events)

@@ -360,7 +360,7 @@ async def test_twenty_users_racing_for_five_credits_get_exactly_five(hub: Hub) -
     results = await asyncio.gather(*(redeem(shop, user, "FIVE") for user in users), return_exceptions=True)
     won = [r for r in results if isinstance(r, pb.RedeemPromoCodeResponse)]
     lost = [r for r in results if isinstance(r, FailedPrecondition) and r.reason == "PROMO_EXHAUSTED"]
-    assert (len(won), len(lost)) == (5, 15)
+    assert (len(won), len(lost)) == (5, 15), [r for r in results if r not in won and r not in lost]
     assert len({r.transfer.id for r in won}) == 5
     assert await used_count(shop, "FIVE") == 5
     balances = [(await balance(shop.admin, user)).posted.amount_minor for user in users]

@@ -12,18 +12,21 @@ minus its debits; every held amount equals the account's pending holds; no walle
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core_server.domain.events import EventFeed, emit
+from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.money.amounts import MAX_BALANCE, BalanceLimit, InsufficientFunds
 from core_server.domain.money.hold_model import HoldStatus
 from core_server.store.ids import new_id
 from core_server.store.models import TransferRow
 from core_server.store.repositories import ledger as ledger_repo
+from core_server.store.repositories import ledger_writes
 from core_server.store.unit_of_work import UnitOfWork
 
 REVENUE = "revenue"
@@ -165,8 +168,76 @@ async def post_many(
     leg first (by user id, then asset), then every system leg (by name, then asset), each row once
     per leg in a stable order, so that two transactions touching the same rows never wait on each
     other in a circle. Transfers are recorded in posting order. Emits wallet.debited/credited."""
+
+    async def apply(asset: str, account: Account, delta: int, from_held: int) -> tuple[uuid.UUID, int | None]:
+        return await _apply(uow, tenant, asset, account, delta, from_held)
+
+    transfers, rows = await _post(apply, tenant, postings, now, link_id)
+    if rows:
+        await ledger_repo.insert_transfers(uow, rows)
+    for type_, data in _wallet_events(transfers):
+        await emit(uow, feed, tenant, type_, data, now)
+    return transfers
+
+
+async def post_raw(
+    unit: FastUnit, postings: Sequence[tuple[str, Posting]], *, link_id: uuid.UUID | None = None
+) -> list[Transfer]:
+    """`post_many` on a fast unit's raw transaction: the same legs in the same lock order, the
+    same transfers and events, a few prepared statements. TakeOrmPath when a system account's
+    buckets are not cached here yet or none has room (the ORM path then decides)."""
+    tenant = unit.tenant
+
+    async def apply(asset: str, account: Account, delta: int, from_held: int) -> tuple[uuid.UUID, int | None]:
+        if isinstance(account, System):
+            return await _move_system_raw(unit, asset, account.name, delta), None
+        if delta > 0:
+            credited = await ledger_writes.credit_wallet(
+                unit.tx, tenant, asset, account.user_id, delta, limit=MAX_BALANCE, now=unit.now
+            )
+            if credited is None:
+                raise BalanceLimit(asset)
+            return credited
+        debited = await ledger_writes.debit_wallet(unit.tx, tenant, asset, account.user_id, -delta, from_held=from_held)
+        if debited is None:
+            raise InsufficientFunds(asset, -delta)
+        return debited
+
+    transfers, rows = await _post(apply, tenant, postings, unit.now, link_id)
+    if rows:
+        ledger_writes.insert_transfers(unit.tx, [list(row.values()) for row in rows])
+    for type_, data in _wallet_events(transfers):
+        unit.emit(type_, data)
+    return transfers
+
+
+async def _move_system_raw(unit: FastUnit, asset: str, name: str, delta: int) -> uuid.UUID:
+    buckets = ledger_repo.cached_bucket_ids(unit.tenant, asset, name)
+    if buckets is None:
+        raise TakeOrmPath(f"the buckets of {name} {asset} are not cached yet")
+    picked = unit.picked_buckets.get((asset, name))
+    order = [picked] if picked is not None else []
+    order += random.sample([b for b in buckets if b != picked], len(buckets) - len(order))
+    for bucket in order:
+        if await ledger_writes.move_bucket(unit.tx, unit.tenant, bucket, delta, limit=MAX_BALANCE):
+            unit.picked_buckets[(asset, name)] = bucket
+            return bucket
+    raise TakeOrmPath(f"no bucket of {name} {asset} has room (or the cache is stale)")
+
+
+Apply = Callable[[str, Account, int, int], Awaitable[tuple[uuid.UUID, int | None]]]
+
+
+async def _post(
+    apply: Apply,
+    tenant: uuid.UUID,
+    postings: Sequence[tuple[str, Posting]],
+    now: dt.datetime,
+    link_id: uuid.UUID | None,
+) -> tuple[list[Transfer], list[dict[str, Any]]]:
+    """The legs of `postings` applied in the lock order; the transfers and their rows."""
     if not postings:  # a free order, say: nothing moves, and an empty insert is no statement at all
-        return []
+        return [], []
     legs: list[tuple[int, str, Account]] = []
     for index, (asset, posting) in enumerate(postings):
         if posting.amount <= 0:
@@ -177,9 +248,9 @@ async def post_many(
         index, asset, account = leg
         posting = postings[index // 2][1]
         if index % 2 == 0:
-            applied[index] = await _apply(uow, tenant, asset, account, -posting.amount, posting.from_held)
+            applied[index] = await apply(asset, account, -posting.amount, posting.from_held)
         else:
-            applied[index] = await _apply(uow, tenant, asset, account, posting.amount, 0)
+            applied[index] = await apply(asset, account, posting.amount, 0)
     transfers: list[Transfer] = []
     rows: list[dict[str, Any]] = []
     for index, (asset, posting) in enumerate(postings):
@@ -201,15 +272,17 @@ async def post_many(
         )
         transfers.append(transfer)
         rows.append(_row(tenant, transfer, debit_id, credit_id))
-    await ledger_repo.insert_transfers(uow, rows)
+    return transfers, rows
+
+
+def _wallet_events(transfers: Sequence[Transfer]) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = []
     for transfer in transfers:
         if isinstance(transfer.debit, Wallet):
-            event = _wallet_event(transfer, transfer.debit, transfer.debit_balance_after, "wallet.debited")
-            await emit(uow, feed, tenant, *event, now)
+            events.append(_wallet_event(transfer, transfer.debit, transfer.debit_balance_after, "wallet.debited"))
         if isinstance(transfer.credit, Wallet):
-            event = _wallet_event(transfer, transfer.credit, transfer.credit_balance_after, "wallet.credited")
-            await emit(uow, feed, tenant, *event, now)
-    return transfers
+            events.append(_wallet_event(transfer, transfer.credit, transfer.credit_balance_after, "wallet.credited"))
+    return events
 
 
 def _row(tenant: uuid.UUID, transfer: Transfer, debit_id: uuid.UUID, credit_id: uuid.UUID) -> dict[str, Any]:

@@ -14,23 +14,27 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.catalog.packages import require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition
 from core_server.domain.events import emit
+from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
-from core_server.domain.money.amounts import InsufficientFunds
+from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
-from core_server.domain.orders.service import OrderService, lock_order, not_pending
+from core_server.domain.orders.service import OrderService, lock_order, new_order_row, not_pending
 from core_server.domain.reasons import OrderExpired
 from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
+from core_server.domain.tenancy.settings import OrderSettings
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow
+from core_server.store.repositories import orders as orders_repo
 from core_server.store.unit_of_work import UnitOfWork, ambient
 
 ISSUED = "issued"  # the system account that issues what topup and token_pack packages credit
@@ -75,26 +79,47 @@ async def settle(
     return Settlement(to_order(row), transfers, task)
 
 
+class _Deliverable(Protocol):
+    """What an internal delivery reads of its package (a PackageRow, or a fast path's facts)."""
+
+    @property
+    def delivers_asset(self) -> str | None: ...
+    @property
+    def delivers_amount(self) -> int | None: ...
+    @property
+    def per_unit(self) -> bool: ...
+    @property
+    def active_days(self) -> int: ...
+
+
+INSTANT_KINDS = frozenset({"topup", "token_pack", "service"})  # delivered by the payment's own statements
+
+
+def _deliver_instantly(row: OrderRow, package: _Deliverable, now: dt.datetime) -> list[tuple[str, Posting]]:
+    """Deliver a topup, token_pack or service order: the credit to post, the row fulfilled."""
+    if row.package_kind == "service":
+        row.active_until = now + dt.timedelta(days=package.active_days or 30)
+        row.delivery = {"active_until": row.active_until.isoformat()}
+        move(row, OrderStatus.FULFILLED, now)
+        return []
+    assert package.delivers_asset is not None
+    assert package.delivers_amount is not None
+    amount = package.delivers_amount * (row.quantity if package.per_unit else 1)
+    posting = Posting(System(ISSUED), Wallet(row.user_id), amount, "delivery", reference=f"order:{row.id}")
+    row.delivery = {"credited": {"asset": package.delivers_asset, "amount": amount}, "reversed": 0}
+    move(row, OrderStatus.FULFILLED, now)
+    return [(package.delivers_asset, posting)]
+
+
 async def _deliver(
     deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime
 ) -> tuple[list[tuple[str, Posting]], Task | None]:
     """Deliver what needs no money, and say what money the delivery posts (posted by the caller)."""
     kind = row.package_kind
-    if kind in ("topup", "token_pack"):
-        assert package.delivers_asset is not None
-        assert package.delivers_amount is not None
-        amount = package.delivers_amount * (row.quantity if package.per_unit else 1)
-        posting = Posting(System(ISSUED), Wallet(row.user_id), amount, "delivery", reference=f"order:{row.id}")
-        row.delivery = {"credited": {"asset": package.delivers_asset, "amount": amount}, "reversed": 0}
-        move(row, OrderStatus.FULFILLED, now)
-        return [(package.delivers_asset, posting)], None
+    if kind in INSTANT_KINDS:
+        return _deliver_instantly(row, package, now), None
     if kind == "subscription":
         row.delivery = await plans.activate_or_extend(uow, deps.feed, row.tenant_id, row, package, now)
-        move(row, OrderStatus.FULFILLED, now)
-        return [], None
-    if kind == "service":
-        row.active_until = now + dt.timedelta(days=package.active_days or 30)
-        row.delivery = {"active_until": row.active_until.isoformat()}
         move(row, OrderStatus.FULFILLED, now)
         return [], None
     if kind == "telegram_stars":
@@ -119,6 +144,10 @@ class OrderPayments:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
+    @property
+    def deps(self) -> Deps:
+        return self._deps
+
     async def purchase_from_wallet(
         self, actor: Actor, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
     ) -> Settlement:
@@ -129,6 +158,42 @@ class OrderPayments:
             settlement = await self._pay(actor, uow, str(order.id))
             await uow.commit()
         return settlement
+
+    async def purchase_fast(
+        self, unit: FastUnit, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
+    ) -> Settlement:
+        """`purchase_from_wallet` on a fast unit, for what most purchases are: an instantly
+        delivered package (token pack, top-up, service) bought without a promo code by a buyer
+        with no referrer. Anything else, and anything to refuse but short funds, raises
+        TakeOrmPath: the ORM path then decides, with its exact errors."""
+        if promo_code or recipient or quantity < 0:
+            raise TakeOrmPath("a promo code, a recipient or a quantity to check")
+        try:
+            user, package_uuid = uuid.UUID(user_id), uuid.UUID(package_id)
+        except ValueError:
+            raise TakeOrmPath("ids to explain") from None
+        tenant, now = unit.tenant, unit.now
+        facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid)
+        if facts is None or facts.buyer_has_referrer or facts.kind not in INSTANT_KINDS:
+            raise TakeOrmPath("not found, commissions, or a delivery with rows of its own")
+        quantity = quantity or facts.min_quantity
+        subtotal = facts.price_amount * (quantity if facts.per_unit else 1)
+        offered = facts.active and not facts.archived
+        if not offered or not facts.min_quantity <= quantity <= facts.max_quantity or not 0 < subtotal <= MAX_AMOUNT:
+            raise TakeOrmPath("a refusal to explain, or a free order")
+        ttl = facts.order_ttl_seconds or OrderSettings().order_ttl_seconds
+        row = new_order_row(tenant, user, package_uuid, facts.kind, quantity, "", facts.price_asset, subtotal, 0, "")
+        row.expires_at, row.created_at = now + dt.timedelta(seconds=ttl), now
+        unit.emit("order.created", order_event(row))
+        move(row, OrderStatus.PAID, now)
+        row.paid_via = "wallet"
+        payment = Posting(Wallet(user), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
+        postings = [(row.asset, payment), *_deliver_instantly(row, facts, now)]
+        transfers = await ledger.post_raw(unit, postings, link_id=new_id())
+        orders_repo.insert_order(unit.tx, row)
+        unit.emit("order.paid", order_event(row))
+        unit.emit("order.fulfilled", order_event(row))
+        return Settlement(to_order(row), transfers, None)
 
     async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
         async with self._deps.uow() as uow:

@@ -38,6 +38,45 @@ async def lock_order(uow: UnitOfWork, tenant: uuid.UUID, order_id: str) -> Order
     return row
 
 
+def new_order_row(
+    tenant: uuid.UUID,
+    user: uuid.UUID,
+    package: uuid.UUID,
+    kind: str,
+    quantity: int,
+    recipient: str,
+    asset: str,
+    subtotal: int,
+    discount: int,
+    promo_code: str,
+    order_id: uuid.UUID | None = None,
+) -> OrderRow:
+    """A pending order (its times are the caller's to set), whichever path creates it."""
+    return OrderRow(
+        tenant_id=tenant,
+        id=order_id or new_id(),
+        user_id=user,
+        package_id=package,
+        package_kind=kind,
+        quantity=quantity,
+        recipient=recipient,
+        asset=asset,
+        subtotal=subtotal,
+        discount=discount,
+        total=subtotal - discount,
+        promo_code=promo_code or None,
+        status=OrderStatus.PENDING,
+        paid_via="",
+        refunded=0,
+        failure_reason="",
+        delivery={},
+        active_until=None,
+        paid_at=None,
+        fulfilled_at=None,
+        closed_at=None,
+    )
+
+
 def not_pending(row: OrderRow) -> FailedPrecondition:
     return OrderNotPending(f"order is {row.status}", metadata={"status": row.status})
 
@@ -83,27 +122,11 @@ class OrderService:
                 reserved = await uses.reserve_discount(uow, tenant, user, promo_code, package, subtotal, order_id, now)
                 discount = reserved.amount
             ttl = (await order_settings(uow, tenant)).order_ttl_seconds
-            row = OrderRow(
-                tenant_id=tenant,
-                id=order_id,
-                user_id=user,
-                package_id=package.id,
-                package_kind=package.kind,
-                quantity=quantity,
-                recipient=recipient,
-                asset=package.price_asset,
-                subtotal=subtotal,
-                discount=discount,
-                total=subtotal - discount,
-                promo_code=promo_code or None,
-                status=OrderStatus.PENDING,
-                paid_via="",
-                refunded=0,
-                failure_reason="",
-                delivery={},
-                expires_at=now + dt.timedelta(seconds=ttl),
-                created_at=now,
-            )
+            row = new_order_row(
+                tenant, user, package.id, package.kind, quantity, recipient, package.price_asset, subtotal, discount,
+                promo_code, order_id,
+            )  # fmt: skip
+            row.expires_at, row.created_at = now + dt.timedelta(seconds=ttl), now
             await repo.add_order(uow, row)
             await emit(uow, self._deps.feed, tenant, "order.created", order_event(row), now)
             order = to_order(row)

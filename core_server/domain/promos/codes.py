@@ -15,13 +15,22 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
+from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import next_page_token, page_request
-from core_server.domain.promos.uses import CREDIT, PERCENT_DISCOUNT, PromoKind, check_usable, normalize, take_use
+from core_server.domain.promos.uses import (
+    CREDIT,
+    PERCENT_DISCOUNT,
+    PromoKind,
+    check_usable,
+    new_use,
+    normalize,
+    take_use,
+)
 from core_server.domain.reasons import PromoCodeNotFound, PromoExists, PromoNotApplicable
 from core_server.store.models import PromoRow
 from core_server.store.repositories import ledger as ledger_repo
@@ -170,6 +179,22 @@ async def _lock(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> PromoRow:
     return row
 
 
+def _posting(row: PromoRow, user: uuid.UUID) -> Posting:
+    assert row.credit_amount is not None
+    return Posting(System(PROMO_EXPENSE), Wallet(user), row.credit_amount, "promo", reference=f"promo:{row.code}")
+
+
+def _redeemed(promo: Promo, user: uuid.UUID, transfer: Transfer) -> dict[str, object]:
+    return {
+        "code": promo.code,
+        "user_id": str(user),
+        "asset": transfer.asset,
+        "amount_minor": transfer.amount,
+        "transfer_id": str(transfer.id),
+        "used_count": promo.used_count,
+    }
+
+
 def _check_code(v: Violations, field: str, code: str) -> str:
     """A code as a request names it; normalized (upper-cased), it must still fit a code's 32."""
     return normalize(v.check_text(field, code, max_length=32, required=True, fold=str.upper))
@@ -185,6 +210,10 @@ def _code_key(text: str) -> str:
 class PromoCodeService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+
+    @property
+    def deps(self) -> Deps:
+        return self._deps
 
     async def create(self, actor: Actor, spec: PromoSpec, violations: Violations | None = None) -> Promo:
         """Create a code; `violations` are those found converting the request, reported with the
@@ -280,23 +309,37 @@ class PromoCodeService:
             assert row.credit_asset is not None
             assert row.credit_amount is not None
             use = await take_use(uow, row, user, now)
-            posting = Posting(
-                System(PROMO_EXPENSE), Wallet(user), row.credit_amount, "promo", reference=f"promo:{code}"
-            )
-            [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.credit_asset, [posting], now)
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.credit_asset, [_posting(row, user)], now)
             use.transfer_id = transfer.id
             await uow.session.flush()
             promo = to_promo(row)
-            data = {
-                "code": code,
-                "user_id": str(user),
-                "asset": transfer.asset,
-                "amount_minor": transfer.amount,
-                "transfer_id": str(transfer.id),
-                "used_count": promo.used_count,
-            }
-            await emit(uow, self._deps.feed, tenant, "promo.redeemed", data, now)
+            await emit(uow, self._deps.feed, tenant, "promo.redeemed", _redeemed(promo, user, transfer), now)
             await uow.commit()
+        return Redemption(promo=promo, transfer=transfer)
+
+    async def redeem_fast(self, unit: FastUnit, user_id: str, code: str) -> Redemption:
+        """`redeem` on a fast unit, for a new use of a usable credit code; anything else (an unknown
+        user or code, a discount code, a user with no use left, whose latest redemption is the
+        answer, a refusal) takes the ORM path, which answers exactly."""
+        v = Violations()
+        user = v.id("user_id", user_id)
+        code = _check_code(v, "code", code)
+        v.raise_if_any()
+        assert user is not None
+        found = await repo.lock_for_use(unit.tx, unit.tenant, code, user)
+        if found is None:
+            raise TakeOrmPath("an unknown code")
+        row, user_known, used = found
+        if not user_known or row.kind != CREDIT or used >= max(row.per_user_limit, 1):
+            raise TakeOrmPath("an unknown user, a discount code or a replay")
+        check_usable(row, unit.now)
+        assert row.credit_asset is not None
+        use = new_use(row, user, used, unit.now)
+        [transfer] = await ledger.post_raw(unit, [(row.credit_asset, _posting(row, user))])
+        use.transfer_id = transfer.id
+        await repo.count_use(unit.tx, row, use)
+        promo = to_promo(row)
+        unit.emit("promo.redeemed", _redeemed(promo, user, transfer))
         return Redemption(promo=promo, transfer=transfer)
 
     async def _latest_redemption(self, uow: UnitOfWork, row: PromoRow, user: uuid.UUID) -> Redemption | None:

@@ -94,12 +94,18 @@ async def take_use(
     uow: UnitOfWork, promo: PromoRow, user: uuid.UUID, now: dt.datetime, *, order_id: uuid.UUID | None = None
 ) -> PromoUseRow:
     """Count one use by `user` (the caller holds the code's row lock)."""
-    used = await repo.count_uses(uow, promo.tenant_id, promo.code, user)
+    use = new_use(promo, user, await repo.count_uses(uow, promo.tenant_id, promo.code, user), now, order_id=order_id)
+    await repo.add_use(uow, use)
+    return use
+
+
+def new_use(
+    promo: PromoRow, user: uuid.UUID, used: int, now: dt.datetime, *, order_id: uuid.UUID | None = None
+) -> PromoUseRow:
+    """One more use by a user who holds `used` of them (the code counts it; the caller stores both)."""
     if promo.per_user_limit and used >= promo.per_user_limit:
         raise PromoExhausted("you have already used this promo code")
     promo.used_count += 1
-    use = PromoUseRow(
+    return PromoUseRow(
         tenant_id=promo.tenant_id, id=new_id(), code=promo.code, user_id=user, order_id=order_id, created_at=now
     )
-    await repo.add_use(uow, use)
-    return use

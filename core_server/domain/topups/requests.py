@@ -23,6 +23,7 @@ from core_server.domain.catalog.packages import LOCALES, require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
+from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import Money, check_money
@@ -40,7 +41,8 @@ from core_server.domain.reasons import (
 from core_server.domain.states import check_edge
 from core_server.domain.tenancy.settings import settings_row
 from core_server.store.ids import new_id
-from core_server.store.models import TopupRequestRow
+from core_server.store.models import AuditRow, TopupRequestRow
+from core_server.store.repositories import audit as audit_repo
 from core_server.store.repositories import topups as repo
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -208,9 +210,41 @@ async def _delivery(uow: UnitOfWork, row: TopupRequestRow) -> Money:
     return Money(row.asset, row.amount)
 
 
+def _approval(topup_request_id: str, who: str, credit: Money | None) -> tuple[uuid.UUID, str]:
+    v = Violations()
+    parsed = v.id("topup_request_id", topup_request_id)
+    who = v.check_text("actor", who, max_length=100, required=True)
+    if credit is not None:
+        check_money(v, "credit", credit)
+    v.raise_if_any()
+    assert parsed is not None
+    return parsed, who.strip()
+
+
+def _credit(row: TopupRequestRow, money: Money, who: str) -> Posting:
+    reference = f"topup_request:{row.id}"
+    return Posting(System(MANUAL), Wallet(row.user_id), money.amount, "topup", reference=reference, actor=who)
+
+
+def _approved(row: TopupRequestRow, money: Money, transfer: uuid.UUID, who: str, now: dt.datetime) -> dict[str, Any]:
+    """Mark the row approved; the event's data."""
+    move(row, APPROVED, now)
+    row.transfer_id, row.decided_by = transfer, who
+    return {**_event(row), "credited_asset": money.asset, "credited_minor": money.amount}
+
+
+def _approval_entry(actor: Actor, row: TopupRequestRow, who: str, data: dict[str, Any], now: dt.datetime) -> AuditRow:
+    target = ("topup_request", str(row.id))
+    return audit.entry(actor, who, "topup_request.approved", target, "", {"status": PENDING}, data, now)
+
+
 class TopupRequestService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+
+    @property
+    def deps(self) -> Deps:
+        return self._deps
 
     async def list_methods(self, actor: Actor, active_only: bool) -> list[TopupMethod]:
         async with self._deps.uow() as uow:
@@ -322,34 +356,41 @@ class TopupRequestService:
         """Credit the request and mark it approved. A request is decided once: approving it again
         (with another request_id) is FAILED_PRECONDITION TOPUP_REQUEST_NOT_PENDING and credits
         nothing; the same request_id replays the first answer (the interceptor's idempotency)."""
-        v = Violations()
-        parsed = v.id("topup_request_id", topup_request_id)
-        who = v.check_text("actor", who, max_length=100, required=True)
-        if credit is not None:
-            check_money(v, "credit", credit)
-        v.raise_if_any()
-        assert parsed is not None
-        who = who.strip()
+        parsed, who = _approval(topup_request_id, who, credit)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await self._lock_pending(uow, tenant, parsed, topup_request_id)
             money = credit or await _delivery(uow, row)
             await require_asset(uow, tenant, money.asset)
-            reference = f"topup_request:{row.id}"
-            posting = Posting(
-                System(MANUAL), Wallet(row.user_id), money.amount, "topup", reference=reference, actor=who
-            )
-            [transfer] = await ledger.post(uow, self._deps.feed, tenant, money.asset, [posting], now)
-            move(row, APPROVED, now)
-            row.transfer_id, row.decided_by = transfer.id, who
+            [transfer] = await ledger.post(uow, self._deps.feed, tenant, money.asset, [_credit(row, money, who)], now)
+            data = _approved(row, money, transfer.id, who, now)
             await uow.session.flush()
-            data = {**_event(row), "credited_asset": money.asset, "credited_minor": money.amount}
             await emit(uow, self._deps.feed, tenant, "topup_request.approved", data, now)
-            target = ("topup_request", str(row.id))
-            audit.record(uow, actor, who, "topup_request.approved", target, "", {"status": PENDING}, data, now)
+            audit_repo.add(uow, _approval_entry(actor, row, who, data, now))
             request = to_request(row)
             await uow.commit()
         return request
+
+    async def approve_fast(
+        self, unit: FastUnit, actor: Actor, topup_request_id: str, who: str, credit: Money | None
+    ) -> TopupRequest:
+        """`approve` on a fast unit, for a pending request of an amount approved as asked; a
+        package's request, an admin's own credit, or a refusal take the ORM path."""
+        parsed, who = _approval(topup_request_id, who, credit)
+        if credit is not None:
+            raise TakeOrmPath("an admin's own credit: its asset to check")
+        row = await repo.lock_request(unit.tx, unit.tenant, parsed)
+        if row is None or not decidable(row) or row.package_id is not None:
+            raise TakeOrmPath("not found, decided, or a package's delivery to read")
+        assert row.asset is not None
+        assert row.amount is not None
+        money = Money(row.asset, row.amount)
+        [transfer] = await ledger.post_raw(unit, [(money.asset, _credit(row, money, who))])
+        data = _approved(row, money, transfer.id, who, unit.now)
+        await repo.store_decision(unit.tx, row)
+        unit.emit("topup_request.approved", data)
+        audit_repo.insert(unit.tx, _approval_entry(actor, row, who, data, unit.now))
+        return to_request(row)
 
     async def reject(self, actor: Actor, topup_request_id: str, reason: str, who: str) -> TopupRequest:
         v = Violations()

@@ -8,11 +8,25 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core_server.store.models import AuditRow
+from core_server.store.raw_tx import RawTx, Sql
 from core_server.store.unit_of_work import UnitOfWork
+
+_INSERT = Sql(
+    "INSERT INTO audit_entries (tenant_id, id, actor, action, target_type, target_id, reason, before, after,"
+    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+)
 
 
 def add(uow: UnitOfWork, row: AuditRow) -> None:
     uow.session.add(row)
+
+
+def insert(tx: RawTx, row: AuditRow) -> None:
+    """An entry on a raw transaction (the fast paths; deferred)."""
+    tx.defer(
+        _INSERT, row.tenant_id, row.id, row.actor, row.action, row.target_type, row.target_id, row.reason,
+        row.before, row.after, row.created_at,
+    )  # fmt: skip
 
 
 async def list_entries(

@@ -5,12 +5,15 @@ they mean."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from core_server.store.models import OrderRow
+from core_server.store.raw_tx import RawTx, Sql
 from core_server.store.repositories.keyset import newest_first
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -63,3 +66,63 @@ async def due_to_expire(
         .limit(limit)
     )
     return [(row[0], row[1]) for row in await uow.session.execute(statement)]
+
+
+# --- the fast path (store/raw_tx.py): a purchase from the wallet -------------------------------
+
+_FACTS = Sql(
+    "SELECT u.referrer_id IS NOT NULL, p.kind, p.active, p.archived, p.price_asset, p.price_amount, p.per_unit,"
+    " p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, p.active_days,"
+    " (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = $1)"
+    " FROM users u JOIN packages p ON p.tenant_id = $1 AND p.id = $3 WHERE u.tenant_id = $1 AND u.id = $2"
+)
+_ORDER_COLUMNS = (
+    "tenant_id, id, user_id, package_id, package_kind, quantity, recipient, asset, subtotal, discount, total,"
+    " promo_code, status, paid_via, refunded, failure_reason, delivery, expires_at, active_until, created_at,"
+    " paid_at, fulfilled_at, closed_at"
+)
+_INSERT_ORDER = Sql(
+    f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES"  # noqa: S608  # constant column names
+    " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseFacts:
+    """What a purchase needs to know of its buyer and package, read in one statement."""
+
+    buyer_has_referrer: bool
+    kind: str
+    active: bool
+    archived: bool
+    price_asset: str
+    price_amount: int
+    per_unit: bool
+    min_quantity: int
+    max_quantity: int
+    delivers_asset: str | None
+    delivers_amount: int | None
+    active_days: int
+    order_ttl_seconds: int | None
+
+
+async def purchase_facts(tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, package: uuid.UUID) -> PurchaseFacts | None:
+    """None when the user or the package is not the tenant's."""
+    row = await tx.fetchrow(_FACTS, tenant, user, package)
+    if row is None:
+        return None
+    return PurchaseFacts(
+        bool(row[0]), row[1], bool(row[2]), bool(row[3]), row[4], int(row[5]), bool(row[6]), int(row[7]),
+        int(row[8]), row[9], row[10], int(row[11]), row[12],
+    )  # fmt: skip
+
+
+def insert_order(tx: RawTx, row: OrderRow) -> None:
+    """An order built by the domain (a transient OrderRow), inserted without the session (deferred)."""
+    tx.defer(
+        _INSERT_ORDER,
+        row.tenant_id, row.id, row.user_id, row.package_id, row.package_kind, row.quantity, row.recipient,
+        row.asset, row.subtotal, row.discount, row.total, row.promo_code, row.status, row.paid_via, row.refunded,
+        row.failure_reason, json.dumps(row.delivery), row.expires_at, row.active_until, row.created_at,
+        row.paid_at, row.fulfilled_at, row.closed_at,
+    )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, cast
@@ -9,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 
 from core_server.store.models import PackageRow, PromoRow, PromoUseRow
+from core_server.store.raw_tx import RawTx, Sql, time_of
 from core_server.store.repositories.upsert import insert_if_absent
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -91,3 +93,54 @@ async def uncount_use(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> None:
         .where(PromoRow.tenant_id == tenant, PromoRow.code == code, PromoRow.used_count > 0)
         .values(used_count=PromoRow.used_count - 1)
     )
+
+
+# --- the fast path (store/raw_tx.py): a redemption ---------------------------------------------
+
+_PROMO_COLUMNS = (
+    "kind, credit_asset, credit_amount, percent_bps, per_user_limit, total_limit, used_count, starts_at,"
+    " ends_at, package_ids, categories, disabled, created_at"
+)
+_LOCK_FOR_USE = Sql(
+    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3),"  # noqa: S608
+    " (SELECT count(*) FROM promo_uses WHERE tenant_id = $1 AND code = $2 AND user_id = $3 AND NOT released)"
+    " FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE",
+    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3),"  # noqa: S608
+    " (SELECT count(*) FROM promo_uses WHERE tenant_id = $1 AND code = $2 AND user_id = $3 AND NOT released)"
+    " FROM promo_codes WHERE tenant_id = $1 AND code = $2",  # SQLite: the writer's transaction is the lock
+)
+_COUNT_USE = Sql("UPDATE promo_codes SET used_count = $3 WHERE tenant_id = $1 AND code = $2")
+_INSERT_USE = Sql(
+    "INSERT INTO promo_uses (tenant_id, id, code, user_id, order_id, transfer_id, released, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+)
+
+
+async def lock_for_use(tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID) -> tuple[PromoRow, bool, int] | None:
+    """The code (locked: every use of it queues here), whether the user is the tenant's, and how
+    many uses the user holds of it; None for an unknown code."""
+    row = await tx.fetchrow(_LOCK_FOR_USE, tenant, code, user)
+    if row is None:
+        return None
+    promo = PromoRow(
+        tenant_id=tenant, code=code, kind=row[0], credit_asset=row[1], credit_amount=row[2], percent_bps=row[3],
+        per_user_limit=row[4], total_limit=row[5], used_count=row[6],
+        starts_at=time_of(row[7]) if row[7] is not None else None,
+        ends_at=time_of(row[8]) if row[8] is not None else None,
+        package_ids=_json_list(row[9]), categories=_json_list(row[10]), disabled=bool(row[11]),
+        created_at=time_of(row[12]),
+    )  # fmt: skip
+    return promo, bool(row[13]), int(row[14])
+
+
+def _json_list(value: Any) -> list[str]:
+    return list(json.loads(value)) if isinstance(value, str) else list(value or [])
+
+
+async def count_use(tx: RawTx, promo: PromoRow, use: PromoUseRow) -> None:
+    """Store a use taken by the domain: the code's new count and the use's row (deferred)."""
+    await tx.execute(_COUNT_USE, promo.tenant_id, promo.code, promo.used_count)
+    tx.defer(
+        _INSERT_USE, use.tenant_id, use.id, use.code, use.user_id, use.order_id, use.transfer_id, False,
+        use.created_at,
+    )  # fmt: skip

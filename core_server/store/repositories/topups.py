@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from core_server.store.models import TopupRequestRow
+from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
 from core_server.store.repositories.keyset import requests_page
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -33,3 +34,38 @@ async def list_requests(
 ) -> Sequence[TopupRequestRow]:
     """Up to `limit` requests, newest first, older than `before`, of one user or status if given."""
     return await requests_page(uow, TopupRequestRow, tenant, user=user, status=status, before=before, limit=limit)
+
+
+# --- the fast path (store/raw_tx.py): an approval ----------------------------------------------
+
+_COLUMNS = (
+    "user_id, method_code, asset, amount, package_id, receipt, status, reason, decided_by, transfer_id, created_at,"
+    " decided_at"
+)
+_LOCK = Sql(
+    f"SELECT {_COLUMNS} FROM topup_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE",  # noqa: S608
+    f"SELECT {_COLUMNS} FROM topup_requests WHERE tenant_id = $1 AND id = $2",  # noqa: S608  # the writer's lock
+)
+_DECIDE = Sql(
+    "UPDATE topup_requests SET status = $3, reason = $4, decided_by = $5, transfer_id = $6, decided_at = $7"
+    " WHERE tenant_id = $1 AND id = $2"
+)
+
+
+async def lock_request(tx: RawTx, tenant: uuid.UUID, request: uuid.UUID) -> TopupRequestRow | None:
+    """The request, locked (step 1 of the lock order), as a transient row for the domain."""
+    row = await tx.fetchrow(_LOCK, tenant, request)
+    if row is None:
+        return None
+    return TopupRequestRow(
+        tenant_id=tenant, id=request, user_id=uuid_of(row[0]), method_code=row[1], asset=row[2], amount=row[3],
+        package_id=uuid_of(row[4]) if row[4] is not None else None, receipt=row[5], status=row[6], reason=row[7],
+        decided_by=row[8], transfer_id=uuid_of(row[9]) if row[9] is not None else None, created_at=time_of(row[10]),
+        decided_at=time_of(row[11]) if row[11] is not None else None,
+    )  # fmt: skip
+
+
+async def store_decision(tx: RawTx, row: TopupRequestRow) -> None:
+    await tx.execute(
+        _DECIDE, row.tenant_id, row.id, row.status, row.reason, row.decided_by, row.transfer_id, row.decided_at
+    )

@@ -1,0 +1,178 @@
+"""The bench tenant of bench/purchase.py: a catalog of token packs, funded users, pending top-up
+requests and promo codes, and the setup file the load client reads (bench/purchase_client.py).
+
+`make bench` skips this file (its name starts with `_`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import _harness as harness
+from bench._loadgen import user_uuid
+from sdk.billinghub.v1 import (
+    catalog_service_pb2,
+    common_pb2,
+    order_service_pb2,
+    package_pb2,
+    promo_pb2,
+    promo_service_pb2,
+    topup_pb2,
+    topup_service_pb2,
+    user_service_pb2,
+    wallet_service_pb2,
+)
+from sdk.client import BillingHubClient
+
+PRICE = 1  # XTR: the price of the pack every purchase buys
+TOKENS = 10  # TOKEN: what it delivers
+FUNDS = 1_000_000  # XTR and TOKEN per wallet: no purchase or charge runs short in a run
+# (price in XTR, TOKEN delivered) of the token packs a bot lists; the first is the one bought.
+CATALOG = ((PRICE, TOKENS), (5, 60), (10, 130), (50, 700), (100, 1500))
+TOPUP_METHOD = topup_pb2.TopupMethod(code="bench", title={"en": "Bench transfer"}, active=True)
+SETUP_CONCURRENCY = 32
+
+
+@dataclass
+class Shop:
+    """What the load client needs to know of the bench tenant (written as its setup file)."""
+
+    tenant: str
+    key: str
+    package_id: str
+    users: list[str]
+    external_ids: list[str]
+    topup_requests: list[str] = field(default_factory=list)
+    promo_codes: list[str] = field(default_factory=list)
+
+    def write(self, path: Path) -> None:
+        data = asdict(self)
+        del data["key"]  # the key goes on the client's command line, not into a file
+        path.write_text(json.dumps(data))
+
+
+def money(amount: int, asset: str) -> common_pb2.Money:
+    return common_pb2.Money(asset=asset, amount_minor=amount)
+
+
+async def create_catalog(target: str, key: str) -> str:
+    """The token packs (Stars -> tokens) of CATALOG; returns the id of the first, the one bought."""
+    ids: list[str] = []
+    async with BillingHubClient(target, key) as admin:
+        for n, (price, tokens) in enumerate(CATALOG):
+            package = package_pb2.Package(
+                kind=package_pb2.PACKAGE_KIND_TOKEN_PACK,
+                title={"en": f"{tokens} tokens", "ru": f"{tokens} токенов"},
+                active=True,
+                price=money(price, "XTR"),
+                delivers=money(tokens, "TOKEN"),
+                category="tokens",
+                sort_order=n,
+            )
+            created = await admin.catalog.CreatePackage(catalog_service_pb2.CreatePackageRequest(package=package))
+            ids.append(created.package.id)
+    return ids[0]
+
+
+async def warm_up(target: str, key: str, shop: Shop, *, charge: bool) -> None:
+    """A purchase (and a charge) through the core: they create the system accounts' buckets
+    (revenue XTR, issued TOKEN; revenue TOKEN) that the fast path and the pgbench scripts address."""
+    async with BillingHubClient(target, key) as admin:
+        if charge:
+            await admin.wallet.ChargeUsage(
+                wallet_service_pb2.ChargeUsageRequest(user_id=shop.users[0], amount=money(1, "TOKEN"), reference="warm")
+            )
+        await admin.orders.PurchaseFromWallet(
+            order_service_pb2.PurchaseFromWalletRequest(user_id=shop.users[0], package_id=shop.package_id)
+        )
+
+
+async def seed_pg_shop(target: str, platform_key: str, database: str, users: int) -> Shop:
+    """The bench tenant on PostgreSQL: users 1..users copied in, XTR and TOKEN wallets funded
+    (bench/_harness.py: in SQL, posted as AdjustBalance posts)."""
+    tenant, key = await harness.create_tenant(target, platform_key)
+    await harness.insert_users(database, tenant, users)
+    ids = [user_uuid(n) for n in range(1, users + 1)]
+    for asset in ("XTR", "TOKEN"):
+        await harness.fund_wallets_sql(target, key, database, tenant, users, asset, FUNDS)
+    shop = Shop(tenant, key, await create_catalog(target, key), ids, [str(n) for n in range(1, users + 1)])
+    await warm_up(target, key, shop, charge=True)
+    return shop
+
+
+async def seed_rpc_shop(target: str, platform_key: str, users: int, concurrency: int) -> Shop:
+    """The bench tenant through the core only (RegisterUser, AdjustBalance; for a database the
+    bench cannot copy rows into, the embedded SQLite): XTR wallets funded, for purchases only.
+    `concurrency`: calls at a time (SQLite runs one write at a time whatever it is)."""
+    tenant, key = await harness.create_tenant(target, platform_key)
+    external_ids = [str(n) for n in range(1, users + 1)]
+    ids: dict[str, str] = {}
+    async with BillingHubClient(target, key) as admin:
+        pending = iter(external_ids)
+
+        async def register() -> None:
+            for external_id in pending:
+                request = user_service_pb2.RegisterUserRequest(
+                    request_id=uuid.uuid4().hex,
+                    platform=common_pb2.PLATFORM_TELEGRAM,
+                    external_id=external_id,
+                    first_name=f"User {external_id}",
+                )
+                registered = await harness.with_retries(functools.partial(admin.users.RegisterUser, request))
+                ids[external_id] = registered.user.id
+
+        await asyncio.gather(*(register() for _ in range(concurrency)))
+    user_ids = [ids[external_id] for external_id in external_ids]
+    await harness.fund_users(target, key, user_ids, "XTR", FUNDS, concurrency)
+    shop = Shop(tenant, key, await create_catalog(target, key), user_ids, external_ids)
+    await warm_up(target, key, shop, charge=False)
+    return shop
+
+
+async def prepare_topups(target: str, key: str, users: list[str], count: int) -> list[str]:
+    """`count` pending top-up requests (1 TOKEN each, users in turn), created through the core."""
+    async with BillingHubClient(target, key) as admin:
+        await admin.topups.SetTopupMethods(topup_service_pb2.SetTopupMethodsRequest(methods=[TOPUP_METHOD]))
+        created: list[str] = []
+        numbers = iter(range(count))
+
+        async def create() -> None:
+            for n in numbers:
+                request = topup_service_pb2.CreateTopupRequestRequest(
+                    request_id=uuid.uuid4().hex,
+                    user_id=users[n % len(users)],
+                    method_code=TOPUP_METHOD.code,
+                    amount=money(1, "TOKEN"),
+                    receipt=f"https://example.com/receipts/{n}",
+                )
+                made = await harness.with_retries(functools.partial(admin.topups.CreateTopupRequest, request))
+                created.append(made.topup_request.id)
+
+        await asyncio.gather(*(create() for _ in range(SETUP_CONCURRENCY)))
+    return created
+
+
+async def prepare_promo_codes(target: str, key: str, count: int) -> list[str]:
+    """`count` credit codes of 1 TOKEN, once per user each."""
+    codes = [f"BENCH{n:04d}" for n in range(count)]
+    async with BillingHubClient(target, key) as admin:
+        for code in codes:
+            promo = promo_pb2.PromoCode(
+                code=code, kind=promo_pb2.PROMO_KIND_CREDIT, credit=money(1, "TOKEN"), per_user_limit=1
+            )
+            await admin.promos.CreatePromoCode(promo_service_pb2.CreatePromoCodeRequest(promo_code=promo))
+    return codes
+
+
+async def system_buckets(connection: Any, system_name: str, asset: str) -> list[str]:
+    """The ids of a system account's buckets, in bucket order (`connection`: to the bench database)."""
+    rows = await connection.fetch(
+        "SELECT id FROM ledger_accounts WHERE system_name = $1 AND asset = $2 ORDER BY bucket", system_name, asset
+    )
+    return [str(row["id"]) for row in rows]

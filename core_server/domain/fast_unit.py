@@ -1,0 +1,144 @@
+"""The fast unit: one raw transaction (store/raw_tx.py) and the events it writes when it ends.
+
+The money hot paths (a purchase from the wallet, an adjustment, a top-up approval, a promo
+redemption) run their happy path here: the same rules and the same lock order as the ORM path,
+a few prepared statements, no session, no flush. Anything the fast path does not handle (a cold
+bucket cache, a referral commission, a not-found to explain precisely) raises `TakeOrmPath`
+before anything is committed; the caller then runs the ORM path, which decides the same way.
+
+    try:
+        async with fast_unit(deps, tenant) as unit:
+            ...
+    except TakeOrmPath:
+        ...  # the ORM path
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from core_server.domain.deps import Deps
+from core_server.domain.errors import DomainError
+from core_server.domain.events import encode
+from core_server.domain.idempotency import IdempotencyKey, key_reused, run_once
+from core_server.store.raw_tx import RawTx, UniqueViolation
+from core_server.store.repositories import ledger_writes
+
+R = TypeVar("R")
+
+
+class TakeOrmPath(Exception):  # a signal between two paths, not an error anyone sees
+    """The fast path does not handle this call; nothing it did is committed."""
+
+
+class FastUnit:
+    """A raw transaction of one tenant, the events to write with it, and the system-account
+    bucket each account got in it (one bucket per account per transaction: the lock order)."""
+
+    def __init__(self, tx: RawTx, tenant: uuid.UUID, now: dt.datetime) -> None:
+        self.tx = tx
+        self.tenant = tenant
+        self.now = now
+        self.picked_buckets: dict[tuple[str, str], uuid.UUID] = {}
+        self._events: list[tuple[str, str]] = []
+
+    def emit(self, type_: str, data: dict[str, Any]) -> None:
+        """Write an event with this transaction (in the order emitted)."""
+        self._events.append((type_, encode(data)))
+
+    def emit_encoded(self, type_: str, data: str) -> None:
+        self._events.append((type_, data))
+
+    async def finish(self) -> None:
+        ledger_writes.insert_events(self.tx, self.tenant, self._events, self.now)
+        await self.tx.flush()
+
+    @property
+    def emitted(self) -> bool:
+        return bool(self._events)
+
+
+@asynccontextmanager
+async def fast_unit(deps: Deps, tenant: uuid.UUID, now: dt.datetime | None = None) -> AsyncIterator[FastUnit]:
+    """Commit with its events when the block ends; roll back on any exception."""
+    async with deps.raw.transaction() as tx:
+        unit = FastUnit(tx, tenant, now or deps.clock.now())
+        yield unit
+        await unit.finish()
+    if unit.emitted:
+        deps.feed.notify()
+
+
+async def run_fast_once(
+    deps: Deps,
+    tenant: uuid.UUID,
+    key: IdempotencyKey | None,
+    fast: Callable[[FastUnit], Awaitable[R]],
+    slow: Callable[[], Awaitable[R]],
+    encode_response: Callable[[R], bytes],
+    decode_response: Callable[[bytes], R],
+    *,
+    retried: bool = False,
+) -> R:
+    """A mutation at most once per request id, by the fast path when it can, else the ORM path.
+
+    The fast path writes the request's record, response included, as the last statement of its
+    transaction: a request that was already answered (by either path) fails there on the key, the
+    transaction rolls back, and the stored answer is replayed. A fast path failing for a reason
+    of its own (short funds, say) first looks for such an answer, so a retry of a purchase that
+    spent the wallet replays the purchase instead of reporting the wallet short.
+    The slow path is `run_once`, the interceptor's own mechanism, over the same records."""
+    wanted = key is not None and bool(key.request_id)
+    try:
+        async with fast_unit(deps, tenant) as unit:
+            result = await fast(unit)
+            if wanted:
+                assert key is not None
+                ledger_writes.insert_record(
+                    unit.tx,
+                    tenant,
+                    key.method,
+                    key.request_id,
+                    key.request_hash,
+                    encode_response(result),
+                    None,
+                    unit.now,
+                )
+        return result
+    except TakeOrmPath:
+        return await run_once(deps, tenant, key, slow, encode_response, decode_response)
+    except UniqueViolation as error:
+        if not (wanted and ledger_writes.key_taken(error)):
+            raise
+        assert key is not None
+        answer = await _answer(deps, tenant, key)
+        if answer is None and not retried:  # the key's owner rolled back after all: try again
+            return await run_fast_once(deps, tenant, key, fast, slow, encode_response, decode_response, retried=True)
+        if answer is None:
+            raise
+        return decode_response(answer)
+    except DomainError:
+        if wanted:
+            assert key is not None
+            answer = await _answer(deps, tenant, key)
+            if answer is not None:
+                return decode_response(answer)
+        raise
+
+
+async def _answer(deps: Deps, tenant: uuid.UUID, key: IdempotencyKey) -> bytes | None:
+    """The stored response of an earlier call with this key; key_reused for another request."""
+    async with deps.raw.transaction() as tx:
+        record = await ledger_writes.find_record(tx, tenant, key.method, key.request_id)
+    if record is None:
+        return None
+    request_hash, response, _transfer = record
+    if request_hash != key.request_hash:
+        raise key_reused()
+    if response is None:
+        raise RuntimeError(f"{key.method} stores no response to replay")
+    return response

@@ -1,0 +1,207 @@
+"""Raw transactions: the money hot paths' statements without the ORM, on either backend.
+
+A purchase through the ORM costs ~19 ms of core CPU, most of it SQLAlchemy's unit-of-work and
+statement machinery around a handful of statements. The hot paths (store/repositories/
+ledger_writes.py and the repositories' `*_raw` functions) run their SQL on the driver connection
+instead: asyncpg's prepared statements on PostgreSQL, the writer connection's aiosqlite cursor on
+SQLite. One `RawTx` is one transaction, committed explicitly and rolled back otherwise.
+
+SQL is written once, PostgreSQL style (`$1` placeholders); `Sql` derives the SQLite text (`?1`)
+and `SqliteTx` converts what SQLite has no type for the way the models store it (a UUID as 32
+hex digits, a timestamp as naive UTC text), so rows written here read back through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache, partial
+from typing import Any, Protocol
+
+import asyncpg
+
+from core_server.store.db import Database
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+class Sql:
+    """One statement's text for both backends. `sqlite` overrides the derived text where the
+    dialects differ beyond placeholders."""
+
+    __slots__ = ("pg", "sqlite")
+
+    def __init__(self, pg: str, sqlite: str | None = None) -> None:
+        self.pg = pg
+        self.sqlite = _PLACEHOLDER.sub(r"?\1", sqlite if sqlite is not None else pg)
+
+
+class UniqueViolation(Exception):
+    """A unique constraint refused a row: the statement (and the transaction) changed nothing.
+    The message names the constraint (PostgreSQL) or its table and columns (SQLite)."""
+
+
+class RawTx(Protocol):
+    """One open transaction. Rows come back as tuples; `uuid_of`/`time_of` read their values."""
+
+    dialect: str
+
+    async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None: ...
+
+    async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]: ...
+
+    async def execute(self, sql: Sql, *args: Any) -> None: ...
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        """Queue an INSERT whose rows nothing in this transaction reads back; `flush` runs the queue
+        (on PostgreSQL as one statement: one round trip however many inserts)."""
+
+    async def flush(self) -> None: ...
+
+
+def uuid_of(value: Any) -> uuid.UUID:
+    """A UUID column's value as read on either backend."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
+
+
+def time_of(value: Any) -> dt.datetime:
+    """A timestamp column's value as read on either backend, aware and in UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _shifted(offset: int, match: re.Match[str]) -> str:
+    return f"${int(match.group(1)) + offset}"
+
+
+@lru_cache(maxsize=256)
+def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """Several INSERTs as one statement: data-modifying CTEs, each run once and to completion."""
+    parts: list[str] = []
+    offset = 0
+    for text, width in zip(texts, widths, strict=True):
+        parts.append(_PLACEHOLDER.sub(partial(_shifted, offset), text))
+        offset += width
+    head = ", ".join(f"i{n} AS ({part})" for n, part in enumerate(parts[:-1]))
+    return (f"WITH {head} " if head else "") + parts[-1]
+
+
+class PgTx:
+    dialect = "postgresql"
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        self._deferred.append((sql, args))
+
+    async def flush(self) -> None:
+        if not self._deferred:
+            return
+        deferred, self._deferred = self._deferred, []
+        text = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
+        await self.execute(Sql(text), *[value for _, args in deferred for value in args])
+
+    async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        try:
+            row: Sequence[Any] | None = await self._connection.fetchrow(sql.pg, *args)
+        except asyncpg.UniqueViolationError as error:
+            raise UniqueViolation(error.constraint_name or str(error)) from None
+        return row
+
+    async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
+        try:
+            rows: list[Sequence[Any]] = await self._connection.fetch(sql.pg, *args)
+        except asyncpg.UniqueViolationError as error:
+            raise UniqueViolation(error.constraint_name or str(error)) from None
+        return rows
+
+    async def execute(self, sql: Sql, *args: Any) -> None:
+        await self.fetch(sql, *args)
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, str) and type(value) is not str:  # a StrEnum: sqlite3 binds exact str only
+        return str(value)
+    return value
+
+
+class SqliteTx:
+    dialect = "sqlite"
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection  # an aiosqlite.Connection
+        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        self._deferred.append((sql, args))
+
+    async def flush(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for sql, args in deferred:  # in-process statements: no round trips to save
+            await self.execute(sql, *args)
+
+    async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
+        try:  # one hop to the connection's thread: execute and fetch together
+            rows = await self._connection.execute_fetchall(sql.sqlite, [_sqlite_value(a) for a in args])
+        except sqlite3.IntegrityError as error:
+            if "UNIQUE" in str(error):
+                raise UniqueViolation(str(error)) from None
+            raise
+        return list(rows)
+
+    async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: Sql, *args: Any) -> None:
+        await self.fetch(sql, *args)
+
+
+class RawDb:
+    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite on a
+    connection of the engine's pool (the writer's, so raw and ORM writers queue alike)."""
+
+    def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
+        self._db = db
+        self._pool = pool
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[RawTx]:
+        """`async with raw.transaction() as tx:` commits when the block ends, rolls back on error."""
+        if self._pool is not None:
+            async with self._pool.acquire() as connection, connection.transaction():
+                tx = PgTx(connection)
+                yield tx
+                await tx.flush()
+            return
+        async with self._db.engine.connect() as engine_connection:
+            fairy = await engine_connection.get_raw_connection()
+            driver = fairy.driver_connection
+            assert driver is not None
+            await driver.execute("BEGIN IMMEDIATE")
+            try:
+                sqlite_tx = SqliteTx(driver)
+                yield sqlite_tx
+                await sqlite_tx.flush()
+            except BaseException:
+                await driver.execute("ROLLBACK")
+                raise
+            await driver.execute("COMMIT")
