@@ -35,4 +35,9 @@ class Deps:
         self.raw = RawDb(self.db, self.fastpath.pool if self.fastpath is not None else None)
 
     def uow(self) -> UnitOfWork:
+        """A unit that may write."""
         return UnitOfWork(self.db)
+
+    def reads(self) -> UnitOfWork:
+        """A unit that only reads: on SQLite it never waits for the writer (store/unit_of_work.py)."""
+        return UnitOfWork(self.db, read_only=True)

@@ -7,6 +7,11 @@ A call can also run inside an *ambient* unit (`ambient(db)`): the idempotency me
 around a whole mutating RPC so that the request's idempotency record commits in the same
 transaction as its effects. Units opened inside it join it: their `commit()` only flushes, and
 their `after_commit` callbacks run when the ambient unit really commits.
+
+A *read-only* unit (`UnitOfWork(db, read_only=True)`) is for use cases that only read. On SQLite it
+runs on the reader connections (see store/db.py), so it never waits for the single writer; on
+PostgreSQL it is a `READ ONLY` transaction. Inside an ambient unit it joins that unit like any
+other, so a mutating call reads its own uncommitted writes.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ _ambient: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("am
 class UnitOfWork:
     """`async with UnitOfWork(db) as uow: ...; await uow.commit()`"""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self._db = db
+        self._read_only = read_only
         self._session: AsyncSession | None = None
         self._committed = False
         self._outer: UnitOfWork | None = None
@@ -63,7 +69,7 @@ class UnitOfWork:
         if outer is not None and outer._db is self._db:
             self._outer = outer
             return self
-        self._session = self._db.sessions()
+        self._session = (self._db.reads if self._read_only else self._db.sessions)()
         await self._session.begin()
         return self
 
