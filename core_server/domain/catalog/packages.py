@@ -267,7 +267,7 @@ class CatalogService:
 
     async def get(self, actor: Actor, package_id: str) -> Package:
         parsed = require_id("package_id", package_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             return to_package(await require_package(uow, actor.tenant, parsed, package_id))
 
     async def archive(self, actor: Actor, package_id: str) -> Package:
@@ -298,7 +298,7 @@ class CatalogService:
         )
         v.raise_if_any()
         offset = offset_key(page.after) if page.after else 0
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             rows = await repo.list_packages(
                 uow,
                 actor.tenant,

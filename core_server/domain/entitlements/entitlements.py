@@ -30,7 +30,7 @@ class EntitlementService:
         service orders still active; soonest end first."""
         user = require_id("user_id", user_id)
         now, tenant = self._deps.clock.now(), actor.tenant
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             await require_user(uow, tenant, user, user_id)
             found = [
                 Entitlement(row.plan_code, f"subscription:{row.id}", row.end_at)

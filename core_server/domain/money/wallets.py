@@ -148,7 +148,7 @@ class WalletService:
         assets = [check_asset(v, f"assets[{index}]", code) for index, code in enumerate(assets)]
         v.raise_if_any()
         assert user is not None
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             await require_user(uow, actor.tenant, user, user_id)
             codes = (
                 [(await require_asset(uow, actor.tenant, code)).code for code in assets]
@@ -187,7 +187,7 @@ class WalletService:
         page = page_request(page_size, page_token, filters, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             accounts: list[uuid.UUID] | None = None
             if user is not None:
                 await require_user(uow, actor.tenant, user, user_id)
@@ -355,7 +355,7 @@ class WalletService:
         return transfer
 
     async def verify(self, actor: Actor) -> ledger.Verification:
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             return await ledger.verify(uow, actor.tenant)
 
     async def export(
@@ -377,7 +377,7 @@ class WalletService:
         conditions = ledger_repo.transfer_filters(actor.tenant, None, asset, (), start, end)
         after: uuid.UUID | None = None
         while True:
-            async with self._deps.uow() as uow:
+            async with self._deps.reads() as uow:
                 rows = await ledger_repo.export_batch(uow, conditions, after=after, limit=EXPORT_BATCH)
                 batch = await ledger.to_transfers(uow, actor.tenant, rows)
             if not batch:

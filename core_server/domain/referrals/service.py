@@ -61,7 +61,7 @@ class ReferralService:
         self._deps = deps
 
     async def get_program(self, actor: Actor) -> Program:
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             return await load_program(uow, actor.tenant)
 
     async def update_program(self, actor: Actor, program: Program) -> Program:
@@ -84,7 +84,7 @@ class ReferralService:
 
     async def stats(self, actor: Actor, user_id: str) -> Stats:
         now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             user = await require_referrer(uow, actor.tenant, user_id)
             rules = await load_program(uow, actor.tenant)
             levels = max(1, len(rules.level_rates_bps))
@@ -121,7 +121,7 @@ class ReferralService:
             v.add("end_time", "must be after start_time")
         v.raise_if_any()
         tenant = actor.tenant
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             if metric == INVITED:
                 rows = await repo.top_by_invited(uow, tenant, start, end, limit or DEFAULT_LEADERBOARD)
             else:  # in the payout asset; every asset when the program has none

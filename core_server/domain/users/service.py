@@ -208,7 +208,7 @@ class UserService:
         parsed = violations.id("user_id", user_id)
         violations.raise_if_any()
         assert parsed is not None
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)
             if row is None:
                 raise UserNotFound(user_id)
@@ -221,7 +221,7 @@ class UserService:
         external_id = violations.check_text("external_id", external_id, max_length=64, required=True)
         violations.raise_if_any()
         assert platform is not None
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             row = await user_repo.find_user(uow, actor.tenant, platform.value, external_id)
             if row is None:
                 raise UserNotFound(external_id)
@@ -242,7 +242,7 @@ class UserService:
         page = page_request(page_size, page_token, {"q": search, "p": platform}, violations=violations)
         violations.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             rows = await user_repo.list_users(
                 uow,
                 actor.tenant,
@@ -286,7 +286,7 @@ class UserService:
         page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.reads() as uow:
             referrer = await require_referrer(uow, actor.tenant, user_id)
             rows = await referral_repo.list_invited(
                 uow, actor.tenant, referrer.id, level, before=before, limit=page.size + 1
