@@ -1,20 +1,23 @@
 """Engines and session factories for the two backends: one for writes, one for read-only units.
 
-SQLite (the embedded default) has one writer at a time, so the core gives it exactly one: every
-write transaction runs on the single connection of the *writer* engine (`BEGIN IMMEDIATE`), and
-callers wait for it in SQLAlchemy's asyncio queue pool instead of polling the file lock with
-`busy_timeout`. Read-only units run on the *reader* engine: several connections with
-`PRAGMA query_only=ON` and a plain deferred `BEGIN`. In WAL mode a reader sees the last committed
-snapshot and neither waits for the writer nor holds it up. Every connection gets WAL, foreign keys,
-`synchronous=NORMAL` and a busy timeout (which now only matters when another process, such as
-`billing-hub migrate`, holds the lock). An in-memory database exists once per connection, so there
-the reader is the writer.
+SQLite (the embedded default) has one writer at a time, so the core keeps exactly one: every write
+unit of work runs on the single connection of the *writer* engine (`BEGIN IMMEDIATE`) and waits
+for its turn in a first-come-first-served asyncio queue (`WriterQueue`) instead of polling the
+file lock with `busy_timeout`. (SQLAlchemy's pool queue alone is not fair: a connection coming back
+goes to whoever asks next, and a woken waiter that lost it goes to the back of the line.) Read-only
+units run on the *reader* engine: several connections with `PRAGMA query_only=ON` and a plain
+deferred `BEGIN`. In WAL mode a reader sees the last committed snapshot and neither waits for the
+writer nor holds it up. Every connection gets WAL, foreign keys, `synchronous=NORMAL` and a busy
+timeout, which now only matters when another process (such as `billing-hub migrate`) holds the
+lock. An in-memory database exists once per connection, so there the reader is the writer and
+read-only units queue like writes.
 
-How long a write may wait for its turn (`write_wait_seconds`, the writer pool's timeout): the queue
-is FIFO-ish and drains at the writer's pace, so at normal load a write waits for the writes ahead
-of it (64 in flight at a few ms each: well under a second). The bound is only a backstop against a
-writer that never comes back (a stuck transaction, another process holding the file lock); a
-caller's own gRPC deadline ends its wait first, and a cancelled call leaves the queue.
+How long a write may wait for its turn (`write_wait_seconds`, 60 s unless configured): the queue
+drains at the writer's pace, so at normal load a write waits only for the writes ahead of it (64 in
+flight at a few ms each: well under a second; thousands would be needed to come near the bound).
+The bound is a backstop against a writer that does not come back (a stuck transaction, another
+process holding the file lock for long), turning a hang into an error. A caller's own gRPC
+deadline usually ends the wait first, and a cancelled call leaves the queue at once.
 
 PostgreSQL goes through asyncpg with one pool; read-only units use the same pool with
 `READ ONLY` transactions.
@@ -22,6 +25,7 @@ PostgreSQL goes through asyncpg with one pool; read-only units use the same pool
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,22 +38,57 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 WRITE_WAIT_SECONDS = 60.0
 
 
+class WriterQueue:
+    """Turns at SQLite's one writer connection, first come first served (asyncio.Lock is fair)."""
+
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self._lock = asyncio.Lock()
+        self._members = 0  # the unit holding the turn and those waiting for one
+
+    async def acquire(self) -> None:
+        self._members += 1
+        if self._members == 1:  # nobody holds or waits: the turn is free at once, no timer needed
+            await self._lock.acquire()
+            return
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._lock.acquire()
+        except TimeoutError:
+            self._members -= 1
+            raise TimeoutError(f"waited {self.wait_seconds:g} s for the SQLite writer") from None
+        except BaseException:
+            self._members -= 1
+            raise
+
+    def release(self) -> None:
+        self._members -= 1
+        self._lock.release()
+
+
 @dataclass
 class Database:
     """The engines and their session factories; one per process.
 
     `engine`/`sessions` write (and migrate); `reader`/`reads` serve read-only units. On PostgreSQL
-    and on an in-memory SQLite database the reader shares the writer's pool.
+    the reader shares the writer's pool; on an in-memory SQLite database it is the writer.
+    `writer_queue` is set on SQLite: write units take a turn in it before they touch the writer.
     """
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     reader: AsyncEngine
     reads: async_sessionmaker[AsyncSession]
+    writer_queue: WriterQueue | None = None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def reads_apart(self) -> bool:
+        """True when read-only units have connections of their own (not the writer's)."""
+        return self.reader is not self.engine
 
     async def dispose(self) -> None:
         if self.reader is not self.engine:
@@ -75,7 +114,7 @@ def _sqlite_writer_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntr
 def _sqlite_reader_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     _sqlite_pragmas(dbapi_connection)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA query_only=ON")  # a write through a read-only unit fails loudly
+    cursor.execute("PRAGMA query_only=ON")  # a write in a read-only unit fails instead of landing
     cursor.close()
 
 
@@ -110,9 +149,10 @@ def open_database(
         reader = engine.execution_options(postgresql_readonly=True)
         return Database(engine, _sessions(engine), reader, _sessions(reader))
     in_memory = not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed)
+    queue = WriterQueue(write_wait_seconds)
     if in_memory:
         engine = _sqlite_engine(url, echo, _sqlite_writer_on_connect, _sqlite_writer_on_begin)
-        return Database(engine, _sessions(engine), engine, _sessions(engine))
+        return Database(engine, _sessions(engine), engine, _sessions(engine), queue)
     Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
     writer = _sqlite_engine(
         url,
@@ -134,7 +174,7 @@ def open_database(
         max_overflow=0,
         pool_timeout=write_wait_seconds,
     )
-    return Database(writer, _sessions(writer), reader, _sessions(reader))
+    return Database(writer, _sessions(writer), reader, _sessions(reader), queue)
 
 
 def _sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
-from core_server.store.db import Database
+from core_server.store.db import Database, WriterQueue
 
 _ambient: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("ambient_uow", default=None)
 
@@ -36,6 +36,7 @@ class UnitOfWork:
         self._db = db
         self._read_only = read_only
         self._session: AsyncSession | None = None
+        self._turn: WriterQueue | None = None  # the writer queue whose turn this unit holds
         self._committed = False
         self._outer: UnitOfWork | None = None
         self._after_commit: list[Callable[[], Any]] = []
@@ -69,9 +70,25 @@ class UnitOfWork:
         if outer is not None and outer._db is self._db:
             self._outer = outer
             return self
-        self._session = (self._db.reads if self._read_only else self._db.sessions)()
-        await self._session.begin()
+        if self._read_only and self._db.reads_apart:
+            self._session = self._db.reads()
+        else:
+            if self._db.writer_queue is not None:
+                await self._db.writer_queue.acquire()
+                self._turn = self._db.writer_queue
+            self._session = self._db.sessions()
+        try:
+            await self._session.begin()
+        except BaseException:
+            self._session = None
+            self._end_turn()
+            raise
         return self
+
+    def _end_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.release()
+            self._turn = None
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Run callback once the transaction has really committed (never if it rolls back)."""
@@ -106,8 +123,11 @@ class UnitOfWork:
         finally:
             # close() ends an uncommitted transaction too, but without expiring the loaded rows, so a
             # read-only unit may hand back what it read after the block.
-            await session.close()
-            self._session = None
+            try:
+                await session.close()
+            finally:
+                self._session = None
+                self._end_turn()  # the writer connection is back in the pool: the next unit's turn
 
 
 @asynccontextmanager
