@@ -87,11 +87,12 @@ class Database:
 
     @property
     def reads_apart(self) -> bool:
-        """True when read-only units have connections of their own (not the writer's)."""
+        """True when read-only units run on the reader, not in the writer's turns (always, except on
+        an in-memory SQLite database)."""
         return self.reader is not self.engine
 
     async def dispose(self) -> None:
-        if self.reader is not self.engine:
+        if self.reader.sync_engine.pool is not self.engine.sync_engine.pool:  # SQLite's own readers
             await self.reader.dispose()
         await self.engine.dispose()
 
