@@ -76,7 +76,11 @@ async def prepare(settings: Settings, db: Database) -> Deps:
 
 
 async def serve(settings: Settings) -> None:
-    db = open_database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    db = open_database(
+        settings.effective_database_url,
+        pool_size=settings.db_pool_size,
+        write_wait_seconds=settings.db_write_wait_seconds,
+    )
     try:
         deps = await prepare(settings, db)
         core = CoreServer(deps)

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"
     auth_cache_seconds: float = 5.0
-    db_pool_size: int = 20
+    db_pool_size: int = 20  # PostgreSQL: the pool (and as many overflow); SQLite: reader connections
+    db_write_wait_seconds: float = 60.0  # SQLite: how long a write may wait for the one writer (store/db.py)
     fastpath_pool_size: int = 16
     # set by `billing-hub up` for its own core child: once serving, the core writes {"pid", "port"}
     # there, which is how `up` tells its core from another process answering on the same port

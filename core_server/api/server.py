@@ -109,7 +109,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             event_service_pb2.DESCRIPTOR,
             event_service_pb2_grpc.add_EventServiceServicer_to_server,
-            EventServicer(EventReader(deps.uow, deps.feed)),
+            EventServicer(EventReader(deps.read_uow, deps.feed)),
         ),
         (
             audit_service_pb2.DESCRIPTOR,

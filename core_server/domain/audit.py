@@ -86,7 +86,7 @@ class AuditLog:
         page = page_request(page_size, page_token, {"a": action, "t": target_id}, violations=violations)
         violations.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             rows = await audit_repo.list_entries(
                 uow, actor.tenant, action=action, target_id=target_id, before=before, limit=page.size + 1
             )

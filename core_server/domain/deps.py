@@ -40,4 +40,9 @@ class Deps:
         self.reads = ScreenReads(self.db, pool)
 
     def uow(self) -> UnitOfWork:
+        """A unit that may write."""
         return UnitOfWork(self.db)
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit that only reads: on SQLite it never waits for the writer (store/unit_of_work.py)."""
+        return UnitOfWork(self.db, read_only=True)

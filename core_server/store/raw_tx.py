@@ -172,8 +172,8 @@ class SqliteTx:
 
 
 class RawDb:
-    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite on a
-    connection of the engine's pool (the writer's, so raw and ORM writers queue alike)."""
+    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite on the
+    writer connection, after a turn in the writer queue like any ORM write unit."""
 
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
@@ -192,16 +192,23 @@ class RawDb:
                 yield tx
                 await tx.flush()
             return
-        async with self._db.engine.connect() as engine_connection:
-            fairy = await engine_connection.get_raw_connection()
-            driver = fairy.driver_connection
-            assert driver is not None
-            await driver.execute("BEGIN IMMEDIATE")
-            try:
-                sqlite_tx = SqliteTx(driver)
-                yield sqlite_tx
-                await sqlite_tx.flush()
-            except BaseException:
-                await driver.execute("ROLLBACK")
-                raise
-            await driver.execute("COMMIT")
+        queue = self._db.writer_queue  # the same turns as the ORM's write units (store/db.py)
+        if queue is not None:
+            await queue.acquire()
+        try:
+            async with self._db.engine.connect() as engine_connection:
+                fairy = await engine_connection.get_raw_connection()
+                driver = fairy.driver_connection
+                assert driver is not None
+                await driver.execute("BEGIN IMMEDIATE")
+                try:
+                    sqlite_tx = SqliteTx(driver)
+                    yield sqlite_tx
+                    await sqlite_tx.flush()
+                except BaseException:
+                    await driver.execute("ROLLBACK")
+                    raise
+                await driver.execute("COMMIT")
+        finally:
+            if queue is not None:
+                queue.release()

@@ -7,6 +7,11 @@ A call can also run inside an *ambient* unit (`ambient(db)`): the idempotency me
 around a whole mutating RPC so that the request's idempotency record commits in the same
 transaction as its effects. Units opened inside it join it: their `commit()` only flushes, and
 their `after_commit` callbacks run when the ambient unit really commits.
+
+A *read-only* unit (`UnitOfWork(db, read_only=True)`) is for use cases that only read. On SQLite it
+runs on the reader connections (see store/db.py), so it never waits for the single writer; on
+PostgreSQL it is a `READ ONLY` transaction. Inside an ambient unit it joins that unit like any
+other, so a mutating call reads its own uncommitted writes.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
-from core_server.store.db import Database
+from core_server.store.db import Database, WriterQueue
 
 _ambient: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("ambient_uow", default=None)
 
@@ -27,9 +32,11 @@ _ambient: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("am
 class UnitOfWork:
     """`async with UnitOfWork(db) as uow: ...; await uow.commit()`"""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, read_only: bool = False) -> None:
         self._db = db
+        self._read_only = read_only
         self._session: AsyncSession | None = None
+        self._turn: WriterQueue | None = None  # the writer queue whose turn this unit holds
         self._committed = False
         self._outer: UnitOfWork | None = None
         self._after_commit: list[Callable[[], Any]] = []
@@ -63,9 +70,25 @@ class UnitOfWork:
         if outer is not None and outer._db is self._db:
             self._outer = outer
             return self
-        self._session = self._db.sessions()
-        await self._session.begin()
+        if self._read_only and self._db.reads_apart:
+            self._session = self._db.reads()
+        else:
+            if self._db.writer_queue is not None:
+                await self._db.writer_queue.acquire()
+                self._turn = self._db.writer_queue
+            self._session = self._db.sessions()
+        try:
+            await self._session.begin()
+        except BaseException:
+            self._session = None
+            self._end_turn()
+            raise
         return self
+
+    def _end_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.release()
+            self._turn = None
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Run callback once the transaction has really committed (never if it rolls back)."""
@@ -100,8 +123,11 @@ class UnitOfWork:
         finally:
             # close() ends an uncommitted transaction too, but without expiring the loaded rows, so a
             # read-only unit may hand back what it read after the block.
-            await session.close()
-            self._session = None
+            try:
+                await session.close()
+            finally:
+                self._session = None
+                self._end_turn()  # the writer connection is back in the pool: the next unit's turn
 
 
 @asynccontextmanager

@@ -1,8 +1,8 @@
 """Money under concurrency: many calls racing on one wallet, then the ledger invariants.
 
 On PostgreSQL these are real races between sessions (the hot path runs each charge as one
-statement); on SQLite the same calls queue on the database lock. Either way the outcome must be
-exact.
+statement); on SQLite the same calls take turns at the core's one writer connection. Either way the
+outcome must be exact.
 """
 
 from __future__ import annotations

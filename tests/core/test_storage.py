@@ -13,10 +13,12 @@ from alembic.runtime.migration import MigrationContext
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from core_server.store.db import Database, open_database
 from core_server.store.models import Base
 from core_server.store.secret_box import MasterKeyError, SecretBox, load_or_create_key_file, parse_master_key
+from core_server.store.unit_of_work import UnitOfWork
 
 
 async def test_migrations_match_the_models(database: Database) -> None:
@@ -47,6 +49,13 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> No
             assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await db.dispose()
+
+
+async def test_a_read_only_unit_refuses_to_write(database: Database) -> None:
+    # SQLite: the reader connections are query_only; PostgreSQL: the transaction is READ ONLY.
+    async with UnitOfWork(database, read_only=True) as uow:
+        with pytest.raises(DBAPIError, match="read"):
+            await uow.session.execute(text("UPDATE tenants SET name = name WHERE id IS NULL"))
 
 
 def test_secret_box_round_trip_and_context_binding() -> None:

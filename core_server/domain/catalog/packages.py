@@ -268,7 +268,7 @@ class CatalogService:
 
     async def get(self, actor: Actor, package_id: str) -> Package:
         parsed = require_id("package_id", package_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return to_package(await require_package(uow, actor.tenant, parsed, package_id))
 
     async def archive(self, actor: Actor, package_id: str) -> Package:

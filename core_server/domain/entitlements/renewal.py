@@ -26,7 +26,7 @@ class RenewalService:
 
     async def end_due(self, limit: int = 500) -> int:
         now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             due = await repo.plans_to_end(uow, GRANTING, RENEWING, now, now - plans.RENEWAL_LEASE, limit)
         ended = 0
         for tenant, identifier in due:

@@ -248,7 +248,7 @@ class FulfillmentService:
         self._deps = deps
 
     async def get(self, actor: Actor, task_id: str) -> Task:
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return to_task(await find_task(uow, actor.tenant, task_id))
 
     async def list_tasks(
@@ -267,7 +267,7 @@ class FulfillmentService:
         page = page_request(page_size, page_token, {"k": kind, "s": status, "o": order_id}, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if order is not None and await orders_repo.get_order(uow, actor.tenant, order) is None:
                 raise OrderNotFound(order_id)  # as reading the order is
             rows = await repo.list_tasks(

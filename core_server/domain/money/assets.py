@@ -85,9 +85,9 @@ class AssetService:
         violations = Violations()
         code = violations.check_text("code", code, max_length=10, required=True, fold=str.upper).upper()
         violations.raise_if_any()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return await require_asset(uow, actor.tenant, code)
 
     async def list_assets(self, actor: Actor) -> list[Asset]:
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return await tenant_assets(uow, actor.tenant)

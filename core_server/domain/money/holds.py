@@ -160,7 +160,7 @@ class HoldService:
 
     async def get(self, actor: Actor, hold_id: str) -> Hold:
         hold = require_id("hold_id", hold_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             row = await ledger_repo.get_hold(uow, actor.tenant, hold)
             if row is None:
                 raise HoldNotFound(hold_id)
@@ -221,7 +221,7 @@ class HoldService:
     async def expire_due(self, limit: int = 500) -> int:
         """Release pending holds past their expiry (the expiry worker's step); returns how many."""
         now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             due = await ledger_repo.expired_holds(uow, PENDING, now, limit)
         expired = 0
         for tenant, hold in due:

@@ -182,7 +182,7 @@ class WalletService:
         page = page_request(page_size, page_token, filters, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             accounts: list[uuid.UUID] | None = None
             if user is not None:
                 await require_user(uow, actor.tenant, user, user_id)
@@ -350,7 +350,7 @@ class WalletService:
         return transfer
 
     async def verify(self, actor: Actor) -> ledger.Verification:
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return await ledger.verify(uow, actor.tenant)
 
     async def export(
@@ -372,7 +372,7 @@ class WalletService:
         conditions = ledger_repo.transfer_filters(actor.tenant, None, asset, (), start, end)
         after: uuid.UUID | None = None
         while True:
-            async with self._deps.uow() as uow:
+            async with self._deps.read_uow() as uow:
                 rows = await ledger_repo.export_batch(uow, conditions, after=after, limit=EXPORT_BATCH)
                 batch = await ledger.to_transfers(uow, actor.tenant, rows)
             if not batch:

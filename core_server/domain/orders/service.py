@@ -135,7 +135,7 @@ class OrderService:
 
     async def get(self, actor: Actor, order_id: str) -> Order:
         parsed = require_id("order_id", order_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             row = await repo.get_order(uow, actor.tenant, parsed)
             if row is None:
                 raise OrderNotFound(order_id)
@@ -159,7 +159,7 @@ class OrderService:
         page = page_request(page_size, page_token, {"u": user_id, "s": sorted(statuses), "p": package_id}, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             if package is not None:
@@ -197,7 +197,7 @@ class OrderService:
     async def expire_due(self, limit: int = 500) -> int:
         """Expire unpaid orders past their expiry (the worker's step); returns how many."""
         now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             due = await repo.due_to_expire(uow, OrderStatus.PENDING, now, limit)
         expired = 0
         for tenant, order_id in due:
@@ -210,7 +210,7 @@ class OrderService:
         return expired
 
     async def get_settings(self, actor: Actor) -> OrderSettings:
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return await order_settings(uow, actor.tenant)
 
     async def update_settings(self, actor: Actor, ttl: int, notice_days: Sequence[int]) -> OrderSettings:

@@ -256,7 +256,7 @@ class PromoCodeService:
         self, actor: Actor, include_disabled: bool, page_size: int, page_token: str
     ) -> tuple[list[Promo], str]:
         page = page_request(page_size, page_token, {"d": include_disabled}, key=_code_key)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             rows = await repo.list_promos(
                 uow, actor.tenant, include_disabled=include_disabled, after=page.after, limit=page.size + 1
             )

@@ -239,7 +239,7 @@ class PayoutService:
         page = page_request(page_size, page_token, {"u": user_id, "s": status}, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_payouts(

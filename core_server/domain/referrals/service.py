@@ -61,7 +61,7 @@ class ReferralService:
         self._deps = deps
 
     async def get_program(self, actor: Actor) -> Program:
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             return await load_program(uow, actor.tenant)
 
     async def update_program(self, actor: Actor, program: Program) -> Program:
@@ -123,7 +123,7 @@ class ReferralService:
             v.add("end_time", "must be after start_time")
         v.raise_if_any()
         tenant = actor.tenant
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if metric == INVITED:
                 rows = await repo.top_by_invited(uow, tenant, start, end, limit or DEFAULT_LEADERBOARD)
             else:  # in the payout asset; every asset when the program has none

@@ -169,7 +169,7 @@ class ReportService:
         v = violations if violations is not None else Violations()
         start, end = resolve_period(start, end, self._deps.clock.now(), v)
         v.raise_if_any()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             (stats,) = await _collect(uow, actor.tenant, start, end)
         return stats
 
@@ -181,7 +181,7 @@ class ReportService:
         v = violations if violations is not None else Violations()
         start, end = resolve_period(start, end, self._deps.clock.now(), v)
         v.raise_if_any()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             tenants = await _collect(uow, None, start, end)
         revenue = _amounts((m.asset, m.amount) for stats in tenants for m in stats.revenue)
         return PlatformStats(tenants, sum(stats.users_total for stats in tenants), revenue)
@@ -204,7 +204,7 @@ class ReportService:
         if end - start > MAX_SERIES_PERIOD:
             v.add("end_time", f"the period must be at most {MAX_SERIES_PERIOD.days} days")
         v.raise_if_any()
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             await require_asset(uow, actor.tenant, asset)
             ((_tenant, zone_name),) = await queries.tenant_zones(uow, actor.tenant)
             zone = zoneinfo.ZoneInfo(zone_name)

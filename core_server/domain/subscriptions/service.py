@@ -73,7 +73,7 @@ class SubscriptionService:
 
     async def get(self, actor: Actor, subscription_id: str) -> Subscription:
         parsed = require_id("subscription_id", subscription_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             row = await repo.get_subscription(uow, actor.tenant, parsed)
             if row is None:
                 raise SubscriptionNotFound(subscription_id)
@@ -102,7 +102,7 @@ class SubscriptionService:
         if status:
             stored = (status, RENEWING) if status == ACTIVE else (status,)  # readers see renewing as active
         after = _after(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_subscriptions(
@@ -155,7 +155,7 @@ class SubscriptionService:
     async def _notice_candidates(self, now: dt.datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """Running subscriptions within their tenant's notice horizon that still owe a notice (read
         without locks; each is re-checked under its lock before anything is sent)."""
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             settings = await repo.notice_days_by_tenant(uow)
             days_of = {tenant: tuple(days or DEFAULT_NOTICE_DAYS) for tenant, days in settings}
             default_until, windows = plans.notice_windows(days_of, now)

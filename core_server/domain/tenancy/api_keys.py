@@ -119,7 +119,7 @@ class ApiKeyService:
         page = page_request(page_size, page_token, filters, violations=violations)
         violations.raise_if_any()
         after = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if tenant is not None and await tenant_repo.get_tenant(uow, tenant) is None:
                 raise TenantNotFound(tenant_id)  # as creating a key for it is
             rows = await tenant_repo.list_api_keys(

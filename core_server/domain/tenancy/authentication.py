@@ -73,7 +73,7 @@ class Authenticator:
         hit, record = cache.get_key(key_id)
         if hit:
             return record
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             row = await tenant_repo.get_api_key(uow, key_id)
             record = (
                 KeyRecord(row.id, row.role, row.tenant_id, row.secret_hash, row.revoked_at is not None) if row else None
@@ -106,7 +106,7 @@ class Authenticator:
         cache = self._deps.auth_cache
         hit, record = cache.get_tenant(tenant_id)
         if not hit:
-            async with self._deps.uow() as uow:
+            async with self._deps.read_uow() as uow:
                 row = await tenant_repo.get_tenant(uow, tenant_id)
                 record = TenantRecord(row.id, row.status) if row else None
             cache.put_tenant(tenant_id, record)

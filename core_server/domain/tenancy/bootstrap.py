@@ -72,7 +72,7 @@ async def _is_valid(deps: Deps, role: Role, text: str) -> bool:
     parsed = parse_key(text)
     if parsed is None or parsed.role is not role:
         return False
-    async with deps.uow() as uow:
+    async with deps.read_uow() as uow:
         row = await tenant_repo.get_api_key(uow, parsed.key_id)
     return bool(row and row.revoked_at is None and row.secret_hash == hash_secret(parsed.secret))
 

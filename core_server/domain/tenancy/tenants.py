@@ -140,7 +140,7 @@ class TenantService:
         parsed = require_id("tenant_id", tenant_id)
         if actor.role is not Role.PLATFORM and parsed != actor.tenant_id:
             raise TenantNotFound(tenant_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             row = await tenant_repo.get_tenant(uow, parsed)
             if row is None:
                 raise TenantNotFound(tenant_id)
@@ -154,7 +154,7 @@ class TenantService:
         if violations is not None:
             violations.raise_if_any()
         after = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             rows = await tenant_repo.list_tenants(uow, after=after, limit=page.size + 1, status=status)
             tenants, token = id_page(page, rows, to_tenant)
         return tenants, token
@@ -203,7 +203,7 @@ class TenantService:
 
     async def bot_tenants(self, actor: Actor) -> list[BotTenant]:
         """The bots the calling gateway key serves: its own tenant's, or every tenant's."""
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             rows = await tenant_repo.list_bot_tenants(uow, actor.tenant_id)
             encrypted = [(row.id, row.bot_token_encrypted, row.default_locale) for row in rows]
         box = self._deps.secrets

@@ -247,7 +247,7 @@ class TopupRequestService:
         return self._deps
 
     async def list_methods(self, actor: Actor, active_only: bool) -> list[TopupMethod]:
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             methods = await _methods(uow, actor.tenant)
         return [method for method in methods if method.active or not active_only]
 
@@ -321,7 +321,7 @@ class TopupRequestService:
 
     async def get(self, actor: Actor, topup_request_id: str) -> TopupRequest:
         parsed = require_id("topup_request_id", topup_request_id)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             row = await repo.get_request(uow, actor.tenant, parsed)
             if row is None:
                 raise TopupRequestNotFound(topup_request_id)
@@ -343,7 +343,7 @@ class TopupRequestService:
         page = page_request(page_size, page_token, {"s": status, "u": user_id}, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             if user is not None:  # a filter naming no user of this tenant is NOT_FOUND, as reading it is
                 await require_user(uow, actor.tenant, user, user_id)
             rows = await repo.list_requests(

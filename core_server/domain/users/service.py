@@ -241,7 +241,7 @@ class UserService:
         page = page_request(page_size, page_token, {"q": search, "p": platform}, violations=violations)
         violations.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             rows = await user_repo.list_users(
                 uow,
                 actor.tenant,
@@ -285,7 +285,7 @@ class UserService:
         page = page_request(page_size, page_token, {"u": user_id, "l": level}, violations=v)
         v.raise_if_any()
         before = before_id(page)
-        async with self._deps.uow() as uow:
+        async with self._deps.read_uow() as uow:
             referrer = await require_referrer(uow, actor.tenant, user_id)
             rows = await referral_repo.list_invited(
                 uow, actor.tenant, referrer.id, level, before=before, limit=page.size + 1

@@ -39,7 +39,7 @@ __all__ = [
 
 class ScreenReads:
     """The screen reads of one process: on the asyncpg pool when there is one (PostgreSQL), else on
-    a connection of the SQLAlchemy engine."""
+    a connection of the reader engine (SQLite: never waits for the writer)."""
 
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
@@ -48,26 +48,26 @@ class ScreenReads:
     async def user_by_id(self, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
         if self._pool is not None:
             return await postgres.user_by_id(self._pool, tenant, user)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reader.connect() as connection:
             return await sqlite.user_by_id(connection, tenant, user)
 
     async def user_by_identity(self, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
         if self._pool is not None:
             return await postgres.user_by_identity(self._pool, tenant, platform, external_id)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reader.connect() as connection:
             return await sqlite.user_by_identity(connection, tenant, platform, external_id)
 
     async def balances(self, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
         """The user's wallets in the tenant's assets, or in those of `assets` (none: all)."""
         if self._pool is not None:
             return await postgres.balances(self._pool, tenant, user, assets)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reader.connect() as connection:
             return await sqlite.balances(connection, tenant, user, assets)
 
     async def packages(self, tenant: uuid.UUID, filters: PackageFilters) -> list[PackageFields]:
         if self._pool is not None:
             return await postgres.packages(self._pool, tenant, filters)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reader.connect() as connection:
             return await sqlite.packages(connection, tenant, filters)
 
     async def entitlements(
@@ -82,7 +82,7 @@ class ScreenReads:
         `order_statuses` that still run at `now`."""
         if self._pool is not None:
             return await postgres.entitlements(self._pool, tenant, user, plan_statuses, order_statuses, now)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reader.connect() as connection:
             return await sqlite.entitlements(connection, tenant, user, plan_statuses, order_statuses, now)
 
     async def referral_figures(
@@ -91,5 +91,5 @@ class ScreenReads:
         """The referrer's standing and earnings, or None when the user does not exist."""
         if self._pool is not None:
             return await postgres.referral_figures(self._pool, tenant, user, payout_statuses, now)
-        async with self._db.engine.connect() as connection:
+        async with self._db.reader.connect() as connection:
             return await sqlite.referral_figures(connection, tenant, user, payout_statuses, now)
