@@ -105,8 +105,8 @@ async def test_a_read_inside_a_mutating_call_sees_the_calls_own_writes(hub: Hub)
     with pytest.raises(RuntimeError, match="changed my mind"):
         async with ambient(hub.deps.db):
             await wallets.adjust(actor, user, Money("TOKEN", 5), True, "credit", "tests")
-            [mine] = await wallets.get_balances(actor, user, ["TOKEN"])  # a read-only unit: joins the call's
-            assert mine.posted == 15
+            listed, _token = await wallets.list_transfers(actor, user, "TOKEN", [], None, None, 10, "")
+            assert [t.amount for t in listed] == [5, 10]  # a read-only unit: joins the call's
             checked = await wallets.verify(actor)
             assert (checked.drifts, checked.transfers) == ([], 2)  # the funding and this credit
             raise RuntimeError("changed my mind")

@@ -39,7 +39,9 @@ __all__ = [
 
 class ScreenReads:
     """The screen reads of one process: on the asyncpg pool when there is one (PostgreSQL), else on
-    a connection of the reader engine (SQLite: never waits for the writer)."""
+    a connection of the reader engine (SQLite: never waits for the writer). Each is a call of its
+    own and sees what has committed; a use case that must see its own call's writes reads through
+    `Deps.read_uow()`, which joins the call's unit."""
 
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
