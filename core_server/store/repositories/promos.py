@@ -102,13 +102,14 @@ _PROMO_COLUMNS = (
     " ends_at, package_ids, categories, disabled, created_at"
 )
 _LOCK_FOR_USE = Sql(
-    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3),"  # noqa: S608
-    " (SELECT count(*) FROM promo_uses WHERE tenant_id = $1 AND code = $2 AND user_id = $3 AND NOT released)"
+    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
     " FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE",
-    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3),"  # noqa: S608
-    " (SELECT count(*) FROM promo_uses WHERE tenant_id = $1 AND code = $2 AND user_id = $3 AND NOT released)"
+    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
     " FROM promo_codes WHERE tenant_id = $1 AND code = $2",  # SQLite: the writer's transaction is the lock
 )
+# Its own statement, after the lock: in READ COMMITTED a subquery of the locking statement would
+# count with the snapshot taken before the wait, missing the use that the lock holder just added.
+_USES = Sql("SELECT count(*) FROM promo_uses WHERE tenant_id = $1 AND code = $2 AND user_id = $3 AND NOT released")
 _COUNT_USE = Sql("UPDATE promo_codes SET used_count = $3 WHERE tenant_id = $1 AND code = $2")
 _INSERT_USE = Sql(
     "INSERT INTO promo_uses (tenant_id, id, code, user_id, order_id, transfer_id, released, created_at)"
@@ -122,6 +123,8 @@ async def lock_for_use(tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID)
     row = await tx.fetchrow(_LOCK_FOR_USE, tenant, code, user)
     if row is None:
         return None
+    uses = await tx.fetchrow(_USES, tenant, code, user)
+    assert uses is not None
     promo = PromoRow(
         tenant_id=tenant, code=code, kind=row[0], credit_asset=row[1], credit_amount=row[2], percent_bps=row[3],
         per_user_limit=row[4], total_limit=row[5], used_count=row[6],
@@ -130,7 +133,7 @@ async def lock_for_use(tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID)
         package_ids=_json_list(row[9]), categories=_json_list(row[10]), disabled=bool(row[11]),
         created_at=time_of(row[12]),
     )  # fmt: skip
-    return promo, bool(row[13]), int(row[14])
+    return promo, bool(row[13]), int(uses[0])
 
 
 def _json_list(value: Any) -> list[str]:
