@@ -50,9 +50,6 @@ class FastUnit:
         """Write an event with this transaction (in the order emitted)."""
         self._events.append((type_, encode(data)))
 
-    def emit_encoded(self, type_: str, data: str) -> None:
-        self._events.append((type_, data))
-
     async def finish(self) -> None:
         ledger_writes.insert_events(self.tx, self.tenant, self._events, self.now)
         await self.tx.flush()

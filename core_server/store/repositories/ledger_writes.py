@@ -114,10 +114,6 @@ def insert_events(tx: RawTx, tenant: uuid.UUID, events: Sequence[tuple[str, str]
         tx.defer(_insert_events(len(events)), tenant, now, *[value for event in events for value in event])
 
 
-class KeyTaken(Exception):  # a signal: the request was answered before
-    """An idempotency record with this key exists already."""
-
-
 _RECORD = Sql(
     "INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, created_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7)"
