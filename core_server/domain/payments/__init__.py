@@ -1,0 +1,1 @@
+"""Provider payments: money coming in from outside the hub, credited exactly once."""

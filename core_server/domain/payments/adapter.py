@@ -1,0 +1,202 @@
+"""What the payments domain asks of a payment provider, and what a provider answers.
+
+One adapter per provider lives in `core_server/providers/<name>.py` (the only place that speaks
+HTTP to a provider); the domain sees adapters only through `PaymentAdapter`, so adding a provider
+never touches this package. An adapter is stateless apart from its HTTP client: everything
+tenant-specific (keys, shop ids, the base URL, test mode) comes in a `ProviderConfig` on each call.
+
+Amounts cross this boundary as integer minor units plus the asset's scale; providers that speak
+decimal strings get them from `decimal_text` and give them back through `parse_decimal`, both
+exact (no floats).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import ClassVar, Protocol
+
+
+class ProviderState(StrEnum):
+    """A provider's status of one payment, mapped from its own vocabulary.
+
+    PAID means money arrived: `ProviderPayment.paid` says how much and in which asset, and the
+    domain compares it with what was asked (underpaid, overpaid, wrong asset). FAILED and EXPIRED
+    are final with nothing received."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What actually arrived: `amount` minor units of `asset` (in the tenant's scale of it)."""
+
+    asset: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """One tenant's settings of one provider, secrets decrypted (they never leave the core).
+
+    `secrets` and `options` are keyed by the field names the adapter declares; `base_url` is empty
+    for the adapter's default (tests point it at a fake server); `webhook_url` is where this
+    tenant's notifications for this provider must go."""
+
+    provider: str
+    secrets: Mapping[str, str]
+    options: Mapping[str, str]
+    base_url: str = ""
+    test_mode: bool = False
+    webhook_url: str = ""
+
+    def secret(self, name: str) -> str:
+        return self.secrets.get(name, "")
+
+    def option(self, name: str) -> str:
+        return self.options.get(name, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A payment to open at the provider.
+
+    `reference` is the hub's payment id: the adapter sends it as the provider's order id / payload
+    and it comes back in notifications. `amount` is in minor units of `asset`, whose scale is
+    `scale` (decimal places). `ttl_seconds` is how long the buyer has to pay."""
+
+    reference: str
+    asset: str
+    amount: int
+    scale: int
+    description: str
+    ttl_seconds: int
+    return_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPayment:
+    """The provider's view of one payment.
+
+    `provider_ref` is the provider's own id (the permanent dedup key); `reference` is the hub's
+    payment id as the provider echoes it ("" when the provider does not say)."""
+
+    provider_ref: str
+    reference: str
+    state: ProviderState
+    paid: Received | None = None
+    pay_url: str = ""
+    expires_at: dt.datetime | None = None
+    raw_status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A webhook delivery, read and (where the provider signs) verified.
+
+    `payment` holds the facts when they can be trusted as delivered (a valid signature). An
+    unsigned or advisory notification has `payment=None` and only names `provider_ref` (or the
+    hub's `reference`): the domain then fetches the payment from the provider before crediting.
+    `ignored` marks a delivery that is authentic but about nothing the hub acts on (a provider's
+    "invoice created" event, a test ping): it is answered as accepted and changes nothing."""
+
+    provider_ref: str = ""
+    reference: str = ""
+    payment: ProviderPayment | None = None
+    ignored: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReply:
+    """The HTTP answer a provider expects; the gateway sends it as is."""
+
+    status: int = 200
+    body: bytes = b"OK"
+    content_type: str = "text/plain"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class ProviderError(Exception):
+    """Base of what an adapter raises; never carries a secret in its message."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Timeout, connection failure or 5xx: the outcome is unknown, the call may be retried later."""
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request (a 4xx or an error answer): retrying the same call fails
+    the same way. The message is the provider's own, safe to show an admin."""
+
+
+class SignatureInvalid(ProviderError):
+    """A webhook whose signature (or URL secret) does not verify: nothing is credited."""
+
+
+class PaymentAdapter(Protocol):
+    """One payment provider. `name` is its registry key and the `provider:<name>` account name.
+
+    `secret_fields` are the write-only settings (keys, tokens), `option_fields` the readable ones
+    (shop id, store id); `SetProviderConfig` refuses other names and requires every
+    `required_fields` entry."""
+
+    name: ClassVar[str]
+    secret_fields: ClassVar[tuple[str, ...]]
+    option_fields: ClassVar[tuple[str, ...]]
+    required_fields: ClassVar[tuple[str, ...]]
+
+    async def create_payment(self, config: ProviderConfig, intent: Intent) -> ProviderPayment:
+        """Open the payment; the answer carries `provider_ref` and `pay_url`."""
+        ...
+
+    async def fetch_payment(self, config: ProviderConfig, provider_ref: str) -> ProviderPayment:
+        """Ask the provider for the payment's state now (CheckPayment, reconciliation, and
+        confirming an unsigned notification)."""
+        ...
+
+    def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
+        """Verify (on the raw bytes) and read one notification. Header names are lower-case.
+        Raises SignatureInvalid, or ProviderRejected for a body that cannot be read."""
+        ...
+
+    def reply(self, accepted: bool) -> WebhookReply:
+        """The answer the provider expects for an accepted (or duplicate) delivery, or a refused one."""
+        ...
+
+    async def check_config(self, config: ProviderConfig) -> None:
+        """One harmless authenticated call (TestProviderConfig); raises on bad credentials."""
+        ...
+
+
+def decimal_text(amount: int, scale: int) -> str:
+    """`amount` minor units as the provider's decimal string: 12345, scale 2 -> "123.45";
+    scale 0 -> "12345". Exact for every int."""
+    if scale == 0:
+        return str(amount)
+    sign = "-" if amount < 0 else ""
+    whole, part = divmod(abs(amount), 10**scale)
+    return f"{sign}{whole}.{part:0{scale}d}"
+
+
+def parse_decimal(text: str | int, scale: int) -> int:
+    """A provider's decimal amount as minor units, exactly. "123.4" at scale 2 -> 12340.
+    Raises ValueError for a malformed number or one with more decimals than the scale holds
+    (a provider paying fractions of a minor unit is not something to round silently)."""
+    if isinstance(text, bool):
+        raise ValueError("not an amount")
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"not a decimal amount: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError("not a finite amount")
+    minor = value.scaleb(scale)
+    if minor != minor.to_integral_value():
+        raise ValueError(f"{text!r} has more than {scale} decimals")
+    return int(minor)

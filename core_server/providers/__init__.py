@@ -1,0 +1,1 @@
+"""Payment and fulfillment provider adapters: one module per provider, found by `registry`."""

@@ -1,0 +1,70 @@
+"""The one way adapters call a provider over HTTP: timeouts, and errors mapped to the adapter
+vocabulary (ProviderUnavailable for an unknown outcome, ProviderRejected for a refusal).
+
+Messages name the provider, the path and the status, never a header or a body that could hold a
+key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from core_server.domain.payments.adapter import ProviderConfig, ProviderRejected, ProviderUnavailable
+
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+def new_client() -> httpx.AsyncClient:
+    """The shared client of every adapter (connection pooling across tenants; no cookies kept)."""
+    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+
+
+def base_url(config: ProviderConfig, default: str, test_default: str = "") -> str:
+    """The tenant's override, else the test or live default; no trailing slash."""
+    url = config.base_url or (test_default if config.test_mode and test_default else default)
+    return url.rstrip("/")
+
+
+async def call(
+    client: httpx.AsyncClient,
+    provider: str,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    content: bytes | None = None,
+    json_body: Any = None,
+    params: Mapping[str, str] | None = None,
+    auth: httpx.Auth | tuple[str, str] | None = None,
+) -> httpx.Response:
+    """Send one request. 5xx, timeouts and transport errors raise ProviderUnavailable; other
+    non-2xx answers are returned for the adapter to read (each provider words refusals its own way)."""
+    path = httpx.URL(url).path
+    if json_body is not None:
+        content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"content-type": "application/json", **(headers or {})}
+    try:
+        response = await client.request(method, url, headers=headers, content=content, params=params, auth=auth)
+    except httpx.TimeoutException:
+        raise ProviderUnavailable(f"{provider}: {method} {path} timed out") from None
+    except httpx.HTTPError as error:
+        raise ProviderUnavailable(f"{provider}: {method} {path} failed ({type(error).__name__})") from None
+    if response.status_code >= 500:
+        raise ProviderUnavailable(f"{provider}: {method} {path} answered {response.status_code}")
+    return response
+
+
+def json_of(response: httpx.Response, provider: str) -> Any:
+    """The response's JSON; a body that is not JSON is a refusal we cannot read."""
+    try:
+        return response.json()
+    except ValueError:
+        raise ProviderRejected(f"{provider}: answered {response.status_code} without JSON") from None
+
+
+def rejected(provider: str, response: httpx.Response, detail: str = "") -> ProviderRejected:
+    text = f"{provider}: answered {response.status_code}"
+    return ProviderRejected(f"{text}: {detail[:300]}" if detail else text)

@@ -1,0 +1,1 @@
+"""Payment provider adapters against local fake servers of each provider."""

@@ -1,0 +1,1 @@
+"""Local fake servers of the providers, implementing their documented behaviour."""

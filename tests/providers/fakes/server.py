@@ -1,0 +1,68 @@
+"""Running a fake provider: an aiohttp app on a free loopback port for the length of a block.
+
+Each fake records the requests it received (`Recorded`) so tests can check what the adapter sent
+(headers, raw body), and can be told to misbehave (`fail_next`: answer 5xx, hang past the
+client's timeout) to exercise the unknown-outcome paths."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Misbehaviour:
+    """What the next requests get instead of an answer: a status to send, or a hang."""
+
+    queue: list[int | str] = field(default_factory=list)  # 500, 503, 400, ... or "hang"
+
+    def fail_next(self, *how: int | str) -> None:
+        self.queue.extend(how)
+
+
+@web.middleware
+async def _record_and_misbehave(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+    body = await request.read()
+    request.app["recorded"].append(
+        Recorded(request.method, request.path, {k.lower(): v for k, v in request.headers.items()}, body)
+    )
+    misbehaviour: Misbehaviour = request.app["misbehaviour"]
+    if misbehaviour.queue:
+        how = misbehaviour.queue.pop(0)
+        if how == "hang":
+            await asyncio.sleep(3600)
+        return web.Response(status=int(how), text="fake failure")
+    return await handler(request)
+
+
+def new_app() -> web.Application:
+    app = web.Application(middlewares=[_record_and_misbehave])
+    app["recorded"] = []
+    app["misbehaviour"] = Misbehaviour()
+    return app
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 on a free port; yields its base URL (no trailing slash)."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
