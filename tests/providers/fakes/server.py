@@ -7,7 +7,7 @@ client's timeout) to exercise the unknown-outcome paths."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -33,7 +33,9 @@ class Misbehaviour:
 
 
 @web.middleware
-async def _record_and_misbehave(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+async def _record_and_misbehave(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     body = await request.read()
     request.app["recorded"].append(
         Recorded(request.method, request.path, {k.lower(): v for k, v in request.headers.items()}, body)
