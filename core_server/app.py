@@ -14,6 +14,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
+import httpx
 import structlog
 
 try:  # optional: pyproject installs it everywhere but Windows
@@ -28,6 +29,8 @@ from core_server.domain.auth_cache import AuthCache
 from core_server.domain.deps import Deps
 from core_server.domain.tenancy.bootstrap import BootstrapError, KeySource, announce, ensure_key
 from core_server.logs import configure_logging
+from core_server.providers.http import new_client
+from core_server.providers.registry import payment_adapters
 from core_server.store.db import Database, open_database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.key_files import write_private_file
@@ -51,8 +54,9 @@ def load_secret_box(settings: Settings) -> SecretBox:
     return SecretBox(load_or_create_key_file(settings.data_dir / MASTER_KEY_FILE))
 
 
-async def prepare(settings: Settings, db: Database) -> Deps:
-    """Check the schema, build the dependencies and make sure the bootstrap keys exist."""
+async def prepare(settings: Settings, db: Database, http: httpx.AsyncClient | None = None) -> Deps:
+    """Check the schema, build the dependencies and make sure the bootstrap keys exist. `http` is
+    the payment adapters' client (none: no provider can be reached, as in tests of startup)."""
     behind = await pending_revision(db)
     if behind is not None:
         raise StartupError(f"the database schema is not at {behind}: run `billing-hub migrate` first")
@@ -60,7 +64,12 @@ async def prepare(settings: Settings, db: Database) -> Deps:
     if db.dialect == "postgresql":
         fastpath = await PgFastPath.connect(settings.effective_database_url, settings.fastpath_pool_size)
     deps = Deps(
-        db=db, secrets=load_secret_box(settings), auth_cache=AuthCache(settings.auth_cache_seconds), fastpath=fastpath
+        db=db,
+        secrets=load_secret_box(settings),
+        auth_cache=AuthCache(settings.auth_cache_seconds),
+        fastpath=fastpath,
+        payment_adapters=payment_adapters(http) if http is not None else {},
+        public_url=settings.public_url,
     )
     embedded = settings.is_embedded
     platform_file = settings.data_dir / PLATFORM_KEY_FILE if embedded else None
@@ -81,8 +90,9 @@ async def serve(settings: Settings) -> None:
         pool_size=settings.db_pool_size,
         write_wait_seconds=settings.db_write_wait_seconds,
     )
+    http = new_client()
     try:
-        deps = await prepare(settings, db)
+        deps = await prepare(settings, db, http)
         core = CoreServer(deps)
         port = core.bind(settings.grpc_listen)
         await core.start()
@@ -103,6 +113,7 @@ async def serve(settings: Settings) -> None:
             await deps.fastpath.close()
         log.info("core stopped")
     finally:
+        await http.aclose()
         await db.dispose()
 
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 20  # PostgreSQL: the pool (and as many overflow); SQLite: reader connections
     db_write_wait_seconds: float = 60.0  # SQLite: how long a write may wait for the one writer (store/db.py)
     fastpath_pool_size: int = 16
+    # the HTTP gateway's address as payment providers reach it (https://pay.example.com): webhook
+    # URLs shown by ListProviderConfigs are built on it
+    public_url: str = ""
     # set by `billing-hub up` for its own core child: once serving, the core writes {"pid", "port"}
     # there, which is how `up` tells its core from another process answering on the same port
     ready_file: Path | None = None

@@ -22,6 +22,7 @@ from sdk.billinghub.v1 import (
     fulfillment_service_pb2_grpc,
     gateway_service_pb2_grpc,
     order_service_pb2_grpc,
+    payment_service_pb2_grpc,
     platform_service_pb2_grpc,
     promo_service_pb2_grpc,
     referral_service_pb2_grpc,
@@ -57,6 +58,7 @@ class _Stubs:
         self.promos = promo_service_pb2_grpc.PromoServiceStub(channel)
         self.topups = topup_service_pb2_grpc.TopupRequestServiceStub(channel)
         self.reports = report_service_pb2_grpc.ReportServiceStub(channel)
+        self.payments = payment_service_pb2_grpc.PaymentServiceStub(channel)
         self.health = health_pb2_grpc.HealthStub(channel)
 
 
@@ -174,6 +176,11 @@ class BillingHubClient:
     def reports(self) -> report_service_pb2_grpc.ReportServiceStub:
         """Statistics and revenue series."""
         return self._stubs.reports
+
+    @property
+    def payments(self) -> payment_service_pb2_grpc.PaymentServiceStub:
+        """Payment providers: their settings, payments, webhooks."""
+        return self._stubs.payments
 
     async def health(self, service: str = "", timeout: float = 3.0) -> str:  # noqa: ASYNC109  # a gRPC deadline
         """The core's health status name (`SERVING`, `NOT_SERVING`, ...); raises when unreachable."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
+
 from core_server.api.server import CoreServer
 from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
 from core_server.domain.tenancy.api_keys import insert_key
+from core_server.providers.http import new_client
+from core_server.providers.registry import payment_adapters
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.secret_box import SecretBox
@@ -18,6 +22,7 @@ from sdk import BillingHubClient
 from sdk.billinghub.v1 import platform_service_pb2 as platform_pb
 from sdk.billinghub.v1 import tenant_pb2
 from sdk.interceptors import NO_RETRY
+from tests.payments.testpay import TestPay
 
 TEST_MASTER_KEY = bytes(range(32))
 
@@ -42,6 +47,7 @@ class Hub:
     server: CoreServer
     platform_key: str
     backend: str
+    http: httpx.AsyncClient | None = None
     _clients: list[BillingHubClient] = field(default_factory=list)
 
     def client(self, api_key: str, tenant_id: str | None = None) -> BillingHubClient:
@@ -72,6 +78,8 @@ class Hub:
             await client.close()
         if self.deps.fastpath is not None:
             await self.deps.fastpath.close()
+        if self.http is not None:
+            await self.http.aclose()
 
 
 async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> Hub:
@@ -81,12 +89,16 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         if db.dialect == "postgresql"
         else None
     )
+    http = new_client()
     deps = Deps(
         db=db,
         secrets=SecretBox(TEST_MASTER_KEY),
         clock=clock or SystemClock(),
         auth_cache=AuthCache(5.0),
         fastpath=fastpath,
+        payment_adapters={**payment_adapters(http), TestPay.name: TestPay()},
+        public_url="https://hub.example.test",
+        insecure_provider_urls=True,  # the providers' fakes listen on http://127.0.0.1
     )
     async with deps.uow() as uow:
         _key, platform_key = await insert_key(uow, Role.PLATFORM, None, "tests")
@@ -94,4 +106,4 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
     server = CoreServer(deps)
     port = server.bind("127.0.0.1:0")
     await server.start()
-    return Hub(f"127.0.0.1:{port}", deps, server, platform_key, backend)
+    return Hub(f"127.0.0.1:{port}", deps, server, platform_key, backend, http)

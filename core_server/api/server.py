@@ -14,6 +14,7 @@ from core_server.api.event_servicer import AuditServicer, EventServicer
 from core_server.api.gateway_servicer import GatewayServicer
 from core_server.api.interceptor import CoreInterceptor
 from core_server.api.order_servicer import FulfillmentServicer, OrderServicer
+from core_server.api.payment_servicer import PaymentServicer
 from core_server.api.platform_servicer import PlatformServicer
 from core_server.api.promo_servicer import PromoServicer
 from core_server.api.referral_servicer import ReferralServicer
@@ -36,6 +37,8 @@ from core_server.domain.orders.payment import OrderPayments
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
 from core_server.domain.orders.task_outcomes import TaskOutcomes
+from core_server.domain.payments.configs import ProviderConfigService
+from core_server.domain.payments.service import PaymentService
 from core_server.domain.promos.codes import PromoCodeService
 from core_server.domain.referrals.payouts import PayoutService
 from core_server.domain.referrals.service import ReferralService
@@ -58,6 +61,8 @@ from sdk.billinghub.v1 import (
     gateway_service_pb2_grpc,
     order_service_pb2,
     order_service_pb2_grpc,
+    payment_service_pb2,
+    payment_service_pb2_grpc,
     platform_service_pb2,
     platform_service_pb2_grpc,
     promo_service_pb2,
@@ -150,6 +155,11 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
             report_service_pb2.DESCRIPTOR,
             report_service_pb2_grpc.add_ReportServiceServicer_to_server,
             ReportServicer(ReportService(deps)),
+        ),
+        (
+            payment_service_pb2.DESCRIPTOR,
+            payment_service_pb2_grpc.add_PaymentServiceServicer_to_server,
+            PaymentServicer(PaymentService(deps), ProviderConfigService(deps)),
         ),
     ]
 

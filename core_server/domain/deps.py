@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
+from core_server.domain.provider_api import PaymentAdapter
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.raw_tx import RawDb
@@ -22,7 +24,8 @@ class Deps:
     `fastpath` is set on PostgreSQL: the hot ledger operations run there as one statement over
     asyncpg (see store/fastpath_pg.py). `raw` opens the raw transactions of the money hot paths
     (domain/fast_unit.py) on either backend; `reads` runs the reads a bot makes on every screen,
-    one statement each (store/reads/); everything else goes through SQLAlchemy.
+    one statement each (store/reads/); everything else goes through SQLAlchemy. Payment providers
+    are reached only through `payment_adapters` (domain/provider_api.py).
     """
 
     db: Database
@@ -31,6 +34,12 @@ class Deps:
     auth_cache: AuthCache = field(default_factory=AuthCache)
     feed: EventFeed = field(default_factory=EventFeed)
     fastpath: PgFastPath | None = None
+    # the payment provider adapters by name (core_server/providers, wired by the app), the HTTP
+    # gateway's public base URL (webhook URLs are built on it), and whether provider base URLs may
+    # be plain http (tests and local fakes; never in production)
+    payment_adapters: Mapping[str, PaymentAdapter] = field(default_factory=dict)
+    public_url: str = ""
+    insecure_provider_urls: bool = False
     raw: RawDb = field(init=False)
     reads: ScreenReads = field(init=False)
 

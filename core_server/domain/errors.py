@@ -79,6 +79,10 @@ class ResourceExhausted(DomainError):
     pass
 
 
+class Unavailable(DomainError):
+    """Something outside the hub (a payment provider) did not answer; nothing changed, retry later."""
+
+
 def _json_problem(value: object, max_depth: int) -> str | None:
     """What is wrong with a decoded JSON value of a request, if anything (iterative: the nesting
     depth is the client's choice)."""

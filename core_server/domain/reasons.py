@@ -17,6 +17,7 @@ from core_server.domain.errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    Unavailable,
 )
 
 
@@ -302,6 +303,50 @@ class PromoNotApplicable(FailedPrecondition):
     """The code does not apply to this package or use."""
 
     reason = "PROMO_NOT_APPLICABLE"
+
+
+class ProviderDisabled(FailedPrecondition):
+    """The tenant switched the payment provider off."""
+
+    reason = "PROVIDER_DISABLED"
+
+
+class ProviderConfigIncomplete(FailedPrecondition):
+    """A provider cannot be enabled before every required setting is given."""
+
+    reason = "PROVIDER_CONFIG_INCOMPLETE"
+
+
+class AmountOutOfRange(FailedPrecondition):
+    """The amount is outside what the provider accepts for the asset (or it does not take the asset)."""
+
+    reason = "AMOUNT_OUT_OF_RANGE"
+
+
+class ProviderRefused(FailedPrecondition):
+    """The provider refused the call; the message is its own."""
+
+    reason = "PROVIDER_REJECTED"
+
+
+class PaymentNotFound(NotFound):
+    """No such payment in the tenant."""
+
+    reason = "PAYMENT_NOT_FOUND"
+    resource = "payment"
+
+
+class ProviderNotConfigured(NotFound):
+    """The tenant has no settings for the provider."""
+
+    reason = "PROVIDER_NOT_CONFIGURED"
+    resource = "provider settings"
+
+
+class ProviderDown(Unavailable):
+    """The provider timed out or failed; nothing changed in the hub."""
+
+    reason = "PROVIDER_UNAVAILABLE"
 
 
 def catalogue() -> dict[str, type[DomainError]]:

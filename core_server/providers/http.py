@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from core_server.domain.payments.adapter import ProviderConfig, ProviderRejected, ProviderUnavailable
+from core_server.domain.provider_api import ProviderConfig, ProviderRejected, ProviderUnavailable
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 
 import httpx
 
-from core_server.domain.payments.adapter import PaymentAdapter
+from core_server.domain.provider_api import PaymentAdapter
 
 _NOT_PROVIDERS = frozenset({"registry", "http"})
 

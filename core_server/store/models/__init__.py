@@ -13,6 +13,7 @@ from core_server.store.models.growth import (
 )
 from core_server.store.models.ledger import BUCKETS, AccountRow, AssetRow, HoldRow, TransferRow
 from core_server.store.models.outbox import AuditRow, EventRow, IdempotencyRow
+from core_server.store.models.payments import PaymentRow, ProviderConfigRow
 from core_server.store.models.tenant import ApiKeyRow, TenantRow
 from core_server.store.models.user import UserRow
 
@@ -29,9 +30,11 @@ __all__ = [
     "IdempotencyRow",
     "OrderRow",
     "PackageRow",
+    "PaymentRow",
     "PayoutRow",
     "PromoRow",
     "PromoUseRow",
+    "ProviderConfigRow",
     "SubscriptionRow",
     "TaskRow",
     "TenantRow",

@@ -55,6 +55,13 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROMO_INVALID: _ClassVar[ErrorReason]
     PROMO_EXHAUSTED: _ClassVar[ErrorReason]
     PROMO_NOT_APPLICABLE: _ClassVar[ErrorReason]
+    PROVIDER_DISABLED: _ClassVar[ErrorReason]
+    PROVIDER_CONFIG_INCOMPLETE: _ClassVar[ErrorReason]
+    AMOUNT_OUT_OF_RANGE: _ClassVar[ErrorReason]
+    PROVIDER_REJECTED: _ClassVar[ErrorReason]
+    PAYMENT_NOT_FOUND: _ClassVar[ErrorReason]
+    PROVIDER_NOT_CONFIGURED: _ClassVar[ErrorReason]
+    PROVIDER_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 INVALID_ARGUMENT: ErrorReason
@@ -105,4 +112,11 @@ METHOD_INACTIVE: ErrorReason
 PROMO_INVALID: ErrorReason
 PROMO_EXHAUSTED: ErrorReason
 PROMO_NOT_APPLICABLE: ErrorReason
+PROVIDER_DISABLED: ErrorReason
+PROVIDER_CONFIG_INCOMPLETE: ErrorReason
+AMOUNT_OUT_OF_RANGE: ErrorReason
+PROVIDER_REJECTED: ErrorReason
+PAYMENT_NOT_FOUND: ErrorReason
+PROVIDER_NOT_CONFIGURED: ErrorReason
+PROVIDER_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason

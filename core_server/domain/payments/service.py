@@ -1,0 +1,479 @@
+"""Opening provider payments and applying what providers report, each credit exactly once.
+
+Three things report a payment's state: the provider's webhook (`ingest`), the buyer's "check
+payment" button (`check`) and the reconciliation worker. All of them end in `apply`, which locks
+the payment row and moves it along its table (model.py): money that arrived is credited from
+the `provider:<name>` account once, and an order the payment pays is settled from the wallet in
+the same transaction with the same `settle` a wallet purchase runs. The permanent unique key on
+(tenant, provider, provider_ref) backs the row lock: a provider's payment can belong to one row.
+
+No transaction stays open across a call to a provider: `create` commits the pending payment
+before asking the provider (a webhook may even arrive before the answer: it finds the payment by
+the hub's own reference), and `apply` starts after the provider answered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+
+from core_server.domain.actor import Actor
+from core_server.domain.deps import Deps
+from core_server.domain.errors import DomainError, InvalidArgument, Violation, Violations
+from core_server.domain.events import emit
+from core_server.domain.idempotency import IdempotencyKey, claim_or_find
+from core_server.domain.ids import require_id
+from core_server.domain.money import ledger
+from core_server.domain.money.amounts import MAX_AMOUNT, Money, check_money
+from core_server.domain.money.assets import require_asset
+from core_server.domain.money.ledger import Posting, System, Wallet
+from core_server.domain.money.wallets import require_user
+from core_server.domain.orders.model import OrderStatus
+from core_server.domain.orders.payment import settle
+from core_server.domain.orders.service import lock_order, not_pending
+from core_server.domain.paging import before_id, id_page, page_request
+from core_server.domain.payments.configs import adapter_of, configured, decrypted, limits_of, provider_call
+from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus, move, payment_event, to_payment
+from core_server.domain.provider_api import (
+    Intent,
+    Notice,
+    ProviderPayment,
+    ProviderRejected,
+    ProviderState,
+    Received,
+    SignatureInvalid,
+    WebhookReply,
+)
+from core_server.domain.reasons import (
+    AmountOutOfRange,
+    OrderExpired,
+    OrderNotFound,
+    PaymentNotFound,
+    ProviderDisabled,
+)
+from core_server.store.ids import new_id
+from core_server.store.models import PaymentRow
+from core_server.store.repositories import idempotency as idem_repo
+from core_server.store.repositories import orders as orders_repo
+from core_server.store.repositories import payments as repo
+from core_server.store.unit_of_work import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+TOPUP_TTL = dt.timedelta(hours=1)  # how long a buyer has to pay a wallet top-up
+MIN_TTL = dt.timedelta(minutes=5)
+MAX_WEBHOOK_BODY = 1024 * 1024
+RETURN_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
+DESCRIPTION_LIMIT, RETURN_URL_LIMIT = 128, 500
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    UNKNOWN_PAYMENT = "unknown_payment"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookResult:
+    reply: WebhookReply
+    outcome: Outcome
+    payment_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    provider: str
+    title: Mapping[str, str]
+    asset: str
+    min: int
+    max: int
+
+
+def _refused(status: int = 404, text: bytes = b"unknown webhook") -> WebhookResult:
+    return WebhookResult(WebhookReply(status=status, body=text), Outcome.REFUSED)
+
+
+def _reference(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
+
+
+def _provider_account(provider: str) -> System:
+    return System(f"provider:{provider}")
+
+
+class PaymentService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    @property
+    def deps(self) -> Deps:
+        return self._deps
+
+    # --- what a buyer may pay with --------------------------------------------------------------
+
+    async def list_methods(self, actor: Actor, user_id: str, order_id: str, amount: Money | None) -> list[Method]:
+        v = Violations()
+        user = v.id("user_id", user_id)
+        if bool(order_id) == (amount is not None):
+            v.add("order_id", "give either order_id or amount")
+        v.id("order_id", order_id, required=False)
+        if amount is not None:
+            check_money(v, "amount", amount)
+        v.raise_if_any()
+        assert user is not None
+        tenant = actor.tenant
+        async with self._deps.read_uow() as uow:
+            await require_user(uow, tenant, user, user_id)
+            wanted = amount if amount is not None else await self._order_money(uow, tenant, user, order_id)
+            rows = await repo.list_configs(uow, tenant)
+        methods = []
+        for row in rows:
+            if not row.enabled or row.provider not in self._deps.payment_adapters:
+                continue
+            for limit in limits_of(row):
+                if limit.asset == wanted.asset and limit.min <= wanted.amount <= limit.max:
+                    methods.append(Method(row.provider, dict(row.title or {}), limit.asset, limit.min, limit.max))
+        return methods
+
+    async def _order_money(self, uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, order_id: str) -> Money:
+        row = await orders_repo.get_order(uow, tenant, require_id("order_id", order_id))
+        if row is None or row.user_id != user:  # another user's order is as unknown as a missing one
+            raise OrderNotFound(order_id)
+        return Money(row.asset, row.total)
+
+    # --- opening a payment ------------------------------------------------------------------------
+
+    async def create(
+        self,
+        actor: Actor,
+        key: IdempotencyKey | None,
+        user_id: str,
+        order_id: str,
+        amount: Money | None,
+        provider: str,
+        return_url: str,
+        description: str,
+    ) -> Payment:
+        """Open a payment at the provider. The pending row (and the request_id's record naming
+        it) commits first; a repeated request_id returns that payment as it is now."""
+        v = Violations()
+        user = v.id("user_id", user_id)
+        order = v.id("order_id", order_id, required=False)
+        if bool(order_id) == (amount is not None):
+            v.add("order_id", "give either order_id or amount")
+        if amount is not None:
+            check_money(v, "amount", amount)
+        if not provider:
+            v.add("provider", "is required")
+        return_url = v.check_text("return_url", return_url, max_length=RETURN_URL_LIMIT)
+        if return_url and not v.has("return_url") and not RETURN_URL.match(return_url):
+            v.add("return_url", "must be an http(s) URL")
+        description = v.check_text("description", description, max_length=DESCRIPTION_LIMIT)
+        v.raise_if_any()
+        assert user is not None
+        adapter = adapter_of(self._deps, provider)
+        tenant, now = actor.tenant, self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            if key is not None:
+                record = await claim_or_find(uow, tenant, key, now)
+                if record is not None:
+                    assert record.response is not None
+                    replayed = await repo.get_payment(uow, tenant, uuid.UUID(record.response.decode()))
+                    assert replayed is not None
+                    return to_payment(replayed)
+            await require_user(uow, tenant, user, user_id)
+            config_row = await configured(self._deps, uow, tenant, provider)
+            if not config_row.enabled:
+                raise ProviderDisabled(f"{provider} is switched off")
+            if order is not None:
+                order_row = await lock_order(uow, tenant, order_id)
+                if order_row.user_id != user:
+                    raise OrderNotFound(order_id)
+                if order_row.status != OrderStatus.PENDING:
+                    raise not_pending(order_row)
+                if order_row.expires_at <= now:
+                    raise OrderExpired("order expired unpaid")
+                wanted, expires = Money(order_row.asset, order_row.total), order_row.expires_at
+                description = description or f"Order {order_row.id}"
+            else:
+                assert amount is not None
+                wanted, expires = amount, now + TOPUP_TTL
+                description = description or "Wallet top-up"
+            asset = await require_asset(uow, tenant, wanted.asset)
+            if not any(
+                lim.asset == wanted.asset and lim.min <= wanted.amount <= lim.max for lim in limits_of(config_row)
+            ):
+                raise AmountOutOfRange(
+                    f"{provider} does not take {wanted.amount} minor units of {wanted.asset}",
+                    metadata={"asset": wanted.asset, "amount_minor": str(wanted.amount)},
+                )
+            row = PaymentRow(
+                tenant_id=tenant, id=new_id(), user_id=user, order_id=order, provider=provider, status="pending",
+                asset=wanted.asset, amount=wanted.amount, pay_url="", provider_status="", failure_reason="",
+                expires_at=max(expires, now + MIN_TTL), created_at=now, updated_at=now,
+            )  # fmt: skip
+            await repo.add(uow, row)
+            await emit(uow, self._deps.feed, tenant, "payment.created", payment_event(row), now)
+            if key is not None:
+                await idem_repo.complete(uow, tenant, key.method, key.request_id, response=str(row.id).encode())
+            config = decrypted(self._deps, config_row)
+            await uow.commit()
+        intent = Intent(
+            reference=str(row.id), asset=wanted.asset, amount=wanted.amount, scale=asset.scale,
+            description=description, ttl_seconds=int((row.expires_at - now).total_seconds()), return_url=return_url,
+        )  # fmt: skip
+        try:
+            with provider_call():
+                opened = await adapter.create_payment(config, intent)
+        except DomainError as error:
+            await self._opening_failed(tenant, row.id, error)
+            raise
+        return await self._opened(tenant, row.id, opened)
+
+    async def _opening_failed(self, tenant: uuid.UUID, payment: uuid.UUID, error: DomainError) -> None:
+        """The provider refused or did not answer: the payment fails (money that arrives for it
+        anyway, from an invoice the provider did open, is still credited: failed may succeed)."""
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await repo.get_payment(uow, tenant, payment, for_update=True)
+            if row is not None and row.status == PaymentStatus.PENDING:
+                move(row, PaymentStatus.FAILED, now)
+                row.failure_reason = error.message[:500]
+                await emit(uow, self._deps.feed, tenant, "payment.failed", payment_event(row), now)
+                await uow.commit()
+
+    async def _opened(self, tenant: uuid.UUID, payment: uuid.UUID, opened: ProviderPayment) -> Payment:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await repo.get_payment(uow, tenant, payment, for_update=True)
+            assert row is not None
+            if row.provider_ref is None:
+                row.provider_ref = opened.provider_ref[:200] or None
+            row.pay_url = opened.pay_url[:1000]
+            row.provider_status = row.provider_status or opened.raw_status[:64]
+            if opened.expires_at is not None and row.status == PaymentStatus.PENDING:
+                row.expires_at = opened.expires_at
+            row.updated_at = now
+            await uow.session.flush()
+            result = to_payment(row)
+            await uow.commit()
+        return result
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, payment_id: str) -> Payment:
+        parsed = require_id("payment_id", payment_id)
+        async with self._deps.read_uow() as uow:
+            row = await repo.get_payment(uow, actor.tenant, parsed)
+            if row is None:
+                raise PaymentNotFound(payment_id)
+            return to_payment(row)
+
+    async def list_payments(
+        self,
+        actor: Actor,
+        user_id: str,
+        order_id: str,
+        provider: str,
+        status: str | None,
+        page_size: int,
+        page_token: str,
+        violations: Violations | None = None,
+    ) -> tuple[list[Payment], str]:
+        actor.require_user_filter(user_id)
+        v = violations if violations is not None else Violations()
+        user = v.id("user_id", user_id, required=False)
+        order = v.id("order_id", order_id, required=False)
+        provider = v.check_text("provider", provider, max_length=32)
+        filters = {"s": status, "u": user_id, "o": order_id, "p": provider}
+        page = page_request(page_size, page_token, filters, violations=v)
+        v.raise_if_any()
+        async with self._deps.read_uow() as uow:
+            if user is not None:
+                await require_user(uow, actor.tenant, user, user_id)
+            rows = await repo.list_payments(
+                uow, actor.tenant, user=user, order=order, provider=provider, status=status,
+                before=before_id(page), limit=page.size + 1,
+            )  # fmt: skip
+            return id_page(page, rows, to_payment)
+
+    # --- what providers report ------------------------------------------------------------------------
+
+    async def check(self, actor: Actor, payment_id: str) -> Payment:
+        """Ask the provider now and apply the answer; a payment already credited is not asked about."""
+        parsed = require_id("payment_id", payment_id)
+        tenant = actor.tenant
+        async with self._deps.read_uow() as uow:
+            row = await repo.get_payment(uow, tenant, parsed)
+            if row is None:
+                raise PaymentNotFound(payment_id)
+            if row.status in CREDITED or row.provider_ref is None:
+                return to_payment(row)
+            config = decrypted(self._deps, await configured(self._deps, uow, tenant, row.provider))
+            provider, ref = row.provider, row.provider_ref
+        adapter = adapter_of(self._deps, provider)
+        with provider_call():
+            reported = await adapter.fetch_payment(config, ref)
+        await self.apply(tenant, provider, reported, parsed)
+        return await self.get(actor, payment_id)
+
+    async def ingest(self, actor: Actor, provider: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        """Verify a notification on its raw bytes and apply it. Refusals are answers (the
+        provider's 4xx), not errors; only a provider that cannot confirm now is an error
+        (UNAVAILABLE: the gateway answers 503 and the provider retries)."""
+        if len(body) > MAX_WEBHOOK_BODY:
+            raise InvalidArgument([Violation("body", f"must be at most {MAX_WEBHOOK_BODY} bytes")])
+        adapter = self._deps.payment_adapters.get(provider)
+        if adapter is None:
+            return _refused()
+        tenant = actor.tenant
+        async with self._deps.read_uow() as uow:
+            config_row = await repo.get_config(uow, tenant, provider)
+            config = decrypted(self._deps, config_row) if config_row is not None else None
+        if config is None:
+            return _refused()
+        lowered = {name.lower(): value for name, value in headers.items()}
+        try:
+            notice = adapter.read_webhook(config, lowered, body)
+        except (SignatureInvalid, ProviderRejected) as error:
+            log.warning("webhook refused", provider=provider, why=str(error)[:200])
+            return WebhookResult(adapter.reply(False), Outcome.REFUSED)
+        if notice.ignored:
+            return WebhookResult(adapter.reply(True), Outcome.IGNORED)
+        payment, reported = await self._known(tenant, provider, notice)
+        if payment is None:
+            log.info("webhook for an unknown payment", provider=provider, provider_ref=notice.provider_ref[:80])
+            return WebhookResult(adapter.reply(True), Outcome.UNKNOWN_PAYMENT)
+        if reported is None:  # unsigned or advisory: what the provider's API says is what counts
+            with provider_call():
+                reported = await adapter.fetch_payment(config, payment[1])
+        outcome = await self.apply(tenant, provider, reported, payment[0])
+        return WebhookResult(adapter.reply(True), outcome, payment[0])
+
+    async def _known(
+        self, tenant: uuid.UUID, provider: str, notice: Notice
+    ) -> tuple[tuple[uuid.UUID, str] | None, ProviderPayment | None]:
+        """The payment a notice is about, (id, provider_ref), and the facts it carries when they
+        can be trusted. An unsigned notice about a payment that is unknown or already credited
+        is answered without asking the provider, so a forged one costs no outgoing call."""
+        facts = notice.payment
+        ref = (facts.provider_ref if facts else "") or notice.provider_ref
+        reference = _reference((facts.reference if facts else "") or notice.reference)
+        async with self._deps.read_uow() as uow:
+            found = (await repo.find_by_ref(uow, tenant, provider, ref) if ref else None) or reference
+            row = await repo.get_payment(uow, tenant, found) if found is not None else None
+            if row is None or row.provider != provider:
+                return None, None
+            if facts is None and row.status in CREDITED:
+                return (row.id, row.provider_ref or ref), ProviderPayment(
+                    provider_ref=row.provider_ref or ref, reference=str(row.id), state=ProviderState.PENDING
+                )
+            return (row.id, row.provider_ref or ref), facts
+
+    async def apply(self, tenant: uuid.UUID, provider: str, reported: ProviderPayment, payment: uuid.UUID) -> Outcome:
+        """Apply what the provider says of the payment, under its row lock. An order the payment
+        pays is settled in the same transaction; if settling fails (the order was meanwhile
+        cancelled, its package can no longer be delivered), the credit stays in the wallet and
+        the failure is recorded instead, so money that arrived is never refused."""
+        try:
+            return await self._apply(tenant, provider, reported, payment, settle_order=True)
+        except DomainError as error:
+            log.warning("order not settled by its payment", payment=str(payment), why=error.reason)
+            return await self._apply(tenant, provider, reported, payment, settle_order=False, why=error.message)
+
+    async def _apply(
+        self,
+        tenant: uuid.UUID,
+        provider: str,
+        reported: ProviderPayment,
+        payment: uuid.UUID,
+        *,
+        settle_order: bool,
+        why: str = "",
+    ) -> Outcome:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await repo.get_payment(uow, tenant, payment, for_update=True)
+            if row is None or row.provider != provider:
+                return Outcome.UNKNOWN_PAYMENT
+            if row.provider_ref is None and reported.provider_ref:
+                row.provider_ref = reported.provider_ref[:200]
+            elif reported.provider_ref and row.provider_ref != reported.provider_ref:
+                log.warning("provider reported another payment id", payment=str(row.id), provider=provider)
+                return Outcome.UNKNOWN_PAYMENT
+            status = PaymentStatus(row.status)
+            outcome = Outcome.DUPLICATE
+            if reported.state is ProviderState.PAID and status not in CREDITED:
+                await self._credit(uow, row, reported, now, settle_order=settle_order, why=why)
+                outcome = Outcome.APPLIED
+            elif reported.state in (ProviderState.FAILED, ProviderState.EXPIRED) and status is PaymentStatus.PENDING:
+                to = PaymentStatus.FAILED if reported.state is ProviderState.FAILED else PaymentStatus.EXPIRED
+                move(row, to, now)
+                row.failure_reason = f"the provider reports {reported.raw_status or reported.state}"[:500]
+                await emit(uow, self._deps.feed, tenant, f"payment.{to}", payment_event(row), now)
+                outcome = Outcome.APPLIED
+            if reported.raw_status and outcome is Outcome.APPLIED:
+                row.provider_status = reported.raw_status[:64]
+            await uow.session.flush()
+            await uow.commit()
+        return outcome
+
+    async def _credit(
+        self, uow: UnitOfWork, row: PaymentRow, reported: ProviderPayment, now: dt.datetime, *, settle_order: bool,
+        why: str,
+    ) -> None:  # fmt: skip
+        """Credit what arrived and, when it is the order's total in the order's asset, settle the
+        order. Locks: the payment (held), the order, then the ledger's own order (settle's)."""
+        tenant, feed = row.tenant_id, self._deps.feed
+        received = reported.paid or Received(row.asset, row.amount)
+        order_row = await lock_order(uow, tenant, str(row.order_id)) if row.order_id and settle_order else None
+        known_asset = received.asset == row.asset or await self._has_asset(uow, tenant, received.asset)
+        if not known_asset or not 0 < received.amount <= MAX_AMOUNT:
+            move(row, PaymentStatus.UNDERPAID, now)
+            row.received_asset, row.received_amount = received.asset[:10], received.amount
+            row.failure_reason = f"received {received.amount} minor units of {received.asset}: nothing credited"[:500]
+            await emit(uow, feed, tenant, "payment.underpaid", payment_event(row, credited=False), now)
+            return
+        credit = Posting(
+            _provider_account(row.provider),
+            Wallet(row.user_id),
+            received.amount,
+            "topup",
+            reference=f"payment:{row.id}",
+        )
+        [transfer] = await ledger.post(uow, feed, tenant, received.asset, [credit], now)
+        row.received_asset, row.received_amount, row.credit_transfer_id = received.asset, received.amount, transfer.id
+        if received.asset != row.asset or received.amount < row.amount:
+            move(row, PaymentStatus.UNDERPAID, now)
+            row.failure_reason = (
+                f"asked {row.amount} {row.asset}, received {received.amount} {received.asset}: credited to the wallet"
+            )[:500]
+            await emit(uow, feed, tenant, "payment.underpaid", payment_event(row, credited=True), now)
+            return
+        move(row, PaymentStatus.SUCCEEDED, now)
+        settled = False
+        if order_row is not None and order_row.status == OrderStatus.PENDING:
+            await settle(self._deps, uow, order_row, f"provider:{row.provider}", Wallet(row.user_id), now)
+            settled = True
+        elif row.order_id is not None:
+            state = why or (f"the order is {order_row.status}" if order_row is not None else "")
+            row.failure_reason = f"order not settled ({state}): the payment stays in the wallet"[:500]
+        await emit(uow, feed, tenant, "payment.succeeded", payment_event(row, order_settled=settled), now)
+
+    async def _has_asset(self, uow: UnitOfWork, tenant: uuid.UUID, code: str) -> bool:
+        try:
+            await require_asset(uow, tenant, code)
+        except DomainError:
+            return False
+        return True

@@ -1,0 +1,83 @@
+"""Provider settings and provider payment queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from core_server.store.models import PaymentRow, ProviderConfigRow
+from core_server.store.repositories.keyset import newest_first
+from core_server.store.unit_of_work import UnitOfWork
+
+
+async def get_config(
+    uow: UnitOfWork, tenant: uuid.UUID, provider: str, *, for_update: bool = False
+) -> ProviderConfigRow | None:
+    return await uow.session.get(ProviderConfigRow, (tenant, provider), with_for_update=for_update)
+
+
+async def list_configs(uow: UnitOfWork, tenant: uuid.UUID) -> Sequence[ProviderConfigRow]:
+    statement = (
+        select(ProviderConfigRow)
+        .where(ProviderConfigRow.tenant_id == tenant)
+        .order_by(ProviderConfigRow.sort_order, ProviderConfigRow.provider)
+    )
+    return (await uow.session.execute(statement)).scalars().all()
+
+
+async def add(uow: UnitOfWork, row: ProviderConfigRow | PaymentRow) -> None:
+    uow.session.add(row)
+    await uow.session.flush()
+
+
+async def get_payment(
+    uow: UnitOfWork, tenant: uuid.UUID, payment: uuid.UUID, *, for_update: bool = False
+) -> PaymentRow | None:
+    """The payment; with for_update, its row lock, which makes one report of it win."""
+    return await uow.session.get(PaymentRow, (tenant, payment), with_for_update=for_update, populate_existing=True)
+
+
+async def find_by_ref(uow: UnitOfWork, tenant: uuid.UUID, provider: str, provider_ref: str) -> uuid.UUID | None:
+    """The id of the tenant's payment the provider knows as `provider_ref`."""
+    statement = select(PaymentRow.id).where(
+        PaymentRow.tenant_id == tenant, PaymentRow.provider == provider, PaymentRow.provider_ref == provider_ref
+    )
+    found: uuid.UUID | None = (await uow.session.execute(statement)).scalar_one_or_none()
+    return found
+
+
+async def list_payments(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    *,
+    user: uuid.UUID | None,
+    order: uuid.UUID | None,
+    provider: str,
+    status: str | None,
+    before: uuid.UUID | None,
+    limit: int,
+) -> Sequence[PaymentRow]:
+    statement = select(PaymentRow).where(PaymentRow.tenant_id == tenant)
+    if user is not None:
+        statement = statement.where(PaymentRow.user_id == user)
+    if order is not None:
+        statement = statement.where(PaymentRow.order_id == order)
+    if provider:
+        statement = statement.where(PaymentRow.provider == provider)
+    if status:
+        statement = statement.where(PaymentRow.status == status)
+    return await newest_first(uow, statement, PaymentRow.id, before, limit)
+
+
+async def open_payments(uow: UnitOfWork, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, payment) of pending payments the provider knows, oldest first: the reconciliation
+    worker asks the provider about each."""
+    statement = (
+        select(PaymentRow.tenant_id, PaymentRow.id)
+        .where(PaymentRow.status == "pending", PaymentRow.provider_ref.is_not(None))
+        .order_by(PaymentRow.expires_at)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in (await uow.session.execute(statement)).all()]

@@ -1,0 +1,1 @@
+"""Provider payments through the core: settings, payments, webhooks, exactly-once credits."""
