@@ -11,6 +11,7 @@ from quart import Quart
 from http_gateway import health
 from http_gateway.context import attach_client
 from http_gateway.errors import register_error_handlers
+from http_gateway.webhooks import providers as provider_webhooks
 from sdk.client import BillingHubClient
 
 
@@ -18,6 +19,8 @@ def create_app(client: BillingHubClient) -> Quart:
     """An app serving every blueprint through `client` (the caller owns and closes the client)."""
     app = Quart(__name__)
     attach_client(app, client)
+    app.config["MAX_CONTENT_LENGTH"] = provider_webhooks.MAX_BODY
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(provider_webhooks.blueprint)
     register_error_handlers(app)
     return app

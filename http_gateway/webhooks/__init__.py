@@ -1,0 +1,1 @@
+"""Inbound webhooks: payment providers (and, later, Telegram)."""
