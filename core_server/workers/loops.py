@@ -15,6 +15,7 @@ from core_server.domain.entitlements.renewal import RenewalService
 from core_server.domain.idempotency import sweep_expired
 from core_server.domain.money.holds import HoldService
 from core_server.domain.orders.service import OrderService
+from core_server.domain.payments.reconcile import Reconciler
 
 log = structlog.get_logger("billinghub.workers")
 
@@ -34,6 +35,7 @@ def core_loops(deps: Deps) -> list[Loop]:
         Loop("hold-expiry", 5.0, holds.expire_due),
         Loop("order-expiry", 15.0, orders.expire_due),
         Loop("subscription-renewal", 30.0, renewals.run_due),
+        Loop("payment-reconciliation", 10.0, Reconciler(deps).run_due),
         Loop("idempotency-sweep", 300.0, lambda: sweep_expired(deps, deps.clock.now())),
     ]
 

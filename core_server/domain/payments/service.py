@@ -68,6 +68,7 @@ log = structlog.get_logger(__name__)
 
 TOPUP_TTL = dt.timedelta(hours=1)  # how long a buyer has to pay a wallet top-up
 MIN_TTL = dt.timedelta(minutes=5)
+FIRST_CHECK = dt.timedelta(seconds=30)  # the reconciliation worker's first look (reconcile.py)
 MAX_WEBHOOK_BODY = 1024 * 1024
 RETURN_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 DESCRIPTION_LIMIT, RETURN_URL_LIMIT = 128, 500
@@ -222,6 +223,7 @@ class PaymentService:
                 tenant_id=tenant, id=new_id(), user_id=user, order_id=order, provider=provider, status="pending",
                 asset=wanted.asset, amount=wanted.amount, pay_url="", provider_status="", failure_reason="",
                 expires_at=max(expires, now + MIN_TTL), created_at=now, updated_at=now,
+                next_check_at=now + FIRST_CHECK, checks=0,
             )  # fmt: skip
             await repo.add(uow, row)
             await emit(uow, self._deps.feed, tenant, "payment.created", payment_event(row), now)

@@ -43,7 +43,7 @@ class PaymentRow(Base):
         Index(None, "tenant_id", "provider", "provider_ref", unique=True),
         Index(None, "tenant_id", "user_id", "id"),
         Index(None, "tenant_id", "order_id"),
-        Index(None, "status", "expires_at"),
+        Index(None, "status", "next_check_at"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -62,6 +62,9 @@ class PaymentRow(Base):
     failure_reason: Mapped[str] = mapped_column(String(500), default="")
     credit_transfer_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     expires_at: Mapped[dt.datetime] = mapped_column()
+    # the reconciliation worker's schedule: when to ask the provider next, and how often it asked
+    next_check_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 
@@ -71,13 +72,12 @@ async def list_payments(
     return await newest_first(uow, statement, PaymentRow.id, before, limit)
 
 
-async def open_payments(uow: UnitOfWork, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
-    """(tenant, payment) of pending payments the provider knows, oldest first: the reconciliation
-    worker asks the provider about each."""
+async def due_for_check(uow: UnitOfWork, now: dt.datetime, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, payment) of pending payments whose next check is due, the longest waiting first."""
     statement = (
         select(PaymentRow.tenant_id, PaymentRow.id)
-        .where(PaymentRow.status == "pending", PaymentRow.provider_ref.is_not(None))
-        .order_by(PaymentRow.expires_at)
+        .where(PaymentRow.status == "pending", PaymentRow.next_check_at <= now)
+        .order_by(PaymentRow.next_check_at)
         .limit(limit)
     )
     return [(row[0], row[1]) for row in (await uow.session.execute(statement)).all()]

@@ -3,6 +3,8 @@
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27 19:34:34.676445
+
+Provider settings and provider payments (issue: payments).
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def upgrade() -> None:
     sa.Column('failure_reason', sa.String(length=500), nullable=False),
     sa.Column('credit_transfer_id', sa.Uuid(), nullable=True),
     sa.Column('expires_at', core_server.store.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('next_check_at', core_server.store.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('checks', sa.Integer(), nullable=False),
     sa.Column('created_at', core_server.store.models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', core_server.store.models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('paid_at', core_server.store.models.base.UtcDateTime(timezone=True), nullable=True),
@@ -62,7 +66,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_payments'))
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_payments_status_expires_at'), ['status', 'expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_status_next_check_at'), ['status', 'next_check_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_tenant_id_order_id'), ['tenant_id', 'order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_tenant_id_provider_provider_ref'), ['tenant_id', 'provider', 'provider_ref'], unique=True)
         batch_op.create_index(batch_op.f('ix_payments_tenant_id_user_id_id'), ['tenant_id', 'user_id', 'id'], unique=False)
@@ -76,7 +80,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_payments_tenant_id_user_id_id'))
         batch_op.drop_index(batch_op.f('ix_payments_tenant_id_provider_provider_ref'))
         batch_op.drop_index(batch_op.f('ix_payments_tenant_id_order_id'))
-        batch_op.drop_index(batch_op.f('ix_payments_status_expires_at'))
+        batch_op.drop_index(batch_op.f('ix_payments_status_next_check_at'))
 
     op.drop_table('payments')
     op.drop_table('provider_configs')

@@ -1,0 +1,78 @@
+"""The reconciliation worker's step: ask providers about payments no webhook settled.
+
+A webhook can be lost (the provider gave up, the gateway was down, a firewall ate it). Every
+pending payment is therefore checked on a schedule that backs off (30 s, 1 min, 2 min, ... up
+to an hour between checks) until the provider reports it paid, failed or expired; a day after
+its time to pay ended it is closed as expired (money arriving later is still credited when the
+provider reports it: expired may succeed). Checks go through `PaymentService.apply`, the same
+path as webhooks, so a check racing a webhook credits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import structlog
+
+from core_server.domain.deps import Deps
+from core_server.domain.errors import DomainError
+from core_server.domain.events import emit
+from core_server.domain.payments.configs import adapter_of, configured, decrypted, provider_call
+from core_server.domain.payments.model import PaymentStatus, move, payment_event
+from core_server.domain.payments.service import FIRST_CHECK, PaymentService
+from core_server.store.repositories import payments as repo
+
+log = structlog.get_logger(__name__)
+
+
+MAX_INTERVAL = dt.timedelta(hours=1)
+GIVE_UP_AFTER = dt.timedelta(days=1)  # past the payment's expiry
+BATCH = 50
+
+
+def next_interval(checks: int) -> dt.timedelta:
+    """30 s after the first check, doubling per check, at most an hour."""
+    interval: dt.timedelta = min(FIRST_CHECK * (2 ** min(checks, 16)), MAX_INTERVAL)
+    return interval
+
+
+class Reconciler:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._payments = PaymentService(deps)
+
+    async def run_due(self) -> int:
+        """Check every payment whose turn came; returns how many were checked."""
+        now = self._deps.clock.now()
+        async with self._deps.read_uow() as uow:
+            due = await repo.due_for_check(uow, now, BATCH)
+        for tenant, payment in due:
+            try:
+                await self._check(tenant, payment)
+            except DomainError as error:  # one provider's trouble never stops the others
+                log.info("payment check failed", payment=str(payment), reason=error.reason)
+        return len(due)
+
+    async def _check(self, tenant: uuid.UUID, payment: uuid.UUID) -> None:
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await repo.get_payment(uow, tenant, payment, for_update=True)
+            if row is None or row.status != PaymentStatus.PENDING or row.next_check_at > now:
+                return  # settled, or taken by another worker meanwhile
+            if row.expires_at + GIVE_UP_AFTER <= now or (row.provider_ref is None and row.expires_at <= now):
+                move(row, PaymentStatus.EXPIRED, now)
+                row.failure_reason = "not paid in time"
+                await emit(uow, self._deps.feed, tenant, "payment.expired", payment_event(row), now)
+                await uow.commit()
+                return
+            row.checks += 1
+            row.next_check_at = now + next_interval(row.checks)
+            provider, ref = row.provider, row.provider_ref
+            config = decrypted(self._deps, await configured(self._deps, uow, tenant, provider)) if ref else None
+            await uow.commit()
+        if ref is None or config is None:
+            return  # the provider has not told its id yet (an opening under way)
+        with provider_call():
+            reported = await adapter_of(self._deps, provider).fetch_payment(config, ref)
+        await self._payments.apply(tenant, provider, reported, payment)
