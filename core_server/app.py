@@ -30,7 +30,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.tenancy.bootstrap import BootstrapError, KeySource, announce, ensure_key
 from core_server.logs import configure_logging
 from core_server.providers.http import new_client
-from core_server.providers.registry import payment_adapters
+from core_server.providers.registry import fulfillment_adapters, payment_adapters
 from core_server.store.db import Database, open_database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.key_files import write_private_file
@@ -69,6 +69,7 @@ async def prepare(settings: Settings, db: Database, http: httpx.AsyncClient | No
         auth_cache=AuthCache(settings.auth_cache_seconds),
         fastpath=fastpath,
         payment_adapters=payment_adapters(http) if http is not None else {},
+        fulfillment_adapters=fulfillment_adapters(http) if http is not None else {},
         public_url=settings.public_url,
     )
     embedded = settings.is_embedded

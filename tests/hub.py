@@ -14,7 +14,7 @@ from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
 from core_server.domain.tenancy.api_keys import insert_key
 from core_server.providers.http import new_client
-from core_server.providers.registry import payment_adapters
+from core_server.providers.registry import fulfillment_adapters, payment_adapters
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.secret_box import SecretBox
@@ -97,6 +97,7 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         auth_cache=AuthCache(5.0),
         fastpath=fastpath,
         payment_adapters={**payment_adapters(http), TestPay.name: TestPay()},
+        fulfillment_adapters=fulfillment_adapters(http),
         public_url="https://hub.example.test",
         insecure_provider_urls=True,  # the providers' fakes listen on http://127.0.0.1
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
-from core_server.domain.provider_api import PaymentAdapter
+from core_server.domain.provider_api import FulfillmentAdapter, PaymentAdapter
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.raw_tx import RawDb
@@ -34,10 +34,11 @@ class Deps:
     auth_cache: AuthCache = field(default_factory=AuthCache)
     feed: EventFeed = field(default_factory=EventFeed)
     fastpath: PgFastPath | None = None
-    # the payment provider adapters by name (core_server/providers, wired by the app), the HTTP
+    # the payment and fulfillment provider adapters by name (core_server/providers, wired by the app), the HTTP
     # gateway's public base URL (webhook URLs are built on it), and whether provider base URLs may
     # be plain http (tests and local fakes; never in production)
     payment_adapters: Mapping[str, PaymentAdapter] = field(default_factory=dict)
+    fulfillment_adapters: Mapping[str, FulfillmentAdapter] = field(default_factory=dict)
     public_url: str = ""
     insecure_provider_urls: bool = False
     raw: RawDb = field(init=False)

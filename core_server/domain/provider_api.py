@@ -139,6 +139,22 @@ class SignatureInvalid(ProviderError):
     """A webhook whose signature (or URL secret) does not verify: nothing is credited."""
 
 
+class Configurable(Protocol):
+    """What every provider declares of its settings (SetProviderConfig checks against it):
+    `secret_fields` are write-only (keys, tokens), `option_fields` readable (shop id, store id),
+    and every `required_fields` entry must be set before the provider can be enabled."""
+
+    name: ClassVar[str]
+    secret_fields: ClassVar[tuple[str, ...]]
+    option_fields: ClassVar[tuple[str, ...]]
+    required_fields: ClassVar[tuple[str, ...]]
+
+
+class FulfillmentAdapter(Configurable, Protocol):
+    """A provider that delivers what an order bought (Fragment: Telegram Stars and Premium).
+    Its calls are its own module's business (a worker drives it); the settings are shared."""
+
+
 class PaymentAdapter(Protocol):
     """One payment provider. `name` is its registry key and the `provider:<name>` account name.
 

@@ -24,6 +24,7 @@ from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.money.amounts import MAX_AMOUNT, check_asset
 from core_server.domain.money.assets import require_asset
 from core_server.domain.provider_api import (
+    Configurable,
     PaymentAdapter,
     ProviderConfig,
     ProviderRejected,
@@ -122,9 +123,21 @@ def decrypted(deps: Deps, row: ProviderConfigRow) -> ProviderConfig:
 def adapter_of(deps: Deps, provider: str, field: str = "provider") -> PaymentAdapter:
     adapter = deps.payment_adapters.get(provider)
     if adapter is None:
-        known = ", ".join(sorted(deps.payment_adapters)) or "none"
-        raise InvalidArgument([Violation(field, f"unknown provider {provider[:40]!r} (known: {known})")])
+        raise _unknown(deps.payment_adapters, provider, field)
     return adapter
+
+
+def declared_of(deps: Deps, provider: str, field: str = "provider") -> Configurable:
+    """The settings declaration of any provider, payment or fulfillment."""
+    known: dict[str, Configurable] = {**deps.payment_adapters, **deps.fulfillment_adapters}
+    if provider not in known:
+        raise _unknown(known, provider, field)
+    return known[provider]
+
+
+def _unknown(known: Mapping[str, object], provider: str, field: str) -> InvalidArgument:
+    names = ", ".join(sorted(known)) or "none"
+    return InvalidArgument([Violation(field, f"unknown provider {provider[:40]!r} (known: {names})")])
 
 
 async def configured(deps: Deps, uow: UnitOfWork, tenant: uuid.UUID, provider: str) -> ProviderConfigRow:
@@ -167,7 +180,7 @@ def _check_limits(v: Violations, limits: Sequence[Limit]) -> list[Limit]:
 
 
 def _check_fields(
-    v: Violations, adapter: PaymentAdapter, options: Mapping[str, str], secrets: Mapping[str, str]
+    v: Violations, adapter: Configurable, options: Mapping[str, str], secrets: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, str]]:
     cleaned_options: dict[str, str] = {}
     for name, value in options.items():
@@ -238,10 +251,8 @@ class ProviderConfigService:
         self._deps = deps
 
     def providers(self) -> list[ProviderInfo]:
-        return [
-            ProviderInfo(name, a.secret_fields, a.option_fields, a.required_fields)
-            for name, a in sorted(self._deps.payment_adapters.items())
-        ]
+        known: dict[str, Configurable] = {**self._deps.payment_adapters, **self._deps.fulfillment_adapters}
+        return [ProviderInfo(n, a.secret_fields, a.option_fields, a.required_fields) for n, a in sorted(known.items())]
 
     async def set_config(
         self, actor: Actor, settings: ProviderSettings, secrets: Mapping[str, str]
@@ -252,7 +263,8 @@ class ProviderConfigService:
         if not provider:
             v.add("config.provider", "is required")
             v.raise_if_any()
-        adapter = adapter_of(self._deps, provider, "config.provider")
+        adapter = declared_of(self._deps, provider, "config.provider")
+        takes_payments = provider in self._deps.payment_adapters
         checked = _check_settings(v, settings, self._deps.insecure_provider_urls)
         options, new_secrets = _check_fields(v, adapter, settings.options, secrets)
         v.raise_if_any()
@@ -266,7 +278,7 @@ class ProviderConfigService:
             stored.update(new_secrets)
             stored = {name: value for name, value in stored.items() if value}
             missing = [f for f in adapter.required_fields if not (stored.get(f) or options.get(f))]
-            if checked.enabled and (missing or not checked.limits):
+            if checked.enabled and (missing or (takes_payments and not checked.limits)):
                 what = ", ".join(missing) if missing else "limits (at least one asset)"
                 raise ProviderConfigIncomplete(f"{provider} cannot be enabled without {what}")
             if row is None:
