@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     Intent,
     Notice,
     ProviderConfig,

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     Intent,
     Notice,
     ProviderConfig,

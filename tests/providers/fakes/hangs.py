@@ -18,6 +18,8 @@ _RUNNING: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("running_requests")
 def release_hung_requests_on_shutdown(app: web.Application) -> None:
     """Call before serving `app` (a `new_app()`): its requests are tracked from the outermost
     middleware, and those still running at shutdown are cancelled."""
+    if _RUNNING in app:
+        return
     app[_RUNNING] = set()
     app.middlewares.insert(0, _track)
     app.on_shutdown.append(_cancel_running)

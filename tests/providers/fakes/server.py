@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.providers.fakes.hangs import release_hung_requests_on_shutdown
+
 
 @dataclass
 class Recorded:
@@ -53,6 +55,7 @@ def new_app() -> web.Application:
     app = web.Application(middlewares=[_record_and_misbehave])
     app["recorded"] = []
     app["misbehaviour"] = Misbehaviour()
+    release_hung_requests_on_shutdown(app)  # a "hang" costs the client's timeout, not a minute
     return app
 
 
