@@ -45,7 +45,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     ProviderConfig,
     ProviderPayment,
     ProviderRejected,

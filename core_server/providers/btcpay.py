@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     Intent,
     Notice,
     ProviderConfig,

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     Intent,
     ProviderConfig,
     ProviderRejected,
