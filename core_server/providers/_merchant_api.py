@@ -52,7 +52,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     Intent,
     Notice,
     ProviderConfig,
@@ -139,7 +139,10 @@ class MerchantApiAdapter:
         if data.get("type") != "payment":
             return Notice(ignored=True)  # a static wallet's top-up: not an invoice of ours
         payment = self._payment(config, data)
-        return Notice(provider_ref=payment.provider_ref, reference=payment.reference, payment=payment)
+        # Signed is not paid: the provider's "test webhook" call sends a correctly signed
+        # notification about a real invoice while nothing was paid, and anyone holding the
+        # payment key can make one. The facts are therefore confirmed with /v1/payment/info.
+        return Notice(provider_ref=payment.provider_ref, reference=payment.reference, payment=None)
 
     def reply(self, accepted: bool) -> WebhookReply:
         return WebhookReply() if accepted else WebhookReply(status=401, body=b"refused")

@@ -15,7 +15,8 @@ from typing import Any, ClassVar, Protocol
 from aiohttp import web
 
 from core_server.domain.provider_api import decimal_text, parse_decimal
-from tests.providers.fakes import btcpay, cryptobot, mulenpay, yookassa
+from tests.providers.fakes import btcpay, cryptobot, cryptomus, heleket, mulenpay, yookassa
+from tests.providers.fakes.server import MISBEHAVIOUR
 
 WEBHOOK_SECRET = "whsec-placeholder-0123456789"
 
@@ -48,7 +49,7 @@ class Driver(Protocol):
 
 
 def _misbehave(app: web.Application, *how: int | str) -> None:
-    app["misbehaviour"].fail_next(*how)
+    app[MISBEHAVIOUR].fail_next(*how)
 
 
 @dataclass
@@ -210,4 +211,52 @@ class BTCPayDriver:
         _misbehave(self.fake.app, *how)
 
 
-DRIVERS: list[type[Any]] = [CryptoBotDriver, YooKassaDriver, MulenPayDriver, BTCPayDriver]
+@dataclass
+class CryptomusDriver:
+    name: ClassVar[str] = "cryptomus"
+    asset: ClassVar[str] = "USDT"
+    scale: ClassVar[int] = 6
+    amount: ClassVar[int] = 12_500_000  # 12.5 USDT
+    other_asset: ClassVar[str | None] = None
+    signed: ClassVar[bool] = True
+    fake: cryptomus.FakeMerchantApi = field(default_factory=cryptomus.FakeMerchantApi)
+
+    def app(self) -> web.Application:
+        return self.fake.app
+
+    def base_url(self, served: str) -> str:
+        return served
+
+    def settings(self) -> tuple[dict[str, str], dict[str, str]]:
+        return {"merchant_id": self.fake.merchant}, {"api_key": self.fake.api_key}
+
+    def pay(self, ref: str, amount: int, asset: str | None = None) -> None:
+        asked = parse_decimal(self.fake.invoices[ref]["amount"], self.scale)
+        status = "paid" if amount == asked else "paid_over" if amount > asked else "wrong_amount"
+        self.fake.settle(ref, status, payment_amount=decimal_text(amount, self.scale))
+
+    def fail(self, ref: str) -> None:
+        self.fake.settle(ref, "fail")
+
+    def delivery(self, ref: str, *, forged: bool = False) -> Delivery:
+        body = self.fake.webhook(ref, key="not-the-key" if forged else None)
+        return Delivery({"content-type": "application/json"}, body)
+
+    def fail_next(self, *how: int | str) -> None:
+        _misbehave(self.fake.app, *how)
+
+
+@dataclass
+class HeleketDriver(CryptomusDriver):
+    name: ClassVar[str] = "heleket"
+    fake: cryptomus.FakeMerchantApi = field(default_factory=heleket.fake_heleket)
+
+
+DRIVERS: list[type[Any]] = [
+    CryptoBotDriver,
+    YooKassaDriver,
+    MulenPayDriver,
+    BTCPayDriver,
+    CryptomusDriver,
+    HeleketDriver,
+]

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core_server.domain.payments.adapter import (
+from core_server.domain.provider_api import (
     Intent,
     ProviderConfig,
     ProviderRejected,
@@ -261,16 +261,19 @@ class MerchantApiContract:
 
     # notifications
 
-    async def test_a_signed_notification_carries_the_payment(self, rig: Rig) -> None:
+    async def test_a_signed_notification_names_the_payment_to_confirm(self, rig: Rig) -> None:
+        """Signed is not paid (the provider's test webhooks are signed too): the notice names the
+        payment and carries no facts, so the core confirms it with /v1/payment/info."""
         payment = await rig.adapter.create_payment(rig.config, rig.intent())
         rig.fake.settle(payment.provider_ref, "paid", payment_amount="12.50000000", txid="0xab/cd")
 
         notice = rig.adapter.read_webhook(rig.config, {}, rig.fake.webhook(payment.provider_ref))
 
         assert (notice.provider_ref, notice.reference, notice.ignored) == (payment.provider_ref, REFERENCE, False)
-        assert notice.payment is not None
-        assert (notice.payment.state, notice.payment.raw_status) == (ProviderState.PAID, "paid")
-        assert notice.payment.paid == Received("USDT", 12_500_000)
+        assert notice.payment is None
+        confirmed = await rig.adapter.fetch_payment(rig.config, notice.provider_ref)
+        assert (confirmed.state, confirmed.raw_status) == (ProviderState.PAID, "paid")
+        assert confirmed.paid == Received("USDT", 12_500_000)
 
     @pytest.mark.parametrize("escape_unicode", [False, True])
     async def test_a_notification_is_verified_however_its_text_is_escaped(self, rig: Rig, escape_unicode: bool) -> None:
@@ -278,9 +281,9 @@ class MerchantApiContract:
         rig.fake.settle(invoice, "paid", payment_amount="12.50000000")
         body = rig.fake.webhook(invoice, escape_unicode=escape_unicode)
 
-        assert rig.adapter.read_webhook(rig.config, {}, body).payment is not None
+        assert rig.adapter.read_webhook(rig.config, {}, body).provider_ref == invoice
         # a hop that rewrote the JSON without PHP's escaped slashes changes nothing signed
-        assert rig.adapter.read_webhook(rig.config, {}, body.replace(b"\\/", b"/")).payment is not None
+        assert rig.adapter.read_webhook(rig.config, {}, body.replace(b"\\/", b"/")).provider_ref == invoice
 
     def test_signed_text_is_php_text_empty_objects_and_numbers_included(self) -> None:
         # PHP decodes {} to an empty array (re-encoded []) and 1.50 to a double (re-encoded 1.5).
@@ -290,7 +293,7 @@ class MerchantApiContract:
 
         notice = self.offline_adapter().read_webhook(_webhook_config(), {}, body)
 
-        assert notice.payment is not None and notice.payment.state is ProviderState.PENDING
+        assert (notice.provider_ref, notice.reference, notice.ignored) == ("u-1", "o-1", False)
 
     async def test_a_notification_signed_with_another_key_is_refused(self, rig: Rig) -> None:
         invoice = rig.invoice()

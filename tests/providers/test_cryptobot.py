@@ -27,7 +27,7 @@ from core_server.domain.provider_api import (
 )
 from core_server.providers.cryptobot import CryptoBotAdapter
 from core_server.providers.registry import payment_adapters
-from tests.providers.fakes.cryptobot import TOKEN, FakeCryptoBot, cancel_hung_requests, sign
+from tests.providers.fakes.cryptobot import TOKEN, FakeCryptoBot, sign
 from tests.providers.fakes.server import serve
 
 REFERENCE = "0b7f3c52-4d0e-4a8e-9c57-2f1f8f3a9d10"
@@ -41,7 +41,6 @@ async def fake() -> AsyncIterator[FakeCryptoBot]:
     async with serve(bot.app) as url:
         bot.base_url = f"{url}/api"
         yield bot
-        cancel_hung_requests()
 
 
 @pytest.fixture

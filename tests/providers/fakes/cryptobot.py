@@ -11,7 +11,6 @@ here from the documentation, never with the adapter's code.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -21,8 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes import server
-from tests.providers.fakes.server import Misbehaviour, Recorded, new_app
+from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Misbehaviour, Recorded, new_app
 
 TOKEN = "12345:AAHfakeCryptoPayTokenForTests0123456"
 CRYPTO_ASSETS = frozenset({"USDT", "TON", "BTC", "ETH", "LTC", "BNB", "TRX", "USDC", "JET"})
@@ -35,19 +33,6 @@ def sign(token: str, body: bytes) -> str:
     """The documented scheme, written out independently of the adapter: hex HMAC-SHA-256 of the
     raw body with the SHA-256 digest of the app token as the key."""
     return hmac.new(hashlib.sha256(token.encode()).digest(), body, hashlib.sha256).hexdigest()
-
-
-def cancel_hung_requests() -> None:
-    """Cancel the handlers the harness keeps in its "hang" misbehaviour. The client gave up long
-    ago, but `serve()` would otherwise wait its runner's 60-second shutdown timeout for them."""
-    hang = server._record_and_misbehave.__code__
-    for task in asyncio.all_tasks():
-        awaiting: Any = task.get_coro()
-        while awaiting is not None:  # down the chain of awaits; get_stack() shows only the outermost
-            if getattr(awaiting, "cr_code", None) is hang:
-                task.cancel()
-                break
-            awaiting = getattr(awaiting, "cr_await", None)
 
 
 def _now() -> str:
@@ -79,12 +64,12 @@ class FakeCryptoBot:
 
     @property
     def recorded(self) -> list[Recorded]:
-        recorded: list[Recorded] = self.app["recorded"]
+        recorded: list[Recorded] = self.app[RECORDED]
         return recorded
 
     @property
     def misbehaviour(self) -> Misbehaviour:
-        misbehaviour: Misbehaviour = self.app["misbehaviour"]
+        misbehaviour: Misbehaviour = self.app[MISBEHAVIOUR]
         return misbehaviour
 
     # --- moving invoices along, as a buyer or the clock would ---

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import Misbehaviour, Recorded, new_app
+from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Misbehaviour, Recorded, new_app
 
 API_KEY = "uQ4LFWCBE3dT84uQnt7ycL7p9WcSwjkSPQaZbik3ChoWO0egw51f4EAaZQKmefhPP0F1cX8OpRcl2c3HexNedoR7F"
 MERCHANT = "8b03432e-385b-4670-8d06-064591096795"
@@ -72,12 +72,12 @@ class FakeMerchantApi:
 
     @property
     def recorded(self) -> list[Recorded]:
-        recorded: list[Recorded] = self.app["recorded"]
+        recorded: list[Recorded] = self.app[RECORDED]
         return recorded
 
     @property
     def misbehaviour(self) -> Misbehaviour:
-        misbehaviour: Misbehaviour = self.app["misbehaviour"]
+        misbehaviour: Misbehaviour = self.app[MISBEHAVIOUR]
         return misbehaviour
 
     def stall_next(self) -> None:

@@ -39,10 +39,10 @@ async def _record_and_misbehave(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     body = await request.read()
-    request.app["recorded"].append(
+    request.app[RECORDED].append(
         Recorded(request.method, request.path, {k.lower(): v for k, v in request.headers.items()}, body)
     )
-    misbehaviour: Misbehaviour = request.app["misbehaviour"]
+    misbehaviour: Misbehaviour = request.app[MISBEHAVIOUR]
     if misbehaviour.queue:
         how = misbehaviour.queue.pop(0)
         if how == "hang":
@@ -51,10 +51,14 @@ async def _record_and_misbehave(
     return await handler(request)
 
 
+RECORDED: web.AppKey[list[Recorded]] = web.AppKey("recorded", list)
+MISBEHAVIOUR: web.AppKey[Misbehaviour] = web.AppKey("misbehaviour", Misbehaviour)
+
+
 def new_app() -> web.Application:
     app = web.Application(middlewares=[_record_and_misbehave])
-    app["recorded"] = []
-    app["misbehaviour"] = Misbehaviour()
+    app[RECORDED] = []
+    app[MISBEHAVIOUR] = Misbehaviour()
     release_hung_requests_on_shutdown(app)  # a "hang" costs the client's timeout, not a minute
     return app
 
