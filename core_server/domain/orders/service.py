@@ -90,7 +90,7 @@ def not_pending(row: OrderRow) -> FailedPrecondition:
 def check_pay_asset(v: Violations, pay_asset: str) -> str:
     """A request's pay_asset, upper-cased: empty (the primary price's asset) or an asset code."""
     code = v.check_text("pay_asset", pay_asset, max_length=10, fold=str.upper).upper()
-    if code and not ASSET_CODE.match(code):
+    if code and not v.has("pay_asset") and not ASSET_CODE.match(code):
         v.add("pay_asset", "must be 2 to 10 upper-case letters or digits, or empty for the primary price")
     return code
 
