@@ -84,15 +84,17 @@ def purchase_pgbench_script() -> str:
         r"\set ib random(1, 8)",
         r"\set minus_tokens -1 * :tokens",
         "BEGIN;",
-        "-- The buyer and the package in one read (orders_repo.purchase_facts); the ids the core makes in",
-        "-- Python come back with it.",
-        "SELECT u.referrer_id IS NOT NULL AS has_referrer, p.kind, p.active, p.archived, p.price_asset, "
-        "p.price_amount, p.per_unit, p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, "
+        "-- The buyer and the package with its price in the asset paid ('' = the primary price) in one read",
+        "-- (orders_repo.purchase_facts); the ids the core makes in Python come back with it.",
+        "SELECT u.referrer_id IS NOT NULL AS has_referrer, p.kind, p.active, p.archived, pp.asset, "
+        "pp.amount, p.per_unit, p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, "
         "p.active_days, (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = :tenant::uuid) "
         f"AS ttl, u.id AS user_id, {_UUID7} AS order_id, {_UUID7} AS link_id, {_UUID7} AS payment_id, "
         f"{_UUID7} AS delivery_id, {_UUID7} AS new_account_id, md5(random()::text) AS request_id, "
         "(:revenue::uuid[])[:rb] AS revenue_bucket, (:issued::uuid[])[:ib] AS issued_bucket "
         "FROM users u JOIN packages p ON p.tenant_id = :tenant::uuid AND p.id = :package::uuid "
+        "LEFT JOIN package_prices pp ON pp.tenant_id = :tenant::uuid AND pp.package_id = p.id "
+        "AND pp.asset = CASE WHEN '' = '' THEN p.price_asset ELSE '' END "  # the price in the asset paid ('': primary)
         rf"WHERE u.tenant_id = :tenant::uuid AND u.id = {_USER_ID} \gset",
         "-- ledger.post_raw: the wallets by (user, asset), TOKEN before XTR, then the system accounts by",
         "-- name, issued before revenue (the lock order).",

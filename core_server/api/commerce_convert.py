@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from core_server.api.convert import id_text, money, timestamp
+from core_server.api.convert import id_text, money, money_in, moneys_in, timestamp
 from core_server.domain.catalog.packages import Package, PackageSpec
 from core_server.domain.fulfillment.tasks import Task, TaskStatus
 from core_server.domain.json_input import object_or_error
@@ -58,8 +58,8 @@ def spec_in(message: package_pb2.Package) -> PackageSpec:
         category=message.category.strip(),
         sort_order=message.sort_order,
         active=message.active,
-        price_asset=message.price.asset.strip().upper(),
-        price_amount=message.price.amount_minor,
+        price=money_in(message.price, message.HasField("price")),
+        prices=moneys_in(message.prices),
         per_unit=message.per_unit,
         min_quantity=message.min_quantity,
         max_quantity=message.max_quantity,
@@ -84,7 +84,8 @@ def package_message(package: Package) -> package_pb2.Package:
         sort_order=spec.sort_order,
         active=spec.active and not package.archived,
         archived=package.archived,
-        price=money(spec.price_asset, spec.price_amount),
+        price=money(spec.primary.asset, spec.primary.amount),
+        prices=[money(price.asset, price.amount) for price in spec.prices],
         per_unit=spec.per_unit,
         min_quantity=spec.min_quantity,
         max_quantity=spec.max_quantity,

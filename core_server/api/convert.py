@@ -80,6 +80,11 @@ def money_in(message: common_pb2.Money, present: bool) -> Money | None:
     return Money(message.asset.strip().upper(), message.amount_minor) if present else None
 
 
+def moneys_in(messages: Iterable[common_pb2.Money]) -> tuple[Money, ...]:
+    """A request's repeated Money field."""
+    return tuple(Money(message.asset.strip().upper(), message.amount_minor) for message in messages)
+
+
 def optional_time(
     message: timestamp_pb2.Timestamp, present: bool, field: str, violations: Violations
 ) -> dt.datetime | None:

@@ -53,6 +53,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             request.quantity,
             request.recipient,
             request.promo_code,
+            request.pay_asset,
         )
         return pb.CreateOrderResponse(order=order_message(order))
 
@@ -72,7 +73,14 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         self, request: pb.PurchaseFromWalletRequest, context: Context
     ) -> pb.PurchaseFromWalletResponse:
         actor = current_actor()
-        args = (request.user_id, request.package_id, request.quantity, request.recipient, request.promo_code)
+        args = (
+            request.user_id,
+            request.package_id,
+            request.quantity,
+            request.recipient,
+            request.promo_code,
+            request.pay_asset,
+        )
 
         async def fast(unit: FastUnit) -> pb.PurchaseFromWalletResponse:
             return _purchase_message(await self._payments.purchase_fast(unit, *args))

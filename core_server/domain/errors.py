@@ -61,10 +61,14 @@ class NotFound(DomainError):
 
     resource: ClassVar[str] = ""
 
-    def __init__(self, identifier: str = "") -> None:
-        super().__init__(f"{self.resource} not found")
+    def __init__(self, identifier: str = "", *, field: str = "") -> None:
+        """`field`: the request field that named the missing object, when it is not obvious (one
+        price's asset among several), in the message and the metadata."""
+        super().__init__(f"{self.resource} not found" + (f": {field}" if field else ""))
         if identifier:
             self.metadata["id"] = identifier
+        if field:
+            self.metadata["field"] = field
 
 
 class AlreadyExists(DomainError):

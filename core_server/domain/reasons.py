@@ -220,6 +220,18 @@ class PackageArchived(FailedPrecondition):
     reason = "PACKAGE_ARCHIVED"
 
 
+class PriceNotAvailable(FailedPrecondition):
+    """The package has no price in the asset the buyer asked to pay with."""
+
+    reason = "PRICE_NOT_AVAILABLE"
+
+    def __init__(self, asset: str, offered: list[str]) -> None:
+        super().__init__(
+            f"the package has no price in {asset}: it is sold in {', '.join(offered)}",
+            metadata={"asset": asset, "offered": ",".join(offered)},
+        )
+
+
 class TaskNotLeased(FailedPrecondition):
     """The task is not leased (done, failed, or lease lost)."""
 

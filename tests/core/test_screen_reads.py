@@ -134,6 +134,7 @@ async def test_list_packages_by_every_combination_of_filters_and_pages(hub: Hub)
         await pack("premium", 1, kind=K.PACKAGE_KIND_TELEGRAM_PREMIUM, price=price(100, "RUB"), premium_months=3),
         await pack("premium", 2, kind=K.PACKAGE_KIND_TELEGRAM_PREMIUM, price=price(200, "RUB"), premium_months=6),
         await pack("", 0),
+        await pack("tokens", 4, prices=[price(14, "XTR"), price(1400, "RUB")]),  # every price, the primary first
     ]
     archived = made[4].id
     await shop.admin.catalog.ArchivePackage(catalog_service_pb2.ArchivePackageRequest(package_id=archived))

@@ -48,10 +48,10 @@ class RenewalService:
                 await uow.commit()
                 return 1
             plans.move(row, RENEWING, now)
-            user, package = row.user_id, row.package_id
+            user, package, last_order = row.user_id, row.package_id, row.last_order_id
             await uow.commit()
         try:
-            await renew_subscription(self._deps, tenant, user, package, now)
+            await renew_subscription(self._deps, tenant, user, package, now, last_order)
         except DomainError:
             pass  # the package or the user went away: the renewal failed, like a short wallet
         except Exception:

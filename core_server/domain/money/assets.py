@@ -38,10 +38,11 @@ def add_default_assets(uow: UnitOfWork, tenant: uuid.UUID, now: dt.datetime) -> 
     repo.add_assets(uow, rows)
 
 
-async def require_asset(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> Asset:
+async def require_asset(uow: UnitOfWork, tenant: uuid.UUID, code: str, *, field: str = "") -> Asset:
+    """The tenant's asset; NOT_FOUND (naming the request's `field` when given) if it has none."""
     row = await repo.get_asset(uow, tenant, code)
     if row is None:
-        raise AssetNotFound(code)
+        raise AssetNotFound(code, field=field)
     return to_asset(row)
 
 

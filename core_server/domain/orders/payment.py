@@ -24,7 +24,7 @@ from core_server.domain.events import emit
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
-from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds
+from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT, InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.orders.service import OrderService, lock_order, new_order_row, not_pending
@@ -149,34 +149,52 @@ class OrderPayments:
         return self._deps
 
     async def purchase_from_wallet(
-        self, actor: Actor, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
+        self,
+        actor: Actor,
+        user_id: str,
+        package_id: str,
+        quantity: int,
+        recipient: str,
+        promo_code: str,
+        pay_asset: str = "",
     ) -> Settlement:
-        """Create the order and pay it from the wallet in one transaction: a failed payment leaves
-        no pending order and no promo code use behind."""
+        """Create the order (in `pay_asset`) and pay it from the wallet of that asset in one
+        transaction: a failed payment leaves no pending order and no promo code use behind."""
         async with ambient(self._deps.db) as uow:  # create's own unit joins this one
-            order = await OrderService(self._deps).create(actor, user_id, package_id, quantity, recipient, promo_code)
+            order = await OrderService(self._deps).create(
+                actor, user_id, package_id, quantity, recipient, promo_code, pay_asset
+            )
             settlement = await self._pay(actor, uow, str(order.id))
             await uow.commit()
         return settlement
 
     async def purchase_fast(
-        self, unit: FastUnit, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
+        self,
+        unit: FastUnit,
+        user_id: str,
+        package_id: str,
+        quantity: int,
+        recipient: str,
+        promo_code: str,
+        pay_asset: str = "",
     ) -> Settlement:
         """`purchase_from_wallet` on a fast unit, for what most purchases are: an instantly
         delivered package (token pack, top-up, service) bought without a promo code by a buyer
-        with no referrer. Anything else, and anything to refuse but short funds, raises
-        TakeOrmPath: the ORM path then decides, with its exact errors."""
-        if promo_code or recipient or quantity < 0:
-            raise TakeOrmPath("a promo code, a recipient or a quantity to check")
+        with no referrer, in any asset the package has a price in. Anything else, and anything to
+        refuse but short funds, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
+        pay_asset = pay_asset.upper()
+        if promo_code or recipient or quantity < 0 or (pay_asset and not ASSET_CODE.match(pay_asset)):
+            raise TakeOrmPath("a promo code, a recipient, a quantity or a pay asset to check")
         try:
             user, package_uuid = uuid.UUID(user_id), uuid.UUID(package_id)
         except ValueError:
             raise TakeOrmPath("ids to explain") from None
         tenant, now = unit.tenant, unit.now
-        facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid)
-        if facts is None or facts.buyer_has_referrer or facts.kind not in INSTANT_KINDS:
-            raise TakeOrmPath("not found, commissions, or a delivery with rows of its own")
+        facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid, pay_asset)
+        if facts is None or facts.buyer_has_referrer or facts.kind not in INSTANT_KINDS or facts.price_asset is None:
+            raise TakeOrmPath("not found, commissions, a delivery with rows of its own, or no price in the asset")
         quantity = quantity or facts.min_quantity
+        assert facts.price_amount is not None
         subtotal = facts.price_amount * (quantity if facts.per_unit else 1)
         offered = facts.active and not facts.archived
         if not offered or not facts.min_quantity <= quantity <= facts.max_quantity or not 0 < subtotal <= MAX_AMOUNT:
@@ -215,14 +233,27 @@ class OrderPayments:
 
 
 async def renew_subscription(
-    deps: Deps, tenant: uuid.UUID, user_id: uuid.UUID, package_id: uuid.UUID, now: dt.datetime
+    deps: Deps,
+    tenant: uuid.UUID,
+    user_id: uuid.UUID,
+    package_id: uuid.UUID,
+    now: dt.datetime,
+    renews: uuid.UUID | None = None,
 ) -> bool:
-    """Buy a subscription package again from the wallet (the renewal worker's step). False when
-    the wallet is short or the package is no longer offered; nothing changes then."""
+    """Buy a subscription package again from the wallet (the renewal worker's step), in the asset
+    of the order it renews (`renews`, the plan's last order), or at the package's primary price
+    when that is unknown. False when the wallet is short, the package is no longer offered or no
+    longer has a price in that asset (a buyer is never charged in an asset they did not choose);
+    nothing changes then."""
     system = Actor(Role.PLATFORM, SYSTEM_KEY, tenant)
     orders = OrderService(deps)
+    pay_asset = ""
+    if renews is not None:
+        async with deps.read_uow() as uow:
+            renewed = await orders_repo.get_order(uow, tenant, renews)
+        pay_asset = renewed.asset if renewed is not None else ""
     try:
-        order = await orders.create(system, str(user_id), str(package_id), 0, "", "")
+        order = await orders.create(system, str(user_id), str(package_id), 0, "", "", pay_asset)
     except FailedPrecondition:
         return False
     try:

@@ -1,5 +1,11 @@
-"""Orders: pricing (quantity, promo code), reading, cancelling, expiry, and the tenant's order
-settings. Payment and delivery live in order_payment.py, refunds in order_refunds.py."""
+"""Orders: pricing (the asset paid with, quantity, promo code), reading, cancelling, expiry, and
+the tenant's order settings. Payment and delivery live in order_payment.py, refunds in
+order_refunds.py.
+
+An order is in one asset, the one its buyer pays with (`pay_asset`, the package's primary price's
+when not given): its subtotal is the package's price in that asset times the quantity, its promo
+discount is taken off in that asset, and its payment, commissions and refunds move that asset. No
+price is ever converted from another asset."""
 
 from __future__ import annotations
 
@@ -9,20 +15,20 @@ import uuid
 from collections.abc import Sequence
 
 from core_server.domain.actor import Actor
-from core_server.domain.catalog.packages import require_package
+from core_server.domain.catalog.packages import require_package, require_package_prices
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
-from core_server.domain.money.amounts import MAX_AMOUNT
+from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT
 from core_server.domain.money.wallets import require_user
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.promos import uses
-from core_server.domain.reasons import OrderNotFound, OrderNotPending, PackageInactive
+from core_server.domain.reasons import OrderNotFound, OrderNotPending, PackageInactive, PriceNotAvailable
 from core_server.domain.tenancy.settings import OrderSettings, check_order_settings, order_settings, settings_row
 from core_server.store.ids import new_id
-from core_server.store.models import OrderRow
+from core_server.store.models import OrderRow, PackageRow
 from core_server.store.repositories import orders as repo
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -81,13 +87,42 @@ def not_pending(row: OrderRow) -> FailedPrecondition:
     return OrderNotPending(f"order is {row.status}", metadata={"status": row.status})
 
 
+def check_pay_asset(v: Violations, pay_asset: str) -> str:
+    """A request's pay_asset, upper-cased: empty (the primary price's asset) or an asset code."""
+    code = v.check_text("pay_asset", pay_asset, max_length=10, fold=str.upper).upper()
+    if code and not v.has("pay_asset") and not ASSET_CODE.match(code):
+        v.add("pay_asset", "must be 2 to 10 upper-case letters or digits, or empty for the primary price")
+    return code
+
+
+async def unit_price(uow: UnitOfWork, package: PackageRow, pay_asset: str) -> tuple[str, int]:
+    """The asset an order of the package is paid in and its price (of one unit) there: the primary
+    price when `pay_asset` is empty or its asset. PRICE_NOT_AVAILABLE when the package has no price
+    in `pay_asset`."""
+    if not pay_asset or pay_asset == package.price_asset:
+        return package.price_asset, package.price_amount
+    prices = await require_package_prices(uow, package.tenant_id, package.id)
+    for price in prices:
+        if price.asset == pay_asset:
+            return price.asset, price.amount
+    raise PriceNotAvailable(pay_asset, [price.asset for price in prices])
+
+
 class OrderService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
     async def create(
-        self, actor: Actor, user_id: str, package_id: str, quantity: int, recipient: str, promo_code: str
+        self,
+        actor: Actor,
+        user_id: str,
+        package_id: str,
+        quantity: int,
+        recipient: str,
+        promo_code: str,
+        pay_asset: str = "",
     ) -> Order:
+        """A pending order, priced in `pay_asset` (empty: the package's primary price)."""
         v = Violations()
         user = v.id("user_id", user_id)
         package_uuid = v.id("package_id", package_id)
@@ -95,6 +130,7 @@ class OrderService:
             v.add("quantity", "must not be negative")
         recipient = v.check_text("recipient", recipient, max_length=64).removeprefix("@")
         promo_code = v.check_text("promo_code", promo_code, max_length=32, fold=str.upper).upper()
+        pay_asset = check_pay_asset(v, pay_asset)
         v.raise_if_any()
         assert user is not None
         assert package_uuid is not None
@@ -113,7 +149,8 @@ class OrderService:
             elif package.kind not in GIFT_KINDS and recipient:
                 v.add("recipient", f"is only for Stars and Premium packages, not {package.kind}")
             v.raise_if_any()
-            subtotal = package.price_amount * (quantity if package.per_unit else 1)
+            asset, price = await unit_price(uow, package, pay_asset)
+            subtotal = price * (quantity if package.per_unit else 1)
             if subtotal > MAX_AMOUNT:
                 raise InvalidArgument([Violation("quantity", "makes the price too large")])
             order_id = new_id()
@@ -123,7 +160,7 @@ class OrderService:
                 discount = reserved.amount
             ttl = (await order_settings(uow, tenant)).order_ttl_seconds
             row = new_order_row(
-                tenant, user, package.id, package.kind, quantity, recipient, package.price_asset, subtotal, discount,
+                tenant, user, package.id, package.kind, quantity, recipient, asset, subtotal, discount,
                 promo_code, order_id,
             )  # fmt: skip
             row.expires_at, row.created_at = now + dt.timedelta(seconds=ttl), now

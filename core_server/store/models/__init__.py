@@ -1,7 +1,7 @@
 """All models, imported here so that `Base.metadata` knows every table (Alembic relies on it)."""
 
 from core_server.store.models.base import Base
-from core_server.store.models.commerce import OrderRow, PackageRow, TaskRow, TenantSettingsRow
+from core_server.store.models.commerce import OrderRow, PackagePriceRow, PackageRow, TaskRow, TenantSettingsRow
 from core_server.store.models.growth import (
     CommissionRow,
     PayoutRow,
@@ -29,6 +29,7 @@ __all__ = [
     "HoldRow",
     "IdempotencyRow",
     "OrderRow",
+    "PackagePriceRow",
     "PackageRow",
     "PaymentRow",
     "PayoutRow",

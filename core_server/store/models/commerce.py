@@ -47,6 +47,23 @@ class PackageRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class PackagePriceRow(Base):
+    """One price of a package in one asset. `position` 0 is the primary price, which the package
+    row also holds (packages.price_asset, price_amount) so that queries of one price keep working."""
+
+    __tablename__ = "package_prices"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "package_id"], ["packages.tenant_id", "packages.id"]),
+        ForeignKeyConstraint(["tenant_id", "asset"], ["assets.tenant_id", "assets.code"]),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    package_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+
 class OrderRow(Base):
     __tablename__ = "orders"
     __table_args__ = (

@@ -21,6 +21,7 @@ import asyncpg
 from core_server.store.reads.records import (
     PACKAGE_COLUMNS,
     PACKAGE_JSON,
+    PACKAGE_PRICES,
     USER_COLUMNS,
     BalancesView,
     EntitlementsView,
@@ -29,6 +30,7 @@ from core_server.store.reads.records import (
     PackageFilters,
     ReferralFigures,
     UserFields,
+    prices_of,
 )
 
 _USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE tenant_id = $1"  # noqa: S608  # our column names
@@ -58,9 +60,16 @@ def _packages_statement(category: bool, on_offer: bool, kind: bool) -> str:
         args += 1
         conditions.append(f"kind = ${args}")
     return (
-        f"SELECT {', '.join(PACKAGE_COLUMNS)} FROM packages WHERE {' AND '.join(conditions)}"  # noqa: S608  # no input
-        f" ORDER BY category, sort_order, id OFFSET ${args + 1} LIMIT ${args + 2}"
+        f"SELECT {', '.join(PACKAGE_COLUMNS)}, {_PRICES} FROM packages"  # noqa: S608  # no input
+        f" WHERE {' AND '.join(conditions)} ORDER BY category, sort_order, id OFFSET ${args + 1} LIMIT ${args + 2}"
     )
+
+
+# Every price of the package, as JSON [[position, asset, amount], ...] (records.prices_of).
+_PRICES = (
+    "(SELECT json_agg(json_build_array(pp.position, pp.asset, pp.amount)) FROM package_prices AS pp"
+    " WHERE pp.tenant_id = $1 AND pp.package_id = packages.id)"
+)
 
 
 # A statement per combination of filters, so each keeps a plan of its own.
@@ -157,6 +166,7 @@ def _package(record: asyncpg.Record) -> PackageFields:
     values = list(record)
     for index in _JSON_AT:
         values[index] = json.loads(values[index])
+    values[PACKAGE_PRICES] = prices_of(values[PACKAGE_PRICES])
     return PackageFields(*values)
 
 

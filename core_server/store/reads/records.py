@@ -8,6 +8,7 @@ order of every statement that fills them (both backends select `*_COLUMNS`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any, NamedTuple
 
@@ -52,11 +53,19 @@ class PackageFields(NamedTuple):
     active_days: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    prices: list[tuple[str, int]]  # (asset, amount), the primary first: rows of package_prices
 
 
 USER_COLUMNS = UserFields._fields
-PACKAGE_COLUMNS = PackageFields._fields
+PACKAGE_COLUMNS = PackageFields._fields[:-1]  # the package row's; the prices follow, from package_prices
 PACKAGE_JSON = ("title", "description", "features")
+PACKAGE_PRICES = len(PACKAGE_COLUMNS)  # the prices' index in a package's row
+
+
+def prices_of(text: str | None) -> list[tuple[str, int]]:
+    """A package's prices from the JSON array of [position, asset, amount] both backends aggregate
+    (PostgreSQL's json_agg gives NULL for none), in position order: the primary first."""
+    return [(asset, int(amount)) for _, asset, amount in sorted(json.loads(text or "[]"))]
 
 
 class PackageFilters(NamedTuple):

@@ -38,6 +38,7 @@ from core_server.store.models import (
     AssetRow,
     CommissionRow,
     OrderRow,
+    PackagePriceRow,
     PackageRow,
     PayoutRow,
     SubscriptionRow,
@@ -48,6 +49,7 @@ from core_server.store.models import (
 )
 from core_server.store.reads.records import (
     PACKAGE_COLUMNS,
+    PACKAGE_PRICES,
     USER_COLUMNS,
     BalancesView,
     EntitlementsView,
@@ -56,6 +58,7 @@ from core_server.store.reads.records import (
     PackageFilters,
     ReferralFigures,
     UserFields,
+    prices_of,
 )
 from core_server.store.sums import combine, sum_parts
 
@@ -63,6 +66,7 @@ USERS = cast(Table, UserRow.__table__)
 ASSETS = cast(Table, AssetRow.__table__)
 ACCOUNTS = cast(Table, AccountRow.__table__)
 PACKAGES = cast(Table, PackageRow.__table__)
+PRICES = cast(Table, PackagePriceRow.__table__)
 SUBSCRIPTIONS = cast(Table, SubscriptionRow.__table__)
 ORDERS = cast(Table, OrderRow.__table__)
 SETTINGS = cast(Table, TenantSettingsRow.__table__)
@@ -98,7 +102,14 @@ BALANCES_ALL, BALANCES_OF = _balances(asked=False), _balances(asked=True)
 
 
 def _packages(category: bool, on_offer: bool, kind: bool) -> Select[Any]:
-    statement = select(*(PACKAGES.c[name] for name in PACKAGE_COLUMNS)).where(PACKAGES.c.tenant_id == TENANT)
+    # every price of the package, as JSON [[position, asset, amount], ...] (records.prices_of)
+    prices = (
+        select(func.json_group_array(func.json_array(PRICES.c.position, PRICES.c.asset, PRICES.c.amount)))
+        .where(PRICES.c.tenant_id == TENANT, PRICES.c.package_id == PACKAGES.c.id)
+        .scalar_subquery()
+    )
+    columns = [PACKAGES.c[name] for name in PACKAGE_COLUMNS]
+    statement = select(*columns, prices).where(PACKAGES.c.tenant_id == TENANT)
     if category:
         statement = statement.where(PACKAGES.c.category == bindparam("category"))
     if on_offer:
@@ -244,7 +255,10 @@ async def packages(connection: AsyncConnection, tenant: uuid.UUID, filters: Pack
         "offset": filters.offset,
         "limit": filters.limit,
     }
-    return [PackageFields(*row) for row in await connection.execute(statement, values)]
+    return [
+        PackageFields._make([*row[:PACKAGE_PRICES], prices_of(row[PACKAGE_PRICES])])
+        for row in await connection.execute(statement, values)
+    ]
 
 
 async def entitlements(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -29,3 +29,9 @@ async def get_asset(uow: UnitOfWork, tenant: uuid.UUID, code: str) -> AssetRow |
 async def tenant_assets(uow: UnitOfWork, tenant: uuid.UUID) -> Sequence[AssetRow]:
     statement = select(AssetRow).where(AssetRow.tenant_id == tenant).order_by(AssetRow.code)
     return (await uow.session.execute(statement)).scalars().all()
+
+
+async def known_codes(uow: UnitOfWork, tenant: uuid.UUID, codes: Collection[str]) -> set[str]:
+    """Those of `codes` that are the tenant's assets."""
+    statement = select(AssetRow.code).where(AssetRow.tenant_id == tenant, AssetRow.code.in_(list(codes)))
+    return set((await uow.session.execute(statement)).scalars())

@@ -70,11 +70,16 @@ async def due_to_expire(
 
 # --- the fast path (store/raw_tx.py): a purchase from the wallet -------------------------------
 
+# The price is the one in the asset asked for ($4; '' = the primary price's asset), NULL when the
+# package has none in it.
 _FACTS = Sql(
-    "SELECT u.referrer_id IS NOT NULL, p.kind, p.active, p.archived, p.price_asset, p.price_amount, p.per_unit,"
+    "SELECT u.referrer_id IS NOT NULL, p.kind, p.active, p.archived, pp.asset, pp.amount, p.per_unit,"
     " p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, p.active_days,"
     " (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = $1)"
-    " FROM users u JOIN packages p ON p.tenant_id = $1 AND p.id = $3 WHERE u.tenant_id = $1 AND u.id = $2"
+    " FROM users u JOIN packages p ON p.tenant_id = $1 AND p.id = $3"
+    " LEFT JOIN package_prices pp ON pp.tenant_id = $1 AND pp.package_id = p.id"
+    " AND pp.asset = CASE WHEN $4 = '' THEN p.price_asset ELSE $4 END"
+    " WHERE u.tenant_id = $1 AND u.id = $2"
 )
 _ORDER_COLUMNS = (
     "tenant_id, id, user_id, package_id, package_kind, quantity, recipient, asset, subtotal, discount, total,"
@@ -95,8 +100,8 @@ class PurchaseFacts:
     kind: str
     active: bool
     archived: bool
-    price_asset: str
-    price_amount: int
+    price_asset: str | None  # the price in the asset asked for: None when the package has none there
+    price_amount: int | None
     per_unit: bool
     min_quantity: int
     max_quantity: int
@@ -106,14 +111,17 @@ class PurchaseFacts:
     order_ttl_seconds: int | None
 
 
-async def purchase_facts(tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, package: uuid.UUID) -> PurchaseFacts | None:
-    """None when the user or the package is not the tenant's."""
-    row = await tx.fetchrow(_FACTS, tenant, user, package)
+async def purchase_facts(
+    tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, package: uuid.UUID, pay_asset: str
+) -> PurchaseFacts | None:
+    """The buyer and the package with its price in `pay_asset` ('' = the primary price), in one
+    statement; None when the user or the package is not the tenant's."""
+    row = await tx.fetchrow(_FACTS, tenant, user, package, pay_asset)
     if row is None:
         return None
     return PurchaseFacts(
-        bool(row[0]), row[1], bool(row[2]), bool(row[3]), row[4], int(row[5]), bool(row[6]), int(row[7]),
-        int(row[8]), row[9], row[10], int(row[11]), row[12],
+        bool(row[0]), row[1], bool(row[2]), bool(row[3]), row[4], None if row[5] is None else int(row[5]),
+        bool(row[6]), int(row[7]), int(row[8]), row[9], row[10], int(row[11]), row[12],
     )  # fmt: skip
 
 

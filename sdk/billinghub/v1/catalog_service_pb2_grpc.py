@@ -111,15 +111,18 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreatePackage(self, request, context):
-        """CreatePackage adds a package to the catalog.
-        Errors: INVALID_ARGUMENT (field violations by kind), NOT_FOUND (asset), PERMISSION_DENIED.
+        """CreatePackage adds a package to the catalog, priced in one asset or several (Package.prices).
+        Errors: INVALID_ARGUMENT (field violations by kind, prices), NOT_FOUND (asset of a price or of
+        delivers, named in the error's metadata `field`), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdatePackage(self, request, context):
-        """UpdatePackage changes the fields named in update_mask (kind cannot change).
+        """UpdatePackage changes the fields named in update_mask (kind cannot change). "prices" replaces
+        every price (the first is the new primary); "price" replaces the primary price alone and keeps
+        the others. Orders already created keep the price they were made with.
         Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (PACKAGE_ARCHIVED), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

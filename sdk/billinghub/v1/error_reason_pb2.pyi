@@ -41,6 +41,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_NOT_ACTIVE: _ClassVar[ErrorReason]
     PACKAGE_INACTIVE: _ClassVar[ErrorReason]
     PACKAGE_ARCHIVED: _ClassVar[ErrorReason]
+    PRICE_NOT_AVAILABLE: _ClassVar[ErrorReason]
     TASK_NOT_LEASED: _ClassVar[ErrorReason]
     QUOTA_EXCEEDED: _ClassVar[ErrorReason]
     SUBSCRIPTION_NOT_ACTIVE: _ClassVar[ErrorReason]
@@ -98,6 +99,7 @@ ORDER_NOT_REFUNDABLE: ErrorReason
 ORDER_NOT_ACTIVE: ErrorReason
 PACKAGE_INACTIVE: ErrorReason
 PACKAGE_ARCHIVED: ErrorReason
+PRICE_NOT_AVAILABLE: ErrorReason
 TASK_NOT_LEASED: ErrorReason
 QUOTA_EXCEEDED: ErrorReason
 SUBSCRIPTION_NOT_ACTIVE: ErrorReason

@@ -10,36 +10,40 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateOrderRequest(_message.Message):
-    __slots__ = ("request_id", "user_id", "package_id", "quantity", "recipient", "promo_code")
+    __slots__ = ("request_id", "user_id", "package_id", "quantity", "recipient", "promo_code", "pay_asset")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PACKAGE_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_FIELD_NUMBER: _ClassVar[int]
     PROMO_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAY_ASSET_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     user_id: str
     package_id: str
     quantity: int
     recipient: str
     promo_code: str
-    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., promo_code: _Optional[str] = ...) -> None: ...
+    pay_asset: str
+    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., promo_code: _Optional[str] = ..., pay_asset: _Optional[str] = ...) -> None: ...
 
 class PurchaseFromWalletRequest(_message.Message):
-    __slots__ = ("request_id", "user_id", "package_id", "quantity", "recipient", "promo_code")
+    __slots__ = ("request_id", "user_id", "package_id", "quantity", "recipient", "promo_code", "pay_asset")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PACKAGE_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_FIELD_NUMBER: _ClassVar[int]
     PROMO_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAY_ASSET_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     user_id: str
     package_id: str
     quantity: int
     recipient: str
     promo_code: str
-    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., promo_code: _Optional[str] = ...) -> None: ...
+    pay_asset: str
+    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., promo_code: _Optional[str] = ..., pay_asset: _Optional[str] = ...) -> None: ...
 
 class PurchaseFromWalletResponse(_message.Message):
     __slots__ = ("order", "transfers", "task")

@@ -100,10 +100,12 @@ class OrderServiceServicer:
     """
 
     def CreateOrder(self, request, context):
-        """CreateOrder prices a package for a user (quantity, promo code) and reserves nothing but the
-        promo code's use; the order expires unpaid after the tenant's order TTL.
-        Errors: INVALID_ARGUMENT (quantity, recipient), NOT_FOUND (user, package),
-        FAILED_PRECONDITION (PACKAGE_INACTIVE, PROMO_INVALID, PROMO_EXHAUSTED, PROMO_NOT_APPLICABLE).
+        """CreateOrder prices a package for a user (quantity, promo code) in the asset the user pays with
+        (pay_asset: the package's price in it, and the promo discount in it too) and reserves nothing
+        but the promo code's use; the order expires unpaid after the tenant's order TTL.
+        Errors: INVALID_ARGUMENT (quantity, recipient, pay_asset), NOT_FOUND (user, package),
+        FAILED_PRECONDITION (PACKAGE_INACTIVE, PRICE_NOT_AVAILABLE, PROMO_INVALID, PROMO_EXHAUSTED,
+        PROMO_NOT_APPLICABLE).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,7 +122,7 @@ class OrderServiceServicer:
     def PurchaseFromWallet(self, request, context):
         """PurchaseFromWallet is CreateOrder and PayOrderFromWallet in one call and one transaction: a
         bot's "buy" button. Nothing is left behind when it fails (no pending order, no promo use).
-        The two-step flow stays for provider payments.
+        The two-step flow stays for provider payments. The wallet debited is the one of pay_asset.
         Errors: those of CreateOrder and of PayOrderFromWallet (INSUFFICIENT_FUNDS most often).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -26,7 +26,7 @@ from sdk.billinghub.v1 import common_pb2 as billinghub_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x62illinghub/v1/package.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x05\n\x07Package\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.billinghub.v1.PackageKind\x12\x30\n\x05title\x18\x03 \x03(\x0b\x32!.billinghub.v1.Package.TitleEntry\x12<\n\x0b\x64\x65scription\x18\x04 \x03(\x0b\x32\'.billinghub.v1.Package.DescriptionEntry\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x12\n\nsort_order\x18\x06 \x01(\x05\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\x12\x10\n\x08\x61rchived\x18\x08 \x01(\x08\x12#\n\x05price\x18\t \x01(\x0b\x32\x14.billinghub.v1.Money\x12\x10\n\x08per_unit\x18\n \x01(\x08\x12\x14\n\x0cmin_quantity\x18\x0b \x01(\x03\x12\x14\n\x0cmax_quantity\x18\x0c \x01(\x03\x12&\n\x08\x64\x65livers\x18\r \x01(\x0b\x32\x14.billinghub.v1.Money\x12\x11\n\tplan_code\x18\x0e \x01(\t\x12\x13\n\x0bperiod_days\x18\x0f \x01(\x05\x12\x16\n\x0estars_quantity\x18\x10 \x01(\x03\x12\x16\n\x0epremium_months\x18\x11 \x01(\x05\x12\x10\n\x08\x66\x65\x61tures\x18\x12 \x01(\t\x12\x15\n\rposts_per_day\x18\x13 \x01(\x05\x12\x13\n\x0b\x61\x63tive_days\x18\x14 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a,\n\nTitleEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x44\x65scriptionEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xdd\x01\n\x0bPackageKind\x12\x1c\n\x18PACKAGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12PACKAGE_KIND_TOPUP\x10\x01\x12\x1b\n\x17PACKAGE_KIND_TOKEN_PACK\x10\x02\x12\x1d\n\x19PACKAGE_KIND_SUBSCRIPTION\x10\x03\x12\x1f\n\x1bPACKAGE_KIND_TELEGRAM_STARS\x10\x04\x12!\n\x1dPACKAGE_KIND_TELEGRAM_PREMIUM\x10\x05\x12\x18\n\x14PACKAGE_KIND_SERVICE\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x62illinghub/v1/package.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x06\n\x07Package\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.billinghub.v1.PackageKind\x12\x30\n\x05title\x18\x03 \x03(\x0b\x32!.billinghub.v1.Package.TitleEntry\x12<\n\x0b\x64\x65scription\x18\x04 \x03(\x0b\x32\'.billinghub.v1.Package.DescriptionEntry\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x12\n\nsort_order\x18\x06 \x01(\x05\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\x12\x10\n\x08\x61rchived\x18\x08 \x01(\x08\x12#\n\x05price\x18\t \x01(\x0b\x32\x14.billinghub.v1.Money\x12\x10\n\x08per_unit\x18\n \x01(\x08\x12\x14\n\x0cmin_quantity\x18\x0b \x01(\x03\x12\x14\n\x0cmax_quantity\x18\x0c \x01(\x03\x12&\n\x08\x64\x65livers\x18\r \x01(\x0b\x32\x14.billinghub.v1.Money\x12\x11\n\tplan_code\x18\x0e \x01(\t\x12\x13\n\x0bperiod_days\x18\x0f \x01(\x05\x12\x16\n\x0estars_quantity\x18\x10 \x01(\x03\x12\x16\n\x0epremium_months\x18\x11 \x01(\x05\x12\x10\n\x08\x66\x65\x61tures\x18\x12 \x01(\t\x12\x15\n\rposts_per_day\x18\x13 \x01(\x05\x12\x13\n\x0b\x61\x63tive_days\x18\x14 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\x06prices\x18\x17 \x03(\x0b\x32\x14.billinghub.v1.Money\x1a,\n\nTitleEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x44\x65scriptionEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xdd\x01\n\x0bPackageKind\x12\x1c\n\x18PACKAGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12PACKAGE_KIND_TOPUP\x10\x01\x12\x1b\n\x17PACKAGE_KIND_TOKEN_PACK\x10\x02\x12\x1d\n\x19PACKAGE_KIND_SUBSCRIPTION\x10\x03\x12\x1f\n\x1bPACKAGE_KIND_TELEGRAM_STARS\x10\x04\x12!\n\x1dPACKAGE_KIND_TELEGRAM_PREMIUM\x10\x05\x12\x18\n\x14PACKAGE_KIND_SERVICE\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,12 +37,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PACKAGE_TITLEENTRY']._serialized_options = b'8\001'
   _globals['_PACKAGE_DESCRIPTIONENTRY']._loaded_options = None
   _globals['_PACKAGE_DESCRIPTIONENTRY']._serialized_options = b'8\001'
-  _globals['_PACKAGEKIND']._serialized_start=843
-  _globals['_PACKAGEKIND']._serialized_end=1064
+  _globals['_PACKAGEKIND']._serialized_start=881
+  _globals['_PACKAGEKIND']._serialized_end=1102
   _globals['_PACKAGE']._serialized_start=108
-  _globals['_PACKAGE']._serialized_end=840
-  _globals['_PACKAGE_TITLEENTRY']._serialized_start=744
-  _globals['_PACKAGE_TITLEENTRY']._serialized_end=788
-  _globals['_PACKAGE_DESCRIPTIONENTRY']._serialized_start=790
-  _globals['_PACKAGE_DESCRIPTIONENTRY']._serialized_end=840
+  _globals['_PACKAGE']._serialized_end=878
+  _globals['_PACKAGE_TITLEENTRY']._serialized_start=782
+  _globals['_PACKAGE_TITLEENTRY']._serialized_end=826
+  _globals['_PACKAGE_DESCRIPTIONENTRY']._serialized_start=828
+  _globals['_PACKAGE_DESCRIPTIONENTRY']._serialized_end=878
 # @@protoc_insertion_point(module_scope)

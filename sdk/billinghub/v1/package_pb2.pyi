@@ -6,7 +6,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -29,7 +29,7 @@ PACKAGE_KIND_TELEGRAM_PREMIUM: PackageKind
 PACKAGE_KIND_SERVICE: PackageKind
 
 class Package(_message.Message):
-    __slots__ = ("id", "kind", "title", "description", "category", "sort_order", "active", "archived", "price", "per_unit", "min_quantity", "max_quantity", "delivers", "plan_code", "period_days", "stars_quantity", "premium_months", "features", "posts_per_day", "active_days", "create_time", "update_time")
+    __slots__ = ("id", "kind", "title", "description", "category", "sort_order", "active", "archived", "price", "per_unit", "min_quantity", "max_quantity", "delivers", "plan_code", "period_days", "stars_quantity", "premium_months", "features", "posts_per_day", "active_days", "create_time", "update_time", "prices")
     class TitleEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class Package(_message.Message):
     ACTIVE_DAYS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PRICES_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: PackageKind
     title: _containers.ScalarMap[str, str]
@@ -88,4 +89,5 @@ class Package(_message.Message):
     active_days: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[PackageKind, str]] = ..., title: _Optional[_Mapping[str, str]] = ..., description: _Optional[_Mapping[str, str]] = ..., category: _Optional[str] = ..., sort_order: _Optional[int] = ..., active: _Optional[bool] = ..., archived: _Optional[bool] = ..., price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., per_unit: _Optional[bool] = ..., min_quantity: _Optional[int] = ..., max_quantity: _Optional[int] = ..., delivers: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., plan_code: _Optional[str] = ..., period_days: _Optional[int] = ..., stars_quantity: _Optional[int] = ..., premium_months: _Optional[int] = ..., features: _Optional[str] = ..., posts_per_day: _Optional[int] = ..., active_days: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    prices: _containers.RepeatedCompositeFieldContainer[_common_pb2.Money]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[PackageKind, str]] = ..., title: _Optional[_Mapping[str, str]] = ..., description: _Optional[_Mapping[str, str]] = ..., category: _Optional[str] = ..., sort_order: _Optional[int] = ..., active: _Optional[bool] = ..., archived: _Optional[bool] = ..., price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., per_unit: _Optional[bool] = ..., min_quantity: _Optional[int] = ..., max_quantity: _Optional[int] = ..., delivers: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., plan_code: _Optional[str] = ..., period_days: _Optional[int] = ..., stars_quantity: _Optional[int] = ..., premium_months: _Optional[int] = ..., features: _Optional[str] = ..., posts_per_day: _Optional[int] = ..., active_days: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prices: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ...) -> None: ...
