@@ -37,8 +37,9 @@ from core_server.api.fingerprint import idempotency_key
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, InvalidArgument, Violation
 from core_server.domain.idempotency import REQUEST_ID_RULE, run_once, valid_request_id
-from core_server.domain.reasons import MalformedRequest, MethodNotAllowed
+from core_server.domain.reasons import DatabaseUnavailable, MalformedRequest, MethodNotAllowed
 from core_server.domain.tenancy.authentication import Authenticator
+from core_server.store.errors import unavailable_cause
 
 log = structlog.get_logger("billinghub.rpc")
 # The stdlib logger structlog hands our lines to (core_server/logs.py): its level says whether the
@@ -209,10 +210,8 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
             except DomainError as error:
                 code = type(error).__name__
                 await _abort(context, status_for(error, request_id))
-            except Exception:
-                code = "INTERNAL"
-                log.exception("unexpected error")
-                await _abort(context, internal_status(request_id))
+            except Exception as error:
+                code = await _unexpected(context, error, request_id)
             finally:
                 _log_call(started, code)
                 structlog.contextvars.clear_contextvars()
@@ -234,15 +233,26 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
             except DomainError as error:
                 code = type(error).__name__
                 await _abort(context, status_for(error, request_id))
-            except Exception:
-                code = "INTERNAL"
-                log.exception("unexpected error")
-                await _abort(context, internal_status(request_id))
+            except Exception as error:
+                code = await _unexpected(context, error, request_id)
             finally:
                 _log_call(started, code)
                 structlog.contextvars.clear_contextvars()
 
         return behavior
+
+
+async def _unexpected(context: grpc.aio.ServicerContext[Any, Any], error: Exception, request_id: str) -> str:
+    """A database that cannot take the call now is UNAVAILABLE (retry later); anything else is a
+    defect: INTERNAL, logged with its traceback. Returns the code for the call's log line."""
+    why = unavailable_cause(error)
+    if why is not None:
+        log.warning("database unavailable", why=why, error=type(error).__name__)
+        await _abort(context, status_for(DatabaseUnavailable(why), request_id))
+        return "DatabaseUnavailable"
+    log.exception("unexpected error")
+    await _abort(context, internal_status(request_id))
+    return "INTERNAL"
 
 
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: grpc.Status) -> None:

@@ -355,6 +355,12 @@ class ProviderNotConfigured(NotFound):
     resource = "provider settings"
 
 
+class DatabaseUnavailable(Unavailable):
+    """The database cannot take the call now; nothing changed."""
+
+    reason = "DATABASE_UNAVAILABLE"
+
+
 class ProviderDown(Unavailable):
     """The provider timed out or failed; nothing changed in the hub."""
 

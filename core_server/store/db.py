@@ -35,6 +35,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
+from core_server.store.errors import WriterBusy
+
 WRITE_WAIT_SECONDS = 60.0
 
 
@@ -56,7 +58,7 @@ class WriterQueue:
                 await self._lock.acquire()
         except TimeoutError:
             self._members -= 1
-            raise TimeoutError(f"waited {self.wait_seconds:g} s for the SQLite writer") from None
+            raise WriterBusy(f"waited {self.wait_seconds:g} s for the SQLite writer") from None
         except BaseException:
             self._members -= 1
             raise

@@ -3,7 +3,49 @@ or SQLAlchemy's exception."""
 
 from __future__ import annotations
 
+import sqlite3
+
+import asyncpg
+from sqlalchemy import exc as sa_exc
+
+# Driver errors that say "not now" rather than "wrong": the server refuses connections (too many,
+# starting, shutting down), a connection broke, the pool had none to give in time.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.exceptions.AdminShutdownError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+)
+
 
 class ConstraintViolation(Exception):
     """A write broke a constraint of the database (a unique key other than the one it tolerates,
     a foreign key); what that write did is undone, the transaction goes on."""
+
+
+class WriterBusy(TimeoutError):
+    """A SQLite write waited longer than BILLING_HUB_DB_WRITE_WAIT_SECONDS for the one writer."""
+
+
+def unavailable_cause(error: BaseException) -> str | None:
+    """Why the database could not take the call now, if that is what `error` (or an error it was
+    raised from) says: the call may be retried and nothing it did was committed. None for any
+    other failure."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, WriterBusy):
+            return "the SQLite writer is busy"
+        if isinstance(current, _UNAVAILABLE):
+            return "no database connection could be had"
+        if isinstance(current, sqlite3.OperationalError) and "locked" in str(current):
+            return "the SQLite database is locked"
+        pending += [current.__cause__, current.__context__, getattr(current, "orig", None)]
+    return None

@@ -22,6 +22,7 @@ from core_server.domain.money.wallets import WalletService
 from core_server.store.db import open_database
 from core_server.store.migrate import upgrade_database
 from core_server.store.unit_of_work import ambient
+from sdk import Unavailable
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from tests.hub import Hub, TenantHandle, start_hub
 from tests.money import CREDIT, assert_ledger_ok, balance, fund, money, new_user
@@ -112,3 +113,34 @@ async def test_a_read_inside_a_mutating_call_sees_the_calls_own_writes(hub: Hub)
             raise RuntimeError("changed my mind")
     assert (await balance(shop.admin, user)).posted.amount_minor == 10  # rolled back, reads included
     await assert_ledger_ok(shop)
+
+
+@pytest.fixture
+async def impatient_sqlite_hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    db = open_database(f"sqlite+aiosqlite:///{tmp_path / 'impatient.db'}", write_wait_seconds=0.2)
+    await upgrade_database(db)
+    hub = await start_hub(db, "sqlite")
+    try:
+        yield hub
+    finally:
+        await hub.close()
+        await hub.server.stop(0)
+        await db.dispose()
+
+
+async def test_a_write_that_cannot_get_the_writer_in_time_is_unavailable_and_changes_nothing(
+    impatient_sqlite_hub: Hub,
+) -> None:
+    """A database that cannot take the write now is UNAVAILABLE (retry later), not INTERNAL (a bug)."""
+    hub = impatient_sqlite_hub
+    shop = await hub.new_tenant("Busy writer")
+    user = await new_user(shop)
+    request = pb.AdjustBalanceRequest(
+        user_id=user, amount=money(5), direction=CREDIT, reason="while the writer is busy", actor="tests"
+    )
+    async with ambient(hub.deps.db):  # an open write unit holds the writer's turn; left uncommitted
+        await WalletService(hub.deps).adjust(staff(shop), user, Money("TOKEN", 1), True, "held", "tests")
+        with pytest.raises(Unavailable) as caught:
+            await shop.admin.wallet.AdjustBalance(request)
+    assert caught.value.reason == "DATABASE_UNAVAILABLE"
+    assert (await balance(shop.admin, user)).posted.amount_minor == 0
