@@ -50,7 +50,7 @@ class ProviderConfig:
     tenant's notifications for this provider must go."""
 
     provider: str
-    secrets: Mapping[str, str]
+    secrets: Mapping[str, str] = field(repr=False)  # never in a repr, a log line or a traceback's locals
     options: Mapping[str, str]
     base_url: str = ""
     test_mode: bool = False

@@ -47,6 +47,7 @@ async def _record_and_misbehave(
         how = misbehaviour.queue.pop(0)
         if how == "hang":
             await hang(request)
+            return web.Response(status=504, text="fake hang")
         return web.Response(status=int(how), text="fake failure")
     return await handler(request)
 
