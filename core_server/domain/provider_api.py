@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 
 class ProviderState(StrEnum):
@@ -50,7 +50,7 @@ class ProviderConfig:
     tenant's notifications for this provider must go."""
 
     provider: str
-    secrets: Mapping[str, str]
+    secrets: Mapping[str, str] = field(repr=False)  # never in a repr, a log line or a traceback's locals
     options: Mapping[str, str]
     base_url: str = ""
     test_mode: bool = False
@@ -127,7 +127,15 @@ class ProviderError(Exception):
 
 
 class ProviderUnavailable(ProviderError):
-    """Timeout, connection failure or 5xx: the outcome is unknown, the call may be retried later."""
+    """Timeout, connection failure or 5xx: the outcome is unknown, the call may be retried later.
+
+    `request_sent` is False only when the request certainly never left (the connection could not
+    be made): for a request that spends money and has no idempotency key, that is the one failure
+    after which sending it again cannot buy twice."""
+
+    def __init__(self, message: str = "", *, request_sent: bool = True) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
 
 
 class ProviderRejected(ProviderError):
@@ -152,7 +160,12 @@ class Configurable(Protocol):
 
 class FulfillmentAdapter(Configurable, Protocol):
     """A provider that delivers what an order bought (Fragment: Telegram Stars and Premium).
-    Its calls are its own module's business (a worker drives it); the settings are shared."""
+    What it delivers is declared by a narrower protocol (`StarsDelivery`); the settings are shared
+    with payment providers, and so is `check_config` (TestProviderConfig)."""
+
+    async def check_config(self, config: ProviderConfig) -> None:
+        """One harmless authenticated call; raises ProviderRejected on bad credentials."""
+        ...
 
 
 class PaymentAdapter(Protocol):
@@ -216,3 +229,83 @@ def parse_decimal(text: str | int, scale: int) -> int:
     if minor != minor.to_integral_value():
         raise ValueError(f"{text!r} has more than {scale} decimals")
     return int(minor)
+
+
+# --- Delivering Telegram Stars and Premium (a fulfillment provider such as Fragment) -------------
+#
+# Buying a gift spends the tenant's money at the provider, and a provider such as Fragment takes
+# no idempotency key: the same order sent twice buys twice. So an adapter says precisely what a
+# failure means: `DeliveryRefused` and `DeliveryRetryable` bought nothing (the first for good,
+# the second for now), while `DeliveryUnknown` may have bought: the request went out and no answer
+# says what became of it. The domain never sends an order again after that; it asks the provider
+# about the order by its id when it has one, or leaves the task to an admin.
+
+
+class GiftState(StrEnum):
+    """A provider's order of Stars or Premium, mapped from its own vocabulary: PENDING is taken and
+    under way (ask again later), COMPLETED delivered, FAILED ended without delivering."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class GiftOrder:
+    """The provider's view of one order: its id (what to ask about later), where it is, the
+    provider's own status word, and its error text when it failed."""
+
+    order_id: str
+    state: GiftState
+    raw_status: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GiftRecipient:
+    """A Telegram user the provider can deliver to."""
+
+    username: str
+    name: str = ""
+
+
+class DeliveryRefused(ProviderRejected):
+    """The provider refused the order and nothing was bought; the same order fails the same way
+    again (the recipient does not exist, a quantity out of range). `code` is the provider's."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class DeliveryRetryable(ProviderUnavailable):
+    """Nothing was bought, and the same request may succeed later: it never left, it was refused
+    before it could buy (credentials, the provider's wallet or network), or it was a read."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message, request_sent=False)
+        self.code = code
+
+
+class DeliveryUnknown(ProviderError):
+    """An order was sent and no answer says what became of it (a timeout or a 5xx after sending,
+    an answer without an order id). It may have bought: never send it again. Deliberately not a
+    ProviderUnavailable, so that nothing treats it as safe to retry."""
+
+
+@runtime_checkable
+class StarsDelivery(FulfillmentAdapter, Protocol):
+    """A fulfillment provider that delivers Telegram Stars and Premium to a @username.
+
+    `order_stars` and `order_premium` spend money: they return the provider's order (possibly
+    still PENDING) or raise DeliveryRefused, DeliveryRetryable or DeliveryUnknown. `order_status`
+    and `check_user` only read: a failure is DeliveryRetryable (ask again later), except that
+    `check_user` raises DeliveryRefused for a recipient the provider does not know."""
+
+    async def order_stars(self, config: ProviderConfig, username: str, quantity: int) -> GiftOrder: ...
+
+    async def order_premium(self, config: ProviderConfig, username: str, months: int) -> GiftOrder: ...
+
+    async def order_status(self, config: ProviderConfig, order_id: str) -> GiftOrder: ...
+
+    async def check_user(self, config: ProviderConfig, username: str) -> GiftRecipient: ...

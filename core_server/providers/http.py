@@ -15,6 +15,8 @@ import httpx
 from core_server.domain.provider_api import ProviderConfig, ProviderRejected, ProviderUnavailable
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# failures that happen before any byte of the request is written
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def new_client() -> httpx.AsyncClient:
@@ -39,15 +41,26 @@ async def call(
     json_body: Any = None,
     params: Mapping[str, str] | None = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
+    timeouts: httpx.Timeout | None = None,
 ) -> httpx.Response:
     """Send one request. 5xx, timeouts and transport errors raise ProviderUnavailable; other
-    non-2xx answers are returned for the adapter to read (each provider words refusals its own way)."""
+    non-2xx answers are returned for the adapter to read (each provider words refusals its own way).
+
+    The error's `request_sent` is False only when no connection was made (connecting failed or
+    timed out, or no pooled connection came free): the request never left. `timeouts` replace the
+    client's for this request (an order the provider completes while we wait takes longer)."""
     path = httpx.URL(url).path
     if json_body is not None:
         content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"content-type": "application/json", **(headers or {})}
+    extra: dict[str, Any] = {} if timeouts is None else {"timeout": timeouts}
     try:
-        response = await client.request(method, url, headers=headers, content=content, params=params, auth=auth)
+        response = await client.request(
+            method, url, headers=headers, content=content, params=params, auth=auth, **extra
+        )
+    except _NEVER_SENT as error:
+        what = "timed out connecting" if isinstance(error, httpx.TimeoutException) else "could not connect"
+        raise ProviderUnavailable(f"{provider}: {method} {path} {what}", request_sent=False) from None
     except httpx.TimeoutException:
         raise ProviderUnavailable(f"{provider}: {method} {path} timed out") from None
     except httpx.HTTPError as error:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from core_server.domain.delivery.gifts import GiftDelivery
 from core_server.domain.deps import Deps
 from core_server.domain.entitlements.renewal import RenewalService
 from core_server.domain.idempotency import sweep_expired
@@ -36,6 +37,7 @@ def core_loops(deps: Deps) -> list[Loop]:
         Loop("order-expiry", 15.0, orders.expire_due),
         Loop("subscription-renewal", 30.0, renewals.run_due),
         Loop("payment-reconciliation", 10.0, Reconciler(deps).run_due),
+        Loop("fragment-delivery", 5.0, GiftDelivery(deps).run_due),
         Loop("idempotency-sweep", 300.0, lambda: sweep_expired(deps, deps.clock.now())),
     ]
 

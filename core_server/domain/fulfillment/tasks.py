@@ -3,7 +3,9 @@ service input for an outside processor), leased by processors and reported back.
 
 A lease hides a task from other processors until it ends; a task whose lease ran out is leased
 again (each lease is an attempt). A retryable failure queues the task again after an exponential
-backoff; a final failure, or a retryable one at max_attempts, fails it.
+backoff; a final failure, or a retryable one at max_attempts, fails it. A task handed to a
+provider that must not get its order twice (handoff_model.py) is held: leased without an end, it
+is never leased again until its outcome is known.
 
 This package knows tasks and never orders: what an outcome means for the order (fulfilled, or
 refunded when delivery failed for good) is decided in domain/orders/task_outcomes.py, which locks
@@ -22,6 +24,7 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
+from core_server.domain.fulfillment import handoff_model
 from core_server.domain.ids import require_id
 from core_server.domain.json_input import object_or_error
 from core_server.domain.paging import before_id, id_page, page_request
@@ -87,7 +90,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(MAX_BACKOFF, BASE_BACKOFF * 2 ** max(0, attempts - 1)))
 
 
-def _event(row: TaskRow) -> dict[str, Any]:
+def task_event(row: TaskRow) -> dict[str, Any]:
     return {
         "task_id": str(row.id),
         "order_id": str(row.order_id),
@@ -142,7 +145,7 @@ async def queue_task(
         updated_at=now,
     )
     await repo.add_task(uow, row)
-    await emit(uow, deps.feed, owner.tenant_id, "task.created", _event(row), now)
+    await emit(uow, deps.feed, owner.tenant_id, "task.created", task_event(row), now)
     return to_task(row)
 
 
@@ -216,24 +219,26 @@ def lease_ran_out(row: TaskRow, now: dt.datetime) -> bool:
 
 
 async def mark_completed(deps: Deps, uow: UnitOfWork, row: TaskRow, result: dict[str, Any], now: dt.datetime) -> None:
+    handoff_model.settle(row, now)
     row.status, row.result, row.lease_expires_at, row.updated_at = TaskStatus.COMPLETED, result, None, now
     await uow.session.flush()
-    await emit(uow, deps.feed, row.tenant_id, "task.completed", _event(row), now)
+    await emit(uow, deps.feed, row.tenant_id, "task.completed", task_event(row), now)
 
 
 async def mark_failed(
     deps: Deps, uow: UnitOfWork, row: TaskRow, reason: str, retryable: bool, now: dt.datetime
 ) -> bool:
     """Record a failure; True when it was final (no retry is left)."""
+    handoff_model.settle(row, now)
     row.last_error, row.lease_expires_at, row.updated_at = reason, None, now
     if retryable and row.attempts < row.max_attempts:
         row.status, row.next_attempt_at = TaskStatus.QUEUED, now + backoff(row.attempts)
         await uow.session.flush()
-        await emit(uow, deps.feed, row.tenant_id, "task.retry_scheduled", _event(row), now)
+        await emit(uow, deps.feed, row.tenant_id, "task.retry_scheduled", task_event(row), now)
         return False
     row.status = TaskStatus.FAILED
     await uow.session.flush()
-    await emit(uow, deps.feed, row.tenant_id, "task.failed", _event(row), now)
+    await emit(uow, deps.feed, row.tenant_id, "task.failed", task_event(row), now)
     return True
 
 

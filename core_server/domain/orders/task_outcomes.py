@@ -5,7 +5,9 @@ Premium task completed fulfils the order, one failed for good (a final FailTask,
 lease running out) refunds what is left of it. Every change here locks the order first and its
 task second, the same order a refund takes (order -> its tasks -> wallets -> system accounts), so
 a refund racing a task outcome waits instead of deadlocking, and whichever commits second sees
-the other's result and decides on it.
+the other's result and decides on it. A worker that handed a task to a provider (Fragment) settles
+it with `complete_handoff` / `fail_handoff`, which change nothing when the task is no longer that
+worker's (fulfillment/handoff.py).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from typing import Any
 from urllib.parse import urlsplit
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.fulfillment import tasks
+from core_server.domain.fulfillment import handoff, tasks
 from core_server.domain.fulfillment.tasks import PLATFORMS, Task, TaskOwner, to_task
 from core_server.domain.orders.model import AWAITING_DELIVERY, GRANTS_SERVICE, OrderStatus, move, order_event
 from core_server.domain.orders.refunds import refund_failed_order
@@ -31,6 +34,13 @@ from core_server.store.repositories import tenants as tenant_repo
 from core_server.store.unit_of_work import UnitOfWork
 
 GIFTS = ("telegram_stars", "telegram_premium")
+
+
+async def lock_with_order(uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> tuple[OrderRow, TaskRow]:
+    """The task's order, then the task, both locked (the core's lock order)."""
+    found = await tasks.find_task(uow, tenant, task_id)
+    order = await lock_order(uow, tenant, str(found.order_id))
+    return order, await tasks.lock_task(uow, tenant, found.id)
 
 
 class TaskOutcomes:
@@ -66,19 +76,54 @@ class TaskOutcomes:
         v.raise_if_any()
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            order, row = await self._lock(uow, actor.tenant, task_id)
+            order, row = await lock_with_order(uow, actor.tenant, task_id)
             tasks.require_leased(row)
-            await tasks.mark_completed(self._deps, uow, row, parsed, now)
-            if row.kind in GIFTS and order.status in AWAITING_DELIVERY:
-                if order.status == OrderStatus.PAID:
-                    move(order, OrderStatus.FULFILLED, now)
-                else:  # partly refunded while under way: delivered, the status keeps the refund
-                    order.fulfilled_at = now
-                await uow.session.flush()
-                await emit(uow, self._deps.feed, row.tenant_id, "order.fulfilled", order_event(order), now)
+            await self._completed(uow, order, row, parsed, now)
             task = to_task(row)
             await uow.commit()
         return task
+
+    async def _completed(
+        self, uow: UnitOfWork, order: OrderRow, row: TaskRow, result: dict[str, Any], now: dt.datetime
+    ) -> None:
+        await tasks.mark_completed(self._deps, uow, row, result, now)
+        if row.kind in GIFTS and order.status in AWAITING_DELIVERY:
+            if order.status == OrderStatus.PAID:
+                move(order, OrderStatus.FULFILLED, now)
+            else:  # partly refunded while under way: delivered, the status keeps the refund
+                order.fulfilled_at = now
+            await uow.session.flush()
+            await emit(uow, self._deps.feed, row.tenant_id, "order.fulfilled", order_event(order), now)
+
+    async def complete_handoff(
+        self, tenant: uuid.UUID, task_id: uuid.UUID, attempt: int, result: dict[str, Any]
+    ) -> bool:
+        """A provider delivered what the worker that leased `attempt` handed it: complete the task
+        (fulfilling the order). False, changing nothing, when that worker no longer holds the
+        task (an admin finished it, a refund ended it)."""
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            order, row = await lock_with_order(uow, tenant, str(task_id))
+            if not handoff.owns(row, attempt, now):
+                return False
+            await self._completed(uow, order, row, result, now)
+            await uow.commit()
+        return True
+
+    async def fail_handoff(
+        self, tenant: uuid.UUID, task_id: uuid.UUID, attempt: int, reason: str, retryable: bool
+    ) -> bool:
+        """A provider delivered nothing for `attempt`: queue the task again (retryable, attempts
+        left) or fail it for good, refunding the order. False when the worker no longer holds it."""
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            _order, row = await lock_with_order(uow, tenant, str(task_id))
+            if not handoff.owns(row, attempt, now):
+                return False
+            if await tasks.mark_failed(self._deps, uow, row, reason[:1000], retryable, now):
+                await self._refund_if_owed(uow, row, reason[:500], now)
+            await uow.commit()
+        return True
 
     async def fail(self, actor: Actor, task_id: str, reason: str, retryable: bool) -> Task:
         v = Violations()
@@ -87,18 +132,13 @@ class TaskOutcomes:
         v.raise_if_any()
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            _order, row = await self._lock(uow, actor.tenant, task_id)
+            _order, row = await lock_with_order(uow, actor.tenant, task_id)
             tasks.require_leased(row)
             if await tasks.mark_failed(self._deps, uow, row, reason, retryable, now):
                 await self._refund_if_owed(uow, row, reason, now)
             task = to_task(row)
             await uow.commit()
         return task
-
-    async def _lock(self, uow: UnitOfWork, tenant: uuid.UUID, task_id: str) -> tuple[OrderRow, TaskRow]:
-        found = await tasks.find_task(uow, tenant, task_id)
-        order = await lock_order(uow, tenant, str(found.order_id))
-        return order, await tasks.lock_task(uow, tenant, found.id)
 
     async def _failed_for_good(self, uow: UnitOfWork, row: TaskRow, reason: str, now: dt.datetime) -> None:
         await tasks.mark_failed(self._deps, uow, row, reason, False, now)

@@ -25,6 +25,7 @@ from core_server.domain.money.amounts import MAX_AMOUNT, check_asset
 from core_server.domain.money.assets import require_asset
 from core_server.domain.provider_api import (
     Configurable,
+    FulfillmentAdapter,
     PaymentAdapter,
     ProviderConfig,
     ProviderRejected,
@@ -305,10 +306,13 @@ class ProviderConfigService:
             return [to_settings(self._deps, row) for row in rows]
 
     async def test_config(self, actor: Actor, provider: str) -> None:
-        """One harmless authenticated call with the stored settings (enabled or not)."""
+        """One harmless authenticated call with the stored settings (enabled or not), for payment
+        and fulfillment providers alike."""
         if not provider:
             raise InvalidArgument([Violation("provider", "is required")])
-        adapter = adapter_of(self._deps, provider)
+        adapter: PaymentAdapter | FulfillmentAdapter | None = self._deps.fulfillment_adapters.get(provider)
+        if adapter is None:
+            adapter = adapter_of(self._deps, provider)
         async with self._deps.read_uow() as uow:
             row = await configured(self._deps, uow, actor.tenant, provider)
             config = decrypted(self._deps, row)

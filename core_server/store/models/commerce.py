@@ -121,6 +121,13 @@ class TaskRow(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     last_error: Mapped[str] = mapped_column(String(1000), default="")
     refund_on_failure: Mapped[bool] = mapped_column(default=True)
+    # A provider delivery of this attempt in flight (domain/fulfillment/handoff.py): "none", or
+    # "sending" / "checking" / "unknown" while the order may have reached the provider, when the
+    # task is held (leased without an end) and never sent again; `provider_ref` is the provider's
+    # order id once known, `checks` how many times its status was asked (next_attempt_at: when next).
+    handoff: Mapped[str] = mapped_column(String(16), default="none")
+    provider_ref: Mapped[str | None] = mapped_column(String(200), default=None)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
     # The tenant-local day a service input was submitted on ("YYYY-MM-DD"), for the daily quota.
     input_day: Mapped[str | None] = mapped_column(String(10), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

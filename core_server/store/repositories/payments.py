@@ -28,6 +28,16 @@ async def list_configs(uow: UnitOfWork, tenant: uuid.UUID) -> Sequence[ProviderC
     return (await uow.session.execute(statement)).scalars().all()
 
 
+async def tenants_with_enabled(uow: UnitOfWork, provider: str) -> list[uuid.UUID]:
+    """The tenants whose settings of `provider` are enabled."""
+    statement = (
+        select(ProviderConfigRow.tenant_id)
+        .where(ProviderConfigRow.provider == provider, ProviderConfigRow.enabled.is_(True))
+        .order_by(ProviderConfigRow.tenant_id)
+    )
+    return list((await uow.session.execute(statement)).scalars().all())
+
+
 async def add(uow: UnitOfWork, row: ProviderConfigRow | PaymentRow) -> None:
     uow.session.add(row)
     await uow.session.flush()

@@ -50,7 +50,8 @@ async def lock_due_tasks(
 ) -> Sequence[TaskRow]:
     """Up to `limit` tasks of a kind that are due now: `queued` ones whose next attempt has come and
     `leased` ones whose lease ran out, soonest attempt first, locked. Rows another transaction holds
-    are skipped (SKIP LOCKED), so concurrent processors lease different tasks."""
+    are skipped (SKIP LOCKED), so concurrent processors lease different tasks. A held task (leased
+    without an end: handed to a provider, domain/fulfillment/handoff_model.py) is never due."""
     statement = (
         select(TaskRow)
         .where(
@@ -58,7 +59,7 @@ async def lock_due_tasks(
             TaskRow.kind == kind,
             or_(
                 (TaskRow.status == queued) & (TaskRow.next_attempt_at <= now),
-                (TaskRow.status == leased) & (TaskRow.lease_expires_at <= now),
+                (TaskRow.status == leased) & TaskRow.lease_expires_at.is_not(None) & (TaskRow.lease_expires_at <= now),
             ),
         )
         .order_by(TaskRow.next_attempt_at, TaskRow.id)
@@ -66,6 +67,33 @@ async def lock_due_tasks(
         .with_for_update(skip_locked=True)
     )
     return (await uow.session.execute(statement)).scalars().all()
+
+
+async def due_checks(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    kinds: Collection[str],
+    now: dt.datetime,
+    *,
+    leased: str,
+    checking: str,
+    limit: int,
+) -> list[tuple[uuid.UUID, int]]:
+    """(id, attempt) of up to `limit` leased tasks of these kinds whose hand-off is `checking` and
+    whose next status check has come, the longest waiting first. Unlocked: the caller locks each."""
+    statement = (
+        select(TaskRow.id, TaskRow.attempts)
+        .where(
+            TaskRow.tenant_id == tenant,
+            TaskRow.kind.in_(kinds),
+            TaskRow.status == leased,
+            TaskRow.handoff == checking,
+            TaskRow.next_attempt_at <= now,
+        )
+        .order_by(TaskRow.next_attempt_at, TaskRow.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in (await uow.session.execute(statement)).all()]
 
 
 async def count_inputs(uow: UnitOfWork, tenant: uuid.UUID, order: uuid.UUID, day: str) -> int:

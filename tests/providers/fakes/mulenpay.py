@@ -17,7 +17,6 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.hangs import release_hung_requests_on_shutdown
 from tests.providers.fakes.server import new_app
 
 API_KEY = "mp_live_7d1f0a4c2e9b4b7fa3c6"
@@ -44,7 +43,6 @@ class FakeMulenPay:
         self.shop_id = shop_id
         self.payments: dict[int, dict[str, Any]] = {}
         self.app = new_app()
-        release_hung_requests_on_shutdown(self.app)
         self.app.router.add_post("/api/v2/payments", self._create)
         self.app.router.add_get("/api/v2/payments/{payment_id}", self._get)
         self.app.router.add_get("/api/v2/shops/{shop_id}/balances", self._balances)

@@ -2,18 +2,18 @@
 
 Each fake records the requests it received (`Recorded`) so tests can check what the adapter sent
 (headers, raw body), and can be told to misbehave (`fail_next`: answer 5xx, hang past the
-client's timeout) to exercise the unknown-outcome paths."""
+client's timeout) to exercise the unknown-outcome paths. A hang lasts until the server stops, so
+stopping it does not wait for the hung handlers."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
-
-from tests.providers.fakes.hangs import release_hung_requests_on_shutdown
 
 
 @dataclass
@@ -46,20 +46,28 @@ async def _record_and_misbehave(
     if misbehaviour.queue:
         how = misbehaviour.queue.pop(0)
         if how == "hang":
-            await asyncio.sleep(3600)
+            await hang(request)
+            return web.Response(status=504, text="fake hang")
         return web.Response(status=int(how), text="fake failure")
     return await handler(request)
 
 
 RECORDED: web.AppKey[list[Recorded]] = web.AppKey("recorded", list)
 MISBEHAVIOUR: web.AppKey[Misbehaviour] = web.AppKey("misbehaviour", Misbehaviour)
+STOPPING: web.AppKey[asyncio.Event] = web.AppKey("stopping", asyncio.Event)
+
+
+async def hang(request: web.Request) -> None:
+    """Do not answer until the server stops (at most an hour)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(request.app[STOPPING].wait(), 3600)
 
 
 def new_app() -> web.Application:
     app = web.Application(middlewares=[_record_and_misbehave])
     app[RECORDED] = []
     app[MISBEHAVIOUR] = Misbehaviour()
-    release_hung_requests_on_shutdown(app)  # a "hang" costs the client's timeout, not a minute
+    app[STOPPING] = asyncio.Event()
     return app
 
 
@@ -74,4 +82,5 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        app[STOPPING].set()
         await runner.cleanup()

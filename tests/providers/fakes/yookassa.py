@@ -17,7 +17,6 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.hangs import release_hung_requests_on_shutdown
 from tests.providers.fakes.server import new_app
 
 SHOP_ID = "100500"
@@ -40,7 +39,6 @@ class FakeYooKassa:
         self.payments: dict[str, dict[str, Any]] = {}
         self._by_key: dict[str, tuple[str, dict[str, Any]]] = {}
         self.app = new_app()
-        release_hung_requests_on_shutdown(self.app)
         self.app.router.add_post("/v3/payments", self._create)
         self.app.router.add_get("/v3/payments/{payment_id}", self._get)
         self.app.router.add_get("/v3/me", self._me)
