@@ -39,10 +39,13 @@ async def call(
     json_body: Any = None,
     params: Mapping[str, str] | None = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
+    shown_path: str = "",
 ) -> httpx.Response:
     """Send one request. 5xx, timeouts and transport errors raise ProviderUnavailable; other
-    non-2xx answers are returned for the adapter to read (each provider words refusals its own way)."""
-    path = httpx.URL(url).path
+    non-2xx answers are returned for the adapter to read (each provider words refusals its own way).
+    `shown_path` replaces the URL's path in messages when the path holds a secret (the Bot API's
+    /bot<token>/<method>)."""
+    path = shown_path or httpx.URL(url).path
     if json_body is not None:
         content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"content-type": "application/json", **(headers or {})}
