@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 
 import structlog
 
@@ -75,8 +76,8 @@ class Confirmed:
 
 
 @dataclass(frozen=True, slots=True)
-class _Invoice:
-    """What a charge's decision needs of the payment its payload names."""
+class Invoice:
+    """What a charge's route needs of the payment its payload names."""
 
     id: uuid.UUID
     is_stars: bool
@@ -84,6 +85,35 @@ class _Invoice:
     has_charge: bool
     credited: bool
     renews_package: uuid.UUID | None  # the package of its order, when that is a subscription
+
+
+class Route(StrEnum):
+    """Which payment a charge that no payment holds yet goes to."""
+
+    INVOICE = "invoice"  # the first charge of the payer's own invoice: that payment
+    RENEWAL = "renewal"  # a renewal of the payer's subscription: a new order and payment
+    OWN = "own"  # anything else: a payment of its own, credited to the wallet
+
+
+def route(invoice: Invoice | None, user: uuid.UUID, charge: Charge) -> Route:
+    if invoice is None or not invoice.is_stars or invoice.user_id != user:
+        return Route.OWN
+    if charge.is_renewal:
+        return Route.RENEWAL if invoice.renews_package is not None else Route.OWN
+    return Route.INVOICE if not invoice.has_charge and not invoice.credited else Route.OWN
+
+
+def why_own(invoice: Invoice | None, user: uuid.UUID, charge: Charge) -> str:
+    """Why a charge gets a payment of its own (it is credited to the payer's wallet all the same)."""
+    if invoice is None or not invoice.is_stars:
+        why = "a charge for no Stars invoice of the tenant"
+    elif invoice.user_id != user:
+        why = "a charge for another user's invoice"
+    elif charge.is_renewal:
+        why = "a renewal charge for an invoice that is not a subscription's"
+    else:
+        why = "a second charge for an invoice paid already"
+    return f"{why}: credited to the wallet"
 
 
 def _check(charge: Charge) -> uuid.UUID:
@@ -120,7 +150,7 @@ class StarsCharges:
             raw_status="recurring" if charge.is_renewal else "paid",
         )
         outcome = Outcome.UNKNOWN_PAYMENT
-        if holder is None and invoice is not None and _pays(invoice, user, charge):
+        if holder is None and invoice is not None and route(invoice, user, charge) is Route.INVOICE:
             outcome = await self._payments.apply(tenant, PROVIDER, reported, invoice.id)
             if outcome is not Outcome.UNKNOWN_PAYMENT:  # else another charge paid it meanwhile
                 holder = invoice.id
@@ -141,15 +171,15 @@ class StarsCharges:
             return Confirmed(to_payment(row), duplicate=outcome is Outcome.DUPLICATE)
 
     async def _record(
-        self, tenant: uuid.UUID, user: uuid.UUID, charge: Charge, charge_id: str, invoice: _Invoice | None
+        self, tenant: uuid.UUID, user: uuid.UUID, charge: Charge, charge_id: str, invoice: Invoice | None
     ) -> uuid.UUID:
         """A payment of its own holding the charge: a renewal's (with a new order for the plan's
         package) or a wallet credit's. Returns the payment that holds the charge, this one or the
         one a concurrent confirmation inserted first."""
         now = self._deps.clock.now()
-        renews = invoice.renews_package if invoice is not None and _renews(invoice, user, charge) else None
+        renews = invoice.renews_package if invoice and route(invoice, user, charge) is Route.RENEWAL else None
         async with ambient(self._deps.db) as uow:
-            order, note = None, _why_own(invoice, user, charge)
+            order, note = None, why_own(invoice, user, charge)
             if renews is not None:
                 order, note = await self._renewal_order(tenant, user, renews, uow)
             row = PaymentRow(
@@ -180,14 +210,14 @@ class StarsCharges:
         return order, ""
 
 
-async def _invoice(uow: UnitOfWork, tenant: uuid.UUID, payload: str) -> _Invoice | None:
+async def _invoice(uow: UnitOfWork, tenant: uuid.UUID, payload: str) -> Invoice | None:
     """The payment the payload names, if it is one of the tenant's."""
     named = payment_of(payload)
     row = await repo.get_payment(uow, tenant, named) if named is not None else None
     if row is None:
         return None
     order = await orders_repo.get_order(uow, tenant, row.order_id) if row.order_id else None
-    return _Invoice(
+    return Invoice(
         id=row.id,
         is_stars=row.provider == PROVIDER,
         user_id=row.user_id,
@@ -195,31 +225,3 @@ async def _invoice(uow: UnitOfWork, tenant: uuid.UUID, payload: str) -> _Invoice
         credited=PaymentStatus(row.status) in CREDITED,
         renews_package=order.package_id if order is not None and order.package_kind == "subscription" else None,
     )
-
-
-def _pays(invoice: _Invoice, user: uuid.UUID, charge: Charge) -> bool:
-    """Whether the charge is the first one of the payer's own Stars invoice."""
-    return (
-        invoice.is_stars
-        and invoice.user_id == user
-        and not invoice.has_charge
-        and not invoice.credited
-        and not charge.is_renewal
-    )
-
-
-def _renews(invoice: _Invoice, user: uuid.UUID, charge: Charge) -> bool:
-    return invoice.is_stars and invoice.user_id == user and charge.is_renewal and invoice.renews_package is not None
-
-
-def _why_own(invoice: _Invoice | None, user: uuid.UUID, charge: Charge) -> str:
-    """Why a charge gets a payment of its own (it is credited to the payer's wallet all the same)."""
-    if invoice is None or not invoice.is_stars:
-        why = "a charge for no Stars invoice of the tenant"
-    elif invoice.user_id != user:
-        why = "a charge for another user's invoice"
-    elif charge.is_renewal:
-        why = "a renewal charge for an invoice that is not a subscription's"
-    else:
-        why = "a second charge for an invoice paid already"
-    return f"{why}: credited to the wallet"
