@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 import structlog
@@ -100,7 +100,7 @@ class Opened:
 
     payment: Payment
     config: ProviderConfig
-    intent: Intent | None = None
+    intent: Intent
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,18 +288,18 @@ class PaymentService:
             if key is not None:
                 record_text = str(row.id).encode() + (b"\n" + memo if memo else b"")
                 await idem_repo.complete(uow, tenant, key.method, key.request_id, response=record_text)
-            opened = Opened(to_payment(row), config)
+            intent = Intent(
+                reference=str(row.id), asset=wanted.asset, amount=wanted.amount, scale=asset.scale,
+                description=description, ttl_seconds=int((row.expires_at - now).total_seconds()),
+                return_url=return_url,
+            )  # fmt: skip
+            opened = Opened(to_payment(row), config, intent)
             await uow.commit()
-        intent = Intent(
-            reference=str(row.id), asset=wanted.asset, amount=wanted.amount, scale=asset.scale,
-            description=description, ttl_seconds=int((row.expires_at - now).total_seconds()), return_url=return_url,
-        )  # fmt: skip
-        return replace(opened, intent=intent)
+        return opened
 
     async def ask_to_open(self, tenant: uuid.UUID, opened: Opened) -> Payment:
         """Open the committed payment at its provider and record where the buyer pays; a refusal
         or no answer fails the payment and raises."""
-        assert opened.intent is not None
         adapter = adapter_of(self._deps, opened.payment.provider)
         try:
             with provider_call():

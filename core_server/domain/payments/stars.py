@@ -176,7 +176,6 @@ class StarsInvoices:
             return _created(opened.payment, str(kept["title"]), str(kept["description"]), int(kept["period"]))
         payment = opened.payment
         if request.create_link:
-            assert opened.intent is not None
             intent = dataclasses.replace(opened.intent, title=title, subscription_period=period)
             payment = await self._payments.ask_to_open(actor.tenant, dataclasses.replace(opened, intent=intent))
         return _created(payment, title, description, period)
