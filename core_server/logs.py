@@ -45,3 +45,5 @@ def configure_logging(fmt: Literal["auto", "json", "console"] = "auto", level: s
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every request's URL at INFO, and a Bot API URL holds the tenant's bot token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

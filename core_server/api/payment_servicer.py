@@ -16,12 +16,15 @@ from core_server.domain.errors import Violations
 from core_server.domain.payments.configs import Limit, ProviderConfigService, ProviderSettings
 from core_server.domain.payments.model import Payment, PaymentStatus
 from core_server.domain.payments.service import Outcome, PaymentService
+from core_server.domain.payments.stars import STARS, InvoiceRequest, Refusal, StarsInvoice, StarsInvoices
+from core_server.domain.payments.stars_charges import Charge, StarsCharges
 from sdk.billinghub.v1 import payment_pb2, payment_service_pb2_grpc
 from sdk.billinghub.v1 import payment_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 CREATE = method_path(pb, "PaymentService", "CreatePayment")
-WEBHOOK_CALLERS = frozenset({Role.GATEWAY, Role.PLATFORM})
+CREATE_STARS = method_path(pb, "PaymentService", "CreateStarsInvoice")
+WEBHOOK_CALLERS = frozenset({Role.GATEWAY, Role.PLATFORM})  # and the bot's Telegram payment updates
 STATUSES = {
     payment_pb2.PAYMENT_STATUS_PENDING: PaymentStatus.PENDING,
     payment_pb2.PAYMENT_STATUS_SUCCEEDED: PaymentStatus.SUCCEEDED,
@@ -30,6 +33,14 @@ STATUSES = {
     payment_pb2.PAYMENT_STATUS_EXPIRED: PaymentStatus.EXPIRED,
 }
 STATUSES_OUT = {value: key for key, value in STATUSES.items()}
+REFUSALS = {
+    Refusal.UNKNOWN_INVOICE: payment_pb2.PRE_CHECKOUT_REFUSAL_UNKNOWN_INVOICE,
+    Refusal.WRONG_USER: payment_pb2.PRE_CHECKOUT_REFUSAL_WRONG_USER,
+    Refusal.ALREADY_PAID: payment_pb2.PRE_CHECKOUT_REFUSAL_ALREADY_PAID,
+    Refusal.EXPIRED: payment_pb2.PRE_CHECKOUT_REFUSAL_EXPIRED,
+    Refusal.ORDER_NOT_PENDING: payment_pb2.PRE_CHECKOUT_REFUSAL_ORDER_NOT_PENDING,
+    Refusal.AMOUNT_MISMATCH: payment_pb2.PRE_CHECKOUT_REFUSAL_AMOUNT_MISMATCH,
+}
 OUTCOMES = {
     Outcome.APPLIED: pb.WEBHOOK_OUTCOME_APPLIED,
     Outcome.DUPLICATE: pb.WEBHOOK_OUTCOME_DUPLICATE,
@@ -58,6 +69,17 @@ def payment_message(payment: Payment) -> payment_pb2.Payment:
         create_time=timestamp(payment.created_at),
         update_time=timestamp(payment.updated_at),
         paid_time=timestamp(payment.paid_at),
+    )
+
+
+def invoice_message(invoice: StarsInvoice) -> payment_pb2.StarsInvoice:
+    return payment_pb2.StarsInvoice(
+        title=invoice.title,
+        description=invoice.description,
+        payload=invoice.payload,
+        currency=STARS,
+        prices=[payment_pb2.StarsPrice(label=invoice.title, amount=invoice.amount)],
+        subscription_period=invoice.subscription_period,
     )
 
 
@@ -96,9 +118,13 @@ def config_in(message: payment_pb2.ProviderConfig) -> ProviderSettings:
 
 
 class PaymentServicer(payment_service_pb2_grpc.PaymentServiceServicer):
-    def __init__(self, payments: PaymentService, configs: ProviderConfigService) -> None:
+    def __init__(
+        self, payments: PaymentService, configs: ProviderConfigService, invoices: StarsInvoices, charges: StarsCharges
+    ) -> None:
         self._payments = payments
         self._configs = configs
+        self._invoices = invoices
+        self._charges = charges
 
     @rpc(roles=STAFF)
     async def ListProviders(self, request: pb.ListProvidersRequest, context: Context) -> pb.ListProvidersResponse:
@@ -204,4 +230,60 @@ class PaymentServicer(payment_service_pb2_grpc.PaymentServiceServicer):
             content_type=result.reply.content_type,
             outcome=OUTCOMES[result.outcome],
             payment_id=id_text(result.payment_id),
+        )
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
+    async def CreateStarsInvoice(
+        self, request: pb.CreateStarsInvoiceRequest, context: Context
+    ) -> pb.CreateStarsInvoiceResponse:
+        invoice_request = InvoiceRequest(
+            user_id=request.user_id,
+            order_id=request.order_id,
+            amount=money_in(request.amount, request.HasField("amount")),
+            subscription_period=request.subscription_period,
+            title=request.title,
+            description=request.description,
+            create_link=request.create_link,
+        )
+        created = await self._invoices.create_invoice(
+            current_actor(), idempotency_key(CREATE_STARS, request), invoice_request
+        )
+        return pb.CreateStarsInvoiceResponse(
+            payment=payment_message(created.payment),
+            invoice=invoice_message(created.invoice),
+            invoice_link=created.link,
+        )
+
+    @rpc(roles=WEBHOOK_CALLERS)
+    async def ValidatePreCheckout(
+        self, request: pb.ValidatePreCheckoutRequest, context: Context
+    ) -> pb.ValidatePreCheckoutResponse:
+        answer = await self._invoices.validate_pre_checkout(
+            current_actor(), request.user_id, request.payload, request.currency, request.total_amount
+        )
+        return pb.ValidatePreCheckoutResponse(
+            ok=answer.ok,
+            error_message=answer.message,
+            refusal=REFUSALS[answer.refusal] if answer.refusal else payment_pb2.PRE_CHECKOUT_REFUSAL_UNSPECIFIED,
+            payment_id=id_text(answer.payment_id),
+        )
+
+    @rpc(roles=WEBHOOK_CALLERS, mutation=Idempotency.INLINE)
+    async def ConfirmTelegramPayment(
+        self, request: pb.ConfirmTelegramPaymentRequest, context: Context
+    ) -> pb.ConfirmTelegramPaymentResponse:
+        charge = Charge(
+            user_id=request.user_id,
+            payload=request.payload,
+            currency=request.currency,
+            total=request.total_amount,
+            charge_id=request.telegram_payment_charge_id,
+            provider_charge_id=request.provider_payment_charge_id,
+            is_recurring=request.is_recurring,
+            is_first_recurring=request.is_first_recurring,
+            subscription_expiration=request.subscription_expiration_date,
+        )
+        confirmed = await self._charges.confirm(current_actor(), charge)
+        return pb.ConfirmTelegramPaymentResponse(
+            payment=payment_message(confirmed.payment), duplicate=confirmed.duplicate
         )

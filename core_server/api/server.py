@@ -39,6 +39,8 @@ from core_server.domain.orders.service import OrderService
 from core_server.domain.orders.task_outcomes import TaskOutcomes
 from core_server.domain.payments.configs import ProviderConfigService
 from core_server.domain.payments.service import PaymentService
+from core_server.domain.payments.stars import StarsInvoices
+from core_server.domain.payments.stars_charges import StarsCharges
 from core_server.domain.promos.codes import PromoCodeService
 from core_server.domain.referrals.payouts import PayoutService
 from core_server.domain.referrals.service import ReferralService
@@ -159,7 +161,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             payment_service_pb2.DESCRIPTOR,
             payment_service_pb2_grpc.add_PaymentServiceServicer_to_server,
-            PaymentServicer(PaymentService(deps), ProviderConfigService(deps)),
+            PaymentServicer(PaymentService(deps), ProviderConfigService(deps), StarsInvoices(deps), StarsCharges(deps)),
         ),
     ]
 

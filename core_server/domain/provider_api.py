@@ -69,7 +69,10 @@ class Intent:
 
     `reference` is the hub's payment id: the adapter sends it as the provider's order id / payload
     and it comes back in notifications. `amount` is in minor units of `asset`, whose scale is
-    `scale` (decimal places). `ttl_seconds` is how long the buyer has to pay."""
+    `scale` (decimal places). `ttl_seconds` is how long the buyer has to pay. `title` is a product
+    name for providers that show one (the description when empty); `subscription_period` asks a
+    provider that charges subscriptions by itself (Telegram Stars) to charge again every that many
+    seconds (0: once)."""
 
     reference: str
     asset: str
@@ -78,6 +81,8 @@ class Intent:
     description: str
     ttl_seconds: int
     return_url: str = ""
+    title: str = ""
+    subscription_period: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +155,25 @@ class SignatureInvalid(ProviderError):
 class Configurable(Protocol):
     """What every provider declares of its settings (SetProviderConfig checks against it):
     `secret_fields` are write-only (keys, tokens), `option_fields` readable (shop id, store id),
-    and every `required_fields` entry must be set before the provider can be enabled."""
+    and every `required_fields` entry must be set before the provider can be enabled.
+
+    A provider that talks to Telegram with the tenant's own bot (Telegram Stars) also declares
+    `uses_bot_token: ClassVar[bool] = True`; its config then carries the tenant's decrypted bot
+    token as the secret `bot_token` (see `uses_bot_token()`; absent means False)."""
 
     name: ClassVar[str]
     secret_fields: ClassVar[tuple[str, ...]]
     option_fields: ClassVar[tuple[str, ...]]
     required_fields: ClassVar[tuple[str, ...]]
+
+
+# the secret name under which a bot-token provider gets the tenant's token (a name, not a secret)
+BOT_TOKEN = "bot_token"  # noqa: S105
+
+
+def uses_bot_token(adapter: object) -> bool:
+    """Whether the provider acts with the tenant's bot token (an optional declaration)."""
+    return getattr(adapter, "uses_bot_token", False) is True
 
 
 class FulfillmentAdapter(Configurable, Protocol):
@@ -200,6 +218,18 @@ class PaymentAdapter(Protocol):
 
     async def check_config(self, config: ProviderConfig) -> None:
         """One harmless authenticated call (TestProviderConfig); raises on bad credentials."""
+        ...
+
+
+@runtime_checkable
+class ReferenceLookup(Protocol):
+    """An optional capability of a PaymentAdapter whose provider names a payment only once it is
+    paid (Telegram Stars: the charge id exists from the payment on), so that a pending payment,
+    which has no `provider_ref` yet, can still be asked about (CheckPayment, reconciliation)."""
+
+    async def find_by_reference(self, config: ProviderConfig, reference: str) -> ProviderPayment:
+        """The provider's view of the payment the hub knows as `reference`: PAID with its
+        `provider_ref` when a payment for it arrived, else PENDING with an empty `provider_ref`."""
         ...
 
 

@@ -42,14 +42,17 @@ async def call(
     params: Mapping[str, str] | None = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
     timeouts: httpx.Timeout | None = None,
+    shown_path: str = "",
 ) -> httpx.Response:
     """Send one request. 5xx, timeouts and transport errors raise ProviderUnavailable; other
     non-2xx answers are returned for the adapter to read (each provider words refusals its own way).
 
     The error's `request_sent` is False only when no connection was made (connecting failed or
     timed out, or no pooled connection came free): the request never left. `timeouts` replace the
-    client's for this request (an order the provider completes while we wait takes longer)."""
-    path = httpx.URL(url).path
+    client's for this request (an order the provider completes while we wait takes longer).
+    `shown_path` replaces the URL's path in messages when the path holds a secret (the Bot API's
+    /bot<token>/<method>)."""
+    path = shown_path or httpx.URL(url).path
     if json_body is not None:
         content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"content-type": "application/json", **(headers or {})}

@@ -27,6 +27,8 @@ from sdk.billinghub.v1 import (
     common_pb2,
     fulfillment_service_pb2,
     package_pb2,
+    payment_pb2,
+    payment_service_pb2,
     promo_pb2,
     promo_service_pb2,
     referral_pb2,
@@ -205,6 +207,7 @@ async def _build_arena(hub: Hub) -> Arena:
     )
     payout = await admin.referrals.CreatePayoutRequest(_seed("CreatePayoutRequest", payout_request))
     subscriptions = await admin.subscriptions.ListSubscriptions(subscription_service_pb2.ListSubscriptionsRequest())
+    stars_payment = await _stars(shop, buyer, pending)
     known: dict[str, list[str]] = {
         "user_id": [buyer, invited],
         "package_id": [package.id for package in packages],
@@ -220,6 +223,8 @@ async def _build_arena(hub: Hub) -> Arena:
         "promo_code": ["WELCOME", "HALF"],
         "referral_code": [code],
         "external_id": ["1001", "1002"],
+        "payment_id": [stars_payment],
+        "payload": [stars_payment],
     }
     known[""] = [value for values in known.values() for value in values]
     _KNOWN.clear()
@@ -235,6 +240,28 @@ async def _build_arena(hub: Hub) -> Arena:
     options = [("grpc.max_send_message_length", 64 * 1024 * 1024)]
     channel = grpc.aio.insecure_channel(hub.target, options=options)
     return Arena(hub, shop, credentials, channel)
+
+
+async def _stars(shop: TenantHandle, buyer: str, order: str) -> str:
+    """Telegram Stars set up (its Bot API unreachable: the arena's tenant has no bot token anyway),
+    one invoice open for the pending order, and seeds of the bot's three calls; the payload."""
+    limit = payment_pb2.PaymentLimit(asset="XTR", min_minor=1, max_minor=10**6)
+    config = payment_pb2.ProviderConfig(
+        provider="telegram_stars", enabled=True, limits=[limit], base_url="http://127.0.0.1:9"
+    )
+    await shop.admin.payments.SetProviderConfig(payment_service_pb2.SetProviderConfigRequest(config=config))
+    _seed("CreateStarsInvoice", payment_service_pb2.CreateStarsInvoiceRequest(user_id=buyer, amount=money(5, "XTR")))
+    request = _seed("CreateStarsInvoice", payment_service_pb2.CreateStarsInvoiceRequest(user_id=buyer, order_id=order))
+    payload = (await shop.admin.payments.CreateStarsInvoice(request)).invoice.payload
+    check = payment_service_pb2.ValidatePreCheckoutRequest(
+        user_id=buyer, payload=payload, currency="XTR", total_amount=100
+    )
+    _seed("ValidatePreCheckout", check)
+    charge = payment_service_pb2.ConfirmTelegramPaymentRequest(
+        user_id=buyer, payload=payload, currency="XTR", total_amount=100, telegram_payment_charge_id="charge-1"
+    )
+    _seed("ConfirmTelegramPayment", charge)
+    return str(payload)
 
 
 @pytest.fixture(scope="module")

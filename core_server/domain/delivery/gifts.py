@@ -113,7 +113,7 @@ class GiftDelivery:
     async def _config(self, tenant: uuid.UUID) -> ProviderConfig | None:
         async with self._deps.read_uow() as uow:
             row = await configs_repo.get_config(uow, tenant, self._provider)
-            return decrypted(self._deps, row) if row is not None and row.enabled else None
+            return await decrypted(self._deps, uow, row) if row is not None and row.enabled else None
 
     async def _deliver(self, adapter: StarsDelivery, config: ProviderConfig, tenant: uuid.UUID, task: Task) -> None:
         what = _what(task)

@@ -3,7 +3,7 @@
 Secrets (API keys, tokens, webhook secrets) are write-only: they are stored as one AES-GCM value
 bound to the tenant and the provider (store/secret_box.py), decrypted only to call the provider,
 and a read says which are set, never what they are. Which fields a provider takes is the adapter's
-declaration (domain/payments/adapter.py), so a new provider needs no change here.
+declaration (domain/provider_api.py), so a new provider needs no change here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.money.amounts import MAX_AMOUNT, check_asset
 from core_server.domain.money.assets import require_asset
 from core_server.domain.provider_api import (
+    BOT_TOKEN,
     Configurable,
     FulfillmentAdapter,
     PaymentAdapter,
@@ -31,6 +32,7 @@ from core_server.domain.provider_api import (
     ProviderRejected,
     ProviderUnavailable,
     SignatureInvalid,
+    uses_bot_token,
 )
 from core_server.domain.reasons import (
     ProviderConfigIncomplete,
@@ -38,6 +40,7 @@ from core_server.domain.reasons import (
     ProviderNotConfigured,
     ProviderRefused,
 )
+from core_server.domain.tenancy.tenants import bot_token
 from core_server.store.models import ProviderConfigRow
 from core_server.store.repositories import payments as repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -106,11 +109,18 @@ def to_settings(deps: Deps, row: ProviderConfigRow) -> ProviderSettings:
     )
 
 
-def decrypted(deps: Deps, row: ProviderConfigRow) -> ProviderConfig:
-    """The adapter's view of the settings, secrets decrypted (never to leave the core)."""
+async def decrypted(deps: Deps, uow: UnitOfWork, row: ProviderConfigRow) -> ProviderConfig:
+    """The adapter's view of the settings, secrets decrypted (never to leave the core). A provider
+    that acts as the tenant's bot (`uses_bot_token`) also gets the tenant's bot token as the
+    secret `bot_token` (absent when the tenant has none: the adapter refuses to call then)."""
     secrets: dict[str, str] = {}
     if row.secrets:
         secrets = json.loads(deps.secrets.decrypt(row.secrets, _secret_context(row.tenant_id, row.provider)))
+    declared = deps.payment_adapters.get(row.provider) or deps.fulfillment_adapters.get(row.provider)
+    if uses_bot_token(declared):
+        token = await bot_token(deps, uow, row.tenant_id)
+        if token:
+            secrets[BOT_TOKEN] = token
     return ProviderConfig(
         provider=row.provider,
         secrets=secrets,
@@ -315,6 +325,6 @@ class ProviderConfigService:
             adapter = adapter_of(self._deps, provider)
         async with self._deps.read_uow() as uow:
             row = await configured(self._deps, uow, actor.tenant, provider)
-            config = decrypted(self._deps, row)
+            config = await decrypted(self._deps, uow, row)
         with provider_call():
             await adapter.check_config(config)

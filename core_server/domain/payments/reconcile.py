@@ -5,7 +5,8 @@ pending payment is therefore checked on a schedule that backs off (30 s, 1 min, 
 to an hour between checks) until the provider reports it paid, failed or expired; a day after
 its time to pay ended it is closed as expired (money arriving later is still credited when the
 provider reports it: expired may succeed). Checks go through `PaymentService.apply`, the same
-path as webhooks, so a check racing a webhook credits once.
+path as webhooks, so a check racing a webhook credits once. A provider that names a payment only
+once it is paid (Telegram Stars) is asked by the hub's reference instead of its id.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import structlog
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError
 from core_server.domain.events import emit
-from core_server.domain.payments.configs import adapter_of, configured, decrypted, provider_call
+from core_server.domain.payments.configs import configured, decrypted
 from core_server.domain.payments.model import PaymentStatus, move, payment_event
-from core_server.domain.payments.service import FIRST_CHECK, PaymentService
+from core_server.domain.payments.service import FIRST_CHECK, PaymentService, can_ask
 from core_server.store.repositories import payments as repo
 
 log = structlog.get_logger(__name__)
@@ -60,7 +61,8 @@ class Reconciler:
             row = await repo.get_payment(uow, tenant, payment, for_update=True)
             if row is None or row.status != PaymentStatus.PENDING or row.next_check_at > now:
                 return  # settled, or taken by another worker meanwhile
-            if row.expires_at + GIVE_UP_AFTER <= now or (row.provider_ref is None and row.expires_at <= now):
+            askable = can_ask(self._deps, row.provider, row.provider_ref)
+            if row.expires_at + GIVE_UP_AFTER <= now or (not askable and row.expires_at <= now):
                 move(row, PaymentStatus.EXPIRED, now)
                 row.failure_reason = "not paid in time"
                 await emit(uow, self._deps.feed, tenant, "payment.expired", payment_event(row), now)
@@ -69,10 +71,11 @@ class Reconciler:
             row.checks += 1
             row.next_check_at = now + next_interval(row.checks)
             provider, ref = row.provider, row.provider_ref
-            config = decrypted(self._deps, await configured(self._deps, uow, tenant, provider)) if ref else None
+            config = None
+            if askable:
+                config = await decrypted(self._deps, uow, await configured(self._deps, uow, tenant, provider))
             await uow.commit()
-        if ref is None or config is None:
+        if config is None:
             return  # the provider has not told its id yet (an opening under way)
-        with provider_call():
-            reported = await adapter_of(self._deps, provider).fetch_payment(config, ref)
+        reported = await self._payments.ask(tenant, config, payment, ref)
         await self._payments.apply(tenant, provider, reported, payment)

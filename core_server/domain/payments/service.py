@@ -41,14 +41,18 @@ from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.payments.configs import adapter_of, configured, decrypted, limits_of, provider_call
 from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus, move, payment_event, to_payment
 from core_server.domain.provider_api import (
+    BOT_TOKEN,
     Intent,
     Notice,
+    ProviderConfig,
     ProviderPayment,
     ProviderRejected,
     ProviderState,
     Received,
+    ReferenceLookup,
     SignatureInvalid,
     WebhookReply,
+    uses_bot_token,
 )
 from core_server.domain.reasons import (
     AmountOutOfRange,
@@ -56,6 +60,7 @@ from core_server.domain.reasons import (
     OrderNotFound,
     PaymentNotFound,
     ProviderDisabled,
+    ProviderRefused,
 )
 from core_server.store.ids import new_id
 from core_server.store.models import PaymentRow
@@ -90,6 +95,24 @@ class WebhookResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Opened:
+    """A pending payment committed, the provider's settings, and what to ask the provider for."""
+
+    payment: Payment
+    config: ProviderConfig
+    intent: Intent
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """A repeated request_id: the payment the first call opened, as it is now, and the memo the
+    first call kept with it."""
+
+    payment: Payment
+    memo: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Method:
     provider: str
     title: Mapping[str, str]
@@ -107,6 +130,13 @@ def _reference(text: str) -> uuid.UUID | None:
         return uuid.UUID(text) if text else None
     except ValueError:
         return None
+
+
+def can_ask(deps: Deps, provider: str, provider_ref: str | None) -> bool:
+    """Whether the provider can be asked about a payment: by its id, or by the hub's reference
+    when the provider names payments only once they are paid."""
+    adapter = deps.payment_adapters.get(provider)
+    return adapter is not None and (provider_ref is not None or isinstance(adapter, ReferenceLookup))
 
 
 def _provider_account(provider: str) -> System:
@@ -170,7 +200,7 @@ class PaymentService:
         it) commits first; a repeated request_id returns that payment as it is now."""
         v = Violations()
         user = v.id("user_id", user_id)
-        order = v.id("order_id", order_id, required=False)
+        v.id("order_id", order_id, required=False)
         if bool(order_id) == (amount is not None):
             v.add("order_id", "give either order_id or amount")
         if amount is not None:
@@ -183,20 +213,48 @@ class PaymentService:
         description = v.check_text("description", description, max_length=DESCRIPTION_LIMIT)
         v.raise_if_any()
         assert user is not None
+        opened = await self.open(actor, key, user, order_id, amount, provider, description, return_url=return_url)
+        if isinstance(opened, Replay):
+            return opened.payment
+        return await self.ask_to_open(actor.tenant, opened)
+
+    async def open(
+        self,
+        actor: Actor,
+        key: IdempotencyKey | None,
+        user: uuid.UUID,
+        order_id: str,
+        amount: Money | None,
+        provider: str,
+        description: str,
+        *,
+        return_url: str = "",
+        memo: bytes = b"",
+        will_call: bool = True,
+    ) -> Opened | Replay:
+        """Commit a pending payment of a checked request (and the request_id's record naming it,
+        with `memo`, what the caller needs to answer a replay the same way), without asking the
+        provider yet. `will_call`: the provider is asked next, so a provider acting as the
+        tenant's bot refuses here, before any row, when the tenant has no bot token."""
         adapter = adapter_of(self._deps, provider)
         tenant, now = actor.tenant, self._deps.clock.now()
+        order = uuid.UUID(order_id) if order_id else None
         async with self._deps.uow() as uow:
             if key is not None:
                 record = await claim_or_find(uow, tenant, key, now)
                 if record is not None:
                     assert record.response is not None
-                    replayed = await repo.get_payment(uow, tenant, uuid.UUID(record.response.decode()))
+                    head, _, kept = record.response.partition(b"\n")
+                    replayed = await repo.get_payment(uow, tenant, uuid.UUID(head.decode()))
                     assert replayed is not None
-                    return to_payment(replayed)
-            await require_user(uow, tenant, user, user_id)
+                    return Replay(to_payment(replayed), kept)
+            await require_user(uow, tenant, user, str(user))
             config_row = await configured(self._deps, uow, tenant, provider)
             if not config_row.enabled:
                 raise ProviderDisabled(f"{provider} is switched off")
+            config = await decrypted(self._deps, uow, config_row)
+            if will_call and uses_bot_token(adapter) and not config.secret(BOT_TOKEN):
+                raise ProviderRefused(f"{provider} acts as the tenant's bot: set the tenant's bot token first")
             if order is not None:
                 order_row = await lock_order(uow, tenant, order_id)
                 if order_row.user_id != user:
@@ -228,20 +286,28 @@ class PaymentService:
             await repo.add(uow, row)
             await emit(uow, self._deps.feed, tenant, "payment.created", payment_event(row), now)
             if key is not None:
-                await idem_repo.complete(uow, tenant, key.method, key.request_id, response=str(row.id).encode())
-            config = decrypted(self._deps, config_row)
+                record_text = str(row.id).encode() + (b"\n" + memo if memo else b"")
+                await idem_repo.complete(uow, tenant, key.method, key.request_id, response=record_text)
+            intent = Intent(
+                reference=str(row.id), asset=wanted.asset, amount=wanted.amount, scale=asset.scale,
+                description=description, ttl_seconds=int((row.expires_at - now).total_seconds()),
+                return_url=return_url,
+            )  # fmt: skip
+            opened = Opened(to_payment(row), config, intent)
             await uow.commit()
-        intent = Intent(
-            reference=str(row.id), asset=wanted.asset, amount=wanted.amount, scale=asset.scale,
-            description=description, ttl_seconds=int((row.expires_at - now).total_seconds()), return_url=return_url,
-        )  # fmt: skip
+        return opened
+
+    async def ask_to_open(self, tenant: uuid.UUID, opened: Opened) -> Payment:
+        """Open the committed payment at its provider and record where the buyer pays; a refusal
+        or no answer fails the payment and raises."""
+        adapter = adapter_of(self._deps, opened.payment.provider)
         try:
             with provider_call():
-                opened = await adapter.create_payment(config, intent)
+                answer = await adapter.create_payment(opened.config, opened.intent)
         except DomainError as error:
-            await self._opening_failed(tenant, row.id, error)
+            await self._opening_failed(tenant, opened.payment.id, error)
             raise
-        return await self._opened(tenant, row.id, opened)
+        return await self._opened(tenant, opened.payment.id, answer)
 
     async def _opening_failed(self, tenant: uuid.UUID, payment: uuid.UUID, error: DomainError) -> None:
         """The provider refused or did not answer: the payment fails (money that arrives for it
@@ -320,15 +386,32 @@ class PaymentService:
             row = await repo.get_payment(uow, tenant, parsed)
             if row is None:
                 raise PaymentNotFound(payment_id)
-            if row.status in CREDITED or row.provider_ref is None:
+            if row.status in CREDITED or not can_ask(self._deps, row.provider, row.provider_ref):
                 return to_payment(row)
-            config = decrypted(self._deps, await configured(self._deps, uow, tenant, row.provider))
+            config = await decrypted(self._deps, uow, await configured(self._deps, uow, tenant, row.provider))
             provider, ref = row.provider, row.provider_ref
-        adapter = adapter_of(self._deps, provider)
-        with provider_call():
-            reported = await adapter.fetch_payment(config, ref)
+        reported = await self.ask(tenant, config, parsed, ref)
         await self.apply(tenant, provider, reported, parsed)
         return await self.get(actor, payment_id)
+
+    async def ask(
+        self, tenant: uuid.UUID, config: ProviderConfig, payment: uuid.UUID, provider_ref: str | None
+    ) -> ProviderPayment:
+        """What the provider says of a payment now: by its own id, or, for a provider that names a
+        payment only once it is paid (ReferenceLookup), by the hub's reference. A payment found
+        that way under an id another payment of the tenant holds is not this one's (pending)."""
+        adapter = adapter_of(self._deps, config.provider)
+        with provider_call():
+            if provider_ref is not None:
+                return await adapter.fetch_payment(config, provider_ref)
+            assert isinstance(adapter, ReferenceLookup)
+            found = await adapter.find_by_reference(config, str(payment))
+        if found.provider_ref:
+            async with self._deps.read_uow() as uow:
+                holder = await repo.find_by_ref(uow, tenant, config.provider, found.provider_ref)
+            if holder is not None and holder != payment:
+                return ProviderPayment(provider_ref="", reference=str(payment), state=ProviderState.PENDING)
+        return found
 
     async def ingest(self, actor: Actor, provider: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Verify a notification on its raw bytes and apply it. Refusals are answers (the
@@ -342,7 +425,7 @@ class PaymentService:
         tenant = actor.tenant
         async with self._deps.read_uow() as uow:
             config_row = await repo.get_config(uow, tenant, provider)
-            config = decrypted(self._deps, config_row) if config_row is not None else None
+            config = await decrypted(self._deps, uow, config_row) if config_row is not None else None
         if config is None:
             return _refused()
         lowered = {name.lower(): value for name, value in headers.items()}

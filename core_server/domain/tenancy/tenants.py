@@ -19,6 +19,7 @@ from core_server.store.ids import new_id
 from core_server.store.models import TenantRow
 from core_server.store.repositories import tenants as tenant_repo
 from core_server.store.secret_box import SecretBox
+from core_server.store.unit_of_work import UnitOfWork
 
 LOCALES = ("ru", "en", "uk")
 STATUSES = ("active", "suspended")
@@ -72,6 +73,15 @@ def to_tenant(row: TenantRow) -> Tenant:
 
 def _bot_token_context(tenant_id: uuid.UUID) -> bytes:
     return f"tenant:{tenant_id}:bot_token".encode()
+
+
+async def bot_token(deps: Deps, uow: UnitOfWork, tenant_id: uuid.UUID) -> str:
+    """The tenant's bot token decrypted, "" when none is set: for the core's own calls as the
+    tenant's bot (Telegram Stars invoices); it never leaves the core but to the gateways' key."""
+    row = await tenant_repo.get_tenant(uow, tenant_id)
+    if row is None or row.bot_token_encrypted is None:
+        return ""
+    return deps.secrets.decrypt(row.bot_token_encrypted, _bot_token_context(tenant_id))
 
 
 def _validate(changes: TenantChanges, fields: Sequence[str], violations: Violations) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from core_server.store.models import PaymentRow, ProviderConfigRow
 from core_server.store.repositories.keyset import newest_first
+from core_server.store.repositories.upsert import insert_if_absent
 from core_server.store.unit_of_work import UnitOfWork
 
 
@@ -41,6 +43,16 @@ async def tenants_with_enabled(uow: UnitOfWork, provider: str) -> list[uuid.UUID
 async def add(uow: UnitOfWork, row: ProviderConfigRow | PaymentRow) -> None:
     uow.session.add(row)
     await uow.session.flush()
+
+
+async def add_payment_once(uow: UnitOfWork, row: PaymentRow) -> bool:
+    """Insert the payment unless one of the tenant already holds its (provider, provider_ref);
+    True when inserted. However many callers race with the same provider id, one row results,
+    and the losers find the winner's with `find_by_ref` (ON CONFLICT waits for the winner)."""
+    table = cast(Table, PaymentRow.__table__)
+    values = {column.key: getattr(row, column.key) for column in table.columns}
+    given = {name: value for name, value in values.items() if value is not None}
+    return await insert_if_absent(uow.session, table, given, ("tenant_id", "provider", "provider_ref"))
 
 
 async def get_payment(

@@ -19,12 +19,29 @@ class PaymentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PAYMENT_STATUS_UNDERPAID: _ClassVar[PaymentStatus]
     PAYMENT_STATUS_FAILED: _ClassVar[PaymentStatus]
     PAYMENT_STATUS_EXPIRED: _ClassVar[PaymentStatus]
+
+class PreCheckoutRefusal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRE_CHECKOUT_REFUSAL_UNSPECIFIED: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_UNKNOWN_INVOICE: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_WRONG_USER: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_ALREADY_PAID: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_EXPIRED: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_ORDER_NOT_PENDING: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_AMOUNT_MISMATCH: _ClassVar[PreCheckoutRefusal]
 PAYMENT_STATUS_UNSPECIFIED: PaymentStatus
 PAYMENT_STATUS_PENDING: PaymentStatus
 PAYMENT_STATUS_SUCCEEDED: PaymentStatus
 PAYMENT_STATUS_UNDERPAID: PaymentStatus
 PAYMENT_STATUS_FAILED: PaymentStatus
 PAYMENT_STATUS_EXPIRED: PaymentStatus
+PRE_CHECKOUT_REFUSAL_UNSPECIFIED: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_UNKNOWN_INVOICE: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_WRONG_USER: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_ALREADY_PAID: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_EXPIRED: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_ORDER_NOT_PENDING: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_AMOUNT_MISMATCH: PreCheckoutRefusal
 
 class Payment(_message.Message):
     __slots__ = ("id", "user_id", "order_id", "provider", "provider_ref", "status", "amount", "received", "pay_url", "provider_status", "failure_reason", "credit_transfer_id", "expire_time", "create_time", "update_time", "paid_time")
@@ -144,3 +161,27 @@ class PaymentMethod(_message.Message):
     min_minor: int
     max_minor: int
     def __init__(self, provider: _Optional[str] = ..., title: _Optional[_Mapping[str, str]] = ..., asset: _Optional[str] = ..., min_minor: _Optional[int] = ..., max_minor: _Optional[int] = ...) -> None: ...
+
+class StarsInvoice(_message.Message):
+    __slots__ = ("title", "description", "payload", "currency", "prices", "subscription_period")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    PRICES_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    description: str
+    payload: str
+    currency: str
+    prices: _containers.RepeatedCompositeFieldContainer[StarsPrice]
+    subscription_period: int
+    def __init__(self, title: _Optional[str] = ..., description: _Optional[str] = ..., payload: _Optional[str] = ..., currency: _Optional[str] = ..., prices: _Optional[_Iterable[_Union[StarsPrice, _Mapping]]] = ..., subscription_period: _Optional[int] = ...) -> None: ...
+
+class StarsPrice(_message.Message):
+    __slots__ = ("label", "amount")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    amount: int
+    def __init__(self, label: _Optional[str] = ..., amount: _Optional[int] = ...) -> None: ...

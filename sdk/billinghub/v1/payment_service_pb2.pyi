@@ -197,3 +197,87 @@ class IngestProviderWebhookResponse(_message.Message):
     outcome: WebhookOutcome
     payment_id: str
     def __init__(self, http_status: _Optional[int] = ..., body: _Optional[bytes] = ..., content_type: _Optional[str] = ..., outcome: _Optional[_Union[WebhookOutcome, str]] = ..., payment_id: _Optional[str] = ...) -> None: ...
+
+class CreateStarsInvoiceRequest(_message.Message):
+    __slots__ = ("request_id", "user_id", "order_id", "amount", "subscription_period", "title", "description", "create_link")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CREATE_LINK_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    user_id: str
+    order_id: str
+    amount: _common_pb2.Money
+    subscription_period: int
+    title: str
+    description: str
+    create_link: bool
+    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., order_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., subscription_period: _Optional[int] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., create_link: _Optional[bool] = ...) -> None: ...
+
+class CreateStarsInvoiceResponse(_message.Message):
+    __slots__ = ("payment", "invoice", "invoice_link")
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_LINK_FIELD_NUMBER: _ClassVar[int]
+    payment: _payment_pb2.Payment
+    invoice: _payment_pb2.StarsInvoice
+    invoice_link: str
+    def __init__(self, payment: _Optional[_Union[_payment_pb2.Payment, _Mapping]] = ..., invoice: _Optional[_Union[_payment_pb2.StarsInvoice, _Mapping]] = ..., invoice_link: _Optional[str] = ...) -> None: ...
+
+class ValidatePreCheckoutRequest(_message.Message):
+    __slots__ = ("user_id", "payload", "currency", "total_amount")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    payload: str
+    currency: str
+    total_amount: int
+    def __init__(self, user_id: _Optional[str] = ..., payload: _Optional[str] = ..., currency: _Optional[str] = ..., total_amount: _Optional[int] = ...) -> None: ...
+
+class ValidatePreCheckoutResponse(_message.Message):
+    __slots__ = ("ok", "error_message", "refusal", "payment_id")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    error_message: str
+    refusal: _payment_pb2.PreCheckoutRefusal
+    payment_id: str
+    def __init__(self, ok: _Optional[bool] = ..., error_message: _Optional[str] = ..., refusal: _Optional[_Union[_payment_pb2.PreCheckoutRefusal, str]] = ..., payment_id: _Optional[str] = ...) -> None: ...
+
+class ConfirmTelegramPaymentRequest(_message.Message):
+    __slots__ = ("user_id", "payload", "currency", "total_amount", "telegram_payment_charge_id", "provider_payment_charge_id", "is_recurring", "is_first_recurring", "subscription_expiration_date")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    TELEGRAM_PAYMENT_CHARGE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_PAYMENT_CHARGE_ID_FIELD_NUMBER: _ClassVar[int]
+    IS_RECURRING_FIELD_NUMBER: _ClassVar[int]
+    IS_FIRST_RECURRING_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_EXPIRATION_DATE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    payload: str
+    currency: str
+    total_amount: int
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str
+    is_recurring: bool
+    is_first_recurring: bool
+    subscription_expiration_date: int
+    def __init__(self, user_id: _Optional[str] = ..., payload: _Optional[str] = ..., currency: _Optional[str] = ..., total_amount: _Optional[int] = ..., telegram_payment_charge_id: _Optional[str] = ..., provider_payment_charge_id: _Optional[str] = ..., is_recurring: _Optional[bool] = ..., is_first_recurring: _Optional[bool] = ..., subscription_expiration_date: _Optional[int] = ...) -> None: ...
+
+class ConfirmTelegramPaymentResponse(_message.Message):
+    __slots__ = ("payment", "duplicate")
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    payment: _payment_pb2.Payment
+    duplicate: bool
+    def __init__(self, payment: _Optional[_Union[_payment_pb2.Payment, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...

@@ -32,8 +32,11 @@ class PaymentServiceStub:
     pays an order, the order is settled from the wallet in the same transaction, so a purchase
     posts the same transfers whatever paid it. Events: payment.created, payment.succeeded,
     payment.underpaid (an admin alert), payment.failed, payment.expired.
+    Telegram Stars payments run through the bot instead of a webhook: CreateStarsInvoice,
+    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment.
     Roles: provider settings are admin-only (tenant_admin, platform); IngestProviderWebhook is the
-    HTTP gateway's (gateway, platform); the rest serve gateways and partners too.
+    HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment the bot gateway's (gateway,
+    platform); the rest serve gateways and partners too.
     """
 
     def __init__(self, channel):
@@ -92,6 +95,21 @@ class PaymentServiceStub:
                 request_serializer=billinghub_dot_v1_dot_payment__service__pb2.IngestProviderWebhookRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_payment__service__pb2.IngestProviderWebhookResponse.FromString,
                 _registered_method=True)
+        self.CreateStarsInvoice = channel.unary_unary(
+                '/billinghub.v1.PaymentService/CreateStarsInvoice',
+                request_serializer=billinghub_dot_v1_dot_payment__service__pb2.CreateStarsInvoiceRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_payment__service__pb2.CreateStarsInvoiceResponse.FromString,
+                _registered_method=True)
+        self.ValidatePreCheckout = channel.unary_unary(
+                '/billinghub.v1.PaymentService/ValidatePreCheckout',
+                request_serializer=billinghub_dot_v1_dot_payment__service__pb2.ValidatePreCheckoutRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_payment__service__pb2.ValidatePreCheckoutResponse.FromString,
+                _registered_method=True)
+        self.ConfirmTelegramPayment = channel.unary_unary(
+                '/billinghub.v1.PaymentService/ConfirmTelegramPayment',
+                request_serializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentServiceServicer:
@@ -101,8 +119,11 @@ class PaymentServiceServicer:
     pays an order, the order is settled from the wallet in the same transaction, so a purchase
     posts the same transfers whatever paid it. Events: payment.created, payment.succeeded,
     payment.underpaid (an admin alert), payment.failed, payment.expired.
+    Telegram Stars payments run through the bot instead of a webhook: CreateStarsInvoice,
+    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment.
     Roles: provider settings are admin-only (tenant_admin, platform); IngestProviderWebhook is the
-    HTTP gateway's (gateway, platform); the rest serve gateways and partners too.
+    HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment the bot gateway's (gateway,
+    platform); the rest serve gateways and partners too.
     """
 
     def ListProviders(self, request, context):
@@ -197,6 +218,55 @@ class PaymentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateStarsInvoice(self, request, context):
+        """CreateStarsInvoice opens a payment in Telegram Stars (provider `telegram_stars`, asset XTR)
+        for a pending order priced in XTR or for a Stars top-up of the wallet, under the tenant's
+        telegram_stars settings (enabled, limits) and the rules of CreatePayment, and returns the
+        invoice the bot sends with sendInvoice; with create_link, also a link made by Telegram's
+        createInvoiceLink with the tenant's bot token. A repeated request_id returns the first
+        answer. subscription_period is only for an order of a subscription package of 30 days:
+        Telegram then charges the buyer every 30 days and each charge renews the plan
+        (ConfirmTelegramPayment).
+        Errors: INVALID_ARGUMENT (ids, amount not in XTR, title, description, subscription_period),
+        NOT_FOUND (user, order, PROVIDER_NOT_CONFIGURED), FAILED_PRECONDITION (ORDER_NOT_PENDING,
+        ORDER_EXPIRED, PROVIDER_DISABLED, AMOUNT_OUT_OF_RANGE: the order is not priced in XTR or the
+        amount is outside the limits, PROVIDER_REJECTED: the tenant has no bot token or Telegram
+        refused the link), UNAVAILABLE (PROVIDER_UNAVAILABLE: Telegram did not answer; the payment
+        is failed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidatePreCheckout(self, request, context):
+        """ValidatePreCheckout answers a pre_checkout_query (which the bot must answer within 10
+        seconds): it reads, and asks no provider, whether the payload names a pending Stars payment
+        of this user with that currency and total, whose order, if any, is still pending and within
+        its time to pay. A refusal is an answer (ok false), never an error, and changes nothing.
+        Errors: INVALID_ARGUMENT (malformed user_id, payload, currency or total_amount only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmTelegramPayment(self, request, context):
+        """ConfirmTelegramPayment records a successful_payment and credits it exactly once, keyed by
+        telegram_payment_charge_id (the payment's provider_ref, unique in the tenant): the same
+        charge again, however often and however concurrently, changes nothing and returns the same
+        payment. The first charge of an invoice credits its payment and settles its order. A renewal
+        of a Telegram subscription (is_recurring without is_first_recurring) buys the plan's package
+        again: a new order and a new payment holding the new charge, which extends the
+        subscription. Money is never refused: a total or currency other than the invoice's is
+        credited by the rules of an underpaid or wrong-asset payment, and a charge that cannot pay
+        the invoice it names (an unknown payload, another user's invoice, an invoice paid already)
+        is credited to the payer's wallet as a payment of its own.
+        Errors: INVALID_ARGUMENT (malformed fields), NOT_FOUND (user), FAILED_PRECONDITION
+        (BALANCE_LIMIT).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -250,6 +320,21 @@ def add_PaymentServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_payment__service__pb2.IngestProviderWebhookRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_payment__service__pb2.IngestProviderWebhookResponse.SerializeToString,
             ),
+            'CreateStarsInvoice': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateStarsInvoice,
+                    request_deserializer=billinghub_dot_v1_dot_payment__service__pb2.CreateStarsInvoiceRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_payment__service__pb2.CreateStarsInvoiceResponse.SerializeToString,
+            ),
+            'ValidatePreCheckout': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidatePreCheckout,
+                    request_deserializer=billinghub_dot_v1_dot_payment__service__pb2.ValidatePreCheckoutRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_payment__service__pb2.ValidatePreCheckoutResponse.SerializeToString,
+            ),
+            'ConfirmTelegramPayment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmTelegramPayment,
+                    request_deserializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'billinghub.v1.PaymentService', rpc_method_handlers)
@@ -265,8 +350,11 @@ class PaymentService:
     pays an order, the order is settled from the wallet in the same transaction, so a purchase
     posts the same transfers whatever paid it. Events: payment.created, payment.succeeded,
     payment.underpaid (an admin alert), payment.failed, payment.expired.
+    Telegram Stars payments run through the bot instead of a webhook: CreateStarsInvoice,
+    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment.
     Roles: provider settings are admin-only (tenant_admin, platform); IngestProviderWebhook is the
-    HTTP gateway's (gateway, platform); the rest serve gateways and partners too.
+    HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment the bot gateway's (gateway,
+    platform); the rest serve gateways and partners too.
     """
 
     @staticmethod
@@ -529,6 +617,87 @@ class PaymentService:
             '/billinghub.v1.PaymentService/IngestProviderWebhook',
             billinghub_dot_v1_dot_payment__service__pb2.IngestProviderWebhookRequest.SerializeToString,
             billinghub_dot_v1_dot_payment__service__pb2.IngestProviderWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateStarsInvoice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.PaymentService/CreateStarsInvoice',
+            billinghub_dot_v1_dot_payment__service__pb2.CreateStarsInvoiceRequest.SerializeToString,
+            billinghub_dot_v1_dot_payment__service__pb2.CreateStarsInvoiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidatePreCheckout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.PaymentService/ValidatePreCheckout',
+            billinghub_dot_v1_dot_payment__service__pb2.ValidatePreCheckoutRequest.SerializeToString,
+            billinghub_dot_v1_dot_payment__service__pb2.ValidatePreCheckoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmTelegramPayment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.PaymentService/ConfirmTelegramPayment',
+            billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentRequest.SerializeToString,
+            billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentResponse.FromString,
             options,
             channel_credentials,
             insecure,
