@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import ClassVar, Protocol, runtime_checkable
 
+from core_server.domain.scales import WELL_KNOWN_SCALES
+
 
 class ProviderState(StrEnum):
     """A provider's status of one payment, mapped from its own vocabulary.
@@ -47,7 +49,9 @@ class ProviderConfig:
 
     `secrets` and `options` are keyed by the field names the adapter declares; `base_url` is empty
     for the adapter's default (tests point it at a fake server); `webhook_url` is where this
-    tenant's notifications for this provider must go."""
+    tenant's notifications for this provider must go. `scales` are the decimal places of the
+    assets the tenant declared (over the well-known ones): how an adapter reads a provider's
+    decimal amount into minor units, with no table of its own."""
 
     provider: str
     secrets: Mapping[str, str] = field(repr=False)  # never in a repr, a log line or a traceback's locals
@@ -55,6 +59,11 @@ class ProviderConfig:
     base_url: str = ""
     test_mode: bool = False
     webhook_url: str = ""
+    scales: Mapping[str, int] = field(default_factory=lambda: dict(WELL_KNOWN_SCALES))
+
+    def scale(self, asset: str) -> int | None:
+        """Decimal places of `asset` (a provider's currency code, any case), None when unknown."""
+        return self.scales.get(asset.strip().upper())
 
     def secret(self, name: str) -> str:
         return self.secrets.get(name, "")

@@ -55,18 +55,6 @@ from core_server.domain.provider_api import (
 )
 
 NAME = "btcpay"
-SCALES_OPTION = "asset_scales"
-SCALES: Mapping[str, int] = {
-    "RUB": 2,
-    "USD": 2,
-    "EUR": 2,
-    "UAH": 2,
-    "USDT": 6,
-    "TON": 9,
-    "BTC": 8,
-    "XTR": 0,
-    "TOKEN": 0,
-}
 
 # Additional statuses of an expired invoice that received money (PaidOver is not reached from
 # Expired by BTCPay's watcher, but would mean the same).
@@ -165,21 +153,10 @@ def _currency(invoice: Mapping[str, Any], config: ProviderConfig) -> tuple[str, 
     currency: Any = invoice.get("currency")
     if not _is_text(currency):
         raise ProviderRejected(f"{NAME}: the invoice has no currency")
-    scale = _scales(config).get(currency, SCALES.get(currency))
+    scale = config.scale(currency)
     if scale is None:
-        raise ProviderRejected(f"{NAME}: no scale is known for {currency[:20]!r}; set the {SCALES_OPTION} option")
+        raise ProviderRejected(f"{NAME}: no scale is known for {currency[:20]!r}; declare the asset in the hub")
     return currency, scale
-
-
-def _scales(config: ProviderConfig) -> dict[str, int]:
-    """The tenant's `asset_scales` option: "LTC:8,SATS:0"."""
-    scales: dict[str, int] = {}
-    for entry in filter(None, (part.strip() for part in config.option(SCALES_OPTION).split(","))):
-        code, _, digits = entry.partition(":")
-        if not code.strip() or not digits.strip().isdigit():
-            raise ProviderRejected(f"{NAME}: {SCALES_OPTION} entries look like LTC:8, not {entry[:20]!r}")
-        scales[code.strip().upper()] = int(digits)
-    return scales
 
 
 def _exact(value: Any, scale: int, what: str) -> int:

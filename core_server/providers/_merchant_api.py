@@ -85,10 +85,6 @@ _STATES: Mapping[str, ProviderState] = {
     "refund_fail": ProviderState.FAILED,
     "refund_paid": ProviderState.FAILED,
 }
-# Scales of well-known assets; the option `asset_scales` ("ETH:8,TRX:6") adds or overrides.
-_SCALES: Mapping[str, int] = {
-    "RUB": 2, "USD": 2, "EUR": 2, "UAH": 2, "USDT": 6, "TON": 9, "BTC": 8, "XTR": 0, "TOKEN": 0,
-}  # fmt: skip
 _LIFETIME = (300, 43200)  # the invoice lifetime the API accepts, in seconds
 _DESCRIPTION_MAX = 255  # additional_data max length
 _EXACT = Context(prec=80, rounding=ROUND_FLOOR)
@@ -100,7 +96,7 @@ class MerchantApiAdapter:
     name: ClassVar[str]
     default_base_url: ClassVar[str]
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
-    option_fields: ClassVar[tuple[str, ...]] = ("merchant_id", "asset_scales")
+    option_fields: ClassVar[tuple[str, ...]] = ("merchant_id",)
     required_fields: ClassVar[tuple[str, ...]] = ("api_key", "merchant_id")
 
     def __init__(self, client: httpx.AsyncClient) -> None:
@@ -199,9 +195,9 @@ class MerchantApiAdapter:
 
     def _received(self, config: ProviderConfig, status: str, result: Mapping[str, Any]) -> Received:
         asset = str(result.get("currency") or "").upper()
-        scale = _scale(config, asset)
+        scale = config.scale(asset) if asset else None
         if scale is None:
-            raise ProviderRejected(f"{self.name}: no scale known for {asset!r}; set the option asset_scales")
+            raise ProviderRejected(f"{self.name}: no scale known for {asset[:20]!r}; declare the asset in the hub")
         try:
             return Received(asset, _paid_minor(status, result, scale))
         except (ValueError, ArithmeticError):
@@ -237,15 +233,6 @@ def _number_text(value: Any) -> str:
         if Decimal(text).is_finite():  # InvalidOperation is an ArithmeticError
             return text
     raise ValueError("not an amount")
-
-
-def _scale(config: ProviderConfig, asset: str) -> int | None:
-    scales = dict(_SCALES)
-    for entry in config.option("asset_scales").split(","):
-        code, _, digits = entry.partition(":")
-        if code.strip() and digits.strip().isdigit():
-            scales[code.strip().upper()] = int(digits)
-    return scales.get(asset)
 
 
 def _timestamp(value: Any) -> dt.datetime | None:

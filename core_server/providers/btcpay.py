@@ -62,7 +62,7 @@ class BTCPayAdapter:
 
     name: ClassVar[str] = NAME
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret")
-    option_fields: ClassVar[tuple[str, ...]] = ("store_id", invoices.SCALES_OPTION)
+    option_fields: ClassVar[tuple[str, ...]] = ("store_id",)
     required_fields: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret", "store_id")
 
     def __init__(self, client: httpx.AsyncClient) -> None:

@@ -67,19 +67,6 @@ FIAT_CODES = frozenset(
     {"USD", "EUR", "RUB", "BYN", "UAH", "GBP", "CNY", "KZT", "UZS", "GEL"}
     | {"TRY", "AMD", "THB", "INR", "BRL", "IDR", "AZN", "AED", "PLN", "ILS"}
 )
-# Scales the hub uses for well-known assets; the `asset_scales` option adds or overrides others
-# (ETH, LTC, ...), since a paid amount must become minor units of the tenant's own scale.
-KNOWN_SCALES: Mapping[str, int] = {
-    "RUB": 2,
-    "USD": 2,
-    "EUR": 2,
-    "UAH": 2,
-    "USDT": 6,
-    "TON": 9,
-    "BTC": 8,
-    "XTR": 0,
-    "TOKEN": 0,
-}
 STATES: Mapping[str, ProviderState] = {
     "active": ProviderState.PENDING,
     "paid": ProviderState.PAID,
@@ -92,7 +79,7 @@ class CryptoBotAdapter:
 
     name: ClassVar[str] = NAME
     secret_fields: ClassVar[tuple[str, ...]] = ("api_token",)
-    option_fields: ClassVar[tuple[str, ...]] = ("asset_scales",)
+    option_fields: ClassVar[tuple[str, ...]] = ()
     required_fields: ClassVar[tuple[str, ...]] = ("api_token",)
 
     def __init__(self, client: httpx.AsyncClient) -> None:
@@ -102,7 +89,7 @@ class CryptoBotAdapter:
         result = await self._api(config, "POST", "createInvoice", json_body=_invoice_request(intent))
         if not isinstance(result, dict):
             raise ProviderRejected(f"{NAME}: createInvoice answered without an invoice")
-        return _payment(result, _scales(config))
+        return _payment(result, config.scales)
 
     async def fetch_payment(self, config: ProviderConfig, provider_ref: str) -> ProviderPayment:
         if not (provider_ref.isascii() and provider_ref.isdigit()):
@@ -114,7 +101,7 @@ class CryptoBotAdapter:
             raise ProviderRejected(f"{NAME}: getInvoices answered without a list of invoices")
         for item in items:
             if isinstance(item, dict) and _invoice_id(item) == wanted:
-                return _payment(item, _scales(config))
+                return _payment(item, config.scales)
         raise ProviderRejected(f"{NAME}: invoice {wanted} not found")
 
     def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
@@ -136,7 +123,7 @@ class CryptoBotAdapter:
         invoice = update.get("payload")
         if not isinstance(invoice, dict):
             raise ProviderRejected(f"{NAME}: {PAID_UPDATE} update without an invoice")
-        payment = _payment(invoice, _scales(config))
+        payment = _payment(invoice, config.scales)
         return Notice(provider_ref=payment.provider_ref, reference=payment.reference, payment=payment)
 
     def reply(self, accepted: bool) -> WebhookReply:
@@ -144,7 +131,6 @@ class CryptoBotAdapter:
         return WebhookReply() if accepted else WebhookReply(status=401, body=b"refused")
 
     async def check_config(self, config: ProviderConfig) -> None:
-        _scales(config)
         result = await self._api(config, "GET", "getMe")
         if not isinstance(result, dict):
             raise ProviderRejected(f"{NAME}: getMe answered without an app")
@@ -229,7 +215,7 @@ def _received(invoice: Mapping[str, Any], scales: Mapping[str, int], provider_re
         asset, amount = invoice.get("asset"), invoice.get("amount")
     if not isinstance(asset, str) or not asset:
         raise ProviderRejected(f"{NAME}: paid invoice {provider_ref} does not name its asset")
-    scale = scales.get(asset)
+    scale = scales.get(asset.upper())
     if scale is None:
         raise ProviderRejected(f"{NAME}: paid invoice {provider_ref} is in {asset[:16]}, whose scale is unknown")
     try:
@@ -298,21 +284,6 @@ def _token(config: ProviderConfig) -> str:
         # Checked here because httpx would raise while encoding the header, with the token inside.
         raise ProviderRejected(f"{NAME}: api_token is malformed")
     return token
-
-
-def _scales(config: ProviderConfig) -> Mapping[str, int]:
-    """KNOWN_SCALES plus the `asset_scales` option, written "ETH:18,LTC:8"."""
-    text = config.option("asset_scales").strip()
-    if not text:
-        return KNOWN_SCALES
-    scales = dict(KNOWN_SCALES)
-    for part in text.split(","):
-        asset, colon, digits = part.strip().partition(":")
-        asset, digits = asset.strip(), digits.strip()
-        if not (colon and asset and digits.isascii() and digits.isdigit() and int(digits) <= 18):
-            raise ProviderRejected(f"{NAME}: asset_scales must look like 'ETH:18,LTC:8'")
-        scales[asset] = int(digits)
-    return scales
 
 
 ADAPTER = CryptoBotAdapter

@@ -56,17 +56,6 @@ NAME = "mulenpay"
 DEFAULT_URL = "https://mulenpay.ru/api"
 URL_SECRET_HEADER = "x-billing-hub-url-secret"  # noqa: S105 - a header name, not a secret
 
-SCALES: Mapping[str, int] = {
-    "RUB": 2,
-    "USD": 2,
-    "EUR": 2,
-    "UAH": 2,
-    "USDT": 6,
-    "TON": 9,
-    "BTC": 8,
-    "XTR": 0,
-    "TOKEN": 0,
-}
 
 _STATES: Mapping[int, ProviderState] = {
     0: ProviderState.PENDING,  # Создан
@@ -137,7 +126,7 @@ class MulenPayAdapter:
         payment = answer.get("payment")
         if not isinstance(payment, dict):
             raise ProviderRejected(f"{NAME}: an answer without the payment")
-        return _payment(payment, provider_ref)
+        return _payment(config, payment, provider_ref)
 
     def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
         expected = config.secret("webhook_secret").encode()
@@ -233,7 +222,7 @@ def _status(value: object) -> int | None:
     return None
 
 
-def _payment(payment: Mapping[str, Any], provider_ref: str) -> ProviderPayment:
+def _payment(config: ProviderConfig, payment: Mapping[str, Any], provider_ref: str) -> ProviderPayment:
     status = _status(payment.get("status"))
     if status is None:
         raise ProviderRejected(f"{NAME}: a payment without a status")
@@ -244,17 +233,17 @@ def _payment(payment: Mapping[str, Any], provider_ref: str) -> ProviderPayment:
         provider_ref=_payment_id(payment.get("id")) or provider_ref,
         reference=reference if isinstance(reference, str) else "",
         state=state,
-        paid=_received(payment) if state is ProviderState.PAID else None,
+        paid=_received(config, payment) if state is ProviderState.PAID else None,
         raw_status=str(status),
     )
 
 
-def _received(payment: Mapping[str, Any]) -> Received:
+def _received(config: ProviderConfig, payment: Mapping[str, Any]) -> Received:
     """What a processed payment brought, exactly, in the hub's asset code (MulenPay says "rub")."""
     value = payment.get("amount")
     currency = payment.get("currency")
     asset = currency.upper() if isinstance(currency, str) else ""
-    scale = SCALES.get(asset)
+    scale = config.scale(asset) if asset else None
     try:
         if scale is None or not isinstance(value, str | int | Decimal) or isinstance(value, bool):
             raise ValueError("no readable amount")

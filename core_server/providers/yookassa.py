@@ -61,19 +61,6 @@ NAME = "yookassa"
 DEFAULT_URL = "https://api.yookassa.ru/v3"
 DESCRIPTION_LIMIT = 128
 
-# Decimal places of the currencies a payment may come back in (amount.value carries the currency's
-# own precision); a currency missing here cannot be read into minor units.
-SCALES: Mapping[str, int] = {
-    "RUB": 2,
-    "USD": 2,
-    "EUR": 2,
-    "UAH": 2,
-    "USDT": 6,
-    "TON": 9,
-    "BTC": 8,
-    "XTR": 0,
-    "TOKEN": 0,
-}
 
 _EXPIRY_REASONS = frozenset({"expired_on_confirmation", "expired_on_capture"})
 
@@ -109,11 +96,11 @@ class YooKassaAdapter:
         response = await self._request(
             config, "POST", "/payments", json_body=body, headers={"Idempotence-Key": intent.reference}
         )
-        return _payment(_object(response))
+        return _payment(config, _object(response))
 
     async def fetch_payment(self, config: ProviderConfig, provider_ref: str) -> ProviderPayment:
         response = await self._request(config, "GET", f"/payments/{quote(provider_ref, safe='')}")
-        return _payment(_object(response))
+        return _payment(config, _object(response))
 
     def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
         notification = _parse(body)
@@ -192,7 +179,7 @@ def _reference(payment: Mapping[str, Any]) -> str:
     return reference if isinstance(reference, str) else ""
 
 
-def _payment(payment: Mapping[str, Any]) -> ProviderPayment:
+def _payment(config: ProviderConfig, payment: Mapping[str, Any]) -> ProviderPayment:
     provider_ref = payment.get("id")
     status = payment.get("status")
     if not isinstance(provider_ref, str) or not provider_ref or not isinstance(status, str):
@@ -204,7 +191,7 @@ def _payment(payment: Mapping[str, Any]) -> ProviderPayment:
         provider_ref=provider_ref,
         reference=_reference(payment),
         state=state,
-        paid=_received(payment) if state is ProviderState.PAID else None,
+        paid=_received(config, payment) if state is ProviderState.PAID else None,
         pay_url=pay_url if isinstance(pay_url, str) else "",
         expires_at=_instant(payment.get("expires_at")),
         raw_status=status,
@@ -223,13 +210,13 @@ def _state(status: str, payment: Mapping[str, Any]) -> ProviderState:
     return ProviderState.PENDING
 
 
-def _received(payment: Mapping[str, Any]) -> Received:
+def _received(config: ProviderConfig, payment: Mapping[str, Any]) -> Received:
     """`amount` of a succeeded payment as minor units of its currency; one that cannot be read
     exactly is a refusal, never a guess."""
     amount = payment.get("amount")
     value = amount.get("value") if isinstance(amount, dict) else None
     currency = amount.get("currency") if isinstance(amount, dict) else None
-    scale = SCALES.get(currency) if isinstance(currency, str) else None
+    scale = config.scale(currency) if isinstance(currency, str) else None
     try:
         if scale is None or not isinstance(value, str | int | Decimal) or isinstance(value, bool):
             raise ValueError("no readable amount")

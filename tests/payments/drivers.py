@@ -58,7 +58,7 @@ class CryptoBotDriver:
     asset: ClassVar[str] = "USDT"
     scale: ClassVar[int] = 6
     amount: ClassVar[int] = 1_500_000  # 1.5 USDT
-    other_asset: ClassVar[str | None] = "TON"
+    other_asset: ClassVar[str | None] = "LTC"  # not a well-known asset: the tenant declares it, scale 8
     signed: ClassVar[bool] = True
     fake: cryptobot.FakeCryptoBot = field(default_factory=cryptobot.FakeCryptoBot)
 
@@ -72,7 +72,7 @@ class CryptoBotDriver:
         return {}, {"api_token": cryptobot.TOKEN}
 
     def pay(self, ref: str, amount: int, asset: str | None = None) -> None:
-        scale = 9 if asset == "TON" else self.scale
+        scale = 8 if asset == "LTC" else self.scale
         self.fake.pay(int(ref), asset=asset or self.asset, amount=decimal_text(amount, scale))
 
     def fail(self, ref: str) -> None:

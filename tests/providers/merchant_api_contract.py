@@ -246,10 +246,10 @@ class MerchantApiContract:
         with pytest.raises(ProviderRejected, match=r"cannot be read|no scale known"):
             await rig.adapter.fetch_payment(rig.config, invoice)
 
-    async def test_an_asset_beyond_the_well_known_ones_is_read_with_the_configured_scale(self, rig: Rig) -> None:
+    async def test_an_asset_beyond_the_well_known_ones_is_read_with_the_declared_scale(self, rig: Rig) -> None:
         invoice = rig.invoice(amount="150.00000000", currency="DOGE", payer_currency="DOGE", payer_amount="150")
         rig.fake.settle(invoice, "paid", payment_amount="150.00000000")
-        config = replace(rig.config, options={"merchant_id": MERCHANT, "asset_scales": "ETH:18, doge:8"})
+        config = replace(rig.config, scales={**rig.config.scales, "ETH": 18, "DOGE": 8})
 
         payment = await rig.adapter.fetch_payment(config, invoice)
 

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -61,7 +62,7 @@ def config_of(fake: FakeBTCPay, **changes: Any) -> ProviderConfig:
     secrets = {"api_key": fake.api_key, "webhook_secret": fake.webhook_secret}
     options = {"store_id": fake.store_id}
     secrets.update({k: v for k, v in changes.items() if k in secrets})
-    options.update({k: v for k, v in changes.items() if k in ("store_id", "asset_scales")})
+    options.update({k: v for k, v in changes.items() if k == "store_id"})
     return ProviderConfig("btcpay", secrets, options, base_url=changes.get("base_url", fake.url))
 
 
@@ -328,15 +329,14 @@ async def test_a_payment_that_cannot_be_read_is_refused(fake: FakeBTCPay, adapte
         await adapter.fetch_payment(config_of(fake), invoice_id)
 
 
-async def test_an_asset_of_unknown_scale_needs_the_asset_scales_option(
-    fake: FakeBTCPay, adapter: BTCPayAdapter
-) -> None:
+async def test_an_asset_is_read_with_the_scale_the_tenant_declared(fake: FakeBTCPay, adapter: BTCPayAdapter) -> None:
     invoice_id = await opened(fake, adapter, amount=25_000_000, asset="LTC", scale=8)
     fake.set_status(invoice_id, "Settled", paid="0.25")
 
-    with pytest.raises(ProviderRejected, match="asset_scales"):
+    with pytest.raises(ProviderRejected, match="no scale is known"):
         await adapter.fetch_payment(config_of(fake), invoice_id)
-    payment = await adapter.fetch_payment(config_of(fake, asset_scales="LTC:8, SATS:0"), invoice_id)
+    declared = replace(config_of(fake), scales={**config_of(fake).scales, "LTC": 8})
+    payment = await adapter.fetch_payment(declared, invoice_id)
 
     assert payment.paid == Received("LTC", 25_000_000)
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from core_server.domain.errors import FailedPrecondition, Violations
 
-# Standard scales; any other code needs an explicit scale when declared.
-WELL_KNOWN_SCALES = {"RUB": 2, "USD": 2, "EUR": 2, "UAH": 2, "USDT": 6, "TON": 9, "BTC": 8, "XTR": 0, "TOKEN": 0}
 DEFAULT_ASSETS = (("XTR", 0, "Telegram Stars"), ("TOKEN", 0, "Tokens"))
 ASSET_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 

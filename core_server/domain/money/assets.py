@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
-from core_server.domain.money.amounts import ASSET_CODE, DEFAULT_ASSETS, WELL_KNOWN_SCALES
+from core_server.domain.money.amounts import ASSET_CODE, DEFAULT_ASSETS
 from core_server.domain.reasons import AssetExists, AssetNotFound
+from core_server.domain.scales import WELL_KNOWN_SCALES
 from core_server.store.models import AssetRow
 from core_server.store.repositories import assets as repo
 from core_server.store.unit_of_work import UnitOfWork

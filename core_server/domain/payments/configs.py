@@ -22,7 +22,7 @@ from core_server.domain.catalog.packages import LOCALES
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.money.amounts import MAX_AMOUNT, check_asset
-from core_server.domain.money.assets import require_asset
+from core_server.domain.money.assets import require_asset, tenant_assets
 from core_server.domain.provider_api import (
     BOT_TOKEN,
     Configurable,
@@ -40,6 +40,7 @@ from core_server.domain.reasons import (
     ProviderNotConfigured,
     ProviderRefused,
 )
+from core_server.domain.scales import WELL_KNOWN_SCALES
 from core_server.domain.tenancy.tenants import bot_token
 from core_server.store.models import ProviderConfigRow
 from core_server.store.repositories import payments as repo
@@ -121,8 +122,10 @@ async def decrypted(deps: Deps, uow: UnitOfWork, row: ProviderConfigRow) -> Prov
         token = await bot_token(deps, uow, row.tenant_id)
         if token:
             secrets[BOT_TOKEN] = token
+    declared_scales = {asset.code: asset.scale for asset in await tenant_assets(uow, row.tenant_id)}
     return ProviderConfig(
         provider=row.provider,
+        scales={**WELL_KNOWN_SCALES, **declared_scales},
         secrets=secrets,
         options={str(k): str(v) for k, v in (row.options or {}).items()},
         base_url=row.base_url,
