@@ -17,7 +17,7 @@ What it does, in one run:
 4. runs bench/webhooks_client.py in a second process: signed `invoice_paid` deliveries posted with
    httpx (HTTP/1.1 keep-alive), 64 in flight, every fifth one a repeat of an invoice already
    delivered; it samples the CPU of the core, the gateway and PostgreSQL over the measured window
-   (`--profile`: py-spy records the core and the gateway);
+   (`--profile`: py-spy records the core, the gateway and the load client);
 5. checks: the top-up credits (transfers `payment:<id>`) equal the unique invoices delivered with
    200, each such payment succeeded with exactly one credit, duplicates credited nothing, the
    undelivered payments are still pending, and VerifyLedger is clean; stops everything and drops
@@ -180,7 +180,7 @@ def run_client(
     command: list[str], core: psutil.Process, gateway: psutil.Process, database: str, seconds: float, profile: bool
 ) -> tuple[dict[str, Any], sampling.CpuWindow, float]:
     """bench/_harness.py's run_client, with the gateway's CPU beside the core's and PostgreSQL's, and
-    py-spy on both processes: (the client's summary, the window, the gateway's CPU seconds)."""
+    py-spy on the core, the gateway and the client: (the client's summary, the window, the gateway's CPU seconds)."""
     client = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert client.stdout is not None
     spies: list[subprocess.Popen[bytes]] = []
@@ -195,8 +195,8 @@ def run_client(
             gateway_start = sampling.cpu_seconds(gateway)
             sampler.start()
             if profile:
-                for process, name in ((core, "core"), (gateway, "gateway")):
-                    spy = sampling.start_profile(process.pid, RESULTS / f"webhooks_{name}_profile", seconds)
+                for pid, name in ((core.pid, "core"), (gateway.pid, "gateway"), (client.pid, "client")):
+                    spy = sampling.start_profile(pid, RESULTS / f"webhooks_{name}_profile", seconds)
                     if spy is not None:
                         spies.append(spy)
         elif line == "END" and sampler is not None:
@@ -311,7 +311,7 @@ async def run(args: argparse.Namespace, database: str, folder: Path) -> dict[str
             harness.stop_core(gateway)
             gateway = None
             if args.profile:
-                for name in ("core", "gateway"):
+                for name in ("core", "gateway", "client"):
                     sampling.write_profile_top(RESULTS / f"webhooks_{name}_profile", f"webhooks_{name}")
             delivered = set(delivered_file.read_text().split())
             credits = await check_credits(connection, shop.tenant, delivered, summary["failed_first_invoices"])
@@ -450,7 +450,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="deliveries (and purchases) in flight")
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--payments", type=int, default=0, help="pending payments (0: sized from the purchase rate)")
-    parser.add_argument("--profile", action="store_true", help="record the core and the gateway with py-spy")
+    parser.add_argument("--profile", action="store_true", help="py-spy the core, the gateway, the client")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database to inspect it")
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 1000 or not 0 < args.seconds <= 3600 or not 0 <= args.warmup <= 600:

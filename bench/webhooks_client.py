@@ -2,10 +2,12 @@
 HTTP gateway's webhook route.
 
 A separate process, as bench/purchase_client.py is (the gateway's and the core's CPU are theirs
-alone). It posts with httpx (HTTP/1.1, keep-alive, a pool as large as the concurrency) to
-`<url>/webhooks/<tenant>/cryptobot`. What it delivers comes from the setup file bench/webhooks.py
-writes (`--setup`: the tenant, the app token the deliveries are signed with, the pending payments
-and their CryptoBot invoice ids):
+alone). It posts with httpx (HTTP/1.1, keep-alive) to `<url>/webhooks/<tenant>/cryptobot`, one
+connection per worker: each worker has a client with a pool of one, since httpcore's shared pool
+scans every connection for every request and response (at 64 connections that scan was half of
+this process's CPU, and the load generator, not the hub, set the pace). What it delivers comes
+from the setup file bench/webhooks.py writes (`--setup`: the tenant, the app token the deliveries
+are signed with, the pending payments and their CryptoBot invoice ids):
 
 - every fifth delivery (20 %) repeats an invoice already delivered with 200: a duplicate, posted
   with the same bytes, as Crypto Pay retries; the others are first deliveries of the next invoice
@@ -30,6 +32,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import json
 import random
 import sys
@@ -44,6 +47,12 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._loadgen import CALL_TIMEOUT_SECONDS, percentile, say
+
+# httpcore runs `import sniffio` for every request and response; without sniffio installed each of
+# those failed imports searches sys.path (a tenth of this process's CPU). A None entry fails it at
+# once, and httpcore assumes asyncio, as it does after any failed import.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 DUPLICATE_EVERY = 5  # every fifth delivery repeats one already delivered: 20 % duplicates
 SIGNATURE_HEADER = "crypto-pay-api-signature"
@@ -122,6 +131,12 @@ class Deliveries:
         return cached
 
 
+def one_connection() -> httpx.AsyncClient:
+    """A client with a pool of one keep-alive HTTP/1.1 connection (a worker's own)."""
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(CALL_TIMEOUT_SECONDS), http1=True, http2=False)
+
+
 async def worker(state: Deliveries, client: httpx.AsyncClient, url: str) -> None:
     perf_counter = time.perf_counter
     while not state.stop:
@@ -169,10 +184,9 @@ def ms(seconds: float) -> float:
 async def run(args: argparse.Namespace, setup: dict[str, Any]) -> dict[str, Any]:
     state = Deliveries(invoices=setup["invoices"], token=setup["api_token"])
     url = f"{args.url.rstrip('/')}/webhooks/{setup['tenant']}/cryptobot"
-    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-    timeout = httpx.Timeout(CALL_TIMEOUT_SECONDS)
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, http1=True, http2=False) as client:
-        tasks = [asyncio.create_task(worker(state, client, url)) for _ in range(args.concurrency)]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(one_connection()) for _ in range(args.concurrency)]
+        tasks = [asyncio.create_task(worker(state, client, url)) for client in clients]
         try:
             await wait_or_run_out(state, args.warmup)
             if state.stop:
