@@ -5,10 +5,16 @@ reported; underpaid, overpaid, wrong-asset and late payments credit what arrived
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
+from core_server.domain.deps import Deps
+from core_server.domain.payments.service import PaymentService
 from core_server.domain.provider_api import ProviderRejected, ProviderState, ProviderUnavailable
+from core_server.store.unit_of_work import UnitOfWork
 from sdk import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from sdk.billinghub.v1 import order_pb2, order_service_pb2, package_pb2, payment_pb2, wallet_pb2
 from sdk.billinghub.v1 import payment_service_pb2 as pb
@@ -51,6 +57,44 @@ async def test_a_paid_topup_is_credited_once_and_repeats_change_nothing(hub: Hub
     assert (got.received.asset, got.received.amount_minor) == ("RUB", 50_000)
     assert got.credit_transfer_id
     assert await settled_event_types(shop, "payment.") == ["payment.created", "payment.succeeded"]
+    await assert_ledger_ok(shop)
+
+
+def _units_opened_by_ingest(monkeypatch: pytest.MonkeyPatch, deps: Deps) -> Counter[str]:
+    """How many read and write units PaymentService.ingest opens (its own calls only: the frames
+    above the opening are searched for it, so the core's workers are not counted)."""
+    opened: Counter[str] = Counter()
+
+    def counting(kind: str, make: Callable[[], UnitOfWork]) -> Callable[[], UnitOfWork]:
+        def open_unit() -> UnitOfWork:
+            frame = sys._getframe(1)
+            while frame is not None and frame.f_code is not PaymentService.ingest.__code__:
+                frame = frame.f_back  # type: ignore[assignment]
+            if frame is not None:
+                opened[kind] += 1
+            return make()
+
+        return open_unit
+
+    monkeypatch.setattr(deps, "read_uow", counting("read", deps.read_uow))
+    monkeypatch.setattr(deps, "uow", counting("write", deps.uow))
+    return opened
+
+
+async def test_a_delivery_reads_in_one_transaction_and_a_duplicate_writes_nothing(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, user = await shop_with_testpay(hub, "Cheap duplicates")
+    payment = await open_topup(shop, user, 3_000)
+    PROVIDER.pay(payment.provider_ref)
+    opened = _units_opened_by_ingest(monkeypatch, hub.deps)
+    assert (await deliver(hub, shop, invoice_of(payment))).outcome == APPLIED
+    assert opened == {"read": 1, "write": 1}  # settings, signature and payment in one read; the credit
+    opened.clear()
+    again = await deliver(hub, shop, invoice_of(payment))
+    assert (again.http_status, again.outcome, again.payment_id) == (200, DUPLICATE, payment.id)
+    assert opened == {"read": 1}  # credited is final: no row lock, no write
+    assert (await balance(shop.admin, user, "RUB")).posted.amount_minor == 3_000
     await assert_ledger_ok(shop)
 
 

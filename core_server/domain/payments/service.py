@@ -95,6 +95,17 @@ class WebhookResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Known:
+    """The payment a webhook names (its id and provider id), what to apply to it (None: ask the
+    provider first), and whether it is already credited under that provider id."""
+
+    id: uuid.UUID
+    provider_ref: str
+    reported: ProviderPayment | None
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Opened:
     """A pending payment committed, the provider's settings, and what to ask the provider for."""
 
@@ -416,55 +427,66 @@ class PaymentService:
     async def ingest(self, actor: Actor, provider: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
         """Verify a notification on its raw bytes and apply it. Refusals are answers (the
         provider's 4xx), not errors; only a provider that cannot confirm now is an error
-        (UNAVAILABLE: the gateway answers 503 and the provider retries)."""
+        (UNAVAILABLE: the gateway answers 503 and the provider retries).
+
+        One read transaction holds the settings, the verification (no I/O) and the payment the
+        notice names; a payment already credited is a duplicate answered from that read (credited
+        is final), so a repeated delivery takes no row lock and writes nothing."""
         if len(body) > MAX_WEBHOOK_BODY:
             raise InvalidArgument([Violation("body", f"must be at most {MAX_WEBHOOK_BODY} bytes")])
         adapter = self._deps.payment_adapters.get(provider)
         if adapter is None:
             return _refused()
         tenant = actor.tenant
+        lowered = {name.lower(): value for name, value in headers.items()}
         async with self._deps.read_uow() as uow:
             config_row = await repo.get_config(uow, tenant, provider)
-            config = await decrypted(self._deps, uow, config_row) if config_row is not None else None
-        if config is None:
-            return _refused()
-        lowered = {name.lower(): value for name, value in headers.items()}
-        try:
-            notice = adapter.read_webhook(config, lowered, body)
-        except (SignatureInvalid, ProviderRejected) as error:
-            log.warning("webhook refused", provider=provider, why=str(error)[:200])
-            return WebhookResult(adapter.reply(False), Outcome.REFUSED)
-        if notice.ignored:
-            return WebhookResult(adapter.reply(True), Outcome.IGNORED)
-        payment, reported = await self._known(tenant, provider, notice)
-        if payment is None:
+            if config_row is None:
+                return _refused()
+            config = await decrypted(self._deps, uow, config_row)
+            try:
+                notice = adapter.read_webhook(config, lowered, body)
+            except (SignatureInvalid, ProviderRejected) as error:
+                log.warning("webhook refused", provider=provider, why=str(error)[:200])
+                return WebhookResult(adapter.reply(False), Outcome.REFUSED)
+            if notice.ignored:
+                return WebhookResult(adapter.reply(True), Outcome.IGNORED)
+            known = await self._known(uow, tenant, provider, notice)
+        if known is None:
             log.info("webhook for an unknown payment", provider=provider, provider_ref=notice.provider_ref[:80])
             return WebhookResult(adapter.reply(True), Outcome.UNKNOWN_PAYMENT)
+        if known.final:
+            return WebhookResult(adapter.reply(True), Outcome.DUPLICATE, known.id)
+        reported = known.reported
         if reported is None:  # unsigned or advisory: what the provider's API says is what counts
             with provider_call():
-                reported = await adapter.fetch_payment(config, payment[1])
-        outcome = await self.apply(tenant, provider, reported, payment[0])
-        return WebhookResult(adapter.reply(True), outcome, payment[0])
+                reported = await adapter.fetch_payment(config, known.provider_ref)
+        outcome = await self.apply(tenant, provider, reported, known.id)
+        return WebhookResult(adapter.reply(True), outcome, known.id)
 
-    async def _known(
-        self, tenant: uuid.UUID, provider: str, notice: Notice
-    ) -> tuple[tuple[uuid.UUID, str] | None, ProviderPayment | None]:
-        """The payment a notice is about, (id, provider_ref), and the facts it carries when they
-        can be trusted. An unsigned notice about a payment that is unknown or already credited
-        is answered without asking the provider, so a forged one costs no outgoing call."""
+    async def _known(self, uow: UnitOfWork, tenant: uuid.UUID, provider: str, notice: Notice) -> Known | None:
+        """The payment a notice is about, with the facts it carries when they can be trusted; None
+        when the tenant has no such payment of this provider. `final`: the payment was credited
+        under the provider id the notice reports, so applying it could only be a duplicate (what
+        `_apply` would answer under the lock). An unsigned notice about a credited payment is
+        answered without asking the provider, so a forged one costs no outgoing call."""
         facts = notice.payment
         ref = (facts.provider_ref if facts else "") or notice.provider_ref
         reference = _reference((facts.reference if facts else "") or notice.reference)
-        async with self._deps.read_uow() as uow:
-            found = (await repo.find_by_ref(uow, tenant, provider, ref) if ref else None) or reference
-            row = await repo.get_payment(uow, tenant, found) if found is not None else None
-            if row is None or row.provider != provider:
-                return None, None
-            if facts is None and row.status in CREDITED:
-                return (row.id, row.provider_ref or ref), ProviderPayment(
-                    provider_ref=row.provider_ref or ref, reference=str(row.id), state=ProviderState.PENDING
-                )
-            return (row.id, row.provider_ref or ref), facts
+        row = await repo.get_by_ref(uow, tenant, provider, ref) if ref else None
+        if row is None and reference is not None:
+            row = await repo.get_payment(uow, tenant, reference)
+        if row is None or row.provider != provider:
+            return None
+        reported_ref = facts.provider_ref if facts else ""
+        final = (
+            row.status in CREDITED
+            and row.provider_ref is not None
+            and (not reported_ref or reported_ref == row.provider_ref)
+        )
+        if facts is None and row.status in CREDITED and not final:  # credited before it had a provider id
+            facts = ProviderPayment(provider_ref=ref, reference=str(row.id), state=ProviderState.PENDING)
+        return Known(row.id, row.provider_ref or ref, facts, final)
 
     async def apply(self, tenant: uuid.UUID, provider: str, reported: ProviderPayment, payment: uuid.UUID) -> Outcome:
         """Apply what the provider says of the payment, under its row lock. An order the payment

@@ -71,6 +71,15 @@ async def find_by_ref(uow: UnitOfWork, tenant: uuid.UUID, provider: str, provide
     return found
 
 
+async def get_by_ref(uow: UnitOfWork, tenant: uuid.UUID, provider: str, provider_ref: str) -> PaymentRow | None:
+    """The tenant's payment the provider knows as `provider_ref`, in one statement."""
+    statement = select(PaymentRow).where(
+        PaymentRow.tenant_id == tenant, PaymentRow.provider == provider, PaymentRow.provider_ref == provider_ref
+    )
+    row: PaymentRow | None = (await uow.session.execute(statement)).scalar_one_or_none()
+    return row
+
+
 async def list_payments(
     uow: UnitOfWork,
     tenant: uuid.UUID,
