@@ -39,7 +39,7 @@ from core_server.domain.errors import DomainError, InvalidArgument, Violation
 from core_server.domain.idempotency import REQUEST_ID_RULE, run_once, valid_request_id
 from core_server.domain.reasons import DatabaseUnavailable, MalformedRequest, MethodNotAllowed
 from core_server.domain.tenancy.authentication import Authenticator
-from core_server.store.errors import unavailable_cause
+from core_server.store.errors import CONNECTION_LOST, unavailable_cause
 
 log = structlog.get_logger("billinghub.rpc")
 # The stdlib logger structlog hands our lines to (core_server/logs.py): its level says whether the
@@ -211,7 +211,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
                 code = type(error).__name__
                 await _abort(context, status_for(error, request_id))
             except Exception as error:
-                code = await _unexpected(context, error, request_id)
+                code = await _unexpected(self._deps, context, error, request_id)
             finally:
                 _log_call(started, code)
                 structlog.contextvars.clear_contextvars()
@@ -234,7 +234,7 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
                 code = type(error).__name__
                 await _abort(context, status_for(error, request_id))
             except Exception as error:
-                code = await _unexpected(context, error, request_id)
+                code = await _unexpected(self._deps, context, error, request_id)
             finally:
                 _log_call(started, code)
                 structlog.contextvars.clear_contextvars()
@@ -242,10 +242,14 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
         return behavior
 
 
-async def _unexpected(context: grpc.aio.ServicerContext[Any, Any], error: Exception, request_id: str) -> str:
+async def _unexpected(
+    deps: Deps, context: grpc.aio.ServicerContext[Any, Any], error: Exception, request_id: str
+) -> str:
     """A database that cannot take the call now is UNAVAILABLE (retry later); anything else is a
     defect: INTERNAL, logged with its traceback. Returns the code for the call's log line."""
     why = unavailable_cause(error)
+    if why == CONNECTION_LOST and deps.fastpath is not None:
+        await deps.fastpath.connections_lost()  # SQLAlchemy's pool renews itself; the asyncpg one is told
     if why is not None:
         log.warning("database unavailable", why=why, error=type(error).__name__)
         await _abort(context, status_for(DatabaseUnavailable(why), request_id))

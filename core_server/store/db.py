@@ -148,7 +148,7 @@ def open_database(
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         reader = engine.execution_options(postgresql_readonly=True)
         return Database(engine, _sessions(engine), reader, _sessions(reader))
     in_memory = not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed)

@@ -26,6 +26,9 @@ class ConstraintViolation(Exception):
     a foreign key); what that write did is undone, the transaction goes on."""
 
 
+CONNECTION_LOST = "the database connection was lost"
+
+
 class WriterBusy(TimeoutError):
     """A SQLite write waited longer than BILLING_HUB_DB_WRITE_WAIT_SECONDS for the one writer."""
 
@@ -45,6 +48,10 @@ def unavailable_cause(error: BaseException) -> str | None:
             return "the SQLite writer is busy"
         if isinstance(current, _UNAVAILABLE):
             return "no database connection could be had"
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return CONNECTION_LOST  # SQLAlchemy saw a disconnect: its pool starts anew
+        if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
+            return CONNECTION_LOST
         if isinstance(current, sqlite3.OperationalError) and "locked" in str(current):
             return "the SQLite database is locked"
         pending += [current.__cause__, current.__context__, getattr(current, "orig", None)]

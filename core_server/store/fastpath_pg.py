@@ -118,6 +118,11 @@ class PgFastPath:
     def pool(self) -> asyncpg.Pool:
         return self._pool
 
+    async def connections_lost(self) -> None:
+        """The server dropped connections (a restart, a failover): replace every pooled one on its
+        next acquire instead of handing out the dead ones one failed call at a time."""
+        await self._pool.expire_connections()
+
     async def close(self) -> None:
         await self._pool.close()
 

@@ -1,0 +1,76 @@
+"""The database server drops every connection (a restart, a failover): the core must not answer
+INTERNAL for it, and must serve the next calls on fresh connections without a restart of its own.
+
+The core checks no connection before use (no pre-ping round trips on every checkout): a call that
+meets a dropped connection fails UNAVAILABLE (DATABASE_UNAVAILABLE, so a client retries), the pool
+is invalidated, and the calls after it connect anew."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+import pytest
+
+from core_server.store.db import open_database
+from core_server.store.migrate import upgrade_database
+from sdk import Unavailable
+from tests.hub import Hub, start_hub
+from tests.money import assert_ledger_ok, balance, fund, new_user
+from tests.postgres import ADMIN_DSN, temporary_database
+
+pytestmark = pytest.mark.postgres
+T = TypeVar("T")
+
+
+@pytest.fixture
+async def pg_hub() -> AsyncIterator[tuple[Hub, str]]:
+    async with temporary_database() as url:
+        db = open_database(url, pool_size=4)
+        await upgrade_database(db)
+        hub = await start_hub(db, "postgres")
+        try:
+            yield hub, db.engine.url.database or ""
+        finally:
+            await hub.close()
+            await hub.server.stop(0)
+            await db.dispose()
+
+
+async def _drop_connections(database: str) -> int:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        dropped: int = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await admin.close()
+    return dropped
+
+
+async def test_calls_after_the_server_dropped_every_connection_are_served(pg_hub: tuple[Hub, str]) -> None:
+    hub, database = pg_hub
+    shop = await hub.new_tenant("Restarted database")
+    user = await new_user(shop)
+    await fund(shop, user, 10)  # the ORM pool and the fast path's pool both hold connections now
+    assert await _drop_connections(database) > 0
+    # One call through each path: the fast path's raw transaction, the ORM's unit, a screen read.
+    # Each may meet a dropped connection once (UNAVAILABLE, never INTERNAL); the one after is served.
+    await _served(lambda: fund(shop, user, 1))  # AdjustBalance with no request_id: a failed one credited nothing
+    await _served(lambda: assert_ledger_ok(shop))
+    posted = await _served(lambda: balance(shop.admin, user))
+    assert posted.posted.amount_minor == 11
+
+
+async def _served(call: Callable[[], Awaitable[T]]) -> T:
+    reasons = []
+    for _ in range(2):
+        try:
+            return await call()
+        except Unavailable as error:
+            reasons.append(error.reason)
+    assert set(reasons) == {"DATABASE_UNAVAILABLE"}
+    return await call()  # a third attempt must be served: the pools have renewed their connections
