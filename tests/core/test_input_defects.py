@@ -218,16 +218,22 @@ async def invalid_fields(call: Awaitable[object]) -> set[str]:
 
 async def drain(stream: Any) -> None:
     """Read a server stream until it ends (or fails), giving up after a few seconds."""
-    async with asyncio.timeout(5):
-        async for _ in stream:
-            pass
+    try:
+        async with asyncio.timeout(5):
+            async for _ in stream:
+                pass
+    finally:
+        stream.cancel()  # after a give-up the core would otherwise keep the stream open
 
 
 async def first_of(stream: Any) -> None:
     """Read one item of an endless stream (WatchEvents), giving up after a few seconds."""
-    async with asyncio.timeout(5):
-        async for _ in stream:
-            return
+    try:
+        async with asyncio.timeout(5):
+            async for _ in stream:
+                return
+    finally:
+        stream.cancel()  # leaving the loop does not end the call: the core would keep streaming to nobody
 
 
 def ts(seconds: int, nanos: int = 0) -> timestamp_pb2.Timestamp:
