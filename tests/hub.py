@@ -43,6 +43,7 @@ class Hub:
     platform_key: str
     backend: str
     _clients: list[BillingHubClient] = field(default_factory=list)
+    _platform: BillingHubClient | None = None
 
     def client(self, api_key: str, tenant_id: str | None = None) -> BillingHubClient:
         """A client that fails fast (no retries), closed at the end of the session."""
@@ -52,9 +53,10 @@ class Hub:
 
     @property
     def platform(self) -> BillingHubClient:
-        if not self._clients:
-            self.client(self.platform_key)
-        return self._clients[0]
+        """The platform key's own client (not whichever client the session happened to create first)."""
+        if self._platform is None:
+            self._platform = self.client(self.platform_key)
+        return self._platform
 
     async def new_key(self, role: int, tenant_id: str = "", name: str = "") -> str:
         request = platform_pb.CreateApiKeyRequest(tenant_id=tenant_id, role=role, name=name)
