@@ -14,7 +14,7 @@ import pytest
 from core_server.store.db import Database, open_database
 from core_server.store.migrate import upgrade_database
 from tests.hub import Hub, start_hub
-from tests.postgres import temporary_database
+from tests.postgres import POOL_SIZE, temporary_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -29,7 +29,7 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         await db.dispose()
         return
     async with temporary_database() as url:
-        db = open_database(url, pool_size=30)
+        db = open_database(url, pool_size=POOL_SIZE)
         await upgrade_database(db)
         yield db
         await db.dispose()

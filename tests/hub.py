@@ -18,6 +18,7 @@ from sdk import BillingHubClient
 from sdk.billinghub.v1 import platform_service_pb2 as platform_pb
 from sdk.billinghub.v1 import tenant_pb2
 from sdk.interceptors import NO_RETRY
+from tests.postgres import FASTPATH_POOL_SIZE
 
 TEST_MASTER_KEY = bytes(range(32))
 
@@ -79,7 +80,7 @@ class Hub:
 async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> Hub:
     """A core on a free port. On PostgreSQL the hot path runs over asyncpg, as in production."""
     fastpath = (
-        await PgFastPath.connect(db.engine.url.render_as_string(hide_password=False))
+        await PgFastPath.connect(db.engine.url.render_as_string(hide_password=False), size=FASTPATH_POOL_SIZE)
         if db.dialect == "postgresql"
         else None
     )
