@@ -35,6 +35,15 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         await db.dispose()
 
 
+@pytest.fixture(autouse=True)
+async def no_stream_left_open(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After each test on the session's core: no stream the test opened still runs there."""
+    running = request.getfixturevalue("hub") if "hub" in request.fixturenames else None
+    yield
+    if isinstance(running, Hub):  # (tests/e2e has a `hub` of its own: `billing-hub up` in processes)
+        await running.assert_no_stream_left_open()
+
+
 @pytest.fixture(scope="session")
 async def hub(database: Database) -> AsyncIterator[Hub]:
     running = await start_hub(database, database.dialect)

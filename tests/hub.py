@@ -3,6 +3,8 @@ and helpers that create tenants and keys through the public RPCs."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass, field
 
 from core_server.api.server import CoreServer
@@ -10,6 +12,7 @@ from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
+from core_server.domain.events import EventFeed
 from core_server.domain.tenancy.api_keys import insert_key
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
@@ -21,6 +24,24 @@ from sdk.interceptors import NO_RETRY
 from tests.postgres import FASTPATH_POOL_SIZE
 
 TEST_MASTER_KEY = bytes(range(32))
+STREAM_CLOSE_SECONDS = 2.0  # how long a cancelled stream may take to end on the core
+
+
+class WatchedFeed(EventFeed):
+    """The core's event feed, remembering the calls that wait on it: the WatchEvents streams."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiters: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+
+    async def wait(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiters.add(task)
+        await super().wait(seconds)
+
+    def open_streams(self) -> set[asyncio.Task[object]]:
+        return {task for task in self._waiters if not task.done()}
 
 
 @dataclass
@@ -70,6 +91,20 @@ class Hub:
         key = await self.new_key(tenant_pb2.API_KEY_ROLE_TENANT_ADMIN, tenant.id, "admin")
         return TenantHandle(tenant, key, self.client(key))
 
+    async def assert_no_stream_left_open(self) -> None:
+        """Fail when a stream the test opened still runs on the core. Leaving an `async for` over a
+        gRPC stream does not end the call (and an active call is never garbage-collected): the
+        core keeps streaming to nobody until the session ends, and every open WatchEvents stream
+        re-runs its query on each event committed in the process, slowing every later test."""
+        feed = self.deps.feed
+        assert isinstance(feed, WatchedFeed)
+        if streams := feed.open_streams():  # a cancelled stream may take a moment to end
+            _done, left = await asyncio.wait(streams, timeout=STREAM_CLOSE_SECONDS)
+            if left:
+                raise AssertionError(
+                    f"{len(left)} WatchEvents stream(s) left open on the core: cancel() a stream you stop reading"
+                )
+
     async def close(self) -> None:
         for client in self._clients:
             await client.close()
@@ -90,6 +125,7 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         clock=clock or SystemClock(),
         auth_cache=AuthCache(5.0),
         fastpath=fastpath,
+        feed=WatchedFeed(),
     )
     async with deps.uow() as uow:
         _key, platform_key = await insert_key(uow, Role.PLATFORM, None, "tests")
