@@ -14,7 +14,7 @@ import pytest
 from core_server.store.db import Database, open_database
 from core_server.store.migrate import upgrade_database
 from tests.hub import Hub, start_hub
-from tests.postgres import temporary_database
+from tests.postgres import POOL_SIZE, temporary_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -29,10 +29,19 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         await db.dispose()
         return
     async with temporary_database() as url:
-        db = open_database(url, pool_size=30)
+        db = open_database(url, pool_size=POOL_SIZE)
         await upgrade_database(db)
         yield db
         await db.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def no_stream_left_open(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After each test on the session's core: no stream the test opened still runs there."""
+    running = request.getfixturevalue("hub") if "hub" in request.fixturenames else None
+    yield
+    if isinstance(running, Hub):  # (tests/e2e has a `hub` of its own: `billing-hub up` in processes)
+        await running.assert_no_stream_left_open()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@ and helpers that create tenants and keys through the public RPCs."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass, field
 
 import httpx
@@ -12,6 +14,7 @@ from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
+from core_server.domain.events import EventFeed
 from core_server.domain.tenancy.api_keys import insert_key
 from core_server.providers.http import new_client
 from core_server.providers.registry import fulfillment_adapters, payment_adapters
@@ -23,8 +26,27 @@ from sdk.billinghub.v1 import platform_service_pb2 as platform_pb
 from sdk.billinghub.v1 import tenant_pb2
 from sdk.interceptors import NO_RETRY
 from tests.payments.testpay import TestPay
+from tests.postgres import FASTPATH_POOL_SIZE
 
 TEST_MASTER_KEY = bytes(range(32))
+STREAM_CLOSE_SECONDS = 2.0  # how long a cancelled stream may take to end on the core
+
+
+class WatchedFeed(EventFeed):
+    """The core's event feed, remembering the calls that wait on it: the WatchEvents streams."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiters: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+
+    async def wait(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiters.add(task)
+        await super().wait(seconds)
+
+    def open_streams(self) -> set[asyncio.Task[object]]:
+        return {task for task in self._waiters if not task.done()}
 
 
 @dataclass
@@ -49,6 +71,7 @@ class Hub:
     backend: str
     http: httpx.AsyncClient | None = None
     _clients: list[BillingHubClient] = field(default_factory=list)
+    _platform: BillingHubClient | None = None
 
     def client(self, api_key: str, tenant_id: str | None = None) -> BillingHubClient:
         """A client that fails fast (no retries), closed at the end of the session."""
@@ -58,9 +81,10 @@ class Hub:
 
     @property
     def platform(self) -> BillingHubClient:
-        if not self._clients:
-            self.client(self.platform_key)
-        return self._clients[0]
+        """The platform key's own client (not whichever client the session happened to create first)."""
+        if self._platform is None:
+            self._platform = self.client(self.platform_key)
+        return self._platform
 
     async def new_key(self, role: int, tenant_id: str = "", name: str = "") -> str:
         request = platform_pb.CreateApiKeyRequest(tenant_id=tenant_id, role=role, name=name)
@@ -72,6 +96,20 @@ class Hub:
         ).tenant
         key = await self.new_key(tenant_pb2.API_KEY_ROLE_TENANT_ADMIN, tenant.id, "admin")
         return TenantHandle(tenant, key, self.client(key))
+
+    async def assert_no_stream_left_open(self) -> None:
+        """Fail when a stream the test opened still runs on the core. Leaving an `async for` over a
+        gRPC stream does not end the call (and an active call is never garbage-collected): the
+        core keeps streaming to nobody until the session ends, and every open WatchEvents stream
+        re-runs its query on each event committed in the process, slowing every later test."""
+        feed = self.deps.feed
+        assert isinstance(feed, WatchedFeed)
+        if streams := feed.open_streams():  # a cancelled stream may take a moment to end
+            _done, left = await asyncio.wait(streams, timeout=STREAM_CLOSE_SECONDS)
+            if left:
+                raise AssertionError(
+                    f"{len(left)} WatchEvents stream(s) left open on the core: cancel() a stream you stop reading"
+                )
 
     async def close(self) -> None:
         for client in self._clients:
@@ -85,7 +123,7 @@ class Hub:
 async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> Hub:
     """A core on a free port. On PostgreSQL the hot path runs over asyncpg, as in production."""
     fastpath = (
-        await PgFastPath.connect(db.engine.url.render_as_string(hide_password=False))
+        await PgFastPath.connect(db.engine.url.render_as_string(hide_password=False), size=FASTPATH_POOL_SIZE)
         if db.dialect == "postgresql"
         else None
     )
@@ -100,6 +138,7 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         fulfillment_adapters=fulfillment_adapters(http),
         public_url="https://hub.example.test",
         insecure_provider_urls=True,  # the providers' fakes listen on http://127.0.0.1
+        feed=WatchedFeed(),
     )
     async with deps.uow() as uow:
         _key, platform_key = await insert_key(uow, Role.PLATFORM, None, "tests")

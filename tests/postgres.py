@@ -16,6 +16,13 @@ import pytest
 
 ADMIN_DSN = os.environ.get("BILLING_HUB_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
+# The server is shared (max_connections 100, other sessions run beside this one), so a session
+# keeps its connections few: SQLAlchemy's pool holds POOL_SIZE and as many again in overflow, each
+# running hub's fast path at most FASTPATH_POOL_SIZE. Races still run a dozen transactions and more
+# at once; the rest of their callers queue for a connection, as in production under load.
+POOL_SIZE = 12
+FASTPATH_POOL_SIZE = 8
+
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":

@@ -63,10 +63,13 @@ async def settled_events(shop: TenantHandle, *prefixes: str) -> list[event_pb2.E
     the marker is delivered, every earlier event is listed too.
     """
     marker = await new_user(shop, f"marker-{uuid.uuid4().hex}")
-    watch = event_service_pb2.WatchEventsRequest(types=["user.registered"])
-    async with asyncio.timeout(30):
-        async for item in shop.admin.events.WatchEvents(watch):
-            if json.loads(item.event.data)["user_id"] == marker:
-                break
+    watch = shop.admin.events.WatchEvents(event_service_pb2.WatchEventsRequest(types=["user.registered"]))
+    try:
+        async with asyncio.timeout(30):
+            async for item in watch:
+                if json.loads(item.event.data)["user_id"] == marker:
+                    break
+    finally:
+        watch.cancel()  # leaving the loop does not end the call: the core would keep streaming to nobody
     request = event_service_pb2.ListEventsRequest(types=list(prefixes), page_size=1000)
     return list((await shop.admin.events.ListEvents(request)).events)

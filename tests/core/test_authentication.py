@@ -22,7 +22,8 @@ def _register(external_id: str = "1") -> pb.RegisterUserRequest:
         ("", "API_KEY_MISSING"),
         ("hello", "API_KEY_MALFORMED"),
         ("bh_platform_nothex_secret", "API_KEY_MALFORMED"),
-        (f"bh_tenant_admin_{uuid.uuid4().hex}_0123", "API_KEY_INVALID"),
+        # a fresh id each session, under a fixed test id (workers of pytest-xdist compare test ids)
+        pytest.param(f"bh_tenant_admin_{uuid.uuid4().hex}_0123", "API_KEY_INVALID", id="unknown-id-API_KEY_INVALID"),
     ],
 )
 async def test_calls_without_a_valid_key_are_unauthenticated(hub: Hub, key: str, reason: str) -> None:

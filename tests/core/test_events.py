@@ -73,10 +73,14 @@ async def test_watch_streams_backlog_then_new_events(hub: Hub) -> None:
     seen: list[str] = []
 
     async def consume() -> None:
-        async for item in gateway.events.WatchEvents(pb.WatchEventsRequest()):
-            seen.append(item.event.type)
-            if len(seen) == 3:
-                return
+        watch = gateway.events.WatchEvents(pb.WatchEventsRequest())
+        try:
+            async for item in watch:
+                seen.append(item.event.type)
+                if len(seen) == 3:
+                    return
+        finally:
+            watch.cancel()  # leaving the loop does not end the call: the core would keep streaming to nobody
 
     consumer = asyncio.ensure_future(consume())
     await asyncio.sleep(0.2)
@@ -116,10 +120,14 @@ async def test_concurrent_writers_deliver_each_event_exactly_once_in_one_order(h
     delivered: list[int] = []
 
     async def consume(expected: int) -> None:
-        async for item in shop.admin.events.WatchEvents(pb.WatchEventsRequest(after_id=start, types=["wallet."])):
-            delivered.append(item.event.id)
-            if len(delivered) == expected:
-                return
+        watch = shop.admin.events.WatchEvents(pb.WatchEventsRequest(after_id=start, types=["wallet."]))
+        try:
+            async for item in watch:
+                delivered.append(item.event.id)
+                if len(delivered) == expected:
+                    return
+        finally:
+            watch.cancel()  # leaving the loop does not end the call: the core would keep streaming to nobody
 
     consumer = asyncio.ensure_future(consume(100))
     await asyncio.gather(*(fund(shop, users[n % 10], 1) for n in range(100)))

@@ -186,9 +186,12 @@ async def snapshot(world: World) -> dict[str, object]:
     """Every row of the world's tenants and the row count of every table: what a failed call
     must leave as it found it."""
     state: dict[str, object] = {}
+    tables = Base.metadata.sorted_tables
+    counts = select(*(select(func.count()).select_from(table).scalar_subquery() for table in tables))
     async with world.hub.deps.uow() as uow:
-        for table in Base.metadata.sorted_tables:
-            state[f"{table.name}:count"] = (await uow.session.execute(select(func.count()).select_from(table))).scalar()
+        counted = (await uow.session.execute(counts)).one()  # every table's count in one statement
+        for table, count in zip(tables, counted, strict=True):
+            state[f"{table.name}:count"] = count
             column = table.c.get("tenant_id") if table.name != "tenants" else table.c.id
             if column is not None:
                 rows = (await uow.session.execute(select(table).where(column.in_(world.tenants)))).all()
@@ -218,16 +221,22 @@ async def invalid_fields(call: Awaitable[object]) -> set[str]:
 
 async def drain(stream: Any) -> None:
     """Read a server stream until it ends (or fails), giving up after a few seconds."""
-    async with asyncio.timeout(5):
-        async for _ in stream:
-            pass
+    try:
+        async with asyncio.timeout(5):
+            async for _ in stream:
+                pass
+    finally:
+        stream.cancel()  # after a give-up the core would otherwise keep the stream open
 
 
 async def first_of(stream: Any) -> None:
     """Read one item of an endless stream (WatchEvents), giving up after a few seconds."""
-    async with asyncio.timeout(5):
-        async for _ in stream:
-            return
+    try:
+        async with asyncio.timeout(5):
+            async for _ in stream:
+                return
+    finally:
+        stream.cancel()  # leaving the loop does not end the call: the core would keep streaming to nobody
 
 
 def ts(seconds: int, nanos: int = 0) -> timestamp_pb2.Timestamp:
