@@ -31,6 +31,8 @@ STATUSES = {
     payment_pb2.PAYMENT_STATUS_UNDERPAID: PaymentStatus.UNDERPAID,
     payment_pb2.PAYMENT_STATUS_FAILED: PaymentStatus.FAILED,
     payment_pb2.PAYMENT_STATUS_EXPIRED: PaymentStatus.EXPIRED,
+    payment_pb2.PAYMENT_STATUS_REFUNDING: PaymentStatus.REFUNDING,
+    payment_pb2.PAYMENT_STATUS_REFUNDED: PaymentStatus.REFUNDED,
 }
 STATUSES_OUT = {value: key for key, value in STATUSES.items()}
 REFUSALS = {

@@ -39,7 +39,7 @@ from core_server.domain.orders.payment import settle
 from core_server.domain.orders.service import lock_order, not_pending
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.payments.configs import adapter_of, configured, decrypted, limits_of, provider_call
-from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus, move, payment_event, to_payment
+from core_server.domain.payments.model import RECEIVED, Payment, PaymentStatus, move, payment_event, to_payment
 from core_server.domain.provider_api import (
     BOT_TOKEN,
     Intent,
@@ -386,7 +386,7 @@ class PaymentService:
             row = await repo.get_payment(uow, tenant, parsed)
             if row is None:
                 raise PaymentNotFound(payment_id)
-            if row.status in CREDITED or not can_ask(self._deps, row.provider, row.provider_ref):
+            if row.status in RECEIVED or not can_ask(self._deps, row.provider, row.provider_ref):
                 return to_payment(row)
             config = await decrypted(self._deps, uow, await configured(self._deps, uow, tenant, row.provider))
             provider, ref = row.provider, row.provider_ref
@@ -460,7 +460,7 @@ class PaymentService:
             row = await repo.get_payment(uow, tenant, found) if found is not None else None
             if row is None or row.provider != provider:
                 return None, None
-            if facts is None and row.status in CREDITED:
+            if facts is None and row.status in RECEIVED:
                 return (row.id, row.provider_ref or ref), ProviderPayment(
                     provider_ref=row.provider_ref or ref, reference=str(row.id), state=ProviderState.PENDING
                 )
@@ -499,7 +499,7 @@ class PaymentService:
                 return Outcome.UNKNOWN_PAYMENT
             status = PaymentStatus(row.status)
             outcome = Outcome.DUPLICATE
-            if reported.state is ProviderState.PAID and status not in CREDITED:
+            if reported.state is ProviderState.PAID and status not in RECEIVED:
                 await self._credit(uow, row, reported, now, settle_order=settle_order, why=why)
                 outcome = Outcome.APPLIED
             elif reported.state in (ProviderState.FAILED, ProviderState.EXPIRED) and status is PaymentStatus.PENDING:

@@ -34,7 +34,7 @@ from core_server.domain.events import emit
 from core_server.domain.money.wallets import require_user
 from core_server.domain.orders.model import Order
 from core_server.domain.orders.service import OrderService
-from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus, payment_event, to_payment
+from core_server.domain.payments.model import RECEIVED, Payment, PaymentStatus, payment_event, to_payment
 from core_server.domain.payments.service import FIRST_CHECK, Outcome, PaymentService
 from core_server.domain.payments.stars import CHARGE_ID_LIMIT, PROVIDER, check_telegram_fields, payment_of
 from core_server.domain.provider_api import ProviderPayment, ProviderState, Received
@@ -222,6 +222,6 @@ async def _invoice(uow: UnitOfWork, tenant: uuid.UUID, payload: str) -> Invoice 
         is_stars=row.provider == PROVIDER,
         user_id=row.user_id,
         has_charge=row.provider_ref is not None,
-        credited=PaymentStatus(row.status) in CREDITED,
+        credited=PaymentStatus(row.status) in RECEIVED,
         renews_package=order.package_id if order is not None and order.package_kind == "subscription" else None,
     )
