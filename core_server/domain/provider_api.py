@@ -90,7 +90,10 @@ class ProviderPayment:
     """The provider's view of one payment.
 
     `provider_ref` is the provider's own id (the permanent dedup key); `reference` is the hub's
-    payment id as the provider echoes it ("" when the provider does not say)."""
+    payment id as the provider echoes it ("" when the provider does not say). `recurring`: the
+    payment is a charge of a subscription that the provider renews by charging the payer again
+    every period by itself (a Telegram Stars subscription), so a plan it pays for is the
+    provider's to renew, never the wallet's."""
 
     provider_ref: str
     reference: str
@@ -99,6 +102,7 @@ class ProviderPayment:
     pay_url: str = ""
     expires_at: dt.datetime | None = None
     raw_status: str = ""
+    recurring: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ def _paid(transaction: Mapping[str, Any]) -> ProviderPayment:
         state=ProviderState.PAID,
         paid=Received(STARS, amount),
         raw_status="paid",
+        recurring=bool(source.get("subscription_period")),  # a charge of a Telegram subscription
     )
 
 

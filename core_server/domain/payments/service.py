@@ -549,8 +549,10 @@ class PaymentService:
         move(row, PaymentStatus.SUCCEEDED, now)
         settled = False
         if order_row is not None and order_row.status == OrderStatus.PENDING:
-            await settle(self._deps, uow, order_row, f"provider:{row.provider}", Wallet(row.user_id), now)
-            settled = True
+            renewed_by = row.provider if reported.recurring else None
+            paid_via = f"provider:{row.provider}"
+            await settle(self._deps, uow, order_row, paid_via, Wallet(row.user_id), now, renewed_by=renewed_by)
+            settled = row.order_settled = True
         elif row.order_id is not None:
             state = why or (f"the order is {order_row.status}" if order_row is not None else "")
             row.failure_reason = f"order not settled ({state}): the payment stays in the wallet"[:500]
