@@ -237,6 +237,20 @@ class ReferenceLookup(Protocol):
         ...
 
 
+@runtime_checkable
+class ChargeRefunds(Protocol):
+    """An optional capability of a PaymentAdapter whose provider gives a whole charge back to the
+    one who paid it (Telegram Stars: refundStarPayment). `payer` is the payer's id at the provider
+    (a Telegram user id), `provider_ref` the charge.
+
+    Returns when the charge is refunded, by this call or by an earlier one: a provider saying the
+    charge was refunded already has refunded it, so the call is safe to repeat. Raises
+    ProviderRejected when the provider refuses for good (nothing was refunded), and
+    ProviderUnavailable when the outcome is unknown (a timeout, a 5xx, flood control): ask again."""
+
+    async def refund_charge(self, config: ProviderConfig, payer: str, provider_ref: str) -> None: ...
+
+
 def decimal_text(amount: int, scale: int) -> str:
     """`amount` minor units as the provider's decimal string: 12345, scale 2 -> "123.45";
     scale 0 -> "12345". Exact for every int."""

@@ -74,6 +74,7 @@ log = structlog.get_logger(__name__)
 TOPUP_TTL = dt.timedelta(hours=1)  # how long a buyer has to pay a wallet top-up
 MIN_TTL = dt.timedelta(minutes=5)
 FIRST_CHECK = dt.timedelta(seconds=30)  # the reconciliation worker's first look (reconcile.py)
+MAX_INTERVAL = dt.timedelta(hours=1)
 MAX_WEBHOOK_BODY = 1024 * 1024
 RETURN_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 DESCRIPTION_LIMIT, RETURN_URL_LIMIT = 128, 500
@@ -130,6 +131,13 @@ def _reference(text: str) -> uuid.UUID | None:
         return uuid.UUID(text) if text else None
     except ValueError:
         return None
+
+
+def next_interval(checks: int) -> dt.timedelta:
+    """The reconciliation worker's backoff: 30 s after the first check, doubling per check, at
+    most an hour (between checks of a pending payment, and between asks of a refund)."""
+    interval: dt.timedelta = min(FIRST_CHECK * (2 ** min(checks, 16)), MAX_INTERVAL)
+    return interval
 
 
 def can_ask(deps: Deps, provider: str, provider_ref: str | None) -> bool:
