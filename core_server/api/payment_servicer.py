@@ -18,12 +18,14 @@ from core_server.domain.payments.model import Payment, PaymentStatus
 from core_server.domain.payments.service import Outcome, PaymentService
 from core_server.domain.payments.stars import STARS, InvoiceRequest, Refusal, StarsInvoice, StarsInvoices
 from core_server.domain.payments.stars_charges import Charge, StarsCharges
+from core_server.domain.payments.stars_refunds import StarsRefunds
 from sdk.billinghub.v1 import payment_pb2, payment_service_pb2_grpc
 from sdk.billinghub.v1 import payment_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 CREATE = method_path(pb, "PaymentService", "CreatePayment")
 CREATE_STARS = method_path(pb, "PaymentService", "CreateStarsInvoice")
+REFUND_TELEGRAM = method_path(pb, "PaymentService", "RefundTelegramPayment")
 WEBHOOK_CALLERS = frozenset({Role.GATEWAY, Role.PLATFORM})  # and the bot's Telegram payment updates
 STATUSES = {
     payment_pb2.PAYMENT_STATUS_PENDING: PaymentStatus.PENDING,
@@ -31,6 +33,8 @@ STATUSES = {
     payment_pb2.PAYMENT_STATUS_UNDERPAID: PaymentStatus.UNDERPAID,
     payment_pb2.PAYMENT_STATUS_FAILED: PaymentStatus.FAILED,
     payment_pb2.PAYMENT_STATUS_EXPIRED: PaymentStatus.EXPIRED,
+    payment_pb2.PAYMENT_STATUS_REFUNDING: PaymentStatus.REFUNDING,
+    payment_pb2.PAYMENT_STATUS_REFUNDED: PaymentStatus.REFUNDED,
 }
 STATUSES_OUT = {value: key for key, value in STATUSES.items()}
 REFUSALS = {
@@ -119,12 +123,18 @@ def config_in(message: payment_pb2.ProviderConfig) -> ProviderSettings:
 
 class PaymentServicer(payment_service_pb2_grpc.PaymentServiceServicer):
     def __init__(
-        self, payments: PaymentService, configs: ProviderConfigService, invoices: StarsInvoices, charges: StarsCharges
+        self,
+        payments: PaymentService,
+        configs: ProviderConfigService,
+        invoices: StarsInvoices,
+        charges: StarsCharges,
+        refunds: StarsRefunds,
     ) -> None:
         self._payments = payments
         self._configs = configs
         self._invoices = invoices
         self._charges = charges
+        self._refunds = refunds
 
     @rpc(roles=STAFF)
     async def ListProviders(self, request: pb.ListProvidersRequest, context: Context) -> pb.ListProvidersResponse:
@@ -287,3 +297,11 @@ class PaymentServicer(payment_service_pb2_grpc.PaymentServiceServicer):
         return pb.ConfirmTelegramPaymentResponse(
             payment=payment_message(confirmed.payment), duplicate=confirmed.duplicate
         )
+
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)  # its own record: Telegram is asked after a commit
+    async def RefundTelegramPayment(
+        self, request: pb.RefundTelegramPaymentRequest, context: Context
+    ) -> pb.RefundTelegramPaymentResponse:
+        key = idempotency_key(REFUND_TELEGRAM, request)
+        payment = await self._refunds.refund(current_actor(), key, request.payment_id, request.reason, request.actor)
+        return pb.RefundTelegramPaymentResponse(payment=payment_message(payment))

@@ -41,6 +41,7 @@ from core_server.domain.payments.configs import ProviderConfigService
 from core_server.domain.payments.service import PaymentService
 from core_server.domain.payments.stars import StarsInvoices
 from core_server.domain.payments.stars_charges import StarsCharges
+from core_server.domain.payments.stars_refunds import StarsRefunds
 from core_server.domain.promos.codes import PromoCodeService
 from core_server.domain.referrals.payouts import PayoutService
 from core_server.domain.referrals.service import ReferralService
@@ -161,7 +162,13 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             payment_service_pb2.DESCRIPTOR,
             payment_service_pb2_grpc.add_PaymentServiceServicer_to_server,
-            PaymentServicer(PaymentService(deps), ProviderConfigService(deps), StarsInvoices(deps), StarsCharges(deps)),
+            PaymentServicer(
+                PaymentService(deps),
+                ProviderConfigService(deps),
+                StarsInvoices(deps),
+                StarsCharges(deps),
+                StarsRefunds(deps),
+            ),
         ),
     ]
 

@@ -35,6 +35,7 @@ def subscription_message(subscription: Subscription) -> subscription_pb2.Subscri
         end_time=timestamp(subscription.end_at),
         last_order_id=id_text(subscription.last_order_id),
         cancel_time=timestamp(subscription.cancel_at),
+        renewed_by=subscription.renewed_by,
     )
 
 

@@ -99,7 +99,10 @@ class ProviderPayment:
     """The provider's view of one payment.
 
     `provider_ref` is the provider's own id (the permanent dedup key); `reference` is the hub's
-    payment id as the provider echoes it ("" when the provider does not say)."""
+    payment id as the provider echoes it ("" when the provider does not say). `recurring`: the
+    payment is a charge of a subscription that the provider renews by charging the payer again
+    every period by itself (a Telegram Stars subscription), so a plan it pays for is the
+    provider's to renew, never the wallet's."""
 
     provider_ref: str
     reference: str
@@ -108,6 +111,7 @@ class ProviderPayment:
     pay_url: str = ""
     expires_at: dt.datetime | None = None
     raw_status: str = ""
+    recurring: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +244,20 @@ class ReferenceLookup(Protocol):
         """The provider's view of the payment the hub knows as `reference`: PAID with its
         `provider_ref` when a payment for it arrived, else PENDING with an empty `provider_ref`."""
         ...
+
+
+@runtime_checkable
+class ChargeRefunds(Protocol):
+    """An optional capability of a PaymentAdapter whose provider gives a whole charge back to the
+    one who paid it (Telegram Stars: refundStarPayment). `payer` is the payer's id at the provider
+    (a Telegram user id), `provider_ref` the charge.
+
+    Returns when the charge is refunded, by this call or by an earlier one: a provider saying the
+    charge was refunded already has refunded it, so the call is safe to repeat. Raises
+    ProviderRejected when the provider refuses for good (nothing was refunded), and
+    ProviderUnavailable when the outcome is unknown (a timeout, a 5xx, flood control): ask again."""
+
+    async def refund_charge(self, config: ProviderConfig, payer: str, provider_ref: str) -> None: ...
 
 
 def decimal_text(amount: int, scale: int) -> str:

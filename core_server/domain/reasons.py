@@ -341,6 +341,13 @@ class ProviderRefused(FailedPrecondition):
     reason = "PROVIDER_REJECTED"
 
 
+class PaymentNotRefundable(FailedPrecondition):
+    """The payment cannot be refunded to its provider (not a credited Telegram Stars charge, or its
+    payer has no Telegram id)."""
+
+    reason = "PAYMENT_NOT_REFUNDABLE"
+
+
 class PaymentNotFound(NotFound):
     """No such payment in the tenant."""
 

@@ -11,6 +11,8 @@ provider_ref before that; CheckPayment and the reconciliation worker find it by 
 
 The payment itself reaches the hub through the bot: the gateway relays pre_checkout_query and
 successful_payment to ValidatePreCheckout and ConfirmTelegramPayment (domain/payments/stars*.py).
+A charge is given back with refundStarPayment (`refund_charge`); Telegram answers a charge it
+refunded before with CHARGE_ALREADY_REFUNDED, which is a refund done.
 
 The Bot API puts the token in the URL path (/bot<token>/<method>), so every message names the
 method only; httpx's own request log is silenced in core_server/logs.py for the same reason.
@@ -43,6 +45,15 @@ DEFAULT_URL = "https://api.telegram.org"
 TITLE_LIMIT, DESCRIPTION_LIMIT = 32, 255
 PAGE = 100  # getStarTransactions' largest page
 MAX_PAGES = 10  # a lookup reads at most the 1000 most recent transactions
+ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
+
+
+class BotApiRefusal(ProviderRejected):
+    """An answer with `ok` false; `description` is Telegram's own ("Bad Request: ...")."""
+
+    def __init__(self, message: str, description: str) -> None:
+        super().__init__(message)
+        self.description = description
 
 
 def _is_user_payment(transaction: Mapping[str, Any]) -> bool:
@@ -66,6 +77,7 @@ def _paid(transaction: Mapping[str, Any]) -> ProviderPayment:
         state=ProviderState.PAID,
         paid=Received(STARS, amount),
         raw_status="paid",
+        recurring=bool(source.get("subscription_period")),  # a charge of a Telegram subscription
     )
 
 
@@ -93,7 +105,7 @@ class TelegramStars:
         data = json_of(response, NAME)
         if not isinstance(data, dict) or data.get("ok") is not True:
             detail = str(data.get("description", "")) if isinstance(data, dict) else "not a Bot API answer"
-            raise rejected(NAME, response, f"{method}: {detail}")
+            raise BotApiRefusal(str(rejected(NAME, response, f"{method}: {detail}")), detail)
         return data.get("result")
 
     async def create_payment(self, config: ProviderConfig, intent: Intent) -> ProviderPayment:
@@ -151,6 +163,18 @@ class TelegramStars:
         if first is None:
             return ProviderPayment(provider_ref="", reference=reference, state=ProviderState.PENDING)
         return _paid(first)
+
+    async def refund_charge(self, config: ProviderConfig, payer: str, provider_ref: str) -> None:
+        """refundStarPayment: the charge back to the user who paid it (`payer`, a Telegram user
+        id). A charge Telegram refunded before (CHARGE_ALREADY_REFUNDED) is a refund done."""
+        if not (payer.isascii() and payer.isdigit()):
+            raise ProviderRejected(f"{NAME}: a refund goes to a Telegram user id, a number")
+        params = {"user_id": int(payer), "telegram_payment_charge_id": provider_ref}
+        try:
+            await self._call(config, "refundStarPayment", params)
+        except BotApiRefusal as refusal:
+            if ALREADY_REFUNDED not in refusal.description:
+                raise
 
     def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
         raise ProviderRejected(f"{NAME}: Stars payments reach the tenant's bot, not a webhook")

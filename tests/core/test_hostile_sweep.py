@@ -244,7 +244,8 @@ async def _build_arena(hub: Hub) -> Arena:
 
 async def _stars(shop: TenantHandle, buyer: str, order: str) -> str:
     """Telegram Stars set up (its Bot API unreachable: the arena's tenant has no bot token anyway),
-    one invoice open for the pending order, and seeds of the bot's three calls; the payload."""
+    one invoice open for the pending order, and seeds of the bot's three calls and of the admin's
+    refund; the payload."""
     limit = payment_pb2.PaymentLimit(asset="XTR", min_minor=1, max_minor=10**6)
     config = payment_pb2.ProviderConfig(
         provider="telegram_stars", enabled=True, limits=[limit], base_url="http://127.0.0.1:9"
@@ -261,6 +262,8 @@ async def _stars(shop: TenantHandle, buyer: str, order: str) -> str:
         user_id=buyer, payload=payload, currency="XTR", total_amount=100, telegram_payment_charge_id="charge-1"
     )
     _seed("ConfirmTelegramPayment", charge)
+    refund = payment_service_pb2.RefundTelegramPaymentRequest(payment_id=payload, reason="r", actor="a")
+    _seed("RefundTelegramPayment", refund)
     return str(payload)
 
 

@@ -45,12 +45,15 @@ _GATEWAYS: dict[tuple[str, str], BillingHubClient] = {}
 
 
 async def gateway(hub: Hub, shop: TenantHandle) -> BillingHubClient:
-    """What the HTTP gateway is to the core: a gateway key naming the tenant of the webhook URL."""
-    if hub.target not in _GATEWAY_KEYS:
-        _GATEWAY_KEYS[hub.target] = await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, name="http gateway")
-    if (hub.target, shop.id) not in _GATEWAYS:
-        _GATEWAYS[hub.target, shop.id] = hub.client(_GATEWAY_KEYS[hub.target], shop.id)
-    return _GATEWAYS[hub.target, shop.id]
+    """What the HTTP gateway is to the core: a gateway key naming the tenant of the webhook URL.
+
+    Kept per running hub, named by its platform key (new at each start): a hub started later on
+    a port an earlier one used, perhaps on the other backend, must not get that hub's key."""
+    if hub.platform_key not in _GATEWAY_KEYS:
+        _GATEWAY_KEYS[hub.platform_key] = await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, name="http gateway")
+    if (hub.platform_key, shop.id) not in _GATEWAYS:
+        _GATEWAYS[hub.platform_key, shop.id] = hub.client(_GATEWAY_KEYS[hub.platform_key], shop.id)
+    return _GATEWAYS[hub.platform_key, shop.id]
 
 
 async def deliver(

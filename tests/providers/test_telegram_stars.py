@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from core_server.domain.provider_api import (
+    ChargeRefunds,
     Intent,
     ProviderConfig,
     ProviderRejected,
@@ -140,3 +141,30 @@ async def test_webhooks_are_refused_and_the_config_check_is_get_me(
     assert stars.reply(False).status == 404
     await stars.check_config(config(fake))
     assert fake.recorded[-1].path == f"/bot{TOKEN}/getMe"
+
+
+async def test_a_charge_is_refunded_once_and_already_refunded_counts_as_done(
+    fake: FakeTelegramBotApi, stars: TelegramStars
+) -> None:
+    assert isinstance(stars, ChargeRefunds)
+    charge = fake.pay("pay-9", 120, user=77)
+    await stars.refund_charge(config(fake), "77", charge)
+    assert fake.calls("refundStarPayment") == [{"user_id": 77, "telegram_payment_charge_id": charge}]
+    assert fake.refunded == [charge]
+    await stars.refund_charge(config(fake), "77", charge)  # CHARGE_ALREADY_REFUNDED: done all the same
+    assert fake.refunded == [charge]
+    assert (await stars.fetch_payment(config(fake), charge)).state is ProviderState.PAID  # a refund is no payment
+    paid = await stars.find_by_reference(config(fake), "pay-9")
+    assert (paid.provider_ref, paid.paid) == (charge, Received("XTR", 120))
+
+    with pytest.raises(ProviderRejected, match="CHARGE_NOT_FOUND"):
+        await stars.refund_charge(config(fake), "77", "no-such-charge")
+    with pytest.raises(ProviderRejected, match="USER_ID_INVALID"):
+        await stars.refund_charge(config(fake), "78", fake.pay("pay-10", 5, user=77))
+    with pytest.raises(ProviderRejected, match="a number"):
+        await stars.refund_charge(config(fake), "@buyer", charge)
+    fake.misbehaviour.fail_next(503)
+    with pytest.raises(ProviderUnavailable) as down:
+        await stars.refund_charge(config(fake), "77", charge)
+    assert TOKEN not in str(down.value)
+    assert len(fake.calls("refundStarPayment")) == 5  # the one with a bad user id never left

@@ -1,5 +1,10 @@
 """The renewal worker's step: end the plans whose period is over, renewing from the wallet those
-that renew (a purchase through orders) and expiring the rest, then send the expiry notices."""
+that renew (a purchase through orders) and expiring the rest, then send the expiry notices.
+
+A plan its payment provider renews by itself (`renewed_by`: a Telegram Stars subscription, whose
+every charge extends it through ConfirmTelegramPayment) is never bought again here, whatever the
+wallet holds: past its end and the provider's grace (plans.PROVIDER_RENEWAL_GRACE) without a
+charge, it expires (reason not_renewed_by_provider)."""
 
 from __future__ import annotations
 
@@ -27,7 +32,10 @@ class RenewalService:
     async def end_due(self, limit: int = 500) -> int:
         now = self._deps.clock.now()
         async with self._deps.read_uow() as uow:
-            due = await repo.plans_to_end(uow, GRANTING, RENEWING, now, now - plans.RENEWAL_LEASE, limit)
+            due = await repo.plans_to_end(
+                uow, GRANTING, RENEWING, now, now - plans.RENEWAL_LEASE, limit,
+                provider_grace_before=now - plans.PROVIDER_RENEWAL_GRACE,
+            )  # fmt: skip
         ended = 0
         for tenant, identifier in due:
             ended += await self._end(tenant, identifier, now)
@@ -41,6 +49,8 @@ class RenewalService:
             if row is None or not plans.due_to_end(row, now):
                 return 0
             reason = "cancelled" if row.status == CANCELLED else ""
+            if not reason and row.renewed_by:
+                reason = "not_renewed_by_provider"  # its provider renews it, never the wallet
             if not reason and not plans.renewable(await plan_package(uow, row), row):
                 reason = "package_unavailable"
             if reason:

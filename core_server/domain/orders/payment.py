@@ -49,9 +49,18 @@ class Settlement:
 
 
 async def settle(
-    deps: Deps, uow: UnitOfWork, row: OrderRow, paid_via: str, payer: ledger.Account, now: dt.datetime
+    deps: Deps,
+    uow: UnitOfWork,
+    row: OrderRow,
+    paid_via: str,
+    payer: ledger.Account,
+    now: dt.datetime,
+    *,
+    renewed_by: str | None = None,
 ) -> Settlement:
     """Post the payment (from `payer`, which holds the total) and deliver, in the caller's unit.
+    `renewed_by`: a provider that charges the buyer again every period by itself paid the order,
+    so the plan a subscription order starts or extends is that provider's to renew.
 
     The caller holds the order's lock. Deliveries that lock rows of their own (the subscription,
     a new task) come before the money, and all of the money (payment, commissions, what the order
@@ -67,7 +76,7 @@ async def settle(
         payment = Posting(payer, System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
         postings.append((row.asset, payment))
     postings += [(plan.asset, plan.posting(row.id)) for plan in commission_plans]
-    delivery, task = await _deliver(deps, uow, row, package, now)
+    delivery, task = await _deliver(deps, uow, row, package, now, renewed_by)
     postings += delivery
     transfers = await ledger.post_many(uow, deps.feed, tenant, postings, now, link_id=new_id())
     await uow.session.flush()
@@ -112,14 +121,16 @@ def _deliver_instantly(row: OrderRow, package: _Deliverable, now: dt.datetime) -
 
 
 async def _deliver(
-    deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime
+    deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime, renewed_by: str | None
 ) -> tuple[list[tuple[str, Posting]], Task | None]:
     """Deliver what needs no money, and say what money the delivery posts (posted by the caller)."""
     kind = row.package_kind
     if kind in INSTANT_KINDS:
         return _deliver_instantly(row, package, now), None
     if kind == "subscription":
-        row.delivery = await plans.activate_or_extend(uow, deps.feed, row.tenant_id, row, package, now)
+        row.delivery = await plans.activate_or_extend(
+            uow, deps.feed, row.tenant_id, row, package, now, renewed_by=renewed_by
+        )
         move(row, OrderStatus.FULFILLED, now)
         return [], None
     if kind == "telegram_stars":

@@ -3,12 +3,15 @@ and claw back referral commissions in proportion, all in one transaction.
 
 Reversal of a delivery is limited to what the buyer still has: tokens already spent are not
 clawed into a negative wallet; the shortfall is recorded on the order (and the commissions').
+A refund that continues past the wallet (a payment given back to its provider, `refund_whole`)
+takes the delivery back in full or not at all, and posts its own postings with the refund's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from core_server.domain import audit
@@ -18,6 +21,7 @@ from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.fulfillment.tasks import TaskStatus, lock_open_tasks
 from core_server.domain.money import ledger
+from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.orders.model import (
     AWAITING_DELIVERY,
@@ -42,11 +46,21 @@ from core_server.store.unit_of_work import UnitOfWork
 
 
 async def _refund(
-    deps: Deps, uow: UnitOfWork, row: OrderRow, amount: int, reason: str, now: dt.datetime
+    deps: Deps,
+    uow: UnitOfWork,
+    row: OrderRow,
+    amount: int,
+    reason: str,
+    now: dt.datetime,
+    *,
+    whole_delivery: bool = False,
+    extra: Sequence[tuple[str, Posting]] = (),
 ) -> list[Transfer]:
     """Refund `amount` of a locked order: its open tasks and subscription first, then the wallets
     (locked in id order, so what is taken back is decided on balances nobody else is changing),
-    then all of the money in one `post_many` (the core's lock order)."""
+    then all of the money in one `post_many` (the core's lock order), `extra` postings last.
+    `whole_delivery`: what the order credited must be taken back in full (InsufficientFunds
+    when the wallet no longer holds it) instead of as far as the wallet allows."""
     tenant = row.tenant_id
     refunded_after = row.refunded + amount
     full = refunded_after >= row.total
@@ -68,6 +82,8 @@ async def _refund(
             - delivery.get("shortfall", 0)
         )
         take = max(0, min(due, available.get((row.user_id, credited["asset"]), 0)))
+        if whole_delivery and take < due:
+            raise InsufficientFunds(credited["asset"], due)
         if take:
             reversal = Posting(Wallet(row.user_id), System(ISSUED), take, "reversal", reference=f"order:{row.id}")
             postings.append((credited["asset"], reversal))
@@ -85,7 +101,7 @@ async def _refund(
                 reason=reason,
             )
             postings.append((plan.commission.asset, posting))
-    transfers = await ledger.post_many(uow, deps.feed, tenant, postings, now, link_id=new_id())
+    transfers = await ledger.post_many(uow, deps.feed, tenant, [*postings, *extra], now, link_id=new_id())
     clawed = [t for t in transfers if t.credit == System(REFERRAL_EXPENSE)]
     await commissions.record_clawbacks(uow, deps.feed, tenant, clawbacks, clawed, now)
     row.delivery = delivery
@@ -133,22 +149,55 @@ class OrderRefunds:
                 raise InvalidArgument(
                     [Violation("amount_minor", f"must be between 1 and the {remaining} not yet refunded")]
                 )
-            before = {"status": row.status, "refunded_minor": row.refunded}
-            transfers = await _refund(self._deps, uow, row, take, reason.strip(), now)
-            audit.record(
-                uow,
-                actor,
-                who.strip(),
-                "order.refunded",
-                ("order", str(row.id)),
-                reason.strip(),
-                before,
-                {"status": row.status, "refunded_minor": row.refunded},
-                now,
-            )
+            transfers = await _refund_audited(self._deps, uow, actor, row, take, reason.strip(), who.strip(), now)
             order = to_order(row)
             await uow.commit()
         return order, transfers
+
+
+async def _refund_audited(
+    deps: Deps,
+    uow: UnitOfWork,
+    actor: Actor,
+    row: OrderRow,
+    amount: int,
+    reason: str,
+    who: str,
+    now: dt.datetime,
+    *,
+    whole_delivery: bool = False,
+    extra: Sequence[tuple[str, Posting]] = (),
+) -> list[Transfer]:
+    """`_refund` with the audit entry naming the admin who refunded."""
+    before = {"status": row.status, "refunded_minor": row.refunded}
+    transfers = await _refund(deps, uow, row, amount, reason, now, whole_delivery=whole_delivery, extra=extra)
+    after = {"status": row.status, "refunded_minor": row.refunded}
+    audit.record(uow, actor, who, "order.refunded", ("order", str(row.id)), reason, before, after, now)
+    return transfers
+
+
+def refundable_rest(row: OrderRow) -> int:
+    """What is left to refund of an order (0 when it cannot be refunded)."""
+    return row.total - row.refunded if row.status in REFUNDABLE else 0
+
+
+async def refund_whole(
+    deps: Deps,
+    uow: UnitOfWork,
+    actor: Actor,
+    row: OrderRow,
+    reason: str,
+    who: str,
+    now: dt.datetime,
+    extra: Sequence[tuple[str, Posting]],
+) -> list[Transfer]:
+    """Refund what is left of a locked, refundable order in the caller's transaction, as
+    RefundOrder does, for money that goes on past the wallet (a payment given back to its
+    provider): what the order delivered is taken back in full, or InsufficientFunds, and `extra`
+    (what leaves the wallet after the refund) is posted with the refund in one `post_many`."""
+    rest = refundable_rest(row)
+    assert rest > 0, "only a refundable order is refunded"
+    return await _refund_audited(deps, uow, actor, row, rest, reason, who, now, whole_delivery=True, extra=extra)
 
 
 async def refund_failed_order(

@@ -5,8 +5,14 @@
              ├─► failed ──┬─► succeeded   (money arrived after the provider gave up:
              └─► expired ─┴─► underpaid    it is credited all the same, once)
 
-Succeeded and underpaid are final: money was credited, and the row's lock plus this table make
-that happen once however many deliveries, checks and reconciliations race.
+    succeeded ─┐               ┌─► refunded               (the provider gave the charge back)
+    underpaid ─┴─► refunding ──┴─► succeeded | underpaid  (it refused for good: the money is
+                                                           back in the wallet, as it was)
+
+Money arrives once: from succeeded or underpaid on (RECEIVED) nothing is credited again, and the
+row's lock plus this table make that hold however many deliveries, checks and reconciliations
+race. A refund to the provider (Telegram Stars only: stars_refunds.py) takes the credit out of the
+wallet when it enters refunding; refunded is final.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ class PaymentStatus(StrEnum):
     UNDERPAID = "underpaid"
     FAILED = "failed"
     EXPIRED = "expired"
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
 
 
 S = PaymentStatus
@@ -35,17 +43,30 @@ TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     S.PENDING: frozenset({S.SUCCEEDED, S.UNDERPAID, S.FAILED, S.EXPIRED}),
     S.FAILED: frozenset({S.SUCCEEDED, S.UNDERPAID}),
     S.EXPIRED: frozenset({S.SUCCEEDED, S.UNDERPAID}),
-    S.SUCCEEDED: frozenset(),
-    S.UNDERPAID: frozenset(),
+    S.SUCCEEDED: frozenset({S.REFUNDING}),
+    S.UNDERPAID: frozenset({S.REFUNDING}),
+    S.REFUNDING: frozenset({S.REFUNDED, S.SUCCEEDED, S.UNDERPAID}),
+    S.REFUNDED: frozenset(),
 }
-CREDITED = frozenset({S.SUCCEEDED, S.UNDERPAID})  # money arrived and was credited
+CREDITED = frozenset({S.SUCCEEDED, S.UNDERPAID})  # money arrived and is credited (refundable)
+RECEIVED = CREDITED | {S.REFUNDING, S.REFUNDED}  # money arrived: never credited again
 
 
 def move(row: PaymentRow, to: PaymentStatus, now: dt.datetime) -> None:
+    """Change the row's status along an allowed edge; `paid_at` is when money first arrived."""
     check_edge("payment", row.id, TRANSITIONS, PaymentStatus, row.status, to)
+    arrived_now = row.status not in RECEIVED and to in RECEIVED
     row.status, row.updated_at = to, now
-    if to in CREDITED:
+    if arrived_now:
         row.paid_at = now
+
+
+def credited_status(row: PaymentRow) -> PaymentStatus:
+    """The status a credited payment has by what arrived (the rule `PaymentService._credit`
+    applies): succeeded when the asked amount or more arrived in the asked asset, else underpaid.
+    Where a refund the provider refused returns the payment to."""
+    full = row.received_asset == row.asset and (row.received_amount or 0) >= row.amount
+    return S.SUCCEEDED if full else S.UNDERPAID
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,9 @@ its time to pay ended it is closed as expired (money arriving later is still cre
 provider reports it: expired may succeed). Checks go through `PaymentService.apply`, the same
 path as webhooks, so a check racing a webhook credits once. A provider that names a payment only
 once it is paid (Telegram Stars) is asked by the hub's reference instead of its id.
+
+The same worker asks Telegram again about refunds whose outcome is unknown (a refunding payment
+whose call timed out: stars_refunds.py), on the same backing-off schedule.
 """
 
 from __future__ import annotations
@@ -21,39 +24,43 @@ from core_server.domain.errors import DomainError
 from core_server.domain.events import emit
 from core_server.domain.payments.configs import configured, decrypted
 from core_server.domain.payments.model import PaymentStatus, move, payment_event
-from core_server.domain.payments.service import FIRST_CHECK, PaymentService, can_ask
+from core_server.domain.payments.service import PaymentService, can_ask, next_interval
+from core_server.domain.payments.stars_refunds import StarsRefunds
 from core_server.store.repositories import payments as repo
+
+__all__ = ["GIVE_UP_AFTER", "Reconciler", "next_interval"]
 
 log = structlog.get_logger(__name__)
 
 
-MAX_INTERVAL = dt.timedelta(hours=1)
 GIVE_UP_AFTER = dt.timedelta(days=1)  # past the payment's expiry
 BATCH = 50
-
-
-def next_interval(checks: int) -> dt.timedelta:
-    """30 s after the first check, doubling per check, at most an hour."""
-    interval: dt.timedelta = min(FIRST_CHECK * (2 ** min(checks, 16)), MAX_INTERVAL)
-    return interval
 
 
 class Reconciler:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._payments = PaymentService(deps)
+        self._refunds = StarsRefunds(deps)
 
     async def run_due(self) -> int:
-        """Check every payment whose turn came; returns how many were checked."""
+        """Check every payment whose turn came, and ask again about every refund to Telegram
+        whose turn came (stars_refunds.py); returns how many were looked at."""
         now = self._deps.clock.now()
         async with self._deps.read_uow() as uow:
             due = await repo.due_for_check(uow, now, BATCH)
+            refunds = await repo.refunds_due(uow, now, BATCH)
         for tenant, payment in due:
             try:
                 await self._check(tenant, payment)
             except DomainError as error:  # one provider's trouble never stops the others
                 log.info("payment check failed", payment=str(payment), reason=error.reason)
-        return len(due)
+        for tenant, payment in refunds:
+            try:
+                await self._refunds.retry(tenant, payment)
+            except DomainError as error:
+                log.info("refund retry failed", payment=str(payment), reason=error.reason)
+        return len(due) + len(refunds)
 
     async def _check(self, tenant: uuid.UUID, payment: uuid.UUID) -> None:
         now = self._deps.clock.now()

@@ -39,7 +39,7 @@ from core_server.domain.orders.payment import settle
 from core_server.domain.orders.service import lock_order, not_pending
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.payments.configs import adapter_of, configured, decrypted, limits_of, provider_call
-from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus, move, payment_event, to_payment
+from core_server.domain.payments.model import RECEIVED, Payment, PaymentStatus, move, payment_event, to_payment
 from core_server.domain.provider_api import (
     BOT_TOKEN,
     Intent,
@@ -74,6 +74,7 @@ log = structlog.get_logger(__name__)
 TOPUP_TTL = dt.timedelta(hours=1)  # how long a buyer has to pay a wallet top-up
 MIN_TTL = dt.timedelta(minutes=5)
 FIRST_CHECK = dt.timedelta(seconds=30)  # the reconciliation worker's first look (reconcile.py)
+MAX_INTERVAL = dt.timedelta(hours=1)
 MAX_WEBHOOK_BODY = 1024 * 1024
 RETURN_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 DESCRIPTION_LIMIT, RETURN_URL_LIMIT = 128, 500
@@ -141,6 +142,13 @@ def _reference(text: str) -> uuid.UUID | None:
         return uuid.UUID(text) if text else None
     except ValueError:
         return None
+
+
+def next_interval(checks: int) -> dt.timedelta:
+    """The reconciliation worker's backoff: 30 s after the first check, doubling per check, at
+    most an hour (between checks of a pending payment, and between asks of a refund)."""
+    interval: dt.timedelta = min(FIRST_CHECK * (2 ** min(checks, 16)), MAX_INTERVAL)
+    return interval
 
 
 def can_ask(deps: Deps, provider: str, provider_ref: str | None) -> bool:
@@ -397,7 +405,7 @@ class PaymentService:
             row = await repo.get_payment(uow, tenant, parsed)
             if row is None:
                 raise PaymentNotFound(payment_id)
-            if row.status in CREDITED or not can_ask(self._deps, row.provider, row.provider_ref):
+            if row.status in RECEIVED or not can_ask(self._deps, row.provider, row.provider_ref):
                 return to_payment(row)
             config = await decrypted(self._deps, uow, await configured(self._deps, uow, tenant, row.provider))
             provider, ref = row.provider, row.provider_ref
@@ -480,11 +488,11 @@ class PaymentService:
             return None
         reported_ref = facts.provider_ref if facts else ""
         final = (
-            row.status in CREDITED
+            row.status in RECEIVED
             and row.provider_ref is not None
             and (not reported_ref or reported_ref == row.provider_ref)
         )
-        if facts is None and row.status in CREDITED and not final:  # credited before it had a provider id
+        if facts is None and row.status in RECEIVED and not final:  # credited before it had a provider id
             facts = ProviderPayment(provider_ref=ref, reference=str(row.id), state=ProviderState.PENDING)
         return Known(row.id, row.provider_ref or ref, facts, final)
 
@@ -521,7 +529,7 @@ class PaymentService:
                 return Outcome.UNKNOWN_PAYMENT
             status = PaymentStatus(row.status)
             outcome = Outcome.DUPLICATE
-            if reported.state is ProviderState.PAID and status not in CREDITED:
+            if reported.state is ProviderState.PAID and status not in RECEIVED:
                 await self._credit(uow, row, reported, now, settle_order=settle_order, why=why)
                 outcome = Outcome.APPLIED
             elif reported.state in (ProviderState.FAILED, ProviderState.EXPIRED) and status is PaymentStatus.PENDING:
@@ -571,8 +579,10 @@ class PaymentService:
         move(row, PaymentStatus.SUCCEEDED, now)
         settled = False
         if order_row is not None and order_row.status == OrderStatus.PENDING:
-            await settle(self._deps, uow, order_row, f"provider:{row.provider}", Wallet(row.user_id), now)
-            settled = True
+            renewed_by = row.provider if reported.recurring else None
+            paid_via = f"provider:{row.provider}"
+            await settle(self._deps, uow, order_row, paid_via, Wallet(row.user_id), now, renewed_by=renewed_by)
+            settled = row.order_settled = True
         elif row.order_id is not None:
             state = why or (f"the order is {order_row.status}" if order_row is not None else "")
             row.failure_reason = f"order not settled ({state}): the payment stays in the wallet"[:500]

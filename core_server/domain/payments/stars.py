@@ -30,7 +30,7 @@ from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.idempotency import IdempotencyKey
 from core_server.domain.money.amounts import ASSET_CODE, Money, check_amount, check_money
 from core_server.domain.orders.model import OrderStatus
-from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus
+from core_server.domain.payments.model import RECEIVED, Payment, PaymentStatus
 from core_server.domain.payments.service import PaymentService, Replay
 from core_server.domain.reasons import AmountOutOfRange, OrderNotFound
 from core_server.store.repositories import orders as orders_repo
@@ -225,7 +225,7 @@ class StarsInvoices:
             order = await orders_repo.get_order(uow, actor.tenant, row.order_id) if row.order_id else None
         if row.user_id != user:
             refusal: Refusal | None = Refusal.WRONG_USER
-        elif row.status in CREDITED:
+        elif row.status in RECEIVED:
             refusal = Refusal.ALREADY_PAID
         elif row.status != PaymentStatus.PENDING or row.expires_at <= now:
             refusal = Refusal.EXPIRED

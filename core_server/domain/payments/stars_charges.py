@@ -13,6 +13,11 @@ that payment's row lock, so a charge confirmed again, however concurrently, cred
     anything else: an unknown payload, another user's invoice, an invoice another charge paid
         ─► a payment of its own holding the charge, without an order ─► apply (a wallet credit)
 
+A recurring charge (the first of a subscription and each renewal) makes the plan it pays for
+Telegram's to renew (Subscription.renewed_by): the renewal worker never renews it from the wallet
+too. A renewal charge that renews nothing (too little, or the plan's package no longer offered)
+leaves the plan to the wallet again, where the charge was credited.
+
 Money that Telegram took is never refused: a total or currency other than the payment's is
 credited by apply's underpaid and wrong-asset rules. New payments are inserted once per charge
 however many confirmations race (an insert that does nothing when the charge is held); a
@@ -28,16 +33,18 @@ from enum import StrEnum
 import structlog
 
 from core_server.domain.actor import Actor, Role
+from core_server.domain.catalog.packages import require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, Violations
 from core_server.domain.events import emit
 from core_server.domain.money.wallets import require_user
 from core_server.domain.orders.model import Order
 from core_server.domain.orders.service import OrderService
-from core_server.domain.payments.model import CREDITED, Payment, PaymentStatus, payment_event, to_payment
+from core_server.domain.payments.model import RECEIVED, Payment, PaymentStatus, payment_event, to_payment
 from core_server.domain.payments.service import FIRST_CHECK, Outcome, PaymentService
 from core_server.domain.payments.stars import CHARGE_ID_LIMIT, PROVIDER, check_telegram_fields, payment_of
 from core_server.domain.provider_api import ProviderPayment, ProviderState, Received
+from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
 from core_server.store.models import PaymentRow
 from core_server.store.repositories import orders as orders_repo
@@ -148,6 +155,7 @@ class StarsCharges:
             state=ProviderState.PAID,
             paid=Received(charge.currency, charge.total),
             raw_status="recurring" if charge.is_renewal else "paid",
+            recurring=charge.is_recurring,
         )
         outcome = Outcome.UNKNOWN_PAYMENT
         if holder is None and invoice is not None and route(invoice, user, charge) is Route.INVOICE:
@@ -168,7 +176,19 @@ class StarsCharges:
         async with self._deps.read_uow() as uow:
             row = await repo.get_payment(uow, tenant, holder)
             assert row is not None
-            return Confirmed(to_payment(row), duplicate=outcome is Outcome.DUPLICATE)
+            confirmed = Confirmed(to_payment(row), duplicate=outcome is Outcome.DUPLICATE)
+            missed = charge.is_renewal and outcome is Outcome.APPLIED and not row.order_settled
+        if missed and invoice is not None and invoice.renews_package is not None:
+            await self._renewal_missed(tenant, user, invoice.renews_package)
+        return confirmed
+
+    async def _renewal_missed(self, tenant: uuid.UUID, user: uuid.UUID, package: uuid.UUID) -> None:
+        """A renewal charge credited without renewing the plan: the wallet renews it from now on."""
+        async with self._deps.uow() as uow:
+            row = await require_package(uow, tenant, package, str(package))
+            if await plans.leave_plan_to_wallet(uow, tenant, user, row, PROVIDER, self._deps.clock.now()):
+                log.info("telegram renewal charge renewed nothing: the plan renews from the wallet", user=str(user))
+                await uow.commit()
 
     async def _record(
         self, tenant: uuid.UUID, user: uuid.UUID, charge: Charge, charge_id: str, invoice: Invoice | None
@@ -222,6 +242,6 @@ async def _invoice(uow: UnitOfWork, tenant: uuid.UUID, payload: str) -> Invoice 
         is_stars=row.provider == PROVIDER,
         user_id=row.user_id,
         has_charge=row.provider_ref is not None,
-        credited=PaymentStatus(row.status) in CREDITED,
+        credited=PaymentStatus(row.status) in RECEIVED,
         renews_package=order.package_id if order is not None and order.package_kind == "subscription" else None,
     )

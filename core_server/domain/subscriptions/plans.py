@@ -18,6 +18,12 @@ that a second worker (another core) never buys the same period again. Readers se
              └─► expired ───► active     (bought again)
 
 Every status change goes through `move()`, which knows these edges and stamps the times.
+
+A plan whose payment provider renews it by charging the subscriber by itself (a Telegram Stars
+subscription: `renewed_by`) is never renewed from the wallet: each of the provider's charges buys
+the next period. The worker gives the provider's charge a grace period past the plan's end (the
+charge reaches the hub through the bot, which may be late) and then expires the plan. A plan
+stops being the provider's when it is cancelled or ends, or when it is bought afresh otherwise.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ RUNNING = (ACTIVE, CANCELLED, RENEWING)  # a plan whose period has not been ende
 # A claim older than this was left by a worker that died before paying (paying ends the claim in
 # the payment's own transaction), so another worker may take it over.
 RENEWAL_LEASE = dt.timedelta(minutes=10)
+# How long past its end a plan its provider renews waits for the provider's charge before the
+# worker expires it: Telegram keeps an update the bot has not fetched for 24 hours.
+PROVIDER_RENEWAL_GRACE = dt.timedelta(days=1)
 TRANSITIONS: dict[SubscriptionStatus, frozenset[SubscriptionStatus]] = {
     ACTIVE: frozenset({ACTIVE, CANCELLED, RENEWING, EXPIRED}),
     CANCELLED: frozenset({ACTIVE, EXPIRED}),
@@ -69,13 +78,16 @@ def allowed(row: SubscriptionRow, to: SubscriptionStatus) -> bool:
 
 def move(row: SubscriptionRow, to: SubscriptionStatus, now: dt.datetime) -> None:
     """Change the row's status along an allowed edge, stamping the times the edge implies: an
-    active plan has no cancellation time, a cancelled one the time renewal was stopped."""
+    active plan has no cancellation time, a cancelled one the time renewal was stopped. A plan
+    cancelled or ended is no longer its provider's to renew."""
     check_edge("subscription", row.id, TRANSITIONS, SubscriptionStatus, row.status, to)
     row.status, row.updated_at = to, now
     if to is ACTIVE:
         row.cancel_at = None
     elif to is CANCELLED:
         row.cancel_at = now
+    if to in (CANCELLED, EXPIRED):
+        row.renewed_by = None
 
 
 def shown_status(row: SubscriptionRow) -> SubscriptionStatus:
@@ -85,16 +97,27 @@ def shown_status(row: SubscriptionRow) -> SubscriptionStatus:
 
 
 async def activate_or_extend(
-    uow: UnitOfWork, feed: EventFeed, tenant: uuid.UUID, order: OrderRow, package: PackageRow, now: dt.datetime
+    uow: UnitOfWork,
+    feed: EventFeed,
+    tenant: uuid.UUID,
+    order: OrderRow,
+    package: PackageRow,
+    now: dt.datetime,
+    *,
+    renewed_by: str | None = None,
 ) -> dict[str, Any]:
     """Start the plan, or extend it from its current end (renewals stack). Emits
     subscription.activated or subscription.extended (subscription.renewed when the worker's
-    renewal pays). Returns what to store in order.delivery:
+    renewal pays). `renewed_by`: the order was paid by a provider that charges the subscriber
+    again every period by itself, so the plan is that provider's to renew from now on; a purchase
+    without one extends a plan and leaves its renewal as it was, and starts a plan afresh renewed
+    from the wallet. Returns what to store in order.delivery:
     {"subscription_id": str, "previous_end": iso | None, "new_end": iso, "period_days": int}."""
     plan = package.plan_code or str(package.id)
     period = dt.timedelta(days=package.period_days)
     row = await repo.lock_user_plan(uow, tenant, order.user_id, plan)
     previous_end: dt.datetime | None = None
+    kept_renewal: str | None = None
     if row is None:
         row = SubscriptionRow(
             tenant_id=tenant,
@@ -111,12 +134,12 @@ async def activate_or_extend(
         repo.add_subscription(uow, row)
         type_ = "subscription.activated"
     elif row.status in GRANTING and row.end_at > now:  # buying a cancelled plan again resumes renewal
-        previous_end = row.end_at
+        previous_end, kept_renewal = row.end_at, row.renewed_by
         move(row, ACTIVE, now)
         row.end_at = previous_end + period
         type_ = "subscription.extended"
     elif row.status == RENEWING:
-        previous_end = row.end_at
+        previous_end, kept_renewal = row.end_at, row.renewed_by
         move(row, ACTIVE, now)
         row.end_at = renewed_end(previous_end, period, now)
         type_ = "subscription.renewed"
@@ -125,6 +148,7 @@ async def activate_or_extend(
         row.start_at, row.end_at = now, now + period
         type_ = "subscription.activated"
     row.package_id, row.last_order_id, row.cancel_at = package.id, order.id, None
+    row.renewed_by = renewed_by or kept_renewal
     row.notices_sent, row.updated_at = [], now
     await uow.session.flush()
     data = event_data(row)
@@ -137,6 +161,36 @@ async def activate_or_extend(
         "new_end": row.end_at.isoformat(),
         "period_days": package.period_days,
     }
+
+
+async def leave_plan_to_wallet(
+    uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, package: PackageRow, provider: str, now: dt.datetime
+) -> bool:
+    """A charge of `provider` did not renew the user's plan of `package` (a renewal charge that
+    bought nothing, or too little): the provider no longer renews it, and the renewal worker will
+    renew it from the wallet, where that charge was credited. False when it was not the provider's."""
+    row = await repo.lock_user_plan(uow, tenant, user, package.plan_code or str(package.id))
+    return row is not None and _leave_to_wallet(row, provider, now)
+
+
+async def leave_to_wallet_for_refund(
+    uow: UnitOfWork, tenant: uuid.UUID, delivery: dict[str, Any], order_id: uuid.UUID, provider: str, now: dt.datetime
+) -> bool:
+    """The charge of `provider` that paid a subscription order (its `delivery`) is refunded: when
+    that order is the one that last extended the plan, the provider no longer renews the plan.
+    Locks the subscription (call it where the lock order takes an order's subscription)."""
+    identifier = delivery.get("subscription_id")
+    if not identifier:
+        return False
+    row = await repo.get_subscription(uow, tenant, uuid.UUID(identifier), for_update=True)
+    return row is not None and row.last_order_id == order_id and _leave_to_wallet(row, provider, now)
+
+
+def _leave_to_wallet(row: SubscriptionRow, provider: str, now: dt.datetime) -> bool:
+    if row.renewed_by != provider:
+        return False
+    row.renewed_by, row.updated_at = None, now
+    return True
 
 
 def renewed_end(previous_end: dt.datetime, period: dt.timedelta, now: dt.datetime) -> dt.datetime:
@@ -167,10 +221,10 @@ async def shorten_for_refund(
 
 
 def due_to_end(row: SubscriptionRow, now: dt.datetime) -> bool:
-    """Whether the worker should end (renew or expire) the row now: its period is over, or a claim
-    on it was abandoned."""
+    """Whether the worker should end (renew or expire) the row now: its period is over (and, for a
+    plan its provider renews, the provider's grace too), or a claim on it was abandoned."""
     if row.status in GRANTING:
-        return row.end_at <= now
+        return row.end_at <= (now - PROVIDER_RENEWAL_GRACE if row.renewed_by else now)
     return row.status == RENEWING and row.updated_at <= now - RENEWAL_LEASE
 
 
@@ -186,11 +240,14 @@ def renewable(package: PackageRow | None, row: SubscriptionRow) -> bool:
 
 
 async def expire(uow: UnitOfWork, feed: EventFeed, row: SubscriptionRow, reason: str, now: dt.datetime) -> None:
-    """End the plan at its end time; `reason` (cancelled, renewal_failed, package_unavailable) tells
-    the bots what to say."""
+    """End the plan at its end time; `reason` (cancelled, renewal_failed, package_unavailable,
+    not_renewed_by_provider: the provider in `renewed_by` did not charge again) tells the bots
+    what to say."""
+    renewed_by = row.renewed_by
     move(row, EXPIRED, now)
     await uow.session.flush()
-    await emit(uow, feed, row.tenant_id, "subscription.expired", {**event_data(row), "reason": reason}, now)
+    data = {**event_data(row), "reason": reason, **({"renewed_by": renewed_by} if renewed_by else {})}
+    await emit(uow, feed, row.tenant_id, "subscription.expired", data, now)
 
 
 def notice_due(notice_days: Sequence[int], left: dt.timedelta, sent: Sequence[int]) -> tuple[int, list[int]] | None:

@@ -37,6 +37,7 @@ class Subscription:
     end_at: dt.datetime
     last_order_id: uuid.UUID | None
     cancel_at: dt.datetime | None
+    renewed_by: str = ""
 
 
 def to_subscription(row: SubscriptionRow) -> Subscription:
@@ -50,6 +51,7 @@ def to_subscription(row: SubscriptionRow) -> Subscription:
         end_at=row.end_at,
         last_order_id=row.last_order_id,
         cancel_at=row.cancel_at,
+        renewed_by=row.renewed_by or "",
     )
 
 
@@ -115,7 +117,9 @@ class SubscriptionService:
     async def cancel(self, actor: Actor, subscription_id: str) -> Subscription:
         """Stop renewal; the plan is kept until its end. A subscription the worker is renewing at
         this moment answers SUBSCRIPTION_NOT_ACTIVE: its period is over and being paid for, and
-        cancelling once the renewal is done stops the next one."""
+        cancelling once the renewal is done stops the next one. A plan its provider renewed is no
+        longer the provider's (`renewed_by` cleared); a charge the provider still makes buys a
+        period all the same, and makes the plan the provider's again."""
         parsed = require_id("subscription_id", subscription_id)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:

@@ -29,6 +29,9 @@ class SubscriptionRow(Base):
     end_at: Mapped[dt.datetime] = mapped_column()
     last_order_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     cancel_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The payment provider that renews the plan by charging the subscriber by itself (a Telegram
+    # Stars subscription): the renewal worker leaves such a plan to it. None: the wallet renews it.
+    renewed_by: Mapped[str | None] = mapped_column(String(32), default=None)
     # Notice days already announced for the current end_at (reset when the end moves).
     notices_sent: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -68,3 +68,8 @@ class PaymentRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # the credit settled the payment's order (false: a top-up, or an order it could not pay)
+    order_settled: Mapped[bool] = mapped_column(default=False)
+    # a refund at the provider under way: until when one caller holds the provider call, so that
+    # no second caller asks meanwhile (None when nobody is asking)
+    refund_call_until: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -20,13 +20,26 @@ async def plans_to_end(
     now: dt.datetime,
     abandoned_before: dt.datetime,
     limit: int,
+    *,
+    provider_grace_before: dt.datetime,
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(tenant, subscription) of plans whose period is over, or whose renewal claim was abandoned."""
+    """(tenant, subscription) of plans whose period is over (for a plan a provider renews
+    (`renewed_by`), one that ended before `provider_grace_before`), or whose renewal claim was
+    abandoned."""
     statement = (
         select(SubscriptionRow.tenant_id, SubscriptionRow.id)
         .where(
             or_(
-                and_(SubscriptionRow.status.in_(granting), SubscriptionRow.end_at <= now),
+                and_(
+                    SubscriptionRow.status.in_(granting),
+                    SubscriptionRow.renewed_by.is_(None),
+                    SubscriptionRow.end_at <= now,
+                ),
+                and_(
+                    SubscriptionRow.status.in_(granting),
+                    SubscriptionRow.renewed_by.is_not(None),
+                    SubscriptionRow.end_at <= provider_grace_before,
+                ),
                 and_(SubscriptionRow.status == renewing, SubscriptionRow.updated_at <= abandoned_before),
             )
         )

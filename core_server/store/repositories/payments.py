@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 
 from core_server.store.models import PaymentRow, ProviderConfigRow
 from core_server.store.repositories.keyset import newest_first
@@ -108,6 +108,22 @@ async def due_for_check(uow: UnitOfWork, now: dt.datetime, limit: int) -> Sequen
     statement = (
         select(PaymentRow.tenant_id, PaymentRow.id)
         .where(PaymentRow.status == "pending", PaymentRow.next_check_at <= now)
+        .order_by(PaymentRow.next_check_at)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in (await uow.session.execute(statement)).all()]
+
+
+async def refunds_due(uow: UnitOfWork, now: dt.datetime, limit: int) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, payment) of refunds to the provider under way (status refunding) whose next ask is
+    due and that nobody is asking about now, the longest waiting first."""
+    statement = (
+        select(PaymentRow.tenant_id, PaymentRow.id)
+        .where(
+            PaymentRow.status == "refunding",
+            PaymentRow.next_check_at <= now,
+            or_(PaymentRow.refund_call_until.is_(None), PaymentRow.refund_call_until <= now),
+        )
         .order_by(PaymentRow.next_check_at)
         .limit(limit)
     )

@@ -63,6 +63,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PAYMENT_NOT_FOUND: _ClassVar[ErrorReason]
     PROVIDER_NOT_CONFIGURED: _ClassVar[ErrorReason]
     PROVIDER_UNAVAILABLE: _ClassVar[ErrorReason]
+    PAYMENT_NOT_REFUNDABLE: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
@@ -122,5 +123,6 @@ PROVIDER_REJECTED: ErrorReason
 PAYMENT_NOT_FOUND: ErrorReason
 PROVIDER_NOT_CONFIGURED: ErrorReason
 PROVIDER_UNAVAILABLE: ErrorReason
+PAYMENT_NOT_REFUNDABLE: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason

@@ -19,6 +19,8 @@ class PaymentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PAYMENT_STATUS_UNDERPAID: _ClassVar[PaymentStatus]
     PAYMENT_STATUS_FAILED: _ClassVar[PaymentStatus]
     PAYMENT_STATUS_EXPIRED: _ClassVar[PaymentStatus]
+    PAYMENT_STATUS_REFUNDING: _ClassVar[PaymentStatus]
+    PAYMENT_STATUS_REFUNDED: _ClassVar[PaymentStatus]
 
 class PreCheckoutRefusal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -35,6 +37,8 @@ PAYMENT_STATUS_SUCCEEDED: PaymentStatus
 PAYMENT_STATUS_UNDERPAID: PaymentStatus
 PAYMENT_STATUS_FAILED: PaymentStatus
 PAYMENT_STATUS_EXPIRED: PaymentStatus
+PAYMENT_STATUS_REFUNDING: PaymentStatus
+PAYMENT_STATUS_REFUNDED: PaymentStatus
 PRE_CHECKOUT_REFUSAL_UNSPECIFIED: PreCheckoutRefusal
 PRE_CHECKOUT_REFUSAL_UNKNOWN_INVOICE: PreCheckoutRefusal
 PRE_CHECKOUT_REFUSAL_WRONG_USER: PreCheckoutRefusal

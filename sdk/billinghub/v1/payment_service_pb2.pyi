@@ -281,3 +281,21 @@ class ConfirmTelegramPaymentResponse(_message.Message):
     payment: _payment_pb2.Payment
     duplicate: bool
     def __init__(self, payment: _Optional[_Union[_payment_pb2.Payment, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class RefundTelegramPaymentRequest(_message.Message):
+    __slots__ = ("request_id", "payment_id", "reason", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    payment_id: str
+    reason: str
+    actor: str
+    def __init__(self, request_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class RefundTelegramPaymentResponse(_message.Message):
+    __slots__ = ("payment",)
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    payment: _payment_pb2.Payment
+    def __init__(self, payment: _Optional[_Union[_payment_pb2.Payment, _Mapping]] = ...) -> None: ...

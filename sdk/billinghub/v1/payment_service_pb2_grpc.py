@@ -31,12 +31,14 @@ class PaymentServiceStub:
     `provider:<name>` system account exactly once, keyed by the provider's own payment id; when it
     pays an order, the order is settled from the wallet in the same transaction, so a purchase
     posts the same transfers whatever paid it. Events: payment.created, payment.succeeded,
-    payment.underpaid (an admin alert), payment.failed, payment.expired.
+    payment.underpaid (an admin alert), payment.failed, payment.expired, and for refunds to
+    Telegram payment.refunding, payment.refunded, payment.refund_failed.
     Telegram Stars payments run through the bot instead of a webhook: CreateStarsInvoice,
-    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment.
-    Roles: provider settings are admin-only (tenant_admin, platform); IngestProviderWebhook is the
-    HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment the bot gateway's (gateway,
-    platform); the rest serve gateways and partners too.
+    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment;
+    RefundTelegramPayment gives a charge back (refundStarPayment).
+    Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
+    IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
     """
 
     def __init__(self, channel):
@@ -110,6 +112,11 @@ class PaymentServiceStub:
                 request_serializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentResponse.FromString,
                 _registered_method=True)
+        self.RefundTelegramPayment = channel.unary_unary(
+                '/billinghub.v1.PaymentService/RefundTelegramPayment',
+                request_serializer=billinghub_dot_v1_dot_payment__service__pb2.RefundTelegramPaymentRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_payment__service__pb2.RefundTelegramPaymentResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentServiceServicer:
@@ -118,12 +125,14 @@ class PaymentServiceServicer:
     `provider:<name>` system account exactly once, keyed by the provider's own payment id; when it
     pays an order, the order is settled from the wallet in the same transaction, so a purchase
     posts the same transfers whatever paid it. Events: payment.created, payment.succeeded,
-    payment.underpaid (an admin alert), payment.failed, payment.expired.
+    payment.underpaid (an admin alert), payment.failed, payment.expired, and for refunds to
+    Telegram payment.refunding, payment.refunded, payment.refund_failed.
     Telegram Stars payments run through the bot instead of a webhook: CreateStarsInvoice,
-    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment.
-    Roles: provider settings are admin-only (tenant_admin, platform); IngestProviderWebhook is the
-    HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment the bot gateway's (gateway,
-    platform); the rest serve gateways and partners too.
+    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment;
+    RefundTelegramPayment gives a charge back (refundStarPayment).
+    Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
+    IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
     """
 
     def ListProviders(self, request, context):
@@ -267,6 +276,33 @@ class PaymentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RefundTelegramPayment(self, request, context):
+        """RefundTelegramPayment gives a Telegram Stars charge back to the buyer (the Bot API's
+        refundStarPayment, with the tenant's bot token), whole: Telegram refunds whole charges. The
+        payment must be succeeded or underpaid and hold its charge. In one transaction, before
+        Telegram is asked: the order the payment paid, when something of it is left to refund, is
+        refunded as RefundOrder refunds it (to the wallet, what it delivered reversed, referral
+        commissions clawed back), except that what it delivered must be reversed in full; then the
+        Stars the charge credited leave the wallet for `provider:telegram_stars` (a `refund`
+        transfer, reference payment:<id>), and the payment is refunding. Telegram is asked after
+        that commits. Its answer: done (a charge it had refunded already counts as done) ->
+        refunded; refused (a 4xx) -> the Stars go back to the wallet and the payment to its status
+        before, and the call fails with PROVIDER_REJECTED; no answer (a timeout, a 5xx) -> the
+        payment stays refunding and is returned so: the reconciliation worker asks Telegram again,
+        and so does this call repeated (only one caller asks at a time: a call that finds another
+        under way returns the payment as it is). A refunded payment is returned as it is. A repeated
+        request_id never starts another refund: it returns the payment (asking Telegram again when
+        it is refunding).
+        Errors: INVALID_ARGUMENT (payment_id, reason, actor), NOT_FOUND (PAYMENT_NOT_FOUND,
+        PROVIDER_NOT_CONFIGURED), FAILED_PRECONDITION (PAYMENT_NOT_REFUNDABLE: not a credited
+        Telegram Stars charge, or its payer has no Telegram id; INSUFFICIENT_FUNDS: the wallet no
+        longer holds the Stars, or what the order delivered; nothing changed; PROVIDER_REJECTED:
+        the tenant has no bot token, or Telegram refused the refund).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -335,6 +371,11 @@ def add_PaymentServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentResponse.SerializeToString,
             ),
+            'RefundTelegramPayment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefundTelegramPayment,
+                    request_deserializer=billinghub_dot_v1_dot_payment__service__pb2.RefundTelegramPaymentRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_payment__service__pb2.RefundTelegramPaymentResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'billinghub.v1.PaymentService', rpc_method_handlers)
@@ -349,12 +390,14 @@ class PaymentService:
     `provider:<name>` system account exactly once, keyed by the provider's own payment id; when it
     pays an order, the order is settled from the wallet in the same transaction, so a purchase
     posts the same transfers whatever paid it. Events: payment.created, payment.succeeded,
-    payment.underpaid (an admin alert), payment.failed, payment.expired.
+    payment.underpaid (an admin alert), payment.failed, payment.expired, and for refunds to
+    Telegram payment.refunding, payment.refunded, payment.refund_failed.
     Telegram Stars payments run through the bot instead of a webhook: CreateStarsInvoice,
-    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment.
-    Roles: provider settings are admin-only (tenant_admin, platform); IngestProviderWebhook is the
-    HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment the bot gateway's (gateway,
-    platform); the rest serve gateways and partners too.
+    ValidatePreCheckout on pre_checkout_query, ConfirmTelegramPayment on successful_payment;
+    RefundTelegramPayment gives a charge back (refundStarPayment).
+    Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
+    IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
     """
 
     @staticmethod
@@ -698,6 +741,33 @@ class PaymentService:
             '/billinghub.v1.PaymentService/ConfirmTelegramPayment',
             billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentRequest.SerializeToString,
             billinghub_dot_v1_dot_payment__service__pb2.ConfirmTelegramPaymentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefundTelegramPayment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.PaymentService/RefundTelegramPayment',
+            billinghub_dot_v1_dot_payment__service__pb2.RefundTelegramPaymentRequest.SerializeToString,
+            billinghub_dot_v1_dot_payment__service__pb2.RefundTelegramPaymentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n billinghub/v1/subscription.proto\x12\rbillinghub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x02\n\x0cSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tplan_code\x18\x03 \x01(\t\x12\x12\n\npackage_id\x18\x04 \x01(\t\x12\x31\n\x06status\x18\x05 \x01(\x0e\x32!.billinghub.v1.SubscriptionStatus\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rlast_order_id\x18\x08 \x01(\t\x12/\n\x0b\x63\x61ncel_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Y\n\x0b\x45ntitlement\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x9d\x01\n\x12SubscriptionStatus\x12#\n\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSUBSCRIPTION_STATUS_ACTIVE\x10\x01\x12!\n\x1dSUBSCRIPTION_STATUS_CANCELLED\x10\x02\x12\x1f\n\x1bSUBSCRIPTION_STATUS_EXPIRED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n billinghub/v1/subscription.proto\x12\rbillinghub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x02\n\x0cSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tplan_code\x18\x03 \x01(\t\x12\x12\n\npackage_id\x18\x04 \x01(\t\x12\x31\n\x06status\x18\x05 \x01(\x0e\x32!.billinghub.v1.SubscriptionStatus\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rlast_order_id\x18\x08 \x01(\t\x12/\n\x0b\x63\x61ncel_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrenewed_by\x18\n \x01(\t\"Y\n\x0b\x45ntitlement\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x9d\x01\n\x12SubscriptionStatus\x12#\n\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSUBSCRIPTION_STATUS_ACTIVE\x10\x01\x12!\n\x1dSUBSCRIPTION_STATUS_CANCELLED\x10\x02\x12\x1f\n\x1bSUBSCRIPTION_STATUS_EXPIRED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.subscription_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBSCRIPTIONSTATUS']._serialized_start=478
-  _globals['_SUBSCRIPTIONSTATUS']._serialized_end=635
+  _globals['_SUBSCRIPTIONSTATUS']._serialized_start=498
+  _globals['_SUBSCRIPTIONSTATUS']._serialized_end=655
   _globals['_SUBSCRIPTION']._serialized_start=85
-  _globals['_SUBSCRIPTION']._serialized_end=384
-  _globals['_ENTITLEMENT']._serialized_start=386
-  _globals['_ENTITLEMENT']._serialized_end=475
+  _globals['_SUBSCRIPTION']._serialized_end=404
+  _globals['_ENTITLEMENT']._serialized_start=406
+  _globals['_ENTITLEMENT']._serialized_end=495
 # @@protoc_insertion_point(module_scope)

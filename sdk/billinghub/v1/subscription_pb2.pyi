@@ -21,7 +21,7 @@ SUBSCRIPTION_STATUS_CANCELLED: SubscriptionStatus
 SUBSCRIPTION_STATUS_EXPIRED: SubscriptionStatus
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "user_id", "plan_code", "package_id", "status", "start_time", "end_time", "last_order_id", "cancel_time")
+    __slots__ = ("id", "user_id", "plan_code", "package_id", "status", "start_time", "end_time", "last_order_id", "cancel_time", "renewed_by")
     ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -31,6 +31,7 @@ class Subscription(_message.Message):
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CANCEL_TIME_FIELD_NUMBER: _ClassVar[int]
+    RENEWED_BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     user_id: str
     plan_code: str
@@ -40,7 +41,8 @@ class Subscription(_message.Message):
     end_time: _timestamp_pb2.Timestamp
     last_order_id: str
     cancel_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., plan_code: _Optional[str] = ..., package_id: _Optional[str] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_order_id: _Optional[str] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    renewed_by: str
+    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., plan_code: _Optional[str] = ..., package_id: _Optional[str] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_order_id: _Optional[str] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., renewed_by: _Optional[str] = ...) -> None: ...
 
 class Entitlement(_message.Message):
     __slots__ = ("code", "source", "end_time")

@@ -1,4 +1,5 @@
-"""A fake Telegram Bot API for the Stars adapter: getMe, createInvoiceLink, getStarTransactions.
+"""A fake Telegram Bot API for the Stars adapter: getMe, createInvoiceLink, getStarTransactions,
+refundStarPayment.
 
 It answers under /bot<token>/<method> the way the Bot API documents it
 (https://core.telegram.org/bots/api#payments): parameters as JSON or a form, the `{"ok": ...}`
@@ -8,7 +9,10 @@ title 1 to 32 and description 1 to 255 characters, subscription_period 2592000 o
 the bot receive payments with `pay` (a StarTransaction whose source is a TransactionPartnerUser
 with the invoice payload, whose id is the charge id the successful_payment would carry) and add
 unrelated traffic with `noise`; getStarTransactions serves them newest first, as the Bot API does
-in practice, paged by offset and limit.
+in practice, paged by offset and limit. refundStarPayment gives a charge back once (the user who
+paid it, by charge id): a refund transaction (same id, the user as `receiver`) is added, and a
+second call answers 400 CHARGE_ALREADY_REFUNDED, as Telegram does; `refund_then_fail` makes the
+next refunds happen and their answers get lost (a 5xx after refunding).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class FakeTelegramBotApi:
         self.base_url = ""  # set by the test once served
         self.links: dict[str, dict[str, Any]] = {}  # slug -> createInvoiceLink's parameters
         self.transactions: list[dict[str, Any]] = []  # oldest first, as they happened
+        self.refunded: list[str] = []  # charge ids given back, in order
+        self.refund_answers_lost: list[int] = []  # statuses answered instead, after refunding
         self._ids = itertools.count(1)
         self._clock = itertools.count(int(time.time()))
         self.app = new_app()
@@ -76,6 +82,10 @@ class FakeTelegramBotApi:
         self.transactions.append({"id": charge, "amount": amount, "date": next(self._clock), "source": source})
         return charge
 
+    def refund_then_fail(self, *statuses: int) -> None:
+        """The next refunds are made, but their answers are these statuses (5xx) instead of ok."""
+        self.refund_answers_lost.extend(statuses)
+
     def noise(self, count: int) -> None:
         """Other traffic: payments for other invoices and a withdrawal."""
         for _ in range(count):
@@ -101,6 +111,8 @@ class FakeTelegramBotApi:
             return self._create_invoice_link(params)
         if method == "getStarTransactions":
             return self._get_star_transactions(params)
+        if method == "refundStarPayment":
+            return self._refund_star_payment(params)
         return _error(404, "Not Found")
 
     def _create_invoice_link(self, params: dict[str, Any]) -> web.Response:
@@ -121,6 +133,28 @@ class FakeTelegramBotApi:
         slug = f"FakeInvoice{next(self._ids)}"
         self.links[slug] = params
         return _answer(f"https://t.me/${slug}")
+
+    def _refund_star_payment(self, params: dict[str, Any]) -> web.Response:
+        charge = str(params.get("telegram_payment_charge_id", ""))
+        try:
+            user = int(str(params.get("user_id", "")))
+        except ValueError:
+            return _error(400, "Bad Request: invalid user_id specified")
+        paid = next((t for t in self.transactions if t["id"] == charge and "source" in t), None)
+        if not charge or paid is None:
+            return _error(400, "Bad Request: CHARGE_NOT_FOUND")
+        if paid["source"]["user"]["id"] != user:
+            return _error(400, "Bad Request: USER_ID_INVALID")
+        if charge in self.refunded:
+            return _error(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        self.refunded.append(charge)
+        receiver = {"type": "user", "transaction_type": "invoice_payment", "user": paid["source"]["user"]}
+        self.transactions.append(
+            {"id": charge, "amount": paid["amount"], "date": next(self._clock), "receiver": receiver}
+        )
+        if self.refund_answers_lost:
+            return web.Response(status=self.refund_answers_lost.pop(0), text="fake failure after refunding")
+        return _answer(True)
 
     def _get_star_transactions(self, params: dict[str, Any]) -> web.Response:
         offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
