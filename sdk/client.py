@@ -40,6 +40,9 @@ TENANT_HEADER = "x-tenant-id"
 REQUEST_ID_HEADER = "x-request-id"
 
 
+KEEPALIVE_MS = 30_000  # a ping every 30 s keeps NATs and proxies from dropping a quiet channel
+
+
 class _Stubs:
     """The generated stubs bound to one channel."""
 
@@ -81,7 +84,7 @@ class BillingHubClient:
         self._api_key = api_key
         retry = retry or RetryPolicy()
         interceptors = [UnaryUnaryInterceptor(self._metadata, retry), UnaryStreamInterceptor(self._metadata)]
-        channel_options = [("grpc.keepalive_time_ms", 30_000), *(options or [])]
+        channel_options = [("grpc.keepalive_time_ms", KEEPALIVE_MS), *(options or [])]
         if secure:
             credentials = grpc.ssl_channel_credentials(root_certificates)
             self._channel = grpc.aio.secure_channel(target, credentials, channel_options, interceptors=interceptors)

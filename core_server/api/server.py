@@ -84,6 +84,16 @@ from sdk.billinghub.v1 import (
     wallet_service_pb2_grpc,
 )
 
+# Pings: the SDK keeps its channels alive with a ping every 30 s (sdk/client.py KEEPALIVE_MS);
+# gRPC's server default takes one every 5 minutes and drops the connection ("too many pings")
+# after two earlier ones, so the floor here is 10 s, with or without calls in flight.
+SERVER_OPTIONS: list[tuple[str, int]] = [
+    ("grpc.so_reuseport", 0),
+    ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+
 
 def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.Server], None], Any]]:
     """(proto file, add-to-server function, servicer) for every service of the contract."""
@@ -180,7 +190,7 @@ class CoreServer:
         self.deps = deps
         self.server = grpc.aio.server(
             interceptors=[CoreInterceptor(deps)],
-            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+            options=SERVER_OPTIONS,
         )
         names: list[str] = []
         for file, add, servicer in _services(deps):
