@@ -98,6 +98,35 @@ async def test_a_delivery_reads_in_one_transaction_and_a_duplicate_writes_nothin
     await assert_ledger_ok(shop)
 
 
+async def test_a_warm_top_up_credit_takes_the_fast_path_with_the_same_result(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first credit from a provider's account warms its bucket cache on the ORM path; later
+    top-up credits run as a few raw statements (payments/fast_credit.py) and leave the same
+    trace: the transfer, the payment's state, its events, balanced books."""
+    shop, user = await shop_with_testpay(hub, "Fast credits")
+    cold = await open_topup(shop, user, 3_000)
+    PROVIDER.pay(cold.provider_ref)
+    await deliver(hub, shop, invoice_of(cold))
+    warm, short = await open_topup(shop, user, 4_000), await open_topup(shop, user, 5_000)
+    PROVIDER.pay(warm.provider_ref)
+    PROVIDER.pay(short.provider_ref, amount=4_500)
+    opened = _units_opened_by_ingest(monkeypatch, hub.deps)
+    assert (await deliver(hub, shop, invoice_of(warm))).outcome == APPLIED
+    assert (await deliver(hub, shop, invoice_of(short))).outcome == APPLIED
+    assert opened == {"read": 2}  # no ORM write unit: the raw transaction credited both
+    assert (await deliver(hub, shop, invoice_of(warm))).outcome == DUPLICATE
+    got = (await shop.admin.payments.GetPayment(pb.GetPaymentRequest(payment_id=warm.id))).payment
+    assert (got.status, got.received.amount_minor, bool(got.credit_transfer_id)) == (SUCCEEDED, 4_000, True)
+    got = (await shop.admin.payments.GetPayment(pb.GetPaymentRequest(payment_id=short.id))).payment
+    assert (got.status, got.received.amount_minor) == (UNDERPAID, 4_500)
+    assert "received 4500" in got.failure_reason
+    assert (await balance(shop.admin, user, "RUB")).posted.amount_minor == 3_000 + 4_000 + 4_500
+    types = await settled_event_types(shop, "payment.")
+    assert types.count("payment.succeeded") == 2 and types.count("payment.underpaid") == 1
+    await assert_ledger_ok(shop)
+
+
 async def test_fifty_concurrent_deliveries_of_one_payment_credit_once(hub: Hub) -> None:
     shop, user = await shop_with_testpay(hub, "Storm of deliveries")
     payment = await open_topup(shop, user, 12_345)

@@ -27,6 +27,7 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
+from core_server.domain.fast_unit import TakeOrmPath, fast_unit
 from core_server.domain.idempotency import IdempotencyKey, claim_or_find
 from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
@@ -38,6 +39,7 @@ from core_server.domain.orders.model import OrderStatus
 from core_server.domain.orders.payment import settle
 from core_server.domain.orders.service import lock_order, not_pending
 from core_server.domain.paging import before_id, id_page, page_request
+from core_server.domain.payments import fast_credit
 from core_server.domain.payments.configs import adapter_of, configured, decrypted, limits_of, provider_call
 from core_server.domain.payments.model import RECEIVED, Payment, PaymentStatus, move, payment_event, to_payment
 from core_server.domain.provider_api import (
@@ -501,6 +503,12 @@ class PaymentService:
         pays is settled in the same transaction; if settling fails (the order was meanwhile
         cancelled, its package can no longer be delivered), the credit stays in the wallet and
         the failure is recorded instead, so money that arrived is never refused."""
+        try:
+            async with fast_unit(self._deps, tenant) as unit:
+                credited = await fast_credit.credit_topup(unit, provider, reported, payment)
+            return Outcome.APPLIED if credited else Outcome.DUPLICATE
+        except TakeOrmPath:
+            pass
         try:
             return await self._apply(tenant, provider, reported, payment, settle_order=True)
         except DomainError as error:

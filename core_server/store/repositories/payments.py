@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import Table, or_, select
 
 from core_server.store.models import PaymentRow, ProviderConfigRow
+from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
 from core_server.store.repositories.keyset import newest_first
 from core_server.store.repositories.upsert import insert_if_absent
 from core_server.store.unit_of_work import UnitOfWork
@@ -128,3 +129,39 @@ async def refunds_due(uow: UnitOfWork, now: dt.datetime, limit: int) -> Sequence
         .limit(limit)
     )
     return [(row[0], row[1]) for row in (await uow.session.execute(statement)).all()]
+
+
+# --- the fast path (store/raw_tx.py): a provider's credit of a wallet top-up ----------------------
+
+_LOCK_COLUMNS = (
+    "user_id, order_id, provider, provider_ref, status, asset, amount, paid_at, failure_reason, provider_status"
+)
+_LOCK = Sql(
+    f"SELECT {_LOCK_COLUMNS} FROM payments WHERE tenant_id = $1 AND id = $2 FOR UPDATE",  # noqa: S608
+    f"SELECT {_LOCK_COLUMNS} FROM payments WHERE tenant_id = $1 AND id = $2",  # noqa: S608  # the writer's lock
+)
+_STORE_CREDIT = Sql(
+    "UPDATE payments SET status = $3, provider_status = $4, received_asset = $5, received_amount = $6,"
+    " credit_transfer_id = $7, failure_reason = $8, paid_at = $9, updated_at = $10"
+    " WHERE tenant_id = $1 AND id = $2"
+)
+
+
+async def lock_payment(tx: RawTx, tenant: uuid.UUID, payment: uuid.UUID) -> PaymentRow | None:
+    """The payment, locked, as a transient row holding what a credit reads and changes."""
+    row = await tx.fetchrow(_LOCK, tenant, payment)
+    if row is None:
+        return None
+    return PaymentRow(
+        tenant_id=tenant, id=payment, user_id=uuid_of(row[0]), order_id=uuid_of(row[1]) if row[1] else None,
+        provider=row[2], provider_ref=row[3], status=row[4], asset=row[5], amount=row[6],
+        paid_at=time_of(row[7]) if row[7] is not None else None, failure_reason=row[8],
+        provider_status=row[9],
+    )  # fmt: skip
+
+
+async def store_credit(tx: RawTx, row: PaymentRow) -> None:
+    await tx.execute(
+        _STORE_CREDIT, row.tenant_id, row.id, row.status, row.provider_status, row.received_asset,
+        row.received_amount, row.credit_transfer_id, row.failure_reason, row.paid_at, row.updated_at,
+    )  # fmt: skip
