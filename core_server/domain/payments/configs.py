@@ -8,6 +8,7 @@ declaration (domain/provider_api.py), so a new provider needs no change here.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import uuid
@@ -15,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
@@ -213,6 +215,22 @@ def _check_fields(
     return cleaned_options, cleaned_secrets
 
 
+def _public_host(url: str) -> bool:
+    """Whether the URL's host may be called on a tenant's behalf: the core must not be pointed at
+    itself, the machine's other services or a cloud's metadata address. Names are checked as
+    written (localhost); a public name that resolves to a private address is not caught here."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name
+
+
 def _check_settings(v: Violations, settings: ProviderSettings, insecure_urls: bool) -> ProviderSettings:
     title: dict[str, str] = {}
     for locale, text in settings.title.items():
@@ -225,6 +243,8 @@ def _check_settings(v: Violations, settings: ProviderSettings, insecure_urls: bo
         scheme_ok = base.lower().startswith("https://") or (insecure_urls and base.lower().startswith("http://"))
         if len(base) > URL_LIMIT or not BASE_URL.match(base) or not scheme_ok:
             v.add("config.base_url", f"must be an https URL of at most {URL_LIMIT} characters, without a query")
+        elif not insecure_urls and not _public_host(base):
+            v.add("config.base_url", "must name a public host (not localhost, a private or a link-local address)")
     if not -1_000_000 <= settings.sort_order <= 1_000_000:
         v.add("config.sort_order", "must be between -1000000 and 1000000")
     limits = _check_limits(v, settings.limits)
