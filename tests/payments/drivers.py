@@ -16,7 +16,6 @@ from aiohttp import web
 
 from core_server.domain.provider_api import decimal_text, parse_decimal
 from tests.providers.fakes import btcpay, cryptobot, cryptomus, heleket, mulenpay, yookassa
-from tests.providers.fakes.server import MISBEHAVIOUR
 
 WEBHOOK_SECRET = "whsec-placeholder-0123456789"
 
@@ -46,10 +45,6 @@ class Driver(Protocol):
     def fail(self, ref: str) -> None: ...
     def delivery(self, ref: str, *, forged: bool = False) -> Delivery: ...
     def fail_next(self, *how: int | str) -> None: ...
-
-
-def _misbehave(app: web.Application, *how: int | str) -> None:
-    app[MISBEHAVIOUR].fail_next(*how)
 
 
 @dataclass
@@ -83,7 +78,7 @@ class CryptoBotDriver:
         return Delivery(headers, body)
 
     def fail_next(self, *how: int | str) -> None:
-        _misbehave(self.fake.app, *how)
+        self.fake.misbehaviour.fail_next(*how)
 
 
 @dataclass
@@ -123,7 +118,7 @@ class YooKassaDriver:
         return Delivery({"content-type": "application/json"}, self.fake.notification(event, ref))
 
     def fail_next(self, *how: int | str) -> None:
-        _misbehave(self.fake.app, *how)
+        self.fake.misbehaviour.fail_next(*how)
 
 
 @dataclass
@@ -159,7 +154,7 @@ class MulenPayDriver:
         return Delivery({"content-type": "application/json"}, body, f"secret={secret}")
 
     def fail_next(self, *how: int | str) -> None:
-        _misbehave(self.fake.app, *how)
+        self.fake.misbehaviour.fail_next(*how)
 
 
 @dataclass
@@ -208,7 +203,7 @@ class BTCPayDriver:
         return Delivery(headers, body)
 
     def fail_next(self, *how: int | str) -> None:
-        _misbehave(self.fake.app, *how)
+        self.fake.misbehaviour.fail_next(*how)
 
 
 @dataclass
@@ -243,7 +238,7 @@ class CryptomusDriver:
         return Delivery({"content-type": "application/json"}, body)
 
     def fail_next(self, *how: int | str) -> None:
-        _misbehave(self.fake.app, *how)
+        self.fake.misbehaviour.fail_next(*how)
 
 
 @dataclass

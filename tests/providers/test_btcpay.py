@@ -30,7 +30,7 @@ from core_server.domain.provider_api import (
 from core_server.providers.btcpay import BTCPayAdapter
 from core_server.providers.registry import payment_adapters
 from tests.providers.fakes.btcpay import FakeBTCPay, sign
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Recorded, serve
+from tests.providers.fakes.server import Recorded, serve
 
 REFERENCE = "5f0c9a52-7f53-4f4e-9a3e-0b8f2a1c6d11"
 
@@ -80,7 +80,7 @@ def intent(amount: int = 12345, asset: str = "USD", scale: int = 2, **changes: A
 
 
 def recorded(fake: FakeBTCPay) -> list[Recorded]:
-    return fake.app[RECORDED]  # type: ignore[no-any-return]
+    return fake.recorded
 
 
 async def opened(fake: FakeBTCPay, adapter: BTCPayAdapter, **intent_changes: Any) -> str:
@@ -539,7 +539,7 @@ def test_any_changed_byte_fails_the_signature_check(body: bytes, data: st.DataOb
 @pytest.mark.parametrize("how", [500, 502, 503, "hang"])
 async def test_an_unknown_outcome_is_unavailable(fake: FakeBTCPay, adapter: BTCPayAdapter, how: int | str) -> None:
     invoice_id = await opened(fake, adapter)
-    fake.app[MISBEHAVIOUR].fail_next(how, how, how)
+    fake.misbehaviour.fail_next(how, how, how)
 
     with pytest.raises(ProviderUnavailable):
         await adapter.create_payment(config_of(fake), intent())
@@ -558,7 +558,7 @@ async def test_an_unreachable_instance_is_unavailable(adapter: BTCPayAdapter) ->
 
 @pytest.mark.parametrize("status", [400, 404, 429])
 async def test_a_client_error_is_rejected(fake: FakeBTCPay, adapter: BTCPayAdapter, status: int) -> None:
-    fake.app[MISBEHAVIOUR].fail_next(status)
+    fake.misbehaviour.fail_next(status)
 
     with pytest.raises(ProviderRejected, match=str(status)):
         await adapter.create_payment(config_of(fake), intent())

@@ -27,7 +27,7 @@ from core_server.domain.provider_api import (
 from core_server.providers.mulenpay import URL_SECRET_HEADER, MulenPayAdapter
 from core_server.providers.registry import payment_adapters
 from tests.providers.fakes.mulenpay import API_KEY, SECRET_KEY, SHOP_ID, FakeMulenPay, expected_sign
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Recorded, serve
+from tests.providers.fakes.server import Recorded, serve
 
 REFERENCE = "0b6f3a52-1c8e-4d7a-9a51-6e2f4c3d2b10"
 WEBHOOK_SECRET = "whs_Qm9vdGhlcmU5ZmE3"
@@ -54,10 +54,10 @@ class Mulen:
 
     @property
     def recorded(self) -> list[Recorded]:
-        return list(self.fake.app[RECORDED])
+        return list(self.fake.recorded)
 
     def fail_next(self, *how: int | str) -> None:
-        self.fake.app[MISBEHAVIOUR].fail_next(*how)
+        self.fake.misbehaviour.fail_next(*how)
 
     async def opened(self, intent: Intent = INTENT) -> int:
         return int((await self.adapter.create_payment(self.config, intent)).provider_ref)

@@ -25,7 +25,7 @@ from core_server.domain.provider_api import (
 )
 from core_server.providers.registry import payment_adapters
 from core_server.providers.yookassa import YooKassaAdapter
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Recorded, serve
+from tests.providers.fakes.server import Recorded, serve
 from tests.providers.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 
 REFERENCE = "5f0c7e0e-8d7a-4a43-9d3f-3c1f6f0b2a11"
@@ -49,10 +49,10 @@ class Kassa:
 
     @property
     def recorded(self) -> list[Recorded]:
-        return list(self.fake.app[RECORDED])
+        return list(self.fake.recorded)
 
     def fail_next(self, *how: int | str) -> None:
-        self.fake.app[MISBEHAVIOUR].fail_next(*how)
+        self.fake.misbehaviour.fail_next(*how)
 
 
 @pytest.fixture

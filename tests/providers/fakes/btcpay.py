@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import new_app
+from tests.providers.fakes.server import ServedApp, new_app
 
 _AUTH = re.compile(r"^(token|bearer)\s+(\S+)", re.IGNORECASE)  # BTCPay's APIKeyExtensions
 API_KEY = "fake-greenfield-api-key-0123456789"
@@ -35,7 +35,7 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-class FakeBTCPay:
+class FakeBTCPay(ServedApp):
     """One BTCPay instance (2.1.2 or later: invoices carry `paidAmount`) with one store."""
 
     def __init__(

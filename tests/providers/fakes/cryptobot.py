@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Misbehaviour, Recorded, new_app
+from tests.providers.fakes.server import ServedApp, new_app
 
 TOKEN = "12345:AAHfakeCryptoPayTokenForTests0123456"
 CRYPTO_ASSETS = frozenset({"USDT", "TON", "BTC", "ETH", "LTC", "BNB", "TRX", "USDC", "JET"})
@@ -47,7 +47,7 @@ def _error(status: int, name: str) -> web.Response:
     return web.json_response({"ok": False, "error": {"code": status, "name": name}}, status=status)
 
 
-class FakeCryptoBot:
+class FakeCryptoBot(ServedApp):
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.invoices: dict[int, dict[str, Any]] = {}
@@ -61,16 +61,6 @@ class FakeCryptoBot:
         ):
             self.app.router.add_route("GET", f"/api/{method}", handler)
             self.app.router.add_route("POST", f"/api/{method}", handler)
-
-    @property
-    def recorded(self) -> list[Recorded]:
-        recorded: list[Recorded] = self.app[RECORDED]
-        return recorded
-
-    @property
-    def misbehaviour(self) -> Misbehaviour:
-        misbehaviour: Misbehaviour = self.app[MISBEHAVIOUR]
-        return misbehaviour
 
     # --- moving invoices along, as a buyer or the clock would ---
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Misbehaviour, Recorded, new_app
+from tests.providers.fakes.server import ServedApp, new_app
 
 API_KEY = "uQ4LFWCBE3dT84uQnt7ycL7p9WcSwjkSPQaZbik3ChoWO0egw51f4EAaZQKmefhPP0F1cX8OpRcl2c3HexNedoR7F"
 MERCHANT = "8b03432e-385b-4670-8d06-064591096795"
@@ -57,7 +57,7 @@ def md5_sign(body: bytes, key: str) -> str:
     return hashlib.md5(base64.b64encode(body) + key.encode()).hexdigest()  # noqa: S324 - the provider's scheme
 
 
-class FakeMerchantApi:
+class FakeMerchantApi(ServedApp):
     """The provider's state: invoices by uuid, and the key and merchant it accepts."""
 
     def __init__(self, *, pay_host: str = "pay.cryptomus.com", api_key: str = API_KEY, merchant: str = MERCHANT):
@@ -69,16 +69,6 @@ class FakeMerchantApi:
         self.app.router.add_post("/v1/payment", self._create)
         self.app.router.add_post("/v1/payment/info", self._info)
         self.app.router.add_post("/v1/balance", self._balance)
-
-    @property
-    def recorded(self) -> list[Recorded]:
-        recorded: list[Recorded] = self.app[RECORDED]
-        return recorded
-
-    @property
-    def misbehaviour(self) -> Misbehaviour:
-        misbehaviour: Misbehaviour = self.app[MISBEHAVIOUR]
-        return misbehaviour
 
     def stall_next(self) -> None:
         self._stalls += 1

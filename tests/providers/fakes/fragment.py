@@ -34,7 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Misbehaviour, Recorded, hang, new_app, serve
+from tests.providers.fakes.server import Recorded, ServedApp, hang, new_app, serve
 
 API_KEY = "fragment-api-key-placeholder"
 PHONE = "+10000000000"
@@ -177,20 +177,10 @@ async def _body(request: web.Request) -> Any:
 
 
 @dataclass
-class RunningFragment:
+class RunningFragment(ServedApp):
     url: str
     fake: FakeFragment
     app: web.Application
-
-    @property
-    def recorded(self) -> list[Recorded]:
-        recorded: list[Recorded] = self.app[RECORDED]
-        return recorded
-
-    @property
-    def misbehaviour(self) -> Misbehaviour:
-        misbehaviour: Misbehaviour = self.app[MISBEHAVIOUR]
-        return misbehaviour
 
     def posts(self, path: str = "/v1/order/") -> list[Recorded]:
         """The order requests that reached the server (whatever it answered)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import new_app
+from tests.providers.fakes.server import ServedApp, new_app
 
 API_KEY = "mp_live_7d1f0a4c2e9b4b7fa3c6"
 SECRET_KEY = "sk_5b2e8c1d9f7a4e3b"
@@ -36,7 +36,7 @@ def expected_sign(currency: str, amount: str, shop_id: int, secret_key: str) -> 
     return hashlib.sha1((currency + amount + str(shop_id) + secret_key).encode()).hexdigest()  # noqa: S324 - theirs
 
 
-class FakeMulenPay:
+class FakeMulenPay(ServedApp):
     def __init__(self, api_key: str = API_KEY, secret_key: str = SECRET_KEY, shop_id: int = SHOP_ID) -> None:
         self.api_key = api_key
         self.secret_key = secret_key

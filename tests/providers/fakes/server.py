@@ -63,6 +63,21 @@ async def hang(request: web.Request) -> None:
         await asyncio.wait_for(request.app[STOPPING].wait(), 3600)
 
 
+class ServedApp:
+    """What a fake holding its aiohttp `app` offers tests: the requests it recorded and the
+    misbehaviour queue of its next answers."""
+
+    app: web.Application
+
+    @property
+    def recorded(self) -> list[Recorded]:
+        return self.app[RECORDED]
+
+    @property
+    def misbehaviour(self) -> Misbehaviour:
+        return self.app[MISBEHAVIOUR]
+
+
 def new_app() -> web.Application:
     app = web.Application(middlewares=[_record_and_misbehave])
     app[RECORDED] = []

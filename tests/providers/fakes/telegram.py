@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import MISBEHAVIOUR, RECORDED, Misbehaviour, Recorded, new_app
+from tests.providers.fakes.server import ServedApp, new_app
 
 TOKEN = "7000001:AAFakeBotTokenForStarsTests_0123456789"
 SUBSCRIPTION_PERIOD = 2_592_000
@@ -38,7 +38,7 @@ def _error(status: int, description: str) -> web.Response:
     return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
 
 
-class FakeTelegramBotApi:
+class FakeTelegramBotApi(ServedApp):
     def __init__(self, token: str = TOKEN) -> None:
         self.tokens = {token}
         self.base_url = ""  # set by the test once served
@@ -51,16 +51,6 @@ class FakeTelegramBotApi:
         self.app = new_app()
         self.app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         self.app.router.add_route("GET", "/bot{token}/{method}", self._handle)
-
-    @property
-    def recorded(self) -> list[Recorded]:
-        recorded: list[Recorded] = self.app[RECORDED]
-        return recorded
-
-    @property
-    def misbehaviour(self) -> Misbehaviour:
-        misbehaviour: Misbehaviour = self.app[MISBEHAVIOUR]
-        return misbehaviour
 
     def calls(self, method: str) -> list[dict[str, Any]]:
         """The parameters of each call of `method` received so far."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.providers.fakes.server import new_app
+from tests.providers.fakes.server import ServedApp, new_app
 
 SHOP_ID = "100500"
 SECRET_KEY = "test_Fh8hUAVVBGUGbjmlzba6TB0iyUbos_lueTHE-axOwM0"
@@ -32,7 +32,7 @@ def _error(status: int, code: str, description: str, parameter: str = "") -> web
     return web.json_response(body, status=status)
 
 
-class FakeYooKassa:
+class FakeYooKassa(ServedApp):
     def __init__(self, shop_id: str = SHOP_ID, secret_key: str = SECRET_KEY) -> None:
         self.shop_id = shop_id
         self.secret_key = secret_key
