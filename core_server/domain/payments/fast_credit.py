@@ -22,8 +22,7 @@ from core_server.store.repositories import payments as repo
 
 async def credit_topup(unit: FastUnit, provider: str, reported: ProviderPayment, payment: uuid.UUID) -> bool:
     """Credit a paid top-up. False when it was credited already (nothing written)."""
-    if reported.state is not ProviderState.PAID:
-        raise TakeOrmPath("only credits")
+    assert reported.state is ProviderState.PAID  # the caller opens a fast unit for credits only
     row = await repo.lock_payment(unit.tx, unit.tenant, payment)
     if row is None or row.provider != provider or row.provider_ref is None:
         raise TakeOrmPath("unknown, or its provider id still to store")
