@@ -116,9 +116,7 @@ async def decrypted(deps: Deps, uow: UnitOfWork, row: ProviderConfigRow) -> Prov
     """The adapter's view of the settings, secrets decrypted (never to leave the core). A provider
     that acts as the tenant's bot (`uses_bot_token`) also gets the tenant's bot token as the
     secret `bot_token` (absent when the tenant has none: the adapter refuses to call then)."""
-    secrets: dict[str, str] = {}
-    if row.secrets:
-        secrets = json.loads(deps.secrets.decrypt(row.secrets, _secret_context(row.tenant_id, row.provider)))
+    secrets = _stored_secrets(deps, row)
     declared = deps.payment_adapters.get(row.provider) or deps.fulfillment_adapters.get(row.provider)
     if uses_bot_token(declared):
         token = await bot_token(deps, uow, row.tenant_id)
