@@ -66,6 +66,7 @@ from core_server.domain.reasons import (
 )
 from core_server.store.ids import new_id
 from core_server.store.models import PaymentRow
+from core_server.store.repositories import assets as assets_repo
 from core_server.store.repositories import idempotency as idem_repo
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.repositories import payments as repo
@@ -598,8 +599,4 @@ class PaymentService:
         await emit(uow, feed, tenant, "payment.succeeded", payment_event(row, order_settled=settled), now)
 
     async def _has_asset(self, uow: UnitOfWork, tenant: uuid.UUID, code: str) -> bool:
-        try:
-            await require_asset(uow, tenant, code)
-        except DomainError:
-            return False
-        return True
+        return await assets_repo.get_asset(uow, tenant, code) is not None
