@@ -11,7 +11,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from core_server.domain.clock import FrozenClock
@@ -28,6 +27,7 @@ from tests.commerce.promos import settled_event_types
 from tests.hub import Hub, TenantHandle
 from tests.money import assert_ledger_ok, balance, fund, new_user
 from tests.providers.fakes.fragment import API_KEY, MNEMONICS, PHONE, RunningFragment, fragment_server
+from tests.providers.fakes.server import HANG_TIMEOUT
 
 T = fulfillment_pb2
 SECRETS = {"api_key": API_KEY, "phone_number": PHONE, "mnemonics": MNEMONICS}
@@ -41,8 +41,8 @@ async def api() -> AsyncIterator[RunningFragment]:
 
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fragment, "ORDER_TIMEOUT", httpx.Timeout(0.3, connect=0.3))
-    monkeypatch.setattr(fragment, "READ_TIMEOUT", httpx.Timeout(0.3, connect=0.3))
+    monkeypatch.setattr(fragment, "ORDER_TIMEOUT", HANG_TIMEOUT)
+    monkeypatch.setattr(fragment, "READ_TIMEOUT", HANG_TIMEOUT)
 
 
 async def set_fragment(shop: TenantHandle, url: str, *, enabled: bool = True) -> None:

@@ -33,7 +33,7 @@ from core_server.domain.provider_api import (
 from core_server.providers._merchant_api import MerchantApiAdapter
 from core_server.providers.registry import payment_adapters
 from tests.providers.fakes.cryptomus import API_KEY, MERCHANT, FakeMerchantApi, md5_sign, php_style
-from tests.providers.fakes.server import serve
+from tests.providers.fakes.server import adapter_client, serve
 
 REFERENCE = "4f6a1c2e-8d3b-4a7e-9c1f-2b5d6e7f8a90"
 WEBHOOK_URL = "https://hub.example/webhooks/t-1"
@@ -91,7 +91,7 @@ class MerchantApiContract:
     @pytest.fixture
     async def rig(self) -> AsyncIterator[Rig]:
         fake = FakeMerchantApi(pay_host=self.pay_host)
-        async with serve(fake.app) as url, httpx.AsyncClient(timeout=0.5) as client:
+        async with serve(fake.app) as url, adapter_client() as client:
             config = ProviderConfig(
                 provider=self.adapter_class.name,
                 secrets={"api_key": API_KEY},

@@ -30,7 +30,7 @@ from core_server.domain.provider_api import (
 from core_server.providers.btcpay import BTCPayAdapter
 from core_server.providers.registry import payment_adapters
 from tests.providers.fakes.btcpay import FakeBTCPay, sign
-from tests.providers.fakes.server import Recorded, serve
+from tests.providers.fakes.server import Recorded, adapter_client, serve
 
 REFERENCE = "5f0c9a52-7f53-4f4e-9a3e-0b8f2a1c6d11"
 
@@ -54,7 +54,7 @@ async def fake() -> AsyncIterator[FakeBTCPay]:
 
 @pytest.fixture
 async def adapter() -> AsyncIterator[BTCPayAdapter]:
-    async with httpx.AsyncClient(timeout=0.5) as client:
+    async with adapter_client() as client:
         yield BTCPayAdapter(client)
 
 

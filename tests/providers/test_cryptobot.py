@@ -29,7 +29,7 @@ from core_server.domain.provider_api import (
 from core_server.providers.cryptobot import CryptoBotAdapter
 from core_server.providers.registry import payment_adapters
 from tests.providers.fakes.cryptobot import TOKEN, FakeCryptoBot, sign
-from tests.providers.fakes.server import serve
+from tests.providers.fakes.server import adapter_client, serve
 
 REFERENCE = "0b7f3c52-4d0e-4a8e-9c57-2f1f8f3a9d10"
 # For what needs no HTTP (webhooks, replies): a client that would answer 599 if it were ever used.
@@ -46,7 +46,7 @@ async def fake() -> AsyncIterator[FakeCryptoBot]:
 
 @pytest.fixture
 async def adapter() -> AsyncIterator[CryptoBotAdapter]:
-    async with httpx.AsyncClient(timeout=0.5) as client:
+    async with adapter_client() as client:
         yield CryptoBotAdapter(client)
 
 

@@ -26,9 +26,10 @@ from core_server.providers import fragment
 from core_server.providers.http import new_client
 from core_server.providers.registry import fulfillment_adapters
 from tests.providers.fakes.fragment import API_KEY, MNEMONICS, PHONE, RunningFragment, fragment_server
+from tests.providers.fakes.server import HANG_TIMEOUT
 
 SECRETS = {"api_key": API_KEY, "phone_number": PHONE, "mnemonics": MNEMONICS}
-SHORT = httpx.Timeout(0.3, connect=0.3)
+SHORT = HANG_TIMEOUT
 
 
 @pytest.fixture

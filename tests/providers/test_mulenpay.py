@@ -27,7 +27,7 @@ from core_server.domain.provider_api import (
 from core_server.providers.mulenpay import URL_SECRET_HEADER, MulenPayAdapter
 from core_server.providers.registry import payment_adapters
 from tests.providers.fakes.mulenpay import API_KEY, SECRET_KEY, SHOP_ID, FakeMulenPay, expected_sign
-from tests.providers.fakes.server import Recorded, serve
+from tests.providers.fakes.server import Recorded, adapter_client, serve
 
 REFERENCE = "0b6f3a52-1c8e-4d7a-9a51-6e2f4c3d2b10"
 WEBHOOK_SECRET = "whs_Qm9vdGhlcmU5ZmE3"
@@ -66,7 +66,7 @@ class Mulen:
 @pytest.fixture
 async def mulen() -> AsyncIterator[Mulen]:
     fake = FakeMulenPay()
-    async with serve(fake.app) as url, httpx.AsyncClient(timeout=0.5) as client:
+    async with serve(fake.app) as url, adapter_client() as client:
         yield Mulen(fake, replace(CONFIG, base_url=f"{url}/api"), MulenPayAdapter(client))
 
 

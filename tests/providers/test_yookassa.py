@@ -25,7 +25,7 @@ from core_server.domain.provider_api import (
 )
 from core_server.providers.registry import payment_adapters
 from core_server.providers.yookassa import YooKassaAdapter
-from tests.providers.fakes.server import Recorded, serve
+from tests.providers.fakes.server import Recorded, adapter_client, serve
 from tests.providers.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 
 REFERENCE = "5f0c7e0e-8d7a-4a43-9d3f-3c1f6f0b2a11"
@@ -58,7 +58,7 @@ class Kassa:
 @pytest.fixture
 async def kassa() -> AsyncIterator[Kassa]:
     fake = FakeYooKassa()
-    async with serve(fake.app) as url, httpx.AsyncClient(timeout=0.5) as client:
+    async with serve(fake.app) as url, adapter_client() as client:
         config = ProviderConfig(
             provider="yookassa",
             secrets={"secret_key": SECRET_KEY},

@@ -13,7 +13,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import httpx
 from aiohttp import web
+
+# What adapters under test wait for. A hang is a read that never ends, so only the read timeout must
+# be short; connecting to loopback can still take a while when the machine running the suite is
+# busy (the loop is stalled, not the fake), and that must not read as an unreachable provider.
+CLIENT_TIMEOUT = httpx.Timeout(1.0, connect=15.0, pool=15.0)
+# For adapters that set their own timeouts per call (Fragment): a hang times out fast, connecting not.
+HANG_TIMEOUT = httpx.Timeout(0.3, connect=15.0, pool=15.0)
+
+
+def adapter_client() -> httpx.AsyncClient:
+    """The HTTP client an adapter under test gets."""
+    return httpx.AsyncClient(timeout=CLIENT_TIMEOUT, follow_redirects=False, trust_env=False)
 
 
 @dataclass
