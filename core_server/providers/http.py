@@ -44,8 +44,9 @@ async def call(
     timeouts: httpx.Timeout | None = None,
     shown_path: str = "",
 ) -> httpx.Response:
-    """Send one request. 5xx, timeouts and transport errors raise ProviderUnavailable; other
+    """Send one request. 5xx, 429, timeouts and transport errors raise ProviderUnavailable; other
     non-2xx answers are returned for the adapter to read (each provider words refusals its own way).
+    A rate limit refuses now, not for good: the same call works later, so it is never a refusal.
 
     The error's `request_sent` is False only when no connection was made (connecting failed or
     timed out, or no pooled connection came free): the request never left. `timeouts` replace the
@@ -70,6 +71,8 @@ async def call(
         raise ProviderUnavailable(f"{provider}: {method} {path} failed ({type(error).__name__})") from None
     if response.status_code >= 500:
         raise ProviderUnavailable(f"{provider}: {method} {path} answered {response.status_code}")
+    if response.status_code == httpx.codes.TOO_MANY_REQUESTS:
+        raise ProviderUnavailable(f"{provider}: {method} {path} answered 429 (rate-limited)")
     return response
 
 

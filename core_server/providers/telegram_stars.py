@@ -33,7 +33,6 @@ from core_server.domain.provider_api import (
     ProviderPayment,
     ProviderRejected,
     ProviderState,
-    ProviderUnavailable,
     Received,
     WebhookReply,
 )
@@ -100,8 +99,6 @@ class TelegramStars:
         response = await call(
             self._client, NAME, "POST", url, json_body=dict(params), shown_path=f"/bot<token>/{method}"
         )
-        if response.status_code == 429:  # flood control: the same call works after retry_after
-            raise ProviderUnavailable(f"{NAME}: {method} is rate-limited by Telegram")
         data = json_of(response, NAME)
         if not isinstance(data, dict) or data.get("ok") is not True:
             detail = str(data.get("description", "")) if isinstance(data, dict) else "not a Bot API answer"
