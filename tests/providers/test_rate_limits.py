@@ -10,9 +10,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from core_server.domain.provider_api import ProviderConfig, ProviderUnavailable
+from core_server.domain.provider_api import BOT_TOKEN, ProviderConfig, ProviderUnavailable
 from core_server.providers.registry import fulfillment_adapters, payment_adapters
-from core_server.providers.telegram_stars import BOT_TOKEN
 from tests.providers.fakes.server import adapter_client, new_app, serve
 
 PAYMENT_ADAPTERS = sorted(payment_adapters(httpx.AsyncClient()))
