@@ -81,6 +81,24 @@ async def get_by_ref(uow: UnitOfWork, tenant: uuid.UUID, provider: str, provider
     return row
 
 
+async def charge_of_order(uow: UnitOfWork, tenant: uuid.UUID, provider: str, order: uuid.UUID) -> str | None:
+    """The provider's charge id of the newest payment of `provider` that paid `order` (credited)."""
+    statement = (
+        select(PaymentRow.provider_ref)
+        .where(
+            PaymentRow.tenant_id == tenant,
+            PaymentRow.order_id == order,
+            PaymentRow.provider == provider,
+            PaymentRow.credit_transfer_id.is_not(None),
+            PaymentRow.provider_ref != "",
+        )
+        .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
+        .limit(1)
+    )
+    found: str | None = (await uow.session.execute(statement)).scalar_one_or_none()
+    return found
+
+
 async def list_payments(
     uow: UnitOfWork,
     tenant: uuid.UUID,
