@@ -13,15 +13,19 @@ from typing import Any
 import httpx
 
 from core_server.domain.provider_api import ProviderConfig, ProviderRejected, ProviderUnavailable
+from core_server.providers.public_only import NOT_PUBLIC, public_only_transport
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # failures that happen before any byte of the request is written
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def new_client() -> httpx.AsyncClient:
-    """The shared client of every adapter (connection pooling across tenants; no cookies kept)."""
-    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+def new_client(*, public_only: bool = True) -> httpx.AsyncClient:
+    """The shared client of every adapter (connection pooling across tenants; no cookies kept).
+    `public_only`: connect to public addresses only (providers/public_only.py); the test hub's
+    fakes listen on loopback."""
+    transport = public_only_transport() if public_only else None
+    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False, transport=transport)
 
 
 def base_url(config: ProviderConfig, default: str, test_default: str = "") -> str:
@@ -63,6 +67,8 @@ async def call(
             method, url, headers=headers, content=content, params=params, auth=auth, **extra
         )
     except _NEVER_SENT as error:
+        if str(error).startswith(NOT_PUBLIC):  # a setting to change, not an outage
+            raise ProviderRejected(f"{provider}: {method} {path} refused: the host is {error}") from None
         what = "timed out connecting" if isinstance(error, httpx.TimeoutException) else "could not connect"
         raise ProviderUnavailable(f"{provider}: {method} {path} {what}", request_sent=False) from None
     except httpx.TimeoutException:
