@@ -8,8 +8,8 @@ What it does, in one run:
 2. the yardstick: the one-call purchase (PurchaseFromWallet, bench/purchase_client.py) against
    that core, same concurrency, warm-up and window;
 3. seeds the webhooks: the asset USDT (scale 6), the tenant's `cryptobot` settings (a placeholder
-   app token, a USDT limit, `base_url` at a closed loopback port: a signed CryptoBot delivery
-   carries facts the core trusts, so nothing calls the provider) and pending top-up payments of
+   app token, a USDT limit, `base_url` at a name that never resolves: a signed CryptoBot
+   delivery carries facts the core trusts, so nothing calls the provider) and pending top-up payments of
    5 USDT copied into `payments` (provider `cryptobot`, the invoice id as `provider_ref`, the next
    reconciliation check a month away so the worker stays quiet); creates a gateway key through the
    platform key and starts the HTTP gateway (`python -m http_gateway`, its own process, a free
@@ -85,7 +85,9 @@ FASTPATH_POOL_SIZE = 8
 ASSET, SCALE = "USDT", 6
 AMOUNT_MINOR = 5_000_000  # 5 USDT: each payment's amount, and what its delivery reports paid
 API_TOKEN = "11111:AAbenchPlaceholderCryptoPayToken"  # noqa: S105  # made up: only signs the deliveries
-CLOSED_URL = "https://127.0.0.1:9/api"  # the provider's address, never called: a port nothing serves
+# The provider's address, never called (signed deliveries carry facts the core trusts): a name that
+# never resolves (.invalid), as a loopback address is no longer a base_url a tenant may set.
+CLOSED_URL = "https://cryptobot.bench.invalid/api"
 FIRST_INVOICE = 1_000_001
 MIN_PAYMENTS = 2_000
 PAYMENT_MARGIN = 2.0  # pending payments over first deliveries expected at the purchase rate
