@@ -223,12 +223,13 @@ async def test_a_plan_purchase_with_a_request_id_happens_once(
     await assert_ledger_ok(shop)
 
 
+@PATHS
 async def test_racing_plan_purchases_extend_each_plan_once_per_payment(
-    hub: Hub, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, fast: bool
 ) -> None:
     """Buyers with money for three periods each, each buying ten at once, first purchases included:
     the plan's unique key makes a first purchase that lost the race extend the winner's plan."""
-    calls = choose_path(monkeypatch, True)
+    calls = choose_path(monkeypatch, fast)
     shop = await hub.new_tenant("Racing plans")
     plan = await plan_package(shop)
     await warm_up(shop, plan, "XTR", calls)

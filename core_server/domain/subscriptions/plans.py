@@ -209,8 +209,11 @@ async def activate_or_extend(
     {"subscription_id": str, "previous_end": iso | None, "new_end": iso, "period_days": int}."""
     current = await repo.lock_user_plan(uow, tenant, order.user_id, plan_of(package))
     change = change_plan(tenant, current, order, package, now, renewed_by=renewed_by)
-    if change.created:
-        repo.add_subscription(uow, change.row)
+    if change.created and not await repo.add_subscription_once(uow, change.row):
+        # a purchase beside this one started the plan first (the insert waited for it): extend that
+        current = await repo.lock_user_plan(uow, tenant, order.user_id, plan_of(package))
+        assert current is not None  # plans are never deleted
+        change = change_plan(tenant, current, order, package, now, renewed_by=renewed_by)
     await uow.session.flush()
     await emit(uow, feed, tenant, change.event_type, change.event(order), now)
     return change.delivery()
