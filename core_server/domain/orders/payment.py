@@ -5,6 +5,8 @@ buyer from the provider's account and then run the same `settle` in the same tra
 delivers (extends a subscription, activates a service order, or queues a fulfillment task for
 Stars and Premium) and posts the payment to revenue, the referral commissions and what the order
 credits (topup, token_pack) as one linked set. Either all of it commits or none of it does.
+On a fast unit, `purchase_fast` and fast_delivery.py (`settle_fast`, for a provider's payment) do
+the same for every kind of package, with the same locks, transfers and events.
 
 `renew_subscription` is the renewal worker's purchase (domain/entitlements/renewal.py calls it).
 """
@@ -33,7 +35,6 @@ from core_server.domain.orders.delivery import (
     gift_payload,
     gift_recipient,
 )
-from core_server.domain.orders.fast_delivery import FAST_KINDS
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.orders.service import OrderService, lock_order, new_order_row, not_pending
 from core_server.domain.reasons import OrderExpired
@@ -175,7 +176,7 @@ class OrderPayments:
         facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid, pay_asset)
         if facts is None or facts.buyer_has_referrer or facts.price_asset is None:
             raise TakeOrmPath("not found, commissions, or no price in the asset")
-        if facts.kind not in FAST_KINDS or (facts.kind in GIFT_KINDS) != bool(to):
+        if facts.kind not in fast_delivery.FAST_KINDS or (facts.kind in GIFT_KINDS) != bool(to):
             raise TakeOrmPath("a kind delivered elsewhere, or a recipient to explain")
         quantity = quantity or facts.min_quantity
         assert facts.price_amount is not None
