@@ -52,6 +52,7 @@ from sdk.billinghub.v1 import (
 TRANSFERS_PER_OP = {
     "purchase_one_call": 2,  # the payment (XTR to revenue) and the delivery (TOKEN to the buyer)
     "purchase_two_calls": 2,
+    "purchase_subscription": 1,  # the payment (XTR to revenue): the plan's period is rows, not money
     "adjust_balance": 1,
     "approve_topup": 1,
     "redeem_promo": 1,
@@ -98,6 +99,7 @@ class Caller:
         builders: dict[str, Callable[[], Operation]] = {
             "purchase_one_call": self.purchase_one_call,
             "purchase_two_calls": self.purchase_two_calls,
+            "purchase_subscription": self.purchase_subscription,
             "adjust_balance": self.adjust_balance,
             "approve_topup": self.approve_topup,
             "redeem_promo": self.redeem_promo,
@@ -114,6 +116,18 @@ class Caller:
 
     def purchase_one_call(self) -> Operation:
         package = self.setup["package_id"]
+
+        async def op() -> object:
+            request = order_service_pb2.PurchaseFromWalletRequest(
+                request_id=fresh_id(), user_id=self.user(), package_id=package
+            )
+            return await self.call(self.orders.PurchaseFromWallet, request)
+
+        return op
+
+    def purchase_subscription(self) -> Operation:
+        """PurchaseFromWallet of the bench plan: a user's first purchase starts it, later ones extend it."""
+        package = self.setup["subscription_package_id"]
 
         async def op() -> object:
             request = order_service_pb2.PurchaseFromWalletRequest(

@@ -19,6 +19,8 @@ from tests.money import assert_ledger_ok, fund, new_user
 
 
 async def subscription_events(shop: TenantHandle) -> list[tuple[str, dict[str, object]]]:
+    """Every subscription event written so far (settled_events: on a busy shared PostgreSQL an
+    event committed a moment ago may not be listed yet)."""
     return [(event.type, json.loads(event.data)) for event in await settled_events(shop, "subscription.")]
 
 

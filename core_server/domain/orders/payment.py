@@ -5,6 +5,8 @@ buyer from the provider's account and then run the same `settle` in the same tra
 delivers (extends a subscription, activates a service order, or queues a fulfillment task for
 Stars and Premium) and posts the payment to revenue, the referral commissions and what the order
 credits (topup, token_pack) as one linked set. Either all of it commits or none of it does.
+On a fast unit, `purchase_fast` and fast_delivery.py (`settle_fast`, for a provider's payment) do
+the same for every kind of package, with the same locks, transfers and events.
 
 `renew_subscription` is the renewal worker's purchase (domain/entitlements/renewal.py calls it).
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.catalog.packages import require_package
@@ -26,6 +27,14 @@ from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT, InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.orders import fast_delivery
+from core_server.domain.orders.delivery import (
+    GIFT_KINDS,
+    INSTANT_KINDS,
+    deliver_instantly,
+    gift_payload,
+    gift_recipient,
+)
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.orders.service import OrderService, lock_order, new_order_row, not_pending
 from core_server.domain.reasons import OrderExpired
@@ -37,7 +46,6 @@ from core_server.store.models import OrderRow, PackageRow
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.unit_of_work import UnitOfWork, ambient
 
-ISSUED = "issued"  # the system account that issues what topup and token_pack packages credit
 SYSTEM_KEY = uuid.UUID(int=0)
 
 
@@ -88,62 +96,25 @@ async def settle(
     return Settlement(to_order(row), transfers, task)
 
 
-class _Deliverable(Protocol):
-    """What an internal delivery reads of its package (a PackageRow, or a fast path's facts)."""
-
-    @property
-    def delivers_asset(self) -> str | None: ...
-    @property
-    def delivers_amount(self) -> int | None: ...
-    @property
-    def per_unit(self) -> bool: ...
-    @property
-    def active_days(self) -> int: ...
-
-
-INSTANT_KINDS = frozenset({"topup", "token_pack", "service"})  # delivered by the payment's own statements
-
-
-def _deliver_instantly(row: OrderRow, package: _Deliverable, now: dt.datetime) -> list[tuple[str, Posting]]:
-    """Deliver a topup, token_pack or service order: the credit to post, the row fulfilled."""
-    if row.package_kind == "service":
-        row.active_until = now + dt.timedelta(days=package.active_days or 30)
-        row.delivery = {"active_until": row.active_until.isoformat()}
-        move(row, OrderStatus.FULFILLED, now)
-        return []
-    assert package.delivers_asset is not None
-    assert package.delivers_amount is not None
-    amount = package.delivers_amount * (row.quantity if package.per_unit else 1)
-    posting = Posting(System(ISSUED), Wallet(row.user_id), amount, "delivery", reference=f"order:{row.id}")
-    row.delivery = {"credited": {"asset": package.delivers_asset, "amount": amount}, "reversed": 0}
-    move(row, OrderStatus.FULFILLED, now)
-    return [(package.delivers_asset, posting)]
-
-
 async def _deliver(
     deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime, renewed_by: str | None
 ) -> tuple[list[tuple[str, Posting]], Task | None]:
     """Deliver what needs no money, and say what money the delivery posts (posted by the caller)."""
     kind = row.package_kind
     if kind in INSTANT_KINDS:
-        return _deliver_instantly(row, package, now), None
+        return deliver_instantly(row, package, now), None
     if kind == "subscription":
         row.delivery = await plans.activate_or_extend(
             uow, deps.feed, row.tenant_id, row, package, now, renewed_by=renewed_by
         )
         move(row, OrderStatus.FULFILLED, now)
         return [], None
-    if kind == "telegram_stars":
-        quantity = row.quantity if package.per_unit else package.stars_quantity
-        payload: dict[str, object] = {"recipient": row.recipient, "quantity": quantity}
-    else:
-        payload = {"recipient": row.recipient, "months": package.premium_months}
     task = await queue_task(
         deps,
         uow,
         TaskOwner(tenant_id=row.tenant_id, order_id=row.id, user_id=row.user_id),
         kind,
-        payload,
+        gift_payload(row, package),
         now,
         refund_on_failure=True,
     )
@@ -189,12 +160,13 @@ class OrderPayments:
         promo_code: str,
         pay_asset: str = "",
     ) -> Settlement:
-        """`purchase_from_wallet` on a fast unit, for what most purchases are: an instantly
-        delivered package (token pack, top-up, service) bought without a promo code by a buyer
-        with no referrer, in any asset the package has a price in. Anything else, and anything to
-        refuse but short funds, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
+        """`purchase_from_wallet` on a fast unit, for what most purchases are: a package of any
+        kind (fast_delivery.py delivers them) bought without a promo code by a buyer with no
+        referrer, in any asset the package has a price in. Anything else, and anything to refuse
+        but short funds, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
         pay_asset = pay_asset.upper()
-        if promo_code or recipient or quantity < 0 or (pay_asset and not ASSET_CODE.match(pay_asset)):
+        to = gift_recipient(recipient)
+        if promo_code or to is None or quantity < 0 or (pay_asset and not ASSET_CODE.match(pay_asset)):
             raise TakeOrmPath("a promo code, a recipient, a quantity or a pay asset to check")
         try:
             user, package_uuid = uuid.UUID(user_id), uuid.UUID(package_id)
@@ -202,8 +174,10 @@ class OrderPayments:
             raise TakeOrmPath("ids to explain") from None
         tenant, now = unit.tenant, unit.now
         facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid, pay_asset)
-        if facts is None or facts.buyer_has_referrer or facts.kind not in INSTANT_KINDS or facts.price_asset is None:
-            raise TakeOrmPath("not found, commissions, a delivery with rows of its own, or no price in the asset")
+        if facts is None or facts.buyer_has_referrer or facts.price_asset is None:
+            raise TakeOrmPath("not found, commissions, or no price in the asset")
+        if facts.kind not in fast_delivery.FAST_KINDS or (facts.kind in GIFT_KINDS) != bool(to):
+            raise TakeOrmPath("a kind delivered elsewhere, or a recipient to explain")
         quantity = quantity or facts.min_quantity
         assert facts.price_amount is not None
         subtotal = facts.price_amount * (quantity if facts.per_unit else 1)
@@ -211,18 +185,21 @@ class OrderPayments:
         if not offered or not facts.min_quantity <= quantity <= facts.max_quantity or not 0 < subtotal <= MAX_AMOUNT:
             raise TakeOrmPath("a refusal to explain, or a free order")
         ttl = facts.order_ttl_seconds or OrderSettings().order_ttl_seconds
-        row = new_order_row(tenant, user, package_uuid, facts.kind, quantity, "", facts.price_asset, subtotal, 0, "")
+        row = new_order_row(tenant, user, package_uuid, facts.kind, quantity, to, facts.price_asset, subtotal, 0, "")
         row.expires_at, row.created_at = now + dt.timedelta(seconds=ttl), now
         unit.emit("order.created", order_event(row))
         move(row, OrderStatus.PAID, now)
         row.paid_via = "wallet"
+        delivery = await fast_delivery.deliver(unit, row, facts)  # its rows' locks before the wallet's
         payment = Posting(Wallet(user), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
-        postings = [(row.asset, payment), *_deliver_instantly(row, facts, now)]
+        postings = [(row.asset, payment), *delivery.postings]
         transfers = await ledger.post_raw(unit, postings, link_id=new_id())
         orders_repo.insert_order(unit.tx, row)
+        delivery.write(unit.tx)
         unit.emit("order.paid", order_event(row))
-        unit.emit("order.fulfilled", order_event(row))
-        return Settlement(to_order(row), transfers, None)
+        if row.status == OrderStatus.FULFILLED:
+            unit.emit("order.fulfilled", order_event(row))
+        return Settlement(to_order(row), transfers, delivery.task)
 
     async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
         async with self._deps.uow() as uow:

@@ -1,0 +1,70 @@
+"""The fast path's statements for an order that exists already (store/raw_tx.py): a provider's
+payment settling it. The order is locked first (step 1 of the lock order in ledger.py; the payment
+that pays it was locked before, as on the ORM path), read with its buyer and package in the same
+statement, and its paid state written back as a deferred update.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from core_server.store.models import OrderRow
+from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
+from core_server.store.repositories.delivery_writes import PACKAGE_COLUMNS, PackageDelivery, package_delivery_of
+
+_ORDER_COLUMNS = (
+    "user_id", "package_id", "package_kind", "quantity", "recipient", "asset", "subtotal", "discount", "total",
+    "promo_code", "status", "paid_via", "refunded", "failure_reason", "delivery", "expires_at", "active_until",
+    "created_at", "paid_at", "fulfilled_at", "closed_at",
+)  # fmt: skip
+_SELECT = (
+    "SELECT " + ", ".join(f"o.{name}" for name in _ORDER_COLUMNS) + ", u.referrer_id IS NOT NULL, "  # noqa: S608  # constant column names
+    + ", ".join(f"p.{name.strip()}" for name in PACKAGE_COLUMNS.split(","))
+    + " FROM orders o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.user_id"
+    " JOIN packages p ON p.tenant_id = o.tenant_id AND p.id = o.package_id WHERE o.tenant_id = $1 AND o.id = $2"
+)  # fmt: skip
+_LOCK = Sql(_SELECT + " FOR UPDATE OF o", _SELECT)  # SQLite: the writer's lock
+_PAID = Sql(
+    "UPDATE orders SET status = $3, paid_via = $4, paid_at = $5, fulfilled_at = $6, delivery = $7, active_until = $8"
+    " WHERE tenant_id = $1 AND id = $2"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderToSettle:
+    """A locked order (a transient OrderRow), whether its buyer has a referrer, and its package."""
+
+    row: OrderRow
+    buyer_has_referrer: bool
+    package: PackageDelivery
+
+
+def _time(value: object) -> object:
+    return None if value is None else time_of(value)
+
+
+async def lock_order(tx: RawTx, tenant: uuid.UUID, order: uuid.UUID) -> OrderToSettle | None:
+    """The order, locked, with its buyer's referrer flag and its package's delivery facts; None
+    when the tenant has no such order."""
+    found = await tx.fetchrow(_LOCK, tenant, order)
+    if found is None:
+        return None
+    values = dict(zip(_ORDER_COLUMNS, found[: len(_ORDER_COLUMNS)], strict=True))
+    values["user_id"], values["package_id"] = uuid_of(values["user_id"]), uuid_of(values["package_id"])
+    delivery = values["delivery"]
+    values["delivery"] = json.loads(delivery) if isinstance(delivery, str) else dict(delivery or {})
+    for name in ("expires_at", "active_until", "created_at", "paid_at", "fulfilled_at", "closed_at"):
+        values[name] = _time(values[name])
+    row = OrderRow(tenant_id=tenant, id=order, **values)
+    rest = found[len(_ORDER_COLUMNS) :]
+    return OrderToSettle(row, bool(rest[0]), package_delivery_of(row.package_id, rest[1:]))
+
+
+def store_paid(tx: RawTx, row: OrderRow) -> None:
+    """What paying changed of a locked order (deferred: nothing reads it back in the transaction)."""
+    tx.defer(
+        _PAID, row.tenant_id, row.id, row.status, row.paid_via, row.paid_at, row.fulfilled_at,
+        json.dumps(row.delivery), row.active_until,
+    )  # fmt: skip
