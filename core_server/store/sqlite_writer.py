@@ -43,7 +43,8 @@ class SqliteWriter:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._connection: sqlite3.Connection | None = None
-        self._commits = 0
+        self._commits = 0  # since the last checkpoint
+        self._committed = 0
 
     def _open(self) -> sqlite3.Connection:
         # check_same_thread=False: used on the loop's thread, and for checkpoints on a worker thread,
@@ -75,9 +76,15 @@ class SqliteWriter:
                     raise WriterBusy(f"waited {wait_seconds:g} s for the SQLite file lock") from None
             await asyncio.sleep(BEGIN_RETRY_SECONDS)
 
+    @property
+    def commits(self) -> int:
+        """Transactions committed on this connection so far."""
+        return self._committed
+
     def commit(self, connection: sqlite3.Connection) -> None:
         connection.execute("COMMIT")
         self._commits += 1
+        self._committed += 1
 
     async def checkpoint_now_and_then(self, connection: sqlite3.Connection) -> None:
         """After a commit, still in the turn: every CHECKPOINT_EVERY commits, a passive checkpoint on
