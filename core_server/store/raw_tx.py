@@ -81,15 +81,17 @@ def _shifted(offset: int, match: re.Match[str]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> str:
-    """Several INSERTs as one statement: data-modifying CTEs, each run once and to completion."""
+def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> Sql:
+    """Several INSERTs as one statement: data-modifying CTEs, each run once and to completion.
+    Cached as a whole `Sql`: building one runs a regular expression over its text (the SQLite
+    text, unused here), which cost a purchase 2-3 % of its CPU when done on every flush."""
     parts: list[str] = []
     offset = 0
     for text, width in zip(texts, widths, strict=True):
         parts.append(_PLACEHOLDER.sub(partial(_shifted, offset), text))
         offset += width
     head = ", ".join(f"i{n} AS ({part})" for n, part in enumerate(parts[:-1]))
-    return (f"WITH {head} " if head else "") + parts[-1]
+    return Sql((f"WITH {head} " if head else "") + parts[-1])
 
 
 class PgTx:
@@ -106,8 +108,8 @@ class PgTx:
         if not self._deferred:
             return
         deferred, self._deferred = self._deferred, []
-        text = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
-        await self.execute(Sql(text), *[value for _, args in deferred for value in args])
+        composed = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
+        await self.execute(composed, *[value for _, args in deferred for value in args])
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         try:
