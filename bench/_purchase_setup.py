@@ -112,7 +112,7 @@ async def create_plan(target: str, key: str) -> str:
 
 async def seed_pg_shop(target: str, platform_key: str, database: str, users: int) -> Shop:
     """The bench tenant on PostgreSQL: users 1..users copied in, XTR and TOKEN wallets funded
-    (bench/_harness.py: in SQL, posted as AdjustBalance posts)."""
+    (bench/_harness.py: in SQL, posted as AdjustBalance posts), then the tables analyzed."""
     tenant, key = await harness.create_tenant(target, platform_key)
     await harness.insert_users(database, tenant, users)
     ids = [user_uuid(n) for n in range(1, users + 1)]
@@ -120,6 +120,7 @@ async def seed_pg_shop(target: str, platform_key: str, database: str, users: int
         await harness.fund_wallets_sql(target, key, database, tenant, users, asset, FUNDS)
     shop = Shop(tenant, key, await create_catalog(target, key), ids, [str(n) for n in range(1, users + 1)])
     await warm_up(target, key, shop, charge=True)
+    await harness.analyze(database)
     return shop
 
 

@@ -24,13 +24,15 @@ What it does, in one run:
    with pgbench at 16 and 64 connections: the best TPS is the limit; starts the core again to check
    the ledger after pgbench's writes too, and drops the database;
 5. measures purchase_one_call on the embedded SQLite (a second core on a scratch file);
-6. writes bench/results/purchase.json (`--variant all`; a single variant writes
-   bench/results/purchase_<variant>.json) and prints a table with the targets.
+6. writes bench/results/purchase.json (`--variant all`; a selection writes
+   bench/results/purchase_<variant>[+<variant>...].json) and prints a table with the targets.
 
-Options: `--seconds`, `--warmup`, `--concurrency`, `--users`, `--variant NAME|all`, `--keep` (leave
-the main scratch database), `--profile` (py-spy records the core during each window; the top
-functions go to bench/results/purchase_<variant>_profile_top.txt). Without PostgreSQL or pgbench it
-says so and exits 0.
+Options: `--seconds`, `--warmup`, `--concurrency`, `--users`, `--variant NAME[,NAME...]|all` (`reads`
+names the six screen reads: `--variant reads,health` measures them against the transport in one
+run; the embedded SQLite runs when purchase_one_call is among them), `--keep` (leave the main
+scratch database), `--profile` (py-spy records the core during each window; the top functions go
+to bench/results/purchase_<variant>_profile_top.txt). Without PostgreSQL or pgbench it says so and
+exits 0.
 """
 
 from __future__ import annotations
@@ -154,11 +156,11 @@ def main_with(args: argparse.Namespace) -> int:
     except (OSError, asyncpg.PostgresError) as error:
         print(f"PostgreSQL on {harness.PG_HOST} is not reachable ({error}): skipped")
         return 0
-    variants = list(ORDER) if args.variant == "all" else [args.variant]
+    variants = list(ORDER) if args.variant == "all" else args.variant.split(",")
     try:
         result = asyncio.run(run_all(args, variants, database))
         RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "purchase" if args.variant == "all" else f"purchase_{args.variant}"
+        name = "purchase" if args.variant == "all" else f"purchase_{args.variant.replace(',', '+')}"
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
         print(f"== wrote bench/results/{name}.json")
     finally:
@@ -179,7 +181,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="the same load before each window")
     parser.add_argument("--concurrency", type=int, default=64, help="operations in flight")
     parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--variant", choices=[*ORDER, "all"], default="all")
+    parser.add_argument(
+        "--variant",
+        default="all",
+        help=f"all, or one or more of {', '.join(ORDER)} separated by commas (in the order given; 'reads' names "
+        "the screen reads)",
+    )
     parser.add_argument("--profile", action="store_true", help="record the core with py-spy")
     parser.add_argument("--keep", action="store_true", help="keep the main scratch database to inspect it")
     args = parser.parse_args()
@@ -187,6 +194,11 @@ def main() -> None:
         parser.error("concurrency 1..1000, seconds 0..3600, warmup 0..600")
     if args.users < 2:
         parser.error("at least 2 users")
+    if args.variant != "all":
+        chosen = [name for part in args.variant.split(",") for name in (report.READS if part == "reads" else [part])]
+        if unknown := sorted(set(chosen) - set(ORDER)):
+            parser.error(f"unknown variants: {', '.join(unknown)}")
+        args.variant = ",".join(dict.fromkeys(chosen))
     sys.exit(main_with(args))
 
 

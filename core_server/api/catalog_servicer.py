@@ -8,7 +8,7 @@ import grpc
 
 from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.commerce_convert import KINDS, package_message, spec_in
+from core_server.api.commerce_convert import KINDS, listed_package_message, package_message, spec_in
 from core_server.api.convert import enum_filter, mask_paths, timestamp
 from core_server.domain.actor import ADMIN_ROLES, ALL_ROLES
 from core_server.domain.catalog.packages import CatalogService
@@ -71,7 +71,7 @@ class CatalogServicer(catalog_service_pb2_grpc.CatalogServiceServicer):
         packages, token = await self._catalog.list_packages(
             current_actor(), request.category, request.active_only, kind, request.page_size, request.page_token, v
         )
-        return pb.ListPackagesResponse(packages=[package_message(p) for p in packages], next_page_token=token)
+        return pb.ListPackagesResponse(packages=[listed_package_message(p) for p in packages], next_page_token=token)
 
     @rpc(roles=STAFF, mutation=True)
     async def ArchivePackage(self, request: pb.ArchivePackageRequest, context: Context) -> pb.ArchivePackageResponse:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from core_server.api.convert import id_text, money, money_in, moneys_in, timestamp
-from core_server.domain.catalog.packages import Package, PackageSpec
+from core_server.domain.catalog.packages import ListedPackage, Package, PackageSpec
 from core_server.domain.fulfillment.tasks import Task, TaskStatus
 from core_server.domain.json_input import object_or_error
 from core_server.domain.orders.model import Order, OrderStatus
-from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2
+from sdk.billinghub.v1 import common_pb2, fulfillment_pb2, order_pb2, package_pb2
 
 MAX_FEATURES_CHARS = 5000
 KINDS = {
@@ -105,6 +105,41 @@ def package_message(package: Package) -> package_pb2.Package:
     for locale, text in spec.title.items():
         message.title[locale] = text
     for locale, text in spec.description.items():
+        message.description[locale] = text
+    return message
+
+
+def listed_package_message(row: ListedPackage) -> package_pb2.Package:
+    """What package_message(to_package(row, row.prices)) gives, straight from the listed row."""
+    asset, amount = row.prices[0] if row.prices else ("", 0)
+    message = package_pb2.Package(
+        id=str(row.id),
+        kind=KINDS_OUT[row.kind],
+        category=row.category,
+        sort_order=row.sort_order,
+        active=row.active and not row.archived,
+        archived=row.archived,
+        price=common_pb2.Money(asset=asset, amount_minor=amount),
+        prices=[common_pb2.Money(asset=asset, amount_minor=amount) for asset, amount in row.prices],
+        per_unit=row.per_unit,
+        min_quantity=row.min_quantity,
+        max_quantity=row.max_quantity,
+        delivers=common_pb2.Money(asset=row.delivers_asset, amount_minor=row.delivers_amount or 0)
+        if row.delivers_asset
+        else None,
+        plan_code=row.plan_code,
+        period_days=row.period_days,
+        stars_quantity=row.stars_quantity,
+        premium_months=row.premium_months,
+        features=json.dumps(row.features, sort_keys=True) if row.features else "",
+        posts_per_day=row.posts_per_day,
+        active_days=row.active_days,
+        create_time=timestamp(row.created_at),
+        update_time=timestamp(row.updated_at),
+    )
+    for locale, text in (row.title or {}).items():  # item by item: see package_message
+        message.title[locale] = text
+    for locale, text in (row.description or {}).items():
         message.description[locale] = text
     return message
 

@@ -9,8 +9,10 @@ units run on the *reader* engine: several connections with `PRAGMA query_only=ON
 deferred `BEGIN`. In WAL mode a reader sees the last committed snapshot and neither waits for the
 writer nor holds it up. Every connection gets WAL, foreign keys, `synchronous=NORMAL` and a busy
 timeout, which now only matters when another process (such as `billing-hub migrate`) holds the
-lock. An in-memory database exists once per connection, so there the reader is the writer and
-read-only units queue like writes.
+lock. The raw transactions of the money hot paths take the same turns on a connection of their
+own, used in place without aiosqlite's thread hops (store/sqlite_writer.py). An in-memory
+database exists once per connection, so there the reader is the writer, read-only units queue
+like writes and raw transactions run on the writer's aiosqlite connection.
 
 How long a write may wait for its turn (`write_wait_seconds`, 60 s unless configured): the queue
 drains at the writer's pace, so at normal load a write waits only for the writes ahead of it (64 in
@@ -36,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from core_server.store.errors import WriterBusy
+from core_server.store.sqlite_writer import SqliteWriter
 
 WRITE_WAIT_SECONDS = 60.0
 
@@ -82,6 +85,8 @@ class Database:
     reader: AsyncEngine
     reads: async_sessionmaker[AsyncSession]
     writer_queue: WriterQueue | None = None
+    # on a SQLite file: the raw transactions' own connection, used in place (store/sqlite_writer.py)
+    sqlite_writer: SqliteWriter | None = None
 
     @property
     def dialect(self) -> str:
@@ -94,6 +99,8 @@ class Database:
         return self.reader is not self.engine
 
     async def dispose(self) -> None:
+        if self.sqlite_writer is not None:
+            self.sqlite_writer.close()
         if self.reader.sync_engine.pool is not self.engine.sync_engine.pool:  # SQLite's own readers
             await self.reader.dispose()
         await self.engine.dispose()
@@ -156,7 +163,8 @@ def open_database(
     if in_memory:
         engine = _sqlite_engine(url, echo, _sqlite_writer_on_connect, _sqlite_writer_on_begin)
         return Database(engine, _sessions(engine), engine, _sessions(engine), queue)
-    Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+    path = Path(parsed.database or "")
+    path.parent.mkdir(parents=True, exist_ok=True)
     writer = _sqlite_engine(
         url,
         echo,
@@ -177,7 +185,8 @@ def open_database(
         max_overflow=0,
         pool_timeout=write_wait_seconds,
     )
-    return Database(writer, _sessions(writer), reader, _sessions(reader), queue)
+    raw_writer = SqliteWriter(path) if not parsed.query else None  # (options in the URL: aiosqlite's connection)
+    return Database(writer, _sessions(writer), reader, _sessions(reader), queue, raw_writer)
 
 
 def _sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,6 +10,7 @@ own (on PostgreSQL it would only measure the pool against a server shared with o
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -144,3 +145,36 @@ async def test_a_write_that_cannot_get_the_writer_in_time_is_unavailable_and_cha
             await shop.admin.wallet.AdjustBalance(request)
     assert caught.value.reason == "DATABASE_UNAVAILABLE"
     assert (await balance(shop.admin, user)).posted.amount_minor == 0
+
+
+async def test_a_fast_write_waits_out_another_process_holding_the_file_lock_and_reads_answer_meanwhile(
+    sqlite_hub: Hub, tmp_path: Path
+) -> None:
+    """Raw transactions run in place on the event loop's thread (store/sqlite_writer.py): a lock that
+    another process holds on the file (`billing-hub migrate`, say) must not stall the loop while the
+    write waits for it, and the write lands once the lock is gone."""
+    hub = sqlite_hub
+    writer = hub.deps.db.sqlite_writer
+    assert writer is not None
+    shop = await hub.new_tenant("Locked file")
+    user = await new_user(shop)
+    await fund(shop, user, 10)
+    await fund(shop, user, 10)  # the adjustments account's buckets exist: the fast path takes it from here
+    committed = writer.commits
+    other = sqlite3.connect(tmp_path / "writers.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    request = pb.AdjustBalanceRequest(user_id=user, amount=money(5), direction=CREDIT, reason="locked", actor="tests")
+
+    async def adjust() -> pb.AdjustBalanceResponse:
+        return await shop.admin.wallet.AdjustBalance(request)
+
+    credit = asyncio.create_task(adjust())
+    for _ in range(3):  # the loop answers reads while the credit waits
+        assert (await asyncio.wait_for(balance(shop.admin, user), NEVER)).posted.amount_minor == 20
+    assert not credit.done()
+    other.execute("ROLLBACK")
+    other.close()
+    await asyncio.wait_for(credit, NEVER)
+    assert (await balance(shop.admin, user)).posted.amount_minor == 25
+    assert writer.commits == committed + 1  # in place, not on the ORM's writer
+    await assert_ledger_ok(shop)

@@ -95,6 +95,11 @@ class PackageSpec:
         return self.prices[0] if self.prices else Money("", 0)
 
 
+# A package as ListPackages lists it: the fields of its row and its prices (the primary first), as
+# read. The response is built from them directly: a Package in between costs more than the read
+# itself, and every screen of a bot's shop lists packages.
+ListedPackage = PackageFields
+
 # the spec fields stored as columns of the package row under their own names
 _COLUMNS = tuple(f.name for f in fields(PackageSpec) if f.name not in ("prices", "price"))
 
@@ -386,7 +391,7 @@ class CatalogService:
         page_size: int,
         page_token: str,
         violations: Violations | None = None,
-    ) -> tuple[list[Package], str]:
+    ) -> tuple[list[ListedPackage], str]:
         """`violations`: those found converting the request, reported with these filters' own."""
         v = violations if violations is not None else Violations()
         category = v.check_text("category", category, max_length=50)
@@ -397,6 +402,6 @@ class CatalogService:
         offset = offset_key(page.after) if page.after else 0
         filters = PackageFilters(category, active_only, kind or "", offset, page.size + 1)
         rows = await self._deps.reads.packages(actor.tenant, filters)
-        packages = [to_package(row, row.prices) for row in rows[: page.size]]
+        packages = rows[: page.size]
         more = len(rows) > page.size
         return packages, next_page_token(page, str(offset + len(packages)) if packages else None, more)

@@ -84,6 +84,7 @@ class PayoutRow(Base):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         Index(None, "tenant_id", "status", "id"),
+        Index(None, "tenant_id", "user_id", "id"),  # a user's payout requests (0008)
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

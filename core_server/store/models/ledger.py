@@ -35,6 +35,7 @@ class AccountRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "asset", "user_id"),
         UniqueConstraint("tenant_id", "asset", "system_name", "bucket"),
+        Index(None, "tenant_id", "user_id"),  # a user's wallets of every asset (0008)
         ForeignKeyConstraint(["tenant_id", "asset"], ["assets.tenant_id", "assets.code"]),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         CheckConstraint("(user_id IS NULL) <> (system_name IS NULL)", name="one_owner"),

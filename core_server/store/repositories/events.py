@@ -21,14 +21,22 @@ from core_server.store.unit_of_work import UnitOfWork
 EVENTS: Table = EventRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
 PG_TX_ORDER: ColumnElement[int] = literal_column("pg_current_xact_id()::text::bigint")
 PG_HORIZON = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+# The largest event id on SQLite, as the largest of each tenant's (every event's tenant is a row of
+# tenants): each tenant's is one step down the events' primary key (tenant_id, id), where
+# max(id) of the whole table reads every event's key, a scan that grew with the outbox and capped
+# the embedded hub's purchases (a millisecond and more each after some thousands of events). It
+# costs a step per tenant instead, what an embedded hub's few tenants make cheap. The raw
+# transactions insert events with it too (repositories/ledger_writes.py).
+SQLITE_MAX_EVENT_ID = (
+    "(SELECT coalesce(max((SELECT max(e.id) FROM events AS e WHERE e.tenant_id = t.id)), 0) FROM tenants AS t)"
+)
 
 
 async def insert_event(uow: UnitOfWork, tenant: uuid.UUID, type_: str, data: str, created_at: Any) -> None:
     if uow.dialect == "postgresql":
         values: dict[str, Any] = {"id": func.nextval("events_id_seq"), "tx_order": PG_TX_ORDER}
     else:
-        next_id = select(func.coalesce(func.max(EVENTS.c.id), 0) + 1).scalar_subquery()
-        values = {"id": next_id, "tx_order": 0}
+        values = {"id": literal_column(f"{SQLITE_MAX_EVENT_ID} + 1"), "tx_order": 0}
     await uow.session.execute(
         insert(EVENTS).values(tenant_id=tenant, type=type_, data=data, created_at=created_at, **values)
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from core_server.store.ids import new_id
 from core_server.store.raw_tx import RawTx, Sql, UniqueViolation, uuid_of
+from core_server.store.repositories.events import SQLITE_MAX_EVENT_ID
 
 _DEBIT = Sql(
     "UPDATE ledger_accounts SET balance = balance - $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
@@ -100,8 +101,7 @@ def _insert_events(count: int) -> Sql:
         for n in range(count)
     )
     sqlite = ", ".join(
-        f"($1, (SELECT coalesce(max(id), 0) FROM events) + {n + 1}, 0, ${2 * n + 3}, ${2 * n + 4}, $2)"  # noqa: S608
-        for n in range(count)
+        f"($1, {SQLITE_MAX_EVENT_ID} + {n + 1}, 0, ${2 * n + 3}, ${2 * n + 4}, $2)" for n in range(count)
     )
     head = "INSERT INTO events (tenant_id, id, tx_order, type, data, created_at) VALUES "
     # SQLite evaluates every row's max(id) before inserting any: the offsets keep them apart
