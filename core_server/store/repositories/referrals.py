@@ -153,24 +153,29 @@ async def top_by_earned(
     `asset` or in every asset when None) of the `limit` referrers who earned the most, ties to the
     one who joined first."""
     referrer = CommissionRow.referrer_id
-    value = sum_expression(uow.dialect, CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall)
+    net = CommissionRow.amount - CommissionRow.clawed_back - CommissionRow.shortfall
+    exact = [part.label(f"exact{index}") for index, part in enumerate(sum_parts(uow.dialect, net))]
     conditions = [CommissionRow.tenant_id == tenant, *_period(CommissionRow.created_at, start, end)]
     if asset:
         conditions.append(CommissionRow.asset == asset)
-    ranked = select(referrer.label("referrer"), value.label("value")).where(*conditions)
-    return await _top(uow, tenant, ranked.group_by(referrer), limit)
+    ranked = select(referrer.label("referrer"), sum_expression(uow.dialect, net).label("value"), *exact)
+    return await _top(uow, tenant, ranked.where(*conditions).group_by(referrer), limit)
 
 
 async def _top(
     uow: UnitOfWork, tenant: uuid.UUID, ranked: Select[Any, Any], limit: int
 ) -> list[tuple[uuid.UUID, str, int]]:
-    """The referrers of `ranked` (referrer, value) with a positive value, highest first, then by id."""
+    """The referrers of `ranked` (referrer, value) with a positive value, highest first, then by id.
+    A sum's `value` orders (on SQLite it is inexact near the int64 limits, store/sums.py); its
+    `exact<n>` parts, when `ranked` has them, give the figure returned."""
     totals = ranked.subquery()
+    exact = [column for column in totals.c if column.name.startswith("exact")]
     statement = (
-        select(UserRow.id, UserRow.username, totals.c.value)
+        select(UserRow.id, UserRow.username, totals.c.value, *exact)
         .join(totals, (UserRow.tenant_id == tenant) & (UserRow.id == totals.c.referrer))
         .where(totals.c.value > 0)
         .order_by(totals.c.value.desc(), UserRow.id)
         .limit(limit)
     )
-    return [(row[0], row[1], int(row[2])) for row in await uow.session.execute(statement)]
+    rows = await uow.session.execute(statement)
+    return [(row[0], row[1], combine(row[3:]) if exact else int(row[2])) for row in rows]
