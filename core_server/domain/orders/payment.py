@@ -24,16 +24,18 @@ from core_server.domain.events import emit
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
-from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT, InsufficientFunds
+from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.orders import fast_pricing
+from core_server.domain.orders.fast_settle import settle_fast
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
-from core_server.domain.orders.service import OrderService, lock_order, new_order_row, not_pending
+from core_server.domain.orders.service import OrderService, lock_order, not_pending
 from core_server.domain.reasons import OrderExpired
 from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
-from core_server.domain.tenancy.settings import OrderSettings
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow
+from core_server.store.repositories import order_writes
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.unit_of_work import UnitOfWork, ambient
 
@@ -190,38 +192,33 @@ class OrderPayments:
         pay_asset: str = "",
     ) -> Settlement:
         """`purchase_from_wallet` on a fast unit, for what most purchases are: an instantly
-        delivered package (token pack, top-up, service) bought without a promo code by a buyer
-        with no referrer, in any asset the package has a price in. Anything else, and anything to
-        refuse but short funds, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
-        pay_asset = pay_asset.upper()
-        if promo_code or recipient or quantity < 0 or (pay_asset and not ASSET_CODE.match(pay_asset)):
-            raise TakeOrmPath("a promo code, a recipient, a quantity or a pay asset to check")
-        try:
-            user, package_uuid = uuid.UUID(user_id), uuid.UUID(package_id)
-        except ValueError:
-            raise TakeOrmPath("ids to explain") from None
-        tenant, now = unit.tenant, unit.now
-        facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid, pay_asset)
-        if facts is None or facts.buyer_has_referrer or facts.kind not in INSTANT_KINDS or facts.price_asset is None:
-            raise TakeOrmPath("not found, commissions, a delivery with rows of its own, or no price in the asset")
-        quantity = quantity or facts.min_quantity
-        assert facts.price_amount is not None
-        subtotal = facts.price_amount * (quantity if facts.per_unit else 1)
-        offered = facts.active and not facts.archived
-        if not offered or not facts.min_quantity <= quantity <= facts.max_quantity or not 0 < subtotal <= MAX_AMOUNT:
-            raise TakeOrmPath("a refusal to explain, or a free order")
-        ttl = facts.order_ttl_seconds or OrderSettings().order_ttl_seconds
-        row = new_order_row(tenant, user, package_uuid, facts.kind, quantity, "", facts.price_asset, subtotal, 0, "")
-        row.expires_at, row.created_at = now + dt.timedelta(seconds=ttl), now
+        delivered package (token pack, top-up, service) in any asset the package has a price in,
+        with or without a discount code, by a buyer with or without referrers (their commissions
+        posted alike). Anything else, and anything to refuse but bad fields, short funds and a
+        code's own refusals, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
+        priced = await fast_pricing.price_fast(
+            unit, user_id, package_id, quantity, recipient, promo_code, pay_asset, kinds=INSTANT_KINDS
+        )
+        row, facts = priced.row, priced.facts
         unit.emit("order.created", order_event(row))
-        move(row, OrderStatus.PAID, now)
-        row.paid_via = "wallet"
-        payment = Posting(Wallet(user), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
-        postings = [(row.asset, payment), *_deliver_instantly(row, facts, now)]
-        transfers = await ledger.post_raw(unit, postings, link_id=new_id())
-        orders_repo.insert_order(unit.tx, row)
-        unit.emit("order.paid", order_event(row))
-        unit.emit("order.fulfilled", order_event(row))
+        transfers = await settle_fast(
+            unit, row, facts.buyer_has_referrer, lambda paid: _deliver_instantly(paid, facts, unit.now), stored=False
+        )
+        return Settlement(to_order(row), transfers, None)
+
+    async def pay_fast(self, unit: FastUnit, order_id: str) -> Settlement:
+        """`pay_from_wallet` on a fast unit: the pending, unexpired order of an instantly delivered
+        package locked and settled. Anything else (not found, not pending, expired, a delivery
+        with rows of its own) takes the ORM path, which refuses or delivers exactly."""
+        found = await order_writes.lock_for_payment(unit.tx, unit.tenant, fast_pricing.parse_id(order_id))
+        if found is None:
+            raise TakeOrmPath("an order to explain")
+        row, facts = found
+        if row.status != OrderStatus.PENDING or row.expires_at <= unit.now or row.package_kind not in INSTANT_KINDS:
+            raise TakeOrmPath("a refusal to explain, or a delivery with rows of its own")
+        transfers = await settle_fast(
+            unit, row, facts.buyer_has_referrer, lambda paid: _deliver_instantly(paid, facts, unit.now), stored=True
+        )
         return Settlement(to_order(row), transfers, None)
 
     async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
