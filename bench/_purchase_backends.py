@@ -122,6 +122,10 @@ async def prepare(
             "note": "credit codes of 1 TOKEN, per-user limit 1; call n redeems code n % codes for user n // codes, "
             "so the calls in flight rarely wait on the same code's row lock",
         }
+    elif variant == "purchase_referred":
+        made = await setup.prepare_referred(target, shop)
+    elif variant == "purchase_promo":
+        made = await setup.prepare_discounts(target, shop)
     else:
         return {}
     made["setup_s"] = round(time.perf_counter() - started, 1)
