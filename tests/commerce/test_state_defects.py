@@ -11,7 +11,6 @@ import pytest
 
 from core_server.domain.clock import FrozenClock
 from sdk import FailedPrecondition, InvalidArgument
-from sdk.billinghub.v1 import event_service_pb2 as events_pb
 from sdk.billinghub.v1 import fulfillment_pb2, order_pb2, package_pb2, referral_pb2, wallet_pb2
 from sdk.billinghub.v1 import fulfillment_service_pb2 as tasks_pb
 from sdk.billinghub.v1 import order_service_pb2 as orders_pb
@@ -20,6 +19,7 @@ from sdk.billinghub.v1 import subscription_service_pb2 as subs_pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.catalog import create_package, ensure_rub, price, stars_per_unit, token_pack
 from tests.commerce.orders import create_order, pay
+from tests.commerce.promos import settled_events
 from tests.commerce.referrals import amounts, buy, join, set_program, stats
 from tests.hub import Hub, TenantHandle
 from tests.money import assert_ledger_ok, balance, fund, money, new_user
@@ -181,8 +181,8 @@ async def test_a_real_payout_hold_is_decided_only_through_its_request(hub: Hub) 
             referrals_pb.CreatePayoutRequestRequest(user_id=affiliate, amount_minor=50, destination="bc1qexample")
         )
     ).payout_request
-    listed = await shop.admin.events.ListEvents(events_pb.ListEventsRequest(types=["referral.payout_requested"]))
-    [requested] = [json.loads(event.data) for event in listed.events]
+    listed = await settled_events(shop, "referral.payout_requested")  # on PostgreSQL, once older writes ended
+    [requested] = [json.loads(event.data) for event in listed]
     assert requested["payout_request_id"] == payout.id
     for call in (
         shop.admin.wallet.VoidHold(wallet_pb.VoidHoldRequest(hold_id=requested["hold_id"])),
