@@ -44,6 +44,7 @@ SETUP_CONCURRENCY = 32
 PRICED = (100, 1500)
 LEVEL_RATES_BPS = (1000, 500)
 REFERRED_BUYERS = 1000
+REFERRER_CHAINS = 50
 DISCOUNT_CODES = 64
 DISCOUNT_BPS = 1000
 
@@ -217,26 +218,34 @@ async def _register(admin: BillingHubClient, external_id: str, referral_code: st
 
 
 async def prepare_referred(target: str, shop: Shop) -> dict[str, Any]:
-    """A two-level program, a chain top <- mid <- REFERRED_BUYERS buyers (registered through the
-    core with referral codes, funded in XTR) and the priced pack they buy: each purchase posts the
-    payment, two commissions and the delivery."""
+    """A two-level program, REFERRER_CHAINS chains top <- mid <- buyers (REFERRED_BUYERS in all,
+    registered through the core with referral codes, funded in XTR) and the priced pack they buy:
+    each purchase posts the payment, two commissions and the delivery. Several chains, as a shop
+    has many referrers: one chain would queue every purchase on its two referrers' wallets."""
     async with BillingHubClient(target, shop.key) as admin:
         program = referral_pb2.ReferralProgram(enabled=True, level_rates_bps=list(LEVEL_RATES_BPS))
         await admin.referrals.UpdateReferralProgram(referral_service_pb2.UpdateReferralProgramRequest(program=program))
         shop.priced_package_id = shop.priced_package_id or await _priced_package(admin)
-        _, top_code = await _register(admin, "referrer-top")
-        _, mid_code = await _register(admin, "referrer-mid", top_code)
+        codes: list[str] = []
+        for chain in range(REFERRER_CHAINS):
+            _, top_code = await _register(admin, f"referrer-top-{chain}")
+            codes.append((await _register(admin, f"referrer-mid-{chain}", top_code))[1])
         pending = iter(range(REFERRED_BUYERS))
         buyers: list[str] = []
 
         async def register() -> None:
             for n in pending:
-                buyers.append((await _register(admin, f"referred-{n}", mid_code))[0])
+                buyers.append((await _register(admin, f"referred-{n}", codes[n % len(codes)]))[0])
 
         await asyncio.gather(*(register() for _ in range(SETUP_CONCURRENCY)))
     await harness.fund_users(target, shop.key, buyers, "XTR", FUNDS, SETUP_CONCURRENCY)
     shop.referred_users = buyers
-    return {"referred_buyers": len(buyers), "level_rates_bps": list(LEVEL_RATES_BPS), "price_xtr": PRICED[0]}
+    return {
+        "referred_buyers": len(buyers),
+        "referrer_chains": REFERRER_CHAINS,
+        "level_rates_bps": list(LEVEL_RATES_BPS),
+        "price_xtr": PRICED[0],
+    }
 
 
 async def prepare_discounts(target: str, shop: Shop) -> dict[str, Any]:
