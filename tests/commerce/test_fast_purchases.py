@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from sdk import FailedPrecondition, NotFound
+from sdk import FailedPrecondition, InvalidArgument, NotFound
 from sdk.billinghub.v1 import order_pb2, package_pb2, referral_pb2, wallet_pb2
 from sdk.billinghub.v1 import order_service_pb2 as pb
 from tests.commerce.catalog import token_pack
@@ -276,4 +276,62 @@ async def test_buyers_racing_for_a_limited_code_get_exactly_its_uses(hub: Hub) -
     assert len({b.order.user_id for b in bought}) == 5  # once per user
     assert all(b.order.total.amount_minor == 80 for b in bought)
     assert await used_count(shop, "FIVE") == 5
+    await assert_ledger_ok(shop)
+
+
+@PATHS
+async def test_a_retried_referred_purchase_with_a_code_is_made_once(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    shop = await hub.new_tenant("Retried referred purchase")
+    probe = take_path(monkeypatch, path)
+    await set_program(shop, level_rates_bps=[1000])
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up_referred(shop, pack)
+    await discount_code(shop, "TEN", 1000, total_limit=3)
+    affiliate, code = await join(shop, "affiliate")
+    buyer, _ = await join(shop, "buyer", code)
+    await fund(shop, buyer, 90, "XTR")
+    probe.reset()
+    request = pb.PurchaseFromWalletRequest(user_id=buyer, package_id=pack.id, promo_code="TEN", request_id="buy-1")
+    answers = await asyncio.gather(*(shop.admin.orders.PurchaseFromWallet(request) for _ in range(6)))
+    assert all(answer == answers[0] for answer in answers)
+    assert [t.amount.amount_minor for t in answers[0].transfers] == [90, 9, 1000]
+    if path == "fast":
+        assert not probe.orm_calls
+    assert await shop.admin.orders.PurchaseFromWallet(request) == answers[0]  # the wallet is empty now
+    other = pb.PurchaseFromWalletRequest(user_id=buyer, package_id=pack.id, request_id="buy-1")
+    with pytest.raises(InvalidArgument) as caught:
+        await shop.admin.orders.PurchaseFromWallet(other)
+    assert caught.value.reason == "IDEMPOTENCY_KEY_REUSED"
+    listed = await shop.admin.orders.ListOrders(pb.ListOrdersRequest(user_id=buyer))
+    assert [o.id for o in listed.orders] == [answers[0].order.id]
+    assert await used_count(shop, "TEN") == 1
+    assert (await balance(shop.admin, affiliate, "XTR")).posted.amount_minor == 9
+    assert amounts((await stats(shop, affiliate)).earned) == {"XTR": 9}
+    await assert_ledger_ok(shop)
+
+
+async def test_referred_buyers_racing_past_a_tier_earn_by_the_sales_before_each(hub: Hub) -> None:
+    """Each sale's rate comes from the sales recorded before it (read under the referrer's tier
+    lock, never from a snapshot taken before the wait): five sales at 10 %, the rest at Silver's
+    20 %, and Silver awarded once, however the purchases interleave."""
+    shop = await hub.new_tenant("Racing past a tier")
+    silver = Tier(name="Silver", min_sales_minor=500, bonus_rate_bps=1000, one_off_bonus_minor=7)
+    await set_program(shop, level_rates_bps=[1000], payout_asset="XTR", tiers=[silver])
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up_referred(shop, pack)
+    affiliate, code = await join(shop, "affiliate")
+    buyers = [(await join(shop, f"racer-{n}", code))[0] for n in range(6)]
+    for buyer in buyers:
+        await fund(shop, buyer, 300, "XTR")
+    results = await asyncio.gather(
+        *(purchase(shop, buyer, pack.id) for buyer in buyers for _ in range(3)), return_exceptions=True
+    )
+    bought = [r for r in results if isinstance(r, pb.PurchaseFromWalletResponse)]
+    assert len(bought) == 18, [r for r in results if isinstance(r, Exception)][:3]
+    commissions = sorted(t.amount.amount_minor for b in bought for t in b.transfers if t.credit.user_id == affiliate)
+    assert commissions == [10] * 5 + [20] * 13
+    assert (await balance(shop.admin, affiliate, "XTR")).posted.amount_minor == 5 * 10 + 13 * 20 + 7
+    assert len(await order_events_of_type(shop, "referral.tier_reached")) == 1
     await assert_ledger_ok(shop)
