@@ -335,3 +335,32 @@ async def test_referred_buyers_racing_past_a_tier_earn_by_the_sales_before_each(
     assert (await balance(shop.admin, affiliate, "XTR")).posted.amount_minor == 5 * 10 + 13 * 20 + 7
     assert len(await order_events_of_type(shop, "referral.tier_reached")) == 1
     await assert_ledger_ok(shop)
+
+
+@PATHS
+async def test_commissions_in_a_payout_asset_are_converted_at_the_programs_rate(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    shop = await hub.new_tenant("Converted commissions")
+    probe = take_path(monkeypatch, path)
+    await set_program(shop, level_rates_bps=[1000, 300], payout_asset="TOKEN", rate_numerator=10, rate_denominator=3)
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up_referred(shop, pack)
+    top, top_code = await join(shop, "top")
+    mid, mid_code = await join(shop, "mid", top_code)
+    buyer, _ = await join(shop, "buyer", mid_code)
+    await fund(shop, buyer, 100, "XTR")
+    probe.reset()
+    bought = await purchase(shop, buyer, pack.id)
+    assert trace(bought) == [  # 100 XTR is 333 TOKEN (rounded down): 10 % and 3 % of that
+        (W.TRANSFER_KIND_ORDER_PAYMENT, "XTR", 100, buyer, ""),
+        (W.TRANSFER_KIND_REFERRAL_COMMISSION, "TOKEN", 33, "", mid),
+        (W.TRANSFER_KIND_REFERRAL_COMMISSION, "TOKEN", 9, "", top),
+        (W.TRANSFER_KIND_DELIVERY, "TOKEN", 1000, "", buyer),
+    ]
+    assert not probe.orm_calls if path == "fast" else probe.orm_calls["purchase"] == 1
+    events = await order_events(shop, bought.order.id)
+    commissions = [data for type_, data in events if type_ == "referral.commission"]
+    assert [(c["asset"], c["amount"], c["level"]) for c in commissions] == [("TOKEN", 33, 1), ("TOKEN", 9, 2)]
+    assert amounts((await stats(shop, top)).earned) == {"TOKEN": 9}
+    await assert_ledger_ok(shop)
