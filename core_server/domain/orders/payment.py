@@ -104,6 +104,10 @@ class _Deliverable(Protocol):
 
 
 INSTANT_KINDS = frozenset({"topup", "token_pack", "service"})  # delivered by the payment's own statements
+# The kinds `pay_fast` pays: those whose delivery needs no more of the package than
+# order_writes.PaymentFacts reads (a kind delivered instantly from other facts is paid on the ORM
+# path until PaymentFacts reads them too).
+PAY_FAST_KINDS = INSTANT_KINDS & {"topup", "token_pack", "service"}
 
 
 def _deliver_instantly(row: OrderRow, package: _Deliverable, now: dt.datetime) -> list[tuple[str, Posting]]:
@@ -214,7 +218,7 @@ class OrderPayments:
         if found is None:
             raise TakeOrmPath("an order to explain")
         row, facts = found
-        if row.status != OrderStatus.PENDING or row.expires_at <= unit.now or row.package_kind not in INSTANT_KINDS:
+        if row.status != OrderStatus.PENDING or row.expires_at <= unit.now or row.package_kind not in PAY_FAST_KINDS:
             raise TakeOrmPath("a refusal to explain, or a delivery with rows of its own")
         transfers = await settle_fast(
             unit, row, facts.buyer_has_referrer, lambda paid: _deliver_instantly(paid, facts, unit.now), stored=True
