@@ -122,6 +122,9 @@ async def prepare(
             "note": "credit codes of 1 TOKEN, per-user limit 1; call n redeems code n % codes for user n // codes, "
             "so the calls in flight rarely wait on the same code's row lock",
         }
+    elif variant == "purchase_subscription":
+        shop.subscription_package_id = await setup.create_plan(target, shop.key)
+        made = {"subscription_package": shop.subscription_package_id, "note": "30 days for 1 XTR, plan 'bench'"}
     elif variant == "purchase_referred":
         made = await setup.prepare_referred(target, shop)
     elif variant == "purchase_promo":

@@ -60,6 +60,7 @@ class Shop:
     external_ids: list[str]
     topup_requests: list[str] = field(default_factory=list)
     promo_codes: list[str] = field(default_factory=list)
+    subscription_package_id: str = ""
     priced_package_id: str = ""  # purchase_referred and purchase_promo buy this one (PRICED)
     referred_users: list[str] = field(default_factory=list)
     discount_codes: list[str] = field(default_factory=list)
@@ -104,6 +105,22 @@ async def warm_up(target: str, key: str, shop: Shop, *, charge: bool) -> None:
         await admin.orders.PurchaseFromWallet(
             order_service_pb2.PurchaseFromWalletRequest(user_id=shop.users[0], package_id=shop.package_id)
         )
+
+
+async def create_plan(target: str, key: str) -> str:
+    """A subscription package of 30 days for PRICE XTR (the purchase_subscription variant buys it)."""
+    async with BillingHubClient(target, key) as admin:
+        package = package_pb2.Package(
+            kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION,
+            title={"en": "Bench plan", "ru": "Тариф"},
+            active=True,
+            price=money(PRICE, "XTR"),
+            plan_code="bench",
+            period_days=30,
+            category="plans",
+        )
+        created = await admin.catalog.CreatePackage(catalog_service_pb2.CreatePackageRequest(package=package))
+    return str(created.package.id)
 
 
 async def seed_pg_shop(target: str, platform_key: str, database: str, users: int) -> Shop:

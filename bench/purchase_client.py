@@ -52,6 +52,7 @@ from sdk.billinghub.v1 import (
 TRANSFERS_PER_OP = {
     "purchase_one_call": 2,  # the payment (XTR to revenue) and the delivery (TOKEN to the buyer)
     "purchase_two_calls": 2,
+    "purchase_subscription": 1,  # the payment (XTR to revenue): the plan's period is rows, not money
     "purchase_referred": 4,  # the payment, the commissions of both levels, the delivery
     "purchase_promo": 2,  # the discounted payment and the delivery
     "adjust_balance": 1,
@@ -100,6 +101,7 @@ class Caller:
         builders: dict[str, Callable[[], Operation]] = {
             "purchase_one_call": self.purchase_one_call,
             "purchase_two_calls": self.purchase_two_calls,
+            "purchase_subscription": self.purchase_subscription,
             "purchase_referred": self.purchase_referred,
             "purchase_promo": self.purchase_promo,
             "adjust_balance": self.adjust_balance,
@@ -118,6 +120,18 @@ class Caller:
 
     def purchase_one_call(self) -> Operation:
         package = self.setup["package_id"]
+
+        async def op() -> object:
+            request = order_service_pb2.PurchaseFromWalletRequest(
+                request_id=fresh_id(), user_id=self.user(), package_id=package
+            )
+            return await self.call(self.orders.PurchaseFromWallet, request)
+
+        return op
+
+    def purchase_subscription(self) -> Operation:
+        """PurchaseFromWallet of the bench plan: a user's first purchase starts it, later ones extend it."""
+        package = self.setup["subscription_package_id"]
 
         async def op() -> object:
             request = order_service_pb2.PurchaseFromWalletRequest(

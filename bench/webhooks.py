@@ -8,8 +8,8 @@ What it does, in one run:
 2. the yardstick: the one-call purchase (PurchaseFromWallet, bench/purchase_client.py) against
    that core, same concurrency, warm-up and window;
 3. seeds the webhooks: the asset USDT (scale 6), the tenant's `cryptobot` settings (a placeholder
-   app token, a USDT limit, `base_url` at a closed loopback port: a signed CryptoBot delivery
-   carries facts the core trusts, so nothing calls the provider) and pending top-up payments of
+   app token, a USDT limit, `base_url` at a name that never resolves: a signed CryptoBot
+   delivery carries facts the core trusts, so nothing calls the provider) and pending top-up payments of
    5 USDT copied into `payments` (provider `cryptobot`, the invoice id as `provider_ref`, the next
    reconciliation check a month away so the worker stays quiet); creates a gateway key through the
    platform key and starts the HTTP gateway (`python -m http_gateway`, its own process, a free
@@ -26,9 +26,16 @@ What it does, in one run:
    same run; `ratio`; `cpu_ratio`: core + gateway CPU over PostgreSQL CPU per delivery) and prints
    a table. The target: ratio >= 0.5.
 
+`--orders`: each payment pays an order instead of topping up the wallet (a pending order of a token
+pack priced 5 USDT, delivering 10 TOKEN, copied into `orders` beside its payment): a delivery
+credits the wallet from `provider:cryptobot` and settles the order from it in the same transaction
+(payment, delivery: `order.paid`, `order.fulfilled`). The checks then also count one order payment
+and one fulfilled order per unique invoice delivered; the result goes to
+bench/results/webhooks_orders.json.
+
 Options: `--seconds` (10), `--warmup` (2), `--concurrency` (64), `--users` (10 000), `--payments`
-(pending payments to deliver; 0 sizes them from the purchase rate), `--profile`, `--keep`. Without
-PostgreSQL it says so and exits 0.
+(pending payments to deliver; 0 sizes them from the purchase rate), `--orders`, `--profile`, `--keep`.
+Without PostgreSQL it says so and exits 0.
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ from bench._loadgen import user_uuid  # noqa: E402
 from core_server.store.ids import new_id  # noqa: E402
 from sdk.billinghub.v1 import (  # noqa: E402
     catalog_service_pb2,
+    common_pb2,
+    package_pb2,
     payment_pb2,
     payment_service_pb2,
     platform_service_pb2,
@@ -76,10 +85,18 @@ FASTPATH_POOL_SIZE = 8
 ASSET, SCALE = "USDT", 6
 AMOUNT_MINOR = 5_000_000  # 5 USDT: each payment's amount, and what its delivery reports paid
 API_TOKEN = "11111:AAbenchPlaceholderCryptoPayToken"  # noqa: S105  # made up: only signs the deliveries
-CLOSED_URL = "https://127.0.0.1:9/api"  # the provider's address, never called: a port nothing serves
+# The provider's address, never called (signed deliveries carry facts the core trusts): a name that
+# never resolves (.invalid), as a loopback address is no longer a base_url a tenant may set.
+CLOSED_URL = "https://cryptobot.bench.invalid/api"
 FIRST_INVOICE = 1_000_001
 MIN_PAYMENTS = 2_000
 PAYMENT_MARGIN = 2.0  # pending payments over first deliveries expected at the purchase rate
+ORDER_TOKENS = 10  # TOKEN: what the order's token pack delivers (--orders)
+ORDER_COLUMNS = [
+    "tenant_id", "id", "user_id", "package_id", "package_kind", "quantity", "recipient", "asset", "subtotal",
+    "discount", "total", "promo_code", "status", "paid_via", "refunded", "failure_reason", "delivery", "expires_at",
+    "active_until", "created_at", "paid_at", "fulfilled_at", "closed_at",
+]  # fmt: skip
 PAYMENT_COLUMNS = [
     "tenant_id", "id", "user_id", "order_id", "provider", "provider_ref", "status", "asset", "amount", "pay_url",
     "provider_status", "failure_reason", "expires_at", "next_check_at", "checks", "created_at", "updated_at",
@@ -129,15 +146,49 @@ async def seed_cryptobot(target: str, key: str) -> None:
         )
 
 
-async def insert_payments(connection: Any, tenant: str, users: int, count: int) -> list[dict[str, Any]]:
-    """`count` pending top-ups of 5 USDT (users in turn), copied in as CreatePayment leaves them once
-    CryptoBot has opened the invoice; returns what the load client needs of each."""
+async def create_order_pack(target: str, key: str) -> str:
+    """The token pack the orders of `--orders` buy: 5 USDT for ORDER_TOKENS TOKEN."""
+    async with BillingHubClient(target, key) as admin:
+        package = package_pb2.Package(
+            kind=package_pb2.PACKAGE_KIND_TOKEN_PACK,
+            title={"en": f"{ORDER_TOKENS} tokens for USDT"},
+            active=True,
+            price=common_pb2.Money(asset=ASSET, amount_minor=AMOUNT_MINOR),
+            delivers=common_pb2.Money(asset="TOKEN", amount_minor=ORDER_TOKENS),
+        )
+        created = await admin.catalog.CreatePackage(catalog_service_pb2.CreatePackageRequest(package=package))
+    return str(created.package.id)
+
+
+async def insert_orders(connection: Any, tenant: str, package: str, users: list[uuid.UUID]) -> list[uuid.UUID]:
+    """A pending order of `package` for each of `users`, copied in as CreateOrder leaves it."""
+    tenant_id, package_id, now = uuid.UUID(tenant), uuid.UUID(package), dt.datetime.now(dt.UTC)
+    ids = [new_id() for _ in users]
+    records = [
+        (tenant_id, order, user, package_id, "token_pack", 1, "", ASSET, AMOUNT_MINOR, 0, AMOUNT_MINOR, None,
+         "pending", "", 0, "", "{}", now + dt.timedelta(days=1), None, now, None, None, None)
+        for order, user in zip(ids, users, strict=True)
+    ]  # fmt: skip
+    await connection.copy_records_to_table("orders", columns=ORDER_COLUMNS, records=records)
+    return ids
+
+
+async def insert_payments(
+    connection: Any, tenant: str, users: int, count: int, order_package: str | None = None
+) -> list[dict[str, Any]]:
+    """`count` pending payments of 5 USDT (users in turn), copied in as CreatePayment leaves them once
+    CryptoBot has opened the invoice: top-ups, or with `order_package` each paying a pending order
+    of it; returns what the load client needs of each."""
     tenant_id, now = uuid.UUID(tenant), dt.datetime.now(dt.UTC)
+    buyers = [uuid.UUID(user_uuid(n % users + 1)) for n in range(count)]
+    orders: list[uuid.UUID | None] = [None] * count
+    if order_package is not None:
+        orders = list(await insert_orders(connection, tenant, order_package, buyers))
     records, invoices = [], []
     for n in range(count):
         payment, invoice_id = new_id(), FIRST_INVOICE + n
         records.append(
-            (tenant_id, payment, uuid.UUID(user_uuid(n % users + 1)), None, "cryptobot", str(invoice_id), "pending",
+            (tenant_id, payment, buyers[n], orders[n], "cryptobot", str(invoice_id), "pending",
              ASSET, AMOUNT_MINOR, f"https://t.me/CryptoBot?start=IVbench{invoice_id}", "active", "",
              now + dt.timedelta(days=1), now + dt.timedelta(days=30), 0, now, now)
         )  # fmt: skip
@@ -211,7 +262,33 @@ def run_client(
     return summary, window, gateway_s
 
 
-async def check_credits(connection: Any, tenant: str, delivered: set[str], failed_first: list[int]) -> dict[str, Any]:
+async def check_orders(connection: Any, tenant: str, unique: int) -> dict[str, Any]:
+    """With --orders: one order payment and one fulfilled order per unique invoice delivered."""
+    tenant_id = uuid.UUID(tenant)
+    payments = await connection.fetchval(
+        "SELECT count(*) FROM ledger_transfers WHERE tenant_id = $1 AND kind = 'order_payment' AND asset = $2",
+        tenant_id,
+        ASSET,
+    )
+    fulfilled = await connection.fetchval(
+        "SELECT count(*) FROM orders WHERE tenant_id = $1 AND asset = $2 AND status = 'fulfilled'"
+        " AND paid_via = 'provider:cryptobot'",
+        tenant_id,
+        ASSET,
+    )
+    settled = await connection.fetchval(
+        "SELECT count(*) FROM payments WHERE tenant_id = $1 AND provider = 'cryptobot' AND order_settled", tenant_id
+    )
+    return {
+        "order_payments_equal_unique": int(payments) == unique,
+        "fulfilled_orders_equal_unique": int(fulfilled) == unique,
+        "settled_payments_equal_unique": int(settled) == unique,
+    }
+
+
+async def check_credits(
+    connection: Any, tenant: str, delivered: set[str], failed_first: list[int], *, orders: bool = False
+) -> dict[str, Any]:
     """What the database says was credited, against what the client saw delivered."""
     tenant_id = uuid.UUID(tenant)
     credits = await connection.fetchrow(
@@ -240,6 +317,8 @@ async def check_credits(connection: Any, tenant: str, delivered: set[str], faile
         "nothing_else_credited": not unexpected,
         "credited_amount_matches": int(credits["amount"]) == unique * AMOUNT_MINOR,
     }
+    if orders:
+        checks.update(await check_orders(connection, tenant, unique))
     return {
         "credits": int(credits["transfers"]),
         "credited_payments": int(credits["payments"]),
@@ -263,6 +342,7 @@ async def run(args: argparse.Namespace, database: str, folder: Path) -> dict[str
         "seconds": args.seconds,
         "warmup": args.warmup,
         "duplicate_share": 0.2,
+        "pays_orders": args.orders,
         "cores": os.cpu_count(),
         "core_pools": {"db_pool_size": DB_POOL_SIZE, "fastpath_pool_size": FASTPATH_POOL_SIZE},
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
@@ -286,7 +366,8 @@ async def run(args: argparse.Namespace, database: str, folder: Path) -> dict[str
             payments = payments_needed(purchase["calls_per_s"], args)
             started = time.perf_counter()
             await seed_cryptobot(core.target, shop.key)
-            invoices = await insert_payments(connection, shop.tenant, args.users, payments)
+            order_package = await create_order_pack(core.target, shop.key) if args.orders else None
+            invoices = await insert_payments(connection, shop.tenant, args.users, payments, order_package)
             key = await gateway_key(core.target, platform_key)
             print(f"seeded {payments} pending CryptoBot payments in {time.perf_counter() - started:.1f} s")
             gateway = start_gateway(gateway_env(core.target, key, http_port))
@@ -314,7 +395,9 @@ async def run(args: argparse.Namespace, database: str, folder: Path) -> dict[str
                 for name in ("core", "gateway", "client"):
                     sampling.write_profile_top(RESULTS / f"webhooks_{name}_profile", f"webhooks_{name}")
             delivered = set(delivered_file.read_text().split())
-            credits = await check_credits(connection, shop.tenant, delivered, summary["failed_first_invoices"])
+            credits = await check_credits(
+                connection, shop.tenant, delivered, summary["failed_first_invoices"], orders=args.orders
+            )
             verified = await backends.verify(core.target, shop.key)
     finally:
         harness.stop_core(gateway)
@@ -351,7 +434,7 @@ async def run(args: argparse.Namespace, database: str, folder: Path) -> dict[str
         load_average_at_end=[round(x, 2) for x in os.getloadavg()],
     )  # fmt: skip
     return {
-        "metric": "webhook_deliveries_per_second",
+        "metric": "webhook_order_deliveries_per_second" if args.orders else "webhook_deliveries_per_second",
         "value": value,
         "unit": "deliveries/s",
         "limit": limit,
@@ -376,7 +459,7 @@ def table(result: dict[str, Any]) -> str:
     rows = [
         header,
         (
-            "webhooks (20 % duplicates)",
+            "webhooks paying orders (20 % duplicates)" if details["pays_orders"] else "webhooks (20 % duplicates)",
             _cell(hooks["deliveries_per_s"], 1),
             _cell(hooks["core_cpu_ms_per_delivery"], 3),
             _cell(hooks["gateway_cpu_ms_per_delivery"], 3),
@@ -427,8 +510,9 @@ def main_with(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="bench_webhooks_") as folder:
             result = asyncio.run(run(args, database, Path(folder)))
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "webhooks.json").write_text(json.dumps(result, indent=2) + "\n")
-        print("== wrote bench/results/webhooks.json")
+        name = "webhooks_orders" if args.orders else "webhooks"
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(f"== wrote bench/results/{name}.json")
     finally:
         if args.keep:
             print(f"kept the database {database} (drop it with: dropdb -h 127.0.0.1 -U postgres {database})")
@@ -450,6 +534,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="deliveries (and purchases) in flight")
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--payments", type=int, default=0, help="pending payments (0: sized from the purchase rate)")
+    parser.add_argument("--orders", action="store_true", help="each payment pays a pending order (a token pack)")
     parser.add_argument("--profile", action="store_true", help="py-spy the core, the gateway, the client")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database to inspect it")
     args = parser.parse_args()

@@ -127,7 +127,7 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         if db.dialect == "postgresql"
         else None
     )
-    http = new_client()
+    http = new_client(public_only=False)  # the providers' fakes listen on 127.0.0.1
     deps = Deps(
         db=db,
         secrets=SecretBox(TEST_MASTER_KEY),

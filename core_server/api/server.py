@@ -42,6 +42,7 @@ from core_server.domain.payments.service import PaymentService
 from core_server.domain.payments.stars import StarsInvoices
 from core_server.domain.payments.stars_charges import StarsCharges
 from core_server.domain.payments.stars_refunds import StarsRefunds
+from core_server.domain.payments.stars_renewal_cancels import StarsRenewalCancels
 from core_server.domain.promos.codes import PromoCodeService
 from core_server.domain.referrals.payouts import PayoutService
 from core_server.domain.referrals.service import ReferralService
@@ -147,7 +148,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             subscription_service_pb2.DESCRIPTOR,
             subscription_service_pb2_grpc.add_SubscriptionServiceServicer_to_server,
-            SubscriptionServicer(SubscriptionService(deps), EntitlementService(deps)),
+            SubscriptionServicer(SubscriptionService(deps), EntitlementService(deps), StarsRenewalCancels(deps)),
         ),
         (
             referral_service_pb2.DESCRIPTOR,

@@ -11,6 +11,7 @@ from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, timestamp
 from core_server.domain.entitlements.entitlements import Entitlement, EntitlementService
 from core_server.domain.errors import Violations
+from core_server.domain.payments.stars_renewal_cancels import StarsRenewalCancels
 from core_server.domain.subscriptions.service import Subscription, SubscriptionService
 from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2_grpc
 from sdk.billinghub.v1 import subscription_service_pb2 as pb
@@ -46,9 +47,12 @@ def entitlement_message(entitlement: Entitlement) -> subscription_pb2.Entitlemen
 
 
 class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServicer):
-    def __init__(self, service: SubscriptionService, entitlements: EntitlementService) -> None:
+    def __init__(
+        self, service: SubscriptionService, entitlements: EntitlementService, cancels: StarsRenewalCancels
+    ) -> None:
         self._service = service
         self._entitlements = entitlements
+        self._cancels = cancels  # a plan Telegram renews is cancelled at Telegram first
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetSubscription(self, request: pb.GetSubscriptionRequest, context: Context) -> pb.GetSubscriptionResponse:
@@ -72,7 +76,7 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
     async def CancelSubscription(
         self, request: pb.CancelSubscriptionRequest, context: Context
     ) -> pb.CancelSubscriptionResponse:
-        subscription = await self._service.cancel(current_actor(), request.subscription_id)
+        subscription = await self._cancels.cancel(current_actor(), request.subscription_id)
         return pb.CancelSubscriptionResponse(subscription=subscription_message(subscription))
 
     @rpc(roles=STAFF_AND_PARTNERS)

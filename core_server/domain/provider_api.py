@@ -260,6 +260,18 @@ class ChargeRefunds(Protocol):
     async def refund_charge(self, config: ProviderConfig, payer: str, provider_ref: str) -> None: ...
 
 
+@runtime_checkable
+class RenewalCancels(Protocol):
+    """An optional capability of a PaymentAdapter whose provider charges a subscriber every period
+    by itself (Telegram Stars subscriptions): stop those charges. `payer` is the subscriber's id
+    at the provider, `provider_ref` a charge of the subscription.
+
+    Raises ProviderRejected when the provider refuses (one that was stopped already may say so
+    this way), and ProviderUnavailable when the outcome is unknown: ask again."""
+
+    async def cancel_renewal(self, config: ProviderConfig, payer: str, provider_ref: str) -> None: ...
+
+
 def decimal_text(amount: int, scale: int) -> str:
     """`amount` minor units as the provider's decimal string: 12345, scale 2 -> "123.45";
     scale 0 -> "12345". Exact for every int."""

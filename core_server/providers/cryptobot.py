@@ -43,7 +43,6 @@ from core_server.domain.provider_api import (
     ProviderPayment,
     ProviderRejected,
     ProviderState,
-    ProviderUnavailable,
     Received,
     SignatureInvalid,
     WebhookReply,
@@ -149,9 +148,6 @@ class CryptoBotAdapter:
         url = f"{base_url(config, LIVE_URL, TESTNET_URL)}/{method}"
         headers = {TOKEN_HEADER: _token(config)}
         response = await call(self._client, NAME, http_method, url, headers=headers, params=params, json_body=json_body)
-        if response.status_code == httpx.codes.TOO_MANY_REQUESTS:
-            # Rate limiting refuses now, not for good: the same call succeeds later.
-            raise ProviderUnavailable(f"{NAME}: {method} answered 429")
         answer = _loads(response.content, f"{method} answer", response.status_code)
         if not response.is_success or not isinstance(answer, dict) or answer.get("ok") is not True:
             raise rejected(NAME, response, f"{method}: {_error_name(answer)}")

@@ -13,15 +13,19 @@ from typing import Any
 import httpx
 
 from core_server.domain.provider_api import ProviderConfig, ProviderRejected, ProviderUnavailable
+from core_server.providers.public_only import NOT_PUBLIC, public_only_transport
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # failures that happen before any byte of the request is written
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def new_client() -> httpx.AsyncClient:
-    """The shared client of every adapter (connection pooling across tenants; no cookies kept)."""
-    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+def new_client(*, public_only: bool = True) -> httpx.AsyncClient:
+    """The shared client of every adapter (connection pooling across tenants; no cookies kept).
+    `public_only`: connect to public addresses only (providers/public_only.py); the test hub's
+    fakes listen on loopback."""
+    transport = public_only_transport() if public_only else None
+    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False, transport=transport)
 
 
 def base_url(config: ProviderConfig, default: str, test_default: str = "") -> str:
@@ -44,8 +48,9 @@ async def call(
     timeouts: httpx.Timeout | None = None,
     shown_path: str = "",
 ) -> httpx.Response:
-    """Send one request. 5xx, timeouts and transport errors raise ProviderUnavailable; other
+    """Send one request. 5xx, 429, timeouts and transport errors raise ProviderUnavailable; other
     non-2xx answers are returned for the adapter to read (each provider words refusals its own way).
+    A rate limit refuses now, not for good: the same call works later, so it is never a refusal.
 
     The error's `request_sent` is False only when no connection was made (connecting failed or
     timed out, or no pooled connection came free): the request never left. `timeouts` replace the
@@ -62,6 +67,8 @@ async def call(
             method, url, headers=headers, content=content, params=params, auth=auth, **extra
         )
     except _NEVER_SENT as error:
+        if str(error).startswith(NOT_PUBLIC):  # a setting to change, not an outage
+            raise ProviderRejected(f"{provider}: {method} {path} refused: the host is {error}") from None
         what = "timed out connecting" if isinstance(error, httpx.TimeoutException) else "could not connect"
         raise ProviderUnavailable(f"{provider}: {method} {path} {what}", request_sent=False) from None
     except httpx.TimeoutException:
@@ -70,6 +77,8 @@ async def call(
         raise ProviderUnavailable(f"{provider}: {method} {path} failed ({type(error).__name__})") from None
     if response.status_code >= 500:
         raise ProviderUnavailable(f"{provider}: {method} {path} answered {response.status_code}")
+    if response.status_code == httpx.codes.TOO_MANY_REQUESTS:
+        raise ProviderUnavailable(f"{provider}: {method} {path} answered 429 (rate-limited)")
     return response
 
 

@@ -43,7 +43,6 @@ from core_server.domain.provider_api import (
     ProviderPayment,
     ProviderRejected,
     ProviderState,
-    ProviderUnavailable,
     Received,
     SignatureInvalid,
     WebhookReply,
@@ -157,8 +156,6 @@ class MulenPayAdapter:
         url = base_url(config, DEFAULT_URL) + path
         headers = {"authorization": f"Bearer {config.secret('api_key')}", "accept": "application/json"}
         response = await call(self._client, NAME, method, url, headers=headers, json_body=json_body)
-        if response.status_code == 429:
-            raise ProviderUnavailable(f"{NAME}: {method} {httpx.URL(url).path} answered 429")
         if not response.is_success:
             raise rejected(NAME, response, _error_text(response))
         answer = _parse(response.content)

@@ -12,7 +12,8 @@ provider_ref before that; CheckPayment and the reconciliation worker find it by 
 The payment itself reaches the hub through the bot: the gateway relays pre_checkout_query and
 successful_payment to ValidatePreCheckout and ConfirmTelegramPayment (domain/payments/stars*.py).
 A charge is given back with refundStarPayment (`refund_charge`); Telegram answers a charge it
-refunded before with CHARGE_ALREADY_REFUNDED, which is a refund done.
+refunded before with CHARGE_ALREADY_REFUNDED, which is a refund done. A subscription's renewal is
+stopped with editUserStarSubscription (`cancel_renewal`).
 
 The Bot API puts the token in the URL path (/bot<token>/<method>), so every message names the
 method only; httpx's own request log is silenced in core_server/logs.py for the same reason.
@@ -33,7 +34,6 @@ from core_server.domain.provider_api import (
     ProviderPayment,
     ProviderRejected,
     ProviderState,
-    ProviderUnavailable,
     Received,
     WebhookReply,
 )
@@ -100,8 +100,6 @@ class TelegramStars:
         response = await call(
             self._client, NAME, "POST", url, json_body=dict(params), shown_path=f"/bot<token>/{method}"
         )
-        if response.status_code == 429:  # flood control: the same call works after retry_after
-            raise ProviderUnavailable(f"{NAME}: {method} is rate-limited by Telegram")
         data = json_of(response, NAME)
         if not isinstance(data, dict) or data.get("ok") is not True:
             detail = str(data.get("description", "")) if isinstance(data, dict) else "not a Bot API answer"
@@ -175,6 +173,14 @@ class TelegramStars:
         except BotApiRefusal as refusal:
             if ALREADY_REFUNDED not in refusal.description:
                 raise
+
+    async def cancel_renewal(self, config: ProviderConfig, payer: str, provider_ref: str) -> None:
+        """editUserStarSubscription with is_canceled: Telegram stops charging the subscriber
+        (`payer`, a Telegram user id) at the end of the period paid for."""
+        if not (payer.isascii() and payer.isdigit()):
+            raise ProviderRejected(f"{NAME}: a subscription belongs to a Telegram user id, a number")
+        params = {"user_id": int(payer), "telegram_payment_charge_id": provider_ref, "is_canceled": True}
+        await self._call(config, "editUserStarSubscription", params)
 
     def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
         raise ProviderRejected(f"{NAME}: Stars payments reach the tenant's bot, not a webhook")

@@ -140,9 +140,9 @@ class YooKassaAdapter:
         response = await call(self._client, NAME, method, url, headers=headers, json_body=json_body, auth=auth)
         if response.status_code == 200:
             return response
-        if response.status_code == 429 or response.is_success:
-            # Too many requests, or a 2xx other than 200 (processing not finished): the outcome is
-            # unknown and the same call may be repeated later with the same idempotence key.
+        if response.is_success:
+            # A 2xx other than 200 (processing not finished): the outcome is unknown and the same
+            # call may be repeated later with the same idempotence key.
             raise ProviderUnavailable(f"{NAME}: {method} {httpx.URL(url).path} answered {response.status_code}")
         raise rejected(NAME, response, _error_text(response))
 

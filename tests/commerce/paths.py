@@ -1,13 +1,11 @@
-"""Which path a purchase took: the fast path (raw statements) or the ORM path.
-
-A test of a purchase runs twice, `orm` (every fast path declines, as on a cold core) and `fast`
-(after a warm-up that teaches the core the tenant's system accounts), asserting the same
-outcomes; the probe counts the ORM path's use cases, so a `fast` test can say that none ran.
-"""
+"""Which path a purchase or a provider credit takes: a test runs its story once on the ORM path
+(the fast path switched off) and once on the fast path (warmed up, then no ORM call allowed),
+with the same assertions, so the fast path is pinned to what the ORM path does."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -15,46 +13,49 @@ import pytest
 from core_server.api import order_servicer
 from core_server.domain.fast_unit import TakeOrmPath
 from core_server.domain.orders.payment import OrderPayments
-from core_server.domain.orders.service import OrderService
+from core_server.domain.payments import fast_credit
+from core_server.domain.payments.service import PaymentService
 
-PATHS = pytest.mark.parametrize("path", ["orm", "fast"])
-_ORM = {"purchase": (OrderPayments, "purchase_from_wallet"), "pay": (OrderPayments, "pay_from_wallet")}
-_FAST: list[tuple[object, str]] = [
-    (OrderPayments, "purchase_fast"),
-    (OrderPayments, "pay_fast"),
-    (order_servicer, "create_fast"),
-]
+PATHS = pytest.mark.parametrize("fast", [False, True], ids=["orm", "fast"])
 
 
-class PathProbe:
-    """Counts the ORM path's purchases, payments and order creations (by name) since `reset`."""
+@dataclass
+class OrmCalls:
+    """The ORM path's calls since `count()` started counting (the fast path's warm-up before it)."""
 
-    def __init__(self) -> None:
-        self.orm_calls: Counter[str] = Counter()
+    counting: bool = False
+    calls: list[str] = field(default_factory=list)
 
-    def reset(self) -> None:
-        self.orm_calls.clear()
-
-
-def take_path(monkeypatch: pytest.MonkeyPatch, path: str) -> PathProbe:
-    """Count the ORM path's use cases; with path "orm", make every fast path decline."""
-    probe = PathProbe()
-    targets = {**_ORM, "create": (OrderService, "create")}
-    for name, (owner, attribute) in targets.items():
-        monkeypatch.setattr(owner, attribute, _counted(probe, name, getattr(owner, attribute)))
-    if path == "orm":
-        for owner, attribute in _FAST:
-            monkeypatch.setattr(owner, attribute, _decline)
-    return probe
+    def count(self) -> None:
+        self.counting, self.calls[:] = True, []
 
 
-def _counted(probe: PathProbe, name: str, original: Any) -> Any:
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        probe.orm_calls[name] += 1
+def _refuse(*args: Any, **kwargs: Any) -> Any:
+    raise TakeOrmPath("this test runs the ORM path")
+
+
+def _counted(calls: OrmCalls, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if calls.counting:
+            calls.calls.append(name)
         return await original(*args, **kwargs)
 
-    return counted
+    return wrapper
 
 
-async def _decline(*args: Any, **kwargs: Any) -> Any:
-    raise TakeOrmPath("this test takes the ORM path")
+def choose_path(monkeypatch: pytest.MonkeyPatch, fast: bool) -> OrmCalls:
+    """Switch the fast paths of the purchases (one call or two) and of provider credits off (`fast` False), or
+    count the ORM path's calls (a fast test asserts none after its warm-up)."""
+    calls = OrmCalls()
+    if not fast:
+        monkeypatch.setattr(OrderPayments, "purchase_fast", _refuse)
+        monkeypatch.setattr(OrderPayments, "pay_fast", _refuse)
+        monkeypatch.setattr(order_servicer, "create_fast", _refuse)
+        monkeypatch.setattr(fast_credit, "credit_payment", _refuse)
+        return calls
+    original_purchase = OrderPayments.purchase_from_wallet
+    monkeypatch.setattr(
+        OrderPayments, "purchase_from_wallet", _counted(calls, "purchase_from_wallet", original_purchase)
+    )
+    monkeypatch.setattr(PaymentService, "_apply", _counted(calls, "PaymentService._apply", PaymentService._apply))
+    return calls

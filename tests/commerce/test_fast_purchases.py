@@ -13,7 +13,7 @@ from sdk import FailedPrecondition, InvalidArgument, NotFound
 from sdk.billinghub.v1 import order_pb2, package_pb2, referral_pb2, wallet_pb2
 from sdk.billinghub.v1 import order_service_pb2 as pb
 from tests.commerce.catalog import token_pack
-from tests.commerce.paths import PATHS, take_path
+from tests.commerce.path_probe import PATHS, take_path
 from tests.commerce.promos import credit_code, discount_code, settled_events, used_count
 from tests.commerce.referrals import amounts, join, set_program, stats
 from tests.commerce.test_purchase import purchase

@@ -15,7 +15,7 @@ from sdk import FailedPrecondition, InvalidArgument
 from sdk.billinghub.v1 import order_pb2, wallet_pb2
 from sdk.billinghub.v1 import order_service_pb2 as pb
 from tests.commerce.catalog import stars_per_unit, token_pack
-from tests.commerce.paths import PATHS, take_path
+from tests.commerce.path_probe import PATHS, take_path
 from tests.commerce.promos import discount_code, settled_events, used_count
 from tests.commerce.referrals import join, set_program
 from tests.commerce.test_fast_purchases import order_events, warm_up_referred
@@ -176,13 +176,16 @@ async def test_quantities_and_recipients_are_checked_when_creating(
         with pytest.raises(InvalidArgument) as caught:
             await create(shop, buyer, package, **fields)
         assert field in {v.field for v in caught.value.field_violations}
+    warm = await new_user(shop, "warm-up buyer")  # the core learns revenue RUB
+    await fund(shop, warm, 9_000, "RUB")
+    await pay(shop, (await create(shop, warm, stars.id, quantity=50, recipient="someone_else")).id)
     probe.reset()
     gift = await create(shop, buyer, stars.id, quantity=100, recipient=" @someone_else ")
     assert (gift.quantity, gift.recipient, gift.total.amount_minor) == (100, "someone_else", 18_000)
-    assert probe.orm_calls["create"] == (1 if path == "orm" else 0)
-    paid = await pay(shop, gift.id)  # a delivery with a task of its own: the ORM path's
+    paid = await pay(shop, gift.id)  # a delivery by a fulfillment task, asked for in the payment's transaction
     assert json.loads(paid.task.payload) == {"quantity": 100, "recipient": "someone_else"}
     assert paid.order.status == S.ORDER_STATUS_PAID
+    assert not probe.orm_calls if path == "fast" else (probe.orm_calls["create"], probe.orm_calls["pay"]) == (1, 1)
     assert [o.id for o in (await shop.admin.orders.ListOrders(pb.ListOrdersRequest(user_id=buyer))).orders] == [gift.id]
     await assert_ledger_ok(shop)
 

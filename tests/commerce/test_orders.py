@@ -13,7 +13,6 @@ from core_server.domain.orders.service import OrderService
 from sdk import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import (
     audit_service_pb2,
-    event_service_pb2,
     order_pb2,
     tenant_pb2,
     wallet_pb2,
@@ -22,6 +21,7 @@ from sdk.billinghub.v1 import (
 from sdk.billinghub.v1 import order_service_pb2 as pb
 from tests.commerce.catalog import stars_per_unit, token_pack
 from tests.commerce.orders import create_order, pay
+from tests.commerce.promos import settled_events
 from tests.hub import Hub
 from tests.money import assert_ledger_ok, balance, fund, money, new_user
 
@@ -46,8 +46,8 @@ async def test_token_pack_paid_from_the_wallet_is_delivered_at_once(hub: Hub) ->
     assert len({t.link_id for t in paid.transfers}) == 1
     assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 50
     assert (await balance(shop.admin, user, "TOKEN")).posted.amount_minor == 1000
-    events = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=["order."]))
-    assert [e.type for e in events.events] == ["order.created", "order.paid", "order.fulfilled"]
+    events = await settled_events(shop, "order.")
+    assert [e.type for e in events] == ["order.created", "order.paid", "order.fulfilled"]
     await assert_ledger_ok(shop)
 
 

@@ -12,7 +12,6 @@ from core_server.domain.clock import FrozenClock
 from sdk import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import (
     audit_service_pb2,
-    event_service_pb2,
     package_pb2,
     referral_pb2,
     tenant_pb2,
@@ -21,6 +20,7 @@ from sdk.billinghub.v1 import (
 )
 from sdk.billinghub.v1 import order_service_pb2 as orders_pb
 from sdk.billinghub.v1 import referral_service_pb2 as pb
+from tests.commerce.promos import settled_events
 from tests.commerce.referrals import amounts, buy, join, set_program, stats
 from tests.hub import Hub
 from tests.money import assert_ledger_ok, balance, fund
@@ -115,8 +115,7 @@ async def test_fifty_fifty_split_with_the_direct_referrer(hub: Hub) -> None:
     )
     [commission] = transfers.transfers
     assert commission.reference == f"order:{order}"
-    events = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=["referral."]))
-    assert "referral.commission" in [e.type for e in events.events]
+    assert "referral.commission" in [e.type for e in await settled_events(shop, "referral.")]
     await assert_ledger_ok(shop)
 
 
@@ -299,8 +298,7 @@ async def test_tiers_pay_a_one_off_bonus_once_and_raise_the_rate(hub: Hub) -> No
     assert amounts(figures.earned) == {"XTR": 225}
     await buy(shop, first, 100)  # at Gold: 10 % + 20 %
     assert (await balance(shop.admin, affiliate, "XTR")).posted.amount_minor == 225 + 30
-    events = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=["referral.tier_reached"]))
-    assert [e.type for e in events.events] == ["referral.tier_reached"] * 2
+    assert [e.type for e in await settled_events(shop, "referral.tier_reached")] == ["referral.tier_reached"] * 2
     await assert_ledger_ok(shop)
 
 

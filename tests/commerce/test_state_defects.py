@@ -181,8 +181,7 @@ async def test_a_real_payout_hold_is_decided_only_through_its_request(hub: Hub) 
             referrals_pb.CreatePayoutRequestRequest(user_id=affiliate, amount_minor=50, destination="bc1qexample")
         )
     ).payout_request
-    listed = await settled_events(shop, "referral.payout_requested")  # on PostgreSQL, once older writes ended
-    [requested] = [json.loads(event.data) for event in listed]
+    [requested] = [json.loads(event.data) for event in await settled_events(shop, "referral.payout_requested")]
     assert requested["payout_request_id"] == payout.id
     for call in (
         shop.admin.wallet.VoidHold(wallet_pb.VoidHoldRequest(hold_id=requested["hold_id"])),

@@ -8,18 +8,20 @@ import datetime as dt
 import json
 
 from core_server.domain.clock import FrozenClock
-from sdk.billinghub.v1 import event_service_pb2, package_pb2, subscription_pb2
 from sdk.billinghub.v1 import order_service_pb2 as pb
+from sdk.billinghub.v1 import package_pb2, subscription_pb2
 from sdk.billinghub.v1 import subscription_service_pb2 as subs_pb
 from tests.commerce.catalog import create_package, price
 from tests.commerce.orders import create_order, pay
+from tests.commerce.promos import settled_events
 from tests.hub import Hub, TenantHandle
 from tests.money import assert_ledger_ok, fund, new_user
 
 
 async def subscription_events(shop: TenantHandle) -> list[tuple[str, dict[str, object]]]:
-    listed = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=["subscription."]))
-    return [(event.type, json.loads(event.data)) for event in listed.events]
+    """Every subscription event written so far (settled_events: on a busy shared PostgreSQL an
+    event committed a moment ago may not be listed yet)."""
+    return [(event.type, json.loads(event.data)) for event in await settled_events(shop, "subscription.")]
 
 
 async def test_renewals_stack_and_a_refund_takes_its_period_back(clocked_hub: Hub, clock: FrozenClock) -> None:

@@ -23,11 +23,12 @@ from core_server.domain.money.amounts import MAX_AMOUNT, MAX_BALANCE
 from core_server.domain.money.ledger import REVENUE, Posting, System, Wallet
 from core_server.store.sums import combine, sum_expression, sum_parts, to_int64
 from sdk import FailedPrecondition, InvalidArgument
-from sdk.billinghub.v1 import event_service_pb2, package_pb2, report_service_pb2
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fulfillment_pb
+from sdk.billinghub.v1 import package_pb2, report_service_pb2
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from tests.commerce.catalog import create_package, price, stars_per_unit
 from tests.commerce.orders import create_order, pay
+from tests.commerce.promos import settled_events
 from tests.commerce.referrals import join, set_program
 from tests.hub import Hub, TenantHandle
 from tests.money import CREDIT, assert_ledger_ok, balance, fund, money, new_user
@@ -294,11 +295,9 @@ async def test_a_usage_reference_never_changes_the_event_json(hub: Hub) -> None:
         assert charged.transfer.debit_balance_after == expected_balance
         assert charged.transfer.reference == reference
         transfers[charged.transfer.id] = (reference, expected_balance)
-    listed = await shop.admin.events.ListEvents(
-        event_service_pb2.ListEventsRequest(types=["wallet.debited"], page_size=100)
-    )
+    listed = await settled_events(shop, "wallet.debited")
     seen = {}
-    for event in listed.events:
+    for event in listed:
         data = json.loads(event.data)
         seen[data["transfer_id"]] = data
     assert set(seen) == set(transfers)

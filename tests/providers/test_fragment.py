@@ -40,7 +40,7 @@ async def server() -> AsyncIterator[RunningFragment]:
 
 @pytest.fixture
 async def adapter() -> AsyncIterator[fragment.Fragment]:
-    client = new_client()
+    client = new_client(public_only=False)
     yield fragment.Fragment(client)
     await client.aclose()
 

@@ -36,7 +36,7 @@ async def fake() -> AsyncIterator[FakeTelegramBotApi]:
 
 @pytest.fixture
 async def stars() -> AsyncIterator[TelegramStars]:
-    client = new_client()
+    client = new_client(public_only=False)
     yield TelegramStars(client)
     await client.aclose()
 
@@ -51,7 +51,7 @@ def intent(reference: str = "pay-1", amount: int = 250, **fields: object) -> Int
 
 
 def test_it_is_registered_and_acts_with_the_tenants_bot_token() -> None:
-    adapters = payment_adapters(new_client())
+    adapters = payment_adapters(new_client(public_only=False))
     assert isinstance(adapters["telegram_stars"], TelegramStars)
     assert uses_bot_token(adapters["telegram_stars"])
     assert isinstance(adapters["telegram_stars"], ReferenceLookup)

@@ -114,9 +114,7 @@ class TaskOwner:
     user_id: uuid.UUID
 
 
-async def queue_task(
-    deps: Deps,
-    uow: UnitOfWork,
+def new_task_row(
     owner: TaskOwner,
     kind: str,
     payload: dict[str, Any],
@@ -124,8 +122,9 @@ async def queue_task(
     *,
     refund_on_failure: bool,
     input_day: str | None = None,
-) -> Task:
-    row = TaskRow(
+) -> TaskRow:
+    """A queued task, due now, whichever path stores it (`queue_task`, or a fast unit's insert)."""
+    return TaskRow(
         tenant_id=owner.tenant_id,
         id=new_id(),
         order_id=owner.order_id,
@@ -141,9 +140,26 @@ async def queue_task(
         last_error="",
         refund_on_failure=refund_on_failure,
         input_day=input_day,
+        handoff=handoff_model.Handoff.NONE,
+        provider_ref=None,
+        checks=0,
         created_at=now,
         updated_at=now,
     )
+
+
+async def queue_task(
+    deps: Deps,
+    uow: UnitOfWork,
+    owner: TaskOwner,
+    kind: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    *,
+    refund_on_failure: bool,
+    input_day: str | None = None,
+) -> Task:
+    row = new_task_row(owner, kind, payload, now, refund_on_failure=refund_on_failure, input_day=input_day)
     await repo.add_task(uow, row)
     await emit(uow, deps.feed, owner.tenant_id, "task.created", task_event(row), now)
     return to_task(row)

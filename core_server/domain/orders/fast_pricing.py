@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.money.amounts import MAX_AMOUNT
+from core_server.domain.orders.delivery import GIFT_KINDS, TELEGRAM_USERNAME
 from core_server.domain.orders.model import Order, order_event, to_order
-from core_server.domain.orders.service import GIFT_KINDS, TELEGRAM_USERNAME, check_pay_asset, new_order_row
+from core_server.domain.orders.service import check_pay_asset, new_order_row
 from core_server.domain.promos.fast_discounts import reserve_fast
 from core_server.domain.tenancy.settings import OrderSettings
 from core_server.store.ids import new_id

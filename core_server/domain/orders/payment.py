@@ -5,6 +5,8 @@ buyer from the provider's account and then run the same `settle` in the same tra
 delivers (extends a subscription, activates a service order, or queues a fulfillment task for
 Stars and Premium) and posts the payment to revenue, the referral commissions and what the order
 credits (topup, token_pack) as one linked set. Either all of it commits or none of it does.
+On a fast unit, `purchase_fast` and fast_delivery.py (`settle_fast`, for a provider's payment) do
+the same for every kind of package, with the same locks, transfers and events.
 
 `renew_subscription` is the renewal worker's purchase (domain/entitlements/renewal.py calls it).
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.catalog.packages import require_package
@@ -26,8 +27,12 @@ from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
-from core_server.domain.orders import fast_pricing
-from core_server.domain.orders.fast_settle import settle_fast
+from core_server.domain.orders import fast_delivery, fast_pricing
+from core_server.domain.orders.delivery import (
+    INSTANT_KINDS,
+    deliver_instantly,
+    gift_payload,
+)
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.orders.service import OrderService, lock_order, not_pending
 from core_server.domain.reasons import OrderExpired
@@ -39,7 +44,6 @@ from core_server.store.repositories import order_writes
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.unit_of_work import UnitOfWork, ambient
 
-ISSUED = "issued"  # the system account that issues what topup and token_pack packages credit
 SYSTEM_KEY = uuid.UUID(int=0)
 
 
@@ -90,66 +94,25 @@ async def settle(
     return Settlement(to_order(row), transfers, task)
 
 
-class _Deliverable(Protocol):
-    """What an internal delivery reads of its package (a PackageRow, or a fast path's facts)."""
-
-    @property
-    def delivers_asset(self) -> str | None: ...
-    @property
-    def delivers_amount(self) -> int | None: ...
-    @property
-    def per_unit(self) -> bool: ...
-    @property
-    def active_days(self) -> int: ...
-
-
-INSTANT_KINDS = frozenset({"topup", "token_pack", "service"})  # delivered by the payment's own statements
-# The kinds `pay_fast` pays: those whose delivery needs no more of the package than
-# order_writes.PaymentFacts reads (a kind delivered instantly from other facts is paid on the ORM
-# path until PaymentFacts reads them too).
-PAY_FAST_KINDS = INSTANT_KINDS & {"topup", "token_pack", "service"}
-
-
-def _deliver_instantly(row: OrderRow, package: _Deliverable, now: dt.datetime) -> list[tuple[str, Posting]]:
-    """Deliver a topup, token_pack or service order: the credit to post, the row fulfilled."""
-    if row.package_kind == "service":
-        row.active_until = now + dt.timedelta(days=package.active_days or 30)
-        row.delivery = {"active_until": row.active_until.isoformat()}
-        move(row, OrderStatus.FULFILLED, now)
-        return []
-    assert package.delivers_asset is not None
-    assert package.delivers_amount is not None
-    amount = package.delivers_amount * (row.quantity if package.per_unit else 1)
-    posting = Posting(System(ISSUED), Wallet(row.user_id), amount, "delivery", reference=f"order:{row.id}")
-    row.delivery = {"credited": {"asset": package.delivers_asset, "amount": amount}, "reversed": 0}
-    move(row, OrderStatus.FULFILLED, now)
-    return [(package.delivers_asset, posting)]
-
-
 async def _deliver(
     deps: Deps, uow: UnitOfWork, row: OrderRow, package: PackageRow, now: dt.datetime, renewed_by: str | None
 ) -> tuple[list[tuple[str, Posting]], Task | None]:
     """Deliver what needs no money, and say what money the delivery posts (posted by the caller)."""
     kind = row.package_kind
     if kind in INSTANT_KINDS:
-        return _deliver_instantly(row, package, now), None
+        return deliver_instantly(row, package, now), None
     if kind == "subscription":
         row.delivery = await plans.activate_or_extend(
             uow, deps.feed, row.tenant_id, row, package, now, renewed_by=renewed_by
         )
         move(row, OrderStatus.FULFILLED, now)
         return [], None
-    if kind == "telegram_stars":
-        quantity = row.quantity if package.per_unit else package.stars_quantity
-        payload: dict[str, object] = {"recipient": row.recipient, "quantity": quantity}
-    else:
-        payload = {"recipient": row.recipient, "months": package.premium_months}
     task = await queue_task(
         deps,
         uow,
         TaskOwner(tenant_id=row.tenant_id, order_id=row.id, user_id=row.user_id),
         kind,
-        payload,
+        gift_payload(row, package),
         now,
         refund_on_failure=True,
     )
@@ -195,35 +158,35 @@ class OrderPayments:
         promo_code: str,
         pay_asset: str = "",
     ) -> Settlement:
-        """`purchase_from_wallet` on a fast unit, for what most purchases are: an instantly
-        delivered package (token pack, top-up, service) in any asset the package has a price in,
-        with or without a discount code, by a buyer with or without referrers (their commissions
-        posted alike). Anything else, and anything to refuse but bad fields, short funds and a
-        code's own refusals, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
+        """`purchase_from_wallet` on a fast unit: a package of any kind (fast_delivery.py delivers
+        them) in any asset the package has a price in, with or without a discount code, by a buyer
+        with or without referrers (their commissions posted alike), free orders too. Anything else,
+        and anything to refuse but bad fields, short funds and a code's own refusals, raises
+        TakeOrmPath: the ORM path then decides, with its exact errors."""
         priced = await fast_pricing.price_fast(
-            unit, user_id, package_id, quantity, recipient, promo_code, pay_asset, kinds=INSTANT_KINDS
+            unit, user_id, package_id, quantity, recipient, promo_code, pay_asset, kinds=fast_delivery.FAST_KINDS
         )
         row, facts = priced.row, priced.facts
         unit.emit("order.created", order_event(row))
-        transfers = await settle_fast(
-            unit, row, facts.buyer_has_referrer, lambda paid: _deliver_instantly(paid, facts, unit.now), stored=False
+        settled = await fast_delivery.pay_and_deliver(
+            unit, row, facts.buyer_has_referrer, facts, "wallet", stored=False
         )
-        return Settlement(to_order(row), transfers, None)
+        return Settlement(to_order(row), settled.transfers, settled.task)
 
     async def pay_fast(self, unit: FastUnit, order_id: str) -> Settlement:
-        """`pay_from_wallet` on a fast unit: the pending, unexpired order of an instantly delivered
-        package locked and settled. Anything else (not found, not pending, expired, a delivery
-        with rows of its own) takes the ORM path, which refuses or delivers exactly."""
-        found = await order_writes.lock_for_payment(unit.tx, unit.tenant, fast_pricing.parse_id(order_id))
+        """`pay_from_wallet` on a fast unit: the pending, unexpired order locked and settled from
+        the wallet. Anything else (not found, not pending, expired, a delivery the fast unit does
+        not make) takes the ORM path, which refuses or delivers exactly."""
+        found = await order_writes.lock_order(unit.tx, unit.tenant, fast_pricing.parse_id(order_id))
         if found is None:
             raise TakeOrmPath("an order to explain")
-        row, facts = found
-        if row.status != OrderStatus.PENDING or row.expires_at <= unit.now or row.package_kind not in PAY_FAST_KINDS:
-            raise TakeOrmPath("a refusal to explain, or a delivery with rows of its own")
-        transfers = await settle_fast(
-            unit, row, facts.buyer_has_referrer, lambda paid: _deliver_instantly(paid, facts, unit.now), stored=True
+        row = found.row
+        if row.status != OrderStatus.PENDING or row.expires_at <= unit.now:
+            raise TakeOrmPath("a refusal to explain")
+        settled = await fast_delivery.pay_and_deliver(
+            unit, row, found.buyer_has_referrer, found.package, "wallet", stored=True
         )
-        return Settlement(to_order(row), transfers, None)
+        return Settlement(to_order(row), settled.transfers, settled.task)
 
     async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
         async with self._deps.uow() as uow:

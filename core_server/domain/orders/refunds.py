@@ -23,6 +23,7 @@ from core_server.domain.fulfillment.tasks import TaskStatus, lock_open_tasks
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.orders.delivery import ISSUED
 from core_server.domain.orders.model import (
     AWAITING_DELIVERY,
     REFUNDABLE,
@@ -33,7 +34,6 @@ from core_server.domain.orders.model import (
     order_event,
     to_order,
 )
-from core_server.domain.orders.payment import ISSUED
 from core_server.domain.orders.service import lock_order
 from core_server.domain.reasons import OrderNotRefundable
 from core_server.domain.referrals import commissions

@@ -10,7 +10,6 @@ price is ever converted from another asset."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Sequence
 
@@ -22,6 +21,7 @@ from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT
 from core_server.domain.money.wallets import require_user
+from core_server.domain.orders.delivery import GIFT_KINDS, TELEGRAM_USERNAME
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.promos import uses
@@ -32,8 +32,6 @@ from core_server.store.models import OrderRow, PackageRow
 from core_server.store.repositories import orders as repo
 from core_server.store.unit_of_work import UnitOfWork
 
-TELEGRAM_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
-GIFT_KINDS = ("telegram_stars", "telegram_premium")
 STATUSES = tuple(OrderStatus)
 
 

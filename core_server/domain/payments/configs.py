@@ -216,7 +216,8 @@ def _check_fields(
 def _public_host(url: str) -> bool:
     """Whether the URL's host may be called on a tenant's behalf: the core must not be pointed at
     itself, the machine's other services or a cloud's metadata address. Names are checked as
-    written (localhost); a public name that resolves to a private address is not caught here."""
+    written (localhost) here; what a name resolves to is checked on every connection
+    (providers/public_only.py)."""
     try:
         host = (urlsplit(url).hostname or "").rstrip(".").lower()
     except ValueError:

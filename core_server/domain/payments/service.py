@@ -504,10 +504,10 @@ class PaymentService:
         pays is settled in the same transaction; if settling fails (the order was meanwhile
         cancelled, its package can no longer be delivered), the credit stays in the wallet and
         the failure is recorded instead, so money that arrived is never refused."""
-        if reported.state is ProviderState.PAID:  # a credit: a top-up's runs on the fast path
+        if reported.state is ProviderState.PAID:  # a credit: most run on the fast path
             try:
                 async with fast_unit(self._deps, tenant) as unit:
-                    credited = await fast_credit.credit_topup(unit, provider, reported, payment)
+                    credited = await fast_credit.credit_payment(unit, provider, reported, payment)
                 return Outcome.APPLIED if credited else Outcome.DUPLICATE
             except TakeOrmPath:
                 pass

@@ -32,8 +32,9 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from core_server.domain.events import EventFeed, emit
 from core_server.domain.states import check_edge
@@ -96,26 +97,63 @@ def shown_status(row: SubscriptionRow) -> SubscriptionStatus:
     return ACTIVE if status is RENEWING else status
 
 
-async def activate_or_extend(
-    uow: UnitOfWork,
-    feed: EventFeed,
+class PlanTerms(Protocol):
+    """What a plan change reads of the package bought (a PackageRow, or a fast path's facts)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def plan_code(self) -> str: ...
+    @property
+    def period_days(self) -> int: ...
+
+
+def plan_of(package: PlanTerms) -> str:
+    """The plan a subscription package starts or extends (its code, else the package itself)."""
+    return package.plan_code or str(package.id)
+
+
+@dataclass(slots=True)
+class PlanChange:
+    """A paid subscription order's effect on the user's plan: the row as it is now (`created`: a
+    new one to insert), the event to emit and what to store in order.delivery."""
+
+    row: SubscriptionRow
+    created: bool
+    event_type: str
+    previous_end: dt.datetime | None
+    period_days: int
+
+    def event(self, order: OrderRow) -> dict[str, Any]:
+        data = event_data(self.row)
+        if self.event_type == "subscription.renewed":
+            previous = self.previous_end.isoformat() if self.previous_end else None
+            data.update(order_id=str(order.id), previous_end_time=previous)
+        return data
+
+    def delivery(self) -> dict[str, Any]:
+        return {
+            "subscription_id": str(self.row.id),
+            "previous_end": self.previous_end.isoformat() if self.previous_end else None,
+            "new_end": self.row.end_at.isoformat(),
+            "period_days": self.period_days,
+        }
+
+
+def change_plan(
     tenant: uuid.UUID,
+    current: SubscriptionRow | None,
     order: OrderRow,
-    package: PackageRow,
+    package: PlanTerms,
     now: dt.datetime,
     *,
     renewed_by: str | None = None,
-) -> dict[str, Any]:
-    """Start the plan, or extend it from its current end (renewals stack). Emits
-    subscription.activated or subscription.extended (subscription.renewed when the worker's
-    renewal pays). `renewed_by`: the order was paid by a provider that charges the subscriber
-    again every period by itself, so the plan is that provider's to renew from now on; a purchase
-    without one extends a plan and leaves its renewal as it was, and starts a plan afresh renewed
-    from the wallet. Returns what to store in order.delivery:
-    {"subscription_id": str, "previous_end": iso | None, "new_end": iso, "period_days": int}."""
-    plan = package.plan_code or str(package.id)
+) -> PlanChange:
+    """Start the plan (`current`: the user's locked row of it, None when there is none), or extend
+    it from its current end (renewals stack). The rules of `activate_or_extend`, without storage,
+    so the ORM path and the fast path (domain/orders/fast_delivery.py) change a plan alike."""
     period = dt.timedelta(days=package.period_days)
-    row = await repo.lock_user_plan(uow, tenant, order.user_id, plan)
+    row = current
     previous_end: dt.datetime | None = None
     kept_renewal: str | None = None
     if row is None:
@@ -123,7 +161,7 @@ async def activate_or_extend(
             tenant_id=tenant,
             id=new_id(),
             user_id=order.user_id,
-            plan_code=plan,
+            plan_code=plan_of(package),
             package_id=package.id,
             status=ACTIVE,
             start_at=now,
@@ -131,7 +169,6 @@ async def activate_or_extend(
             notices_sent=[],
             created_at=now,
         )
-        repo.add_subscription(uow, row)
         type_ = "subscription.activated"
     elif row.status in GRANTING and row.end_at > now:  # buying a cancelled plan again resumes renewal
         previous_end, kept_renewal = row.end_at, row.renewed_by
@@ -150,17 +187,36 @@ async def activate_or_extend(
     row.package_id, row.last_order_id, row.cancel_at = package.id, order.id, None
     row.renewed_by = renewed_by or kept_renewal
     row.notices_sent, row.updated_at = [], now
+    return PlanChange(row, current is None, type_, previous_end, package.period_days)
+
+
+async def activate_or_extend(
+    uow: UnitOfWork,
+    feed: EventFeed,
+    tenant: uuid.UUID,
+    order: OrderRow,
+    package: PackageRow,
+    now: dt.datetime,
+    *,
+    renewed_by: str | None = None,
+) -> dict[str, Any]:
+    """Start the plan, or extend it from its current end (renewals stack). Emits
+    subscription.activated or subscription.extended (subscription.renewed when the worker's
+    renewal pays). `renewed_by`: the order was paid by a provider that charges the subscriber
+    again every period by itself, so the plan is that provider's to renew from now on; a purchase
+    without one extends a plan and leaves its renewal as it was, and starts a plan afresh renewed
+    from the wallet. Returns what to store in order.delivery:
+    {"subscription_id": str, "previous_end": iso | None, "new_end": iso, "period_days": int}."""
+    current = await repo.lock_user_plan(uow, tenant, order.user_id, plan_of(package))
+    change = change_plan(tenant, current, order, package, now, renewed_by=renewed_by)
+    if change.created and not await repo.add_subscription_once(uow, change.row):
+        # a purchase beside this one started the plan first (the insert waited for it): extend that
+        current = await repo.lock_user_plan(uow, tenant, order.user_id, plan_of(package))
+        assert current is not None  # plans are never deleted
+        change = change_plan(tenant, current, order, package, now, renewed_by=renewed_by)
     await uow.session.flush()
-    data = event_data(row)
-    if type_ == "subscription.renewed":
-        data.update(order_id=str(order.id), previous_end_time=previous_end.isoformat() if previous_end else None)
-    await emit(uow, feed, tenant, type_, data, now)
-    return {
-        "subscription_id": str(row.id),
-        "previous_end": previous_end.isoformat() if previous_end else None,
-        "new_end": row.end_at.isoformat(),
-        "period_days": package.period_days,
-    }
+    await emit(uow, feed, tenant, change.event_type, change.event(order), now)
+    return change.delivery()
 
 
 async def leave_plan_to_wallet(

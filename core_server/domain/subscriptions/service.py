@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -114,12 +115,16 @@ class SubscriptionService:
         last = f"{found[-1].end_at.isoformat()}/{found[-1].id.hex}" if found else None
         return found, next_page_token(page, last, len(rows) > page.size)
 
-    async def cancel(self, actor: Actor, subscription_id: str) -> Subscription:
+    async def cancel(
+        self, actor: Actor, subscription_id: str, provider_note: Mapping[str, str] | None = None
+    ) -> Subscription:
         """Stop renewal; the plan is kept until its end. A subscription the worker is renewing at
         this moment answers SUBSCRIPTION_NOT_ACTIVE: its period is over and being paid for, and
         cancelling once the renewal is done stops the next one. A plan its provider renewed is no
         longer the provider's (`renewed_by` cleared); a charge the provider still makes buys a
-        period all the same, and makes the plan the provider's again."""
+        period all the same, and makes the plan the provider's again. `provider_note`: what the
+        provider said when asked to stop renewing (domain/payments/stars_renewal_cancels.py),
+        carried by the event."""
         parsed = require_id("subscription_id", subscription_id)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
@@ -130,7 +135,8 @@ class SubscriptionService:
                 raise SubscriptionNotActive(f"subscription is {row.status}", metadata={"status": row.status})
             plans.move(row, CANCELLED, now)
             await uow.session.flush()
-            await emit(uow, self._deps.feed, actor.tenant, "subscription.cancelled", plans.event_data(row), now)
+            data = {**plans.event_data(row), **(provider_note or {})}
+            await emit(uow, self._deps.feed, actor.tenant, "subscription.cancelled", data, now)
             cancelled = to_subscription(row)
             await uow.commit()
         return cancelled

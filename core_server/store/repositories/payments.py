@@ -81,6 +81,24 @@ async def get_by_ref(uow: UnitOfWork, tenant: uuid.UUID, provider: str, provider
     return row
 
 
+async def charge_of_order(uow: UnitOfWork, tenant: uuid.UUID, provider: str, order: uuid.UUID) -> str | None:
+    """The provider's charge id of the newest payment of `provider` that paid `order` (credited)."""
+    statement = (
+        select(PaymentRow.provider_ref)
+        .where(
+            PaymentRow.tenant_id == tenant,
+            PaymentRow.order_id == order,
+            PaymentRow.provider == provider,
+            PaymentRow.credit_transfer_id.is_not(None),
+            PaymentRow.provider_ref != "",
+        )
+        .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
+        .limit(1)
+    )
+    found: str | None = (await uow.session.execute(statement)).scalar_one_or_none()
+    return found
+
+
 async def list_payments(
     uow: UnitOfWork,
     tenant: uuid.UUID,
@@ -142,7 +160,7 @@ _LOCK = Sql(
 )
 _STORE_CREDIT = Sql(
     "UPDATE payments SET status = $3, provider_status = $4, received_asset = $5, received_amount = $6,"
-    " credit_transfer_id = $7, failure_reason = $8, paid_at = $9, updated_at = $10"
+    " credit_transfer_id = $7, failure_reason = $8, paid_at = $9, updated_at = $10, order_settled = $11"
     " WHERE tenant_id = $1 AND id = $2"
 )
 
@@ -164,4 +182,5 @@ async def store_credit(tx: RawTx, row: PaymentRow) -> None:
     await tx.execute(
         _STORE_CREDIT, row.tenant_id, row.id, row.status, row.provider_status, row.received_asset,
         row.received_amount, row.credit_transfer_id, row.failure_reason, row.paid_at, row.updated_at,
+        bool(row.order_settled),
     )  # fmt: skip

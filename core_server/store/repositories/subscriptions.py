@@ -6,15 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncGenerator, Collection, Sequence
+from typing import cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, or_, select
 
 from core_server.store.models import PackageRow, SubscriptionRow, TenantSettingsRow
+from core_server.store.repositories.upsert import insert_if_absent
 from core_server.store.unit_of_work import UnitOfWork
 
 
-def add_subscription(uow: UnitOfWork, row: SubscriptionRow) -> None:
-    uow.session.add(row)
+async def add_subscription_once(uow: UnitOfWork, row: SubscriptionRow) -> bool:
+    """Insert a new plan unless the user has one of its code already; True when inserted. A
+    transaction that started the same plan first is waited for (ON CONFLICT), so the loser then
+    finds the winner's row with `lock_user_plan`."""
+    table = cast(Table, SubscriptionRow.__table__)
+    values = {column.key: getattr(row, column.key) for column in table.columns}
+    given = {name: value for name, value in values.items() if value is not None}
+    return await insert_if_absent(uow.session, table, given, ("tenant_id", "user_id", "plan_code"))
 
 
 async def get_subscription(

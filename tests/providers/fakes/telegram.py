@@ -1,5 +1,5 @@
 """A fake Telegram Bot API for the Stars adapter: getMe, createInvoiceLink, getStarTransactions,
-refundStarPayment.
+refundStarPayment, editUserStarSubscription.
 
 It answers under /bot<token>/<method> the way the Bot API documents it
 (https://core.telegram.org/bots/api#payments): parameters as JSON or a form, the `{"ok": ...}`
@@ -12,7 +12,10 @@ unrelated traffic with `noise`; getStarTransactions serves them newest first, as
 in practice, paged by offset and limit. refundStarPayment gives a charge back once (the user who
 paid it, by charge id): a refund transaction (same id, the user as `receiver`) is added, and a
 second call answers 400 CHARGE_ALREADY_REFUNDED, as Telegram does; `refund_then_fail` makes the
-next refunds happen and their answers get lost (a 5xx after refunding).
+next refunds happen and their answers get lost (a 5xx after refunding). editUserStarSubscription
+takes a charge of a subscription (one paid with a subscription_period) by the user who paid it and
+records whether its renewal is cancelled; setting what is already set answers 400
+SUBSCRIPTION_NOT_MODIFIED (this fake's wording: nothing reads it).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class FakeTelegramBotApi(ServedApp):
         self.transactions: list[dict[str, Any]] = []  # oldest first, as they happened
         self.refunded: list[str] = []  # charge ids given back, in order
         self.refund_answers_lost: list[int] = []  # statuses answered instead, after refunding
+        self.renewal_cancelled: dict[str, bool] = {}  # subscription charge id -> is_canceled, as last set
         self._ids = itertools.count(1)
         self._clock = itertools.count(int(time.time()))
         self.app = new_app()
@@ -103,6 +107,8 @@ class FakeTelegramBotApi(ServedApp):
             return self._get_star_transactions(params)
         if method == "refundStarPayment":
             return self._refund_star_payment(params)
+        if method == "editUserStarSubscription":
+            return self._edit_user_star_subscription(params)
         return _error(404, "Not Found")
 
     def _create_invoice_link(self, params: dict[str, Any]) -> web.Response:
@@ -144,6 +150,25 @@ class FakeTelegramBotApi(ServedApp):
         )
         if self.refund_answers_lost:
             return web.Response(status=self.refund_answers_lost.pop(0), text="fake failure after refunding")
+        return _answer(True)
+
+    def _edit_user_star_subscription(self, params: dict[str, Any]) -> web.Response:
+        charge = str(params.get("telegram_payment_charge_id", ""))
+        cancel = params.get("is_canceled")
+        try:
+            user = int(str(params.get("user_id", "")))
+        except ValueError:
+            return _error(400, "Bad Request: invalid user_id specified")
+        if not isinstance(cancel, bool):
+            return _error(400, "Bad Request: is_canceled must be a boolean")
+        paid = next((t for t in self.transactions if t["id"] == charge and "source" in t), None)
+        if paid is None or "subscription_period" not in paid["source"]:
+            return _error(400, "Bad Request: CHARGE_ID_INVALID")
+        if paid["source"]["user"]["id"] != user:
+            return _error(400, "Bad Request: USER_ID_INVALID")
+        if self.renewal_cancelled.get(charge, False) == cancel:
+            return _error(400, "Bad Request: SUBSCRIPTION_NOT_MODIFIED")
+        self.renewal_cancelled[charge] = cancel
         return _answer(True)
 
     def _get_star_transactions(self, params: dict[str, Any]) -> web.Response:
