@@ -12,7 +12,7 @@ import pytest
 from sdk import FailedPrecondition, InvalidArgument, NotFound
 from sdk.billinghub.v1 import order_pb2, package_pb2, referral_pb2, wallet_pb2
 from sdk.billinghub.v1 import order_service_pb2 as pb
-from tests.commerce.catalog import token_pack
+from tests.commerce.catalog import create_package, price, token_pack
 from tests.commerce.path_probe import PATHS, take_path
 from tests.commerce.promos import credit_code, discount_code, settled_events, used_count
 from tests.commerce.referrals import amounts, join, set_program, stats
@@ -363,4 +363,41 @@ async def test_commissions_in_a_payout_asset_are_converted_at_the_programs_rate(
     commissions = [data for type_, data in events if type_ == "referral.commission"]
     assert [(c["asset"], c["amount"], c["level"]) for c in commissions] == [("TOKEN", 33, 1), ("TOKEN", 9, 2)]
     assert amounts((await stats(shop, top)).earned) == {"TOKEN": 9}
+    await assert_ledger_ok(shop)
+
+
+@PATHS
+async def test_a_referred_buyers_plan_is_started_and_the_commission_paid(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """A delivery with rows of its own (the plan) and a commission in one purchase: the plan's
+    event before the money's, as on the ORM path."""
+    shop = await hub.new_tenant("Referred plans")
+    probe = take_path(monkeypatch, path)
+    await set_program(shop, level_rates_bps=[1000])
+    plan = await create_package(
+        shop, kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION, price=price(300, "XTR"), plan_code="pro", period_days=30
+    )
+    await warm_up_referred(shop, plan)
+    affiliate, code = await join(shop, "affiliate")
+    buyer, _ = await join(shop, "buyer", code)
+    await fund(shop, buyer, 600, "XTR")
+    probe.reset()
+    first, second = [await purchase(shop, buyer, plan.id) for _ in range(2)]
+    assert [t.amount.amount_minor for t in first.transfers] == [300, 30]
+    assert (second.order.status, second.order.total.amount_minor) == (order_pb2.ORDER_STATUS_FULFILLED, 300)
+    if path == "fast":
+        assert not probe.orm_calls
+    assert (await balance(shop.admin, affiliate, "XTR")).posted.amount_minor == 60
+    types = [type_ for type_, _ in await order_events(shop, second.order.id)]
+    assert types == [
+        "order.created",
+        "wallet.debited",
+        "wallet.credited",
+        "referral.commission",
+        "order.paid",
+        "order.fulfilled",
+    ]
+    plan_events = [e.type for e in await settled_events(shop, "subscription.")]
+    assert plan_events[-2:] == ["subscription.activated", "subscription.extended"]
     await assert_ledger_ok(shop)
