@@ -5,8 +5,9 @@ buyer from the provider's account and then run the same `settle` in the same tra
 delivers (extends a subscription, activates a service order, or queues a fulfillment task for
 Stars and Premium) and posts the payment to revenue, the referral commissions and what the order
 credits (topup, token_pack) as one linked set. Either all of it commits or none of it does.
-On a fast unit, `purchase_fast` and fast_delivery.py (`settle_fast`, for a provider's payment) do
-the same for every kind of package, with the same locks, transfers and events.
+On a fast unit, `purchase_fast`, `pay_fast` and fast_delivery.py (`pay_and_deliver`; `settle_fast`
+for a provider's payment) do the same for every kind of package, priced by fast_pricing.py with
+the same discount codes, and with the same referral commissions, locks, transfers and events.
 
 `renew_subscription` is the renewal worker's purchase (domain/entitlements/renewal.py calls it).
 """
