@@ -125,6 +125,10 @@ async def prepare(
     elif variant == "purchase_subscription":
         shop.subscription_package_id = await setup.create_plan(target, shop.key)
         made = {"subscription_package": shop.subscription_package_id, "note": "30 days for 1 XTR, plan 'bench'"}
+    elif variant == "purchase_referred":
+        made = await setup.prepare_referred(target, shop)
+    elif variant == "purchase_promo":
+        made = await setup.prepare_discounts(target, shop)
     else:
         return {}
     made["setup_s"] = round(time.perf_counter() - started, 1)

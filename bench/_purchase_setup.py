@@ -23,6 +23,8 @@ from sdk.billinghub.v1 import (
     package_pb2,
     promo_pb2,
     promo_service_pb2,
+    referral_pb2,
+    referral_service_pb2,
     topup_pb2,
     topup_service_pb2,
     user_service_pb2,
@@ -37,6 +39,14 @@ FUNDS = 1_000_000  # XTR and TOKEN per wallet: no purchase or charge runs short 
 CATALOG = ((PRICE, TOKENS), (5, 60), (10, 130), (50, 700), (100, 1500))
 TOPUP_METHOD = topup_pb2.TopupMethod(code="bench", title={"en": "Bench transfer"}, active=True)
 SETUP_CONCURRENCY = 32
+# purchase_referred and purchase_promo: a pack priced so that a 10 % commission or discount is
+# whole minor units, referred buyers under a two-level chain, discount codes to spread the calls over.
+PRICED = (100, 1500)
+LEVEL_RATES_BPS = (1000, 500)
+REFERRED_BUYERS = 1000
+REFERRER_CHAINS = 50
+DISCOUNT_CODES = 64
+DISCOUNT_BPS = 1000
 
 
 @dataclass
@@ -51,6 +61,9 @@ class Shop:
     topup_requests: list[str] = field(default_factory=list)
     promo_codes: list[str] = field(default_factory=list)
     subscription_package_id: str = ""
+    priced_package_id: str = ""  # purchase_referred and purchase_promo buy this one (PRICED)
+    referred_users: list[str] = field(default_factory=list)
+    discount_codes: list[str] = field(default_factory=list)
 
     def write(self, path: Path) -> None:
         data = asdict(self)
@@ -194,3 +207,79 @@ async def system_buckets(connection: Any, system_name: str, asset: str) -> list[
         "SELECT id FROM ledger_accounts WHERE system_name = $1 AND asset = $2 ORDER BY bucket", system_name, asset
     )
     return [str(row["id"]) for row in rows]
+
+
+async def _priced_package(admin: BillingHubClient) -> str:
+    price, tokens = PRICED
+    package = package_pb2.Package(
+        kind=package_pb2.PACKAGE_KIND_TOKEN_PACK,
+        title={"en": f"{tokens} tokens"},
+        active=True,
+        price=money(price, "XTR"),
+        delivers=money(tokens, "TOKEN"),
+        category="tokens",
+        sort_order=len(CATALOG),
+    )
+    return (await admin.catalog.CreatePackage(catalog_service_pb2.CreatePackageRequest(package=package))).package.id
+
+
+async def _register(admin: BillingHubClient, external_id: str, referral_code: str = "") -> tuple[str, str]:
+    request = user_service_pb2.RegisterUserRequest(
+        request_id=uuid.uuid4().hex,
+        platform=common_pb2.PLATFORM_TELEGRAM,
+        external_id=external_id,
+        first_name=f"User {external_id}",
+        referral_code=referral_code,
+    )
+    user = (await harness.with_retries(functools.partial(admin.users.RegisterUser, request))).user
+    return user.id, user.referral_code
+
+
+async def prepare_referred(target: str, shop: Shop) -> dict[str, Any]:
+    """A two-level program, REFERRER_CHAINS chains top <- mid <- buyers (REFERRED_BUYERS in all,
+    registered through the core with referral codes, funded in XTR) and the priced pack they buy:
+    each purchase posts the payment, two commissions and the delivery. Several chains, as a shop
+    has many referrers: one chain would queue every purchase on its two referrers' wallets."""
+    async with BillingHubClient(target, shop.key) as admin:
+        program = referral_pb2.ReferralProgram(enabled=True, level_rates_bps=list(LEVEL_RATES_BPS))
+        await admin.referrals.UpdateReferralProgram(referral_service_pb2.UpdateReferralProgramRequest(program=program))
+        shop.priced_package_id = shop.priced_package_id or await _priced_package(admin)
+        codes: list[str] = []
+        for chain in range(REFERRER_CHAINS):
+            _, top_code = await _register(admin, f"referrer-top-{chain}")
+            codes.append((await _register(admin, f"referrer-mid-{chain}", top_code))[1])
+        pending = iter(range(REFERRED_BUYERS))
+        buyers: list[str] = []
+
+        async def register() -> None:
+            for n in pending:
+                buyers.append((await _register(admin, f"referred-{n}", codes[n % len(codes)]))[0])
+
+        await asyncio.gather(*(register() for _ in range(SETUP_CONCURRENCY)))
+    await harness.fund_users(target, shop.key, buyers, "XTR", FUNDS, SETUP_CONCURRENCY)
+    shop.referred_users = buyers
+    return {
+        "referred_buyers": len(buyers),
+        "referrer_chains": REFERRER_CHAINS,
+        "level_rates_bps": list(LEVEL_RATES_BPS),
+        "price_xtr": PRICED[0],
+    }
+
+
+async def prepare_discounts(target: str, shop: Shop) -> dict[str, Any]:
+    """DISCOUNT_CODES percent codes (no total limit, a per-user limit no run reaches) and the
+    priced pack bought with them: call n uses code n % DISCOUNT_CODES, so the calls in flight
+    rarely wait on the same code's row lock."""
+    codes = [f"SAVE{n:03d}" for n in range(DISCOUNT_CODES)]
+    async with BillingHubClient(target, shop.key) as admin:
+        shop.priced_package_id = shop.priced_package_id or await _priced_package(admin)
+        for code in codes:
+            promo = promo_pb2.PromoCode(
+                code=code,
+                kind=promo_pb2.PROMO_KIND_PERCENT_DISCOUNT,
+                percent_bps=DISCOUNT_BPS,
+                per_user_limit=1_000_000,
+            )
+            await admin.promos.CreatePromoCode(promo_service_pb2.CreatePromoCodeRequest(promo_code=promo))
+    shop.discount_codes = codes
+    return {"discount_codes": len(codes), "percent_bps": DISCOUNT_BPS, "price_xtr": PRICED[0]}

@@ -15,10 +15,11 @@ What it does, in one run:
    before, through CreateTopupRequest; only the approval is timed), redeem_promo (credit codes,
    once per user, enough codes x users), purchase_one_call (PurchaseFromWallet), purchase_two_calls
    (CreateOrder + PayOrderFromWallet), purchase_subscription (PurchaseFromWallet of a 30-day plan:
-   started by a user's first purchase, extended by the next), the reads a bot makes on every screen
-   (get_balances, get_user, find_user, list_packages, list_entitlements, get_referral_stats) and
-   health (no database: the transport yardstick); after each, the transfers gained must equal what
-   the successful operations post;
+   started by a user's first purchase, extended by the next), purchase_referred (buyers under a
+   two-level referrer chain: the payment, two commissions, the delivery), purchase_promo (with a
+   10 % discount code), the reads a bot makes on every screen (get_balances, get_user, find_user,
+   list_packages, list_entitlements, get_referral_stats) and health (no database: the transport
+   yardstick); after each, the transfers gained must equal what the successful operations post;
 4. checks the ledger (VerifyLedger), stops the core (pgbench needs its connections), runs the
    purchase's statements (bench/purchase_pgbench.py) and ChargeUsage's (bench/ledger_pgbench.sql)
    with pgbench at 16 and 64 connections: the best TPS is the limit; starts the core again to check
@@ -62,7 +63,7 @@ from bench.purchase_client import VARIANTS  # noqa: E402
 RESULTS = harness.RESULTS
 ORDER = (
     "charge_usage", "adjust_balance", "approve_topup", "redeem_promo", "purchase_one_call", "purchase_two_calls",
-    "purchase_subscription", *report.READS, "health",
+    "purchase_subscription", "purchase_referred", "purchase_promo", *report.READS, "health",
 )  # fmt: skip
 assert sorted(ORDER) == sorted(VARIANTS)
 

@@ -53,6 +53,8 @@ TRANSFERS_PER_OP = {
     "purchase_one_call": 2,  # the payment (XTR to revenue) and the delivery (TOKEN to the buyer)
     "purchase_two_calls": 2,
     "purchase_subscription": 1,  # the payment (XTR to revenue): the plan's period is rows, not money
+    "purchase_referred": 4,  # the payment, the commissions of both levels, the delivery
+    "purchase_promo": 2,  # the discounted payment and the delivery
     "adjust_balance": 1,
     "approve_topup": 1,
     "redeem_promo": 1,
@@ -100,6 +102,8 @@ class Caller:
             "purchase_one_call": self.purchase_one_call,
             "purchase_two_calls": self.purchase_two_calls,
             "purchase_subscription": self.purchase_subscription,
+            "purchase_referred": self.purchase_referred,
+            "purchase_promo": self.purchase_promo,
             "adjust_balance": self.adjust_balance,
             "approve_topup": self.approve_topup,
             "redeem_promo": self.redeem_promo,
@@ -153,6 +157,33 @@ class Caller:
                 return await self.call(self.orders.PayOrderFromWallet, pay)
             except grpc.aio.AioRpcError as error:
                 raise StepFailed(f"PayOrderFromWallet:{error.code().name}") from error
+
+        return op
+
+    def purchase_referred(self) -> Operation:
+        """PurchaseFromWallet by buyers with two levels of referrers, of a pack their commissions
+        are whole minor units of."""
+        package, buyers = self.setup["priced_package_id"], self.setup["referred_users"]
+
+        async def op() -> object:
+            request = order_service_pb2.PurchaseFromWalletRequest(
+                request_id=fresh_id(), user_id=random.choice(buyers), package_id=package
+            )
+            return await self.call(self.orders.PurchaseFromWallet, request)
+
+        return op
+
+    def purchase_promo(self) -> Operation:
+        """PurchaseFromWallet with a discount code (call n uses code n % codes)."""
+        package, codes = self.setup["priced_package_id"], self.setup["discount_codes"]
+        counter = itertools.count()
+
+        async def op() -> object:
+            code = codes[next(counter) % len(codes)]
+            request = order_service_pb2.PurchaseFromWalletRequest(
+                request_id=fresh_id(), user_id=self.user(), package_id=package, promo_code=code
+            )
+            return await self.call(self.orders.PurchaseFromWallet, request)
 
         return op
 

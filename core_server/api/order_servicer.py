@@ -15,6 +15,7 @@ from core_server.api.wallet_convert import transfer_message
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit
 from core_server.domain.fulfillment.tasks import FulfillmentService
+from core_server.domain.orders.fast_pricing import create_fast
 from core_server.domain.orders.payment import OrderPayments, Settlement
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
@@ -25,10 +26,20 @@ from sdk.billinghub.v1 import order_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 PURCHASE_FROM_WALLET = method_path(pb, "OrderService", "PurchaseFromWallet")
+CREATE_ORDER = method_path(pb, "OrderService", "CreateOrder")
+PAY_ORDER_FROM_WALLET = method_path(pb, "OrderService", "PayOrderFromWallet")
 
 
 def _purchase_message(paid: Settlement) -> pb.PurchaseFromWalletResponse:
     return pb.PurchaseFromWalletResponse(
+        order=order_message(paid.order),
+        transfers=[transfer_message(t) for t in paid.transfers],
+        task=task_message(paid.task) if paid.task else None,
+    )
+
+
+def _paid_message(paid: Settlement) -> pb.PayOrderFromWalletResponse:
+    return pb.PayOrderFromWalletResponse(
         order=order_message(paid.order),
         transfers=[transfer_message(t) for t in paid.transfers],
         task=task_message(paid.task) if paid.task else None,
@@ -44,10 +55,10 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         self._refunds = refunds
         self._tasks = tasks
 
-    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def CreateOrder(self, request: pb.CreateOrderRequest, context: Context) -> pb.CreateOrderResponse:
-        order = await self._orders.create(
-            current_actor(),
+        actor = current_actor()
+        args = (
             request.user_id,
             request.package_id,
             request.quantity,
@@ -55,17 +66,29 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             request.promo_code,
             request.pay_asset,
         )
-        return pb.CreateOrderResponse(order=order_message(order))
 
-    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+        async def fast(unit: FastUnit) -> pb.CreateOrderResponse:
+            return pb.CreateOrderResponse(order=order_message(await create_fast(unit, *args)))
+
+        async def slow() -> pb.CreateOrderResponse:
+            return pb.CreateOrderResponse(order=order_message(await self._orders.create(actor, *args)))
+
+        return await fast_or_slow(self._payments.deps, CREATE_ORDER, request, pb.CreateOrderResponse, fast, slow)
+
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def PayOrderFromWallet(
         self, request: pb.PayOrderFromWalletRequest, context: Context
     ) -> pb.PayOrderFromWalletResponse:
-        paid = await self._payments.pay_from_wallet(current_actor(), request.order_id)
-        return pb.PayOrderFromWalletResponse(
-            order=order_message(paid.order),
-            transfers=[transfer_message(t) for t in paid.transfers],
-            task=task_message(paid.task) if paid.task else None,
+        actor = current_actor()
+
+        async def fast(unit: FastUnit) -> pb.PayOrderFromWalletResponse:
+            return _paid_message(await self._payments.pay_fast(unit, request.order_id))
+
+        async def slow() -> pb.PayOrderFromWalletResponse:
+            return _paid_message(await self._payments.pay_from_wallet(actor, request.order_id))
+
+        return await fast_or_slow(
+            self._payments.deps, PAY_ORDER_FROM_WALLET, request, pb.PayOrderFromWalletResponse, fast, slow
         )
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core_server.api import order_servicer
 from core_server.domain.fast_unit import TakeOrmPath
 from core_server.domain.orders.payment import OrderPayments
 from core_server.domain.payments import fast_credit
@@ -43,11 +44,13 @@ def _counted(calls: OrmCalls, name: str, original: Callable[..., Any]) -> Callab
 
 
 def choose_path(monkeypatch: pytest.MonkeyPatch, fast: bool) -> OrmCalls:
-    """Switch the fast paths of PurchaseFromWallet and of provider credits off (`fast` False), or
+    """Switch the fast paths of the purchases (one call or two) and of provider credits off (`fast` False), or
     count the ORM path's calls (a fast test asserts none after its warm-up)."""
     calls = OrmCalls()
     if not fast:
         monkeypatch.setattr(OrderPayments, "purchase_fast", _refuse)
+        monkeypatch.setattr(OrderPayments, "pay_fast", _refuse)
+        monkeypatch.setattr(order_servicer, "create_fast", _refuse)
         monkeypatch.setattr(fast_credit, "credit_payment", _refuse)
         return calls
     original_purchase = OrderPayments.purchase_from_wallet

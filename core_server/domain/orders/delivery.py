@@ -63,12 +63,3 @@ def gift_payload(row: OrderRow, package: Giftable) -> dict[str, object]:
     if row.package_kind == "telegram_stars":
         return {"recipient": row.recipient, "quantity": row.quantity if package.per_unit else package.stars_quantity}
     return {"recipient": row.recipient, "months": package.premium_months}
-
-
-def gift_recipient(given: str) -> str | None:
-    """A purchase's recipient as stored ('' when none was given, the @username without its '@');
-    None when it is not plainly a Telegram username (for OrderService.create's checks to explain)."""
-    if not given:
-        return ""
-    name = given.removeprefix("@")
-    return name if TELEGRAM_USERNAME.match(name) else None

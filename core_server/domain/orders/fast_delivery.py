@@ -8,9 +8,11 @@ Premium order asks for a fulfillment task (tasks.new_task_row) that the Fragment
 outside processor leases. The events are the ORM path's, in its order: the delivery's own
 (subscription.*, task.created) before the money's.
 
-`settle_fast` is `settle` for an order that exists already: a provider's payment, credited to the
-buyer's wallet in the same fast unit, pays it (domain/payments/fast_credit.py). Anything the fast
-path does not handle raises TakeOrmPath before anything commits.
+`pay_and_deliver` is `settle` on a fast unit, referral commissions included
+(domain/referrals/fast_commissions.py): for a purchase in one call (a new order), PayOrderFromWallet
+(a stored order, locked), and `settle_fast`, a provider's payment credited to the buyer's wallet in
+the same fast unit (domain/payments/fast_credit.py). Anything the fast path does not handle raises
+TakeOrmPath before anything commits.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from core_server.domain.money import ledger
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.orders.delivery import GIFT_KINDS, INSTANT_KINDS, Deliverable, deliver_instantly, gift_payload
 from core_server.domain.orders.model import OrderStatus, move, order_event
+from core_server.domain.referrals.fast_commissions import plan_fast, record_fast
 from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow
 from core_server.store.raw_tx import RawTx
 from core_server.store.repositories import delivery_writes, order_writes
+from core_server.store.repositories import orders as orders_repo
 from core_server.store.repositories.delivery_writes import PackageDelivery
 
 FAST_KINDS = INSTANT_KINDS | GIFT_KINDS | {"subscription"}  # every kind a fast unit delivers
@@ -99,23 +103,59 @@ async def _extend_plan(
     return FastDelivery([], None, write)
 
 
-async def settle_fast(
-    unit: FastUnit, found: order_writes.OrderToSettle, paid_via: str, *, renewed_by: str | None = None
-) -> list[Transfer]:
-    """`settle` of a locked pending order from its buyer's wallet, which holds the total: the
-    delivery, then the payment and what the delivery posts as one linked set, the order's events.
-    TakeOrmPath for referral commissions (the ORM path plans them) and a free order."""
-    row, now = found.row, unit.now
-    if found.buyer_has_referrer or row.total <= 0:
-        raise TakeOrmPath("commissions to plan, or a free order")
-    move(row, OrderStatus.PAID, now)
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What settling an order posted (in posting order) and the task its delivery asked for."""
+
+    transfers: list[Transfer]
+    task: Task | None
+
+
+async def pay_and_deliver(
+    unit: FastUnit,
+    row: OrderRow,
+    buyer_has_referrer: bool,
+    package: Deliverable,
+    paid_via: str,
+    *,
+    stored: bool,
+    renewed_by: str | None = None,
+) -> Settled:
+    """`settle` on a fast unit: `row` (pending; `stored`: in the database already and locked, else
+    a new row to insert) paid from its buyer's wallet, which holds the total. As on the ORM path:
+    the commissions planned first (the direct referrer's tier lock), then the delivery (its rows'
+    locks), then the payment, the commissions and what the delivery posts as one linked set; the
+    order's row, the delivery's rows, the commission rows; the events in the ORM path's order
+    (the delivery's, wallet.*, referral.commission, order.paid, order.fulfilled). InsufficientFunds
+    when the wallet is short."""
+    move(row, OrderStatus.PAID, unit.now)
     row.paid_via = paid_via
-    delivery = await deliver(unit, row, found.package, renewed_by=renewed_by)
-    payment = Posting(Wallet(row.user_id), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
-    transfers = await ledger.post_raw(unit, [(row.asset, payment), *delivery.postings], link_id=new_id())
-    order_writes.store_paid(unit.tx, row)
-    delivery.write(unit.tx)
+    commission_plans = await plan_fast(unit, row) if buyer_has_referrer else []
+    delivery = await deliver(unit, row, package, renewed_by=renewed_by)
+    postings: list[tuple[str, Posting]] = []
+    if row.total > 0:
+        payment = Posting(Wallet(row.user_id), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
+        postings.append((row.asset, payment))
+    postings += [(plan.asset, plan.posting(row.id)) for plan in commission_plans]
+    transfers = await ledger.post_raw(unit, [*postings, *delivery.postings], link_id=new_id())
+    if stored:
+        order_writes.store_paid(unit.tx, row)
+    else:
+        orders_repo.insert_order(unit.tx, row)
+    delivery.write(unit.tx)  # after the order's row: they reference it
+    record_fast(unit, row, commission_plans, [t for t in transfers if t.kind == "referral_commission"])
     unit.emit("order.paid", order_event(row))
     if row.status == OrderStatus.FULFILLED:
         unit.emit("order.fulfilled", order_event(row))
-    return transfers
+    return Settled(transfers, delivery.task)
+
+
+async def settle_fast(
+    unit: FastUnit, found: order_writes.OrderToSettle, paid_via: str, *, renewed_by: str | None = None
+) -> list[Transfer]:
+    """`settle` of a locked pending order from its buyer's wallet (a provider's payment credited
+    it the total in this fast unit): `pay_and_deliver` of a stored order."""
+    settled = await pay_and_deliver(
+        unit, found.row, found.buyer_has_referrer, found.package, paid_via, stored=True, renewed_by=renewed_by
+    )
+    return settled.transfers

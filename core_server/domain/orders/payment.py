@@ -5,8 +5,9 @@ buyer from the provider's account and then run the same `settle` in the same tra
 delivers (extends a subscription, activates a service order, or queues a fulfillment task for
 Stars and Premium) and posts the payment to revenue, the referral commissions and what the order
 credits (topup, token_pack) as one linked set. Either all of it commits or none of it does.
-On a fast unit, `purchase_fast` and fast_delivery.py (`settle_fast`, for a provider's payment) do
-the same for every kind of package, with the same locks, transfers and events.
+On a fast unit, `purchase_fast`, `pay_fast` and fast_delivery.py (`pay_and_deliver`; `settle_fast`
+for a provider's payment) do the same for every kind of package, priced by fast_pricing.py with
+the same discount codes, and with the same referral commissions, locks, transfers and events.
 
 `renew_subscription` is the renewal worker's purchase (domain/entitlements/renewal.py calls it).
 """
@@ -25,24 +26,22 @@ from core_server.domain.events import emit
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
-from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT, InsufficientFunds
+from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
-from core_server.domain.orders import fast_delivery
+from core_server.domain.orders import fast_delivery, fast_pricing
 from core_server.domain.orders.delivery import (
-    GIFT_KINDS,
     INSTANT_KINDS,
     deliver_instantly,
     gift_payload,
-    gift_recipient,
 )
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
-from core_server.domain.orders.service import OrderService, lock_order, new_order_row, not_pending
+from core_server.domain.orders.service import OrderService, lock_order, not_pending
 from core_server.domain.reasons import OrderExpired
 from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
-from core_server.domain.tenancy.settings import OrderSettings
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow, PackageRow
+from core_server.store.repositories import order_writes
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.unit_of_work import UnitOfWork, ambient
 
@@ -160,46 +159,35 @@ class OrderPayments:
         promo_code: str,
         pay_asset: str = "",
     ) -> Settlement:
-        """`purchase_from_wallet` on a fast unit, for what most purchases are: a package of any
-        kind (fast_delivery.py delivers them) bought without a promo code by a buyer with no
-        referrer, in any asset the package has a price in. Anything else, and anything to refuse
-        but short funds, raises TakeOrmPath: the ORM path then decides, with its exact errors."""
-        pay_asset = pay_asset.upper()
-        to = gift_recipient(recipient)
-        if promo_code or to is None or quantity < 0 or (pay_asset and not ASSET_CODE.match(pay_asset)):
-            raise TakeOrmPath("a promo code, a recipient, a quantity or a pay asset to check")
-        try:
-            user, package_uuid = uuid.UUID(user_id), uuid.UUID(package_id)
-        except ValueError:
-            raise TakeOrmPath("ids to explain") from None
-        tenant, now = unit.tenant, unit.now
-        facts = await orders_repo.purchase_facts(unit.tx, tenant, user, package_uuid, pay_asset)
-        if facts is None or facts.buyer_has_referrer or facts.price_asset is None:
-            raise TakeOrmPath("not found, commissions, or no price in the asset")
-        if facts.kind not in fast_delivery.FAST_KINDS or (facts.kind in GIFT_KINDS) != bool(to):
-            raise TakeOrmPath("a kind delivered elsewhere, or a recipient to explain")
-        quantity = quantity or facts.min_quantity
-        assert facts.price_amount is not None
-        subtotal = facts.price_amount * (quantity if facts.per_unit else 1)
-        offered = facts.active and not facts.archived
-        if not offered or not facts.min_quantity <= quantity <= facts.max_quantity or not 0 < subtotal <= MAX_AMOUNT:
-            raise TakeOrmPath("a refusal to explain, or a free order")
-        ttl = facts.order_ttl_seconds or OrderSettings().order_ttl_seconds
-        row = new_order_row(tenant, user, package_uuid, facts.kind, quantity, to, facts.price_asset, subtotal, 0, "")
-        row.expires_at, row.created_at = now + dt.timedelta(seconds=ttl), now
+        """`purchase_from_wallet` on a fast unit: a package of any kind (fast_delivery.py delivers
+        them) in any asset the package has a price in, with or without a discount code, by a buyer
+        with or without referrers (their commissions posted alike), free orders too. Anything else,
+        and anything to refuse but bad fields, short funds and a code's own refusals, raises
+        TakeOrmPath: the ORM path then decides, with its exact errors."""
+        priced = await fast_pricing.price_fast(
+            unit, user_id, package_id, quantity, recipient, promo_code, pay_asset, kinds=fast_delivery.FAST_KINDS
+        )
+        row, facts = priced.row, priced.facts
         unit.emit("order.created", order_event(row))
-        move(row, OrderStatus.PAID, now)
-        row.paid_via = "wallet"
-        delivery = await fast_delivery.deliver(unit, row, facts)  # its rows' locks before the wallet's
-        payment = Posting(Wallet(user), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
-        postings = [(row.asset, payment), *delivery.postings]
-        transfers = await ledger.post_raw(unit, postings, link_id=new_id())
-        orders_repo.insert_order(unit.tx, row)
-        delivery.write(unit.tx)
-        unit.emit("order.paid", order_event(row))
-        if row.status == OrderStatus.FULFILLED:
-            unit.emit("order.fulfilled", order_event(row))
-        return Settlement(to_order(row), transfers, delivery.task)
+        settled = await fast_delivery.pay_and_deliver(
+            unit, row, facts.buyer_has_referrer, facts, "wallet", stored=False
+        )
+        return Settlement(to_order(row), settled.transfers, settled.task)
+
+    async def pay_fast(self, unit: FastUnit, order_id: str) -> Settlement:
+        """`pay_from_wallet` on a fast unit: the pending, unexpired order locked and settled from
+        the wallet. Anything else (not found, not pending, expired, a delivery the fast unit does
+        not make) takes the ORM path, which refuses or delivers exactly."""
+        found = await order_writes.lock_order(unit.tx, unit.tenant, fast_pricing.parse_id(order_id))
+        if found is None:
+            raise TakeOrmPath("an order to explain")
+        row = found.row
+        if row.status != OrderStatus.PENDING or row.expires_at <= unit.now:
+            raise TakeOrmPath("a refusal to explain")
+        settled = await fast_delivery.pay_and_deliver(
+            unit, row, found.buyer_has_referrer, found.package, "wallet", stored=True
+        )
+        return Settlement(to_order(row), settled.transfers, settled.task)
 
     async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
         async with self._deps.uow() as uow:

@@ -6,7 +6,7 @@ order paid in full (or overpaid: the surplus stays in the wallet) then settles t
 wallet in the same transaction, as `PaymentService._credit` does on the ORM path: the order locked
 after the payment, the delivery of any kind domain/orders/fast_delivery.py handles, the same
 transfers and events. An underpaid order's payment is credited and the order left pending.
-Everything else (another asset, an order no longer pending or one with commissions to plan, a
+Everything else (another asset, an order no longer pending, a
 payment without its provider id yet, a bucket cache still cold, a settlement the ORM path would
 refuse) raises TakeOrmPath before anything is written, and `PaymentService._apply` decides on the
 ORM path with the same rules.

@@ -122,7 +122,7 @@ async def record_commissions(
             created_at=now,
         )
         repo.add_commission(uow, row)
-        await emit(uow, feed, tenant, "referral.commission", _commission_event(row), now)
+        await emit(uow, feed, tenant, "referral.commission", commission_event(row), now)
     await uow.session.flush()
     direct = [plan.referrer_id for plan in plans if plan.level == 1]
     if direct:  # this sale may lift the direct referrer into a tier
@@ -176,7 +176,7 @@ async def record_clawbacks(
         transfer = next(posted) if plan.amount > 0 else None
         plan.commission.clawed_back += plan.amount
         plan.commission.shortfall += plan.shortfall
-        data = _commission_event(plan.commission) | {
+        data = commission_event(plan.commission) | {
             "clawed_back_now": plan.amount,
             "shortfall_now": plan.shortfall,
             "transfer_id": str(transfer.id) if transfer else None,
@@ -185,7 +185,7 @@ async def record_clawbacks(
     await uow.session.flush()
 
 
-def _commission_event(row: CommissionRow) -> dict[str, Any]:
+def commission_event(row: CommissionRow) -> dict[str, Any]:
     return {
         "commission_id": str(row.id),
         "order_id": str(row.order_id),

@@ -125,7 +125,12 @@ async def lock_for_use(tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID)
         return None
     uses = await tx.fetchrow(_USES, tenant, code, user)
     assert uses is not None
-    promo = PromoRow(
+    return _promo_of(tenant, code, row), bool(row[13]), int(uses[0])
+
+
+def _promo_of(tenant: uuid.UUID, code: str, row: Sequence[Any]) -> PromoRow:
+    """A code as _PROMO_COLUMNS read it (a transient row: the caller stores what changes)."""
+    return PromoRow(
         tenant_id=tenant, code=code, kind=row[0], credit_asset=row[1], credit_amount=row[2], percent_bps=row[3],
         per_user_limit=row[4], total_limit=row[5], used_count=row[6],
         starts_at=time_of(row[7]) if row[7] is not None else None,
@@ -133,7 +138,6 @@ async def lock_for_use(tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID)
         package_ids=_json_list(row[9]), categories=_json_list(row[10]), disabled=bool(row[11]),
         created_at=time_of(row[12]),
     )  # fmt: skip
-    return promo, bool(row[13]), int(uses[0])
 
 
 def _json_list(value: Any) -> list[str]:
@@ -147,3 +151,27 @@ async def count_use(tx: RawTx, promo: PromoRow, use: PromoUseRow) -> None:
         _INSERT_USE, use.tenant_id, use.id, use.code, use.user_id, use.order_id, use.transfer_id, False,
         use.created_at,
     )  # fmt: skip
+
+
+# --- the fast path: a discount code on an order (domain/promos/fast_discounts.py) ---------------
+
+_LOCK_FOR_DISCOUNT = Sql(
+    f"SELECT {_PROMO_COLUMNS}, (SELECT category FROM packages WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
+    " FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE",
+    f"SELECT {_PROMO_COLUMNS}, (SELECT category FROM packages WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
+    " FROM promo_codes WHERE tenant_id = $1 AND code = $2",  # SQLite: the writer's transaction is the lock
+)
+
+
+async def lock_for_discount(
+    tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID, package: uuid.UUID
+) -> tuple[PromoRow, str, int] | None:
+    """The code (locked, as get_promo(for_update=True) locks it), the category of the package
+    ordered and how many uses the user holds of the code (counted after the lock, in its own
+    statement: see _USES); None for an unknown code."""
+    row = await tx.fetchrow(_LOCK_FOR_DISCOUNT, tenant, code, package)
+    if row is None:
+        return None
+    uses = await tx.fetchrow(_USES, tenant, code, user)
+    assert uses is not None
+    return _promo_of(tenant, code, row), str(row[13] or ""), int(uses[0])
