@@ -16,12 +16,11 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.money.amounts import MAX_AMOUNT
 from core_server.domain.orders.delivery import GIFT_KINDS, TELEGRAM_USERNAME
 from core_server.domain.orders.model import Order, order_event, to_order
-from core_server.domain.orders.service import check_pay_asset, new_order_row
+from core_server.domain.orders.service import check_order_request, new_order_row
 from core_server.domain.promos.fast_discounts import reserve_fast
 from core_server.domain.tenancy.settings import OrderSettings
 from core_server.store.ids import new_id
@@ -52,17 +51,9 @@ async def price_fast(
     """The order `OrderService.create` would make, priced in `pay_asset` (empty: the package's
     primary price). `kinds`: the package kinds the caller handles (others take the ORM path
     before any lock is taken)."""
-    v = Violations()
-    user = v.id("user_id", user_id)
-    package = v.id("package_id", package_id)
-    if quantity < 0:
-        v.add("quantity", "must not be negative")
-    recipient = v.check_text("recipient", recipient, max_length=64).removeprefix("@")
-    promo_code = v.check_text("promo_code", promo_code, max_length=32, fold=str.upper).upper()
-    pay_asset = check_pay_asset(v, pay_asset)
-    v.raise_if_any()
-    assert user is not None
-    assert package is not None
+    asked = check_order_request(user_id, package_id, quantity, recipient, promo_code, pay_asset)
+    user, package, quantity, recipient = asked.user, asked.package, asked.quantity, asked.recipient
+    promo_code, pay_asset = asked.promo_code, asked.pay_asset
     facts = await orders_repo.purchase_facts(unit.tx, unit.tenant, user, package, pay_asset)
     if facts is None or (kinds is not None and facts.kind not in kinds):
         raise TakeOrmPath("a buyer or package to explain, or a delivery this caller does not make")

@@ -35,6 +35,18 @@ class CommissionPlan:
     base_amount: int  # the order total converted into the payout asset
     available_at: dt.datetime  # end of the hold period
 
+    @classmethod
+    def at_rate(
+        cls, referrer: uuid.UUID, level: int, asset: str, base: int, rate_bps: int, available_at: dt.datetime
+    ) -> CommissionPlan | None:
+        """The commission of `rate_bps` on `base` (rounded down); None when that is nothing."""
+        amount = base * rate_bps // 10_000
+        if amount <= 0:
+            return None
+        return cls(
+            referrer_id=referrer, level=level, asset=asset, amount=amount, base_amount=base, available_at=available_at
+        )
+
     def posting(self, order_id: uuid.UUID) -> Posting:
         return Posting(
             System(REFERRAL_EXPENSE),
@@ -80,18 +92,9 @@ async def plan_commissions(
                 await referrals_repo.lock_referrer(uow, tenant, referrer)
             tier = await current_tier(uow, tenant, rules, referrer)
             rate += tier.bonus_rate_bps if tier else 0
-        amount = base * rate // 10_000
-        if amount > 0:
-            plans.append(
-                CommissionPlan(
-                    referrer_id=referrer,
-                    level=level,
-                    asset=asset,
-                    amount=amount,
-                    base_amount=base,
-                    available_at=available_at,
-                )
-            )
+        plan = CommissionPlan.at_rate(referrer, level, asset, base, rate, available_at)
+        if plan is not None:
+            plans.append(plan)
         current = referrer
     return plans
 

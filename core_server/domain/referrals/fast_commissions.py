@@ -47,18 +47,9 @@ async def plan_fast(unit: FastUnit, order: OrderRow) -> list[CommissionPlan]:
         seen.add(referrer)
         if level == 1 and rules.tiers:
             rate += await _tier_bonus(unit, rules, referrer, base)
-        amount = base * rate // 10_000
-        if amount > 0:
-            plans.append(
-                CommissionPlan(
-                    referrer_id=referrer,
-                    level=level,
-                    asset=asset,
-                    amount=amount,
-                    base_amount=base,
-                    available_at=available_at,
-                )
-            )
+        plan = CommissionPlan.at_rate(referrer, level, asset, base, rate, available_at)
+        if plan is not None:
+            plans.append(plan)
     return plans
 
 
