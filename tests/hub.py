@@ -8,6 +8,7 @@ import weakref
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy import text
 
 from core_server.api.server import CoreServer
 from core_server.domain.actor import Role
@@ -62,6 +63,9 @@ class TenantHandle:
         return self.tenant.id
 
 
+HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"  # as store/repositories/events.py reads it
+
+
 @dataclass
 class Hub:
     target: str
@@ -96,6 +100,23 @@ class Hub:
         ).tenant
         key = await self.new_key(tenant_pb2.API_KEY_ROLE_TENANT_ADMIN, tenant.id, "admin")
         return TenantHandle(tenant, key, self.client(key))
+
+    async def events_settled(self) -> None:
+        """Wait until a list shows every event written so far. On PostgreSQL an event is listed once
+        every older transaction of the whole server has ended (store/repositories/events.py), which
+        another session on a shared server can delay; SQLite lists them at once."""
+        if self.deps.db.dialect != "postgresql":
+            return
+        async with self.deps.uow() as uow:
+            mark = (await uow.session.execute(text("SELECT pg_current_xact_id()::text::bigint"))).scalar_one()
+            await uow.commit()
+        for _ in range(3000):
+            async with self.deps.uow() as uow:
+                horizon = (await uow.session.execute(text(f"SELECT {HORIZON}"))).scalar_one()
+            if horizon > mark:
+                return
+            await asyncio.sleep(0.01)
+        raise TimeoutError("a transaction on the server stayed open for 30 s: events written since are not listed")
 
     async def assert_no_stream_left_open(self) -> None:
         """Fail when a stream the test opened still runs on the core. Leaving an `async for` over a

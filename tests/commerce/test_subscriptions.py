@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from google.protobuf import field_mask_pb2
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from core_server.domain.clock import FrozenClock
 from core_server.domain.deps import Deps
@@ -65,27 +65,8 @@ async def entitlements(shop: TenantHandle, user: str) -> list[tuple[str, str, dt
     return [(e.code, e.source, e.end_time.ToDatetime(tzinfo=dt.UTC)) for e in listed.entitlements]
 
 
-async def outbox_settled(hub: Hub) -> None:
-    """On PostgreSQL an event is listed once every older transaction of the cluster has ended (see
-    store/repositories/events.py); wait for that, so that a list shows every event written so far
-    even while other sessions share the server."""
-    if hub.deps.db.dialect != "postgresql":
-        return
-    async with hub.deps.uow() as uow:
-        mark = (await uow.session.execute(text("SELECT pg_current_xact_id()::text::bigint"))).scalar_one()
-        await uow.commit()
-    for _ in range(2000):
-        async with hub.deps.uow() as uow:
-            horizon = (
-                await uow.session.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-            ).scalar_one()
-        if horizon > mark:
-            return
-        await asyncio.sleep(0.01)
-
-
 async def events(hub: Hub, shop: TenantHandle, kind: str = "subscription.") -> list[dict[str, object]]:
-    await outbox_settled(hub)
+    await hub.events_settled()
     listed = await shop.admin.events.ListEvents(event_service_pb2.ListEventsRequest(types=[kind]))
     return [{"type": event.type, **json.loads(event.data)} for event in listed.events]
 

@@ -22,6 +22,7 @@ async def test_changes_write_events_in_order(hub: Hub) -> None:
     user = await new_user(shop)
     await fund(shop, user, 10)
     await shop.admin.wallet.ChargeUsage(wallet_pb.ChargeUsageRequest(user_id=user, amount=money(4), reference="img"))
+    await hub.events_settled()  # every event written so far is listed
     page = await shop.admin.events.ListEvents(pb.ListEventsRequest())
     assert [e.type for e in page.events] == ["user.registered", "wallet.credited", "balance.adjusted", "wallet.debited"]
     debited = json.loads(page.events[-1].data)
@@ -46,6 +47,7 @@ async def test_changes_write_events_in_order(hub: Hub) -> None:
 async def test_events_are_per_tenant(hub: Hub) -> None:
     alpha, beta = await hub.new_tenant("Alpha"), await hub.new_tenant("Beta")
     await new_user(beta)
+    await hub.events_settled()  # every event written so far is listed
     beta_events = await beta.admin.events.ListEvents(pb.ListEventsRequest())
     assert len(beta_events.events) == 1
     assert list((await alpha.admin.events.ListEvents(pb.ListEventsRequest())).events) == []
@@ -95,6 +97,7 @@ async def test_resume_after_a_restart_loses_and_reorders_nothing(hub: Hub) -> No
     users = [await new_user(shop, str(n)) for n in range(3)]
     for user in users:
         await fund(shop, user, 1)
+    await hub.events_settled()  # every event written so far is listed
     everything = await shop.admin.events.ListEvents(pb.ListEventsRequest())
     cursor = everything.events[4].id
     # A second core on the same database, as after a restart or on another replica.
@@ -116,6 +119,7 @@ async def test_resume_after_a_restart_loses_and_reorders_nothing(hub: Hub) -> No
 async def test_concurrent_writers_deliver_each_event_exactly_once_in_one_order(hub: Hub) -> None:
     shop = await hub.new_tenant("Outbox race")
     users = [await new_user(shop, str(n)) for n in range(10)]
+    await hub.events_settled()  # every event written so far is listed
     start = (await shop.admin.events.ListEvents(pb.ListEventsRequest(page_size=1000))).last_id
     delivered: list[int] = []
 
@@ -133,5 +137,6 @@ async def test_concurrent_writers_deliver_each_event_exactly_once_in_one_order(h
     await asyncio.gather(*(fund(shop, users[n % 10], 1) for n in range(100)))
     await asyncio.wait_for(consumer, 20)
     assert len(set(delivered)) == 100
+    await hub.events_settled()  # every event written so far is listed
     again = await shop.admin.events.ListEvents(pb.ListEventsRequest(after_id=start, types=["wallet."], page_size=1000))
     assert [e.id for e in again.events] == delivered
