@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from core_server.domain.deps import Deps
 from core_server.domain.fast_unit import TakeOrmPath
 from core_server.store.unit_of_work import UnitOfWork
+from sdk.billinghub.v1 import wallet_pb2
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.promos import settled_events
 from tests.hub import TenantHandle
@@ -73,5 +74,18 @@ async def trace(shop: TenantHandle, *prefixes: str) -> dict[str, Any]:
     ids: dict[str, str] = {}
     events = [(e.type, canonical(json.loads(e.data), ids)) for e in await settled_events(shop, *prefixes)]
     listed = await shop.admin.wallet.ListTransfers(wallet_pb.ListTransfersRequest(page_size=500))
-    transfers = [canonical(t, ids) for t in reversed(listed.transfers)]
+    # one transaction's transfers share a time, and their ids order them by chance: sort by content
+    ordered = sorted(listed.transfers, key=_transfer_key)
+    transfers = [canonical(t, ids) for t in ordered]
     return {"events": events, "transfers": transfers}
+
+
+def _transfer_key(transfer: wallet_pb2.Transfer) -> tuple[Any, ...]:
+    sides = (transfer.debit.system, transfer.credit.system)
+    return (
+        transfer.create_time.ToDatetime(),
+        transfer.kind,
+        transfer.amount.asset,
+        transfer.amount.amount_minor,
+        sides,
+    )
