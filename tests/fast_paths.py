@@ -88,4 +88,5 @@ def _transfer_key(transfer: wallet_pb2.Transfer) -> tuple[Any, ...]:
         transfer.amount.asset,
         transfer.amount.amount_minor,
         sides,
+        (transfer.debit_balance_after, transfer.credit_balance_after),
     )
