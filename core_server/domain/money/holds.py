@@ -206,14 +206,13 @@ def _capture(row: HoldRow, take: int) -> Posting:
 
 
 async def release_hold_fast(unit: FastUnit, row: HoldRow, status: HoldStatus) -> None:
-    """`release_hold` and its event on a fast unit (the hold is locked)."""
+    """`release_hold` on a fast unit (the hold is locked)."""
     if status not in RELEASED:
         raise IllegalTransition(f"hold {row.id}: {status} does not release a hold")
     if not await hold_writes.release(unit.tx, unit.tenant, row.account_id, row.amount):
         raise RuntimeError(f"hold {row.id} is pending but its account holds less than it")
     move(row, status, unit.now)
     hold_writes.store_closed(unit.tx, row)
-    unit.emit(f"hold.{status}", _event(row))
 
 
 class HoldService:
@@ -322,6 +321,7 @@ class HoldService:
         """`void` on a fast unit: the reservation given back, the hold closed, its event."""
         row = await self._pending_fast(unit, require_id("hold_id", hold_id))
         await release_hold_fast(unit, row, VOIDED)
+        unit.emit(f"hold.{VOIDED}", _event(row))
         return to_hold(row)
 
     async def _release(self, uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: HoldStatus) -> None:
@@ -340,5 +340,6 @@ class HoldService:
                 row = await hold_writes.lock_hold(unit.tx, tenant, hold)
                 if row is not None and row.status == PENDING:
                     await release_hold_fast(unit, row, EXPIRED)
+                    unit.emit(f"hold.{EXPIRED}", _event(row))
                     expired += 1
         return expired
