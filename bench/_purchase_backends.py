@@ -105,7 +105,7 @@ def work_needed(figures: dict[str, Any], args: argparse.Namespace) -> int:
 
 
 async def prepare(
-    variant: str, shop: setup.Shop, target: str, figures: dict[str, Any], args: argparse.Namespace
+    variant: str, shop: setup.Shop, target: str, figures: dict[str, Any], args: argparse.Namespace, connection: Any
 ) -> dict[str, Any]:
     """The work a variant consumes, made before its window; what was made, for the details."""
     started = time.perf_counter()
@@ -122,6 +122,17 @@ async def prepare(
             "note": "credit codes of 1 TOKEN, per-user limit 1; call n redeems code n % codes for user n // codes, "
             "so the calls in flight rarely wait on the same code's row lock",
         }
+    elif variant == "hold_capture":
+        count = work_needed(figures, args)
+        shop.holds = await setup.prepare_holds(target, shop.key, shop.users, count)
+        made = {"pending_holds": count}
+    elif variant == "refund":
+        count = work_needed(figures, args)
+        shop.orders = await setup.prepare_orders(target, shop.key, shop, count)
+        made = {"paid_orders": count, "note": "bench pack orders bought from the wallet, each refunded whole once"}
+    elif variant == "payout_request":
+        rows = await setup.prepare_earnings(target, shop.key, shop, connection)
+        made = {"commission_rows": rows, "note": f"{setup.EARNED} XTR earned per user (SQL rows); requests of 1"}
     else:
         return {}
     made["setup_s"] = round(time.perf_counter() - started, 1)
@@ -235,7 +246,7 @@ async def run_postgres(
             seed_s = round(time.perf_counter() - started, 1)
             print(f"seeded {args.users} users, XTR and TOKEN wallets of {setup.FUNDS} each, in {seed_s} s")
             for variant in variants:
-                if made := await prepare(variant, shop, core.target, figures, args):
+                if made := await prepare(variant, shop, core.target, figures, args, connection):
                     prepared[variant] = made
                 figures[variant] = await measure(variant, shop, core.target, process, args, folder, count, database)
             verified = await verify(core.target, shop.key)

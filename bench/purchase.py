@@ -15,18 +15,22 @@ What it does, in one run:
    before, through CreateTopupRequest; only the approval is timed), redeem_promo (credit codes,
    once per user, enough codes x users), purchase_one_call (PurchaseFromWallet), purchase_two_calls
    (CreateOrder + PayOrderFromWallet), the reads a bot makes on every screen (get_balances, get_user,
-   find_user, list_packages, list_entitlements, get_referral_stats) and health (no database: the
-   transport yardstick); after each, the transfers gained must equal what the successful
-   operations post;
+   find_user, list_packages, list_entitlements, get_referral_stats), the debits: hold_create
+   (CreateHold of 1 TOKEN), hold_capture (holds created before; only the whole capture is timed),
+   refund (bench pack orders bought before; only the whole RefundOrder is timed), payout_request
+   (CreatePayoutRequest of 1 XTR; every user earned XTR through commission rows inserted before),
+   and health (no database: the transport yardstick); after each, the transfers gained must
+   equal what the successful operations post;
 4. checks the ledger (VerifyLedger), stops the core (pgbench needs its connections), runs the
    purchase's statements (bench/purchase_pgbench.py) and ChargeUsage's (bench/ledger_pgbench.sql)
    with pgbench at 16 and 64 connections: the best TPS is the limit; starts the core again to check
    the ledger after pgbench's writes too, and drops the database;
 5. measures purchase_one_call on the embedded SQLite (a second core on a scratch file);
-6. writes bench/results/purchase.json (`--variant all`; a single variant writes
-   bench/results/purchase_<variant>.json) and prints a table with the targets.
+6. writes bench/results/purchase.json (`--variant all`; a selection writes
+   bench/results/purchase_<variant>[+<variant>...].json) and prints a table with the targets.
 
-Options: `--seconds`, `--warmup`, `--concurrency`, `--users`, `--variant NAME|all`, `--keep` (leave
+Options: `--seconds`, `--warmup`, `--concurrency`, `--users`, `--variant all|NAME[,NAME...]` (run in
+the order given; ChargeUsage first measures the yardstick the writes are compared with), `--keep` (leave
 the main scratch database), `--profile` (py-spy records the core during each window; the top
 functions go to bench/results/purchase_<variant>_profile_top.txt). Without PostgreSQL or pgbench it
 says so and exits 0.
@@ -59,7 +63,7 @@ from bench.purchase_client import VARIANTS  # noqa: E402
 RESULTS = harness.RESULTS
 ORDER = (
     "charge_usage", "adjust_balance", "approve_topup", "redeem_promo", "purchase_one_call", "purchase_two_calls",
-    *report.READS, "health",
+    *report.READS, "hold_create", "hold_capture", "refund", "payout_request", "health",
 )  # fmt: skip
 assert sorted(ORDER) == sorted(VARIANTS)
 
@@ -153,11 +157,11 @@ def main_with(args: argparse.Namespace) -> int:
     except (OSError, asyncpg.PostgresError) as error:
         print(f"PostgreSQL on {harness.PG_HOST} is not reachable ({error}): skipped")
         return 0
-    variants = list(ORDER) if args.variant == "all" else [args.variant]
+    variants = list(ORDER) if args.variant == "all" else args.variant.split(",")
     try:
         result = asyncio.run(run_all(args, variants, database))
         RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "purchase" if args.variant == "all" else f"purchase_{args.variant}"
+        name = "purchase" if args.variant == "all" else f"purchase_{args.variant.replace(',', '+')}"
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
         print(f"== wrote bench/results/{name}.json")
     finally:
@@ -178,7 +182,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="the same load before each window")
     parser.add_argument("--concurrency", type=int, default=64, help="operations in flight")
     parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--variant", choices=[*ORDER, "all"], default="all")
+    parser.add_argument(
+        "--variant",
+        default="all",
+        help=f"all, or one or more (comma-separated, run in this order) of: {', '.join(ORDER)}",
+    )
     parser.add_argument("--profile", action="store_true", help="record the core with py-spy")
     parser.add_argument("--keep", action="store_true", help="keep the main scratch database to inspect it")
     args = parser.parse_args()
@@ -186,6 +194,9 @@ def main() -> None:
         parser.error("concurrency 1..1000, seconds 0..3600, warmup 0..600")
     if args.users < 2:
         parser.error("at least 2 users")
+    unknown = [name for name in args.variant.split(",") if name not in ORDER] if args.variant != "all" else []
+    if unknown:
+        parser.error(f"unknown variants {unknown}: choose from {', '.join(ORDER)}")
     sys.exit(main_with(args))
 
 
