@@ -16,7 +16,8 @@ from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_mess
 from core_server.domain.actor import ADMIN_ROLES
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit
-from core_server.domain.money.holds import Hold, HoldService
+from core_server.domain.money.hold_rules import Hold
+from core_server.domain.money.holds import HoldService
 from core_server.domain.money.ledger import Transfer
 from core_server.domain.money.wallets import Balance, WalletService
 from sdk.billinghub.v1 import wallet_service_pb2 as pb

@@ -17,7 +17,8 @@ from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import InsufficientFunds, Money
 from core_server.domain.money.hold_model import PENDING, VOIDED, mark_captured
-from core_server.domain.money.holds import PAYOUT_REFERENCE, new_hold_row, release_hold_fast
+from core_server.domain.money.hold_rules import PAYOUT_REFERENCE, new_hold_row
+from core_server.domain.money.holds import release_hold_fast
 from core_server.domain.reasons import BelowMinPayout
 from core_server.domain.referrals.earnings import combine_earnings
 from core_server.domain.referrals.payout_model import OPEN_OR_PAID, PayoutStatus, move

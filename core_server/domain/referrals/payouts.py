@@ -25,7 +25,8 @@ from core_server.domain.events import emit
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
 from core_server.domain.money.hold_model import VOIDED, HoldStatus, mark_captured
-from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
+from core_server.domain.money.hold_rules import PAYOUT_REFERENCE
+from core_server.domain.money.holds import place_hold, release_hold
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import before_id, id_page, page_request
