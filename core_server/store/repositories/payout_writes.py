@@ -79,7 +79,7 @@ def _parts(dialect: str, value: str) -> list[str]:
 
 
 @cache
-def _lock_with_figures(dialect: str) -> tuple[str, int, int]:
+def _lock_with_figures(dialect: str) -> tuple[Sql, int, int]:
     """The statement, and how many columns each of net and held-back sums takes."""
     net = _parts(dialect, _NET)
     held = _parts(dialect, f"CASE WHEN c.available_at > $4 THEN {_NET} ELSE 0 END")
@@ -90,7 +90,7 @@ def _lock_with_figures(dialect: str) -> tuple[str, int, int]:
         f"SELECT a.id, a.balance - a.held, {', '.join(columns)} FROM ledger_accounts a"  # noqa: S608
         " WHERE a.tenant_id = $1 AND a.asset = $3 AND a.user_id = $2"
     )
-    return (text + " FOR UPDATE" if dialect == "postgresql" else text), len(net), len(held)
+    return Sql(text + " FOR UPDATE" if dialect == "postgresql" else text), len(net), len(held)
 
 
 async def lock_with_figures(
@@ -98,9 +98,9 @@ async def lock_with_figures(
 ) -> WithdrawalFacts | None:
     """Lock the user's wallet in `asset` and read the figures a withdrawal is decided on; None when
     the user has no such wallet."""
-    text, net, held = _lock_with_figures(tx.dialect)
+    statement, net, held = _lock_with_figures(tx.dialect)
     pending, paid = open_or_paid
-    row = await tx.fetchrow(Sql(text), tenant, user, asset, now, pending, paid)
+    row = await tx.fetchrow(statement, tenant, user, asset, now, pending, paid)
     if row is None:
         return None
     values = list(row[2:])
