@@ -13,24 +13,24 @@ from functools import cache
 
 from core_server.store.raw_tx import RawTx, Sql, uuid_of
 
-_COLUMNS = "SELECT user_id, asset, balance - held FROM ledger_accounts WHERE tenant_id = $1 AND user_id IN "
+_COLUMNS = "SELECT user_id, asset, balance - held FROM ledger_accounts WHERE tenant_id = $1 AND (asset, user_id) IN "
 
 
 @cache
 def _lock(count: int) -> Sql:
-    users = ", ".join(f"${n + 2}" for n in range(count))
+    pairs = ", ".join(f"(${2 * n + 2}, ${2 * n + 3})" for n in range(count))
     order = " ORDER BY user_id, asset"
-    return Sql(f"{_COLUMNS}({users}){order} FOR UPDATE", f"{_COLUMNS}({users}){order}")  # the writer's lock on SQLite
+    return Sql(f"{_COLUMNS}({pairs}){order} FOR UPDATE", f"{_COLUMNS}({pairs}){order}")  # the writer's lock on SQLite
 
 
 async def lock_wallets(
     tx: RawTx, tenant: uuid.UUID, wallets: Collection[tuple[uuid.UUID, str]]
 ) -> dict[tuple[uuid.UUID, str], int]:
-    """Lock every wallet of these users, in the lock order; the available balances of the (user,
-    asset) wallets asked for that exist."""
+    """Lock the (user, asset) wallets that exist, in the lock order; their available balances.
+    Addressed by (asset, user), the wallets' unique key: `ledger.lock_wallets` asks by user alone,
+    which no index leads with, and reads every wallet of the tenant to find them."""
     if not wallets:
         return {}
-    users = sorted({user for user, _asset in wallets})
-    rows = await tx.fetch(_lock(len(users)), tenant, *users)
-    found = {(uuid_of(row[0]), str(row[1])): int(row[2]) for row in rows}
-    return {key: value for key, value in found.items() if key in wallets}
+    pairs = sorted(wallets)
+    rows = await tx.fetch(_lock(len(pairs)), tenant, *[value for user, asset in pairs for value in (asset, user)])
+    return {(uuid_of(row[0]), str(row[1])): int(row[2]) for row in rows}
