@@ -58,11 +58,13 @@ class _Plan:
     clawbacks: list[commissions.ClawbackPlan]
 
 
-def _wallets_to_lock(row: OrderRow, shares: Sequence[tuple[CommissionRow, int]]) -> set[tuple[uuid.UUID, str]]:
+def _wallets_to_lock(
+    row: OrderRow, delivery: dict[str, Any], shares: Sequence[tuple[CommissionRow, int]]
+) -> set[tuple[uuid.UUID, str]]:
     """The wallets whose balances decide a refund: the referrers' (clawbacks), the buyer's (what
     the order credited)."""
     wallets = {(commission.referrer_id, commission.asset) for commission, _share in shares}
-    credited = (row.delivery or {}).get("credited")
+    credited = delivery.get("credited")
     if credited:
         wallets.add((row.user_id, credited["asset"]))
     return wallets
@@ -137,7 +139,7 @@ async def _refund(
     if row.refunded + amount >= row.total:
         await _end_delivery(deps, uow, row, delivery, now)
     shares = await commissions.clawback_shares(uow, tenant, row, amount)
-    available = await ledger_repo.lock_wallets(uow, tenant, _wallets_to_lock(row, shares))
+    available = await ledger_repo.lock_wallets(uow, tenant, _wallets_to_lock(row, delivery, shares))
     plan = _plan(row, amount, reason, delivery, shares, available, whole_delivery)
     transfers = await ledger.post_many(uow, deps.feed, tenant, [*plan.postings, *extra], now, link_id=new_id())
     clawed = [t for t in transfers if t.credit == System(REFERRAL_EXPENSE)]
@@ -159,8 +161,9 @@ async def _refund_fast(
         raise TakeOrmPath("a whole refund that ends a task, a plan or a service")
     before = {"status": row.status, "refunded_minor": row.refunded}
     shares = commissions.shares_of(row, amount, await refund_writes.lock_commissions(unit.tx, tenant, row))
-    available = await wallet_locks.lock_wallets(unit.tx, tenant, _wallets_to_lock(row, shares))
-    plan = _plan(row, amount, reason, dict(row.delivery or {}), shares, available, False)
+    delivery = dict(row.delivery or {})
+    available = await wallet_locks.lock_wallets(unit.tx, tenant, _wallets_to_lock(row, delivery, shares))
+    plan = _plan(row, amount, reason, delivery, shares, available, False)
     transfers = await ledger.post_raw(unit, plan.postings, link_id=new_id())
     clawed = [t for t in transfers if t.credit == System(REFERRAL_EXPENSE)]
     for data in commissions.apply_clawbacks(plan.clawbacks, clawed):
