@@ -57,8 +57,9 @@ class RawTx(Protocol):
     async def execute(self, sql: Sql, *args: Any) -> None: ...
 
     def defer(self, sql: Sql, *args: Any) -> None:
-        """Queue an INSERT whose rows nothing in this transaction reads back; `flush` runs the queue
-        (on PostgreSQL as one statement: one round trip however many inserts)."""
+        """Queue an INSERT whose rows nothing in this transaction reads back (or an UPDATE of a row
+        it locked and reads no more); `flush` runs the queue (on PostgreSQL as one statement: one
+        round trip however many; the statements must touch different rows)."""
 
     async def flush(self) -> None: ...
 
@@ -81,15 +82,17 @@ def _shifted(offset: int, match: re.Match[str]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> str:
-    """Several INSERTs as one statement: data-modifying CTEs, each run once and to completion."""
+def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> Sql:
+    """Several inserts (and updates) as one statement: data-modifying CTEs, each run once and to completion
+    (cached as a statement: deriving a long text's other dialect on every flush cost a few % of
+    the core's CPU per call)."""
     parts: list[str] = []
     offset = 0
     for text, width in zip(texts, widths, strict=True):
         parts.append(_PLACEHOLDER.sub(partial(_shifted, offset), text))
         offset += width
     head = ", ".join(f"i{n} AS ({part})" for n, part in enumerate(parts[:-1]))
-    return (f"WITH {head} " if head else "") + parts[-1]
+    return Sql((f"WITH {head} " if head else "") + parts[-1])
 
 
 class PgTx:
@@ -106,8 +109,8 @@ class PgTx:
         if not self._deferred:
             return
         deferred, self._deferred = self._deferred, []
-        text = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
-        await self.execute(Sql(text), *[value for _, args in deferred for value in args])
+        statement = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
+        await self.execute(statement, *[value for _, args in deferred for value in args])
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         try:
