@@ -16,7 +16,7 @@ from sdk.billinghub.v1 import referral_service_pb2 as pb
 from tests.commerce.referrals import buy, join, set_program
 from tests.fast_paths import PATHS, canonical, take_path, trace
 from tests.hub import Hub, TenantHandle
-from tests.money import assert_ledger_ok, balance
+from tests.money import assert_ledger_ok, balance, fund
 
 FAST = [(payout_fast, "create"), (payout_fast, "approve"), (payout_fast, "reject")]
 
@@ -155,4 +155,19 @@ async def test_racing_requests_never_reserve_more_than_is_withdrawable(hub: Hub)
     await asyncio.gather(*decisions)
     wallet = await balance(shop.admin, affiliate, "XTR")
     assert (wallet.posted.amount_minor, wallet.held.amount_minor) == (90 - 6 * 7, 0)
+    await assert_ledger_ok(shop)
+
+
+async def test_racing_requests_of_a_rich_wallet_never_pass_the_earnings(hub: Hub) -> None:
+    """The wallet holds far more than was earned: only the earnings' figures, read under the
+    wallet's lock after every earlier request committed, stop the requests (not the wallet)."""
+    shop = await hub.new_tenant("Payout race, rich wallet")
+    affiliate = await earning_affiliate(shop)
+    await fund(shop, affiliate, 10_000, "XTR")
+    calls = [shop.admin.referrals.CreatePayoutRequest(ask(affiliate, 7)) for _ in range(20)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    made = [r for r in results if isinstance(r, pb.CreatePayoutRequestResponse)]
+    short = [r for r in results if isinstance(r, FailedPrecondition) and r.reason == "INSUFFICIENT_FUNDS"]
+    assert (len(made), len(short)) == (12, 8), [r for r in results if isinstance(r, Exception)][:3]
+    assert (await balance(shop.admin, affiliate, "XTR")).held.amount_minor == 84
     await assert_ledger_ok(shop)

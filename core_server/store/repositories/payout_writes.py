@@ -2,9 +2,9 @@
 rejection read and write, without the ORM.
 
 A request is decided on figures read under the referrer's wallet lock (step 2 of THE LOCK ORDER in
-store/repositories/ledger.py): the wallet row and the sums a referrer's earnings come from
+store/repositories/ledger.py): the sums a referrer's earnings come from
 (store/repositories/referrals.py: commissions net of clawbacks and shortfalls, the part still in
-its hold period, tier bonuses, open and paid requests), in one statement. Sums are exact on both
+its hold period, tier bonuses, open and paid requests), in one statement after the lock's. Sums are exact on both
 backends (store/sums.py: on SQLite each is taken in two parts).
 """
 
@@ -78,39 +78,45 @@ def _parts(dialect: str, value: str) -> list[str]:
     return [f"sum(({value}) / {SPLIT})", f"sum(({value}) % {SPLIT})"]
 
 
+_LOCK_WALLET = Sql(
+    "SELECT id, balance - held FROM ledger_accounts WHERE tenant_id = $1 AND asset = $2 AND user_id = $3 FOR UPDATE",
+    "SELECT id, balance - held FROM ledger_accounts WHERE tenant_id = $1 AND asset = $2 AND user_id = $3",
+)
+
+
 @cache
-def _lock_with_figures(dialect: str) -> tuple[Sql, int, int]:
+def _figures(dialect: str) -> tuple[Sql, int, int]:
     """The statement, and how many columns each of net and held-back sums takes."""
     net = _parts(dialect, _NET)
     held = _parts(dialect, f"CASE WHEN c.available_at > $4 THEN {_NET} ELSE 0 END")
     columns = [f"(SELECT {part} {_COMMISSIONS})" for part in [*net, *held, "count(*)"]]
     columns += [f"(SELECT {part} {_BONUSES})" for part in _parts(dialect, "t.amount")]
     columns += [f"(SELECT {part} {_REQUESTS})" for part in _parts(dialect, "p.amount")]
-    text = (
-        f"SELECT a.id, a.balance - a.held, {', '.join(columns)} FROM ledger_accounts a"  # noqa: S608
-        " WHERE a.tenant_id = $1 AND a.asset = $3 AND a.user_id = $2"
-    )
-    return Sql(text + " FOR UPDATE" if dialect == "postgresql" else text), len(net), len(held)
+    return Sql(f"SELECT {', '.join(columns)}"), len(net), len(held)
 
 
 async def lock_with_figures(
     tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, asset: str, now: dt.datetime, open_or_paid: Sequence[str]
 ) -> WithdrawalFacts | None:
-    """Lock the user's wallet in `asset` and read the figures a withdrawal is decided on; None when
-    the user has no such wallet."""
-    statement, net, held = _lock_with_figures(tx.dialect)
+    """Lock the user's wallet in `asset`, then read the figures a withdrawal is decided on; None
+    when the user has no such wallet. Two statements: PostgreSQL reads a statement's subqueries in
+    the snapshot it began with, so figures read by the locking statement itself would miss the
+    request that held the lock before it (and let racing requests pass the earnings)."""
+    wallet = await tx.fetchrow(_LOCK_WALLET, tenant, asset, user)
+    if wallet is None:
+        return None
+    statement, net, held = _figures(tx.dialect)
     pending, paid = open_or_paid
     row = await tx.fetchrow(statement, tenant, user, asset, now, pending, paid)
-    if row is None:
-        return None
-    values = list(row[2:])
+    assert row is not None
+    values = list(row)
     net_parts, values = values[:net], values[net:]
     held_parts, values = values[:held], values[held:]
     counted, values = int(values[0] or 0), values[1:]
     bonus_parts, request_parts = values[: len(values) // 2], values[len(values) // 2 :]
     return WithdrawalFacts(
-        account=uuid_of(row[0]),
-        available=int(row[1]),
+        account=uuid_of(wallet[0]),
+        available=int(wallet[1]),
         commissions=(combine(net_parts), combine(held_parts)) if counted else None,
         bonuses=combine(bonus_parts) if any(part is not None for part in bonus_parts) else None,
         requested=combine(request_parts) if any(part is not None for part in request_parts) else None,
