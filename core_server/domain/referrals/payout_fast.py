@@ -45,24 +45,23 @@ async def create(unit: FastUnit, user_id: str, amount: int, destination: str) ->
     """PayoutService.create on a fast unit, for a program with a payout asset."""
     user, destination = request_checked(user_id, amount, destination)
     tenant, now = unit.tenant, unit.now
-    found, stored = await payout_writes.user_and_program(unit.tx, tenant, user)
+    wallet = await payout_writes.lock_payout_wallet(unit.tx, tenant, user)
+    if wallet is None:
+        raise TakeOrmPath("no payout asset (then it is found among the earnings), no such user or wallet")
+    account, available, stored = wallet
     rules = Program.from_stored(stored)
     asset = rules.payout_asset
-    if not found or not asset:
-        raise TakeOrmPath("an unknown user, or a payout asset to find among the earnings")
     if amount < rules.min_payout_minor:
         raise BelowMinPayout(
             f"the smallest payout is {rules.min_payout_minor}",
             metadata={"min_payout_minor": str(rules.min_payout_minor)},
         )
-    facts = await payout_writes.lock_with_figures(unit.tx, tenant, user, asset, now, OPEN_OR_PAID)
-    if facts is None:
-        raise TakeOrmPath("no wallet in the payout asset: the ORM path says what is withdrawable")
+    facts = await payout_writes.withdrawal_figures(unit.tx, tenant, user, asset, now, OPEN_OR_PAID)
     figures = combine_earnings(
         {asset: facts.commissions} if facts.commissions is not None else {},
         {asset: facts.bonuses} if facts.bonuses is not None else {},
         {asset: facts.requested} if facts.requested is not None else {},
-        {asset: facts.available},
+        {asset: available},
     )
     withdrawable = figures[asset].withdrawable if asset in figures else 0
     if amount > withdrawable:
@@ -73,7 +72,7 @@ async def create(unit: FastUnit, user_id: str, amount: int, destination: str) ->
         raise InsufficientFunds(asset, amount)
     row = new_payout_row(tenant, user, Money(asset, amount), destination, now)
     hold = new_hold_row(
-        tenant, facts.account, user, Money(asset, amount), f"{PAYOUT_REFERENCE}{row.id}", now + HOLD_LIFETIME, now
+        tenant, account, user, Money(asset, amount), f"{PAYOUT_REFERENCE}{row.id}", now + HOLD_LIFETIME, now
     )
     row.hold_id = hold.id
     hold_writes.insert_hold(unit.tx, hold)

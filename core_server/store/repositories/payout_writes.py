@@ -1,8 +1,9 @@
 """Payout requests on the fast write path (store/raw_tx.py): what a request, an approval and a
 rejection read and write, without the ORM.
 
-A request is decided on figures read under the referrer's wallet lock (step 2 of THE LOCK ORDER in
-store/repositories/ledger.py): the sums a referrer's earnings come from
+A request locks the referrer's wallet in the program's payout asset (step 2 of THE LOCK ORDER in
+store/repositories/ledger.py; the program is read with it) and is decided on figures read under
+that lock: the sums a referrer's earnings come from
 (store/repositories/referrals.py: commissions net of clawbacks and shortfalls, the part still in
 its hold period, tier bonuses, open and paid requests), in one statement after the lock's. Sums are exact on both
 backends (store/sums.py: on SQLite each is taken in two parts).
@@ -22,10 +23,6 @@ from core_server.store.models import PayoutRow
 from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
 from core_server.store.sums import SPLIT, combine
 
-_FACTS = Sql(
-    "SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2),"
-    " (SELECT referral_program FROM tenant_settings WHERE tenant_id = $1)"
-)
 _NET = "c.amount - c.clawed_back - c.shortfall"
 _COMMISSIONS = "FROM referral_commissions c WHERE c.tenant_id = $1 AND c.referrer_id = $2 AND c.asset = $3"
 _BONUSES = (
@@ -52,23 +49,13 @@ _DECIDE = Sql(
 
 
 @dataclass(frozen=True, slots=True)
-class WithdrawalFacts:
-    """A referrer's figures in one asset, read under the wallet's lock (sums as in
-    domain/referrals/earnings.py's `earnings`; None where no row was summed)."""
+class WithdrawalFigures:
+    """A referrer's figures in one asset (sums as in domain/referrals/earnings.py's `earnings`;
+    None where no row was summed)."""
 
-    account: uuid.UUID
-    available: int
     commissions: tuple[int, int] | None  # (net, still in the hold period)
     bonuses: int | None
     requested: int | None
-
-
-async def user_and_program(tx: RawTx, tenant: uuid.UUID, user: uuid.UUID) -> tuple[bool, dict[str, Any]]:
-    """Whether the user is the tenant's, and the tenant's stored referral program ({} if none)."""
-    row = await tx.fetchrow(_FACTS, tenant, user)
-    assert row is not None
-    stored = row[1]
-    return bool(row[0]), (json.loads(stored) if isinstance(stored, str) else stored) or {}
 
 
 def _parts(dialect: str, value: str) -> list[str]:
@@ -79,8 +66,12 @@ def _parts(dialect: str, value: str) -> list[str]:
 
 
 _LOCK_WALLET = Sql(
-    "SELECT id, balance - held FROM ledger_accounts WHERE tenant_id = $1 AND asset = $2 AND user_id = $3 FOR UPDATE",
-    "SELECT id, balance - held FROM ledger_accounts WHERE tenant_id = $1 AND asset = $2 AND user_id = $3",
+    "SELECT a.id, a.balance - a.held, s.referral_program FROM tenant_settings s JOIN ledger_accounts a"
+    " ON a.tenant_id = s.tenant_id AND a.asset = (s.referral_program ->> 'payout_asset') AND a.user_id = $2"
+    " WHERE s.tenant_id = $1 FOR UPDATE OF a",
+    "SELECT a.id, a.balance - a.held, s.referral_program FROM tenant_settings s JOIN ledger_accounts a"
+    " ON a.tenant_id = s.tenant_id AND a.asset = json_extract(s.referral_program, '$.payout_asset')"
+    " AND a.user_id = $2 WHERE s.tenant_id = $1",
 )
 
 
@@ -95,16 +86,25 @@ def _figures(dialect: str) -> tuple[Sql, int, int]:
     return Sql(f"SELECT {', '.join(columns)}"), len(net), len(held)
 
 
-async def lock_with_figures(
-    tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, asset: str, now: dt.datetime, open_or_paid: Sequence[str]
-) -> WithdrawalFacts | None:
-    """Lock the user's wallet in `asset`, then read the figures a withdrawal is decided on; None
-    when the user has no such wallet. Two statements: PostgreSQL reads a statement's subqueries in
-    the snapshot it began with, so figures read by the locking statement itself would miss the
-    request that held the lock before it (and let racing requests pass the earnings)."""
-    wallet = await tx.fetchrow(_LOCK_WALLET, tenant, asset, user)
-    if wallet is None:
+async def lock_payout_wallet(
+    tx: RawTx, tenant: uuid.UUID, user: uuid.UUID
+) -> tuple[uuid.UUID, int, dict[str, Any]] | None:
+    """Lock the user's wallet in the asset the tenant's referral program pays out in: (its id,
+    its available balance, the stored program); None when there is no such program or wallet."""
+    row = await tx.fetchrow(_LOCK_WALLET, tenant, user)
+    if row is None:
         return None
+    stored = row[2]
+    return uuid_of(row[0]), int(row[1]), (json.loads(stored) if isinstance(stored, str) else stored) or {}
+
+
+async def withdrawal_figures(
+    tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, asset: str, now: dt.datetime, open_or_paid: Sequence[str]
+) -> WithdrawalFigures:
+    """The figures a withdrawal is decided on, read after `lock_payout_wallet` in a statement of
+    their own: PostgreSQL reads a statement's subqueries in the snapshot it began with, so figures
+    read by the locking statement itself would miss the request that held the lock before it (and
+    let racing requests pass the earnings)."""
     statement, net, held = _figures(tx.dialect)
     pending, paid = open_or_paid
     row = await tx.fetchrow(statement, tenant, user, asset, now, pending, paid)
@@ -114,9 +114,7 @@ async def lock_with_figures(
     held_parts, values = values[:held], values[held:]
     counted, values = int(values[0] or 0), values[1:]
     bonus_parts, request_parts = values[: len(values) // 2], values[len(values) // 2 :]
-    return WithdrawalFacts(
-        account=uuid_of(wallet[0]),
-        available=int(wallet[1]),
+    return WithdrawalFigures(
         commissions=(combine(net_parts), combine(held_parts)) if counted else None,
         bonuses=combine(bonus_parts) if any(part is not None for part in bonus_parts) else None,
         requested=combine(request_parts) if any(part is not None for part in request_parts) else None,
