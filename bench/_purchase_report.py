@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 READS = ("get_balances", "get_user", "find_user", "list_packages", "list_entitlements", "get_referral_stats")
-WRITES_VS_CHARGE = ("adjust_balance", "approve_topup", "redeem_promo")
+WRITES_VS_CHARGE = (
+    "adjust_balance", "approve_topup", "redeem_promo", "hold_create", "hold_capture", "refund", "payout_request",
+)  # fmt: skip
 PURCHASE_RATIO_MIN = 0.35  # one-call purchases/s over the pgbench TPS of the same statements
 PURCHASE_CPU_VS_CHARGE_MAX = 2.0  # core CPU per purchase over core CPU per ChargeUsage
 PURCHASE_P99_MAX_MS = 150.0

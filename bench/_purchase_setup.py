@@ -64,6 +64,8 @@ class Shop:
     priced_package_id: str = ""  # purchase_referred and purchase_promo buy this one (PRICED)
     referred_users: list[str] = field(default_factory=list)
     discount_codes: list[str] = field(default_factory=list)
+    holds: list[str] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
 
     def write(self, path: Path) -> None:
         data = asdict(self)
@@ -283,3 +285,66 @@ async def prepare_discounts(target: str, shop: Shop) -> dict[str, Any]:
             await admin.promos.CreatePromoCode(promo_service_pb2.CreatePromoCodeRequest(promo_code=promo))
     shop.discount_codes = codes
     return {"discount_codes": len(codes), "percent_bps": DISCOUNT_BPS, "price_xtr": PRICED[0]}
+
+
+async def prepare_holds(target: str, key: str, users: list[str], count: int) -> list[str]:
+    """`count` pending holds of 1 TOKEN (users in turn, an hour to live), created through the core."""
+    async with BillingHubClient(target, key) as admin:
+        created: list[str] = []
+        numbers = iter(range(count))
+
+        async def create() -> None:
+            for n in numbers:
+                request = wallet_service_pb2.CreateHoldRequest(
+                    request_id=uuid.uuid4().hex, user_id=users[n % len(users)], amount=money(1, "TOKEN")
+                )
+                made = await harness.with_retries(functools.partial(admin.wallet.CreateHold, request))
+                created.append(made.hold.id)
+
+        await asyncio.gather(*(create() for _ in range(SETUP_CONCURRENCY)))
+    return created
+
+
+async def prepare_orders(target: str, key: str, shop: Shop, count: int) -> list[str]:
+    """`count` orders of the bench pack bought from the wallet (users in turn), through the core."""
+    async with BillingHubClient(target, key) as admin:
+        bought: list[str] = []
+        numbers = iter(range(count))
+
+        async def buy() -> None:
+            for n in numbers:
+                request = order_service_pb2.PurchaseFromWalletRequest(
+                    request_id=uuid.uuid4().hex, user_id=shop.users[n % len(shop.users)], package_id=shop.package_id
+                )
+                made = await harness.with_retries(functools.partial(admin.orders.PurchaseFromWallet, request))
+                bought.append(made.order.id)
+
+        await asyncio.gather(*(buy() for _ in range(SETUP_CONCURRENCY)))
+    return bought
+
+
+# Earned per user for payout requests: far more than a run withdraws, never more than the wallet has.
+EARNED = FUNDS
+
+
+async def prepare_earnings(target: str, key: str, shop: Shop, connection: Any) -> int:
+    """Every user earned EARNED XTR, past its hold period: a referral program paying out in XTR, and
+    one commission row per user on the warm-up purchase's order, inserted in SQL (`connection`: to
+    the bench database; the XTR itself is already in the funded wallets). Returns the rows made."""
+    async with BillingHubClient(target, key) as admin:
+        program = referral_pb2.ReferralProgram(enabled=True, level_rates_bps=[1000], payout_asset="XTR")
+        await admin.referrals.UpdateReferralProgram(referral_service_pb2.UpdateReferralProgramRequest(program=program))
+    order = await connection.fetchrow(
+        "SELECT id, user_id FROM orders WHERE tenant_id = $1 ORDER BY created_at LIMIT 1", uuid.UUID(shop.tenant)
+    )
+    status = await connection.execute(
+        "INSERT INTO referral_commissions (tenant_id, id, order_id, referrer_id, buyer_id, level, asset, amount,"
+        " base_amount, clawed_back, shortfall, transfer_id, available_at, created_at)"
+        " SELECT $1, gen_random_uuid(), $2, u.id, $3, 1, 'XTR', $4, $4, 0, 0, NULL, now() - interval '1 day', now()"
+        " FROM users u WHERE u.tenant_id = $1",
+        uuid.UUID(shop.tenant),
+        order["id"],
+        order["user_id"],
+        EARNED,
+    )
+    return int(status.split()[-1])

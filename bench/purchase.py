@@ -18,8 +18,12 @@ What it does, in one run:
    started by a user's first purchase, extended by the next), purchase_referred (buyers under a
    two-level referrer chain: the payment, two commissions, the delivery), purchase_promo (with a
    10 % discount code), the reads a bot makes on every screen (get_balances, get_user, find_user,
-   list_packages, list_entitlements, get_referral_stats) and health (no database: the transport
-   yardstick); after each, the transfers gained must equal what the successful operations post;
+   list_packages, list_entitlements, get_referral_stats), the debits: hold_create (CreateHold of 1
+   TOKEN), hold_capture (holds created before; only the whole capture is timed), refund (bench
+   pack orders bought before; only the whole RefundOrder is timed), payout_request
+   (CreatePayoutRequest of 1 XTR; every user earned XTR through commission rows inserted before),
+   and health (no database: the transport yardstick); after each, the transfers gained must
+   equal what the successful operations post;
 4. checks the ledger (VerifyLedger), stops the core (pgbench needs its connections), runs the
    purchase's statements (bench/purchase_pgbench.py) and ChargeUsage's (bench/ledger_pgbench.sql)
    with pgbench at 16 and 64 connections: the best TPS is the limit; starts the core again to check
@@ -28,11 +32,12 @@ What it does, in one run:
 6. writes bench/results/purchase.json (`--variant all`; a selection writes
    bench/results/purchase_<variant>[+<variant>...].json) and prints a table with the targets.
 
-Options: `--seconds`, `--warmup`, `--concurrency`, `--users`, `--variant NAME[,NAME...]|all` (`reads`
-names the six screen reads: `--variant reads,health` measures them against the transport in one
-run; the embedded SQLite runs when purchase_one_call is among them), `--keep` (leave the main
-scratch database), `--profile` (py-spy records the core during each window; the top functions go
-to bench/results/purchase_<variant>_profile_top.txt). Without PostgreSQL or pgbench it says so and
+Options: `--seconds`, `--warmup`, `--concurrency`, `--users`, `--variant all|NAME[,NAME...]` (run in
+the order given; `reads` names the six screen reads: `--variant reads,health` measures them against
+the transport in one run; ChargeUsage first measures the yardstick the writes are compared with;
+the embedded SQLite runs when purchase_one_call is among them), `--keep` (leave the main scratch
+database), `--profile` (py-spy records the core during each window; the top functions go to
+bench/results/purchase_<variant>_profile_top.txt). Without PostgreSQL or pgbench it says so and
 exits 0.
 """
 
@@ -63,7 +68,8 @@ from bench.purchase_client import VARIANTS  # noqa: E402
 RESULTS = harness.RESULTS
 ORDER = (
     "charge_usage", "adjust_balance", "approve_topup", "redeem_promo", "purchase_one_call", "purchase_two_calls",
-    "purchase_subscription", "purchase_referred", "purchase_promo", *report.READS, "health",
+    "purchase_subscription", "purchase_referred", "purchase_promo", *report.READS,
+    "hold_create", "hold_capture", "refund", "payout_request", "health",
 )  # fmt: skip
 assert sorted(ORDER) == sorted(VARIANTS)
 

@@ -59,6 +59,10 @@ TRANSFERS_PER_OP = {
     "approve_topup": 1,
     "redeem_promo": 1,
     "charge_usage": 1,
+    "hold_create": 0,  # a reservation only
+    "hold_capture": 1,  # the wallet to revenue, out of the hold
+    "refund": 2,  # the price back to the buyer (XTR), the delivered tokens back to `issued` (TOKEN)
+    "payout_request": 0,  # a hold on the referrer's wallet
     "get_balances": 0,
     "get_user": 0,
     "find_user": 0,
@@ -108,6 +112,10 @@ class Caller:
             "approve_topup": self.approve_topup,
             "redeem_promo": self.redeem_promo,
             "charge_usage": self.charge_usage,
+            "hold_create": self.hold_create,
+            "hold_capture": self.hold_capture,
+            "refund": self.refund,
+            "payout_request": self.payout_request,
             "get_balances": self.get_balances,
             "get_user": self.get_user,
             "find_user": self.find_user,
@@ -242,6 +250,54 @@ class Caller:
                 request_id=fresh_id(), user_id=self.user(), amount=amount, reference="bench"
             )
             return await self.call(self.wallet.ChargeUsage, request)
+
+        return op
+
+    def hold_create(self) -> Operation:
+        amount = common_pb2.Money(asset="TOKEN", amount_minor=1)
+
+        async def op() -> object:
+            request = wallet_service_pb2.CreateHoldRequest(
+                request_id=fresh_id(), user_id=self.user(), amount=amount, reference="bench"
+            )
+            return await self.call(self.wallet.CreateHold, request)
+
+        return op
+
+    def hold_capture(self) -> Operation:
+        """Each prepared hold (1 TOKEN) captured whole, once."""
+        pending = iter(self.setup["holds"])
+
+        async def op() -> object:
+            hold_id = next(pending, None)
+            if hold_id is None:
+                raise Exhausted
+            request = wallet_service_pb2.CaptureHoldRequest(request_id=fresh_id(), hold_id=hold_id)
+            return await self.call(self.wallet.CaptureHold, request)
+
+        return op
+
+    def refund(self) -> Operation:
+        """Each prepared order (a token pack bought from the wallet) refunded whole, once."""
+        pending = iter(self.setup["orders"])
+
+        async def op() -> object:
+            order_id = next(pending, None)
+            if order_id is None:
+                raise Exhausted
+            request = order_service_pb2.RefundOrderRequest(
+                request_id=fresh_id(), order_id=order_id, reason="bench refund", actor="admin:bench"
+            )
+            return await self.call(self.orders.RefundOrder, request)
+
+        return op
+
+    def payout_request(self) -> Operation:
+        async def op() -> object:
+            request = referral_service_pb2.CreatePayoutRequestRequest(
+                request_id=fresh_id(), user_id=self.user(), amount_minor=1, destination="bench"
+            )
+            return await self.call(self.referrals.CreatePayoutRequest, request)
 
         return op
 

@@ -15,7 +15,9 @@ from core_server.api.wallet_convert import transfer_message
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit
 from core_server.domain.fulfillment.tasks import FulfillmentService
+from core_server.domain.money.ledger import Transfer
 from core_server.domain.orders.fast_pricing import create_fast
+from core_server.domain.orders.model import Order
 from core_server.domain.orders.payment import OrderPayments, Settlement
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
@@ -28,6 +30,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 PURCHASE_FROM_WALLET = method_path(pb, "OrderService", "PurchaseFromWallet")
 CREATE_ORDER = method_path(pb, "OrderService", "CreateOrder")
 PAY_ORDER_FROM_WALLET = method_path(pb, "OrderService", "PayOrderFromWallet")
+REFUND_ORDER = method_path(pb, "OrderService", "RefundOrder")
 
 
 def _purchase_message(paid: Settlement) -> pb.PurchaseFromWalletResponse:
@@ -44,6 +47,10 @@ def _paid_message(paid: Settlement) -> pb.PayOrderFromWalletResponse:
         transfers=[transfer_message(t) for t in paid.transfers],
         task=task_message(paid.task) if paid.task else None,
     )
+
+
+def _refund_message(order: Order, transfers: list[Transfer]) -> pb.RefundOrderResponse:
+    return pb.RefundOrderResponse(order=order_message(order), transfers=[transfer_message(t) for t in transfers])
 
 
 class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
@@ -132,13 +139,19 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Context) -> pb.CancelOrderResponse:
         return pb.CancelOrderResponse(order=order_message(await self._orders.cancel(current_actor(), request.order_id)))
 
-    @rpc(roles=STAFF, mutation=True)
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def RefundOrder(self, request: pb.RefundOrderRequest, context: Context) -> pb.RefundOrderResponse:
+        actor = current_actor()
         amount = request.amount_minor if request.HasField("amount_minor") else None
-        order, transfers = await self._refunds.refund(
-            current_actor(), request.order_id, amount, request.reason, request.actor
-        )
-        return pb.RefundOrderResponse(order=order_message(order), transfers=[transfer_message(t) for t in transfers])
+        args = (request.order_id, amount, request.reason, request.actor)
+
+        async def fast(unit: FastUnit) -> pb.RefundOrderResponse:
+            return _refund_message(*await self._refunds.refund_fast(unit, actor, *args))
+
+        async def slow() -> pb.RefundOrderResponse:
+            return _refund_message(*await self._refunds.refund(actor, *args))
+
+        return await fast_or_slow(self._refunds.deps, REFUND_ORDER, request, pb.RefundOrderResponse, fast, slow)
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def SubmitServiceInput(

@@ -6,12 +6,15 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.commerce_convert import KINDS, KINDS_OUT
 from core_server.api.convert import enum_filter, money, optional_time, timestamp
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.user_servicer import user_message
 from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.domain.fast_unit import FastUnit
+from core_server.domain.referrals import payout_fast
 from core_server.domain.referrals.payout_model import PayoutStatus
 from core_server.domain.referrals.payouts import Payout, PayoutService
 from core_server.domain.referrals.program import Program, Tier
@@ -22,6 +25,9 @@ from sdk.billinghub.v1 import referral_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 METRICS = {pb.LEADERBOARD_METRIC_INVITED: INVITED, pb.LEADERBOARD_METRIC_EARNED: EARNED}
+CREATE_PAYOUT = method_path(pb, "ReferralService", "CreatePayoutRequest")
+APPROVE_PAYOUT = method_path(pb, "ReferralService", "ApprovePayoutRequest")
+REJECT_PAYOUT = method_path(pb, "ReferralService", "RejectPayoutRequest")
 PAYOUT_STATUSES = {
     referral_pb2.PAYOUT_STATUS_PENDING: PayoutStatus.PENDING,
     referral_pb2.PAYOUT_STATUS_PAID: PayoutStatus.PAID,
@@ -151,28 +157,59 @@ class ReferralServicer(referral_service_pb2_grpc.ReferralServiceServicer):
         ]
         return pb.GetLeaderboardResponse(entries=entries)
 
-    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def CreatePayoutRequest(
         self, request: pb.CreatePayoutRequestRequest, context: Context
     ) -> pb.CreatePayoutRequestResponse:
-        payout = await self._payouts.create(current_actor(), request.user_id, request.amount_minor, request.destination)
-        return pb.CreatePayoutRequestResponse(payout_request=payout_message(payout))
+        actor = current_actor()
+        args = (request.user_id, request.amount_minor, request.destination)
 
-    @rpc(roles=STAFF, mutation=True)
+        async def fast(unit: FastUnit) -> pb.CreatePayoutRequestResponse:
+            return pb.CreatePayoutRequestResponse(payout_request=payout_message(await payout_fast.create(unit, *args)))
+
+        async def slow() -> pb.CreatePayoutRequestResponse:
+            return pb.CreatePayoutRequestResponse(
+                payout_request=payout_message(await self._payouts.create(actor, *args))
+            )
+
+        deps = self._payouts.deps
+        return await fast_or_slow(deps, CREATE_PAYOUT, request, pb.CreatePayoutRequestResponse, fast, slow)
+
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def ApprovePayoutRequest(
         self, request: pb.ApprovePayoutRequestRequest, context: Context
     ) -> pb.ApprovePayoutRequestResponse:
-        payout = await self._payouts.approve(
-            current_actor(), request.payout_request_id, request.payment_reference, request.actor
-        )
-        return pb.ApprovePayoutRequestResponse(payout_request=payout_message(payout))
+        actor = current_actor()
+        args = (request.payout_request_id, request.payment_reference, request.actor)
 
-    @rpc(roles=STAFF, mutation=True)
+        async def fast(unit: FastUnit) -> pb.ApprovePayoutRequestResponse:
+            payout = await payout_fast.approve(unit, actor, *args)
+            return pb.ApprovePayoutRequestResponse(payout_request=payout_message(payout))
+
+        async def slow() -> pb.ApprovePayoutRequestResponse:
+            payout = await self._payouts.approve(actor, *args)
+            return pb.ApprovePayoutRequestResponse(payout_request=payout_message(payout))
+
+        deps = self._payouts.deps
+        return await fast_or_slow(deps, APPROVE_PAYOUT, request, pb.ApprovePayoutRequestResponse, fast, slow)
+
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def RejectPayoutRequest(
         self, request: pb.RejectPayoutRequestRequest, context: Context
     ) -> pb.RejectPayoutRequestResponse:
-        payout = await self._payouts.reject(current_actor(), request.payout_request_id, request.reason, request.actor)
-        return pb.RejectPayoutRequestResponse(payout_request=payout_message(payout))
+        actor = current_actor()
+        args = (request.payout_request_id, request.reason, request.actor)
+
+        async def fast(unit: FastUnit) -> pb.RejectPayoutRequestResponse:
+            payout = await payout_fast.reject(unit, actor, *args)
+            return pb.RejectPayoutRequestResponse(payout_request=payout_message(payout))
+
+        async def slow() -> pb.RejectPayoutRequestResponse:
+            payout = await self._payouts.reject(actor, *args)
+            return pb.RejectPayoutRequestResponse(payout_request=payout_message(payout))
+
+        deps = self._payouts.deps
+        return await fast_or_slow(deps, REJECT_PAYOUT, request, pb.RejectPayoutRequestResponse, fast, slow)
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def ListPayoutRequests(

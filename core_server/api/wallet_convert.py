@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core_server.api.convert import id_text, money, timestamp
 from core_server.domain.money.hold_model import HoldStatus
-from core_server.domain.money.holds import Hold
+from core_server.domain.money.hold_rules import Hold
 from core_server.domain.money.ledger import Account, Drift, System, Transfer, Wallet
 from core_server.domain.money.wallets import Balance
 from sdk.billinghub.v1 import wallet_pb2

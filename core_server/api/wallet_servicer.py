@@ -16,6 +16,7 @@ from core_server.api.wallet_convert import KINDS_IN, balance_message, drift_mess
 from core_server.domain.actor import ADMIN_ROLES
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit
+from core_server.domain.money.hold_rules import Hold
 from core_server.domain.money.holds import HoldService
 from core_server.domain.money.ledger import Transfer
 from core_server.domain.money.wallets import Balance, WalletService
@@ -25,11 +26,18 @@ from sdk.billinghub.v1 import wallet_service_pb2_grpc
 Context = grpc.aio.ServicerContext[Any, Any]
 CHARGE_USAGE = "/billinghub.v1.WalletService/ChargeUsage"
 ADJUST_BALANCE = method_path(pb, "WalletService", "AdjustBalance")
+CREATE_HOLD = method_path(pb, "WalletService", "CreateHold")
+CAPTURE_HOLD = method_path(pb, "WalletService", "CaptureHold")
+VOID_HOLD = method_path(pb, "WalletService", "VoidHold")
 DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: False}
 
 
 def _adjusted(transfer: Transfer, balance: Balance) -> pb.AdjustBalanceResponse:
     return pb.AdjustBalanceResponse(transfer=transfer_message(transfer), balance=balance_message(balance))
+
+
+def _captured(hold: Hold, transfer: Transfer | None) -> pb.CaptureHoldResponse:
+    return pb.CaptureHoldResponse(hold=hold_message(hold), transfer=transfer_message(transfer) if transfer else None)
 
 
 class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
@@ -78,28 +86,44 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
         )
         return pb.ChargeUsageResponse(transfer=transfer_message(transfer))
 
-    @rpc(roles=STAFF, mutation=True)
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def CreateHold(self, request: pb.CreateHoldRequest, context: Context) -> pb.CreateHoldResponse:
-        hold = await self._holds.create(
-            current_actor(),
-            request.user_id,
-            money_in(request.amount, request.HasField("amount")),
-            request.reference,
-            request.ttl_seconds,
-        )
-        return pb.CreateHoldResponse(hold=hold_message(hold))
+        actor = current_actor()
+        money = money_in(request.amount, request.HasField("amount"))
+        args = (request.user_id, money, request.reference, request.ttl_seconds)
 
-    @rpc(roles=STAFF, mutation=True)
+        async def fast(unit: FastUnit) -> pb.CreateHoldResponse:
+            return pb.CreateHoldResponse(hold=hold_message(await self._holds.create_fast(unit, *args)))
+
+        async def slow() -> pb.CreateHoldResponse:
+            return pb.CreateHoldResponse(hold=hold_message(await self._holds.create(actor, *args)))
+
+        return await fast_or_slow(self._holds.deps, CREATE_HOLD, request, pb.CreateHoldResponse, fast, slow)
+
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def CaptureHold(self, request: pb.CaptureHoldRequest, context: Context) -> pb.CaptureHoldResponse:
+        actor = current_actor()
         amount = request.amount_minor if request.HasField("amount_minor") else None
-        hold, transfer = await self._holds.capture(current_actor(), request.hold_id, amount)
-        return pb.CaptureHoldResponse(
-            hold=hold_message(hold), transfer=transfer_message(transfer) if transfer else None
-        )
 
-    @rpc(roles=STAFF, mutation=True)
+        async def fast(unit: FastUnit) -> pb.CaptureHoldResponse:
+            return _captured(*await self._holds.capture_fast(unit, request.hold_id, amount))
+
+        async def slow() -> pb.CaptureHoldResponse:
+            return _captured(*await self._holds.capture(actor, request.hold_id, amount))
+
+        return await fast_or_slow(self._holds.deps, CAPTURE_HOLD, request, pb.CaptureHoldResponse, fast, slow)
+
+    @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def VoidHold(self, request: pb.VoidHoldRequest, context: Context) -> pb.VoidHoldResponse:
-        return pb.VoidHoldResponse(hold=hold_message(await self._holds.void(current_actor(), request.hold_id)))
+        actor = current_actor()
+
+        async def fast(unit: FastUnit) -> pb.VoidHoldResponse:
+            return pb.VoidHoldResponse(hold=hold_message(await self._holds.void_fast(unit, request.hold_id)))
+
+        async def slow() -> pb.VoidHoldResponse:
+            return pb.VoidHoldResponse(hold=hold_message(await self._holds.void(actor, request.hold_id)))
+
+        return await fast_or_slow(self._holds.deps, VOID_HOLD, request, pb.VoidHoldResponse, fast, slow)
 
     @rpc(roles=STAFF)
     async def GetHold(self, request: pb.GetHoldRequest, context: Context) -> pb.GetHoldResponse:

@@ -1,10 +1,11 @@
 """The fast unit: one raw transaction (store/raw_tx.py) and the events it writes when it ends.
 
 The money hot paths (a purchase from the wallet, an adjustment, a top-up approval, a promo
-redemption) run their happy path here: the same rules and the same lock order as the ORM path,
-a few prepared statements, no session, no flush. Anything the fast path does not handle (a cold
-bucket cache, a referral tier to award, a not-found to explain precisely) raises `TakeOrmPath`
-before anything is committed; the caller then runs the ORM path, which decides the same way.
+redemption, holds, refunds, referral payout requests) run their happy path here: the same rules
+and the same lock order as the ORM path, a few prepared statements, no session, no flush.
+Anything the fast path does not handle (a cold bucket cache, a referral tier to award, a
+not-found to explain precisely) raises `TakeOrmPath` before anything is committed; the caller
+then runs the ORM path, which decides the same way.
 
     try:
         async with fast_unit(deps, tenant) as unit:

@@ -57,8 +57,9 @@ class RawTx(Protocol):
     async def execute(self, sql: Sql, *args: Any) -> None: ...
 
     def defer(self, sql: Sql, *args: Any) -> None:
-        """Queue an INSERT whose rows nothing in this transaction reads back; `flush` runs the queue
-        (on PostgreSQL as one statement: one round trip however many inserts)."""
+        """Queue an INSERT whose rows nothing in this transaction reads back (or an UPDATE of a row
+        it locked and reads no more); `flush` runs the queue (on PostgreSQL as one statement: one
+        round trip however many; the statements must touch different rows)."""
 
     async def flush(self) -> None: ...
 
@@ -82,9 +83,9 @@ def _shifted(offset: int, match: re.Match[str]) -> str:
 
 @lru_cache(maxsize=256)
 def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> Sql:
-    """Several INSERTs as one statement: data-modifying CTEs, each run once and to completion.
-    Cached as a whole `Sql`: building one runs a regular expression over its text (the SQLite
-    text, unused here), which cost a purchase 2-3 % of its CPU when done on every flush."""
+    """Several inserts (and updates) as one statement: data-modifying CTEs, each run once and to completion
+    (cached as a statement: deriving a long text's other dialect on every flush cost a few % of
+    the core's CPU per call)."""
     parts: list[str] = []
     offset = 0
     for text, width in zip(texts, widths, strict=True):
@@ -108,8 +109,8 @@ class PgTx:
         if not self._deferred:
             return
         deferred, self._deferred = self._deferred, []
-        composed = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
-        await self.execute(composed, *[value for _, args in deferred for value in args])
+        statement = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
+        await self.execute(statement, *[value for _, args in deferred for value in args])
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         try:
@@ -173,47 +174,9 @@ class SqliteTx:
         await self.fetch(sql, *args)
 
 
-class InPlaceSqliteTx:
-    """SqliteTx on the raw transactions' own connection (store/sqlite_writer.py): each statement runs
-    in place, on the event loop's thread, with no hop to a driver thread."""
-
-    dialect = "sqlite"
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
-
-    def defer(self, sql: Sql, *args: Any) -> None:
-        self._deferred.append((sql, args))
-
-    async def flush(self) -> None:
-        deferred, self._deferred = self._deferred, []
-        for sql, args in deferred:
-            self._run(sql, args)
-
-    def _run(self, sql: Sql, args: tuple[Any, ...]) -> list[Sequence[Any]]:
-        try:
-            return self._connection.execute(sql.sqlite, [_sqlite_value(a) for a in args]).fetchall()
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" in str(error):
-                raise UniqueViolation(str(error)) from None
-            raise
-
-    async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
-        return self._run(sql, args)
-
-    async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
-        rows = self._run(sql, args)
-        return rows[0] if rows else None
-
-    async def execute(self, sql: Sql, *args: Any) -> None:
-        self._run(sql, args)
-
-
 class RawDb:
-    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite after a
-    turn in the writer queue like any ORM write unit, on the file's in-place connection
-    (store/sqlite_writer.py; an in-memory database: on the ORM's writer connection)."""
+    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite on the
+    writer connection, after a turn in the writer queue like any ORM write unit."""
 
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
@@ -236,18 +199,6 @@ class RawDb:
         if queue is not None:
             await queue.acquire()
         try:
-            if (writer := self._db.sqlite_writer) is not None and queue is not None:
-                connection = await writer.begin(queue.wait_seconds)
-                try:
-                    in_place = InPlaceSqliteTx(connection)
-                    yield in_place
-                    await in_place.flush()
-                    writer.commit(connection)
-                except BaseException:
-                    writer.rollback(connection)
-                    raise
-                await writer.checkpoint_now_and_then(connection)
-                return
             async with self._db.engine.connect() as engine_connection:
                 fairy = await engine_connection.get_raw_connection()
                 driver = fairy.driver_connection

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,13 +136,23 @@ async def clawback_shares(
     uow: UnitOfWork, tenant: uuid.UUID, order: OrderRow, refunded_now: int
 ) -> list[tuple[CommissionRow, int]]:
     """Lock the order's commissions and say what share of each a refund of `refunded_now` reverses
+    (see `shares_of`)."""
+    if order.total <= 0 or refunded_now <= 0:
+        return []
+    return shares_of(order, refunded_now, await repo.lock_commissions_of_order(uow, tenant, order.id))
+
+
+def shares_of(
+    order: OrderRow, refunded_now: int, commissions: Sequence[CommissionRow]
+) -> list[tuple[CommissionRow, int]]:
+    """What share of each of the order's (locked) commissions a refund of `refunded_now` reverses
     (cumulative, in proportion to refunded / total, so partial refunds that add up to the total
     reverse exactly the whole, shortfalls included)."""
     if order.total <= 0 or refunded_now <= 0:
         return []
     shares: list[tuple[CommissionRow, int]] = []
     refunded_total = order.refunded + refunded_now
-    for commission in await repo.lock_commissions_of_order(uow, tenant, order.id):
+    for commission in commissions:
         due = min(commission.amount, commission.amount * refunded_total // order.total)
         share = due - commission.clawed_back - commission.shortfall
         if share > 0:
@@ -174,18 +184,29 @@ async def record_clawbacks(
     now: dt.datetime,
 ) -> None:
     """Store what was clawed back (transfers[i] reversed plans[i]) and any shortfall."""
+    for data in apply_clawbacks(plans, transfers):
+        await emit(uow, feed, tenant, "referral.clawback", data, now)
+    await uow.session.flush()
+
+
+def apply_clawbacks(plans: list[ClawbackPlan], transfers: list[Transfer]) -> list[dict[str, Any]]:
+    """Add what was clawed back (transfers[i] reversed plans[i]) and any shortfall to the
+    commission rows; the referral.clawback event of each, in order (on either path)."""
     posted = iter(transfers)
+    events: list[dict[str, Any]] = []
     for plan in plans:
         transfer = next(posted) if plan.amount > 0 else None
         plan.commission.clawed_back += plan.amount
         plan.commission.shortfall += plan.shortfall
-        data = commission_event(plan.commission) | {
-            "clawed_back_now": plan.amount,
-            "shortfall_now": plan.shortfall,
-            "transfer_id": str(transfer.id) if transfer else None,
-        }
-        await emit(uow, feed, tenant, "referral.clawback", data, now)
-    await uow.session.flush()
+        events.append(
+            commission_event(plan.commission)
+            | {
+                "clawed_back_now": plan.amount,
+                "shortfall_now": plan.shortfall,
+                "transfer_id": str(transfer.id) if transfer else None,
+            }
+        )
+    return events
 
 
 def commission_event(row: CommissionRow) -> dict[str, Any]:

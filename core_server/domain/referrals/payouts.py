@@ -25,7 +25,8 @@ from core_server.domain.events import emit
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, InsufficientFunds, Money
 from core_server.domain.money.hold_model import VOIDED, HoldStatus, mark_captured
-from core_server.domain.money.holds import PAYOUT_REFERENCE, place_hold, release_hold
+from core_server.domain.money.hold_rules import PAYOUT_REFERENCE
+from core_server.domain.money.holds import place_hold, release_hold
 from core_server.domain.money.ledger import Posting, System, Wallet
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import before_id, id_page, page_request
@@ -40,7 +41,8 @@ from core_server.domain.referrals.earnings import earnings
 from core_server.domain.referrals.payout_model import PayoutStatus, decidable, move
 from core_server.domain.referrals.program import load_program
 from core_server.store.ids import new_id
-from core_server.store.models import HoldRow, PayoutRow
+from core_server.store.models import AuditRow, HoldRow, PayoutRow
+from core_server.store.repositories import audit as audit_repo
 from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.repositories import payouts as repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -80,7 +82,7 @@ def to_payout(row: PayoutRow) -> Payout:
     )
 
 
-def _event(row: PayoutRow) -> dict[str, Any]:
+def event_of(row: PayoutRow) -> dict[str, Any]:
     return {
         "payout_request_id": str(row.id),
         "hold_id": str(row.hold_id) if row.hold_id else None,
@@ -94,18 +96,93 @@ def _event(row: PayoutRow) -> dict[str, Any]:
     }
 
 
+def request_checked(user_id: str, amount: int, destination: str) -> tuple[uuid.UUID, str]:
+    """A CreatePayoutRequest's user and destination, checked (on either path)."""
+    v = Violations()
+    user = v.id("user_id", user_id)
+    if not 0 < amount <= MAX_AMOUNT:
+        v.add("amount_minor", f"must be between 1 and {MAX_AMOUNT}")
+    destination = v.check_text("destination", destination, max_length=200, required=True)
+    v.raise_if_any()
+    assert user is not None
+    return user, destination.strip()
+
+
+def approval(payout_id: str, reference: str, who: str) -> uuid.UUID:
+    v = Violations()
+    parsed = v.id("payout_request_id", payout_id)
+    v.check_text("payment_reference", reference, max_length=200, required=True)
+    v.check_text("actor", who, max_length=100, required=True)
+    v.raise_if_any()
+    assert parsed is not None
+    return parsed
+
+
+def rejection(payout_id: str, reason: str, who: str) -> uuid.UUID:
+    v = Violations()
+    parsed = v.id("payout_request_id", payout_id)
+    v.check_text("reason", reason, max_length=500, required=True, multiline=True)
+    v.check_text("actor", who, max_length=100, required=True)
+    v.raise_if_any()
+    assert parsed is not None
+    return parsed
+
+
+def require_decidable(row: PayoutRow) -> None:
+    if not decidable(row):
+        raise PayoutNotPending(f"payout request is {row.status}", metadata={"status": row.status})
+
+
+def new_payout_row(tenant: uuid.UUID, user: uuid.UUID, money: Money, destination: str, now: dt.datetime) -> PayoutRow:
+    """A pending request (its hold is placed next, and named on it)."""
+    return PayoutRow(
+        tenant_id=tenant,
+        id=new_id(),
+        user_id=user,
+        asset=money.asset,
+        amount=money.amount,
+        destination=destination,
+        status=PayoutStatus.PENDING,
+        hold_id=None,
+        payment_reference="",
+        reason="",
+        decided_by="",
+        transfer_id=None,
+        created_at=now,
+        decided_at=None,
+    )
+
+
+def payout_posting(row: PayoutRow, reference: str, who: str) -> Posting:
+    """The paid request: its amount leaves the wallet out of its hold, into `payouts`."""
+    return Posting(
+        Wallet(row.user_id),
+        System(PAYOUTS),
+        row.amount,
+        "payout",
+        reference=f"payout:{row.id}",
+        reason=reference.strip(),
+        actor=who.strip(),
+        from_held=row.amount,
+    )
+
+
+def decided_entry(actor: Actor, row: PayoutRow, who: str, event: str, now: dt.datetime) -> AuditRow:
+    after = {"status": row.status, "payment_reference": row.payment_reference, "reason": row.reason}
+    target = ("payout_request", str(row.id))
+    return audit.entry(actor, who.strip(), event, target, row.reason, {"status": PayoutStatus.PENDING}, after, now)
+
+
 class PayoutService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
+    @property
+    def deps(self) -> Deps:
+        return self._deps
+
     async def create(self, actor: Actor, user_id: str, amount: int, destination: str) -> Payout:
-        v = Violations()
-        user = v.id("user_id", user_id)
-        if not 0 < amount <= MAX_AMOUNT:
-            v.add("amount_minor", f"must be between 1 and {MAX_AMOUNT}")
-        destination = v.check_text("destination", destination, max_length=200, required=True)
-        v.raise_if_any()
-        assert user is not None
+        user, destination = request_checked(user_id, amount, destination)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             await require_user(uow, tenant, user, user_id)
@@ -128,26 +205,22 @@ class PayoutService:
                 short = InsufficientFunds(asset, amount)
                 short.metadata["withdrawable_minor"] = str(withdrawable)
                 raise short
-            payout_id = new_id()
-            reference = f"{PAYOUT_REFERENCE}{payout_id}"
+            row = new_payout_row(tenant, user, Money(asset, amount), destination, now)
             hold = await place_hold(
-                uow, tenant, account, user, Money(asset, amount), reference, now + HOLD_LIFETIME, now
+                uow,
+                tenant,
+                account,
+                user,
+                Money(asset, amount),
+                f"{PAYOUT_REFERENCE}{row.id}",
+                now + HOLD_LIFETIME,
+                now,
             )
             if hold is None:
                 raise InsufficientFunds(asset, amount)
-            row = PayoutRow(
-                tenant_id=tenant,
-                id=payout_id,
-                user_id=user,
-                asset=asset,
-                amount=amount,
-                destination=destination.strip(),
-                status=PayoutStatus.PENDING,
-                hold_id=hold.id,
-                created_at=now,
-            )
+            row.hold_id = hold.id
             await repo.add_payout(uow, row)
-            await emit(uow, self._deps.feed, tenant, "referral.payout_requested", _event(row), now)
+            await emit(uow, self._deps.feed, tenant, "referral.payout_requested", event_of(row), now)
             payout = to_payout(row)
             await uow.commit()
         return payout
@@ -158,8 +231,7 @@ class PayoutService:
         row = await repo.get_payout(uow, tenant, parsed, for_update=True)
         if row is None:
             raise PayoutRequestNotFound(payout_id)
-        if not decidable(row):
-            raise PayoutNotPending(f"payout request is {row.status}", metadata={"status": row.status})
+        require_decidable(row)
         assert row.hold_id is not None
         hold = await ledger_repo.get_hold(uow, tenant, row.hold_id, for_update=True)
         if hold is None or hold.status != HoldStatus.PENDING:
@@ -167,25 +239,11 @@ class PayoutService:
         return row, hold
 
     async def approve(self, actor: Actor, payout_id: str, reference: str, who: str) -> Payout:
-        v = Violations()
-        parsed = v.id("payout_request_id", payout_id)
-        v.check_text("payment_reference", reference, max_length=200, required=True)
-        v.check_text("actor", who, max_length=100, required=True)
-        v.raise_if_any()
-        assert parsed is not None
+        parsed = approval(payout_id, reference, who)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row, hold = await self._pending(uow, tenant, parsed, payout_id)
-            posting = Posting(
-                Wallet(row.user_id),
-                System(PAYOUTS),
-                row.amount,
-                "payout",
-                reference=f"payout:{row.id}",
-                reason=reference.strip(),
-                actor=who.strip(),
-                from_held=row.amount,
-            )
+            posting = payout_posting(row, reference, who)
             [transfer] = await ledger.post(uow, self._deps.feed, tenant, row.asset, [posting], now)
             mark_captured(hold, row.amount, transfer.id, now)
             move(row, PayoutStatus.PAID, now)
@@ -196,12 +254,7 @@ class PayoutService:
         return payout
 
     async def reject(self, actor: Actor, payout_id: str, reason: str, who: str) -> Payout:
-        v = Violations()
-        parsed = v.id("payout_request_id", payout_id)
-        v.check_text("reason", reason, max_length=500, required=True, multiline=True)
-        v.check_text("actor", who, max_length=100, required=True)
-        v.raise_if_any()
-        assert parsed is not None
+        parsed = rejection(payout_id, reason, who)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
             row, hold = await self._pending(uow, tenant, parsed, payout_id)
@@ -218,10 +271,8 @@ class PayoutService:
     ) -> None:
         row.decided_by = who.strip()  # the key that acted is in the audit entry; move() stamped decided_at
         await uow.session.flush()
-        await emit(uow, self._deps.feed, actor.tenant, event, _event(row), now)
-        after = {"status": row.status, "payment_reference": row.payment_reference, "reason": row.reason}
-        target = ("payout_request", str(row.id))
-        audit.record(uow, actor, who.strip(), event, target, row.reason, {"status": PayoutStatus.PENDING}, after, now)
+        await emit(uow, self._deps.feed, actor.tenant, event, event_of(row), now)
+        audit_repo.add(uow, decided_entry(actor, row, who, event, now))
 
     async def list_payouts(
         self,
