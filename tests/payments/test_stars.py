@@ -305,6 +305,22 @@ async def test_charges_that_match_no_invoice_are_credited_all_the_same(hub: Hub,
     await assert_ledger_ok(shop)
 
 
+async def test_a_stray_charge_in_a_currency_the_tenant_lacks_is_recorded_not_credited(
+    hub: Hub, bot_api: FakeTelegramBotApi
+) -> None:
+    """A successful_payment naming no invoice and a currency that is no asset of the tenant (the
+    Bot API says XTR, but the core answers any caller): recorded, nothing credited, answered."""
+    shop, user, bot = await stars_shop(hub, bot_api, "Odd currency")
+    for currency, charge in (("ZZZ", "odd-charge-1"), ("RUB", "odd-charge-2")):
+        odd = await confirm(bot, user, "no-invoice", 100, charge, currency)
+        assert odd.payment.status == payment_pb2.PAYMENT_STATUS_UNDERPAID
+        assert f"100 minor units of {currency}: nothing credited" in odd.payment.failure_reason
+        again = await confirm(bot, user, "no-invoice", 100, charge, currency)
+        assert (again.payment.id, again.duplicate) == (odd.payment.id, True)
+    assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 0
+    await assert_ledger_ok(shop)
+
+
 async def test_only_the_bot_gateway_confirms_telegram_payments(hub: Hub, bot_api: FakeTelegramBotApi) -> None:
     shop, user, bot = await stars_shop(hub, bot_api, "Roles")
     payload = (await invoice(bot, user, stars=10)).invoice.payload

@@ -185,8 +185,14 @@ async def post_raw(
 ) -> list[Transfer]:
     """`post_many` on a fast unit's raw transaction: the same legs in the same lock order, the
     same transfers and events, a few prepared statements. TakeOrmPath when a system account's
-    buckets are not cached here yet or none has room (the ORM path then decides)."""
+    buckets are not cached here yet or none has room (the ORM path then decides). The cache is
+    asked before any statement: an asset no account of which was ever cached (one the tenant may
+    not even have) takes the ORM path before a wallet is touched."""
     tenant = unit.tenant
+    for asset, posting in postings:
+        for side in (posting.debit, posting.credit):
+            if isinstance(side, System) and ledger_repo.cached_bucket_ids(tenant, asset, side.name) is None:
+                raise TakeOrmPath(f"the buckets of {side.name} {asset} are not cached yet")
 
     async def apply(asset: str, account: Account, delta: int, from_held: int) -> tuple[uuid.UUID, int | None]:
         if isinstance(account, System):

@@ -563,7 +563,9 @@ class PaymentService:
         tenant, feed = row.tenant_id, self._deps.feed
         received = reported.paid or Received(row.asset, row.amount)
         order_row = await lock_order(uow, tenant, str(row.order_id)) if row.order_id and settle_order else None
-        known_asset = received.asset == row.asset or await self._has_asset(uow, tenant, received.asset)
+        # asked, not assumed from the payment's own asset: a stray Telegram charge's payment takes
+        # the currency the update named, which need not be an asset of the tenant
+        known_asset = await self._has_asset(uow, tenant, received.asset)
         if not known_asset or not 0 < received.amount <= MAX_AMOUNT:
             move(row, PaymentStatus.UNDERPAID, now)
             row.received_asset, row.received_amount = received.asset[:10], received.amount
