@@ -174,9 +174,47 @@ class SqliteTx:
         await self.fetch(sql, *args)
 
 
+class InPlaceSqliteTx:
+    """SqliteTx on the raw transactions' own connection (store/sqlite_writer.py): each statement runs
+    in place, on the event loop's thread, with no hop to a driver thread."""
+
+    dialect = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
+
+    def defer(self, sql: Sql, *args: Any) -> None:
+        self._deferred.append((sql, args))
+
+    async def flush(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for sql, args in deferred:
+            self._run(sql, args)
+
+    def _run(self, sql: Sql, args: tuple[Any, ...]) -> list[Sequence[Any]]:
+        try:
+            return self._connection.execute(sql.sqlite, [_sqlite_value(a) for a in args]).fetchall()
+        except sqlite3.IntegrityError as error:
+            if "UNIQUE" in str(error):
+                raise UniqueViolation(str(error)) from None
+            raise
+
+    async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
+        return self._run(sql, args)
+
+    async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        rows = self._run(sql, args)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: Sql, *args: Any) -> None:
+        self._run(sql, args)
+
+
 class RawDb:
-    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite on the
-    writer connection, after a turn in the writer queue like any ORM write unit."""
+    """Opens raw transactions: on PostgreSQL from the fast path's asyncpg pool, on SQLite after a
+    turn in the writer queue like any ORM write unit, on the file's in-place connection
+    (store/sqlite_writer.py; an in-memory database: on the ORM's writer connection)."""
 
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
@@ -199,6 +237,18 @@ class RawDb:
         if queue is not None:
             await queue.acquire()
         try:
+            if (writer := self._db.sqlite_writer) is not None and queue is not None:
+                connection = await writer.begin(queue.wait_seconds)
+                try:
+                    in_place = InPlaceSqliteTx(connection)
+                    yield in_place
+                    await in_place.flush()
+                    writer.commit(connection)
+                except BaseException:
+                    writer.rollback(connection)
+                    raise
+                await writer.checkpoint_now_and_then(connection)
+                return
             async with self._db.engine.connect() as engine_connection:
                 fairy = await engine_connection.get_raw_connection()
                 driver = fairy.driver_connection
