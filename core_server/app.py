@@ -27,6 +27,7 @@ from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_F
 from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.deps import Deps
+from core_server.domain.payments.stars_renewal_recovery import StarsRenewalRecovery
 from core_server.domain.tenancy.bootstrap import BootstrapError, KeySource, announce, ensure_key
 from core_server.logs import configure_logging
 from core_server.providers.http import new_client
@@ -72,6 +73,7 @@ async def prepare(settings: Settings, db: Database, http: httpx.AsyncClient | No
         fulfillment_adapters=fulfillment_adapters(http) if http is not None else {},
         public_url=settings.public_url,
     )
+    deps.renewal_recovery = StarsRenewalRecovery(deps).recover
     embedded = settings.is_embedded
     platform_file = settings.data_dir / PLATFORM_KEY_FILE if embedded else None
     env_platform = settings.platform_key.get_secret_value() if settings.platform_key else None

@@ -16,6 +16,7 @@ from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
 from core_server.domain.events import EventFeed
+from core_server.domain.payments.stars_renewal_recovery import StarsRenewalRecovery
 from core_server.domain.tenancy.api_keys import insert_key
 from core_server.providers.http import new_client
 from core_server.providers.registry import fulfillment_adapters, payment_adapters
@@ -161,6 +162,7 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         insecure_provider_urls=True,  # the providers' fakes listen on http://127.0.0.1
         feed=WatchedFeed(),
     )
+    deps.renewal_recovery = StarsRenewalRecovery(deps).recover
     async with deps.uow() as uow:
         _key, platform_key = await insert_key(uow, Role.PLATFORM, None, "tests")
         await uow.commit()

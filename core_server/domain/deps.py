@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
-from core_server.domain.provider_api import FulfillmentAdapter, PaymentAdapter
+from core_server.domain.provider_api import FulfillmentAdapter, PaymentAdapter, RenewalRecovery
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.raw_tx import RawDb
@@ -41,6 +41,9 @@ class Deps:
     fulfillment_adapters: Mapping[str, FulfillmentAdapter] = field(default_factory=dict)
     public_url: str = ""
     insecure_provider_urls: bool = False
+    # asks the provider of a plan it renews, about to expire, for a charge the hub missed (wired by
+    # the app: domain/payments/stars_renewal_recovery.py; the renewal worker cannot import payments)
+    renewal_recovery: RenewalRecovery | None = None
     raw: RawDb = field(init=False)
     reads: ScreenReads = field(init=False)
 

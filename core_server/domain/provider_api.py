@@ -13,7 +13,8 @@ exact (no floats).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -270,6 +271,30 @@ class RenewalCancels(Protocol):
     this way), and ProviderUnavailable when the outcome is unknown: ask again."""
 
     async def cancel_renewal(self, config: ProviderConfig, payer: str, provider_ref: str) -> None: ...
+
+
+@runtime_checkable
+class RenewalLookup(Protocol):
+    """An optional capability of a PaymentAdapter whose provider renews subscriptions by itself:
+    the subscription charges `payer` paid under any of `references` (the invoices the hub knows
+    them by) that the provider still shows, oldest first. How a renewal whose notice was lost is
+    found before its plan would expire. ProviderUnavailable when the provider cannot be asked."""
+
+    async def renewal_charges(
+        self, config: ProviderConfig, payer: str, references: Collection[str]
+    ) -> list[ProviderPayment]: ...
+
+
+class RenewalFound(StrEnum):
+    """What asking the provider about a plan it renews, at the end of its grace, found."""
+
+    RENEWED = "renewed"  # a charge the hub had missed renewed the plan
+    NOTHING = "nothing"  # no such charge: the plan may expire
+    UNKNOWN = "unknown"  # the provider could not be asked: ask again later
+
+
+# A plan whose provider renews it (tenant, subscription id) -> what asking that provider found.
+RenewalRecovery = Callable[[uuid.UUID, uuid.UUID], Awaitable[RenewalFound]]
 
 
 def decimal_text(amount: int, scale: int) -> str:

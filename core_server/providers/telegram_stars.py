@@ -21,7 +21,7 @@ method only; httpx's own request log is silenced in core_server/logs.py for the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -161,6 +161,23 @@ class TelegramStars:
         if first is None:
             return ProviderPayment(provider_ref="", reference=reference, state=ProviderState.PENDING)
         return _paid(first)
+
+    async def renewal_charges(
+        self, config: ProviderConfig, payer: str, references: Collection[str]
+    ) -> list[ProviderPayment]:
+        """The subscription charges the user `payer` paid under any of `references` (invoice
+        payloads) among the bot's most recent transactions, oldest first."""
+        if not (payer.isascii() and payer.isdigit()):
+            raise ProviderRejected(f"{NAME}: a subscriber is a Telegram user id, a number")
+        found: list[Mapping[str, Any]] = []
+        async for transaction in self._user_payments(config):
+            source = transaction["source"]
+            user = source.get("user")
+            if source.get("invoice_payload") not in references or not source.get("subscription_period"):
+                continue
+            if isinstance(user, dict) and str(user.get("id", "")) == payer:
+                found.append(transaction)
+        return [_paid(transaction) for transaction in sorted(found, key=_date)]
 
     async def refund_charge(self, config: ProviderConfig, payer: str, provider_ref: str) -> None:
         """refundStarPayment: the charge back to the user who paid it (`payer`, a Telegram user

@@ -25,7 +25,7 @@ from tests.commerce.orders import create_order
 from tests.commerce.promos import settled_events
 from tests.hub import Hub, TenantHandle
 from tests.money import assert_ledger_ok, balance, fund
-from tests.payments.stars import MONTH, confirm, invoice, stars_shop
+from tests.payments.stars import MONTH, confirm, invoice, stars_shop, user_payments
 from tests.providers.fakes.telegram import FakeTelegramBotApi
 
 S = subscription_pb2
@@ -188,3 +188,54 @@ async def test_a_lost_first_charge_found_by_check_payment_makes_the_plan_telegra
     checked = await bot.payments.CheckPayment(payments_pb.CheckPaymentRequest(payment_id=payload))
     assert checked.payment.status == payment_pb2.PAYMENT_STATUS_SUCCEEDED
     assert (await _subscription(shop, user)).renewed_by == "telegram_stars"
+
+
+async def test_a_renewal_charge_whose_update_was_lost_renews_the_plan_instead_of_it_expiring(
+    clocked_hub: Hub, clock: FrozenClock, bot_api: FakeTelegramBotApi
+) -> None:
+    """Telegram charged the subscriber but the update never reached the gateway (down for over a
+    day): before the plan expires, the worker finds the charge in getStarTransactions and applies
+    it as ConfirmTelegramPayment would have; the update arriving after all is a duplicate."""
+    shop, user, bot = await stars_shop(clocked_hub, bot_api, "Lost renewal")
+    payload = await _subscribe_with_telegram(shop, user, bot, bot_api, await _plan(shop))
+    worker = RenewalService(clocked_hub.deps)
+    clock.advance(30 * DAY)
+    charge = bot_api.pay(payload, 100, period=MONTH)  # the renewal; its update is lost
+    bot_api.noise(3)
+    clock.advance(PROVIDER_RENEWAL_GRACE + dt.timedelta(minutes=1))
+
+    await worker.run_due()
+
+    renewed = await _subscription(shop, user)
+    assert (renewed.status, renewed.renewed_by) == (S.SUBSCRIPTION_STATUS_ACTIVE, "telegram_stars")
+    assert _end(renewed) > clock.now() + 28 * DAY
+    held = [p for p in await user_payments(shop, user) if p.provider_ref == charge]
+    assert [(p.status, bool(p.order_id)) for p in held] == [(payment_pb2.PAYMENT_STATUS_SUCCEEDED, True)]
+    assert [o.paid_via for o in await _orders(shop, user)] == ["provider:telegram_stars"] * 2
+    await worker.run_due()
+    late = await confirm(bot, user, payload, 100, charge, is_recurring=True)
+    assert late.duplicate
+    assert len(await _orders(shop, user)) == 2
+    assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 0
+    await assert_ledger_ok(shop)
+
+
+async def test_a_plan_waits_while_telegram_cannot_be_asked_and_another_users_charge_renews_nothing(
+    clocked_hub: Hub, clock: FrozenClock, bot_api: FakeTelegramBotApi
+) -> None:
+    shop, user, bot = await stars_shop(clocked_hub, bot_api, "Telegram down at the end")
+    payload = await _subscribe_with_telegram(shop, user, bot, bot_api, await _plan(shop))
+    worker = RenewalService(clocked_hub.deps)
+    bot_api.pay(payload, 100, user=2, period=MONTH)  # someone else's charge under the same payload
+    clock.advance(30 * DAY + PROVIDER_RENEWAL_GRACE + dt.timedelta(minutes=1))
+    bot_api.misbehaviour.fail_next(502)
+
+    await worker.run_due()  # Telegram does not answer: the plan is not expired on a guess
+    assert (await _subscription(shop, user)).status == S.SUBSCRIPTION_STATUS_ACTIVE
+    await worker.run_due()  # asked again: no charge of this subscriber
+    expired = await _subscription(shop, user)
+    assert (expired.status, expired.renewed_by) == (S.SUBSCRIPTION_STATUS_EXPIRED, "")
+    [ended] = await settled_events(shop, "subscription.expired")
+    assert json.loads(ended.data)["reason"] == "not_renewed_by_provider"
+    assert len(await _orders(shop, user)) == 1
+    await assert_ledger_ok(shop)

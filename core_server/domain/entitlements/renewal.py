@@ -4,7 +4,9 @@ that renew (a purchase through orders) and expiring the rest, then send the expi
 A plan its payment provider renews by itself (`renewed_by`: a Telegram Stars subscription, whose
 every charge extends it through ConfirmTelegramPayment) is never bought again here, whatever the
 wallet holds: past its end and the provider's grace (plans.PROVIDER_RENEWAL_GRACE) without a
-charge, it expires (reason not_renewed_by_provider)."""
+charge, it expires (reason not_renewed_by_provider), once the provider was asked for a charge the
+hub missed (`Deps.renewal_recovery`, domain/payments/stars_renewal_recovery.py): one found renews
+it instead, and a provider that cannot be asked leaves the plan for the next turn."""
 
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ import uuid
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError
 from core_server.domain.orders.payment import renew_subscription
+from core_server.domain.provider_api import RenewalFound
 from core_server.domain.subscriptions import plans
 from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING
 from core_server.domain.subscriptions.service import SubscriptionService, lock_subscription, plan_package
 from core_server.store.repositories import entitlements as repo
+from core_server.store.repositories.subscriptions import get_subscription
 
 
 class RenewalService:
@@ -38,8 +42,24 @@ class RenewalService:
             )  # fmt: skip
         ended = 0
         for tenant, identifier in due:
-            ended += await self._end(tenant, identifier, now)
+            found = await self._ask_provider(tenant, identifier, now)
+            if found is RenewalFound.UNKNOWN:
+                continue
+            ended += 1 if found is RenewalFound.RENEWED else await self._end(tenant, identifier, now)
         return ended
+
+    async def _ask_provider(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> RenewalFound:
+        """For a plan its provider renews that is about to expire: what the provider has that the
+        hub missed (asked outside any transaction). NOTHING for every other plan."""
+        recovery = self._deps.renewal_recovery
+        if recovery is None:
+            return RenewalFound.NOTHING
+        async with self._deps.read_uow() as uow:
+            row = await get_subscription(uow, tenant, identifier)
+            provider_plan = row is not None and row.status != CANCELLED and bool(row.renewed_by)
+            if row is None or not provider_plan or not plans.due_to_end(row, now):
+                return RenewalFound.NOTHING
+        return await recovery(tenant, identifier)
 
     async def _end(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> int:
         """Expire the subscription, or claim it (committed before buying) and renew it. The claim is

@@ -9,7 +9,7 @@ from typing import cast
 
 from sqlalchemy import Table, or_, select
 
-from core_server.store.models import PaymentRow, ProviderConfigRow
+from core_server.store.models import OrderRow, PaymentRow, ProviderConfigRow
 from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
 from core_server.store.repositories.keyset import newest_first
 from core_server.store.repositories.upsert import insert_if_absent
@@ -97,6 +97,25 @@ async def charge_of_order(uow: UnitOfWork, tenant: uuid.UUID, provider: str, ord
     )
     found: str | None = (await uow.session.execute(statement)).scalar_one_or_none()
     return found
+
+
+async def charged_payments_of_package(
+    uow: UnitOfWork, tenant: uuid.UUID, provider: str, user: uuid.UUID, package: uuid.UUID
+) -> list[uuid.UUID]:
+    """The ids of the user's payments of `provider` holding a credited charge that paid an order
+    of `package` (a plan's invoices and its renewals)."""
+    statement = (
+        select(PaymentRow.id)
+        .join(OrderRow, (OrderRow.tenant_id == PaymentRow.tenant_id) & (OrderRow.id == PaymentRow.order_id))
+        .where(
+            PaymentRow.tenant_id == tenant,
+            PaymentRow.provider == provider,
+            PaymentRow.user_id == user,
+            PaymentRow.credit_transfer_id.is_not(None),
+            OrderRow.package_id == package,
+        )
+    )
+    return list((await uow.session.execute(statement)).scalars().all())
 
 
 async def list_payments(
