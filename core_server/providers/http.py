@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -80,6 +81,18 @@ async def call(
     if response.status_code == httpx.codes.TOO_MANY_REQUESTS:
         raise ProviderUnavailable(f"{provider}: {method} {path} answered 429 (rate-limited)")
     return response
+
+
+def json_object(body: bytes, provider: str) -> dict[str, Any]:
+    """A JSON object from a provider (a notice or an answer), decimals kept exact
+    (`parse_float=Decimal`: an amount never passes through a float); anything else is a refusal."""
+    try:
+        value = json.loads(body, parse_float=Decimal)
+    except ValueError:
+        raise ProviderRejected(f"{provider}: the body is not JSON") from None
+    if not isinstance(value, dict):
+        raise ProviderRejected(f"{provider}: the body is not a JSON object")
+    return value
 
 
 def json_of(response: httpx.Response, provider: str) -> Any:

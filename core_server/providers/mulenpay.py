@@ -49,7 +49,7 @@ from core_server.domain.provider_api import (
     decimal_text,
     parse_decimal,
 )
-from core_server.providers.http import base_url, call, rejected
+from core_server.providers.http import base_url, call, json_object, rejected
 
 NAME = "mulenpay"
 DEFAULT_URL = "https://mulenpay.ru/api"
@@ -133,7 +133,7 @@ class MulenPayAdapter:
         # An unset secret never matches (not even an empty header): nothing unauthenticated passes.
         if not expected or not hmac.compare_digest(given, expected):
             raise SignatureInvalid(f"{NAME}: the webhook URL secret does not match")
-        callback = _parse(body)
+        callback = json_object(body, NAME)
         provider_ref = _payment_id(callback.get("id"))
         if provider_ref is None:
             raise ProviderRejected(f"{NAME}: a callback without a payment id")
@@ -158,7 +158,7 @@ class MulenPayAdapter:
         response = await call(self._client, NAME, method, url, headers=headers, json_body=json_body)
         if not response.is_success:
             raise rejected(NAME, response, _error_text(response))
-        answer = _parse(response.content)
+        answer = json_object(response.content, NAME)
         if answer.get("success") is False:
             raise rejected(NAME, response, _error_text(response))
         return answer
@@ -175,16 +175,6 @@ def _shop_id(config: ProviderConfig) -> str:
     if not _ID.match(shop_id):
         raise ProviderRejected(f"{NAME}: shop_id must be the shop's number")
     return shop_id
-
-
-def _parse(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body, parse_float=Decimal)
-    except ValueError:
-        raise ProviderRejected(f"{NAME}: the body is not JSON") from None
-    if not isinstance(value, dict):
-        raise ProviderRejected(f"{NAME}: the body is not a JSON object")
-    return value
 
 
 def _error_text(response: httpx.Response) -> str:

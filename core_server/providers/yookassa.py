@@ -55,7 +55,7 @@ from core_server.domain.provider_api import (
     decimal_text,
     parse_decimal,
 )
-from core_server.providers.http import base_url, call, rejected
+from core_server.providers.http import base_url, call, json_object, rejected
 
 NAME = "yookassa"
 DEFAULT_URL = "https://api.yookassa.ru/v3"
@@ -103,7 +103,7 @@ class YooKassaAdapter:
         return _payment(config, _object(response))
 
     def read_webhook(self, config: ProviderConfig, headers: Mapping[str, str], body: bytes) -> Notice:
-        notification = _parse(body)
+        notification = json_object(body, NAME)
         event = notification.get("event")
         payment = notification.get("object")
         if notification.get("type") != "notification" or not isinstance(event, str) or not isinstance(payment, dict):
@@ -147,18 +147,8 @@ class YooKassaAdapter:
         raise rejected(NAME, response, _error_text(response))
 
 
-def _parse(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body, parse_float=Decimal)
-    except ValueError:
-        raise ProviderRejected(f"{NAME}: the body is not JSON") from None
-    if not isinstance(value, dict):
-        raise ProviderRejected(f"{NAME}: the body is not a JSON object")
-    return value
-
-
 def _object(response: httpx.Response) -> dict[str, Any]:
-    return _parse(response.content)
+    return json_object(response.content, NAME)
 
 
 def _error_text(response: httpx.Response) -> str:

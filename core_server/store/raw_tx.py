@@ -17,8 +17,8 @@ import datetime as dt
 import re
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache, partial
 from typing import Any, Protocol
 
@@ -142,6 +142,17 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+@contextmanager
+def _sqlite_unique_as_ours() -> Iterator[None]:
+    """sqlite3's unique-constraint failure as the UniqueViolation both backends raise."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "UNIQUE" in str(error):
+            raise UniqueViolation(str(error)) from None
+        raise
+
+
 class SqliteTx:
     dialect = "sqlite"
 
@@ -158,12 +169,8 @@ class SqliteTx:
             await self.execute(sql, *args)
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
-        try:  # one hop to the connection's thread: execute and fetch together
+        with _sqlite_unique_as_ours():  # one hop to the connection's thread: execute and fetch together
             rows = await self._connection.execute_fetchall(sql.sqlite, [_sqlite_value(a) for a in args])
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" in str(error):
-                raise UniqueViolation(str(error)) from None
-            raise
         return list(rows)
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
@@ -193,12 +200,8 @@ class InPlaceSqliteTx:
             self._run(sql, args)
 
     def _run(self, sql: Sql, args: tuple[Any, ...]) -> list[Sequence[Any]]:
-        try:
+        with _sqlite_unique_as_ours():
             return self._connection.execute(sql.sqlite, [_sqlite_value(a) for a in args]).fetchall()
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" in str(error):
-                raise UniqueViolation(str(error)) from None
-            raise
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
         return self._run(sql, args)

@@ -21,7 +21,6 @@ from core_server.domain.subscriptions import plans
 from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING
 from core_server.domain.subscriptions.service import SubscriptionService, lock_subscription, plan_package
 from core_server.store.repositories import entitlements as repo
-from core_server.store.repositories.subscriptions import get_subscription
 
 
 class RenewalService:
@@ -42,24 +41,17 @@ class RenewalService:
             )  # fmt: skip
         ended = 0
         for tenant, identifier in due:
-            found = await self._ask_provider(tenant, identifier, now)
+            found = await self._ask_provider(tenant, identifier)
             if found is RenewalFound.UNKNOWN:
                 continue
             ended += 1 if found is RenewalFound.RENEWED else await self._end(tenant, identifier, now)
         return ended
 
-    async def _ask_provider(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> RenewalFound:
-        """For a plan its provider renews that is about to expire: what the provider has that the
-        hub missed (asked outside any transaction). NOTHING for every other plan."""
+    async def _ask_provider(self, tenant: uuid.UUID, identifier: uuid.UUID) -> RenewalFound:
+        """For a due plan its provider renews (about to expire): what the provider has that the hub
+        missed, asked outside any transaction. The recovery answers NOTHING for any other plan."""
         recovery = self._deps.renewal_recovery
-        if recovery is None:
-            return RenewalFound.NOTHING
-        async with self._deps.read_uow() as uow:
-            row = await get_subscription(uow, tenant, identifier)
-            provider_plan = row is not None and row.status != CANCELLED and bool(row.renewed_by)
-            if row is None or not provider_plan or not plans.due_to_end(row, now):
-                return RenewalFound.NOTHING
-        return await recovery(tenant, identifier)
+        return await recovery(tenant, identifier) if recovery is not None else RenewalFound.NOTHING
 
     async def _end(self, tenant: uuid.UUID, identifier: uuid.UUID, now: dt.datetime) -> int:
         """Expire the subscription, or claim it (committed before buying) and renew it. The claim is

@@ -71,9 +71,7 @@ class StarsRenewalRecovery:
                 charge_id=charge.provider_ref,
                 is_recurring=True,
             )
-            async with self._deps.read_uow() as uow:
-                if await repo.find_by_ref(uow, tenant, PROVIDER, charge.provider_ref) is not None:
-                    continue  # held already: the first charge, or a renewal confirmed in time
+            # a charge held already (each invoice's first, a renewal confirmed in time) is a duplicate
             confirmed = await stars.confirm(system, missed)
             renewed = renewed or not confirmed.duplicate
             log.info(

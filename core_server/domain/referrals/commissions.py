@@ -47,6 +47,23 @@ class CommissionPlan:
             referrer_id=referrer, level=level, asset=asset, amount=amount, base_amount=base, available_at=available_at
         )
 
+    def row(self, tenant: uuid.UUID, order: OrderRow, transfer: Transfer, now: dt.datetime) -> CommissionRow:
+        """The commission's row once `transfer` posted it (on either path)."""
+        return CommissionRow(
+            tenant_id=tenant,
+            id=new_id(),
+            order_id=order.id,
+            referrer_id=self.referrer_id,
+            buyer_id=order.user_id,
+            level=self.level,
+            asset=self.asset,
+            amount=self.amount,
+            base_amount=self.base_amount,
+            transfer_id=transfer.id,
+            available_at=self.available_at,
+            created_at=now,
+        )
+
     def posting(self, order_id: uuid.UUID) -> Posting:
         return Posting(
             System(REFERRAL_EXPENSE),
@@ -110,20 +127,7 @@ async def record_commissions(
 ) -> None:
     """Store the commissions (transfers[i] posted plans[i]) and emit referral.commission events."""
     for plan, transfer in zip(plans, transfers, strict=True):
-        row = CommissionRow(
-            tenant_id=tenant,
-            id=new_id(),
-            order_id=order.id,
-            referrer_id=plan.referrer_id,
-            buyer_id=order.user_id,
-            level=plan.level,
-            asset=plan.asset,
-            amount=plan.amount,
-            base_amount=plan.base_amount,
-            transfer_id=transfer.id,
-            available_at=plan.available_at,
-            created_at=now,
-        )
+        row = plan.row(tenant, order, transfer, now)
         repo.add_commission(uow, row)
         await emit(uow, feed, tenant, "referral.commission", commission_event(row), now)
     await uow.session.flush()

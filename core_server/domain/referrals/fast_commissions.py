@@ -17,7 +17,6 @@ from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.money.ledger import Transfer
 from core_server.domain.referrals.commissions import CommissionPlan, commission_event
 from core_server.domain.referrals.program import Program
-from core_server.store.ids import new_id
 from core_server.store.models import CommissionRow, OrderRow
 from core_server.store.repositories import referral_writes as repo
 
@@ -73,20 +72,7 @@ def record_fast(unit: FastUnit, order: OrderRow, plans: list[CommissionPlan], tr
     the order's) and the referral.commission events, alike."""
     rows: list[CommissionRow] = []
     for plan, transfer in zip(plans, transfers, strict=True):
-        row = CommissionRow(
-            tenant_id=unit.tenant,
-            id=new_id(),
-            order_id=order.id,
-            referrer_id=plan.referrer_id,
-            buyer_id=order.user_id,
-            level=plan.level,
-            asset=plan.asset,
-            amount=plan.amount,
-            base_amount=plan.base_amount,
-            transfer_id=transfer.id,
-            available_at=plan.available_at,
-            created_at=unit.now,
-        )
+        row = plan.row(unit.tenant, order, transfer, unit.now)
         rows.append(row)
         unit.emit("referral.commission", commission_event(row))
     repo.insert_commissions(unit.tx, rows)
