@@ -9,6 +9,7 @@ from __future__ import annotations
 from quart import Quart
 
 from http_gateway import health
+from http_gateway.api import v1 as api_v1
 from http_gateway.context import attach_client
 from http_gateway.errors import register_error_handlers
 from http_gateway.webhooks import providers as provider_webhooks
@@ -22,5 +23,6 @@ def create_app(client: BillingHubClient) -> Quart:
     app.config["MAX_CONTENT_LENGTH"] = provider_webhooks.MAX_BODY
     app.register_blueprint(health.blueprint)
     app.register_blueprint(provider_webhooks.blueprint)
+    api_v1.install(app)
     register_error_handlers(app)
     return app

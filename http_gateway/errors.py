@@ -12,15 +12,19 @@ HTTP statuses. The mapping:
 | ALREADY_EXISTS       | 409  |
 | FAILED_PRECONDITION  | 409  |
 | RESOURCE_EXHAUSTED   | 429  |
+| (INVALID_ARGUMENT with reason IDEMPOTENCY_KEY_REUSED) | 409 |
 | UNAVAILABLE          | 503  |
 | anything else        | 500  |
 
+A reused idempotency key is 409 too: the request is fine, the key already names another one.
 FAILED_PRECONDITION is 409 rather than 422: the request itself is well-formed, it conflicts with
 the current state of a resource (insufficient funds, an expired order). 422 would tell clients to
 fix the request; 409 tells them the state must change first. `code` disambiguates from
 ALREADY_EXISTS: it is the core's `ErrorInfo.reason` (`INSUFFICIENT_FUNDS`, ...) when there is
-one, else the gRPC status name. `details` always has `status` (the gRPC status name) and
-`request_id`; `reason`, `field_violations` and `metadata` appear when the core sent them.
+one, else the gRPC status name; `reason` repeats it (null when the core gave none) and
+`request_id` names the call in the core's logs. `details` always has `status` (the gRPC status
+name) and `request_id`; `reason`, `field_violations` and `metadata` appear when the core sent
+them.
 
 No stack trace reaches a client: an unexpected error is logged with a request id, and the
 client gets a 500 naming that id.
@@ -33,6 +37,7 @@ from typing import Any
 
 import grpc
 import structlog
+from pydantic import BaseModel
 from quart import Quart, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -52,21 +57,65 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 }
 
 
-def http_status(code: grpc.StatusCode) -> int:
+IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    reason: str | None
+    request_id: str
+    details: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the gateway."""
+
+    error: ErrorDetail
+
+
+class RequestInvalid(Exception):
+    """Input the gateway refuses before calling the core (400, with the fields named)."""
+
+    def __init__(self, violations: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in violations))
+        self.violations = violations
+
+
+class CallerRefused(Exception):
+    """A request without a usable key (401) or with a key of a role the API does not serve (403)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def http_status(code: grpc.StatusCode, reason: str = "") -> int:
     """The HTTP status of a gRPC status code (500 for any code not in the table)."""
+    if reason == IDEMPOTENCY_KEY_REUSED:
+        return 409
     return HTTP_STATUS.get(code, 500)
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any]) -> Response:
     """The one JSON error shape every endpoint answers with."""
-    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    body = {
+        "code": code,
+        "message": message,
+        "reason": details.get("reason"),
+        "request_id": details["request_id"],
+        "details": details,
+    }
+    response = jsonify({"error": body})
     response.status_code = status
     return response
 
 
 async def handle_hub_error(error: BillingHubError) -> Response:
     """A failed call to the core, answered with its mapped status."""
-    status = http_status(error.code)
+    status = http_status(error.code, error.reason)
     request_id = error.request_id or uuid.uuid4().hex
     details: dict[str, Any] = {"status": error.code.name, "request_id": request_id}
     if error.reason:
@@ -78,12 +127,33 @@ async def handle_hub_error(error: BillingHubError) -> Response:
     if status == 503:
         # the transport's message names addresses and sockets: not for clients
         message = "the billing core is unavailable, try again later"
+    elif error.reason == IDEMPOTENCY_KEY_REUSED:
+        message = "this Idempotency-Key was already used for a different request"
+        details["field_violations"] = [{"field": "Idempotency-Key", "description": message}]
     elif status == 500:
         log.error("core call failed", status=error.code.name, reason=error.reason, request_id=request_id)
         message = "internal error"
     else:
         message = error.message
-    return error_response(status, error.reason or error.code.name, message, details)
+    response = error_response(status, error.reason or error.code.name, message, details)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def handle_request_invalid(error: RequestInvalid) -> Response:
+    """Input refused by the gateway itself, in the shape of the core's INVALID_ARGUMENT."""
+    violations = [{"field": field, "description": problem} for field, problem in error.violations]
+    details = {"status": "INVALID_ARGUMENT", "request_id": uuid.uuid4().hex, "field_violations": violations}
+    return error_response(400, "INVALID_ARGUMENT", str(error), details)
+
+
+async def handle_caller_refused(error: CallerRefused) -> Response:
+    details = {"status": error.code, "request_id": uuid.uuid4().hex}
+    response = error_response(error.status, error.code, error.message, details)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def handle_http_exception(error: HTTPException) -> Response:
@@ -103,5 +173,7 @@ async def handle_unexpected(error: Exception) -> Response:
 def register_error_handlers(app: Quart) -> None:
     """Install the handlers; the most specific class wins, so order does not matter."""
     app.register_error_handler(BillingHubError, handle_hub_error)
+    app.register_error_handler(RequestInvalid, handle_request_invalid)
+    app.register_error_handler(CallerRefused, handle_caller_refused)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

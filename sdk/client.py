@@ -46,7 +46,7 @@ KEEPALIVE_MS = 30_000  # a ping every 30 s keeps NATs and proxies from dropping 
 class _Stubs:
     """The generated stubs bound to one channel."""
 
-    def __init__(self, channel: Any) -> None:  # a grpc.aio.Channel or a _TenantChannel
+    def __init__(self, channel: Any) -> None:  # a grpc.aio.Channel or a _ViewChannel
         self.platform = platform_service_pb2_grpc.PlatformServiceStub(channel)
         self.users = user_service_pb2_grpc.UserServiceStub(channel)
         self.gateway = gateway_service_pb2_grpc.GatewayServiceStub(channel)
@@ -103,11 +103,24 @@ class BillingHubClient:
 
     def for_tenant(self, tenant_id: str) -> BillingHubClient:
         """A view of this client acting in another tenant; it shares (and does not close) the channel."""
+        view = self._view(((TENANT_HEADER, tenant_id),))
+        view.tenant_id = tenant_id
+        return view
+
+    def with_api_key(self, api_key: str) -> BillingHubClient:
+        """A view of this client calling with someone else's key; it shares (and does not close) the
+        channel. The HTTP gateway passes each REST caller's key through this way, so the core
+        decides what the caller may do and the gateway holds no rights of its own for the call."""
+        view = self._view((("authorization", f"Bearer {api_key}"),))
+        view._api_key = api_key
+        view.tenant_id = None
+        return view
+
+    def _view(self, metadata: Metadata) -> BillingHubClient:
         view = object.__new__(BillingHubClient)
         view.__dict__.update(self.__dict__)
-        view.tenant_id = tenant_id
         view._owns_channel = False
-        view._stubs = _Stubs(_TenantChannel(self._channel, tenant_id))
+        view._stubs = _Stubs(_ViewChannel(self._channel, metadata))
         return view
 
     @property
@@ -209,16 +222,16 @@ class BillingHubClient:
         await self.close()
 
 
-class _TenantChannel:
-    """Looks like a channel to the generated stubs and adds `x-tenant-id` to each call.
+class _ViewChannel:
+    """Looks like a channel to the generated stubs and adds a view's metadata to each call.
 
     The channel's interceptors add the client's own metadata only where a call did not set the key,
-    so the tenant named here wins over the parent client's.
+    so what a view names (its tenant, its caller's key) wins over the parent client's.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, tenant_id: str) -> None:
+    def __init__(self, channel: grpc.aio.Channel, metadata: Metadata) -> None:
         self._channel = channel
-        self._metadata = ((TENANT_HEADER, tenant_id),)
+        self._metadata = metadata
 
     def unary_unary(self, *args: Any, **kwargs: Any) -> Any:
         return _CallWithMetadata(self._channel.unary_unary(*args, **kwargs), self._metadata)

@@ -71,7 +71,7 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         )
         return pb.ListUsersResponse(users=[user_message(u) for u in users], next_page_token=token)
 
-    @rpc(roles=STAFF, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def UpdateUser(self, request: pb.UpdateUserRequest, context: Context) -> pb.UpdateUserResponse:
         profile = Profile(
             username=request.username,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from google.protobuf import field_mask_pb2
 
 from sdk import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from sdk.billinghub.v1 import common_pb2, gateway_service_pb2, tenant_pb2
@@ -88,8 +89,14 @@ async def test_partner_keys_have_narrower_rights(hub: Hub) -> None:
     assert (await partner.users.GetUser(pb.GetUserRequest(user_id=user.id))).user.id == user.id
     with pytest.raises(PermissionDenied):
         await partner.users.ListUsers(pb.ListUsersRequest())
-    with pytest.raises(PermissionDenied):
-        await partner.users.UpdateUser(pb.UpdateUserRequest(user_id=user.id))
+    with pytest.raises(PermissionDenied):  # blocking is the tenant's decision, not a website's
+        await partner.users.UpdateUser(
+            pb.UpdateUserRequest(user_id=user.id, blocked=True, update_mask=field_mask_pb2.FieldMask(paths=["blocked"]))
+        )
+    renamed = await partner.users.UpdateUser(  # keeping a profile current is the website's
+        pb.UpdateUserRequest(user_id=user.id, username="ann", update_mask=field_mask_pb2.FieldMask(paths=["username"]))
+    )
+    assert renamed.user.username == "ann" and not renamed.user.blocked
 
 
 async def test_only_gateways_list_bot_tenants_and_get_their_tokens(hub: Hub) -> None:

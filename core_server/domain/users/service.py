@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core_server.domain.actor import Actor
+from core_server.domain.actor import Actor, Role
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.paging import before_id, id_page, page_request
-from core_server.domain.reasons import UserNotFound
+from core_server.domain.reasons import RoleNotAllowed, UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
 from core_server.domain.referrals.service import require_referrer
 from core_server.domain.referrals.tiers import award_tiers
@@ -28,7 +28,8 @@ from core_server.store.repositories import users as user_repo
 REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 REFERRAL_CODE_LENGTH = 8
 PROFILE_FIELDS = ("username", "first_name", "last_name", "language_code")
-UPDATABLE = frozenset({*PROFILE_FIELDS, "blocked"})
+STAFF_ONLY_FIELDS = frozenset({"blocked"})
+UPDATABLE = frozenset({*PROFILE_FIELDS, *STAFF_ONLY_FIELDS})
 LIMITS = {"username": 64, "first_name": 128, "last_name": 128, "language_code": 16}
 
 
@@ -260,6 +261,9 @@ class UserService:
         _validate_profile(profile, mask, violations)
         violations.raise_if_any()
         assert parsed is not None
+        if STAFF_ONLY_FIELDS.intersection(mask) and actor.role == Role.PARTNER:
+            # a website keeps its users' profiles current; blocking a user is the tenant's decision
+            raise RoleNotAllowed("a partner key may not block or unblock users")
         profile = _normalize(profile)
         async with self._deps.uow() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)

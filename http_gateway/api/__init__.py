@@ -1,0 +1,1 @@
+"""REST APIs of the HTTP gateway, one package per version."""
