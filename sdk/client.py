@@ -9,6 +9,7 @@ A gateway serving many tenants keeps one client and derives a per-tenant view wi
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Any
 
@@ -44,25 +45,75 @@ KEEPALIVE_MS = 30_000  # a ping every 30 s keeps NATs and proxies from dropping 
 
 
 class _Stubs:
-    """The generated stubs bound to one channel."""
+    """The generated stubs bound to one channel, each made on first use: a view made per request
+    (`with_api_key`) then costs one stub, not one of every service."""
 
     def __init__(self, channel: Any) -> None:  # a grpc.aio.Channel or a _ViewChannel
-        self.platform = platform_service_pb2_grpc.PlatformServiceStub(channel)
-        self.users = user_service_pb2_grpc.UserServiceStub(channel)
-        self.gateway = gateway_service_pb2_grpc.GatewayServiceStub(channel)
-        self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(channel)
-        self.wallet = wallet_service_pb2_grpc.WalletServiceStub(channel)
-        self.events = event_service_pb2_grpc.EventServiceStub(channel)
-        self.audit = audit_service_pb2_grpc.AuditServiceStub(channel)
-        self.orders = order_service_pb2_grpc.OrderServiceStub(channel)
-        self.fulfillment = fulfillment_service_pb2_grpc.FulfillmentServiceStub(channel)
-        self.subscriptions = subscription_service_pb2_grpc.SubscriptionServiceStub(channel)
-        self.referrals = referral_service_pb2_grpc.ReferralServiceStub(channel)
-        self.promos = promo_service_pb2_grpc.PromoServiceStub(channel)
-        self.topups = topup_service_pb2_grpc.TopupRequestServiceStub(channel)
-        self.reports = report_service_pb2_grpc.ReportServiceStub(channel)
-        self.payments = payment_service_pb2_grpc.PaymentServiceStub(channel)
-        self.health = health_pb2_grpc.HealthStub(channel)
+        self._channel = channel
+
+    @cached_property
+    def platform(self) -> platform_service_pb2_grpc.PlatformServiceStub:
+        return platform_service_pb2_grpc.PlatformServiceStub(self._channel)
+
+    @cached_property
+    def users(self) -> user_service_pb2_grpc.UserServiceStub:
+        return user_service_pb2_grpc.UserServiceStub(self._channel)
+
+    @cached_property
+    def gateway(self) -> gateway_service_pb2_grpc.GatewayServiceStub:
+        return gateway_service_pb2_grpc.GatewayServiceStub(self._channel)
+
+    @cached_property
+    def catalog(self) -> catalog_service_pb2_grpc.CatalogServiceStub:
+        return catalog_service_pb2_grpc.CatalogServiceStub(self._channel)
+
+    @cached_property
+    def wallet(self) -> wallet_service_pb2_grpc.WalletServiceStub:
+        return wallet_service_pb2_grpc.WalletServiceStub(self._channel)
+
+    @cached_property
+    def events(self) -> event_service_pb2_grpc.EventServiceStub:
+        return event_service_pb2_grpc.EventServiceStub(self._channel)
+
+    @cached_property
+    def audit(self) -> audit_service_pb2_grpc.AuditServiceStub:
+        return audit_service_pb2_grpc.AuditServiceStub(self._channel)
+
+    @cached_property
+    def orders(self) -> order_service_pb2_grpc.OrderServiceStub:
+        return order_service_pb2_grpc.OrderServiceStub(self._channel)
+
+    @cached_property
+    def fulfillment(self) -> fulfillment_service_pb2_grpc.FulfillmentServiceStub:
+        return fulfillment_service_pb2_grpc.FulfillmentServiceStub(self._channel)
+
+    @cached_property
+    def subscriptions(self) -> subscription_service_pb2_grpc.SubscriptionServiceStub:
+        return subscription_service_pb2_grpc.SubscriptionServiceStub(self._channel)
+
+    @cached_property
+    def referrals(self) -> referral_service_pb2_grpc.ReferralServiceStub:
+        return referral_service_pb2_grpc.ReferralServiceStub(self._channel)
+
+    @cached_property
+    def promos(self) -> promo_service_pb2_grpc.PromoServiceStub:
+        return promo_service_pb2_grpc.PromoServiceStub(self._channel)
+
+    @cached_property
+    def topups(self) -> topup_service_pb2_grpc.TopupRequestServiceStub:
+        return topup_service_pb2_grpc.TopupRequestServiceStub(self._channel)
+
+    @cached_property
+    def reports(self) -> report_service_pb2_grpc.ReportServiceStub:
+        return report_service_pb2_grpc.ReportServiceStub(self._channel)
+
+    @cached_property
+    def payments(self) -> payment_service_pb2_grpc.PaymentServiceStub:
+        return payment_service_pb2_grpc.PaymentServiceStub(self._channel)
+
+    @cached_property
+    def health(self) -> health_pb2_grpc.HealthStub:
+        return health_pb2_grpc.HealthStub(self._channel)
 
 
 class BillingHubClient:
