@@ -11,6 +11,7 @@ from quart import Quart
 from http_gateway import health
 from http_gateway.context import attach_client
 from http_gateway.errors import register_error_handlers
+from http_gateway.metrics import install_metrics
 from http_gateway.webhooks import providers as provider_webhooks
 from sdk.client import BillingHubClient
 
@@ -23,4 +24,5 @@ def create_app(client: BillingHubClient) -> Quart:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(provider_webhooks.blueprint)
     register_error_handlers(app)
+    install_metrics(app)
     return app
