@@ -11,18 +11,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from core_server.domain.actor import Role
 from core_server.domain.clock import FrozenClock, SystemClock
 from core_server.domain.rate_limits import RateLimit
 from core_server.store.db import Database
+from http_gateway.app import create_app
 from sdk import BillingHubClient, NotFound, ResourceExhausted
 from sdk.billinghub.v1 import common_pb2, tenant_pb2
 from sdk.billinghub.v1 import user_service_pb2 as users_pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
+from sdk.interceptors import NO_RETRY
 from tests.hub import Hub, TenantHandle, start_hub
 from tests.money import assert_ledger_ok, balance, fund, money, new_user
 
@@ -38,8 +41,8 @@ async def limited_hubs(database: Database) -> AsyncIterator[HubFactory]:
     """Start cores on the session's database; all are stopped after the test."""
     started: list[Hub] = []
 
-    async def start(clock: FrozenClock | SystemClock) -> Hub:
-        hub = await start_hub(database, database.dialect, clock, PARTNER_LIMIT)
+    async def start(clock: FrozenClock | SystemClock, limits: Mapping[Role, RateLimit] = PARTNER_LIMIT) -> Hub:
+        hub = await start_hub(database, database.dialect, clock, limits)
         started.append(hub)
         return hub
 
@@ -64,6 +67,15 @@ async def admitted(calls: list[Awaitable[object]]) -> int:
     return len(results) - len(refused)
 
 
+def scraped(hub: Hub) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    text = hub.deps.metrics.exposition().decode()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
 def reads(client: BillingHubClient, user_id: str, count: int) -> list[Awaitable[object]]:
     return [client.users.GetUser(users_pb.GetUserRequest(user_id=user_id)) for _ in range(count)]
 
@@ -85,7 +97,8 @@ async def test_a_partner_key_over_its_burst_is_refused_with_a_retry_delay(limite
     assert caught.value.request_id
     # the tenant's admin key is not limited at all, and the refusal was counted by role
     assert await admitted(reads(shop.admin, user, 3 * BURST)) == 3 * BURST
-    assert hub.deps.metrics.rate_limited.labels("partner")._value.get() == 1
+    refusals = ("billinghub_rate_limited_total", frozenset({("role", "partner")}))
+    assert scraped(hub)[refusals] == 1
 
 
 async def test_another_key_of_the_same_tenant_keeps_its_own_budget(limited_hubs: HubFactory) -> None:
@@ -181,3 +194,27 @@ async def test_two_cores_under_load_stay_within_rate_times_window_plus_burst(
     lease = RATE // 10
     assert total <= RATE * window + BURST + 2 * lease
     assert total >= BURST  # the limiter does admit: at least the burst went through
+
+
+async def test_rest_calls_through_the_http_gateway_spend_the_same_budget(limited_hubs: HubFactory) -> None:
+    clock = FrozenClock(START)
+    hub = await limited_hubs(clock, {Role.GATEWAY: RateLimit(1, 2)})
+    shop = await hub.new_tenant("Gateway budget")
+    key = await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, name="http gateway")
+    await new_user(shop, "42")
+    grpc_caller = hub.client(key, shop.id)
+    find = users_pb.FindUserRequest(platform=common_pb2.PLATFORM_TELEGRAM, external_id="42")
+    async with BillingHubClient(hub.target, key, retry=NO_RETRY) as client:
+        http = create_app(client).test_client()
+        await grpc_caller.users.FindUser(find)  # the first token of the burst
+
+        answers = [await http.post(f"/webhooks/{shop.id}/testpay", data=b"{}") for _ in range(2)]
+
+        assert answers[0].status_code == 404  # the second token: the core answered (no such provider)
+        assert answers[1].status_code == 429
+        assert answers[1].headers["Retry-After"] == "1"  # 1 s to the next token at 1 a second
+        assert (await answers[1].get_json())["error"]["code"] == "RATE_LIMITED"
+        with pytest.raises(ResourceExhausted):  # and gRPC callers of the key are refused as well
+            await grpc_caller.users.FindUser(
+                users_pb.FindUserRequest(platform=common_pb2.PLATFORM_WEB, external_id="x")
+            )
