@@ -28,8 +28,10 @@ from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.deps import Deps
 from core_server.domain.payments.stars_renewal_recovery import StarsRenewalRecovery
+from core_server.domain.rate_limits import limits_by_role
 from core_server.domain.tenancy.bootstrap import BootstrapError, KeySource, announce, ensure_key
 from core_server.logs import configure_logging
+from core_server.metrics import serve_metrics
 from core_server.providers.http import new_client
 from core_server.providers.registry import fulfillment_adapters, payment_adapters
 from core_server.store.db import Database, open_database
@@ -72,6 +74,7 @@ async def prepare(settings: Settings, db: Database, http: httpx.AsyncClient | No
         payment_adapters=payment_adapters(http) if http is not None else {},
         fulfillment_adapters=fulfillment_adapters(http) if http is not None else {},
         public_url=settings.public_url,
+        rate_limits=limits_by_role(settings.rate_limit_settings),
     )
     deps.renewal_recovery = StarsRenewalRecovery(deps).recover
     embedded = settings.is_embedded
@@ -101,7 +104,10 @@ async def serve(settings: Settings) -> None:
         await core.start()
         workers = Workers(core_loops(deps))
         workers.start()
-        log.info("core serving", listen=settings.grpc_listen, port=port, database=db.dialect)
+        metrics = serve_metrics(settings.metrics_listen, deps.metrics) if settings.metrics_listen else None
+        log.info(
+            "core serving", listen=settings.grpc_listen, port=port, database=db.dialect, metrics=settings.metrics_listen
+        )
         if settings.ready_file is not None:
             write_private_file(settings.ready_file, json.dumps({"pid": os.getpid(), "port": port}))
         stop = asyncio.Event()
@@ -112,6 +118,8 @@ async def serve(settings: Settings) -> None:
         log.info("shutting down", grace_seconds=settings.shutdown_grace_seconds)
         await core.stop(settings.shutdown_grace_seconds)
         await workers.stop()
+        if metrics is not None:
+            metrics.close()
         if deps.fastpath is not None:
             await deps.fastpath.close()
         log.info("core stopped")

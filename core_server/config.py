@@ -39,6 +39,21 @@ class Settings(BaseSettings):
     # the HTTP gateway's address as payment providers reach it (https://pay.example.com): webhook
     # URLs shown by ListProviderConfigs are built on it
     public_url: str = ""
+    # rate limits per API key, by the key's role (domain/rate_limits.py): calls a second and burst
+    # (calls a key may make at once after a quiet spell). A rate of 0 is unlimited; a burst of 0 is
+    # one second's worth. Gateways serve thousands of users through one key: unlimited by default.
+    rate_limit_partner_per_second: int = 50
+    rate_limit_partner_burst: int = 100
+    rate_limit_tenant_admin_per_second: int = 100
+    rate_limit_tenant_admin_burst: int = 200
+    rate_limit_gateway_per_second: int = 0
+    rate_limit_gateway_burst: int = 0
+    rate_limit_platform_per_second: int = 0
+    rate_limit_platform_burst: int = 0
+    # "host:port" of the Prometheus endpoint (GET /metrics, core_server/metrics.py); empty: none.
+    # Off by default: several cores on one machine (tests, benches, `up` twice) would fight for a
+    # fixed port. Keep it on loopback or a private network: it names every method and role.
+    metrics_listen: str = ""
     # set by `billing-hub up` for its own core child: once serving, the core writes {"pid", "port"}
     # there, which is how `up` tells its core from another process answering on the same port
     ready_file: Path | None = None
@@ -47,6 +62,14 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file in the data folder."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'billing-hub.db'}"
+
+    @property
+    def rate_limit_settings(self) -> dict[str, tuple[float, int]]:
+        """{role: (calls a second, burst)} for domain/rate_limits.py's limits_by_role."""
+        return {
+            role: (getattr(self, f"rate_limit_{role}_per_second"), getattr(self, f"rate_limit_{role}_burst"))
+            for role in ("partner", "tenant_admin", "gateway", "platform")
+        }
 
     @property
     def is_embedded(self) -> bool:

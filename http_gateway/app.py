@@ -12,6 +12,7 @@ from http_gateway import health
 from http_gateway.api import v1 as api_v1
 from http_gateway.context import attach_client
 from http_gateway.errors import register_error_handlers
+from http_gateway.metrics import install_metrics
 from http_gateway.webhooks import providers as provider_webhooks
 from sdk.client import BillingHubClient
 
@@ -25,4 +26,5 @@ def create_app(client: BillingHubClient) -> Quart:
     app.register_blueprint(provider_webhooks.blueprint)
     api_v1.install(app)
     register_error_handlers(app)
+    install_metrics(app)
     return app

@@ -26,12 +26,18 @@ one, else the gRPC status name; `reason` repeats it (null when the core gave non
 name) and `request_id`; `reason`, `field_violations` and `metadata` appear when the core sent
 them.
 
+A 429 (the caller's key spent its rate limit in the core, reason RATE_LIMITED) carries a
+`Retry-After` header: the core's retry delay in whole seconds, rounded up, at least 1 (HTTP has no
+fractions there, and 0 would invite an immediate retry); `details.retry_after` keeps the exact
+delay in seconds.
+
 No stack trace reaches a client: an unexpected error is logged with a request id, and the
 client gets a 500 naming that id.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -124,6 +130,8 @@ async def handle_hub_error(error: BillingHubError) -> Response:
         details["field_violations"] = [{"field": v.field, "description": v.description} for v in error.field_violations]
     if error.metadata:
         details["metadata"] = error.metadata
+    if error.retry_after is not None:
+        details["retry_after"] = error.retry_after
     if status == 503:
         # the transport's message names addresses and sockets: not for clients
         message = "the billing core is unavailable, try again later"
@@ -138,6 +146,8 @@ async def handle_hub_error(error: BillingHubError) -> Response:
     response = error_response(status, error.reason or error.code.name, message, details)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
+    if status == 429:
+        response.headers["Retry-After"] = str(retry_after_header(error.retry_after))
     return response
 
 
@@ -154,6 +164,11 @@ async def handle_caller_refused(error: CallerRefused) -> Response:
     if error.status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response
+
+
+def retry_after_header(seconds: float | None) -> int:
+    """The Retry-After of a 429: whole seconds, rounded up, at least 1 (also when the core gave none)."""
+    return max(1, math.ceil(seconds or 0.0))
 
 
 async def handle_http_exception(error: HTTPException) -> Response:

@@ -2,8 +2,10 @@
 
 The core answers every failure with a status code, an `ErrorInfo` whose UPPER_SNAKE `reason`
 tells callers what happened (`INSUFFICIENT_FUNDS`, `TENANT_SUSPENDED`, ...), `BadRequest` field
-violations for invalid input and a `RequestInfo` carrying the request id the core logged. Callers
-catch the class for the status and branch on `reason` for the specifics.
+violations for invalid input, a `RequestInfo` carrying the request id the core logged and, when a
+key's rate limit is reached (RESOURCE_EXHAUSTED, reason RATE_LIMITED), a `RetryInfo` saying when the
+next call is admitted (`retry_after`, seconds). Callers catch the class for the status and branch
+on `reason` for the specifics.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class BillingHubError(Exception):
     metadata: dict[str, str] = field(default_factory=dict)
     field_violations: list[FieldViolation] = field(default_factory=list)
     request_id: str = ""
+    # seconds to wait before trying again, when the core said (RetryInfo of a RATE_LIMITED refusal)
+    retry_after: float | None = None
 
     def __str__(self) -> str:
         text = f"{self.code.name}: {self.message}"
@@ -69,7 +73,9 @@ class FailedPrecondition(BillingHubError):
 
 
 class ResourceExhausted(BillingHubError):
-    """A rate limit or quota was reached."""
+    """A rate limit was reached (reason RATE_LIMITED): try again after `retry_after` seconds. The
+    SDK never retries it by itself: the budget is the key's, shared with its other callers, and
+    only the caller knows whether the call is still worth making later."""
 
 
 class Unavailable(BillingHubError):
@@ -125,3 +131,7 @@ def _unpack_details(result: BillingHubError, raw: bytes) -> None:
             info_r = error_details_pb2.RequestInfo()
             detail.Unpack(info_r)
             result.request_id = info_r.request_id
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            result.retry_after = retry.retry_delay.ToNanoseconds() / 1e9

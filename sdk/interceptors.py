@@ -2,7 +2,9 @@
 
 They add the key and tenant metadata, give each mutation a `request_id` (kept across retries, so a
 retry of a mutation the core already applied replays its first response), retry UNAVAILABLE with
-exponential backoff and jitter, and raise the typed exceptions of `sdk.errors`.
+exponential backoff and jitter, and raise the typed exceptions of `sdk.errors`. RESOURCE_EXHAUSTED
+(a key's rate limit) is never retried here: retrying a spent budget only spends the next one, so
+the caller gets `ResourceExhausted` with `retry_after` at once and decides.
 
 A call's `timeout` is one deadline for all its attempts: each attempt gets the time that remains,
 and when a backoff would end past the deadline no further attempt is made: the call fails at once

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -17,6 +18,7 @@ from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.deps import Deps
 from core_server.domain.events import EventFeed
 from core_server.domain.payments.stars_renewal_recovery import StarsRenewalRecovery
+from core_server.domain.rate_limits import RateLimit
 from core_server.domain.tenancy.api_keys import insert_key
 from core_server.providers.http import new_client
 from core_server.providers.registry import fulfillment_adapters, payment_adapters
@@ -142,8 +144,11 @@ class Hub:
             await self.http.aclose()
 
 
-async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> Hub:
-    """A core on a free port. On PostgreSQL the hot path runs over asyncpg, as in production."""
+async def start_hub(
+    db: Database, backend: str, clock: Clock | None = None, rate_limits: Mapping[Role, RateLimit] | None = None
+) -> Hub:
+    """A core on a free port. On PostgreSQL the hot path runs over asyncpg, as in production.
+    Nobody is rate limited unless `rate_limits` says so (tests/core/test_rate_limits.py)."""
     fastpath = (
         await PgFastPath.connect(db.engine.url.render_as_string(hide_password=False), size=FASTPATH_POOL_SIZE)
         if db.dialect == "postgresql"
@@ -161,6 +166,7 @@ async def start_hub(db: Database, backend: str, clock: Clock | None = None) -> H
         public_url="https://hub.example.test",
         insecure_provider_urls=True,  # the providers' fakes listen on http://127.0.0.1
         feed=WatchedFeed(),
+        rate_limits=rate_limits or {},
     )
     deps.renewal_recovery = StarsRenewalRecovery(deps).recover
     async with deps.uow() as uow:

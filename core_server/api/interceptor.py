@@ -15,6 +15,11 @@ INVALID_ARGUMENT when:
 A call's request id is its `x-request-id` metadata, else its `request_id` field, else a fresh one;
 every error carries it in RequestInfo, authentication errors included. When the id given is
 malformed, the call gets a fresh id (the error message says so) and no id is echoed.
+
+Right after authentication the key's rate limit is checked (domain/rate_limits.py): a refused call
+never reaches idempotency or the handler. Every call of ours is counted in the core's metrics
+(core_server/metrics.py) by method and status code, with its duration; the labelled children are
+resolved once per method when its handler is wrapped, so a call pays two increments.
 """
 
 from __future__ import annotations
@@ -32,12 +37,13 @@ from google.protobuf.message import DecodeError, Message
 
 from core_server.api.access import Idempotency, MethodRule, rule_of
 from core_server.api.call_context import current_actor, set_call, set_request_id
-from core_server.api.errors import internal_status, status_for
+from core_server.api.errors import code_name, internal_status, status_for
 from core_server.api.fingerprint import idempotency_key
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, InvalidArgument, Violation
 from core_server.domain.idempotency import REQUEST_ID_RULE, run_once, valid_request_id
-from core_server.domain.reasons import DatabaseUnavailable, MalformedRequest, MethodNotAllowed
+from core_server.domain.rate_limits import RateLimiter, SharedBuckets
+from core_server.domain.reasons import DatabaseUnavailable, MalformedRequest, MethodNotAllowed, RateLimited
 from core_server.domain.tenancy.authentication import Authenticator
 from core_server.store.errors import CONNECTION_LOST, unavailable_cause
 
@@ -116,6 +122,9 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
         self._deps = deps
         self._auth = Authenticator(deps)
         self._handlers: dict[str, Handler | None] = {}
+        shared = SharedBuckets(deps.uow) if deps.db.dialect == "postgresql" else None
+        self._limiter = RateLimiter(deps.rate_limits, deps.clock, shared)
+        self._metrics = deps.metrics
 
     async def intercept_service(
         self,
@@ -193,27 +202,34 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
         actor = await self._auth.authenticate(metadata.get("authorization"), metadata.get("x-tenant-id"), rule.access)
         set_call(actor)
         structlog.contextvars.bind_contextvars(actor=actor.label, tenant=str(actor.tenant_id or ""))
+        try:
+            await self._limiter.admit(actor)
+        except RateLimited:
+            self._metrics.rate_limited.labels(actor.role.value).inc()
+            raise
 
     def _unary(
         self, method: str, inner: Callable[..., Awaitable[Any]], rule: MethodRule | None
     ) -> Callable[..., Awaitable[Any]]:
+        metrics = self._metrics.for_method(method)
+
         async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             started = time.perf_counter()
             opening = self._open(method, request, context)
             request_id = opening.request_id
-            code = "OK"
+            code = status = "OK"
             try:
                 await self._begin(opening, rule)
                 response = await inner(request, context)
                 context.set_trailing_metadata(((REQUEST_ID_HEADER, request_id),))
                 return response
             except DomainError as error:
-                code = type(error).__name__
+                code, status = type(error).__name__, code_name(error)
                 await _abort(context, status_for(error, request_id))
             except Exception as error:
-                code = await _unexpected(self._deps, context, error, request_id)
+                code, status = await _unexpected(self._deps, context, error, request_id)
             finally:
-                _log_call(started, code)
+                metrics.record(status, _log_call(started, code))
                 structlog.contextvars.clear_contextvars()
 
         return behavior
@@ -221,22 +237,24 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
     def _stream(
         self, method: str, inner: Callable[..., AsyncIterator[Any]], rule: MethodRule | None
     ) -> Callable[..., AsyncIterator[Any]]:
+        metrics = self._metrics.for_method(method)
+
         async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
             started = time.perf_counter()
             opening = self._open(method, request, context)
             request_id = opening.request_id
-            code = "OK"
+            code = status = "OK"
             try:
                 await self._begin(opening, rule)
                 async for response in inner(request, context):
                     yield response
             except DomainError as error:
-                code = type(error).__name__
+                code, status = type(error).__name__, code_name(error)
                 await _abort(context, status_for(error, request_id))
             except Exception as error:
-                code = await _unexpected(self._deps, context, error, request_id)
+                code, status = await _unexpected(self._deps, context, error, request_id)
             finally:
-                _log_call(started, code)
+                metrics.record(status, _log_call(started, code))
                 structlog.contextvars.clear_contextvars()
 
         return behavior
@@ -244,28 +262,32 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
 
 async def _unexpected(
     deps: Deps, context: grpc.aio.ServicerContext[Any, Any], error: Exception, request_id: str
-) -> str:
+) -> tuple[str, str]:
     """A database that cannot take the call now is UNAVAILABLE (retry later); anything else is a
-    defect: INTERNAL, logged with its traceback. Returns the code for the call's log line."""
+    defect: INTERNAL, logged with its traceback. Returns the code for the call's log line and the
+    status code's name for its metrics."""
     why = unavailable_cause(error)
     if why == CONNECTION_LOST and deps.fastpath is not None:
         await deps.fastpath.connections_lost()  # SQLAlchemy's pool renews itself; the asyncpg one is told
     if why is not None:
         log.warning("database unavailable", why=why, error=type(error).__name__)
         await _abort(context, status_for(DatabaseUnavailable(why), request_id))
-        return "DatabaseUnavailable"
+        return "DatabaseUnavailable", "UNAVAILABLE"
     log.exception("unexpected error")
     await _abort(context, internal_status(request_id))
-    return "INTERNAL"
+    return "INTERNAL", "INTERNAL"
 
 
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: grpc.Status) -> None:
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 
-def _log_call(started: float, code: str) -> None:
+def _log_call(started: float, code: str) -> float:
+    """Log the call (a successful one only at debug level); returns its duration in seconds."""
+    elapsed = time.perf_counter() - started
     if code != "OK":
-        log.info("call", code=code, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))
+        log.info("call", code=code, elapsed_ms=round(elapsed * 1000, 3))
     elif _access_log.isEnabledFor(logging.DEBUG) or not structlog.is_configured():
         # (unconfigured, in tests, structlog prints every line itself)
-        log.debug("call", code=code, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))
+        log.debug("call", code=code, elapsed_ms=round(elapsed * 1000, 3))
+    return elapsed

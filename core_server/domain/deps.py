@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
 from core_server.domain.provider_api import FulfillmentAdapter, PaymentAdapter, RenewalRecovery
+from core_server.domain.rate_limits import RateLimit
+from core_server.metrics import CoreMetrics
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.raw_tx import RawDb
@@ -44,6 +47,10 @@ class Deps:
     # asks the provider of a plan it renews, about to expire, for a charge the hub missed (wired by
     # the app: domain/payments/stars_renewal_recovery.py; the renewal worker cannot import payments)
     renewal_recovery: RenewalRecovery | None = None
+    # each role's rate limit (domain/rate_limits.py; a role absent is not limited, so a Deps built
+    # without settings, as in tests, limits nobody) and this core's metrics (core_server/metrics.py)
+    rate_limits: Mapping[Role, RateLimit] = field(default_factory=dict)
+    metrics: CoreMetrics = field(default_factory=CoreMetrics)
     raw: RawDb = field(init=False)
     reads: ScreenReads = field(init=False)
 

@@ -80,7 +80,14 @@ class FailedPrecondition(DomainError):
 
 
 class ResourceExhausted(DomainError):
-    pass
+    """A budget is spent (a rate limit). `retry_after` (seconds), when known, tells the caller when
+    to try again: the API sends it as a google.rpc.RetryInfo, the HTTP gateway as Retry-After."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message, metadata=metadata)
+        self.retry_after = retry_after
 
 
 class Unavailable(DomainError):

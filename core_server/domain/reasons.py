@@ -16,6 +16,7 @@ from core_server.domain.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     Unauthenticated,
     Unavailable,
 )
@@ -360,6 +361,12 @@ class ProviderNotConfigured(NotFound):
 
     reason = "PROVIDER_NOT_CONFIGURED"
     resource = "provider settings"
+
+
+class RateLimited(ResourceExhausted):
+    """The API key spent its request budget (domain/rate_limits.py); nothing changed."""
+
+    reason = "RATE_LIMITED"
 
 
 class DatabaseUnavailable(Unavailable):

@@ -14,7 +14,7 @@ from core_server.store.models.growth import (
 from core_server.store.models.ledger import BUCKETS, AccountRow, AssetRow, HoldRow, TransferRow
 from core_server.store.models.outbox import AuditRow, EventRow, IdempotencyRow
 from core_server.store.models.payments import PaymentRow, ProviderConfigRow
-from core_server.store.models.tenant import ApiKeyRow, TenantRow
+from core_server.store.models.tenant import ApiKeyRow, RateBucketRow, TenantRow
 from core_server.store.models.user import UserRow
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "PromoRow",
     "PromoUseRow",
     "ProviderConfigRow",
+    "RateBucketRow",
     "SubscriptionRow",
     "TaskRow",
     "TenantRow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Double, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_server.store.ids import new_id
@@ -41,3 +41,17 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class RateBucketRow(Base):
+    """The shared token bucket of one API key's rate limit (domain/rate_limits.py): the
+    tokens left at `updated_at`. Replicas of the core lease batches of tokens from it
+    (store/repositories/rate_buckets.py); the embedded SQLite core keeps its buckets in memory and
+    never writes here. Tokens are fractional (a refill accrues by the microsecond): a float is
+    right here, this is no amount of money."""
+
+    __tablename__ = "rate_buckets"
+
+    key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[dt.datetime]

@@ -64,6 +64,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROVIDER_NOT_CONFIGURED: _ClassVar[ErrorReason]
     PROVIDER_UNAVAILABLE: _ClassVar[ErrorReason]
     PAYMENT_NOT_REFUNDABLE: _ClassVar[ErrorReason]
+    RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
@@ -124,5 +125,6 @@ PAYMENT_NOT_FOUND: ErrorReason
 PROVIDER_NOT_CONFIGURED: ErrorReason
 PROVIDER_UNAVAILABLE: ErrorReason
 PAYMENT_NOT_REFUNDABLE: ErrorReason
+RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason
