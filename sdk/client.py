@@ -31,6 +31,7 @@ from sdk.billinghub.v1 import (
     topup_service_pb2_grpc,
     user_service_pb2_grpc,
     wallet_service_pb2_grpc,
+    webhook_service_pb2_grpc,
 )
 from sdk.errors import error_from_rpc
 from sdk.interceptors import Metadata, RetryPolicy, UnaryStreamInterceptor, UnaryUnaryInterceptor
@@ -62,6 +63,7 @@ class _Stubs:
         self.topups = topup_service_pb2_grpc.TopupRequestServiceStub(channel)
         self.reports = report_service_pb2_grpc.ReportServiceStub(channel)
         self.payments = payment_service_pb2_grpc.PaymentServiceStub(channel)
+        self.webhooks = webhook_service_pb2_grpc.WebhookEndpointServiceStub(channel)
         self.health = health_pb2_grpc.HealthStub(channel)
 
 
@@ -184,6 +186,12 @@ class BillingHubClient:
     def payments(self) -> payment_service_pb2_grpc.PaymentServiceStub:
         """Payment providers: their settings, payments, webhooks."""
         return self._stubs.payments
+
+    @property
+    def webhooks(self) -> webhook_service_pb2_grpc.WebhookEndpointServiceStub:
+        """Outbound webhook endpoints and their deliveries (receivers check them with
+        sdk.verify_webhook)."""
+        return self._stubs.webhooks
 
     async def health(self, service: str = "", timeout: float = 3.0) -> str:  # noqa: ASYNC109  # a gRPC deadline
         """The core's health status name (`SERVING`, `NOT_SERVING`, ...); raises when unreachable."""

@@ -9,6 +9,7 @@ from core_server.domain.auth_cache import AuthCache
 from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
 from core_server.domain.provider_api import FulfillmentAdapter, PaymentAdapter, RenewalRecovery
+from core_server.domain.webhook_api import WebhookSender
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.raw_tx import RawDb
@@ -44,6 +45,11 @@ class Deps:
     # asks the provider of a plan it renews, about to expire, for a charge the hub missed (wired by
     # the app: domain/payments/stars_renewal_recovery.py; the renewal worker cannot import payments)
     renewal_recovery: RenewalRecovery | None = None
+    # outbound webhooks (domain/webhooks/): the client that POSTs events to tenant endpoints (wired
+    # by the app; None: the dispatcher does not run), and whether an endpoint may be plain http to
+    # a loopback host (tests and `make run` locally; never in production)
+    webhook_sender: WebhookSender | None = None
+    webhooks_allow_loopback_http: bool = False
     raw: RawDb = field(init=False)
     reads: ScreenReads = field(init=False)
 
