@@ -24,6 +24,7 @@ from tests.hub import Hub, TenantHandle, start_hub
 
 @dataclass
 class Received:
+    path: str
     headers: dict[str, str]
     body: bytes
     event: dict[str, Any] | None  # None when no secret of the receiver verified it
@@ -70,7 +71,7 @@ class Receiver:
                 used.append(secret)
             except WebhookSignatureError:
                 pass
-        self.received.append(Received(headers, body, event, used))
+        self.received.append(Received(request.path, headers, body, event, used))
         self.arrived.set()
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -80,6 +81,9 @@ class Receiver:
 
     def events(self) -> list[dict[str, Any]]:
         return [r.event for r in self.received if r.event is not None]
+
+
+NewReceiver = Callable[[], Awaitable[Receiver]]
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ async def webhook_hub(database: Database, clock: FrozenClock) -> AsyncIterator[H
 
 
 @pytest.fixture
-async def receivers(clock: FrozenClock) -> AsyncIterator[Callable[[], Awaitable[Receiver]]]:
+async def receivers(clock: FrozenClock) -> AsyncIterator[NewReceiver]:
     started: list[Receiver] = []
 
     async def new() -> Receiver:
@@ -114,7 +118,7 @@ async def receivers(clock: FrozenClock) -> AsyncIterator[Callable[[], Awaitable[
 @pytest.fixture
 async def dispatcher(webhook_hub: Hub) -> AsyncIterator[WebhookDispatcher]:
     client = webhook_client(allow_loopback=True)
-    running = WebhookDispatcher(webhook_hub.deps, HttpWebhookSender(client), DispatchPolicy(timeout=2.0))
+    running = WebhookDispatcher(webhook_hub.deps, HttpWebhookSender(client), DispatchPolicy(timeout=1.0))
     yield running
     await running.drain()
     await client.aclose()
@@ -127,6 +131,12 @@ async def add_endpoint(shop: TenantHandle, receiver: Receiver, types: list[str] 
     )
     receiver.secrets.append(response.secret)
     return str(response.webhook_endpoint.id)
+
+
+async def step(hub: Hub, dispatcher: WebhookDispatcher) -> int:
+    """One dispatcher step once every event written so far is readable (PostgreSQL's horizon)."""
+    await hub.events_settled()
+    return await dispatcher.run_due()
 
 
 async def deliveries(shop: TenantHandle, endpoint_id: str = "") -> list[Any]:

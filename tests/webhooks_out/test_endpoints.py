@@ -10,16 +10,16 @@ from google.protobuf import field_mask_pb2
 from sdk import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sdk.billinghub.v1 import audit_service_pb2 as audit_pb
 from sdk.billinghub.v1 import tenant_pb2
-from sdk.billinghub.v1 import webhook_pb2 as W
+from sdk.billinghub.v1 import webhook_pb2 as wh
 from sdk.billinghub.v1 import webhook_service_pb2 as pb
-from tests.hub import Hub
+from tests.hub import Hub, TenantHandle
 
 URL = "https://hooks.example.com/billing"
 
 
-async def _create(hub: Hub, name: str = "Hooks", **fields: object) -> tuple[object, pb.CreateWebhookEndpointResponse]:
+async def _create(hub: Hub, name: str = "Hooks") -> tuple[TenantHandle, pb.CreateWebhookEndpointResponse]:
     shop = await hub.new_tenant(name)
-    request = pb.CreateWebhookEndpointRequest(url=URL, description="orders feed", **fields)  # type: ignore[arg-type]
+    request = pb.CreateWebhookEndpointRequest(url=URL, description="orders feed")
     return shop, await shop.admin.webhooks.CreateWebhookEndpoint(request)
 
 
@@ -96,23 +96,23 @@ async def test_a_bad_event_type_filter_is_refused(hub: Hub) -> None:
 
 async def test_update_changes_the_masked_fields_and_enabled_false_switches_off(hub: Hub) -> None:
     shop, created = await _create(hub)
-    endpoint_id = created.webhook_endpoint.id  # type: ignore[attr-defined]
-    changed = W.WebhookEndpoint(id=endpoint_id, url=URL + "/v2", event_types=["wallet.*"], description="ignored")
-    updated = await shop.admin.webhooks.UpdateWebhookEndpoint(  # type: ignore[attr-defined]
+    endpoint_id = created.webhook_endpoint.id
+    changed = wh.WebhookEndpoint(id=endpoint_id, url=URL + "/v2", event_types=["wallet.*"], description="ignored")
+    updated = await shop.admin.webhooks.UpdateWebhookEndpoint(
         pb.UpdateWebhookEndpointRequest(
             webhook_endpoint=changed, update_mask=field_mask_pb2.FieldMask(paths=["url", "event_types"])
         )
     )
     assert (updated.webhook_endpoint.url, list(updated.webhook_endpoint.event_types)) == (URL + "/v2", ["wallet.*"])
     assert updated.webhook_endpoint.description == "orders feed"
-    off = await shop.admin.webhooks.UpdateWebhookEndpoint(  # type: ignore[attr-defined]
+    off = await shop.admin.webhooks.UpdateWebhookEndpoint(
         pb.UpdateWebhookEndpointRequest(
-            webhook_endpoint=W.WebhookEndpoint(id=endpoint_id, enabled=False),
+            webhook_endpoint=wh.WebhookEndpoint(id=endpoint_id, enabled=False),
             update_mask=field_mask_pb2.FieldMask(paths=["enabled"]),
         )
     )
     assert off.webhook_endpoint.enabled is False
-    entries = await shop.admin.audit.ListAuditEntries(audit_pb.ListAuditEntriesRequest(target_id=endpoint_id))  # type: ignore[attr-defined]
+    entries = await shop.admin.audit.ListAuditEntries(audit_pb.ListAuditEntriesRequest(target_id=endpoint_id))
     assert [e.action for e in entries.audit_entries] == [
         "webhook_endpoint.disabled",
         "webhook_endpoint.updated",
@@ -122,29 +122,29 @@ async def test_update_changes_the_masked_fields_and_enabled_false_switches_off(h
 
 async def test_bad_updates_change_nothing(hub: Hub) -> None:
     shop, created = await _create(hub)
-    endpoint = created.webhook_endpoint  # type: ignore[attr-defined]
+    endpoint = created.webhook_endpoint
     for mask, problem_field in ((["url"], "url"), ([], "update_mask"), (["secret"], "update_mask")):
         with pytest.raises(InvalidArgument) as refused:
-            await shop.admin.webhooks.UpdateWebhookEndpoint(  # type: ignore[attr-defined]
+            await shop.admin.webhooks.UpdateWebhookEndpoint(
                 pb.UpdateWebhookEndpointRequest(
-                    webhook_endpoint=W.WebhookEndpoint(id=endpoint.id, url="http://hooks.example.com"),
+                    webhook_endpoint=wh.WebhookEndpoint(id=endpoint.id, url="http://hooks.example.com"),
                     update_mask=field_mask_pb2.FieldMask(paths=mask),
                 )
             )
         assert problem_field in [v.field for v in refused.value.field_violations]
-    got = await shop.admin.webhooks.GetWebhookEndpoint(pb.GetWebhookEndpointRequest(webhook_endpoint_id=endpoint.id))  # type: ignore[attr-defined]
+    got = await shop.admin.webhooks.GetWebhookEndpoint(pb.GetWebhookEndpointRequest(webhook_endpoint_id=endpoint.id))
     assert got.webhook_endpoint == endpoint
 
 
 async def test_another_tenants_endpoint_is_not_found_and_unchanged(hub: Hub) -> None:
     owner, created = await _create(hub, "Owner")
-    endpoint = created.webhook_endpoint  # type: ignore[attr-defined]
+    endpoint = created.webhook_endpoint
     other = await hub.new_tenant("Other")
     calls = [
         other.admin.webhooks.GetWebhookEndpoint(pb.GetWebhookEndpointRequest(webhook_endpoint_id=endpoint.id)),
         other.admin.webhooks.UpdateWebhookEndpoint(
             pb.UpdateWebhookEndpointRequest(
-                webhook_endpoint=W.WebhookEndpoint(id=endpoint.id, enabled=False),
+                webhook_endpoint=wh.WebhookEndpoint(id=endpoint.id, enabled=False),
                 update_mask=field_mask_pb2.FieldMask(paths=["enabled"]),
             )
         ),
@@ -155,22 +155,25 @@ async def test_another_tenants_endpoint_is_not_found_and_unchanged(hub: Hub) -> 
         with pytest.raises(NotFound) as missing:
             await call
         assert missing.value.reason == "WEBHOOK_ENDPOINT_NOT_FOUND"
-    assert list((await other.admin.webhooks.ListWebhookEndpoints(pb.ListWebhookEndpointsRequest())).webhook_endpoints) == []
-    got = await owner.admin.webhooks.GetWebhookEndpoint(pb.GetWebhookEndpointRequest(webhook_endpoint_id=endpoint.id))  # type: ignore[attr-defined]
+    assert (
+        list((await other.admin.webhooks.ListWebhookEndpoints(pb.ListWebhookEndpointsRequest())).webhook_endpoints)
+        == []
+    )
+    got = await owner.admin.webhooks.GetWebhookEndpoint(pb.GetWebhookEndpointRequest(webhook_endpoint_id=endpoint.id))
     assert got.webhook_endpoint == endpoint
 
 
 async def test_rotation_returns_a_new_secret_and_a_grace_period(hub: Hub) -> None:
     shop, created = await _create(hub)
-    endpoint = created.webhook_endpoint  # type: ignore[attr-defined]
-    rotated = await shop.admin.webhooks.RotateWebhookSecret(  # type: ignore[attr-defined]
+    endpoint = created.webhook_endpoint
+    rotated = await shop.admin.webhooks.RotateWebhookSecret(
         pb.RotateWebhookSecretRequest(webhook_endpoint_id=endpoint.id, grace_period_seconds=3600)
     )
-    assert rotated.secret != created.secret  # type: ignore[attr-defined]
+    assert rotated.secret != created.secret
     grace = rotated.webhook_endpoint.previous_secret_expire_time.seconds - rotated.webhook_endpoint.update_time.seconds
     assert grace == 3600
     with pytest.raises(InvalidArgument) as refused:
-        await shop.admin.webhooks.RotateWebhookSecret(  # type: ignore[attr-defined]
+        await shop.admin.webhooks.RotateWebhookSecret(
             pb.RotateWebhookSecretRequest(webhook_endpoint_id=endpoint.id, grace_period_seconds=8 * 86400)
         )
     assert [v.field for v in refused.value.field_violations] == ["grace_period_seconds"]
