@@ -27,6 +27,8 @@ class Loop:
     name: str
     every_seconds: float
     step: Callable[[], Awaitable[int]]
+    # awaited once the loop has stopped: work the steps started and did not wait for
+    finish: Callable[[], Awaitable[None]] | None = None
 
 
 def core_loops(deps: Deps) -> list[Loop]:
@@ -44,7 +46,7 @@ def core_loops(deps: Deps) -> list[Loop]:
     if deps.webhook_sender is not None:
         # the loop does not wait for the POSTs it starts: a hanging receiver holds only its slots
         dispatcher = WebhookDispatcher(deps)
-        loops.append(Loop("outbound-webhooks", 1.0, lambda: dispatcher.run_due(wait=False)))
+        loops.append(Loop("outbound-webhooks", 1.0, lambda: dispatcher.run_due(wait=False), dispatcher.drain))
     return loops
 
 
@@ -74,3 +76,4 @@ class Workers:
     async def stop(self) -> None:
         self._stop.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(loop.finish() for loop in self._loops if loop.finish), return_exceptions=True)

@@ -123,6 +123,10 @@ class WebhookDispatcher:
 
     async def _fan_out_tenant(self, tenant: uuid.UUID) -> tuple[int, bool]:
         batch = self.policy.fan_out_batch
+        async with self._deps.read_uow() as uow:  # most steps find nothing: no writing transaction then
+            position = await repo.cursor_position(uow, tenant)
+            if position is None or not await event_repo.events_after(uow, tenant, position, (), 1):
+                return 0, False
         async with self._deps.uow() as uow:
             cursor = await repo.lock_cursor(uow, tenant, skip_locked=True)
             if cursor is None:
@@ -161,6 +165,9 @@ class WebhookDispatcher:
         full = [endpoint for endpoint, count in self._busy.items() if count >= cap]
         now = self._deps.clock.now()
         leased: list[Attempt] = []
+        async with self._deps.read_uow() as uow:  # most steps find nothing: no writing transaction then
+            if not await repo.any_due(uow, now, due=DUE):
+                return []
         async with self._deps.uow() as uow:
             rows = await repo.lock_due(uow, now, due=DUE, busy=full, limit=limit)
             if not rows:

@@ -123,6 +123,27 @@ async def last_delivery(
     return (await uow.session.execute(statement)).scalars().first()
 
 
+async def cursor_position(uow: UnitOfWork, tenant: uuid.UUID) -> tuple[int, int] | None:
+    """The tenant's cursor without a lock (to see whether a fan-out has anything to do)."""
+    statement = select(WebhookCursorRow.tx_order, WebhookCursorRow.event_id).where(WebhookCursorRow.tenant_id == tenant)
+    row = (await uow.session.execute(statement)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def any_due(uow: UnitOfWork, now: dt.datetime, *, due: Collection[str]) -> bool:
+    """Whether some delivery is due now (a read, before a dispatcher opens a writing transaction)."""
+    statement = (
+        select(WebhookDeliveryRow.id)
+        .where(
+            WebhookDeliveryRow.status.in_(due),
+            WebhookDeliveryRow.next_attempt_at <= now,
+            or_(WebhookDeliveryRow.leased_until.is_(None), WebhookDeliveryRow.leased_until <= now),
+        )
+        .limit(1)
+    )
+    return (await uow.session.execute(statement)).first() is not None
+
+
 async def lock_due(
     uow: UnitOfWork,
     now: dt.datetime,
