@@ -34,6 +34,7 @@ from core_server.logs import configure_logging
 from core_server.metrics import serve_metrics
 from core_server.providers.http import new_client
 from core_server.providers.registry import fulfillment_adapters, payment_adapters
+from core_server.providers.webhook_http import HttpWebhookSender, webhook_client
 from core_server.store.db import Database, open_database
 from core_server.store.fastpath_pg import PgFastPath
 from core_server.store.key_files import write_private_file
@@ -57,9 +58,15 @@ def load_secret_box(settings: Settings) -> SecretBox:
     return SecretBox(load_or_create_key_file(settings.data_dir / MASTER_KEY_FILE))
 
 
-async def prepare(settings: Settings, db: Database, http: httpx.AsyncClient | None = None) -> Deps:
+async def prepare(
+    settings: Settings,
+    db: Database,
+    http: httpx.AsyncClient | None = None,
+    webhooks_http: httpx.AsyncClient | None = None,
+) -> Deps:
     """Check the schema, build the dependencies and make sure the bootstrap keys exist. `http` is
-    the payment adapters' client (none: no provider can be reached, as in tests of startup)."""
+    the payment adapters' client (none: no provider can be reached, as in tests of startup);
+    `webhooks_http` the outbound webhooks' (none: the dispatcher does not run)."""
     behind = await pending_revision(db)
     if behind is not None:
         raise StartupError(f"the database schema is not at {behind}: run `billing-hub migrate` first")
@@ -75,6 +82,8 @@ async def prepare(settings: Settings, db: Database, http: httpx.AsyncClient | No
         fulfillment_adapters=fulfillment_adapters(http) if http is not None else {},
         public_url=settings.public_url,
         rate_limits=limits_by_role(settings.rate_limit_settings),
+        webhook_sender=HttpWebhookSender(webhooks_http) if webhooks_http is not None else None,
+        webhooks_allow_loopback_http=settings.webhooks_allow_loopback_http,
     )
     deps.renewal_recovery = StarsRenewalRecovery(deps).recover
     embedded = settings.is_embedded
@@ -97,8 +106,9 @@ async def serve(settings: Settings) -> None:
         write_wait_seconds=settings.db_write_wait_seconds,
     )
     http = new_client()
+    webhooks_http = webhook_client(allow_loopback=settings.webhooks_allow_loopback_http)
     try:
-        deps = await prepare(settings, db, http)
+        deps = await prepare(settings, db, http, webhooks_http)
         core = CoreServer(deps)
         port = core.bind(settings.grpc_listen)
         await core.start()
@@ -125,6 +135,7 @@ async def serve(settings: Settings) -> None:
         log.info("core stopped")
     finally:
         await http.aclose()
+        await webhooks_http.aclose()
         await db.dispose()
 
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Off by default: several cores on one machine (tests, benches, `up` twice) would fight for a
     # fixed port. Keep it on loopback or a private network: it names every method and role.
     metrics_listen: str = ""
+    # outbound webhooks may go to http://127.0.0.1 and other loopback hosts (local development and
+    # tests); off, endpoints must be https:// and every address they resolve to public
+    webhooks_allow_loopback_http: bool = False
     # set by `billing-hub up` for its own core child: once serving, the core writes {"pid", "port"}
     # there, which is how `up` tells its core from another process answering on the same port
     ready_file: Path | None = None

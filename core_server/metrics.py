@@ -45,8 +45,8 @@ class CoreMetrics:
             ["role"],
             registry=self.registry,
         )
-        # incremented by the outbound webhook dispatcher (a worker): outcome = delivered, failed
-        # (will be retried), dead (gave up)
+        # incremented by the outbound webhook dispatcher (domain/webhooks/dispatcher.py) for each
+        # attempt it records: outcome = succeeded, retrying (failed, will be retried), dead (gave up)
         self.webhook_deliveries = Counter(
             "billinghub_webhook_deliveries",
             "Outbound webhook delivery attempts to tenant endpoints, by outcome.",

@@ -18,6 +18,7 @@ from sdk.errors import (
     Unauthenticated,
     Unavailable,
 )
+from sdk.webhooks import WebhookSignatureError, verify_webhook
 
 __all__ = [
     "AlreadyExists",
@@ -33,4 +34,6 @@ __all__ = [
     "ResourceExhausted",
     "Unauthenticated",
     "Unavailable",
+    "WebhookSignatureError",
+    "verify_webhook",
 ]

@@ -32,6 +32,7 @@ from sdk.billinghub.v1 import (
     topup_service_pb2_grpc,
     user_service_pb2_grpc,
     wallet_service_pb2_grpc,
+    webhook_service_pb2_grpc,
 )
 from sdk.errors import error_from_rpc
 from sdk.interceptors import Metadata, RetryPolicy, UnaryStreamInterceptor, UnaryUnaryInterceptor
@@ -110,6 +111,10 @@ class _Stubs:
     @cached_property
     def payments(self) -> payment_service_pb2_grpc.PaymentServiceStub:
         return payment_service_pb2_grpc.PaymentServiceStub(self._channel)
+
+    @cached_property
+    def webhooks(self) -> webhook_service_pb2_grpc.WebhookEndpointServiceStub:
+        return webhook_service_pb2_grpc.WebhookEndpointServiceStub(self._channel)
 
     @cached_property
     def health(self) -> health_pb2_grpc.HealthStub:
@@ -248,6 +253,12 @@ class BillingHubClient:
     def payments(self) -> payment_service_pb2_grpc.PaymentServiceStub:
         """Payment providers: their settings, payments, webhooks."""
         return self._stubs.payments
+
+    @property
+    def webhooks(self) -> webhook_service_pb2_grpc.WebhookEndpointServiceStub:
+        """Outbound webhook endpoints and their deliveries (receivers check them with
+        sdk.verify_webhook)."""
+        return self._stubs.webhooks
 
     async def health(self, service: str = "", timeout: float = 3.0) -> str:  # noqa: ASYNC109  # a gRPC deadline
         """The core's health status name (`SERVING`, `NOT_SERVING`, ...); raises when unreachable."""

@@ -24,6 +24,7 @@ from core_server.api.subscription_servicer import SubscriptionServicer
 from core_server.api.topup_servicer import TopupRequestServicer
 from core_server.api.user_servicer import UserServicer
 from core_server.api.wallet_servicer import WalletServicer
+from core_server.api.webhook_servicer import WebhookEndpointServicer
 from core_server.domain.audit import AuditLog
 from core_server.domain.catalog.packages import CatalogService
 from core_server.domain.deps import Deps
@@ -52,6 +53,8 @@ from core_server.domain.tenancy.api_keys import ApiKeyService
 from core_server.domain.tenancy.tenants import TenantService
 from core_server.domain.topups.requests import TopupRequestService
 from core_server.domain.users.service import UserService
+from core_server.domain.webhooks.deliveries import WebhookDeliveryService
+from core_server.domain.webhooks.endpoints import WebhookEndpointService
 from sdk.billinghub.v1 import (
     audit_service_pb2,
     audit_service_pb2_grpc,
@@ -83,6 +86,8 @@ from sdk.billinghub.v1 import (
     user_service_pb2_grpc,
     wallet_service_pb2,
     wallet_service_pb2_grpc,
+    webhook_service_pb2,
+    webhook_service_pb2_grpc,
 )
 
 # Pings: the SDK keeps its channels alive with a ping every 30 s (sdk/client.py KEEPALIVE_MS);
@@ -180,6 +185,11 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
                 StarsCharges(deps),
                 StarsRefunds(deps),
             ),
+        ),
+        (
+            webhook_service_pb2.DESCRIPTOR,
+            webhook_service_pb2_grpc.add_WebhookEndpointServiceServicer_to_server,
+            WebhookEndpointServicer(WebhookEndpointService(deps), WebhookDeliveryService(deps)),
         ),
     ]
 

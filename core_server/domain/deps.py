@@ -11,6 +11,7 @@ from core_server.domain.clock import Clock, SystemClock
 from core_server.domain.events import EventFeed
 from core_server.domain.provider_api import FulfillmentAdapter, PaymentAdapter, RenewalRecovery
 from core_server.domain.rate_limits import RateLimit
+from core_server.domain.webhook_api import WebhookSender
 from core_server.metrics import CoreMetrics
 from core_server.store.db import Database
 from core_server.store.fastpath_pg import PgFastPath
@@ -51,6 +52,11 @@ class Deps:
     # without settings, as in tests, limits nobody) and this core's metrics (core_server/metrics.py)
     rate_limits: Mapping[Role, RateLimit] = field(default_factory=dict)
     metrics: CoreMetrics = field(default_factory=CoreMetrics)
+    # outbound webhooks (domain/webhooks/): the client that POSTs events to tenant endpoints (wired
+    # by the app; None: the dispatcher does not run), and whether an endpoint may be plain http to
+    # a loopback host (tests and `make run` locally; never in production)
+    webhook_sender: WebhookSender | None = None
+    webhooks_allow_loopback_http: bool = False
     raw: RawDb = field(init=False)
     reads: ScreenReads = field(init=False)
 

@@ -349,6 +349,32 @@ class PaymentNotRefundable(FailedPrecondition):
     reason = "PAYMENT_NOT_REFUNDABLE"
 
 
+class WebhookEndpointNotFound(NotFound):
+    """No such webhook endpoint in the caller's tenant."""
+
+    reason = "WEBHOOK_ENDPOINT_NOT_FOUND"
+    resource = "webhook endpoint"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    """The event was never delivered to this endpoint."""
+
+    reason = "WEBHOOK_DELIVERY_NOT_FOUND"
+    resource = "webhook delivery"
+
+
+class WebhookEndpointLimit(FailedPrecondition):
+    """The tenant has as many webhook endpoints as allowed."""
+
+    reason = "WEBHOOK_ENDPOINT_LIMIT"
+
+
+class WebhookEndpointDisabled(FailedPrecondition):
+    """The webhook endpoint is switched off."""
+
+    reason = "WEBHOOK_ENDPOINT_DISABLED"
+
+
 class PaymentNotFound(NotFound):
     """No such payment in the tenant."""
 

@@ -17,6 +17,7 @@ from core_server.domain.idempotency import sweep_expired
 from core_server.domain.money.holds import HoldService
 from core_server.domain.orders.service import OrderService
 from core_server.domain.payments.reconcile import Reconciler
+from core_server.domain.webhooks.dispatcher import WebhookDispatcher
 
 log = structlog.get_logger("billinghub.workers")
 
@@ -26,13 +27,15 @@ class Loop:
     name: str
     every_seconds: float
     step: Callable[[], Awaitable[int]]
+    # awaited once the loop has stopped: work the steps started and did not wait for
+    finish: Callable[[], Awaitable[None]] | None = None
 
 
 def core_loops(deps: Deps) -> list[Loop]:
     holds = HoldService(deps)
     orders = OrderService(deps)
     renewals = RenewalService(deps)
-    return [
+    loops = [
         Loop("hold-expiry", 5.0, holds.expire_due),
         Loop("order-expiry", 15.0, orders.expire_due),
         Loop("subscription-renewal", 30.0, renewals.run_due),
@@ -40,6 +43,11 @@ def core_loops(deps: Deps) -> list[Loop]:
         Loop("fragment-delivery", 5.0, GiftDelivery(deps).run_due),
         Loop("idempotency-sweep", 300.0, lambda: sweep_expired(deps, deps.clock.now())),
     ]
+    if deps.webhook_sender is not None:
+        # the loop does not wait for the POSTs it starts: a hanging receiver holds only its slots
+        dispatcher = WebhookDispatcher(deps)
+        loops.append(Loop("outbound-webhooks", 1.0, lambda: dispatcher.run_due(wait=False), dispatcher.drain))
+    return loops
 
 
 async def run_loop(loop: Loop, stop: asyncio.Event) -> None:
@@ -68,3 +76,4 @@ class Workers:
     async def stop(self) -> None:
         self._stop.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(loop.finish() for loop in self._loops if loop.finish), return_exceptions=True)

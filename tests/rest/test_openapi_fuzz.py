@@ -58,7 +58,7 @@ async def test_no_input_makes_the_api_fail_or_leave_its_schema(site: Site, tmp_p
             "--checks", CHECKS, "--max-examples", MAX_EXAMPLES, "--seed", "7", "--no-color",
             "--workers", "1", "--request-timeout", "10", "--report-dir", str(tmp_path),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "NO_COLOR": "1"},
+            env={**os.environ, "NO_COLOR": "1"}, cwd=tmp_path,  # its example cache stays out of the repo
         )  # fmt: skip
         output, _ = await process.communicate()
     report = output.decode(errors="replace")

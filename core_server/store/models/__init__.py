@@ -16,6 +16,7 @@ from core_server.store.models.outbox import AuditRow, EventRow, IdempotencyRow
 from core_server.store.models.payments import PaymentRow, ProviderConfigRow
 from core_server.store.models.tenant import ApiKeyRow, RateBucketRow, TenantRow
 from core_server.store.models.user import UserRow
+from core_server.store.models.webhooks import WebhookCursorRow, WebhookDeliveryRow, WebhookEndpointRow
 
 __all__ = [
     "BUCKETS",
@@ -45,4 +46,7 @@ __all__ = [
     "TopupRequestRow",
     "TransferRow",
     "UserRow",
+    "WebhookCursorRow",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
 ]

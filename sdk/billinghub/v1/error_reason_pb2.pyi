@@ -64,6 +64,10 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROVIDER_NOT_CONFIGURED: _ClassVar[ErrorReason]
     PROVIDER_UNAVAILABLE: _ClassVar[ErrorReason]
     PAYMENT_NOT_REFUNDABLE: _ClassVar[ErrorReason]
+    WEBHOOK_ENDPOINT_NOT_FOUND: _ClassVar[ErrorReason]
+    WEBHOOK_DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
+    WEBHOOK_ENDPOINT_LIMIT: _ClassVar[ErrorReason]
+    WEBHOOK_ENDPOINT_DISABLED: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -125,6 +129,10 @@ PAYMENT_NOT_FOUND: ErrorReason
 PROVIDER_NOT_CONFIGURED: ErrorReason
 PROVIDER_UNAVAILABLE: ErrorReason
 PAYMENT_NOT_REFUNDABLE: ErrorReason
+WEBHOOK_ENDPOINT_NOT_FOUND: ErrorReason
+WEBHOOK_DELIVERY_NOT_FOUND: ErrorReason
+WEBHOOK_ENDPOINT_LIMIT: ErrorReason
+WEBHOOK_ENDPOINT_DISABLED: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason

@@ -1,7 +1,7 @@
 """rate limit buckets
 
 Revision ID: 0010_rate_limits
-Revises: 0008
+Revises: 0009_outbound_webhooks
 Create Date: 2026-11-28 00:00:00.000000
 
 The shared token bucket of each API key's rate limit (issue 11, rate limits): replicas of the core
@@ -20,7 +20,7 @@ from alembic import op
 import core_server.store.models.base
 
 revision: str = '0010_rate_limits'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009_outbound_webhooks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
