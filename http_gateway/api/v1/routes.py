@@ -55,6 +55,7 @@ STUBS = {
     "TopupRequestService": "topups",
     "ReportService": "reports",
     "EventService": "events",
+    "WebhookEndpointService": "webhooks",
 }
 
 
@@ -68,11 +69,14 @@ def _call(rpc: str) -> Callable[[BillingHubClient], Callable[..., Any]]:
     return lambda client: getattr(getattr(client, attribute), method)
 
 
-def _violations(error: ValidationError, names: dict[str, str]) -> list[tuple[str, str]]:
+def _violations(error: ValidationError, body: str) -> list[tuple[str, str]]:
+    """Each invalid field named as the caller wrote it (inside the body when the body is a field)."""
     out = []
     for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"])
-        out.append((names.get(location, location), str(item["msg"])))
+        parts = [str(part) for part in item["loc"]]
+        if body and parts[:1] == [body]:
+            parts = parts[1:]
+        out.append((".".join(parts) or "body", str(item["msg"])))
     return out
 
 
@@ -107,6 +111,7 @@ def expose(
     resource: str,
     summary: str,
     unwrap: str = "",
+    body: str = "",
     status: int = 200,
 ) -> None:
     """Serve `method rule` by calling `rpc` ("UserService.GetUser") with its request message built
@@ -114,7 +119,9 @@ def expose(
 
     The RPC's name is the operation id (and names the input model in the OpenAPI document);
     `resource` is its tag; `unwrap` answers one field of the response instead of the whole
-    response message.
+    response message. `body` names a message field the JSON body (and the path parameters) fill
+    instead of the request itself: the shape of an update that takes the resource and a mask
+    (`UpdateWebhookEndpoint(webhook_endpoint, update_mask)` as `PATCH` of the resource).
     """
     method_descriptor = _method(rpc)
     descriptor = method_descriptor.input_type
@@ -122,11 +129,12 @@ def expose(
     call = _call(rpc)
     name = method_descriptor.name
     path_names = frozenset(PATH_PARAMETER.findall(rule))
-    unknown = path_names - set(descriptor.fields_by_name)
-    assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {descriptor.name}"
+    target = descriptor.fields_by_name[body].message_type if body else descriptor
+    unknown = path_names - set(target.fields_by_name)
+    assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {target.name}"
     reads = method in READ_METHODS
     bound = QUERY_MAX_STRING if reads else MAX_STRING
-    input_model = request_model(descriptor, name + ("Query" if reads else "Body"), path_names, bound)
+    input_model = request_model(target, name + ("Query" if reads else "Body"), path_names, bound)
     whole_model = request_model(descriptor, max_string=bound)
     takes_request_id = "request_id" in descriptor.fields_by_name
     masks = "update_mask" in descriptor.fields_by_name
@@ -140,7 +148,7 @@ def expose(
         clash = sorted(path_names & set(given))
         if clash:
             raise RequestInvalid([(field, "is given by the path") for field in clash])
-        data = _validated(whole_model, {**given, **path})
+        data = _validated(whole_model, {body: {**given, **path}} if body else {**given, **path}, body)
         built = message()
         try:
             from_json(data, built)
@@ -171,8 +179,8 @@ def expose(
     blueprint.add_url_rule(rule, name, documented, methods=[method])
 
 
-def _validated(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+def _validated(model: type[BaseModel], data: dict[str, Any], body: str = "") -> dict[str, Any]:
     try:
         return model.model_validate(data).model_dump(exclude_none=True)
     except ValidationError as error:
-        raise RequestInvalid(_violations(error, {})) from None
+        raise RequestInvalid(_violations(error, body)) from None
