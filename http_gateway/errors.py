@@ -44,7 +44,7 @@ from typing import Any
 import grpc
 import structlog
 from pydantic import BaseModel
-from quart import Quart, Response, jsonify
+from quart import Quart, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sdk.errors import BillingHubError
@@ -64,6 +64,9 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 
 
 IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+API_PREFIX = "/api/"
+MAX_API_BODY = 64 * 1024  # no REST request needs more; larger bodies are refused before parsing
+BODY_TOO_LARGE = f"is larger than {MAX_API_BODY} bytes"
 
 
 class ErrorDetail(BaseModel):
@@ -172,7 +175,13 @@ def retry_after_header(seconds: float | None) -> int:
 
 
 async def handle_http_exception(error: HTTPException) -> Response:
-    """Routing and protocol errors (unknown path, wrong method) in the same JSON shape."""
+    """Routing and protocol errors (unknown path, wrong method) in the same JSON shape.
+
+    A REST body past the server's size limit is a 400 naming the body, as one past the API's own
+    (smaller) limit is: to a REST client both are the same bad input, and one answer is simpler
+    to handle than two."""
+    if error.code == 413 and request.path.startswith(API_PREFIX):
+        return await handle_request_invalid(RequestInvalid([("body", BODY_TOO_LARGE)]))
     status = error.code or 500
     code = (error.name or "error").upper().replace(" ", "_")
     return error_response(status, code, error.description or code, {"request_id": uuid.uuid4().hex})

@@ -51,7 +51,7 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 HIDDEN_FIELDS = frozenset({"request_id"})
 TIMESTAMP = Timestamp.DESCRIPTOR.full_name
 MAX_STRING = 4096  # far above any field the core accepts; the core checks each field's own bound
-MAX_ITEMS = 1000
+MAX_ITEMS = 100  # as many items as any list the core accepts
 
 # protobuf's stubs type descriptors as unions of the pure-Python and the upb classes, which share
 # no base class; the code below reads only attributes both have
@@ -59,6 +59,8 @@ FieldInfo = Any
 Int64 = Annotated[str, Field(pattern=INT64_PATTERN, description="a 64-bit integer as a string")]
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 QUERY_MAX_STRING = 256  # a query string past ~16 KB is refused by the server before the app sees it
+# page tokens are base64url (core_server/domain/paging.py): ASCII, so the core's longest fits a URL
+PAGE_TOKEN = Annotated[str, Field(max_length=2048, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
 class JsonInputError(ValueError):
@@ -183,6 +185,8 @@ def _string(max_string: int | None) -> Any:
 
 def _json_type(field: FieldInfo, *, max_string: int | None) -> Any:
     """The pydantic type of one value of a field (for maps and repeated fields: of one item)."""
+    if field.name == "page_token" and max_string is not None:
+        return PAGE_TOKEN
     if field.type in INT64_TYPES:
         return Int64
     if field.type in INT32_TYPES:

@@ -31,14 +31,14 @@ from http_gateway.api.v1.proto_json import (
     response_model,
     to_json,
 )
-from http_gateway.errors import ErrorBody, RequestInvalid
+from http_gateway.errors import BODY_TOO_LARGE, MAX_API_BODY, ErrorBody, RequestInvalid
 from sdk.client import BillingHubClient
 
 PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 READ_METHODS = frozenset({"GET", "DELETE"})
 # what every endpoint may answer besides its success (the mapping is in http_gateway/errors.py)
 ERROR_STATUSES = (400, 401, 403, 404, 409, 429, 500, 503)
-MAX_BODY = 64 * 1024  # no REST request needs more; larger bodies are refused before parsing
+MAX_BODY = MAX_API_BODY
 
 PACKAGE = "billinghub.v1"
 # the client property that holds each service's stub
@@ -84,7 +84,7 @@ async def _json_body() -> dict[str, Any]:
     raw = await request.get_data(as_text=False)
     assert isinstance(raw, bytes)
     if len(raw) > MAX_BODY:
-        raise RequestInvalid([("body", f"is larger than {MAX_BODY} bytes")])
+        raise RequestInvalid([("body", BODY_TOO_LARGE)])
     if not raw.strip():
         return {}
     try:
@@ -129,7 +129,7 @@ def expose(
     call = _call(rpc)
     name = method_descriptor.name
     path_names = frozenset(PATH_PARAMETER.findall(rule))
-    target = descriptor.fields_by_name[body].message_type if body else descriptor
+    target: Any = descriptor.fields_by_name[body].message_type if body else descriptor
     unknown = path_names - set(target.fields_by_name)
     assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {target.name}"
     reads = method in READ_METHODS
