@@ -218,3 +218,29 @@ async def test_rest_calls_through_the_http_gateway_spend_the_same_budget(limited
             await grpc_caller.users.FindUser(
                 users_pb.FindUserRequest(platform=common_pb2.PLATFORM_WEB, external_id="x")
             )
+
+
+async def test_a_website_over_its_budget_gets_429_from_the_rest_api_and_nothing_changes(
+    limited_hubs: HubFactory,
+) -> None:
+    clock = FrozenClock(START)
+    hub = await limited_hubs(clock, {Role.PARTNER: RateLimit(1, 2)})
+    shop = await hub.new_tenant("REST budget")
+    key = await hub.new_key(tenant_pb2.API_KEY_ROLE_PARTNER, shop.id, "website")
+    async with BillingHubClient(hub.target, "", retry=NO_RETRY) as client:
+        http = create_app(client).test_client()
+        headers = {"Authorization": f"Bearer {key}"}
+        answers = [
+            await http.post("/api/v1/users", json={"platform": "web", "external_id": f"w{n}"}, headers=headers)
+            for n in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        refused = await answers[2].get_json()
+        assert refused["error"]["code"] == "RATE_LIMITED" and answers[2].headers["Retry-After"] == "1"
+        with pytest.raises(NotFound):  # the refused registration did not happen
+            await shop.admin.users.FindUser(
+                users_pb.FindUserRequest(platform=common_pb2.PLATFORM_WEB, external_id="w2")
+            )
+        clock.advance(dt.timedelta(seconds=1))
+        again = await http.post("/api/v1/users", json={"platform": "web", "external_id": "w2"}, headers=headers)
+        assert again.status_code == 200 and (await again.get_json())["created"] is True
