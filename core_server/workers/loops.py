@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ class Loop:
     step: Callable[[], Awaitable[int]]
     # awaited once the loop has stopped: work the steps started and did not wait for
     finish: Callable[[], Awaitable[None]] | None = None
+    # a step that did work is followed by the next at once (a backlog drains without pauses); the
+    # pause of `every_seconds` comes after a step that found nothing
+    eager: bool = False
 
 
 def core_loops(deps: Deps) -> list[Loop]:
@@ -44,9 +48,11 @@ def core_loops(deps: Deps) -> list[Loop]:
         Loop("idempotency-sweep", 300.0, lambda: sweep_expired(deps, deps.clock.now())),
     ]
     if deps.webhook_sender is not None:
-        # the loop does not wait for the POSTs it starts: a hanging receiver holds only its slots
+        # a step keeps the POSTs flowing while work is due (at most a second, so a stop is prompt)
+        # and does not wait for the ones still in flight: a hanging receiver holds only its slots
         dispatcher = WebhookDispatcher(deps)
-        loops.append(Loop("outbound-webhooks", 1.0, lambda: dispatcher.run_due(wait=False), dispatcher.drain))
+        step = functools.partial(dispatcher.run_busy, slice_seconds=1.0)
+        loops.append(Loop("outbound-webhooks", 1.0, step, dispatcher.drain, eager=True))
     return loops
 
 
@@ -58,6 +64,10 @@ async def run_loop(loop: Loop, stop: asyncio.Event) -> None:
                 log.info("worker step", worker=loop.name, items=done)
         except Exception:
             log.exception("worker step failed", worker=loop.name)
+            done = 0
+        if done and loop.eager:
+            await asyncio.sleep(0)  # let the rest of the core run between steps
+            continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), loop.every_seconds)
 

@@ -286,3 +286,23 @@ async def test_without_the_loopback_exception_a_loopback_address_is_refused_at_s
     assert receiver.received == []
     [refused] = await deliveries(shop)
     assert (refused.status, refused.last_error) == (RETRYING, "refused: the host is not a public address")
+
+
+async def test_one_worker_step_sends_a_backlog_to_one_endpoint_as_slots_free_up(
+    webhook_hub: Hub, dispatcher: WebhookDispatcher, receivers: NewReceiver
+) -> None:
+    """A busy tenant writes many events a second to one endpoint: the worker's step refills each
+    slot an answer frees instead of sending `per_endpoint` deliveries a tick (4 a second)."""
+    shop = await webhook_hub.new_tenant("Backlog")
+    receiver = await receivers()
+    await add_endpoint(shop, receiver, ["wallet.credited"])
+    user = await new_user(shop)
+    backlog = 3 * dispatcher.policy.per_endpoint * 4
+    for _ in range(backlog):
+        await fund(shop, user, 1)
+    await webhook_hub.events_settled()
+    sent = await dispatcher.run_busy()
+    await dispatcher.drain()
+    assert sent == backlog
+    assert len(receiver.received) == backlog
+    assert {d.status for d in await deliveries(shop)} == {SUCCEEDED}
