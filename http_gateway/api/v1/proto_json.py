@@ -249,3 +249,30 @@ def request_model(
         **fields,
     )
     return model
+
+
+def _flattened(field: FieldInfo) -> bool:
+    return bool(
+        field.type == FieldDescriptor.TYPE_MESSAGE
+        and not field.is_repeated
+        and field.message_type.full_name != TIMESTAMP
+    )
+
+
+@cache
+def query_model(descriptor: Any, name: str, exclude: frozenset[str] = frozenset()) -> type[BaseModel]:
+    """The OpenAPI form of a read's input, as a query string carries it: flat. A message field
+    becomes one parameter per field of its message, named `field.sub` (`amount.asset`,
+    `amount.amount_minor`); the view nests them back before `request_model` validates them."""
+    fields: dict[str, Any] = {}
+    for field in descriptor.fields:
+        if field.name in HIDDEN_FIELDS or field.name in exclude or field.name == "update_mask":
+            continue
+        if not _flattened(field):
+            fields[field.name] = (_field_type(field, max_string=QUERY_MAX_STRING) | None, None)
+            continue
+        for sub in field.message_type.fields:
+            kind = _field_type(sub, max_string=QUERY_MAX_STRING)
+            fields[f"{field.name}__{sub.name}"] = (kind | None, Field(None, alias=f"{field.name}.{sub.name}"))
+    model: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    return model

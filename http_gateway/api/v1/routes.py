@@ -27,6 +27,7 @@ from http_gateway.api.v1.proto_json import (
     QUERY_MAX_STRING,
     JsonInputError,
     from_json,
+    query_model,
     request_model,
     response_model,
     to_json,
@@ -93,9 +94,21 @@ async def _json_body() -> dict[str, Any]:
 
 
 def _query(repeated: frozenset[str]) -> dict[str, Any]:
-    return {
-        key: request.args.getlist(key) if key in repeated else request.args.getlist(key)[-1] for key in request.args
-    }
+    """The query string as request fields; `amount.asset=RUB` fills the message field `amount`."""
+    out: dict[str, Any] = {}
+    for key in request.args:
+        value = request.args.getlist(key) if key in repeated else request.args.getlist(key)[-1]
+        field, dot, sub = key.partition(".")
+        if not dot:
+            if isinstance(out.get(key), dict):
+                raise RequestInvalid([(key, "is given both whole and by its fields")])
+            out[key] = value
+            continue
+        nested = out.setdefault(field, {})
+        if not isinstance(nested, dict):
+            raise RequestInvalid([(field, "is given both whole and by its fields")])
+        nested[sub] = value
+    return out
 
 
 def expose(
@@ -108,26 +121,33 @@ def expose(
     summary: str,
     unwrap: str = "",
     status: int = 200,
+    operation: str = "",
+    omit: frozenset[str] = frozenset(),
 ) -> None:
     """Serve `method rule` by calling `rpc` ("UserService.GetUser") with its request message built
     from the path parameters and the query (GET, DELETE) or the JSON body (the other methods).
 
     The RPC's name is the operation id (and names the input model in the OpenAPI document);
     `resource` is its tag; `unwrap` answers one field of the response instead of the whole
-    response message.
+    response message. When one RPC serves two endpoints (CreatePayment: an order's checkout and a
+    wallet top-up), `operation` names the second one's operation, and `omit` leaves out the request
+    fields an endpoint does not take (they are refused as unknown, like any other).
     """
     method_descriptor = _method(rpc)
     descriptor = method_descriptor.input_type
     message = message_factory.GetMessageClass(descriptor)
     call = _call(rpc)
-    name = method_descriptor.name
+    name = operation or method_descriptor.name
     path_names = frozenset(PATH_PARAMETER.findall(rule))
     unknown = path_names - set(descriptor.fields_by_name)
     assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {descriptor.name}"
     reads = method in READ_METHODS
     bound = QUERY_MAX_STRING if reads else MAX_STRING
-    input_model = request_model(descriptor, name + ("Query" if reads else "Body"), path_names, bound)
-    whole_model = request_model(descriptor, max_string=bound)
+    if reads:
+        input_model = query_model(descriptor, name + "Query", path_names | omit)
+    else:
+        input_model = request_model(descriptor, name + "Body", path_names | omit, bound)
+    whole_model = request_model(descriptor, descriptor.name + ("Query" if reads else "Input"), omit, bound)
     takes_request_id = "request_id" in descriptor.fields_by_name
     masks = "update_mask" in descriptor.fields_by_name
     repeated = frozenset(f.name for f in descriptor.fields if f.is_repeated)
