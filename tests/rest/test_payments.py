@@ -194,7 +194,10 @@ async def test_bad_input_is_a_clear_400_and_opens_nothing(site: Site) -> None:
     ]
     for query in queries:
         assert (await site.get("/payments", query=query)).status == 400, query
-    for query in ({"user_id": buyer, "amount.currency": "RUB"}, {"user_id": buyer, "amount": "RUB", "amount.asset": "RUB"}):
+    for query in (
+        {"user_id": buyer, "amount.currency": "RUB"},
+        {"user_id": buyer, "amount": "RUB", "amount.asset": "RUB"},
+    ):
         assert (await site.get("/payment-methods", query=query)).status == 400, query
     assert (await site.get("/payments", query={"user_id": buyer})).body["payments"] == []
     assert (await site.post(checkout, {"user_id": buyer, "provider": "testpay"}, key="")).status == 401

@@ -28,7 +28,9 @@ def register(api: Blueprint) -> None:
         summary="Page through orders, newest first (filters: user_id, required for partner keys; statuses; "
         "package_id).",
     )  # fmt: skip
-    expose(api, "GET", "/orders/<order_id>", "OrderService.GetOrder", resource=TAG, unwrap="order", summary="One order.")
+    expose(
+        api, "GET", "/orders/<order_id>", "OrderService.GetOrder", resource=TAG, unwrap="order", summary="One order."
+    )  # fmt: skip
     expose(
         api, "POST", "/orders/<order_id>/pay", "OrderService.PayOrderFromWallet", resource=TAG,
         summary="Pay a pending order from the buyer's wallet and deliver it.",
