@@ -3,6 +3,7 @@ users, paid from the wallet in one call or in two, and its money moves exactly o
 
 from __future__ import annotations
 
+from sdk.billinghub.v1 import tenant_pb2
 from tests.money import assert_ledger_ok
 from tests.rest.shop import PACK_PRICE, PACK_TOKENS, funded_user, money, pack, posted
 from tests.rest.site import Site
@@ -158,3 +159,7 @@ async def test_partners_list_one_users_orders_and_admins_the_tenants(site: Site)
     everyone = await site.get("/orders", key=site.tenant.admin_key, query={"page_size": "1"})
     assert everyone.status == 200 and len(everyone.body["orders"]) == 1 and everyone.body["next_page_token"]
     assert (await site.post("/orders", {"user_id": buyers[0], "package_id": package.id}, key="")).status == 401
+    gateway = await site.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY)
+    refused = await site.post("/orders/purchase", {"user_id": buyers[0], "package_id": package.id}, key=gateway)
+    assert refused.status == 403 and refused.error["code"] == "PERMISSION_DENIED", refused.body
+    assert await posted(site, buyers[0]) == PACK_PRICE

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core_server.domain.provider_api import ProviderRejected, ProviderUnavailable
 from sdk.billinghub.v1 import package_pb2
 from tests.commerce.catalog import create_package, ensure_rub, price
 from tests.money import assert_ledger_ok
@@ -201,3 +202,21 @@ async def test_bad_input_is_a_clear_400_and_opens_nothing(site: Site) -> None:
         assert (await site.get("/payment-methods", query=query)).status == 400, query
     assert (await site.get("/payments", query={"user_id": buyer})).body["payments"] == []
     assert (await site.post(checkout, {"user_id": buyer, "provider": "testpay"}, key="")).status == 401
+
+
+async def test_a_provider_that_does_not_answer_a_check_is_503_and_a_later_check_credits(site: Site) -> None:
+    await rub_shop(site)
+    user = await funded_user(site, "check-1", 0)
+    payment = (await site.post(f"/users/{user}/payments", {"provider": "testpay", "amount": money(2_500, "RUB")})).body
+    PROVIDER.pay(payment["provider_ref"])
+    PROVIDER.fail_next(ProviderUnavailable("testpay: GET timed out"))
+    silent = await site.post(f"/payments/{payment['id']}/check")
+    assert silent.status == 503 and silent.error["code"] == "PROVIDER_UNAVAILABLE", silent.body
+    PROVIDER.fail_next(ProviderRejected("testpay: answered 401: bad api key"))
+    refused = await site.post(f"/payments/{payment['id']}/check")
+    assert refused.status == 409 and refused.error["code"] == "PROVIDER_REJECTED", refused.body
+    assert await posted(site, user, "RUB") == 0
+    checked = await site.post(f"/payments/{payment['id']}/check")
+    assert checked.status == 200 and checked.body["status"] == "succeeded", checked.body
+    assert await posted(site, user, "RUB") == 2_500
+    await assert_ledger_ok(site.tenant)

@@ -40,6 +40,11 @@ def register(api: Blueprint) -> None:
         summary="Cancel a pending order (its promo code use is released).",
     )  # fmt: skip
     expose(
+        api, "POST", "/orders/<order_id>/inputs", "OrderService.SubmitServiceInput", resource=TAG,
+        summary="Queue one input (`url` of a post, its `platform`) of an active service order, within the "
+        "package's daily quota (409 QUOTA_EXCEEDED past it).",
+    )  # fmt: skip
+    expose(
         api, "POST", "/orders/<order_id>/checkout", "PaymentService.CreatePayment", resource=TAG,
         operation="CheckoutOrder", omit=frozenset({"amount"}), unwrap="payment",
         summary="Open a payment of the order's total at a provider (`provider`, `user_id` the buyer, optional "
