@@ -17,8 +17,10 @@ from tests.rest.site import Site
 
 @pytest.fixture(scope="session")
 async def rest_app(hub: Hub) -> AsyncIterator[Quart]:
-    # the gateway's own key is never used for /api/v1 calls: each request brings its own
-    async with BillingHubClient(hub.target, "", retry=NO_RETRY) as client:
+    # the gateway's own key, as deployed: provider webhooks (POST /webhooks/...) call with it; it is
+    # never used for /api/v1 calls, each of which brings its own key
+    gateway_key = await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, name="rest http gateway")
+    async with BillingHubClient(hub.target, gateway_key, retry=NO_RETRY) as client:
         yield create_app(client)
 
 

@@ -61,6 +61,10 @@ Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 QUERY_MAX_STRING = 256  # a query string past ~16 KB is refused by the server before the app sees it
 # page tokens are base64url (core_server/domain/paging.py): ASCII, so the core's longest fits a URL
 PAGE_TOKEN = Annotated[str, Field(max_length=2048, pattern=r"^[A-Za-z0-9_-]*$")]
+# for the same reason a list in a query string is a short list of short strings (asset codes, enum
+# names, ids): 16 items of 40 characters stay far below the server's limit even percent-encoded
+QUERY_MAX_ITEMS = 16
+QUERY_MAX_ITEM_STRING = 40
 
 
 class JsonInputError(ValueError):
@@ -214,6 +218,9 @@ def _field_type(field: FieldInfo, *, max_string: int | None) -> Any:
         value_type = _json_type(field.message_type.fields_by_name["value"], max_string=max_string)
         key_type = _string(max_string)
         return Annotated[dict[key_type, value_type], Field(max_length=MAX_ITEMS)]  # type: ignore[valid-type]
+    if field.is_repeated and max_string == QUERY_MAX_STRING:
+        item = _json_type(field, max_string=QUERY_MAX_ITEM_STRING)
+        return Annotated[list[item], Field(max_length=QUERY_MAX_ITEMS)]  # type: ignore[valid-type]
     item = _json_type(field, max_string=max_string)
     if field.is_repeated:
         return Annotated[list[item], Field(max_length=MAX_ITEMS)]  # type: ignore[valid-type]
@@ -252,4 +259,31 @@ def request_model(
         __config__=ConfigDict(extra="forbid"),
         **fields,
     )
+    return model
+
+
+def _flattened(field: FieldInfo) -> bool:
+    return bool(
+        field.type == FieldDescriptor.TYPE_MESSAGE
+        and not field.is_repeated
+        and field.message_type.full_name != TIMESTAMP
+    )
+
+
+@cache
+def query_model(descriptor: Any, name: str, exclude: frozenset[str] = frozenset()) -> type[BaseModel]:
+    """The OpenAPI form of a read's input, as a query string carries it: flat. A message field
+    becomes one parameter per field of its message, named `field.sub` (`amount.asset`,
+    `amount.amount_minor`); the view nests them back before `request_model` validates them."""
+    fields: dict[str, Any] = {}
+    for field in descriptor.fields:
+        if field.name in HIDDEN_FIELDS or field.name in exclude or field.name == "update_mask":
+            continue
+        if not _flattened(field):
+            fields[field.name] = (_field_type(field, max_string=QUERY_MAX_STRING) | None, None)
+            continue
+        for sub in field.message_type.fields:
+            kind = _field_type(sub, max_string=QUERY_MAX_STRING)
+            fields[f"{field.name}__{sub.name}"] = (kind | None, Field(None, alias=f"{field.name}.{sub.name}"))
+    model: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
     return model

@@ -27,6 +27,7 @@ from http_gateway.api.v1.proto_json import (
     QUERY_MAX_STRING,
     JsonInputError,
     from_json,
+    query_model,
     request_model,
     response_model,
     to_json,
@@ -97,9 +98,21 @@ async def _json_body() -> dict[str, Any]:
 
 
 def _query(repeated: frozenset[str]) -> dict[str, Any]:
-    return {
-        key: request.args.getlist(key) if key in repeated else request.args.getlist(key)[-1] for key in request.args
-    }
+    """The query string as request fields; `amount.asset=RUB` fills the message field `amount`."""
+    out: dict[str, Any] = {}
+    for key in request.args:
+        value = request.args.getlist(key) if key in repeated else request.args.getlist(key)[-1]
+        field, dot, sub = key.partition(".")
+        if not dot:
+            if isinstance(out.get(key), dict):
+                raise RequestInvalid([(key, "is given both whole and by its fields")])
+            out[key] = value
+            continue
+        nested = out.setdefault(field, {})
+        if not isinstance(nested, dict):
+            raise RequestInvalid([(field, "is given both whole and by its fields")])
+        nested[sub] = value
+    return out
 
 
 def expose(
@@ -113,13 +126,18 @@ def expose(
     unwrap: str = "",
     body: str = "",
     status: int = 200,
+    operation: str = "",
+    omit: frozenset[str] = frozenset(),
 ) -> None:
     """Serve `method rule` by calling `rpc` ("UserService.GetUser") with its request message built
     from the path parameters and the query (GET, DELETE) or the JSON body (the other methods).
 
     The RPC's name is the operation id (and names the input model in the OpenAPI document);
     `resource` is its tag; `unwrap` answers one field of the response instead of the whole
-    response message. `body` names a message field the JSON body (and the path parameters) fill
+    response message. When one RPC serves two endpoints (CreatePayment: an order's checkout and a
+    wallet top-up), `operation` names the second one's operation, and `omit` leaves out the request
+    fields an endpoint does not take (they are refused as unknown, like any other).
+    `body` names a message field the JSON body (and the path parameters) fill
     instead of the request itself: the shape of an update that takes the resource and a mask
     (`UpdateWebhookEndpoint(webhook_endpoint, update_mask)` as `PATCH` of the resource).
     """
@@ -127,15 +145,18 @@ def expose(
     descriptor = method_descriptor.input_type
     message = message_factory.GetMessageClass(descriptor)
     call = _call(rpc)
-    name = method_descriptor.name
+    name = operation or method_descriptor.name
     path_names = frozenset(PATH_PARAMETER.findall(rule))
     target: Any = descriptor.fields_by_name[body].message_type if body else descriptor
     unknown = path_names - set(target.fields_by_name)
     assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {target.name}"
     reads = method in READ_METHODS
     bound = QUERY_MAX_STRING if reads else MAX_STRING
-    input_model = request_model(target, name + ("Query" if reads else "Body"), path_names, bound)
-    whole_model = request_model(descriptor, max_string=bound)
+    if reads:
+        input_model = query_model(target, name + "Query", path_names | omit)
+    else:
+        input_model = request_model(target, name + "Body", path_names | omit, bound)
+    whole_model = request_model(descriptor, descriptor.name + ("Query" if reads else "Input"), omit, bound)
     takes_request_id = "request_id" in descriptor.fields_by_name
     masks = "update_mask" in descriptor.fields_by_name
     repeated = frozenset(f.name for f in descriptor.fields if f.is_repeated)

@@ -1,0 +1,53 @@
+"""`/api/v1/orders`: a website sells packages to its users, paid from the wallet in one call
+(`/orders/purchase`) or in two steps: create, then pay from the wallet or check out through a
+payment provider (`/orders/<order_id>/checkout`, answering the provider's `pay_url`). Refunds stay
+with tenant admins."""
+
+from __future__ import annotations
+
+from quart import Blueprint
+
+from http_gateway.api.v1.routes import expose
+
+TAG = "orders"
+
+
+def register(api: Blueprint) -> None:
+    expose(
+        api, "POST", "/orders", "OrderService.CreateOrder", resource=TAG, unwrap="order",
+        summary="Price a package for a user (quantity, recipient, promo_code, pay_asset): a pending order to "
+        "pay from the wallet or through a provider before it expires.",
+    )  # fmt: skip
+    expose(
+        api, "POST", "/orders/purchase", "OrderService.PurchaseFromWallet", resource=TAG,
+        summary="Create an order and pay it from the user's wallet in one step; nothing is left behind when "
+        "it fails (409 INSUFFICIENT_FUNDS most often).",
+    )  # fmt: skip
+    expose(
+        api, "GET", "/orders", "OrderService.ListOrders", resource=TAG,
+        summary="Page through orders, newest first (filters: user_id, required for partner keys; statuses; "
+        "package_id).",
+    )  # fmt: skip
+    expose(
+        api, "GET", "/orders/<order_id>", "OrderService.GetOrder", resource=TAG, unwrap="order", summary="One order."
+    )  # fmt: skip
+    expose(
+        api, "POST", "/orders/<order_id>/pay", "OrderService.PayOrderFromWallet", resource=TAG,
+        summary="Pay a pending order from the buyer's wallet and deliver it.",
+    )  # fmt: skip
+    expose(
+        api, "POST", "/orders/<order_id>/cancel", "OrderService.CancelOrder", resource=TAG, unwrap="order",
+        summary="Cancel a pending order (its promo code use is released).",
+    )  # fmt: skip
+    expose(
+        api, "POST", "/orders/<order_id>/inputs", "OrderService.SubmitServiceInput", resource=TAG,
+        summary="Queue one input (`url` of a post, its `platform`) of an active service order, within the "
+        "package's daily quota (409 QUOTA_EXCEEDED past it).",
+    )  # fmt: skip
+    expose(
+        api, "POST", "/orders/<order_id>/checkout", "PaymentService.CreatePayment", resource=TAG,
+        operation="CheckoutOrder", omit=frozenset({"amount"}), unwrap="payment",
+        summary="Open a payment of the order's total at a provider (`provider`, `user_id` the buyer, optional "
+        "return_url and description); send the buyer to its `pay_url`. The order is paid when the "
+        "provider reports the payment.",
+    )  # fmt: skip
