@@ -9,12 +9,12 @@ from quart import Blueprint, Quart
 from quart_schema import OpenAPIProvider, QuartSchema
 from werkzeug.routing import Rule
 
-from http_gateway.api.v1 import users
+from http_gateway.api.v1 import referrals, stats, subscriptions, tasks, topups, users
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 DOCS_PATH = f"{PREFIX}/docs"
-RESOURCES = (users,)
+RESOURCES = (users, subscriptions, referrals, topups, tasks, stats)
 
 
 class _ApiOnly(OpenAPIProvider):

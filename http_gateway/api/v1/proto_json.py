@@ -232,17 +232,23 @@ def response_model(descriptor: Any) -> type[BaseModel]:
 
 @cache
 def request_model(
-    descriptor: Any, name: str = "", exclude: frozenset[str] = frozenset(), max_string: int = MAX_STRING
+    descriptor: Any,
+    name: str = "",
+    exclude: frozenset[str] = frozenset(),
+    max_string: int = MAX_STRING,
+    renames: tuple[tuple[str, str], ...] = (),
 ) -> type[BaseModel]:
     """The pydantic model of a message as REST input: every field optional, unknown fields refused
     (a typo in a field name is an error, not a silently ignored value). `exclude` leaves out what
     the path carries; `name` names the model in the OpenAPI document (default: the message's
-    name + "Input"); `max_string` bounds strings (tighter in a query string)."""
+    name + "Input"); `max_string` bounds strings (tighter in a query string); `renames` pairs a
+    field's proto name with the name REST shows instead (`max_tasks` as `limit`)."""
+    shown = dict(renames)
     fields: dict[str, Any] = {}
     for field in descriptor.fields:
         if field.name in HIDDEN_FIELDS or field.name in exclude or field.name == "update_mask":
             continue
-        fields[field.name] = (_field_type(field, max_string=max_string) | None, None)
+        fields[shown.get(field.name, field.name)] = (_field_type(field, max_string=max_string) | None, None)
     model: type[BaseModel] = create_model(
         name or descriptor.name + ("Input" if max_string == MAX_STRING else "Query"),
         __config__=ConfigDict(extra="forbid"),
