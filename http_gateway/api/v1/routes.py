@@ -35,6 +35,7 @@ from http_gateway.api.v1.proto_json import (
 )
 from http_gateway.errors import ErrorBody, RequestInvalid
 from sdk.client import BillingHubClient
+from sdk.errors import BillingHubError, FieldViolation
 
 PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 READ_METHODS = frozenset({"GET", "DELETE"})
@@ -133,7 +134,14 @@ class _Binding:
             built.request_id = request_id()  # type: ignore[attr-defined]
         if self.masks:
             built.update_mask.paths.extend(sorted(set(given) - {"update_mask"}))  # type: ignore[attr-defined]
-        response = await self.call(client)(built)
+        try:
+            response = await self.call(client)(built)
+        except BillingHubError as error:  # the core names proto fields: name renamed ones as REST shows them
+            shown = {proto: rest for rest, proto in self.proto_names.items()}
+            error.field_violations = [
+                FieldViolation(shown.get(v.field, v.field), v.description) for v in error.field_violations
+            ]
+            raise
         return to_json(getattr(response, self.unwrap) if self.unwrap else response)
 
 
