@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 INT64_TYPES = frozenset(
     {
@@ -58,6 +58,20 @@ MAX_ITEMS = 1000
 FieldInfo = Any
 Int64 = Annotated[str, Field(pattern=INT64_PATTERN, description="a 64-bit integer as a string")]
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: Any) -> Any:
+    """Only an RFC 3339 time with its offset is a time: pydantic alone would also take a number
+    ("0.5" as seconds since 1970) or a time without a zone, which the document does not allow."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 time with its offset, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+Time = Annotated[dt.datetime, BeforeValidator(_rfc3339)]
 QUERY_MAX_STRING = 256  # a query string past ~16 KB is refused by the server before the app sees it
 
 
@@ -199,7 +213,7 @@ def _json_type(field: FieldInfo, *, max_string: int | None) -> Any:
     if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         return float
     if field.message_type.full_name == TIMESTAMP:
-        return dt.datetime
+        return dt.datetime if max_string is None else Time
     if max_string is None:
         return response_model(field.message_type)
     return request_model(field.message_type, max_string=max_string)
