@@ -67,14 +67,21 @@ async def test_a_payout_is_asked_by_the_website_and_decided_by_an_admin(site: Si
     assert paid.status == 200, paid.body
     assert (paid.body["status"], paid.body["payment_reference"], paid.body["decided_by"]) == ("paid", "tx-1", "admin:7")
     assert (await site.post(decide, body, key=admin, headers=approve_key)).body == paid.body
+    other_reference = await site.post(decide, {**body, "payment_reference": "tx-2"}, key=admin, headers=approve_key)
+    assert other_reference.status == 409 and other_reference.error["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert (await site.post(decide, body, key=admin)).error["code"] == "PAYOUT_NOT_PENDING"
     assert await posted_and_held(site, referrer["id"], "XTR") == (20, 0)
 
     second = await site.post(path, {"amount_minor": "10", "destination": "bc1qexample"})
     reject = f"/payout-requests/{second.body['id']}/reject"
     assert (await site.post(reject, {"reason": "wrong address"}, key=admin)).status == 400  # actor required
-    rejected = await site.post(reject, {"reason": "wrong address", "actor": "admin:7"}, key=admin)
+    reject_key = {"Idempotency-Key": "reject-1"}
+    rejected = await site.post(reject, {"reason": "wrong address", "actor": "admin:7"}, key=admin, headers=reject_key)
     assert rejected.status == 200 and rejected.body["status"] == "rejected"
+    replayed = await site.post(reject, {"reason": "wrong address", "actor": "admin:7"}, key=admin, headers=reject_key)
+    assert replayed.status == 200 and replayed.body == rejected.body
+    reworded = await site.post(reject, {"reason": "other", "actor": "admin:7"}, key=admin, headers=reject_key)
+    assert reworded.status == 409 and reworded.error["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert await posted_and_held(site, referrer["id"], "XTR") == (20, 0)
     await assert_ledger_ok(site.tenant)
 
@@ -123,4 +130,18 @@ async def test_racing_payout_requests_hold_no_more_than_the_earnings(site: Site)
     answers = await asyncio.gather(*(site.post(path, {"amount_minor": "20", "destination": "x"}) for _ in range(6)))
     assert sorted(a.status for a in answers) == [200, 200, 409, 409, 409, 409]
     assert await posted_and_held(site, referrer["id"], "XTR") == (50, 40)
+    await assert_ledger_ok(site.tenant)
+
+
+async def test_two_admins_approving_one_payout_at_once_pay_it_once(site: Site) -> None:
+    referrer, _ = await earning_referrer(site)
+    asked = await site.post(f"/users/{referrer['id']}/payout-requests", {"amount_minor": "40", "destination": "x"})
+    decide = f"/payout-requests/{asked.body['id']}/approve"
+    answers = await asyncio.gather(
+        *(site.post(decide, {"payment_reference": f"tx-{n}", "actor": f"admin:{n}"}, key=site.tenant.admin_key)
+          for n in range(4))
+    )  # fmt: skip
+    assert sorted(a.status for a in answers) == [200, 409, 409, 409]
+    assert {a.error["code"] for a in answers if a.status == 409} == {"PAYOUT_NOT_PENDING"}
+    assert await posted_and_held(site, referrer["id"], "XTR") == (10, 0)
     await assert_ledger_ok(site.tenant)

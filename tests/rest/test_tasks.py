@@ -66,8 +66,19 @@ async def test_a_final_failure_refunds_and_a_retryable_one_queues_again(site: Si
     user, order = await paid_stars_order(site, "stars-2")
     task = await _leased(site)
     status = f"/tasks/{task['id']}/status"
-    retry = await site.put(status, {"status": "failed", "reason": "timeout", "retryable": True}, key=admin)
+    headers = {"Idempotency-Key": "retry-1"}
+    retry = await site.put(
+        status, {"status": "failed", "reason": "timeout", "retryable": True}, key=admin, headers=headers
+    )
     assert retry.status == 200, retry.body
+    replay = await site.put(
+        status, {"status": "failed", "reason": "timeout", "retryable": True}, key=admin, headers=headers
+    )
+    assert replay.status == 200 and replay.body == retry.body
+    reworded = await site.put(
+        status, {"status": "failed", "reason": "other", "retryable": True}, key=admin, headers=headers
+    )
+    assert reworded.status == 409 and reworded.error["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert (retry.body["status"], retry.body["last_error"]) == ("queued", "timeout")
     assert retry.body["next_attempt_time"].endswith("Z")
     assert await posted_and_held(site, user, "RUB") == (0, 0)

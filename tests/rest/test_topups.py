@@ -87,8 +87,13 @@ async def test_an_admin_rejects_a_request_and_nothing_is_credited(site: Site) ->
     assert (await site.post(reject, {"reason": "no payment", "actor": "a"})).status == 403
     missing = await site.post(reject, DECISION, key=site.tenant.admin_key)
     assert missing.status == 400 and missing.error["details"]["field_violations"][0]["field"] == "reason"
-    rejected = await site.post(reject, {"reason": "no payment", **DECISION}, key=site.tenant.admin_key)
+    headers = {"Idempotency-Key": "reject-1"}
+    rejected = await site.post(reject, {"reason": "no payment", **DECISION}, key=site.tenant.admin_key, headers=headers)
     assert rejected.status == 200 and (rejected.body["status"], rejected.body["reason"]) == ("rejected", "no payment")
+    replay = await site.post(reject, {"reason": "no payment", **DECISION}, key=site.tenant.admin_key, headers=headers)
+    assert replay.status == 200 and replay.body == rejected.body
+    reworded = await site.post(reject, {"reason": "fake", **DECISION}, key=site.tenant.admin_key, headers=headers)
+    assert reworded.status == 409 and reworded.error["code"] == "IDEMPOTENCY_KEY_REUSED"
     late = await site.post(f"/topup-requests/{asked['id']}/approve", DECISION, key=site.tenant.admin_key)
     assert late.status == 409 and late.error["code"] == "TOPUP_REQUEST_NOT_PENDING"
     assert await posted_and_held(site, user, "RUB") == (0, 0)
