@@ -6,7 +6,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
+from core_server.api.access import STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter, id_text, timestamp
 from core_server.domain.entitlements.entitlements import Entitlement, EntitlementService
@@ -72,7 +72,8 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
             subscriptions=[subscription_message(s) for s in found], next_page_token=token
         )
 
-    @rpc(roles=STAFF, mutation=True)
+    # a website stops its user's renewal as the bot does for a user: the user's own decision
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def CancelSubscription(
         self, request: pb.CancelSubscriptionRequest, context: Context
     ) -> pb.CancelSubscriptionResponse:

@@ -8,9 +8,21 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from sdk import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-from sdk.billinghub.v1 import common_pb2, gateway_service_pb2, tenant_pb2
+from sdk.billinghub.v1 import (
+    common_pb2,
+    fulfillment_service_pb2,
+    gateway_service_pb2,
+    package_pb2,
+    report_service_pb2,
+    subscription_pb2,
+    tenant_pb2,
+)
+from sdk.billinghub.v1 import subscription_service_pb2 as subs_pb
 from sdk.billinghub.v1 import user_service_pb2 as pb
+from tests.commerce.catalog import create_package, price
+from tests.commerce.orders import create_order, pay
 from tests.hub import Hub
+from tests.money import fund, new_user
 
 
 def _register(external_id: str = "1") -> pb.RegisterUserRequest:
@@ -121,3 +133,29 @@ async def test_errors_carry_the_request_id(hub: Hub) -> None:
         await handle.admin.users.GetUser(pb.GetUserRequest(user_id=str(uuid.uuid4())))
     assert len(caught.value.request_id) == 32
     assert caught.value.reason == "USER_NOT_FOUND"
+
+
+async def test_a_partner_cancels_its_users_plan_renewal_but_reads_no_tenant_reports(hub: Hub) -> None:
+    """Stopping a plan's renewal is the user's own decision, which a website makes for its users
+    as a bot does; tenant-wide reports and fulfillment stay with the tenant's staff."""
+    handle = await hub.new_tenant("Partner plans")
+    partner = hub.client(await hub.new_key(tenant_pb2.API_KEY_ROLE_PARTNER, handle.id, "site"))
+    user = await new_user(handle)
+    package = await create_package(
+        handle, kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION, price=price(100, "XTR"), plan_code="pro", period_days=30
+    )
+    await fund(handle, user, 100, "XTR")
+    await pay(handle, (await create_order(handle, user, package.id)).id)
+    [plan] = (
+        await partner.subscriptions.ListSubscriptions(subs_pb.ListSubscriptionsRequest(user_id=user))
+    ).subscriptions
+    cancelled = await partner.subscriptions.CancelSubscription(
+        subs_pb.CancelSubscriptionRequest(subscription_id=plan.id)
+    )
+    assert cancelled.subscription.status == subscription_pb2.SUBSCRIPTION_STATUS_CANCELLED
+    with pytest.raises(PermissionDenied):
+        await partner.reports.GetTenantStats(report_service_pb2.GetTenantStatsRequest())
+    with pytest.raises(PermissionDenied):
+        await partner.fulfillment.LeaseTasks(
+            fulfillment_service_pb2.LeaseTasksRequest(kind=package_pb2.PACKAGE_KIND_SERVICE)
+        )

@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart
@@ -49,12 +50,16 @@ async def _served(app: Quart) -> AsyncIterator[str]:
         await server
 
 
-async def test_no_input_makes_the_api_fail_or_leave_its_schema(site: Site, tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", ["partner", "tenant_admin"])
+async def test_no_input_makes_the_api_fail_or_leave_its_schema(site: Site, tmp_path: Path, role: str) -> None:
+    """Fuzzed with each key the API serves: a partner's reaches the core's role checks, a tenant
+    admin's reaches the admin-only endpoints (the queues, decisions, tasks and stats) past them."""
     await site.register("fuzz-known")  # something for reads to find
+    key = site.key if role == "partner" else site.tenant.admin_key
     async with _served(site.app) as base:
         process = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/v1/openapi.json",
-            "--header", f"Authorization: Bearer {site.key}",
+            "--header", f"Authorization: Bearer {key}",
             "--checks", CHECKS, "--max-examples", MAX_EXAMPLES, "--seed", "7", "--no-color",
             "--workers", "1", "--request-timeout", "10", "--report-dir", str(tmp_path),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

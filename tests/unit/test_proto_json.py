@@ -13,13 +13,14 @@ from pydantic import ValidationError
 from http_gateway.api.v1.proto_json import (
     INT64_MAX,
     INT64_MIN,
+    QUERY_MAX_STRING,
     JsonInputError,
     from_json,
     request_model,
     response_model,
     to_json,
 )
-from sdk.billinghub.v1 import common_pb2, package_pb2, user_pb2, wallet_service_pb2
+from sdk.billinghub.v1 import common_pb2, package_pb2, user_pb2, user_service_pb2, wallet_service_pb2
 
 int64s = st.integers(min_value=INT64_MIN, max_value=INT64_MAX)
 texts = st.text(max_size=40)
@@ -74,3 +75,16 @@ def test_input_outside_int64_or_the_schema_is_refused() -> None:
     ):
         with pytest.raises(ValidationError):
             model.model_validate(bad)
+
+
+def test_a_body_takes_booleans_and_numbers_as_json_types_a_query_as_text() -> None:
+    body = request_model(user_service_pb2.UpdateUserRequest.DESCRIPTOR)
+    for bad in ({"blocked": 0}, {"blocked": "true"}):  # found by schemathesis: 0 was taken as false
+        with pytest.raises(ValidationError):
+            body.model_validate(bad)
+    assert body.model_validate({"blocked": False}).model_dump(exclude_none=True) == {"blocked": False}
+    listing = request_model(user_service_pb2.ListUsersRequest.DESCRIPTOR)
+    with pytest.raises(ValidationError):
+        listing.model_validate({"page_size": "7"})
+    query = request_model(user_service_pb2.ListUsersRequest.DESCRIPTOR, max_string=QUERY_MAX_STRING)
+    assert query.model_validate({"page_size": "7"}).model_dump(exclude_none=True) == {"page_size": 7}

@@ -9,12 +9,28 @@ from quart import Blueprint, Quart
 from quart_schema import OpenAPIProvider, QuartSchema
 from werkzeug.routing import Rule
 
-from http_gateway.api.v1 import catalog, orders, payments, promos, users, wallets, webhook_endpoints
+from http_gateway.api.v1 import (
+    catalog,
+    orders,
+    payments,
+    promos,
+    referrals,
+    stats,
+    subscriptions,
+    tasks,
+    topups,
+    users,
+    wallets,
+    webhook_endpoints,
+)
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 DOCS_PATH = f"{PREFIX}/docs"
-RESOURCES = (users, wallets, catalog, orders, payments, promos, webhook_endpoints)
+RESOURCES = (
+    users, wallets, catalog, orders, payments, promos, subscriptions, referrals, topups, tasks, stats,
+    webhook_endpoints,
+)  # fmt: skip
 
 
 class _ApiOnly(OpenAPIProvider):

@@ -46,7 +46,7 @@ def register(api: Blueprint) -> None:
     )  # fmt: skip
     expose(
         api, "POST", "/orders/<order_id>/checkout", "PaymentService.CreatePayment", resource=TAG,
-        operation="CheckoutOrder", omit=frozenset({"amount"}), unwrap="payment",
+        name="CheckoutOrder", omit=frozenset({"amount"}), unwrap="payment",
         summary="Open a payment of the order's total at a provider (`provider`, `user_id` the buyer, optional "
         "return_url and description); send the buyer to its `pay_url`. The order is paid when the "
         "provider reports the payment.",

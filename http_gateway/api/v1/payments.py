@@ -19,7 +19,7 @@ def register(api: Blueprint) -> None:
     )  # fmt: skip
     expose(
         api, "POST", "/users/<user_id>/payments", "PaymentService.CreatePayment", resource=TAG,
-        operation="CreateTopUpPayment", omit=frozenset({"order_id"}), unwrap="payment",
+        name="CreateTopUpPayment", omit=frozenset({"order_id"}), unwrap="payment",
         summary="Open a wallet top-up at a provider (`provider`, `amount`, optional return_url and "
         "description); send the user to its `pay_url`. The wallet is credited when the provider "
         "reports the payment.",

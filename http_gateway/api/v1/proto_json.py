@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model
 
 INT64_TYPES = frozenset(
     {
@@ -58,6 +58,24 @@ MAX_ITEMS = 100  # as many items as any list the core accepts
 FieldInfo = Any
 Int64 = Annotated[str, Field(pattern=INT64_PATTERN, description="a 64-bit integer as a string")]
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+# in a JSON body a number is a number and a boolean a boolean (pydantic alone would take 0 as false
+# and "7" as 7); a query string has only text, so there the text forms are parsed
+BodyInt32 = Annotated[int, Strict(), Field(ge=INT32_MIN, le=INT32_MAX)]
+BodyBool = Annotated[bool, Strict()]
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: Any) -> Any:
+    """Only an RFC 3339 time with its offset is a time: pydantic alone would also take a number
+    ("0.5" as seconds since 1970) or a time without a zone, which the document does not allow."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 time with its offset, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+Time = Annotated[dt.datetime, BeforeValidator(_rfc3339)]
 QUERY_MAX_STRING = 256  # a query string past ~16 KB is refused by the server before the app sees it
 # page tokens are base64url (core_server/domain/paging.py): ASCII, so the core's longest fits a URL
 PAGE_TOKEN = Annotated[str, Field(max_length=2048, pattern=r"^[A-Za-z0-9_-]*$")]
@@ -193,10 +211,11 @@ def _json_type(field: FieldInfo, *, max_string: int | None) -> Any:
         return PAGE_TOKEN
     if field.type in INT64_TYPES:
         return Int64
+    body = max_string == MAX_STRING
     if field.type in INT32_TYPES:
-        return Int32
+        return BodyInt32 if body else Int32
     if field.type == FieldDescriptor.TYPE_BOOL:
-        return bool
+        return BodyBool if body else bool
     if field.type == FieldDescriptor.TYPE_STRING:
         return _string(max_string)
     if field.type == FieldDescriptor.TYPE_BYTES:
@@ -207,7 +226,7 @@ def _json_type(field: FieldInfo, *, max_string: int | None) -> Any:
     if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         return float
     if field.message_type.full_name == TIMESTAMP:
-        return dt.datetime
+        return dt.datetime if max_string is None else Time
     if max_string is None:
         return response_model(field.message_type)
     return request_model(field.message_type, max_string=max_string)
@@ -243,17 +262,23 @@ def response_model(descriptor: Any) -> type[BaseModel]:
 
 @cache
 def request_model(
-    descriptor: Any, name: str = "", exclude: frozenset[str] = frozenset(), max_string: int = MAX_STRING
+    descriptor: Any,
+    name: str = "",
+    exclude: frozenset[str] = frozenset(),
+    max_string: int = MAX_STRING,
+    renames: tuple[tuple[str, str], ...] = (),
 ) -> type[BaseModel]:
     """The pydantic model of a message as REST input: every field optional, unknown fields refused
     (a typo in a field name is an error, not a silently ignored value). `exclude` leaves out what
     the path carries; `name` names the model in the OpenAPI document (default: the message's
-    name + "Input"); `max_string` bounds strings (tighter in a query string)."""
+    name + "Input"); `max_string` bounds strings (tighter in a query string); `renames` pairs a
+    field's proto name with the name REST shows instead (`max_tasks` as `limit`)."""
+    shown = dict(renames)
     fields: dict[str, Any] = {}
     for field in descriptor.fields:
         if field.name in HIDDEN_FIELDS or field.name in exclude or field.name == "update_mask":
             continue
-        fields[field.name] = (_field_type(field, max_string=max_string) | None, None)
+        fields[shown.get(field.name, field.name)] = (_field_type(field, max_string=max_string) | None, None)
     model: type[BaseModel] = create_model(
         name or descriptor.name + ("Input" if max_string == MAX_STRING else "Query"),
         __config__=ConfigDict(extra="forbid"),
@@ -271,16 +296,20 @@ def _flattened(field: FieldInfo) -> bool:
 
 
 @cache
-def query_model(descriptor: Any, name: str, exclude: frozenset[str] = frozenset()) -> type[BaseModel]:
+def query_model(
+    descriptor: Any, name: str, exclude: frozenset[str] = frozenset(), renames: tuple[tuple[str, str], ...] = ()
+) -> type[BaseModel]:
     """The OpenAPI form of a read's input, as a query string carries it: flat. A message field
     becomes one parameter per field of its message, named `field.sub` (`amount.asset`,
-    `amount.amount_minor`); the view nests them back before `request_model` validates them."""
+    `amount.amount_minor`); the view nests them back before `request_model` validates them.
+    `renames` as in `request_model`."""
+    shown = dict(renames)
     fields: dict[str, Any] = {}
     for field in descriptor.fields:
         if field.name in HIDDEN_FIELDS or field.name in exclude or field.name == "update_mask":
             continue
         if not _flattened(field):
-            fields[field.name] = (_field_type(field, max_string=QUERY_MAX_STRING) | None, None)
+            fields[shown.get(field.name, field.name)] = (_field_type(field, max_string=QUERY_MAX_STRING) | None, None)
             continue
         for sub in field.message_type.fields:
             kind = _field_type(sub, max_string=QUERY_MAX_STRING)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
 
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import MethodDescriptor
-from pydantic import BaseModel, ValidationError
+from google.protobuf.message import Message
+from pydantic import BaseModel, Field, RootModel, ValidationError, create_model
 from quart import Blueprint, request
 from quart_schema import document_headers, document_querystring, document_request, document_response, operation_id, tag
 
@@ -34,6 +36,7 @@ from http_gateway.api.v1.proto_json import (
 )
 from http_gateway.errors import BODY_TOO_LARGE, MAX_API_BODY, ErrorBody, RequestInvalid
 from sdk.client import BillingHubClient
+from sdk.errors import BillingHubError, FieldViolation
 
 PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 READ_METHODS = frozenset({"GET", "DELETE"})
@@ -115,6 +118,95 @@ def _query(repeated: frozenset[str]) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class _Binding:
+    """One RPC behind one rule: how REST input becomes its request message, and its answer REST."""
+
+    name: str
+    message: type[Message]
+    call: Callable[[BillingHubClient], Callable[..., Any]]
+    path_names: frozenset[str]
+    reads: bool
+    input_model: type[BaseModel]  # what the document shows: the query or the body without the path
+    whole_model: type[BaseModel]  # what is validated: the input with the path parameters
+    takes_request_id: bool
+    masks: bool
+    repeated: frozenset[str]  # REST names of repeated fields (a query key may then repeat)
+    proto_names: Mapping[str, str]  # REST name -> proto field name, for renamed fields
+    unwrap: str
+    output_model: type[BaseModel]
+    body: str  # the message field the input fills ("" for the request itself)
+
+    async def answer(self, client: BillingHubClient, given: dict[str, Any], path: dict[str, str]) -> Any:
+        """Validate `given` (query or body) with the path parameters, call the RPC, answer REST."""
+        clash = sorted(self.path_names & set(given))
+        if clash:
+            raise RequestInvalid([(field, "is given by the path") for field in clash])
+        given_and_path = {**given, **path}
+        data = _validated(self.whole_model, {self.body: given_and_path} if self.body else given_and_path, self.body)
+        built = self.message()
+        try:
+            from_json({self.proto_names.get(key, key): value for key, value in data.items()}, built)
+        except JsonInputError as error:
+            raise RequestInvalid([(error.field, error.problem)]) from None
+        if self.takes_request_id:
+            built.request_id = request_id()  # type: ignore[attr-defined]
+        if self.masks:
+            built.update_mask.paths.extend(sorted(set(given) - {"update_mask"}))  # type: ignore[attr-defined]
+        try:
+            response = await self.call(client)(built)
+        except BillingHubError as error:  # the core names proto fields: name renamed ones as REST shows them
+            shown = {proto: rest for rest, proto in self.proto_names.items()}
+            error.field_violations = [
+                FieldViolation(shown.get(v.field, v.field), v.description) for v in error.field_violations
+            ]
+            raise
+        return to_json(getattr(response, self.unwrap) if self.unwrap else response)
+
+
+def _bind(
+    method: str,
+    rule: str,
+    rpc: str,
+    name: str,
+    unwrap: str,
+    renames: Mapping[str, str],
+    omit: frozenset[str] = frozenset(),
+    body: str = "",
+) -> _Binding:
+    method_descriptor = _method(rpc)
+    descriptor = method_descriptor.input_type
+    target: Any = descriptor.fields_by_name[body].message_type if body else descriptor
+    path_names = frozenset(PATH_PARAMETER.findall(rule))
+    unknown = (path_names | set(renames)) - set(target.fields_by_name)
+    assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {target.name}"
+    reads = method in READ_METHODS
+    bound = QUERY_MAX_STRING if reads else MAX_STRING
+    pairs = tuple(sorted(renames.items()))
+    if reads:
+        input_model = query_model(target, name + "Query", path_names | omit, pairs)
+    else:
+        input_model = request_model(target, name + "Body", path_names | omit, bound, pairs)
+    whole_name = descriptor.name + ("Query" if reads else "Input")
+    output = method_descriptor.output_type
+    return _Binding(
+        name=name,
+        message=message_factory.GetMessageClass(descriptor),
+        call=_call(rpc),
+        path_names=path_names,
+        reads=reads,
+        input_model=input_model,
+        whole_model=request_model(descriptor, whole_name, omit, bound, () if body else pairs),
+        takes_request_id="request_id" in descriptor.fields_by_name,
+        masks="update_mask" in descriptor.fields_by_name,
+        repeated=frozenset(renames.get(f.name, f.name) for f in descriptor.fields if f.is_repeated),
+        proto_names={shown: proto for proto, shown in renames.items()},
+        unwrap=unwrap,
+        output_model=response_model(output.fields_by_name[unwrap].message_type if unwrap else output),
+        body=body,
+    )
+
+
 def expose(
     blueprint: Blueprint,
     method: str,
@@ -124,76 +216,116 @@ def expose(
     resource: str,
     summary: str,
     unwrap: str = "",
-    body: str = "",
     status: int = 200,
-    operation: str = "",
+    name: str = "",
+    renames: Mapping[str, str] | None = None,
     omit: frozenset[str] = frozenset(),
+    body: str = "",
 ) -> None:
     """Serve `method rule` by calling `rpc` ("UserService.GetUser") with its request message built
     from the path parameters and the query (GET, DELETE) or the JSON body (the other methods).
 
-    The RPC's name is the operation id (and names the input model in the OpenAPI document);
-    `resource` is its tag; `unwrap` answers one field of the response instead of the whole
-    response message. When one RPC serves two endpoints (CreatePayment: an order's checkout and a
-    wallet top-up), `operation` names the second one's operation, and `omit` leaves out the request
-    fields an endpoint does not take (they are refused as unknown, like any other).
-    `body` names a message field the JSON body (and the path parameters) fill
-    instead of the request itself: the shape of an update that takes the resource and a mask
-    (`UpdateWebhookEndpoint(webhook_endpoint, update_mask)` as `PATCH` of the resource).
+    The operation id (which also names the input model in the OpenAPI document) is `name`, by
+    default the RPC's name; give one when a second rule serves the same RPC (CreatePayment: an
+    order's checkout and a wallet top-up). `resource` is its tag; `unwrap` answers one field of
+    the response instead of the whole response message; `renames` shows proto fields under other
+    names (`{"max_tasks": "limit"}`); `omit` leaves out request fields an endpoint does not take
+    (they are refused as unknown, like any other); `body` names a message field the JSON body
+    (and the path parameters) fill instead of the request itself: the shape of an update that
+    takes the resource and a mask (`UpdateWebhookEndpoint(webhook_endpoint, update_mask)` as a
+    `PATCH` of the resource).
     """
-    method_descriptor = _method(rpc)
-    descriptor = method_descriptor.input_type
-    message = message_factory.GetMessageClass(descriptor)
-    call = _call(rpc)
-    name = operation or method_descriptor.name
-    path_names = frozenset(PATH_PARAMETER.findall(rule))
-    target: Any = descriptor.fields_by_name[body].message_type if body else descriptor
-    unknown = path_names - set(target.fields_by_name)
-    assert not unknown, f"{rule}: {sorted(unknown)} are not fields of {target.name}"
-    reads = method in READ_METHODS
-    bound = QUERY_MAX_STRING if reads else MAX_STRING
-    if reads:
-        input_model = query_model(target, name + "Query", path_names | omit)
-    else:
-        input_model = request_model(target, name + "Body", path_names | omit, bound)
-    whole_model = request_model(descriptor, descriptor.name + ("Query" if reads else "Input"), omit, bound)
-    takes_request_id = "request_id" in descriptor.fields_by_name
-    masks = "update_mask" in descriptor.fields_by_name
-    repeated = frozenset(f.name for f in descriptor.fields if f.is_repeated)
-    output = method_descriptor.output_type
-    output_model = response_model(output.fields_by_name[unwrap].message_type if unwrap else output)
+    binding = _bind(method, rule, rpc, name or _method(rpc).name, unwrap, renames or {}, omit, body)
 
     async def view(**path: str) -> tuple[Any, int]:
         client = caller()
-        given = _query(repeated) if reads else await _json_body()
-        clash = sorted(path_names & set(given))
-        if clash:
-            raise RequestInvalid([(field, "is given by the path") for field in clash])
-        data = _validated(whole_model, {body: {**given, **path}} if body else {**given, **path}, body)
-        built = message()
-        try:
-            from_json(data, built)
-        except JsonInputError as error:
-            raise RequestInvalid([(error.field, error.problem)]) from None
-        if takes_request_id:
-            built.request_id = request_id()  # type: ignore[attr-defined]
-        if masks:
-            built.update_mask.paths.extend(sorted(set(given) - {"update_mask"}))  # type: ignore[attr-defined]
-        response = await call(client)(built)
-        return to_json(getattr(response, unwrap) if unwrap else response), status
+        given = _query(binding.repeated) if binding.reads else await _json_body()
+        return await binding.answer(client, given, path), status
 
+    body_model = None if binding.reads else binding.input_model
+    query = binding.input_model if binding.reads and binding.input_model.model_fields else None
+    _document(
+        blueprint, method, rule, view, binding.name, resource, summary, status, binding.output_model,
+        query=query, body=body_model, idempotent=binding.takes_request_id,
+    )  # fmt: skip
+
+
+def expose_choice(
+    blueprint: Blueprint,
+    method: str,
+    rule: str,
+    field: str,
+    choices: Mapping[str, str],
+    *,
+    name: str,
+    resource: str,
+    summary: str,
+    unwrap: str = "",
+    status: int = 200,
+) -> None:
+    """Serve `method rule` by one of several RPCs, chosen by the body's `field`: `choices` maps
+    each value to its RPC (`{"completed": "FulfillmentService.CompleteTask", ...}`). The rest of
+    the body is that RPC's input; every choice must answer the same REST shape. The document
+    shows the body as one object per choice, told apart by `field` (an OpenAPI discriminator).
+    """
+    assert method not in READ_METHODS, f"{rule}: a choice is made in a JSON body"
+    bindings = {value: _bind(method, rule, rpc, f"{name}{_camel(value)}", unwrap, {}) for value, rpc in choices.items()}
+    outputs = {binding.output_model for binding in bindings.values()}
+    assert len(outputs) == 1, f"{rule}: the choices answer different shapes"
+    assert all(field not in b.whole_model.model_fields for b in bindings.values()), f"{rule}: {field} is an RPC field"
+    allowed = ", ".join(bindings)
+
+    async def view(**path: str) -> tuple[Any, int]:
+        client = caller()
+        given = await _json_body()
+        chosen = given.pop(field, None)
+        if not isinstance(chosen, str) or chosen not in bindings:
+            raise RequestInvalid([(field, f"must be one of {allowed}")])
+        return await bindings[chosen].answer(client, given, path), status
+
+    variants = tuple(
+        create_model(binding.name + "Body", __base__=binding.input_model, **{field: (Literal[value], ...)})  # type: ignore[call-overload]
+        for value, binding in bindings.items()
+    )
+    union = Annotated[Union[variants], Field(discriminator=field)]  # type: ignore[valid-type]  # noqa: UP007  # Union[...] of a runtime tuple
+    body: type[BaseModel] = create_model(name + "Body", __base__=RootModel[union])
+    idempotent = any(binding.takes_request_id for binding in bindings.values())
+    _document(
+        blueprint, method, rule, view, name, resource, summary, status, outputs.pop(), body=body, idempotent=idempotent
+    )
+
+
+def _camel(value: str) -> str:
+    return "".join(part.title() for part in value.split("_"))
+
+
+def _document(
+    blueprint: Blueprint,
+    method: str,
+    rule: str,
+    view: Callable[..., Any],
+    name: str,
+    resource: str,
+    summary: str,
+    status: int,
+    output_model: type[BaseModel],
+    *,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    idempotent: bool = False,
+) -> None:
+    """Add the view under `rule`, documented: its answers, its input, the Idempotency-Key header."""
     view.__name__ = name
     view.__qualname__ = name
     documented: Any = view
     for code in ERROR_STATUSES:
         documented = document_response(ErrorBody, code)(documented)
     documented = document_response(output_model, status)(documented)
-    if reads:
-        if input_model.model_fields:
-            documented = document_querystring(input_model)(documented)
-    else:
-        documented = document_request(input_model)(documented)
-    if takes_request_id:
+    if query is not None:
+        documented = document_querystring(query)(documented)
+    if body is not None:
+        documented = document_request(body)(documented)
+    if idempotent:
         documented = document_headers(IdempotencyHeaders)(documented)
     documented = tag([resource])(operation_id(name)(documented))
     documented.__doc__ = summary

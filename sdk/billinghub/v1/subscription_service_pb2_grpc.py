@@ -29,7 +29,7 @@ class SubscriptionServiceStub:
     """SubscriptionService reads and cancels subscriptions and answers "what may this user use now"
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
-    Roles: gateway, tenant_admin, platform; partner may read its users'.
+    Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
     """
 
     def __init__(self, channel):
@@ -64,7 +64,7 @@ class SubscriptionServiceServicer:
     """SubscriptionService reads and cancels subscriptions and answers "what may this user use now"
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
-    Roles: gateway, tenant_admin, platform; partner may read its users'.
+    Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
     """
 
     def GetSubscription(self, request, context):
@@ -134,7 +134,7 @@ class SubscriptionService:
     """SubscriptionService reads and cancels subscriptions and answers "what may this user use now"
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
-    Roles: gateway, tenant_admin, platform; partner may read its users'.
+    Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
     """
 
     @staticmethod
