@@ -17,14 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sdk.webhooks import WebhookSignatureError, verify_webhook  # noqa: E402
+from sdk.webhooks import WebhookSignatureError, verify_webhook
 
 seen: set[str] = set()
 
 
 def handler_for(secret: str) -> type[BaseHTTPRequestHandler]:
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  # http.server's name
+        def do_POST(self) -> None:  # http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             try:
                 event = verify_webhook(secret, dict(self.headers.items()), body)
@@ -39,7 +39,7 @@ def handler_for(secret: str) -> type[BaseHTTPRequestHandler]:
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # http.server's name
+        def log_message(self, format: str, *args: object) -> None:  # http.server's name
             pass  # one line per event above is enough
 
     return Receiver
