@@ -19,7 +19,7 @@ from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 from pydantic import BaseModel, Field, RootModel, ValidationError, create_model
-from quart import Blueprint, request
+from quart import Blueprint, Response, request
 from quart_schema import document_headers, document_querystring, document_request, document_response, operation_id, tag
 
 from http_gateway.api.v1.caller import caller
@@ -237,10 +237,10 @@ def expose(
     """
     binding = _bind(method, rule, rpc, name or _method(rpc).name, unwrap, renames or {}, omit, body)
 
-    async def view(**path: str) -> tuple[Any, int]:
+    async def view(**path: str) -> Response:
         client = caller()
         given = _query(binding.repeated) if binding.reads else await _json_body()
-        return await binding.answer(client, given, path), status
+        return _json_response(await binding.answer(client, given, path), status)
 
     body_model = None if binding.reads else binding.input_model
     query = binding.input_model if binding.reads and binding.input_model.model_fields else None
@@ -275,13 +275,13 @@ def expose_choice(
     assert all(field not in b.whole_model.model_fields for b in bindings.values()), f"{rule}: {field} is an RPC field"
     allowed = ", ".join(bindings)
 
-    async def view(**path: str) -> tuple[Any, int]:
+    async def view(**path: str) -> Response:
         client = caller()
         given = await _json_body()
         chosen = given.pop(field, None)
         if not isinstance(chosen, str) or chosen not in bindings:
             raise RequestInvalid([(field, f"must be one of {allowed}")])
-        return await bindings[chosen].answer(client, given, path), status
+        return _json_response(await bindings[chosen].answer(client, given, path), status)
 
     variants = tuple(
         create_model(binding.name + "Body", __base__=binding.input_model, **{field: (Literal[value], ...)})  # type: ignore[call-overload]
@@ -293,6 +293,13 @@ def expose_choice(
     _document(
         blueprint, method, rule, view, name, resource, summary, status, outputs.pop(), body=body, idempotent=idempotent
     )
+
+
+def _json_response(body: Any, status: int) -> Response:
+    """The answer, already plain JSON data (`to_json`), as a response. Returning the dict instead
+    would let quart-schema build a pydantic TypeAdapter for it on every response to dump what
+    needs no dumping (a fifth of the gateway's time per request, measured with cProfile)."""
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status, mimetype="application/json")
 
 
 def _camel(value: str) -> str:
