@@ -47,6 +47,8 @@ from core_server.store.repositories import webhooks as repo
 
 DUE = [status.value for status in DUE_STATUSES]
 POLL_SECONDS = 0.1  # how often a busy step looks for new work while every slot it may use is taken
+FAN_OUT_SECONDS = 0.05  # how often a busy step reads new events
+GATHER_SECONDS = 0.002  # after an answer, how long a busy step waits for more before leasing again
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +117,28 @@ class WebhookDispatcher:
         polling for other endpoints' work every `POLL_SECONDS` while it waits."""
         loop = asyncio.get_running_loop()
         until = loop.time() + slice_seconds
-        total = 0
+        total, fanned_at, before = 0, -FAN_OUT_SECONDS, 0
         while loop.time() < until:
-            started = await self.run_due(wait=False)
+            if loop.time() - fanned_at >= FAN_OUT_SECONDS:  # new events: a read, so not per freed slot
+                await self.fan_out()
+                fanned_at = loop.time()
+            started = len(await self._start_due())
             total += started
             if not self._in_flight:
-                if not started:
+                # the last answers may have come while this lease skipped their busy endpoint: the
+                # step ends only after a round that started nothing follows another
+                if not started and not before:
                     break
+                before = started
                 continue
+            before = started
             if started and len(self._in_flight) < self.policy.max_in_flight:
                 continue  # more may be due at once (another batch of the backlog)
-            await asyncio.wait(list(self._in_flight), timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                list(self._in_flight), timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            if done and self._in_flight:  # more answers are usually moments away: lease their slots together
+                await asyncio.wait(list(self._in_flight), timeout=GATHER_SECONDS)
         return total
 
     async def drain(self) -> None:
