@@ -64,9 +64,7 @@ def settings_message(settings: BotSettings) -> bot_settings_pb2.BotSettings:
 def spec_in(message: bot_settings_pb2.BotSettings) -> BotSettingsSpec:
     return BotSettingsSpec(
         bot_username=message.bot_username,
-        admins=[
-            AdminSpec(a.telegram_id, a.name, [PERMISSIONS.get(p) for p in a.permissions]) for a in message.admins
-        ],
+        admins=[AdminSpec(a.telegram_id, a.name, [PERMISSIONS.get(p) for p in a.permissions]) for a in message.admins],
         alert_chat_id=message.alert_chat_id,
         alert_topic_id=message.alert_topic_id,
         welcome_text=message.welcome_text,
@@ -105,9 +103,7 @@ class BotSettingsServicer(bot_settings_service_pb2_grpc.BotSettingsServiceServic
         return pb.UpdateBotSettingsResponse(bot_settings=settings_message(settings))
 
     @rpc(roles=STAFF, mutation=True)
-    async def SetTextOverride(
-        self, request: pb.SetTextOverrideRequest, context: Context
-    ) -> pb.SetTextOverrideResponse:
+    async def SetTextOverride(self, request: pb.SetTextOverrideRequest, context: Context) -> pb.SetTextOverrideResponse:
         given = request.text_override
         override = await self._texts.set(current_actor(), given.key, given.locale, given.text)
         return pb.SetTextOverrideResponse(text_override=override_message(override))

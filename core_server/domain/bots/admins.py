@@ -54,6 +54,7 @@ async def acting_admin(deps: Deps, actor: Actor, header: str, needed: AdminPermi
         raise AdminRequired(f"telegram:{telegram_id} is not an admin of this tenant's bot")
     if needed is not None and needed not in granted:
         raise AdminPermissionMissing(
-            f"bot admin telegram:{telegram_id} lacks the {needed.value} permission", metadata={"permission": needed.value}
+            f"bot admin telegram:{telegram_id} lacks the {needed.value} permission",
+            metadata={"permission": needed.value},
         )
     return dataclasses.replace(actor, acting_for=f"telegram:{telegram_id}", admin_permissions=granted)

@@ -82,7 +82,9 @@ def secret_context(tenant: uuid.UUID) -> bytes:
 def record(row: BotSettingsRow, admins: Sequence[BotAdminRow]) -> dict[str, Any]:
     """The settings as audit entries show them (never the secret)."""
     shown = {name: getattr(row, name) for name in UPDATABLE if name != "admins"}
-    shown["admins"] = [{"telegram_id": a.telegram_id, "name": a.name, "permissions": list(a.permissions)} for a in admins]
+    shown["admins"] = [
+        {"telegram_id": a.telegram_id, "name": a.name, "permissions": list(a.permissions)} for a in admins
+    ]
     return shown
 
 

@@ -88,7 +88,9 @@ class TextOverrideService:
     ) -> tuple[list[TextOverride], str]:
         v = Violations()
         check_locale(locale, "locale", v, required=False)
-        page = page_request(page_size, page_token, {"list": "text_overrides", "l": locale}, key=override_page_key, violations=v)
+        page = page_request(
+            page_size, page_token, {"list": "text_overrides", "l": locale}, key=override_page_key, violations=v
+        )
         v.raise_if_any()
         after = override_page_key(page.after) if page.after else None
         async with self.deps.read_uow() as uow:

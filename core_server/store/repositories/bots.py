@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-
 from typing import cast
 
 from sqlalchemy import Table, delete, func, select, tuple_
