@@ -105,28 +105,28 @@ async def test_the_webhook_secret_reaches_only_the_tenants_gateway(hub: Hub) -> 
 @pytest.mark.parametrize(
     ("settings", "paths", "bad"),
     [
-        (bots.BotSettings(admins=[admin(0)]), ["admins"], {"bot_settings.admins[0].telegram_id"}),
-        (bots.BotSettings(admins=[admin(-5)]), ["admins"], {"bot_settings.admins[0].telegram_id"}),
-        (bots.BotSettings(admins=[admin(7), admin(7)]), ["admins"], {"bot_settings.admins[1].telegram_id"}),
-        (bots.BotSettings(admins=[admin(7, 0)]), ["admins"], {"bot_settings.admins[0].permissions"}),
-        (bots.BotSettings(admins=[admin(7, 42)]), ["admins"], {"bot_settings.admins[0].permissions"}),
-        (bots.BotSettings(admins=[admin(7, name="x" * 65)]), ["admins"], {"bot_settings.admins[0].name"}),
-        (bots.BotSettings(admins=[admin(i + 1) for i in range(51)]), ["admins"], {"bot_settings.admins"}),
-        (bots.BotSettings(welcome_text="x" * 4097), ["welcome_text"], {"bot_settings.welcome_text"}),
-        (bots.BotSettings(terms_text="x" * 4097), ["terms_text"], {"bot_settings.terms_text"}),
-        (bots.BotSettings(support_text="a\x00b"), ["support_text"], {"bot_settings.support_text"}),
+        (bots.BotSettings(admins=[admin(0)]), ["admins"], {"admins[0].telegram_id"}),
+        (bots.BotSettings(admins=[admin(-5)]), ["admins"], {"admins[0].telegram_id"}),
+        (bots.BotSettings(admins=[admin(7), admin(7)]), ["admins"], {"admins[1].telegram_id"}),
+        (bots.BotSettings(admins=[admin(7, 0)]), ["admins"], {"admins[0].permissions"}),
+        (bots.BotSettings(admins=[admin(7, 42)]), ["admins"], {"admins[0].permissions"}),
+        (bots.BotSettings(admins=[admin(7, name="x" * 65)]), ["admins"], {"admins[0].name"}),
+        (bots.BotSettings(admins=[admin(i + 1) for i in range(51)]), ["admins"], {"admins"}),
+        (bots.BotSettings(welcome_text="x" * 4097), ["welcome_text"], {"welcome_text"}),
+        (bots.BotSettings(terms_text="x" * 4097), ["terms_text"], {"terms_text"}),
+        (bots.BotSettings(support_text="a\x00b"), ["support_text"], {"support_text"}),
         (
             bots.BotSettings(welcome_text="x" * 1025, welcome_image="AgACAgIAAxkBAAIB"),
             ["welcome_text", "welcome_image"],
-            {"bot_settings.welcome_text"},
+            {"welcome_text"},
         ),
-        (bots.BotSettings(welcome_image="http://example.com/a.png"), ["welcome_image"], {"bot_settings.welcome_image"}),
-        (bots.BotSettings(welcome_image="not a file id"), ["welcome_image"], {"bot_settings.welcome_image"}),
-        (bots.BotSettings(default_locale="de"), ["default_locale"], {"bot_settings.default_locale"}),
-        (bots.BotSettings(mode=bots.BOT_MODE_UNSPECIFIED), ["mode"], {"bot_settings.mode"}),
-        (bots.BotSettings(bot_username="no"), ["bot_username"], {"bot_settings.bot_username"}),
-        (bots.BotSettings(alert_topic_id=-1), ["alert_topic_id"], {"bot_settings.alert_topic_id"}),
-        (bots.BotSettings(alert_topic_id=3), ["alert_topic_id"], {"bot_settings.alert_topic_id"}),
+        (bots.BotSettings(welcome_image="http://example.com/a.png"), ["welcome_image"], {"welcome_image"}),
+        (bots.BotSettings(welcome_image="not a file id"), ["welcome_image"], {"welcome_image"}),
+        (bots.BotSettings(default_locale="de"), ["default_locale"], {"default_locale"}),
+        (bots.BotSettings(mode=bots.BOT_MODE_UNSPECIFIED), ["mode"], {"mode"}),
+        (bots.BotSettings(bot_username="no"), ["bot_username"], {"bot_username"}),
+        (bots.BotSettings(alert_topic_id=-1), ["alert_topic_id"], {"alert_topic_id"}),
+        (bots.BotSettings(alert_topic_id=3), ["alert_topic_id"], {"alert_topic_id"}),
         (bots.BotSettings(), [], {"update_mask"}),
         (bots.BotSettings(), ["webhook_secret"], {"update_mask"}),
     ],
@@ -149,7 +149,7 @@ async def test_a_caption_checked_against_the_stored_welcome_text(hub: Hub) -> No
     image = bots.BotSettings(welcome_image="https://example.com/w.png")
     with pytest.raises(InvalidArgument) as caught:
         await shop.admin.bot_settings.UpdateBotSettings(update(image, "welcome_image"))
-    assert [v.field for v in caught.value.field_violations] == ["bot_settings.welcome_text"]
+    assert [v.field for v in caught.value.field_violations] == ["welcome_text"]
     assert (await settings_of(shop.admin)).welcome_image == ""
 
 

@@ -59,13 +59,13 @@ async def test_set_replace_list_and_delete_overrides(hub: Hub) -> None:
 @pytest.mark.parametrize(
     ("request_", "bad"),
     [
-        (override("Menu Balance", "en", "x"), {"text_override.key"}),
-        (override("", "en", "x"), {"text_override.key"}),
-        (override("k" * 65, "en", "x"), {"text_override.key"}),
-        (override("menu.balance", "de", "x"), {"text_override.locale"}),
-        (override("menu.balance", "en", ""), {"text_override.text"}),
-        (override("menu.balance", "en", "x" * 4097), {"text_override.text"}),
-        (override("menu.balance", "en", "a\x00"), {"text_override.text"}),
+        (override("Menu Balance", "en", "x"), {"key"}),
+        (override("", "en", "x"), {"key"}),
+        (override("k" * 65, "en", "x"), {"key"}),
+        (override("menu.balance", "de", "x"), {"locale"}),
+        (override("menu.balance", "en", ""), {"text"}),
+        (override("menu.balance", "en", "x" * 4097), {"text"}),
+        (override("menu.balance", "en", "a\x00"), {"text"}),
     ],
 )
 async def test_bad_overrides_are_refused_and_nothing_is_stored(

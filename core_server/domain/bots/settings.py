@@ -46,7 +46,7 @@ UPDATABLE = (
     "default_locale",
     "mode",
 )
-PREFIX = "bot_settings."
+PREFIX = ""  # fields named as the caller writes them in the resource (as the REST body has them)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ from core_server.domain.reasons import TextOverrideLimit, TextOverrideNotFound
 from core_server.store.models import TextOverrideRow
 from core_server.store.repositories import bots as repo
 
-PREFIX = "text_override."
+PREFIX = ""  # fields named as in the resource (the REST body)
 
 
 @dataclass(frozen=True, slots=True)

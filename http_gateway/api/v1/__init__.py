@@ -9,12 +9,12 @@ from quart import Blueprint, Quart
 from quart_schema import OpenAPIProvider, QuartSchema
 from werkzeug.routing import Rule
 
-from http_gateway.api.v1 import catalog, orders, payments, promos, users, wallets, webhook_endpoints
+from http_gateway.api.v1 import bot_settings, catalog, orders, payments, promos, users, wallets, webhook_endpoints
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 DOCS_PATH = f"{PREFIX}/docs"
-RESOURCES = (users, wallets, catalog, orders, payments, promos, webhook_endpoints)
+RESOURCES = (users, wallets, catalog, orders, payments, promos, webhook_endpoints, bot_settings)
 
 
 class _ApiOnly(OpenAPIProvider):

@@ -57,6 +57,7 @@ STUBS = {
     "ReportService": "reports",
     "EventService": "events",
     "WebhookEndpointService": "webhooks",
+    "BotSettingsService": "bot_settings",
 }
 
 
