@@ -3,6 +3,7 @@ webhook secret the core generates reaches only the tenant's gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -100,6 +101,14 @@ async def test_the_webhook_secret_reaches_only_the_tenants_gateway(hub: Hub) -> 
     assert (await settings_of(await gateway_of(hub, other))).webhook_secret not in ("", secret)
     entries = (await shop.admin.audit.ListAuditEntries(audit_pb.ListAuditEntriesRequest())).audit_entries
     assert all(secret not in e.before + e.after for e in entries)
+
+
+async def test_racing_first_reads_store_one_secret(hub: Hub) -> None:
+    shop = await hub.new_tenant("Racing reads")
+    gateway = await gateway_of(hub, shop)
+    read = await asyncio.gather(*(settings_of(gateway) for _ in range(10)))
+    assert len({settings.webhook_secret for settings in read}) == 1
+    assert (await settings_of(gateway)).webhook_secret == read[0].webhook_secret
 
 
 @pytest.mark.parametrize(

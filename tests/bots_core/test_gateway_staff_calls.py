@@ -18,7 +18,7 @@ from sdk.billinghub.v1 import user_service_pb2 as users_pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.bots_core.bots import P, admin, gateway_of, set_admins
 from tests.hub import Hub, TenantHandle
-from tests.money import CREDIT, assert_ledger_ok, balance, money, new_user
+from tests.money import CREDIT, assert_ledger_ok, balance, fund, money, new_user
 
 ADJUSTER, VIEWER, OUTSIDER = 501, 502, 999
 
@@ -155,15 +155,16 @@ async def test_a_platform_wide_gateway_acts_for_the_admins_of_the_tenant_it_name
 
 async def test_the_export_streams_only_for_an_admin_with_the_export_permission(hub: Hub) -> None:
     shop = await staffed_shop(hub, "Exported")
-    await set_admins(shop, [admin(ADJUSTER, P.ADMIN_PERMISSION_EXPORT)])
+    await fund(shop, await new_user(shop), 12)
+    await set_admins(shop, [admin(ADJUSTER, P.ADMIN_PERMISSION_EXPORT), admin(VIEWER, P.ADMIN_PERMISSION_STATS)])
     gateway = await gateway_of(hub, shop)
-    with pytest.raises(PermissionDenied):
-        async for _ in gateway.wallet.ExportTransfers(wallet_pb.ExportTransfersRequest()):
-            pass
-    batches = [
-        b async for b in gateway.on_behalf_of(ADJUSTER).wallet.ExportTransfers(wallet_pb.ExportTransfersRequest())
-    ]
-    assert all(len(b.transfers) == 0 for b in batches)
+    for refused in (gateway, gateway.on_behalf_of(VIEWER)):
+        with pytest.raises(PermissionDenied):
+            async for _ in refused.wallet.ExportTransfers(wallet_pb.ExportTransfersRequest(asset="TOKEN")):
+                pass
+    exporter = gateway.on_behalf_of(ADJUSTER)
+    batches = [b async for b in exporter.wallet.ExportTransfers(wallet_pb.ExportTransfersRequest(asset="TOKEN"))]
+    assert [t.amount.amount_minor for b in batches for t in b.transfers] == [12]
 
 
 async def test_every_entry_of_the_permission_tables_is_a_method_with_a_rule(hub: Hub) -> None:
