@@ -132,8 +132,8 @@ def rpc(*, roles: Iterable[Role], tenant_scoped: bool = True, mutation: bool | I
 
     def mark(method: F) -> F:
         name = method.__qualname__
-        permission = STAFF_PERMISSIONS.get(name) if Role.GATEWAY in allowed else None
-        user_call = Role.PARTNER in allowed
+        user_call = Role.PARTNER in allowed  # what partners may do for end users is never staff work
+        permission = STAFF_PERMISSIONS.get(name) if Role.GATEWAY in allowed and not user_call else None
         if Role.GATEWAY in allowed and not user_call and permission is None and name not in GATEWAY_OWN_CALLS:
             raise TypeError(f"{name}: a gateway may call it, so it needs a permission in STAFF_PERMISSIONS")
         access = AccessRule(roles=allowed, tenant_scoped=tenant_scoped)
