@@ -4,7 +4,10 @@
         response = await hub.users.RegisterUser(users_pb2.RegisterUserRequest(...))
 
 A gateway serving many tenants keeps one client and derives a per-tenant view with
-`for_tenant(tenant_id)`: the views share the channel and differ only in `x-tenant-id`.
+`for_tenant(tenant_id)`: the views share the channel and differ only in `x-tenant-id`. A staff call
+a bot makes for one of the tenant's admins goes through `on_behalf_of(telegram_id)`, which names
+the admin in `x-on-behalf-of` (a gateway key has end-user rights only; the core checks the
+admin's permission and audits the call under the admin's name).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sdk.billinghub.v1 import (
     audit_service_pb2_grpc,
+    bot_settings_service_pb2_grpc,
     catalog_service_pb2_grpc,
     event_service_pb2_grpc,
     fulfillment_service_pb2_grpc,
@@ -40,6 +44,7 @@ from sdk.interceptors import Metadata, RetryPolicy, UnaryStreamInterceptor, Unar
 DEFAULT_TARGET = "127.0.0.1:50051"
 TENANT_HEADER = "x-tenant-id"
 REQUEST_ID_HEADER = "x-request-id"
+ON_BEHALF_HEADER = "x-on-behalf-of"
 
 
 KEEPALIVE_MS = 30_000  # a ping every 30 s keeps NATs and proxies from dropping a quiet channel
@@ -117,6 +122,10 @@ class _Stubs:
         return webhook_service_pb2_grpc.WebhookEndpointServiceStub(self._channel)
 
     @cached_property
+    def bot_settings(self) -> bot_settings_service_pb2_grpc.BotSettingsServiceStub:
+        return bot_settings_service_pb2_grpc.BotSettingsServiceStub(self._channel)
+
+    @cached_property
     def health(self) -> health_pb2_grpc.HealthStub:
         return health_pb2_grpc.HealthStub(self._channel)
 
@@ -147,6 +156,7 @@ class BillingHubClient:
         else:
             self._channel = grpc.aio.insecure_channel(target, channel_options, interceptors=interceptors)
         self._owns_channel = True
+        self._view_metadata: Metadata = ()
         self._stubs = _Stubs(self._channel)
 
     def _metadata(self) -> Metadata:
@@ -163,20 +173,31 @@ class BillingHubClient:
         view.tenant_id = tenant_id
         return view
 
+    def on_behalf_of(self, telegram_id: int) -> BillingHubClient:
+        """A view of this client acting for one of the tenant's bot admins (`x-on-behalf-of:
+        telegram:<id>`); it shares (and does not close) the channel. A gateway key needs it for
+        staff calls: the core refuses them unless that admin holds the call's permission."""
+        return self._view(((ON_BEHALF_HEADER, f"telegram:{int(telegram_id)}"),))
+
     def with_api_key(self, api_key: str) -> BillingHubClient:
         """A view of this client calling with someone else's key; it shares (and does not close) the
         channel. The HTTP gateway passes each REST caller's key through this way, so the core
         decides what the caller may do and the gateway holds no rights of its own for the call."""
-        view = self._view((("authorization", f"Bearer {api_key}"),))
+        view = self._view((("authorization", f"Bearer {api_key}"),), keep=False)
         view._api_key = api_key
         view.tenant_id = None
         return view
 
-    def _view(self, metadata: Metadata) -> BillingHubClient:
+    def _view(self, metadata: Metadata, *, keep: bool = True) -> BillingHubClient:
+        """A view adding `metadata` to each call, on top of this view's own (`keep`) so that
+        `for_tenant(t).on_behalf_of(admin)` names both; a key named again is replaced."""
+        names = {name for name, _ in metadata}
+        kept = tuple(item for item in self._view_metadata if item[0] not in names) if keep else ()
         view = object.__new__(BillingHubClient)
         view.__dict__.update(self.__dict__)
         view._owns_channel = False
-        view._stubs = _Stubs(_ViewChannel(self._channel, metadata))
+        view._view_metadata = (*kept, *metadata)
+        view._stubs = _Stubs(_ViewChannel(self._channel, view._view_metadata))
         return view
 
     @property
@@ -253,6 +274,11 @@ class BillingHubClient:
     def payments(self) -> payment_service_pb2_grpc.PaymentServiceStub:
         """Payment providers: their settings, payments, webhooks."""
         return self._stubs.payments
+
+    @property
+    def bot_settings(self) -> bot_settings_service_pb2_grpc.BotSettingsServiceStub:
+        """The tenant's bot settings (admins and permissions, texts, mode) and text overrides."""
+        return self._stubs.bot_settings
 
     @property
     def webhooks(self) -> webhook_service_pb2_grpc.WebhookEndpointServiceStub:

@@ -4,8 +4,16 @@
     async def AdjustBalance(self, request, context): ...
 
 The interceptor reads the rule from the handler: who may call, whether the call acts in a tenant,
-and whether it is a mutation (run once per request_id in one transaction with its idempotency
-record). A method without a rule is refused (fail closed).
+whether it is a mutation (run once per request_id in one transaction with its idempotency
+record), and, for a staff call, the bot admin permission a gateway key needs. A method without a
+rule is refused (fail closed).
+
+A gateway key has end-user rights only (ARCHITECTURE.md, Tenancy and authentication): a staff call
+it makes names the acting bot admin in `x-on-behalf-of: telegram:<id>` metadata, and the core
+checks that this admin of the tenant holds the permission STAFF_PERMISSIONS maps the method to.
+A method that gateway keys may call, but partner keys may not, is either in that table or in
+GATEWAY_OWN_CALLS (what a gateway process calls for itself); one in neither fails at import, so
+no staff call opens to gateway keys by omission.
 """
 
 from __future__ import annotations
@@ -15,15 +23,84 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
-from core_server.domain.actor import Role
+from core_server.domain.actor import ADMIN_ROLES, AdminPermission, Role
 from core_server.domain.tenancy.authentication import AccessRule
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Who calls what: admin calls (the bot gateway serves tenant admins' menus too), and user calls,
-# which outside platforms with partner keys may also make.
+# Who calls what: staff calls (admin keys; a gateway key only on behalf of a bot admin holding the
+# method's permission), the calls a gateway makes for itself (its event stream, its bot settings),
+# and user calls, which gateways and outside platforms with partner keys make for end users.
 STAFF = frozenset({Role.PLATFORM, Role.TENANT_ADMIN, Role.GATEWAY})
+GATEWAY_AND_ADMINS = ADMIN_ROLES | {Role.GATEWAY}
 STAFF_AND_PARTNERS = STAFF | {Role.PARTNER}
 RULE_ATTRIBUTE = "__billinghub_access__"
+
+P = AdminPermission
+# Every staff RPC (roles=STAFF) and the one permission a bot admin needs to make it through a
+# gateway, by servicer method. Admin keys hold every permission.
+STAFF_PERMISSIONS: dict[str, AdminPermission] = {
+    # stats: reports
+    "ReportServicer.GetTenantStats": P.STATS,
+    "ReportServicer.GetRevenueSeries": P.STATS,
+    # users: user reads and updates (blocking: UserService.update asks Actor.may(USERS))
+    "UserServicer.ListUsers": P.USERS,
+    # adjust: balance adjustments and holds
+    "WalletServicer.AdjustBalance": P.ADJUST,
+    "WalletServicer.CreateHold": P.ADJUST,
+    "WalletServicer.CaptureHold": P.ADJUST,
+    "WalletServicer.VoidHold": P.ADJUST,
+    "WalletServicer.GetHold": P.ADJUST,
+    # queues: top-up and payout decisions, fulfillment tasks worked by hand
+    "TopupRequestServicer.ApproveTopupRequest": P.QUEUES,
+    "TopupRequestServicer.RejectTopupRequest": P.QUEUES,
+    "ReferralServicer.ApprovePayoutRequest": P.QUEUES,
+    "ReferralServicer.RejectPayoutRequest": P.QUEUES,
+    "FulfillmentServicer.LeaseTasks": P.QUEUES,
+    "FulfillmentServicer.CompleteTask": P.QUEUES,
+    "FulfillmentServicer.FailTask": P.QUEUES,
+    "FulfillmentServicer.GetTask": P.QUEUES,
+    "FulfillmentServicer.ListTasks": P.QUEUES,
+    # refunds
+    "OrderServicer.RefundOrder": P.REFUNDS,
+    "PaymentServicer.RefundTelegramPayment": P.REFUNDS,
+    # catalog: packages, promo codes
+    "CatalogServicer.CreatePackage": P.CATALOG,
+    "CatalogServicer.UpdatePackage": P.CATALOG,
+    "CatalogServicer.ArchivePackage": P.CATALOG,
+    "PromoServicer.CreatePromoCode": P.CATALOG,
+    "PromoServicer.ListPromoCodes": P.CATALOG,
+    "PromoServicer.DisablePromoCode": P.CATALOG,
+    # broadcast: (later)
+    # export
+    "WalletServicer.ExportTransfers": P.EXPORT,
+    # settings: bot settings and texts, providers, orders, referral program, top-up methods
+    "BotSettingsServicer.UpdateBotSettings": P.SETTINGS,
+    "BotSettingsServicer.SetTextOverride": P.SETTINGS,
+    "BotSettingsServicer.DeleteTextOverride": P.SETTINGS,
+    "PaymentServicer.ListProviders": P.SETTINGS,
+    "PaymentServicer.SetProviderConfig": P.SETTINGS,
+    "PaymentServicer.ListProviderConfigs": P.SETTINGS,
+    "PaymentServicer.TestProviderConfig": P.SETTINGS,
+    "OrderServicer.GetOrderSettings": P.SETTINGS,
+    "OrderServicer.UpdateOrderSettings": P.SETTINGS,
+    "ReferralServicer.UpdateReferralProgram": P.SETTINGS,
+    "TopupRequestServicer.SetTopupMethods": P.SETTINGS,
+}
+# What a gateway process calls for itself, with no admin behind the call: which bots to run and
+# their settings, the event stream its notifications come from, provider webhooks and Telegram
+# payment updates it forwards.
+GATEWAY_OWN_CALLS = frozenset(
+    {
+        "GatewayServicer.ListBotTenants",
+        "BotSettingsServicer.GetBotSettings",
+        "BotSettingsServicer.ListTextOverrides",
+        "EventServicer.WatchEvents",
+        "EventServicer.ListEvents",
+        "PaymentServicer.IngestProviderWebhook",
+        "PaymentServicer.ValidatePreCheckout",
+        "PaymentServicer.ConfirmTelegramPayment",
+    }
+)
 
 
 class Idempotency(Enum):
@@ -37,6 +114,8 @@ class Idempotency(Enum):
 class MethodRule:
     access: AccessRule
     idempotency: Idempotency
+    # the bot admin permission a gateway key's call needs (None: not a staff call)
+    permission: AdminPermission | None = None
 
 
 def rpc(*, roles: Iterable[Role], tenant_scoped: bool = True, mutation: bool | Idempotency = False) -> Callable[[F], F]:
@@ -48,10 +127,16 @@ def rpc(*, roles: Iterable[Role], tenant_scoped: bool = True, mutation: bool | I
         mode = Idempotency.NONE
     else:
         mode = mutation
-    rule = MethodRule(AccessRule(roles=frozenset(roles), tenant_scoped=tenant_scoped), mode)
+    allowed = frozenset(roles)
 
     def mark(method: F) -> F:
-        setattr(method, RULE_ATTRIBUTE, rule)
+        name = method.__qualname__
+        user_call = Role.PARTNER in allowed  # what partners may do for end users is never staff work
+        permission = STAFF_PERMISSIONS.get(name) if Role.GATEWAY in allowed and not user_call else None
+        if Role.GATEWAY in allowed and not user_call and permission is None and name not in GATEWAY_OWN_CALLS:
+            raise TypeError(f"{name}: a gateway may call it, so it needs a permission in STAFF_PERMISSIONS")
+        access = AccessRule(roles=allowed, tenant_scoped=tenant_scoped)
+        setattr(method, RULE_ATTRIBUTE, MethodRule(access, mode, permission))
         return method
 
     return mark

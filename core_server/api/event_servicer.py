@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, rpc
+from core_server.api.access import GATEWAY_AND_ADMINS, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import timestamp
 from core_server.domain.actor import ADMIN_ROLES
@@ -28,14 +28,14 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
     def __init__(self, reader: EventReader) -> None:
         self._reader = reader
 
-    @rpc(roles=STAFF)
+    @rpc(roles=GATEWAY_AND_ADMINS)  # a bot gateway's notifications
     async def WatchEvents(
         self, request: pb.WatchEventsRequest, context: Context
     ) -> AsyncIterator[pb.WatchEventsResponse]:
         async for event in self._reader.watch(current_actor().tenant, request.after_id, list(request.types)):
             yield pb.WatchEventsResponse(event=event_message(event))
 
-    @rpc(roles=STAFF)
+    @rpc(roles=GATEWAY_AND_ADMINS)
     async def ListEvents(self, request: pb.ListEventsRequest, context: Context) -> pb.ListEventsResponse:
         events, last = await self._reader.page(
             current_actor().tenant, request.after_id, list(request.types), request.page_size

@@ -16,6 +16,12 @@ A call's request id is its `x-request-id` metadata, else its `request_id` field,
 every error carries it in RequestInfo, authentication errors included. When the id given is
 malformed, the call gets a fresh id (the error message says so) and no id is echoed.
 
+A gateway key's staff call (one whose rule names a bot admin permission, api/access.py) must name
+the acting admin in `x-on-behalf-of: telegram:<id>`; that admin of the tenant's bot must hold the
+permission (domain/bots/admins.py), and the call then acts, and is audited, as that admin. A
+gateway's other calls that name an admin are checked the same way (the admin must exist), so a
+use case may ask the actor for the admin's permissions.
+
 Right after authentication the key's rate limit is checked (domain/rate_limits.py): a refused call
 never reaches idempotency or the handler. Every call of ours is counted in the core's metrics
 (core_server/metrics.py) by method and status code, with its duration; the labelled children are
@@ -39,6 +45,8 @@ from core_server.api.access import Idempotency, MethodRule, rule_of
 from core_server.api.call_context import current_actor, set_call, set_request_id
 from core_server.api.errors import code_name, internal_status, status_for
 from core_server.api.fingerprint import idempotency_key
+from core_server.domain.actor import Role
+from core_server.domain.bots.admins import ON_BEHALF_HEADER, acting_admin
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError, InvalidArgument, Violation
 from core_server.domain.idempotency import REQUEST_ID_RULE, run_once, valid_request_id
@@ -207,6 +215,12 @@ class CoreInterceptor(grpc.aio.ServerInterceptor):
         except RateLimited:
             self._metrics.rate_limited.labels(actor.role.value).inc()
             raise
+        if actor.role is Role.GATEWAY and actor.tenant_id is not None:
+            on_behalf = metadata.get(ON_BEHALF_HEADER, "")
+            if rule.permission is not None or on_behalf:
+                actor = await acting_admin(self._deps, actor, on_behalf, rule.permission)
+                set_call(actor)
+                structlog.contextvars.bind_contextvars(actor=actor.label)
 
     def _unary(
         self, method: str, inner: Callable[..., Awaitable[Any]], rule: MethodRule | None

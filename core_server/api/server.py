@@ -9,6 +9,7 @@ import grpc
 from google.protobuf.descriptor import FileDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from core_server.api.bot_settings_servicer import BotSettingsServicer
 from core_server.api.catalog_servicer import CatalogServicer
 from core_server.api.event_servicer import AuditServicer, EventServicer
 from core_server.api.gateway_servicer import GatewayServicer
@@ -26,6 +27,8 @@ from core_server.api.user_servicer import UserServicer
 from core_server.api.wallet_servicer import WalletServicer
 from core_server.api.webhook_servicer import WebhookEndpointServicer
 from core_server.domain.audit import AuditLog
+from core_server.domain.bots.settings import BotSettingsService
+from core_server.domain.bots.texts import TextOverrideService
 from core_server.domain.catalog.packages import CatalogService
 from core_server.domain.deps import Deps
 from core_server.domain.entitlements.entitlements import EntitlementService
@@ -58,6 +61,8 @@ from core_server.domain.webhooks.endpoints import WebhookEndpointService
 from sdk.billinghub.v1 import (
     audit_service_pb2,
     audit_service_pb2_grpc,
+    bot_settings_service_pb2,
+    bot_settings_service_pb2_grpc,
     catalog_service_pb2,
     catalog_service_pb2_grpc,
     event_service_pb2,
@@ -104,6 +109,7 @@ SERVER_OPTIONS: list[tuple[str, int]] = [
 def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.Server], None], Any]]:
     """(proto file, add-to-server function, servicer) for every service of the contract."""
     tenants = TenantService(deps)
+    bot_settings = BotSettingsService(deps)
     return [
         (
             platform_service_pb2.DESCRIPTOR,
@@ -190,6 +196,11 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
             webhook_service_pb2.DESCRIPTOR,
             webhook_service_pb2_grpc.add_WebhookEndpointServiceServicer_to_server,
             WebhookEndpointServicer(WebhookEndpointService(deps), WebhookDeliveryService(deps)),
+        ),
+        (
+            bot_settings_service_pb2.DESCRIPTOR,
+            bot_settings_service_pb2_grpc.add_BotSettingsServiceServicer_to_server,
+            BotSettingsServicer(bot_settings, TextOverrideService(bot_settings)),
         ),
     ]
 

@@ -139,7 +139,7 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
             transfers_checked=report.transfers,
         )
 
-    @rpc(roles=ADMIN_ROLES)
+    @rpc(roles=STAFF)
     async def ExportTransfers(
         self, request: pb.ExportTransfersRequest, context: Context
     ) -> AsyncIterator[pb.ExportTransfersResponse]:

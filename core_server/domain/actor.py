@@ -19,6 +19,22 @@ class Role(enum.StrEnum):
     PARTNER = "partner"
 
 
+class AdminPermission(enum.StrEnum):
+    """What a tenant's bot admin may do from the bot (BotSettings.admins). A gateway key has
+    end-user rights only: its staff calls name the acting admin, who must hold the permission the
+    call maps to (core_server/api/access.py, STAFF_PERMISSIONS)."""
+
+    STATS = "stats"
+    USERS = "users"
+    ADJUST = "adjust"
+    QUEUES = "queues"
+    REFUNDS = "refunds"
+    CATALOG = "catalog"
+    BROADCAST = "broadcast"
+    EXPORT = "export"
+    SETTINGS = "settings"
+
+
 ALL_ROLES = frozenset(Role)
 ADMIN_ROLES = frozenset({Role.PLATFORM, Role.TENANT_ADMIN})
 
@@ -31,6 +47,10 @@ class Actor:
     role: Role
     key_id: uuid.UUID
     tenant_id: uuid.UUID | None
+    # the tenant's bot admin a gateway acts for (`telegram:<id>`, checked against the tenant's
+    # admins by the interceptor) and that admin's permissions; empty for every other call
+    acting_for: str = ""
+    admin_permissions: frozenset[AdminPermission] = frozenset()
 
     @property
     def tenant(self) -> uuid.UUID:
@@ -41,8 +61,17 @@ class Actor:
 
     @property
     def label(self) -> str:
-        """How audit entries and logs name the actor (never the secret)."""
-        return f"{self.role.value}:{self.key_id.hex}"
+        """How audit entries and logs name the actor (never the secret): the admin a gateway acts
+        for first, then the key that made the call."""
+        key = f"{self.role.value}:{self.key_id.hex}"
+        return f"{self.acting_for} via {key}" if self.acting_for else key
+
+    def may(self, permission: AdminPermission) -> bool:
+        """Whether the caller holds a staff permission: admin keys hold every one, a gateway only
+        those of the admin it acts for, a partner none."""
+        if self.role in ADMIN_ROLES:
+            return True
+        return self.role is Role.GATEWAY and permission in self.admin_permissions
 
     def require_user_filter(self, user_id: str) -> None:
         """Partner keys list one user's records at a time: an outside platform asks about the users

@@ -389,6 +389,29 @@ class ProviderNotConfigured(NotFound):
     resource = "provider settings"
 
 
+class AdminRequired(PermissionDenied):
+    """A gateway key's staff call names no bot admin of the tenant in `x-on-behalf-of`."""
+
+    reason = "ADMIN_REQUIRED"
+
+
+class AdminPermissionMissing(PermissionDenied):
+    """The bot admin named in `x-on-behalf-of` lacks the permission the call needs."""
+
+    reason = "ADMIN_PERMISSION_MISSING"
+
+
+class TextOverrideNotFound(NotFound):
+    resource = "text override"
+    reason = "TEXT_OVERRIDE_NOT_FOUND"
+
+
+class TextOverrideLimit(FailedPrecondition):
+    """The tenant has as many text overrides as allowed."""
+
+    reason = "TEXT_OVERRIDE_LIMIT"
+
+
 class RateLimited(ResourceExhausted):
     """The API key spent its request budget (domain/rate_limits.py); nothing changed."""
 

@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core_server.domain.actor import Actor, Role
+from core_server.domain.actor import Actor, AdminPermission, Role
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.paging import before_id, id_page, page_request
-from core_server.domain.reasons import RoleNotAllowed, UserNotFound
+from core_server.domain.reasons import AdminPermissionMissing, AdminRequired, RoleNotAllowed, UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
 from core_server.domain.referrals.service import require_referrer
 from core_server.domain.referrals.tiers import award_tiers
@@ -264,6 +264,14 @@ class UserService:
         if STAFF_ONLY_FIELDS.intersection(mask) and actor.role == Role.PARTNER:
             # a website keeps its users' profiles current; blocking a user is the tenant's decision
             raise RoleNotAllowed("a partner key may not block or unblock users")
+        if STAFF_ONLY_FIELDS.intersection(mask) and not actor.may(AdminPermission.USERS):
+            # a bot blocks a user only for one of the tenant's admins holding the users permission
+            # (the interceptor resolved the admin its x-on-behalf-of names, if any)
+            if actor.acting_for:
+                raise AdminPermissionMissing(
+                    f"bot admin {actor.acting_for} lacks the users permission", metadata={"permission": "users"}
+                )
+            raise AdminRequired("blocking a user with a gateway key names the acting bot admin in x-on-behalf-of")
         profile = _normalize(profile)
         async with self._deps.uow() as uow:
             row = await user_repo.get_user(uow, actor.tenant, parsed)

@@ -1,6 +1,7 @@
 """All models, imported here so that `Base.metadata` knows every table (Alembic relies on it)."""
 
 from core_server.store.models.base import Base
+from core_server.store.models.bots import BotAdminRow, BotSettingsRow, TextOverrideRow
 from core_server.store.models.commerce import OrderRow, PackagePriceRow, PackageRow, TaskRow, TenantSettingsRow
 from core_server.store.models.growth import (
     CommissionRow,
@@ -25,6 +26,8 @@ __all__ = [
     "AssetRow",
     "AuditRow",
     "Base",
+    "BotAdminRow",
+    "BotSettingsRow",
     "CommissionRow",
     "EventRow",
     "HoldRow",
@@ -42,6 +45,7 @@ __all__ = [
     "TaskRow",
     "TenantRow",
     "TenantSettingsRow",
+    "TextOverrideRow",
     "TierAwardRow",
     "TopupRequestRow",
     "TransferRow",

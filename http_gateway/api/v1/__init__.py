@@ -10,6 +10,7 @@ from quart_schema import OpenAPIProvider, QuartSchema
 from werkzeug.routing import Rule
 
 from http_gateway.api.v1 import (
+    bot_settings,
     catalog,
     orders,
     payments,
@@ -29,7 +30,7 @@ OPENAPI_PATH = f"{PREFIX}/openapi.json"
 DOCS_PATH = f"{PREFIX}/docs"
 RESOURCES = (
     users, wallets, catalog, orders, payments, promos, subscriptions, referrals, topups, tasks, stats,
-    webhook_endpoints,
+    webhook_endpoints, bot_settings,
 )  # fmt: skip
 
 

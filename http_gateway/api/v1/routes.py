@@ -60,6 +60,7 @@ STUBS = {
     "ReportService": "reports",
     "EventService": "events",
     "WebhookEndpointService": "webhooks",
+    "BotSettingsService": "bot_settings",
 }
 
 

@@ -68,6 +68,10 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEBHOOK_DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_LIMIT: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_DISABLED: _ClassVar[ErrorReason]
+    ADMIN_REQUIRED: _ClassVar[ErrorReason]
+    ADMIN_PERMISSION_MISSING: _ClassVar[ErrorReason]
+    TEXT_OVERRIDE_NOT_FOUND: _ClassVar[ErrorReason]
+    TEXT_OVERRIDE_LIMIT: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -133,6 +137,10 @@ WEBHOOK_ENDPOINT_NOT_FOUND: ErrorReason
 WEBHOOK_DELIVERY_NOT_FOUND: ErrorReason
 WEBHOOK_ENDPOINT_LIMIT: ErrorReason
 WEBHOOK_ENDPOINT_DISABLED: ErrorReason
+ADMIN_REQUIRED: ErrorReason
+ADMIN_PERMISSION_MISSING: ErrorReason
+TEXT_OVERRIDE_NOT_FOUND: ErrorReason
+TEXT_OVERRIDE_LIMIT: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason
