@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from sqlalchemy import text
 
 from core_server.domain.clock import FrozenClock
 from core_server.domain.webhooks.dispatcher import DispatchPolicy, WebhookDispatcher
@@ -95,9 +96,21 @@ async def clock() -> FrozenClock:
 async def webhook_hub(database: Database, clock: FrozenClock) -> AsyncIterator[Hub]:
     running = await start_hub(database, database.dialect, clock=clock)
     running.deps.webhooks_allow_loopback_http = True  # the receivers listen on http://127.0.0.1
+    await _switch_off_every_endpoint(running)
     yield running
+    await _switch_off_every_endpoint(running)
     await running.close()
     await running.server.stop(0)
+
+
+async def _switch_off_every_endpoint(hub: Hub) -> None:
+    """The session's database holds the endpoints of earlier tests (here and in tests/rest), whose
+    receivers are gone: a later test's dispatcher, with a later clock, would find their retries
+    due and POST them to closed ports, or to this test's receiver when the port is reused. A
+    switched-off endpoint's deliveries wait, so each test's dispatcher sees only its own."""
+    async with hub.deps.uow() as uow:
+        await uow.session.execute(text("UPDATE webhook_endpoints SET enabled = false"))
+        await uow.commit()
 
 
 @pytest.fixture
