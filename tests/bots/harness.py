@@ -108,8 +108,9 @@ class TenantBot:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return await self._feed({"update_id": next(_update_ids), "message": message})
 
-    async def press(self, user: TgUser, callback_data: str) -> list[BotRequest]:
-        """The user presses a button with `callback_data` under the bot's latest message to them."""
+    async def press(self, user: TgUser, callback_data: str, callback_id: str | None = None) -> list[BotRequest]:
+        """The user presses a button with `callback_data` under the bot's latest message to them
+        (`callback_id`: the same press delivered again by Telegram)."""
         message = {
             "message_id": self.latest_message_id(user),
             "date": EPOCH,
@@ -118,7 +119,7 @@ class TenantBot:
             "text": "…",
         }
         callback = {
-            "id": uuid.uuid4().hex,
+            "id": callback_id or uuid.uuid4().hex,
             "from": user.as_json(),
             "chat_instance": str(user.id),
             "message": message,
