@@ -10,7 +10,18 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot_gateway.handlers import admin, errors
-from bot_gateway.handlers.user import balance, buy, history, info, language, menu, promo, referrals, start
+from bot_gateway.handlers.user import (
+    balance,
+    buy,
+    fallback,
+    history,
+    info,
+    language,
+    menu,
+    promo,
+    referrals,
+    start,
+)
 
 router = Router(name="root")
 router.include_routers(
@@ -24,5 +35,6 @@ router.include_routers(
     promo.router,
     language.router,
     info.router,
+    fallback.router,
     errors.router,
 )

@@ -6,6 +6,8 @@ core refuses a code gets its own message, so a user knows whether to retype or g
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -22,6 +24,9 @@ from sdk.client import BillingHubClient
 from sdk.errors import FailedPrecondition, InvalidArgument, NotFound
 
 router = Router(name="promo")
+
+# what a code can be (promo.proto): typed text of another shape is answered without a core call
+CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{3,32}")
 
 
 @router.message(Command("promo"))
@@ -46,6 +51,9 @@ async def redeem(message: Message, state: FSMContext, hub: BillingHubClient, use
     """Redeem the typed code; the screen stops waiting whatever the answer."""
     await state.clear()
     code = (message.text or "").strip()
+    if not CODE_SHAPE.fullmatch(code):
+        await message.answer(_("That does not look like a promo code."), reply_markup=back_to_menu())
+        return
     request = promo_service_pb2.RedeemPromoCodeRequest(
         request_id=f"tg-message:{message.chat.id}:{message.message_id}", user_id=user.id, code=code
     )
