@@ -32,12 +32,15 @@ def build_dispatcher(
     registry: UserRegistry | None = None,
 ) -> Dispatcher:
     """The dispatcher of the process (FSM in `storage`, memory if None)."""
-    dispatcher = Dispatcher(storage=storage)
+    i18n = i18n or build_i18n()
+    # in the workflow data too, so the error handlers translate when an update failed before the
+    # locale middleware ran
+    dispatcher = Dispatcher(storage=storage, i18n=i18n)
     limiter = limiter or RateLimiter()
     dispatcher.update.outer_middleware(TenantContextMiddleware())
     dispatcher.update.outer_middleware(AntiFloodMiddleware(limiter))
     dispatcher.update.outer_middleware(UserRegistrationMiddleware(registry))
-    dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n or build_i18n()))
+    dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     throttle = HandlerThrottleMiddleware(limiter)
     dispatcher.message.middleware(throttle)
     dispatcher.callback_query.middleware(throttle)

@@ -11,6 +11,7 @@ shared FSM storage, user registry and rate limiter never mix two tests' users.
 
 from __future__ import annotations
 
+import gettext
 import itertools
 import uuid
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
+from aiogram.utils.i18n import I18n
 
 from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
 from sdk.billinghub.v1 import common_pb2, gateway_service_pb2, tenant_pb2, user_pb2, user_service_pb2
 from sdk.client import BillingHubClient
@@ -35,10 +38,38 @@ _update_ids = itertools.count(1)
 UNSEEN = {"getme"}  # calls a user does not see: left out of what `send` and `press` return
 
 
+class MissingTranslations(gettext.NullTranslations):
+    """The last fallback of every catalog: remembers each text a catalog lacked when it was shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.missing: set[str] = set()
+
+    def gettext(self, message: str) -> str:
+        self.missing.add(message)
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        self.missing.add(msgid1)
+        return msgid1 if n == 1 else msgid2
+
+
+MISSING = MissingTranslations()
+
+
+@cache
+def shared_i18n() -> I18n:
+    """The catalogs the shared dispatcher speaks with, each falling back to `MISSING`."""
+    i18n = build_i18n()
+    for translations in i18n.locales.values():
+        translations.add_fallback(MISSING)
+    return i18n
+
+
 @cache
 def shared_dispatcher() -> Dispatcher:
     """The dispatcher of this test process, built once like the gateway's."""
-    return build_dispatcher()
+    return build_dispatcher(i18n=shared_i18n())
 
 
 @dataclass(frozen=True)
