@@ -60,3 +60,9 @@ class LanguageCallback(CallbackData, prefix="lang"):
     """Switch the user's language."""
 
     locale: str
+
+
+class StarsCallback(CallbackData, prefix="stars"):
+    """Pay for a package with Telegram Stars (an invoice), not from the wallet."""
+
+    package_id: str

@@ -20,6 +20,7 @@ from bot_gateway.handlers.user import (
     menu,
     promo,
     referrals,
+    stars,
     start,
 )
 
@@ -35,6 +36,7 @@ router.include_routers(
     promo.router,
     language.router,
     info.router,
+    stars.router,
     fallback.router,
     errors.router,
 )

@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen
+from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen, StarsCallback
 from bot_gateway.formatting import Scales, money, package_title
 from bot_gateway.keyboards.menu import back_button
 from sdk.billinghub.v1 import package_pb2
@@ -36,8 +36,15 @@ def packages(items: Sequence[package_pb2.Package], locale: str, scales: Scales) 
 
 
 def pay_buttons(package: package_pb2.Package, scales: Scales) -> InlineKeyboardMarkup:
-    """A "pay from balance" button per price of the package, then back to its category."""
+    """A "pay with Stars" button when the package has a price in XTR, a "pay from balance" button
+    per price of the package, then back to its category."""
     builder = InlineKeyboardBuilder()
+    for price in package.prices:
+        if price.asset == "XTR":
+            builder.button(
+                text=_("⭐ Pay {amount} with Telegram Stars").format(amount=price.amount_minor),
+                callback_data=StarsCallback(package_id=package.id),
+            )
     for price in package.prices:
         builder.button(
             text=_("Pay {price} from balance").format(price=money(price, scales)),

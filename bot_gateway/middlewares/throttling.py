@@ -5,7 +5,8 @@ second. An outer middleware applies the general bucket to every update before an
 the core, so a flooding user costs the core nothing. Handlers that are costly or move money ask
 for a stricter bucket of their own with a flag, `flags={"throttling": "purchase"}`, which an inner
 middleware checks. An update over its limit is dropped; a button press is answered with a short
-"slow down" so the user's spinner stops.
+"slow down" so the user's spinner stops. Payment updates (`pre_checkout_query`, whose answer
+Telegram awaits, and `successful_payment`: money already taken) are never dropped.
 
 Memory storage: one gateway process. (Several replicas need the buckets in Redis: a later step.)
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.types import CallbackQuery, TelegramObject, Update
 from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
@@ -69,6 +70,14 @@ async def _refuse(event: TelegramObject) -> None:
         await event.answer(_("Too many requests. Please wait a moment."))
 
 
+def _is_payment(event: TelegramObject) -> bool:
+    if not isinstance(event, Update):
+        return False
+    return event.pre_checkout_query is not None or (
+        event.message is not None and event.message.successful_payment is not None
+    )
+
+
 class AntiFloodMiddleware(BaseMiddleware):
     """Outer middleware on updates: the general bucket of each user of each bot."""
 
@@ -78,7 +87,9 @@ class AntiFloodMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender: TelegramUser | None = data.get("event_from_user")
-        if sender is not None and not self.limiter.allow((data["bot"].id, sender.id), self._limit):
+        if sender is None or _is_payment(event):
+            return await handler(event, data)
+        if not self.limiter.allow((data["bot"].id, sender.id), self._limit):
             return None  # dropped before it costs a call to the core
         return await handler(event, data)
 

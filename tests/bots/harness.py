@@ -158,6 +158,36 @@ class TenantBot:
         }
         return await self._feed({"update_id": next(_update_ids), "callback_query": callback})
 
+    async def pre_checkout(self, user: TgUser, payload: str, total: int, currency: str = "XTR") -> list[BotRequest]:
+        """Telegram asks whether the user may pay the invoice `payload`."""
+        query = {
+            "id": uuid.uuid4().hex,
+            "from": user.as_json(),
+            "currency": currency,
+            "total_amount": total,
+            "invoice_payload": payload,
+        }
+        return await self._feed({"update_id": next(_update_ids), "pre_checkout_query": query})
+
+    async def successful_payment(
+        self, user: TgUser, payload: str, total: int, charge_id: str, currency: str = "XTR"
+    ) -> list[BotRequest]:
+        """Telegram says the user paid the invoice `payload` (charge `charge_id`)."""
+        message = {
+            "message_id": next(_update_ids),
+            "date": EPOCH,
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.as_json(),
+            "successful_payment": {
+                "currency": currency,
+                "total_amount": total,
+                "invoice_payload": payload,
+                "telegram_payment_charge_id": charge_id,
+                "provider_payment_charge_id": "",
+            },
+        }
+        return await self._feed({"update_id": next(_update_ids), "message": message})
+
     async def core_user(self, user: TgUser) -> user_pb2.User:
         """The core's user of a Telegram user, read with the tenant's admin key."""
         response: user_service_pb2.FindUserResponse = await self.tenant.admin.users.FindUser(

@@ -7,7 +7,7 @@ to go on.
 
 from __future__ import annotations
 
-from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen
+from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen, StarsCallback
 from sdk.billinghub.v1 import order_pb2, order_service_pb2, package_pb2
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser, new_user
@@ -69,11 +69,13 @@ async def test_a_user_walks_the_catalog_and_pays_from_the_wallet(tenant_bot: New
     assert packages.buttons()[0] == ("100 токенов · 199.00 RUB", PackageCallback(package_id=pack.id).pack())
     assert details.text == "100 токенов\n\nДля генерации картинок\n\nЦена: 199.00 RUB, 150 XTR"
     assert [data for _, data in details.buttons()] == [
+        StarsCallback(package_id=pack.id).pack(),
         PayCallback(package_id=pack.id, asset="RUB").pack(),
         PayCallback(package_id=pack.id, asset="XTR").pack(),
         CategoryCallback(category="tokens").pack(),
     ]
-    assert [label for label, _ in details.buttons()][:2] == [
+    assert [label for label, _ in details.buttons()][:3] == [
+        "⭐ Оплатить 150 Telegram Stars",
         "Оплатить 199.00 RUB с баланса",
         "Оплатить 150 XTR с баланса",
     ]

@@ -12,13 +12,23 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot_gateway.callbacks import CategoryCallback, LanguageCallback, MenuCallback, PackageCallback, PayCallback, Screen
+from bot_gateway.callbacks import (
+    CategoryCallback,
+    LanguageCallback,
+    MenuCallback,
+    PackageCallback,
+    PayCallback,
+    Screen,
+    StarsCallback,
+)
 from bot_gateway.handlers.user.history import status_text
+from bot_gateway.handlers.user.stars import refusal_text
 from bot_gateway.i18n import DOMAIN, LOCALES_DIR, SUPPORTED_LOCALES
-from sdk.billinghub.v1 import order_pb2, package_pb2
+from sdk.billinghub.v1 import order_pb2, package_pb2, payment_pb2
 from tests.bots.conftest import NewBot
 from tests.bots.harness import MISSING, BotRequest, new_user, shared_i18n
 from tests.bots.test_buy import token_shop
+from tests.bots.test_stars import take_stars
 from tests.commerce.catalog import create_package, price
 from tests.commerce.promos import credit_code, discount_code
 from tests.money import fund
@@ -109,7 +119,8 @@ def shown(requests: list[BotRequest]) -> list[str]:
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 async def test_every_screen_renders_in_every_locale(tenant_bot: NewBot, locale: str) -> None:
     shop = await tenant_bot("Tour Shop")
-    await tenant_bot("Other Shop", default_locale="ru" if locale != "ru" else "en")
+    other = await tenant_bot("Other Shop", default_locale="ru" if locale != "ru" else "en")
+    await take_stars(shop)
     pack = await token_shop(shop)
     dear = await create_package(
         shop.tenant, kind=package_pb2.PACKAGE_KIND_TOKEN_PACK, price=price(10**9, "RUB"),
@@ -153,11 +164,19 @@ async def test_every_screen_renders_in_every_locale(tenant_bot: NewBot, locale: 
         user = new_user(language_code=locale)
         for command in commands:
             seen += await shop.send(user, command)
+    user = new_user(language_code=locale)
+    seen += await shop.send(user, "/start")
+    (invoice, _) = await shop.press(user, StarsCallback(package_id=pack.id).pack())
+    seen += await shop.pre_checkout(user, invoice.params["payload"], 1)
+    seen += await shop.successful_payment(user, invoice.params["payload"], 150, f"charge-{user.id}")
+    seen += await other.press(new_user(language_code=locale), StarsCallback(package_id=pack.id).pack())
+
     for screen in (Screen.SUPPORT, Screen.LANGUAGE):
         seen += await shop.press(user, MenuCallback(screen=screen).pack())
     seen += await shop.press(user, LanguageCallback(locale=locale).pack())
     with shared_i18n().use_locale(locale), shared_i18n().context():
         statuses = [status_text(status) for status in order_pb2.OrderStatus.values() if status]
+        statuses += [refusal_text(refusal) for refusal in payment_pb2.PreCheckoutRefusal.values()]
 
     texts = shown(seen) + statuses
     assert MISSING.missing == set(), f"{locale}: no translation for {sorted(MISSING.missing)}"
