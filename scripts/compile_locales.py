@@ -53,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.extract:
         with (LOCALES / f"{DOMAIN}.pot").open("wb") as target:
-            write_po(target, extract(), omit_header=False, sort_output=True)
+            write_po(target, extract(), omit_header=False, sort_output=True, no_location=True)
     for path in compile_all():
         print(path.relative_to(ROOT))
 
