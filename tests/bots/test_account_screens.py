@@ -115,6 +115,24 @@ async def test_promo_code_waits_for_the_code_redeems_it_and_explains_refusals(te
     await assert_ledger_ok(shop_a.tenant)
 
 
+async def test_a_screen_waiting_for_input_in_one_bot_does_not_wait_in_another(tenant_bot: NewBot) -> None:
+    shop_a = await tenant_bot("Shop A")
+    shop_b = await tenant_bot("Shop B")
+    await credit_code(shop_a.tenant, "BONUS", amount=50)
+    await credit_code(shop_b.tenant, "BONUS", amount=70)
+    ann = new_user(language_code="en")  # one Telegram user, a customer of both shops
+    await shop_a.send(ann, "/start")
+    await shop_b.send(ann, "/start")
+
+    await shop_a.press(ann, menu(Screen.PROMO))
+    (in_b,) = await shop_b.send(ann, "BONUS")  # shop B was not asked for a code
+    (in_a,) = await shop_a.send(ann, "BONUS")
+
+    assert in_b.text == "Main menu. Choose what to do:"
+    assert in_a.text == "Promo code BONUS applied: 50 TOKEN credited to your balance."
+    assert (await balance(shop_b.tenant.admin, (await shop_b.core_user(ann)).id, "TOKEN")).posted.amount_minor == 0
+
+
 async def switch(shop: TenantBot, user: TgUser, locale: str) -> str:
     (screen, _) = await shop.press(user, menu(Screen.LANGUAGE))
     assert screen.button(locale_label(locale))

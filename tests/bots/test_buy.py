@@ -151,6 +151,8 @@ async def test_another_shops_package_cannot_be_bought_or_seen(tenant_bot: NewBot
 
 async def test_an_empty_catalog_says_so(tenant_bot: NewBot) -> None:
     shop = await tenant_bot("Shop A", default_locale="ru")
+    other = await tenant_bot("Shop B")
+    await token_shop(other)  # another shop's catalog is not this one's
     ann, _ = await customer(shop, "ru")
 
     (empty, _) = await shop.press(ann, BUY)

@@ -50,12 +50,15 @@ async def test_start_from_a_referral_link_registers_the_user_in_that_tenant_only
 
 async def test_a_second_start_welcomes_back_and_registers_once(tenant_bot: NewBot) -> None:
     shop = await tenant_bot("Shop C")
+    other = await tenant_bot("Shop D")
     user = new_user("Kate", "uk")
 
     await shop.send(user, "/start")
     (again,) = await shop.send(user, "/start")
+    (first_elsewhere,) = await other.send(user, "/start")  # the same person is new in another shop
 
     assert "З поверненням, Kate!" in again.text
+    assert "Ласкаво просимо, Kate!" in first_elsewhere.text
     listed = await shop.tenant.admin.users.ListUsers(user_service_pb2.ListUsersRequest())
     assert [u.external_id for u in listed.users] == [str(user.id)]
 
