@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUF := npx --yes @bufbuild/buf
 
-.PHONY: venv run test lint proto bench clean
+.PHONY: venv run test lint proto locales bench clean
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ lint: venv
 proto: venv
 	$(BUF) lint
 	$(BIN)/python scripts/gen_protos.py
+
+# after editing a bot_gateway/locales/*/LC_MESSAGES/bot.po (or, with EXTRACT=1, the texts in the code)
+locales: venv
+	$(BIN)/python scripts/compile_locales.py $(if $(EXTRACT),--extract)
 
 bench: venv
 	shopt -s nullglob; benches=(bench/*.py); \

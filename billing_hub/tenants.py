@@ -1,4 +1,5 @@
-"""`billing-hub tenant ...`: create, list, show, suspend and resume tenants through the SDK.
+"""`billing-hub tenant ...`: create, list, show, suspend and resume tenants, and set or remove a
+tenant's bot token, through the SDK.
 
 A bot token is read from a file (or stdin), never from the command line, where it would land in
 shell history and in the process list.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from billing_hub.output import enum_label, message_dict, print_fields, print_json, print_table, timestamp
 from sdk.billinghub.v1 import platform_service_pb2, tenant_pb2
@@ -24,7 +27,9 @@ STATUSES: dict[str, tenant_pb2.TenantStatus] = {
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """Register `tenant` and its subcommands."""
     tenant = commands.add_parser("tenant", help="manage tenants", parents=[common])
-    sub = tenant.add_subparsers(dest="tenant_command", required=True, metavar="{create,list,show,suspend,resume}")
+    sub = tenant.add_subparsers(
+        dest="tenant_command", required=True, metavar="{create,list,show,set-bot-token,suspend,resume}"
+    )
 
     create = sub.add_parser("create", help="create a tenant", parents=[common])
     create.add_argument("name", help="the tenant's name")
@@ -40,6 +45,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], c
     show = sub.add_parser("show", help="show one tenant", parents=[common])
     show.add_argument("tenant_id", metavar="ID")
     show.set_defaults(handler=show_tenant)
+
+    bot_token = sub.add_parser(
+        "set-bot-token", help="give a tenant its Telegram bot token (the bot gateway starts the bot)", parents=[common]
+    )
+    bot_token.add_argument("tenant_id", metavar="ID")
+    token_source = bot_token.add_mutually_exclusive_group(required=True)
+    token_source.add_argument("--bot-token-file", type=Path, help="file holding the token ('-' for stdin)")
+    token_source.add_argument("--remove", action="store_true", help="remove the token (the bot stops)")
+    bot_token.set_defaults(handler=set_bot_token)
 
     suspend = sub.add_parser("suspend", help="suspend a tenant (its keys stop working)", parents=[common])
     suspend.add_argument("tenant_id", metavar="ID")
@@ -120,6 +134,17 @@ async def list_tenants(client: BillingHubClient, args: argparse.Namespace) -> No
 async def show_tenant(client: BillingHubClient, args: argparse.Namespace) -> None:
     request = platform_service_pb2.GetTenantRequest(tenant_id=args.tenant_id)
     response: platform_service_pb2.GetTenantResponse = await client.platform.GetTenant(request)
+    show(response.tenant, args.json)
+
+
+async def set_bot_token(client: BillingHubClient, args: argparse.Namespace) -> None:
+    token = "" if args.remove else read_bot_token(args.bot_token_file)
+    if not token and not args.remove:
+        raise SystemExit("error: the bot token file is empty (use --remove to remove the token)")
+    request = platform_service_pb2.UpdateTenantRequest(
+        tenant_id=args.tenant_id, bot_token=token, update_mask=FieldMask(paths=["bot_token"])
+    )
+    response: platform_service_pb2.UpdateTenantResponse = await client.platform.UpdateTenant(request)
     show(response.tenant, args.json)
 
 

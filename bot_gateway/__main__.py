@@ -12,6 +12,7 @@ import sys
 
 import structlog
 
+from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from sdk.client import BillingHubClient
@@ -31,6 +32,7 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
         log.info("bot gateway starting", core=settings.core_target, key_id=key_id(api_key))
         runner = BotRunner(
             client,
+            build_dispatcher(),
             poll_tenants_seconds=settings.poll_tenants_seconds,
             polling_timeout=settings.polling_timeout_seconds,
             telegram_api_url=settings.telegram_api_url,

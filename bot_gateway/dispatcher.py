@@ -1,23 +1,48 @@
-"""Assembles the dispatcher every tenant bot shares: routers and middlewares, nothing else.
+"""Assembles the dispatcher every tenant bot of the process shares: middlewares and the routers.
 
-One dispatcher serves all bots of the process; what differs per bot (the tenant) arrives with
-each update, so adding a tenant never means building another dispatcher.
+One dispatcher serves all bots; what differs per bot (its tenant, the SDK view acting in that
+tenant) arrives with each update, so adding a tenant never means building another dispatcher.
+The routers are module-level (`bot_gateway.handlers.router`) and can be attached once, so a
+process builds one dispatcher: the gateway's `__main__`, or one per test session.
+
+Outer middlewares on updates run in registration order after aiogram's own (errors, user
+context, FSM): tenant -> anti-flood -> user registration -> locale. The anti-flood check comes
+before registration, so a flood costs the core nothing.
 """
 
 from __future__ import annotations
 
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.utils.i18n import I18n
 
-from bot_gateway.handlers import create_routers
+from bot_gateway.handlers import router
+from bot_gateway.i18n import build_i18n
+from bot_gateway.middlewares.locale import UserLocaleMiddleware
+from bot_gateway.middlewares.registration import UserRegistrationMiddleware, UserRegistry
 from bot_gateway.middlewares.tenant import TenantContextMiddleware
-from sdk.client import BillingHubClient
+from bot_gateway.middlewares.throttling import AntiFloodMiddleware, HandlerThrottleMiddleware, RateLimiter
 
 
-def build_dispatcher(client: BillingHubClient, storage: BaseStorage | None = None) -> Dispatcher:
-    """A dispatcher whose handlers reach the core through `client` (FSM in `storage`, memory if None)."""
-    dispatcher = Dispatcher(storage=storage)
-    # outer middlewares run in registration order, after aiogram's own (errors, user context, FSM)
-    dispatcher.update.outer_middleware(TenantContextMiddleware(client))
-    dispatcher.include_routers(*create_routers())
+def build_dispatcher(
+    storage: BaseStorage | None = None,
+    *,
+    i18n: I18n | None = None,
+    limiter: RateLimiter | None = None,
+    registry: UserRegistry | None = None,
+) -> Dispatcher:
+    """The dispatcher of the process (FSM in `storage`, memory if None)."""
+    i18n = i18n or build_i18n()
+    # in the workflow data too, so the error handlers translate when an update failed before the
+    # locale middleware ran
+    dispatcher = Dispatcher(storage=storage, i18n=i18n)
+    limiter = limiter or RateLimiter()
+    dispatcher.update.outer_middleware(TenantContextMiddleware())
+    dispatcher.update.outer_middleware(AntiFloodMiddleware(limiter))
+    dispatcher.update.outer_middleware(UserRegistrationMiddleware(registry))
+    dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
+    throttle = HandlerThrottleMiddleware(limiter)
+    dispatcher.message.middleware(throttle)
+    dispatcher.callback_query.middleware(throttle)
+    dispatcher.include_router(router)
     return dispatcher

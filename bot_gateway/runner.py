@@ -21,8 +21,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.utils.token import TokenValidationError
 
-from bot_gateway.dispatcher import build_dispatcher
-from bot_gateway.middlewares.tenant import BOT_TENANT_KEY
+from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
 from bot_gateway.polling import poll_updates, redact
 from sdk.billinghub.v1 import gateway_service_pb2
 from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
@@ -46,22 +45,23 @@ class RunningBot:
     tenant: BotTenant
     bot: Bot
     task: asyncio.Task[None]
+    hub: BillingHubClient
 
 
 class BotRunner:
-    """Runs the tenant bots of one gateway key; `run(stop)` until `stop` is set."""
+    """Runs the tenant bots of one gateway key through `dispatcher`; `run(stop)` until `stop` is set."""
 
     def __init__(
         self,
         client: BillingHubClient,
+        dispatcher: Dispatcher,
         *,
-        dispatcher: Dispatcher | None = None,
         poll_tenants_seconds: float = 30.0,
         polling_timeout: int = 30,
         telegram_api_url: str | None = None,
     ) -> None:
         self._client = client
-        self._dispatcher = dispatcher or build_dispatcher(client)
+        self._dispatcher = dispatcher
         self._poll_tenants_seconds = poll_tenants_seconds
         self._polling_timeout = polling_timeout
         self._api = TelegramAPIServer.from_base(telegram_api_url) if telegram_api_url else None
@@ -129,13 +129,15 @@ class BotRunner:
         def context() -> dict[str, Any]:
             # read at each update, so a default locale changed by `sync` applies at once; `running`
             # is bound below, before the task can first run
-            return {BOT_TENANT_KEY: running.tenant}
+            return {BOT_TENANT_KEY: running.tenant, HUB_KEY: running.hub}
 
         task = asyncio.create_task(
             poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout),
             name=f"bot:{tenant.tenant_id}",
         )
-        running = self._bots[tenant.tenant_id] = RunningBot(tenant=tenant, bot=bot, task=task)
+        running = self._bots[tenant.tenant_id] = RunningBot(
+            tenant=tenant, bot=bot, task=task, hub=self._client.for_tenant(tenant.tenant_id)
+        )
         log.info("bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, token_fingerprint=fingerprint)
 
     async def _stop_bot(self, tenant_id: str, why: str) -> None:

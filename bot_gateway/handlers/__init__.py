@@ -1,17 +1,42 @@
-"""Handlers, one router per feature; `create_routers()` lists them in the order they match.
+"""Every handler of a tenant bot, assembled into one root `router` in the order they match.
 
-Each feature module offers `create_router()` rather than a module-level router: an aiogram router
-can be attached to one parent only, and a process (or a test session) may build more than one
-dispatcher.
+Each feature module declares its own module-level `router` (aiogram's multi-file layout). A
+router can have one parent only, so a process builds one dispatcher (`dispatcher.build_dispatcher`)
+and serves every tenant's bot with it: what differs per bot arrives with each update.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from bot_gateway.handlers import errors, start
+from bot_gateway.handlers import admin, errors
+from bot_gateway.handlers.user import (
+    balance,
+    buy,
+    fallback,
+    history,
+    info,
+    language,
+    menu,
+    promo,
+    referrals,
+    stars,
+    start,
+)
 
-
-def create_routers() -> list[Router]:
-    """Fresh routers of every feature, errors last."""
-    return [start.create_router(), errors.create_router()]
+router = Router(name="root")
+router.include_routers(
+    admin.router,
+    start.router,
+    menu.router,
+    balance.router,
+    buy.router,
+    history.router,
+    referrals.router,
+    promo.router,
+    language.router,
+    info.router,
+    stars.router,
+    fallback.router,
+    errors.router,
+)

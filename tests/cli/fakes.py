@@ -58,6 +58,13 @@ class FakePlatform(platform_service_pb2_grpc.PlatformServiceServicer):
         created.default_locale = request.default_locale or "en"
         return platform_service_pb2.CreateTenantResponse(tenant=created)
 
+    def UpdateTenant(
+        self, request: platform_service_pb2.UpdateTenantRequest, context: grpc.ServicerContext
+    ) -> platform_service_pb2.UpdateTenantResponse:
+        self._record(request, context)
+        updated = tenant(request.tenant_id, "Acme", has_bot_token=bool(request.bot_token))
+        return platform_service_pb2.UpdateTenantResponse(tenant=updated)
+
     def CreateApiKey(
         self, request: platform_service_pb2.CreateApiKeyRequest, context: grpc.ServicerContext
     ) -> platform_service_pb2.CreateApiKeyResponse:

@@ -117,6 +117,29 @@ def test_bot_token_is_read_from_a_file(
     assert "bot:       yes" in out
 
 
+def test_a_bot_token_is_set_from_a_file_and_removed_on_request(
+    platform: FakePlatform, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token_file = tmp_path / "bot.token"
+    token_file.write_text("123456:SECRET-token\n")
+
+    set_code = cli(platform, "tenant", "set-bot-token", "t-1", "--bot-token-file", str(token_file))
+    set_out = capsys.readouterr().out
+    remove_code = cli(platform, "tenant", "set-bot-token", "t-1", "--remove")
+    with pytest.raises(SystemExit) as neither:  # a file or --remove is required
+        cli(platform, "tenant", "set-bot-token", "t-1")
+
+    assert (set_code, remove_code, neither.value.code) == (0, 0, 2)
+    first, second = platform.requests
+    assert (first.tenant_id, first.bot_token, list(first.update_mask.paths)) == (
+        "t-1",
+        "123456:SECRET-token",
+        ["bot_token"],
+    )
+    assert (second.bot_token, list(second.update_mask.paths)) == ("", ["bot_token"])
+    assert "SECRET" not in set_out and "bot:       yes" in set_out
+
+
 def test_key_create_shows_the_secret_once_with_a_warning(
     platform: FakePlatform, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,6 +16,7 @@ import structlog
 from bot_gateway.runner import BotRunner
 from sdk.billinghub.v1 import common_pb2, gateway_service_pb2
 from sdk.client import BillingHubClient
+from tests.bots.harness import shared_dispatcher
 from tests.gateways.fakes import BOT_USERNAME, GATEWAY_KEY, FakeCore, FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
@@ -49,7 +50,9 @@ def start_update(text: str, *, update_id: int = 1, user_id: int = 777, language:
 @asynccontextmanager
 async def running_bots(client: BillingHubClient, telegram: FakeTelegram) -> AsyncIterator[BotRunner]:
     """A BotRunner polling the fake Telegram, stopped (within a bound) on exit."""
-    runner = BotRunner(client, poll_tenants_seconds=0.1, polling_timeout=1, telegram_api_url=telegram.url)
+    runner = BotRunner(
+        client, shared_dispatcher(), poll_tenants_seconds=0.1, polling_timeout=1, telegram_api_url=telegram.url
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
@@ -90,7 +93,7 @@ async def test_start_with_referral_link_registers_user_and_replies_with_own_link
     assert call.request.platform == common_pb2.PLATFORM_TELEGRAM
     assert call.request.external_id == "777"
     assert (call.request.username, call.request.first_name, call.request.last_name) == ("ann", "Ann", "Lee")
-    assert call.request.language_code == "ru"
+    assert call.request.language_code == ""  # the core keeps the language chosen in the bot, not Telegram's
     assert call.metadata["x-tenant-id"] == "tenant-a"
     assert call.metadata["authorization"] == f"Bearer {GATEWAY_KEY}"
 

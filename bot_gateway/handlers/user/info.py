@@ -1,0 +1,63 @@
+"""`/help`, `/terms`, `/paysupport` and the menu's Support: texts the tenant words (bot settings,
+later: `tenant_texts`), else the bot's defaults."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot_gateway.callbacks import MenuCallback, Screen
+from bot_gateway.handlers.user.screens import show
+from bot_gateway.keyboards.menu import back_to_menu
+from bot_gateway.tenant_texts import TextKey, tenant_text
+from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
+
+router = Router(name="info")
+
+
+def default_text(key: TextKey) -> str:
+    """The bot's own text for a key, in the current locale."""
+    texts = {
+        TextKey.HELP: _(
+            "Commands:\n/start — main menu\n/balance — your balance\n/buy — buy a package\n"
+            "/history — your orders\n/referrals — invite friends\n/promo — redeem a promo code\n"
+            "/language — change the language\n/terms — terms of service\n/paysupport — help with payments"
+        ),
+        TextKey.TERMS: _("By using this bot you accept the seller's terms of service. Ask support for a copy."),
+        TextKey.PAYSUPPORT: _(
+            "Problems with a payment? Write to support with the date and the amount, and we will sort it out."
+        ),
+        TextKey.SUPPORT: _("Need help? Write to the seller's support; the answer comes in this chat."),
+    }
+    return texts[key]
+
+
+def info_text(bot_tenant: BotTenant, key: TextKey, locale: str) -> str:
+    """The tenant's text when it has one, else the default."""
+    return tenant_text(bot_tenant, key, locale) or default_text(key)
+
+
+@router.message(Command("help"))
+async def send_help(message: Message, bot_tenant: BotTenant, locale: str) -> None:
+    """The list of commands."""
+    await message.answer(info_text(bot_tenant, TextKey.HELP, locale), reply_markup=back_to_menu())
+
+
+@router.message(Command("terms"))
+async def send_terms(message: Message, bot_tenant: BotTenant, locale: str) -> None:
+    """The terms of service."""
+    await message.answer(info_text(bot_tenant, TextKey.TERMS, locale), reply_markup=back_to_menu())
+
+
+@router.message(Command("paysupport"))
+async def send_paysupport(message: Message, bot_tenant: BotTenant, locale: str) -> None:
+    """Payment support (Telegram requires bots that take payments to answer /paysupport)."""
+    await message.answer(info_text(bot_tenant, TextKey.PAYSUPPORT, locale), reply_markup=back_to_menu())
+
+
+@router.callback_query(MenuCallback.filter(F.screen == Screen.SUPPORT))
+async def open_support(callback: CallbackQuery, bot_tenant: BotTenant, locale: str) -> None:
+    """The support screen of the main menu."""
+    await show(callback, info_text(bot_tenant, TextKey.SUPPORT, locale), back_to_menu())

@@ -1,0 +1,1 @@
+"""Inline keyboards of the screens, one module per screen family; texts come translated."""
