@@ -68,6 +68,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEBHOOK_DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_LIMIT: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_DISABLED: _ClassVar[ErrorReason]
+    USER_BLOCKED: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -133,6 +134,7 @@ WEBHOOK_ENDPOINT_NOT_FOUND: ErrorReason
 WEBHOOK_DELIVERY_NOT_FOUND: ErrorReason
 WEBHOOK_ENDPOINT_LIMIT: ErrorReason
 WEBHOOK_ENDPOINT_DISABLED: ErrorReason
+USER_BLOCKED: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason
