@@ -87,8 +87,8 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     "TopupRequestServicer.SetTopupMethods": P.SETTINGS,
 }
 # What a gateway process calls for itself, with no admin behind the call: which bots to run and
-# their settings, the event stream its notifications come from, provider webhooks and Telegram
-# payment updates it forwards.
+# their settings, the event stream its notifications come from (and its place in it), marking a
+# user who blocked the bot, provider webhooks and Telegram payment updates it forwards.
 GATEWAY_OWN_CALLS = frozenset(
     {
         "GatewayServicer.ListBotTenants",
@@ -96,6 +96,9 @@ GATEWAY_OWN_CALLS = frozenset(
         "BotSettingsServicer.ListTextOverrides",
         "EventServicer.WatchEvents",
         "EventServicer.ListEvents",
+        "EventServicer.CommitEventCursor",
+        "EventServicer.GetEventCursor",
+        "UserServicer.SetUserBotBlocked",
         "PaymentServicer.IngestProviderWebhook",
         "PaymentServicer.ValidatePreCheckout",
         "PaymentServicer.ConfirmTelegramPayment",

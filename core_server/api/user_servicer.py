@@ -31,6 +31,8 @@ def user_message(user: User) -> user_pb2.User:
         blocked=user.profile.blocked,
         create_time=timestamp(user.created_at),
         update_time=timestamp(user.updated_at),
+        bot_blocked=user.bot_blocked,
+        bot_blocked_time=timestamp(user.bot_blocked_at),
     )
 
 
@@ -66,8 +68,9 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
     async def ListUsers(self, request: pb.ListUsersRequest, context: Context) -> pb.ListUsersResponse:
         v = Violations()
         platform = enum_filter(PLATFORMS, request.platform, "platform", v)
+        bot_blocked = request.bot_blocked if request.HasField("bot_blocked") else None
         users, token = await self._users.list_users(
-            current_actor(), request.query, platform, request.page_size, request.page_token, v
+            current_actor(), request.query, platform, request.page_size, request.page_token, v, bot_blocked=bot_blocked
         )
         return pb.ListUsersResponse(users=[user_message(u) for u in users], next_page_token=token)
 
@@ -82,3 +85,10 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         )
         user = await self._users.update(current_actor(), request.user_id, profile, mask_paths(request.update_mask))
         return pb.UpdateUserResponse(user=user_message(user))
+
+    @rpc(roles=STAFF, mutation=True)
+    async def SetUserBotBlocked(
+        self, request: pb.SetUserBotBlockedRequest, context: Context
+    ) -> pb.SetUserBotBlockedResponse:
+        user = await self._users.set_bot_blocked(current_actor(), request.user_id, request.bot_blocked)
+        return pb.SetUserBotBlockedResponse(user=user_message(user))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_server.domain.errors import InvalidArgument, Violation, Violations
+from core_server.domain.event_cursors import check_consumer, consumer_position
 from core_server.store.models import EventRow
 from core_server.store.repositories import events as event_repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -78,8 +79,12 @@ def to_event(row: EventRow) -> Event:
     return Event(row.id, row.type, row.data, row.created_at)
 
 
-def check_types(types: Sequence[str]) -> list[str]:
+def check_request(types: Sequence[str], after_id: int = 0, consumer: str = "") -> list[str]:
+    """The request's filters, with its start: an after_id or a consumer's cursor, not both."""
     violations = Violations()
+    check_consumer(violations, "consumer", consumer, required=False)
+    if consumer and after_id:
+        violations.add("after_id", "must be 0 when consumer is given (the stream starts after its cursor)")
     if len(types) > 50:
         violations.add("types", "at most 50 types")
     for index, name in enumerate(types):
@@ -95,7 +100,9 @@ class EventReader:
         self._uow = uow_factory
         self._feed = feed
 
-    async def _position(self, uow: UnitOfWork, tenant: uuid.UUID, after_id: int) -> tuple[int, int]:
+    async def _position(self, uow: UnitOfWork, tenant: uuid.UUID, after_id: int, consumer: str) -> tuple[int, int]:
+        if consumer:
+            return await consumer_position(uow, tenant, consumer)
         if after_id <= 0:
             return (-1, 0)
         position = await event_repo.position_of(uow, tenant, after_id)
@@ -103,20 +110,27 @@ class EventReader:
             raise InvalidArgument([Violation("after_id", "is not an event of this tenant")])
         return position
 
-    async def page(self, tenant: uuid.UUID, after_id: int, types: Sequence[str], size: int) -> tuple[list[Event], int]:
+    async def page(
+        self, tenant: uuid.UUID, after_id: int, types: Sequence[str], size: int, consumer: str = ""
+    ) -> tuple[list[Event], int]:
+        """The next events after `after_id`, or after the consumer's cursor when `consumer` is
+        given; and the id to continue after (the request's, or the cursor's, when none)."""
         if not 0 <= size <= MAX_PAGE:
             raise InvalidArgument([Violation("page_size", f"must be between 0 and {MAX_PAGE}")])
-        types = check_types(types)
+        types = check_request(types, after_id, consumer)
         async with self._uow() as uow:
-            position = await self._position(uow, tenant, after_id)
+            position = await self._position(uow, tenant, after_id, consumer)
             rows = await event_repo.events_after(uow, tenant, position, types, size or DEFAULT_PAGE)
             events = [to_event(row) for row in rows]
-        return events, events[-1].id if events else after_id
+        return events, events[-1].id if events else max(after_id, position[1])
 
-    async def watch(self, tenant: uuid.UUID, after_id: int, types: Sequence[str]) -> AsyncIterator[Event]:
-        types = check_types(types)
+    async def watch(
+        self, tenant: uuid.UUID, after_id: int, types: Sequence[str], consumer: str = ""
+    ) -> AsyncIterator[Event]:
+        """Stream the events after `after_id` (or the consumer's cursor), then the new ones."""
+        types = check_request(types, after_id, consumer)
         async with self._uow() as uow:
-            position = await self._position(uow, tenant, after_id)
+            position = await self._position(uow, tenant, after_id, consumer)
         while True:
             async with self._uow() as uow:
                 rows = await event_repo.events_after(uow, tenant, position, types, DEFAULT_PAGE)

@@ -375,6 +375,16 @@ class WebhookEndpointDisabled(FailedPrecondition):
     reason = "WEBHOOK_ENDPOINT_DISABLED"
 
 
+class UserBlocked(FailedPrecondition):
+    """The tenant's admin blocked the user: no orders, payments, redemptions, top-up or payout
+    requests until unblocked (staff actions on the user still work)."""
+
+    reason = "USER_BLOCKED"
+
+    def __init__(self, user_id: object) -> None:
+        super().__init__(f"user {user_id} is blocked by the tenant's admin", metadata={"user_id": str(user_id)})
+
+
 class PaymentNotFound(NotFound):
     """No such payment in the tenant."""
 

@@ -59,6 +59,7 @@ def placeholders(text: str) -> set[str]:
 
 def _messages(entries: Catalog) -> dict[object, object]:
     """A catalog's translations, its header entry left out (compilers write their own version there)."""
+
     def plain(value: object) -> object:  # a plural's forms: a tuple from .po, a list from .mo
         return tuple(value) if isinstance(value, list | tuple) else value
 

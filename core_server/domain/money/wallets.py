@@ -20,7 +20,7 @@ from core_server.domain.money.amounts import MAX_BALANCE, InsufficientFunds, Mon
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.paging import before_id, next_page_token, page_request
-from core_server.domain.reasons import AssetNotFound, UserNotFound
+from core_server.domain.reasons import AssetNotFound, UserBlocked, UserNotFound
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow, IdempotencyRow
@@ -63,6 +63,17 @@ class Balance:
 async def require_user(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, user_text: str) -> None:
     if await users_repo.get_user(uow, tenant, user) is None:
         raise UserNotFound(user_text)
+
+
+async def require_buyer(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, user_text: str) -> None:
+    """The user of a call the user makes for themselves (order, pay, redeem, ask for a top-up or
+    a payout): the tenant's, and not blocked by its admin. Staff actions on a user (adjust,
+    refund, decide a request) use `require_user`: a blocked user's account can still be settled."""
+    row = await users_repo.get_user(uow, tenant, user)
+    if row is None:
+        raise UserNotFound(user_text)
+    if row.blocked:
+        raise UserBlocked(user_text)
 
 
 async def balance_of(uow: UnitOfWork, tenant: uuid.UUID, user: uuid.UUID, asset: str) -> Balance:

@@ -22,6 +22,7 @@ from core_server.domain.orders.delivery import GIFT_KINDS, TELEGRAM_USERNAME
 from core_server.domain.orders.model import Order, order_event, to_order
 from core_server.domain.orders.service import check_order_request, new_order_row
 from core_server.domain.promos.fast_discounts import reserve_fast
+from core_server.domain.reasons import UserBlocked
 from core_server.domain.tenancy.settings import OrderSettings
 from core_server.store.ids import new_id
 from core_server.store.models import OrderRow
@@ -57,6 +58,8 @@ async def price_fast(
     facts = await orders_repo.purchase_facts(unit.tx, unit.tenant, user, package, pay_asset)
     if facts is None or (kinds is not None and facts.kind not in kinds):
         raise TakeOrmPath("a buyer or package to explain, or a delivery this caller does not make")
+    if facts.buyer_blocked:  # read with the buyer's row: no round trip of its own
+        raise UserBlocked(user_id)
     quantity = quantity or facts.min_quantity
     if not facts.active or facts.archived or not _recipient_fits(facts.kind, recipient):
         raise TakeOrmPath("a package not offered or a recipient to explain")

@@ -28,6 +28,7 @@ from core_server.domain.fulfillment.tasks import Task, TaskOwner, queue_task
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import InsufficientFunds
 from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, Wallet
+from core_server.domain.money.wallets import require_buyer
 from core_server.domain.orders import fast_delivery, fast_pricing
 from core_server.domain.orders.delivery import (
     INSTANT_KINDS,
@@ -36,7 +37,7 @@ from core_server.domain.orders.delivery import (
 )
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.orders.service import OrderService, lock_order, not_pending
-from core_server.domain.reasons import OrderExpired
+from core_server.domain.reasons import OrderExpired, UserBlocked
 from core_server.domain.referrals import commissions
 from core_server.domain.subscriptions import plans
 from core_server.store.ids import new_id
@@ -184,6 +185,8 @@ class OrderPayments:
         row = found.row
         if row.status != OrderStatus.PENDING or row.expires_at <= unit.now:
             raise TakeOrmPath("a refusal to explain")
+        if found.buyer_blocked:  # read with the order's lock: no round trip of its own
+            raise UserBlocked(str(row.user_id))
         settled = await fast_delivery.pay_and_deliver(
             unit, row, found.buyer_has_referrer, found.package, "wallet", stored=True
         )
@@ -202,6 +205,7 @@ class OrderPayments:
             raise not_pending(row)
         if row.expires_at <= now:
             raise OrderExpired("order expired unpaid")
+        await require_buyer(uow, row.tenant_id, row.user_id, str(row.user_id))  # blocked since it ordered
         try:
             return await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now)
         except InsufficientFunds as short:

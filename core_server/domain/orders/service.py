@@ -21,7 +21,7 @@ from core_server.domain.errors import FailedPrecondition, InvalidArgument, Viola
 from core_server.domain.events import emit
 from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT
-from core_server.domain.money.wallets import require_user
+from core_server.domain.money.wallets import require_buyer, require_user
 from core_server.domain.orders.delivery import GIFT_KINDS, TELEGRAM_USERNAME
 from core_server.domain.orders.model import Order, OrderStatus, move, order_event, to_order
 from core_server.domain.paging import before_id, id_page, page_request
@@ -157,7 +157,7 @@ class OrderService:
         promo_code, pay_asset = asked.promo_code, asked.pay_asset
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            await require_user(uow, tenant, user, user_id)
+            await require_buyer(uow, tenant, user, user_id)
             package = await require_package(uow, tenant, package_uuid, package_id)
             if not package.active or package.archived:
                 raise PackageInactive("package is not offered now")

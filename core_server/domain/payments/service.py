@@ -34,7 +34,7 @@ from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, Money, check_money
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Wallet
-from core_server.domain.money.wallets import require_user
+from core_server.domain.money.wallets import require_buyer, require_user
 from core_server.domain.orders.model import OrderStatus
 from core_server.domain.orders.payment import settle
 from core_server.domain.orders.service import lock_order, not_pending
@@ -270,7 +270,7 @@ class PaymentService:
                     replayed = await repo.get_payment(uow, tenant, uuid.UUID(head.decode()))
                     assert replayed is not None
                     return Replay(to_payment(replayed), kept)
-            await require_user(uow, tenant, user, str(user))
+            await require_buyer(uow, tenant, user, str(user))
             config_row = await configured(self._deps, uow, tenant, provider)
             if not config_row.enabled:
                 raise ProviderDisabled(f"{provider} is switched off")

@@ -36,6 +36,7 @@ from core_server.domain.reasons import AmountOutOfRange, OrderNotFound
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.repositories import payments as repo
 from core_server.store.repositories import tenants as tenant_repo
+from core_server.store.repositories import users as users_repo
 
 PROVIDER = "telegram_stars"
 STARS = "XTR"
@@ -80,6 +81,7 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     ORDER_NOT_PENDING = "order_not_pending"
     AMOUNT_MISMATCH = "amount_mismatch"
+    USER_BLOCKED = "user_blocked"
 
 
 MESSAGES = {
@@ -89,6 +91,7 @@ MESSAGES = {
     Refusal.EXPIRED: "This invoice has expired. Please ask for a new one.",
     Refusal.ORDER_NOT_PENDING: "This order can no longer be paid.",
     Refusal.AMOUNT_MISMATCH: "The amount does not match the invoice. Please ask for a new one.",
+    Refusal.USER_BLOCKED: "Payments are not available to you.",
 }
 
 
@@ -223,10 +226,13 @@ class StarsInvoices:
             if row is None or row.provider != PROVIDER:
                 return PreCheckout(Refusal.UNKNOWN_INVOICE)
             order = await orders_repo.get_order(uow, actor.tenant, row.order_id) if row.order_id else None
+            buyer = await users_repo.get_user(uow, actor.tenant, row.user_id)
         if row.user_id != user:
             refusal: Refusal | None = Refusal.WRONG_USER
         elif row.status in RECEIVED:
             refusal = Refusal.ALREADY_PAID
+        elif buyer is not None and buyer.blocked:  # blocked by the admin since the invoice was issued
+            refusal = Refusal.USER_BLOCKED
         elif row.status != PaymentStatus.PENDING or row.expires_at <= now:
             refusal = Refusal.EXPIRED
         elif currency != row.asset or total != row.amount:

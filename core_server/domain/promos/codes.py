@@ -20,7 +20,7 @@ from core_server.domain.money import ledger
 from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Transfer, Wallet
-from core_server.domain.money.wallets import require_user
+from core_server.domain.money.wallets import require_buyer
 from core_server.domain.paging import next_page_token, page_request
 from core_server.domain.promos.uses import (
     CREDIT,
@@ -31,7 +31,7 @@ from core_server.domain.promos.uses import (
     normalize,
     take_use,
 )
-from core_server.domain.reasons import PromoCodeNotFound, PromoExists, PromoNotApplicable
+from core_server.domain.reasons import PromoCodeNotFound, PromoExists, PromoNotApplicable, UserBlocked
 from core_server.store.models import PromoRow
 from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.repositories import promos as repo
@@ -298,7 +298,7 @@ class PromoCodeService:
         assert user is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            await require_user(uow, tenant, user, user_id)
+            await require_buyer(uow, tenant, user, user_id)
             row = await _lock(uow, tenant, code)
             if row.kind != CREDIT:
                 raise PromoNotApplicable("this code gives a discount: enter it when ordering")
@@ -329,9 +329,11 @@ class PromoCodeService:
         found = await repo.lock_for_use(unit.tx, unit.tenant, code, user)
         if found is None:
             raise TakeOrmPath("an unknown code")
-        row, user_known, used = found
-        if not user_known or row.kind != CREDIT or used >= max(row.per_user_limit, 1):
+        row, user_blocked, used = found
+        if user_blocked is None or row.kind != CREDIT or used >= max(row.per_user_limit, 1):
             raise TakeOrmPath("an unknown user, a discount code or a replay")
+        if user_blocked:  # read in the code's locking statement: no round trip of its own
+            raise UserBlocked(user_id)
         check_usable(row, unit.now)
         assert row.credit_asset is not None
         use = new_use(row, user, used, unit.now)

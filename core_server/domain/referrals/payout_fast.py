@@ -19,7 +19,7 @@ from core_server.domain.money.amounts import InsufficientFunds, Money
 from core_server.domain.money.hold_model import PENDING, VOIDED, mark_captured
 from core_server.domain.money.hold_rules import PAYOUT_REFERENCE, new_hold_row
 from core_server.domain.money.holds import release_hold_fast
-from core_server.domain.reasons import BelowMinPayout
+from core_server.domain.reasons import BelowMinPayout, UserBlocked
 from core_server.domain.referrals.earnings import combine_earnings
 from core_server.domain.referrals.payout_model import OPEN_OR_PAID, PayoutStatus, move
 from core_server.domain.referrals.payouts import (
@@ -48,7 +48,9 @@ async def create(unit: FastUnit, user_id: str, amount: int, destination: str) ->
     wallet = await payout_writes.lock_payout_wallet(unit.tx, tenant, user)
     if wallet is None:
         raise TakeOrmPath("no payout asset (then it is found among the earnings), no such user or wallet")
-    account, available, stored = wallet
+    account, available, stored, blocked = wallet
+    if blocked:  # read with the wallet's lock: no round trip of its own
+        raise UserBlocked(user_id)
     rules = Program.from_stored(stored)
     asset = rules.payout_asset
     if amount < rules.min_payout_minor:

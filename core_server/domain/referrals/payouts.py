@@ -28,7 +28,7 @@ from core_server.domain.money.hold_model import VOIDED, HoldStatus, mark_capture
 from core_server.domain.money.hold_rules import PAYOUT_REFERENCE
 from core_server.domain.money.holds import place_hold, release_hold
 from core_server.domain.money.ledger import Posting, System, Wallet
-from core_server.domain.money.wallets import require_user
+from core_server.domain.money.wallets import require_buyer, require_user
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import (
     BelowMinPayout,
@@ -185,7 +185,7 @@ class PayoutService:
         user, destination = request_checked(user_id, amount, destination)
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            await require_user(uow, tenant, user, user_id)
+            await require_buyer(uow, tenant, user, user_id)
             rules = await load_program(uow, tenant)
             figures = await earnings(uow, tenant, user, now)
             asset = rules.payout_asset or (next(iter(figures)) if len(figures) == 1 else "")

@@ -29,7 +29,7 @@ from core_server.domain.money import ledger
 from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import Posting, System, Wallet
-from core_server.domain.money.wallets import require_user
+from core_server.domain.money.wallets import require_buyer, require_user
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import (
     MethodInactive,
@@ -285,7 +285,7 @@ class TopupRequestService:
         assert user is not None
         tenant, now = actor.tenant, self._deps.clock.now()
         async with self._deps.uow() as uow:
-            await require_user(uow, tenant, user, user_id)
+            await require_buyer(uow, tenant, user, user_id)
             method = next((m for m in await _methods(uow, tenant) if m.code == method_code), None)
             if method is None:
                 raise TopupMethodNotFound(method_code)

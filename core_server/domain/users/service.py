@@ -62,6 +62,8 @@ class User:
     referrer_id: uuid.UUID | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    bot_blocked: bool = False  # the user blocked the tenant's bot (the gateway says so)
+    bot_blocked_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +90,8 @@ def to_user(row: UserRow | UserFields) -> User:
         referrer_id=row.referrer_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        bot_blocked=row.bot_blocked,
+        bot_blocked_at=row.bot_blocked_at,
     )
 
 
@@ -235,11 +239,15 @@ class UserService:
         page_size: int,
         page_token: str,
         violations: Violations | None = None,
+        *,
+        bot_blocked: bool | None = None,
     ) -> tuple[list[User], str]:
-        """`violations`: those found converting the request, reported with these filters' own."""
+        """`violations`: those found converting the request, reported with these filters' own.
+        `bot_blocked`: only the users who blocked the bot (True) or only the others (False)."""
         violations = violations if violations is not None else Violations()
         search = violations.check_text("query", query, max_length=100, fold=str.lower).lower()
-        page = page_request(page_size, page_token, {"q": search, "p": platform}, violations=violations)
+        filters = {"q": search, "p": platform, "b": bot_blocked}
+        page = page_request(page_size, page_token, filters, violations=violations)
         violations.raise_if_any()
         before = before_id(page)
         async with self._deps.read_uow() as uow:
@@ -250,6 +258,7 @@ class UserService:
                 limit=page.size + 1,
                 search=search,
                 platform=platform.value if platform else None,
+                bot_blocked=bot_blocked,
             )
             users, token = id_page(page, rows, to_user)
         return users, token
@@ -282,6 +291,26 @@ class UserService:
             row.search_text = _search_text(row.external_id, to_user(row).profile)
             row.updated_at = self._deps.clock.now()
             await uow.session.flush()
+            user = to_user(row)
+            await uow.commit()
+        return user
+
+    async def set_bot_blocked(self, actor: Actor, user_id: str, bot_blocked: bool) -> User:
+        """Mark that the user blocked the tenant's bot, or clear the mark. Marking again keeps the
+        first time: it says since when the bot could not reach the user."""
+        violations = Violations()
+        parsed = violations.id("user_id", user_id)
+        violations.raise_if_any()
+        assert parsed is not None
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            row = await user_repo.get_user(uow, actor.tenant, parsed)
+            if row is None:
+                raise UserNotFound(user_id)
+            if row.bot_blocked != bot_blocked:
+                row.bot_blocked, row.bot_blocked_at = bot_blocked, now if bot_blocked else None
+                row.updated_at = now
+                await uow.session.flush()
             user = to_user(row)
             await uow.commit()
         return user

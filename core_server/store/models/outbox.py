@@ -34,6 +34,22 @@ class EventRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class EventCursorRow(Base):
+    """Where a named consumer of a tenant's events stands (EventService.CommitEventCursor): the
+    (tx_order, id) of the last event it handled, the outbox's delivery order, so resuming reads
+    exactly the events after it, one that committed late included (`event_id` alone could not
+    say where such an event sits)."""
+
+    __tablename__ = "event_cursors"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tx_order: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class IdempotencyRow(Base):
     """(tenant, method, request_id) -> the request's hash and the first response.
 

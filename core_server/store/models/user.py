@@ -35,6 +35,9 @@ class UserRow(Base):
     search_text: Mapped[str] = mapped_column(String(400), default="")
     referral_code: Mapped[str] = mapped_column(String(16))
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    blocked: Mapped[bool] = mapped_column(default=False)
+    blocked: Mapped[bool] = mapped_column(default=False)  # by the tenant's admin: no purchases
+    # The user blocked the tenant's bot (set by the gateway): broadcasts skip them; no restriction.
+    bot_blocked: Mapped[bool] = mapped_column(default=False)
+    bot_blocked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

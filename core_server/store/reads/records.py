@@ -26,6 +26,8 @@ class UserFields(NamedTuple):
     blocked: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    bot_blocked: bool
+    bot_blocked_at: dt.datetime | None
 
 
 class PackageFields(NamedTuple):

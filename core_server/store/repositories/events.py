@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, func, insert, literal_column, or_, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
-from core_server.store.models import EventRow
+from core_server.store.models import EventCursorRow, EventRow
 from core_server.store.unit_of_work import UnitOfWork
 
 EVENTS: Table = EventRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
@@ -68,3 +69,31 @@ async def events_after(
         clauses += [EventRow.type.startswith(p, autoescape=True) for p in prefixes]
         statement = statement.where(or_(*clauses))
     return (await uow.session.execute(statement)).scalars().all()
+
+
+# --- consumer cursors (EventService.CommitEventCursor) ------------------------------------------
+
+CURSORS: Table = EventCursorRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
+
+
+async def advance_cursor(
+    uow: UnitOfWork, tenant: uuid.UUID, consumer: str, position: tuple[int, int], now: Any
+) -> bool:
+    """Move the consumer's cursor to `position` unless it is there or further on already (one
+    statement: concurrent commits race on the row, and the furthest wins whatever their order).
+    True when the cursor moved (or was created)."""
+    module: Any = postgresql if uow.dialect == "postgresql" else sqlite
+    proposed = module.insert(CURSORS).values(
+        tenant_id=tenant, consumer=consumer, tx_order=position[0], event_id=position[1], updated_at=now
+    )
+    statement = proposed.on_conflict_do_update(
+        index_elements=["tenant_id", "consumer"],
+        set_={"tx_order": proposed.excluded.tx_order, "event_id": proposed.excluded.event_id, "updated_at": now},
+        where=tuple_(CURSORS.c.tx_order, CURSORS.c.event_id) < tuple_(position[0], position[1]),
+    ).returning(CURSORS.c.event_id)
+    return (await uow.session.execute(statement)).first() is not None
+
+
+async def cursor_of(uow: UnitOfWork, tenant: uuid.UUID, consumer: str) -> EventCursorRow | None:
+    """The consumer's cursor, None when it never committed one."""
+    return await uow.session.get(EventCursorRow, (tenant, consumer), populate_existing=True)

@@ -20,7 +20,7 @@ _ORDER_COLUMNS = (
     "created_at", "paid_at", "fulfilled_at", "closed_at",
 )  # fmt: skip
 _SELECT = (
-    "SELECT " + ", ".join(f"o.{name}" for name in _ORDER_COLUMNS) + ", u.referrer_id IS NOT NULL, "  # noqa: S608  # constant column names
+    "SELECT " + ", ".join(f"o.{name}" for name in _ORDER_COLUMNS) + ", u.blocked, u.referrer_id IS NOT NULL, "  # noqa: S608  # constant column names
     + ", ".join(f"p.{name.strip()}" for name in PACKAGE_COLUMNS.split(","))
     + " FROM orders o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.user_id"
     " JOIN packages p ON p.tenant_id = o.tenant_id AND p.id = o.package_id WHERE o.tenant_id = $1 AND o.id = $2"
@@ -34,11 +34,14 @@ _PAID = Sql(
 
 @dataclass(frozen=True, slots=True)
 class OrderToSettle:
-    """A locked order (a transient OrderRow), whether its buyer has a referrer, and its package."""
+    """A locked order (a transient OrderRow), whether its buyer has a referrer, and its package.
+    `buyer_blocked`: the tenant's admin blocked the buyer (who may not pay from the wallet; a
+    provider's payment, money received, still settles the order)."""
 
     row: OrderRow
     buyer_has_referrer: bool
     package: PackageDelivery
+    buyer_blocked: bool = False
 
 
 def _time(value: object) -> object:
@@ -59,7 +62,7 @@ async def lock_order(tx: RawTx, tenant: uuid.UUID, order: uuid.UUID) -> OrderToS
         values[name] = _time(values[name])
     row = OrderRow(tenant_id=tenant, id=order, **values)
     rest = found[len(_ORDER_COLUMNS) :]
-    return OrderToSettle(row, bool(rest[0]), package_delivery_of(row.package_id, rest[1:]))
+    return OrderToSettle(row, bool(rest[1]), package_delivery_of(row.package_id, rest[2:]), bool(rest[0]))
 
 
 def store_paid(tx: RawTx, row: OrderRow) -> None:

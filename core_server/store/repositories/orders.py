@@ -75,7 +75,7 @@ async def due_to_expire(
 _FACTS = Sql(
     "SELECT u.referrer_id IS NOT NULL, p.kind, p.active, p.archived, pp.asset, pp.amount, p.per_unit,"
     " p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, p.active_days,"
-    " (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = $1)"
+    " (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = $1), u.blocked"
     " FROM users u JOIN packages p ON p.tenant_id = $1 AND p.id = $3"
     " LEFT JOIN package_prices pp ON pp.tenant_id = $1 AND pp.package_id = p.id"
     " AND pp.asset = CASE WHEN $4 = '' THEN p.price_asset ELSE $4 END"
@@ -109,6 +109,7 @@ class PurchaseFacts:
     delivers_amount: int | None
     active_days: int
     order_ttl_seconds: int | None
+    buyer_blocked: bool  # by the tenant's admin: the buyer may not order (USER_BLOCKED)
 
 
 async def purchase_facts(
@@ -121,7 +122,7 @@ async def purchase_facts(
         return None
     return PurchaseFacts(
         bool(row[0]), row[1], bool(row[2]), bool(row[3]), row[4], None if row[5] is None else int(row[5]),
-        bool(row[6]), int(row[7]), int(row[8]), row[9], row[10], int(row[11]), row[12],
+        bool(row[6]), int(row[7]), int(row[8]), row[9], row[10], int(row[11]), row[12], bool(row[13]),
     )  # fmt: skip
 
 

@@ -65,11 +65,16 @@ def _parts(dialect: str, value: str) -> list[str]:
     return [f"sum(({value}) / {SPLIT})", f"sum(({value}) % {SPLIT})"]
 
 
+# The last column is the user's `blocked` flag (the admin's: no payout requests).
 _LOCK_WALLET = Sql(
-    "SELECT a.id, a.balance - a.held, s.referral_program FROM tenant_settings s JOIN ledger_accounts a"
+    "SELECT a.id, a.balance - a.held, s.referral_program,"
+    " (SELECT u.blocked FROM users u WHERE u.tenant_id = $1 AND u.id = $2)"
+    " FROM tenant_settings s JOIN ledger_accounts a"
     " ON a.tenant_id = s.tenant_id AND a.asset = (s.referral_program ->> 'payout_asset') AND a.user_id = $2"
     " WHERE s.tenant_id = $1 FOR UPDATE OF a",
-    "SELECT a.id, a.balance - a.held, s.referral_program FROM tenant_settings s JOIN ledger_accounts a"
+    "SELECT a.id, a.balance - a.held, s.referral_program,"
+    " (SELECT u.blocked FROM users u WHERE u.tenant_id = $1 AND u.id = $2)"
+    " FROM tenant_settings s JOIN ledger_accounts a"
     " ON a.tenant_id = s.tenant_id AND a.asset = json_extract(s.referral_program, '$.payout_asset')"
     " AND a.user_id = $2 WHERE s.tenant_id = $1",
 )
@@ -88,14 +93,16 @@ def _figures(dialect: str) -> tuple[Sql, int, int]:
 
 async def lock_payout_wallet(
     tx: RawTx, tenant: uuid.UUID, user: uuid.UUID
-) -> tuple[uuid.UUID, int, dict[str, Any]] | None:
+) -> tuple[uuid.UUID, int, dict[str, Any], bool] | None:
     """Lock the user's wallet in the asset the tenant's referral program pays out in: (its id,
-    its available balance, the stored program); None when there is no such program or wallet."""
+    its available balance, the stored program, whether the admin blocked the user); None when
+    there is no such program or wallet."""
     row = await tx.fetchrow(_LOCK_WALLET, tenant, user)
     if row is None:
         return None
     stored = row[2]
-    return uuid_of(row[0]), int(row[1]), (json.loads(stored) if isinstance(stored, str) else stored) or {}
+    program = (json.loads(stored) if isinstance(stored, str) else stored) or {}
+    return uuid_of(row[0]), int(row[1]), program, bool(row[3])
 
 
 async def withdrawal_figures(

@@ -101,10 +101,11 @@ _PROMO_COLUMNS = (
     "kind, credit_asset, credit_amount, percent_bps, per_user_limit, total_limit, used_count, starts_at,"
     " ends_at, package_ids, categories, disabled, created_at"
 )
+# The user's `blocked` flag: NULL when the tenant has no such user.
 _LOCK_FOR_USE = Sql(
-    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
+    f"SELECT {_PROMO_COLUMNS}, (SELECT blocked FROM users WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
     " FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE",
-    f"SELECT {_PROMO_COLUMNS}, EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
+    f"SELECT {_PROMO_COLUMNS}, (SELECT blocked FROM users WHERE tenant_id = $1 AND id = $3)"  # noqa: S608
     " FROM promo_codes WHERE tenant_id = $1 AND code = $2",  # SQLite: the writer's transaction is the lock
 )
 # Its own statement, after the lock: in READ COMMITTED a subquery of the locking statement would
@@ -117,15 +118,17 @@ _INSERT_USE = Sql(
 )
 
 
-async def lock_for_use(tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID) -> tuple[PromoRow, bool, int] | None:
-    """The code (locked: every use of it queues here), whether the user is the tenant's, and how
-    many uses the user holds of it; None for an unknown code."""
+async def lock_for_use(
+    tx: RawTx, tenant: uuid.UUID, code: str, user: uuid.UUID
+) -> tuple[PromoRow, bool | None, int] | None:
+    """The code (locked: every use of it queues here), whether the user is blocked (None: not the
+    tenant's user), and how many uses the user holds of it; None for an unknown code."""
     row = await tx.fetchrow(_LOCK_FOR_USE, tenant, code, user)
     if row is None:
         return None
     uses = await tx.fetchrow(_USES, tenant, code, user)
     assert uses is not None
-    return _promo_of(tenant, code, row), bool(row[13]), int(uses[0])
+    return _promo_of(tenant, code, row), None if row[13] is None else bool(row[13]), int(uses[0])
 
 
 def _promo_of(tenant: uuid.UUID, code: str, row: Sequence[Any]) -> PromoRow:

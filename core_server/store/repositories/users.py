@@ -52,6 +52,7 @@ async def list_users(
     limit: int,
     search: str,
     platform: str | None,
+    bot_blocked: bool | None = None,
 ) -> Sequence[UserRow]:
     """Newest first (ids are time-ordered), keyset-paged by id."""
     statement = select(UserRow).where(UserRow.tenant_id == tenant_id).order_by(UserRow.id.desc()).limit(limit)
@@ -62,4 +63,6 @@ async def list_users(
         statement = statement.where(UserRow.search_text.like(f"%{escaped}%", escape="\\"))
     if platform is not None:
         statement = statement.where(UserRow.platform == platform)
+    if bot_blocked is not None:
+        statement = statement.where(UserRow.bot_blocked == bot_blocked)
     return (await uow.session.execute(statement)).scalars().all()

@@ -68,6 +68,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEBHOOK_DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_LIMIT: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_DISABLED: _ClassVar[ErrorReason]
+    USER_BLOCKED: _ClassVar[ErrorReason]
     ADMIN_REQUIRED: _ClassVar[ErrorReason]
     ADMIN_PERMISSION_MISSING: _ClassVar[ErrorReason]
     TEXT_OVERRIDE_NOT_FOUND: _ClassVar[ErrorReason]
@@ -137,6 +138,7 @@ WEBHOOK_ENDPOINT_NOT_FOUND: ErrorReason
 WEBHOOK_DELIVERY_NOT_FOUND: ErrorReason
 WEBHOOK_ENDPOINT_LIMIT: ErrorReason
 WEBHOOK_ENDPOINT_DISABLED: ErrorReason
+USER_BLOCKED: ErrorReason
 ADMIN_REQUIRED: ErrorReason
 ADMIN_PERMISSION_MISSING: ErrorReason
 TEXT_OVERRIDE_NOT_FOUND: ErrorReason

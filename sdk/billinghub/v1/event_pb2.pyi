@@ -19,3 +19,13 @@ class Event(_message.Message):
     data: str
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, id: _Optional[int] = ..., type: _Optional[str] = ..., data: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EventCursor(_message.Message):
+    __slots__ = ("consumer", "event_id", "update_time")
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    consumer: str
+    event_id: int
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, consumer: _Optional[str] = ..., event_id: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from sdk.billinghub.v1 import event_pb2 as billinghub_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!billinghub/v1/event_service.proto\x12\rbillinghub.v1\x1a\x19\x62illinghub/v1/event.proto\"5\n\x12WatchEventsRequest\x12\x10\n\x08\x61\x66ter_id\x18\x01 \x01(\x03\x12\r\n\x05types\x18\x02 \x03(\t\":\n\x13WatchEventsResponse\x12#\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Event\"G\n\x11ListEventsRequest\x12\x10\n\x08\x61\x66ter_id\x18\x01 \x01(\x03\x12\r\n\x05types\x18\x02 \x03(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"K\n\x12ListEventsResponse\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.billinghub.v1.Event\x12\x0f\n\x07last_id\x18\x02 \x01(\x03\x32\xb9\x01\n\x0c\x45ventService\x12V\n\x0bWatchEvents\x12!.billinghub.v1.WatchEventsRequest\x1a\".billinghub.v1.WatchEventsResponse0\x01\x12Q\n\nListEvents\x12 .billinghub.v1.ListEventsRequest\x1a!.billinghub.v1.ListEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!billinghub/v1/event_service.proto\x12\rbillinghub.v1\x1a\x19\x62illinghub/v1/event.proto\"G\n\x12WatchEventsRequest\x12\x10\n\x08\x61\x66ter_id\x18\x01 \x01(\x03\x12\r\n\x05types\x18\x02 \x03(\t\x12\x10\n\x08\x63onsumer\x18\x03 \x01(\t\":\n\x13WatchEventsResponse\x12#\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Event\"Y\n\x11ListEventsRequest\x12\x10\n\x08\x61\x66ter_id\x18\x01 \x01(\x03\x12\r\n\x05types\x18\x02 \x03(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x10\n\x08\x63onsumer\x18\x04 \x01(\t\"K\n\x12ListEventsResponse\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.billinghub.v1.Event\x12\x0f\n\x07last_id\x18\x02 \x01(\x03\"R\n\x18\x43ommitEventCursorRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x63onsumer\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\x03\"V\n\x19\x43ommitEventCursorResponse\x12*\n\x06\x63ursor\x18\x01 \x01(\x0b\x32\x1a.billinghub.v1.EventCursor\x12\r\n\x05moved\x18\x02 \x01(\x08\")\n\x15GetEventCursorRequest\x12\x10\n\x08\x63onsumer\x18\x01 \x01(\t\"D\n\x16GetEventCursorResponse\x12*\n\x06\x63ursor\x18\x01 \x01(\x0b\x32\x1a.billinghub.v1.EventCursor2\x80\x03\n\x0c\x45ventService\x12V\n\x0bWatchEvents\x12!.billinghub.v1.WatchEventsRequest\x1a\".billinghub.v1.WatchEventsResponse0\x01\x12Q\n\nListEvents\x12 .billinghub.v1.ListEventsRequest\x1a!.billinghub.v1.ListEventsResponse\x12\x66\n\x11\x43ommitEventCursor\x12\'.billinghub.v1.CommitEventCursorRequest\x1a(.billinghub.v1.CommitEventCursorResponse\x12]\n\x0eGetEventCursor\x12$.billinghub.v1.GetEventCursorRequest\x1a%.billinghub.v1.GetEventCursorResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,13 +33,21 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.event_service
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WATCHEVENTSREQUEST']._serialized_start=79
-  _globals['_WATCHEVENTSREQUEST']._serialized_end=132
-  _globals['_WATCHEVENTSRESPONSE']._serialized_start=134
-  _globals['_WATCHEVENTSRESPONSE']._serialized_end=192
-  _globals['_LISTEVENTSREQUEST']._serialized_start=194
-  _globals['_LISTEVENTSREQUEST']._serialized_end=265
-  _globals['_LISTEVENTSRESPONSE']._serialized_start=267
-  _globals['_LISTEVENTSRESPONSE']._serialized_end=342
-  _globals['_EVENTSERVICE']._serialized_start=345
-  _globals['_EVENTSERVICE']._serialized_end=530
+  _globals['_WATCHEVENTSREQUEST']._serialized_end=150
+  _globals['_WATCHEVENTSRESPONSE']._serialized_start=152
+  _globals['_WATCHEVENTSRESPONSE']._serialized_end=210
+  _globals['_LISTEVENTSREQUEST']._serialized_start=212
+  _globals['_LISTEVENTSREQUEST']._serialized_end=301
+  _globals['_LISTEVENTSRESPONSE']._serialized_start=303
+  _globals['_LISTEVENTSRESPONSE']._serialized_end=378
+  _globals['_COMMITEVENTCURSORREQUEST']._serialized_start=380
+  _globals['_COMMITEVENTCURSORREQUEST']._serialized_end=462
+  _globals['_COMMITEVENTCURSORRESPONSE']._serialized_start=464
+  _globals['_COMMITEVENTCURSORRESPONSE']._serialized_end=550
+  _globals['_GETEVENTCURSORREQUEST']._serialized_start=552
+  _globals['_GETEVENTCURSORREQUEST']._serialized_end=593
+  _globals['_GETEVENTCURSORRESPONSE']._serialized_start=595
+  _globals['_GETEVENTCURSORRESPONSE']._serialized_end=663
+  _globals['_EVENTSERVICE']._serialized_start=666
+  _globals['_EVENTSERVICE']._serialized_end=1050
 # @@protoc_insertion_point(module_scope)

@@ -8,12 +8,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class WatchEventsRequest(_message.Message):
-    __slots__ = ("after_id", "types")
+    __slots__ = ("after_id", "types", "consumer")
     AFTER_ID_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
     after_id: int
     types: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, after_id: _Optional[int] = ..., types: _Optional[_Iterable[str]] = ...) -> None: ...
+    consumer: str
+    def __init__(self, after_id: _Optional[int] = ..., types: _Optional[_Iterable[str]] = ..., consumer: _Optional[str] = ...) -> None: ...
 
 class WatchEventsResponse(_message.Message):
     __slots__ = ("event",)
@@ -22,14 +24,16 @@ class WatchEventsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[_event_pb2.Event, _Mapping]] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
-    __slots__ = ("after_id", "types", "page_size")
+    __slots__ = ("after_id", "types", "page_size", "consumer")
     AFTER_ID_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
     after_id: int
     types: _containers.RepeatedScalarFieldContainer[str]
     page_size: int
-    def __init__(self, after_id: _Optional[int] = ..., types: _Optional[_Iterable[str]] = ..., page_size: _Optional[int] = ...) -> None: ...
+    consumer: str
+    def __init__(self, after_id: _Optional[int] = ..., types: _Optional[_Iterable[str]] = ..., page_size: _Optional[int] = ..., consumer: _Optional[str] = ...) -> None: ...
 
 class ListEventsResponse(_message.Message):
     __slots__ = ("events", "last_id")
@@ -38,3 +42,33 @@ class ListEventsResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[_event_pb2.Event]
     last_id: int
     def __init__(self, events: _Optional[_Iterable[_Union[_event_pb2.Event, _Mapping]]] = ..., last_id: _Optional[int] = ...) -> None: ...
+
+class CommitEventCursorRequest(_message.Message):
+    __slots__ = ("request_id", "consumer", "event_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    consumer: str
+    event_id: int
+    def __init__(self, request_id: _Optional[str] = ..., consumer: _Optional[str] = ..., event_id: _Optional[int] = ...) -> None: ...
+
+class CommitEventCursorResponse(_message.Message):
+    __slots__ = ("cursor", "moved")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    cursor: _event_pb2.EventCursor
+    moved: bool
+    def __init__(self, cursor: _Optional[_Union[_event_pb2.EventCursor, _Mapping]] = ..., moved: _Optional[bool] = ...) -> None: ...
+
+class GetEventCursorRequest(_message.Message):
+    __slots__ = ("consumer",)
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    consumer: str
+    def __init__(self, consumer: _Optional[str] = ...) -> None: ...
+
+class GetEventCursorResponse(_message.Message):
+    __slots__ = ("cursor",)
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    cursor: _event_pb2.EventCursor
+    def __init__(self, cursor: _Optional[_Union[_event_pb2.EventCursor, _Mapping]] = ...) -> None: ...

@@ -29,6 +29,9 @@ class EventServiceStub:
     """EventService delivers a tenant's events at least once, in one stable order: an event is
     delivered only once every transaction that could precede it has ended, so resuming after the
     last id seen never skips or reorders an event, across core restarts too.
+    A consumer may keep its place in the core instead (a durable cursor per tenant and consumer
+    name): it commits the last event it handled with CommitEventCursor and resumes with
+    `consumer` in WatchEvents or ListEvents, so a restart neither loses nor repeats an event.
     Roles: gateway, tenant_admin and platform.
     """
 
@@ -48,26 +51,62 @@ class EventServiceStub:
                 request_serializer=billinghub_dot_v1_dot_event__service__pb2.ListEventsRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_event__service__pb2.ListEventsResponse.FromString,
                 _registered_method=True)
+        self.CommitEventCursor = channel.unary_unary(
+                '/billinghub.v1.EventService/CommitEventCursor',
+                request_serializer=billinghub_dot_v1_dot_event__service__pb2.CommitEventCursorRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_event__service__pb2.CommitEventCursorResponse.FromString,
+                _registered_method=True)
+        self.GetEventCursor = channel.unary_unary(
+                '/billinghub.v1.EventService/GetEventCursor',
+                request_serializer=billinghub_dot_v1_dot_event__service__pb2.GetEventCursorRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_event__service__pb2.GetEventCursorResponse.FromString,
+                _registered_method=True)
 
 
 class EventServiceServicer:
     """EventService delivers a tenant's events at least once, in one stable order: an event is
     delivered only once every transaction that could precede it has ended, so resuming after the
     last id seen never skips or reorders an event, across core restarts too.
+    A consumer may keep its place in the core instead (a durable cursor per tenant and consumer
+    name): it commits the last event it handled with CommitEventCursor and resumes with
+    `consumer` in WatchEvents or ListEvents, so a restart neither loses nor repeats an event.
     Roles: gateway, tenant_admin and platform.
     """
 
     def WatchEvents(self, request, context):
-        """WatchEvents streams events after after_id (from the start when 0), then waits for new ones.
-        Errors: INVALID_ARGUMENT (unknown after_id), PERMISSION_DENIED.
+        """WatchEvents streams events after after_id (from the start when 0), or after the consumer's
+        committed cursor when `consumer` is given, then waits for new ones.
+        Errors: INVALID_ARGUMENT (unknown after_id, a bad consumer name, both after_id and
+        consumer), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListEvents(self, request, context):
-        """ListEvents returns the next events after after_id, for polling.
-        Errors: INVALID_ARGUMENT (unknown after_id, page size), PERMISSION_DENIED.
+        """ListEvents returns the next events after after_id (or the consumer's cursor), for polling.
+        Errors: INVALID_ARGUMENT (unknown after_id, page size, a bad consumer name, both after_id
+        and consumer), PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitEventCursor(self, request, context):
+        """CommitEventCursor records that the consumer handled every event up to event_id (in delivery
+        order). A cursor never moves backwards: committing an event at or before the cursor's
+        (a replay, a late acknowledgement) changes nothing and answers the current cursor, so the
+        call is idempotent and commits may arrive in any order.
+        Errors: INVALID_ARGUMENT (a bad consumer name, an event_id that is not the tenant's),
+        PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEventCursor(self, request, context):
+        """GetEventCursor returns the consumer's cursor (event_id 0 when it never committed one).
+        Errors: INVALID_ARGUMENT (a bad consumer name), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -86,6 +125,16 @@ def add_EventServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_event__service__pb2.ListEventsRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_event__service__pb2.ListEventsResponse.SerializeToString,
             ),
+            'CommitEventCursor': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitEventCursor,
+                    request_deserializer=billinghub_dot_v1_dot_event__service__pb2.CommitEventCursorRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_event__service__pb2.CommitEventCursorResponse.SerializeToString,
+            ),
+            'GetEventCursor': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventCursor,
+                    request_deserializer=billinghub_dot_v1_dot_event__service__pb2.GetEventCursorRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_event__service__pb2.GetEventCursorResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'billinghub.v1.EventService', rpc_method_handlers)
@@ -98,6 +147,9 @@ class EventService:
     """EventService delivers a tenant's events at least once, in one stable order: an event is
     delivered only once every transaction that could precede it has ended, so resuming after the
     last id seen never skips or reorders an event, across core restarts too.
+    A consumer may keep its place in the core instead (a durable cursor per tenant and consumer
+    name): it commits the last event it handled with CommitEventCursor and resumes with
+    `consumer` in WatchEvents or ListEvents, so a restart neither loses nor repeats an event.
     Roles: gateway, tenant_admin and platform.
     """
 
@@ -145,6 +197,60 @@ class EventService:
             '/billinghub.v1.EventService/ListEvents',
             billinghub_dot_v1_dot_event__service__pb2.ListEventsRequest.SerializeToString,
             billinghub_dot_v1_dot_event__service__pb2.ListEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitEventCursor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.EventService/CommitEventCursor',
+            billinghub_dot_v1_dot_event__service__pb2.CommitEventCursorRequest.SerializeToString,
+            billinghub_dot_v1_dot_event__service__pb2.CommitEventCursorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventCursor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.EventService/GetEventCursor',
+            billinghub_dot_v1_dot_event__service__pb2.GetEventCursorRequest.SerializeToString,
+            billinghub_dot_v1_dot_event__service__pb2.GetEventCursorResponse.FromString,
             options,
             channel_credentials,
             insecure,

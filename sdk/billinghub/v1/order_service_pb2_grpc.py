@@ -105,7 +105,7 @@ class OrderServiceServicer:
         but the promo code's use; the order expires unpaid after the tenant's order TTL.
         Errors: INVALID_ARGUMENT (quantity, recipient, pay_asset), NOT_FOUND (user, package),
         FAILED_PRECONDITION (PACKAGE_INACTIVE, PRICE_NOT_AVAILABLE, PROMO_INVALID, PROMO_EXHAUSTED,
-        PROMO_NOT_APPLICABLE).
+        PROMO_NOT_APPLICABLE, USER_BLOCKED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -113,7 +113,8 @@ class OrderServiceServicer:
 
     def PayOrderFromWallet(self, request, context):
         """PayOrderFromWallet debits the total from the buyer's wallet and delivers, in one transaction.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (INSUFFICIENT_FUNDS, ORDER_EXPIRED, ORDER_NOT_PENDING).
+        Errors: NOT_FOUND, FAILED_PRECONDITION (INSUFFICIENT_FUNDS, ORDER_EXPIRED, ORDER_NOT_PENDING,
+        USER_BLOCKED: the admin blocked the buyer since the order was made).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -31,6 +31,7 @@ class PreCheckoutRefusal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRE_CHECKOUT_REFUSAL_EXPIRED: _ClassVar[PreCheckoutRefusal]
     PRE_CHECKOUT_REFUSAL_ORDER_NOT_PENDING: _ClassVar[PreCheckoutRefusal]
     PRE_CHECKOUT_REFUSAL_AMOUNT_MISMATCH: _ClassVar[PreCheckoutRefusal]
+    PRE_CHECKOUT_REFUSAL_USER_BLOCKED: _ClassVar[PreCheckoutRefusal]
 PAYMENT_STATUS_UNSPECIFIED: PaymentStatus
 PAYMENT_STATUS_PENDING: PaymentStatus
 PAYMENT_STATUS_SUCCEEDED: PaymentStatus
@@ -46,6 +47,7 @@ PRE_CHECKOUT_REFUSAL_ALREADY_PAID: PreCheckoutRefusal
 PRE_CHECKOUT_REFUSAL_EXPIRED: PreCheckoutRefusal
 PRE_CHECKOUT_REFUSAL_ORDER_NOT_PENDING: PreCheckoutRefusal
 PRE_CHECKOUT_REFUSAL_AMOUNT_MISMATCH: PreCheckoutRefusal
+PRE_CHECKOUT_REFUSAL_USER_BLOCKED: PreCheckoutRefusal
 
 class Payment(_message.Message):
     __slots__ = ("id", "user_id", "order_id", "provider", "provider_ref", "status", "amount", "received", "pay_url", "provider_status", "failure_reason", "credit_transfer_id", "expire_time", "create_time", "update_time", "paid_time")

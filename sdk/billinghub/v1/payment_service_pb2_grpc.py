@@ -184,7 +184,7 @@ class PaymentServiceServicer:
         or for a wallet top-up, and returns where the buyer pays.
         Errors: INVALID_ARGUMENT, NOT_FOUND (user, order, asset, PROVIDER_NOT_CONFIGURED),
         FAILED_PRECONDITION (ORDER_NOT_PENDING, ORDER_EXPIRED, PROVIDER_DISABLED, AMOUNT_OUT_OF_RANGE,
-        PROVIDER_REJECTED), UNAVAILABLE (PROVIDER_UNAVAILABLE: nothing was opened that can be paid).
+        PROVIDER_REJECTED, USER_BLOCKED), UNAVAILABLE (PROVIDER_UNAVAILABLE: nothing was opened that can be paid).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -237,8 +237,8 @@ class PaymentServiceServicer:
         Telegram then charges the buyer every 30 days and each charge renews the plan
         (ConfirmTelegramPayment).
         Errors: INVALID_ARGUMENT (ids, amount not in XTR, title, description, subscription_period),
-        NOT_FOUND (user, order, PROVIDER_NOT_CONFIGURED), FAILED_PRECONDITION (ORDER_NOT_PENDING,
-        ORDER_EXPIRED, PROVIDER_DISABLED, AMOUNT_OUT_OF_RANGE: the order is not priced in XTR or the
+        NOT_FOUND (user, order, PROVIDER_NOT_CONFIGURED), FAILED_PRECONDITION (USER_BLOCKED,
+        ORDER_NOT_PENDING, ORDER_EXPIRED, PROVIDER_DISABLED, AMOUNT_OUT_OF_RANGE: the order is not priced in XTR or the
         amount is outside the limits, PROVIDER_REJECTED: the tenant has no bot token or Telegram
         refused the link), UNAVAILABLE (PROVIDER_UNAVAILABLE: Telegram did not answer; the payment
         is failed).

@@ -93,7 +93,7 @@ class PromoServiceServicer:
         """RedeemPromoCode credits a credit code to a user; redeeming again returns the same result for
         that user (idempotent per user) until the per-user limit allows another use.
         Errors: INVALID_ARGUMENT, NOT_FOUND (user, code), FAILED_PRECONDITION (PROMO_INVALID,
-        PROMO_EXHAUSTED, PROMO_NOT_APPLICABLE: a discount code).
+        PROMO_EXHAUSTED, PROMO_NOT_APPLICABLE: a discount code, USER_BLOCKED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -137,7 +137,7 @@ class ReferralServiceServicer:
     def CreatePayoutRequest(self, request, context):
         """CreatePayoutRequest holds the amount of the user's withdrawable earnings until an admin decides.
         Errors: INVALID_ARGUMENT (amount, destination), NOT_FOUND (user), FAILED_PRECONDITION
-        (BELOW_MIN_PAYOUT, INSUFFICIENT_FUNDS: above the withdrawable amount).
+        (BELOW_MIN_PAYOUT, INSUFFICIENT_FUNDS: above the withdrawable amount, USER_BLOCKED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -103,7 +103,7 @@ class TopupRequestServiceServicer:
     def CreateTopupRequest(self, request, context):
         """CreateTopupRequest records a pending request.
         Errors: INVALID_ARGUMENT (amount or package required, receipt), NOT_FOUND (user, method,
-        package, asset), FAILED_PRECONDITION (METHOD_INACTIVE, PACKAGE_INACTIVE).
+        package, asset), FAILED_PRECONDITION (METHOD_INACTIVE, PACKAGE_INACTIVE, USER_BLOCKED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

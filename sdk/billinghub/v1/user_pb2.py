@@ -26,7 +26,7 @@ from sdk.billinghub.v1 import common_pb2 as billinghub_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x62illinghub/v1/user.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x02\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12)\n\x08platform\x18\x02 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12\x10\n\x08username\x18\x04 \x01(\t\x12\x12\n\nfirst_name\x18\x05 \x01(\t\x12\x11\n\tlast_name\x18\x06 \x01(\t\x12\x15\n\rlanguage_code\x18\x07 \x01(\t\x12\x15\n\rreferral_code\x18\x08 \x01(\t\x12\x13\n\x0breferrer_id\x18\t \x01(\t\x12\x0f\n\x07\x62locked\x18\n \x01(\x08\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x62illinghub/v1/user.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x03\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12)\n\x08platform\x18\x02 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12\x10\n\x08username\x18\x04 \x01(\t\x12\x12\n\nfirst_name\x18\x05 \x01(\t\x12\x11\n\tlast_name\x18\x06 \x01(\t\x12\x15\n\rlanguage_code\x18\x07 \x01(\t\x12\x15\n\rreferral_code\x18\x08 \x01(\t\x12\x13\n\x0breferrer_id\x18\t \x01(\t\x12\x0f\n\x07\x62locked\x18\n \x01(\x08\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x62ot_blocked\x18\r \x01(\x08\x12\x34\n\x10\x62ot_blocked_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,5 +34,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.user_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_USER']._serialized_start=105
-  _globals['_USER']._serialized_end=426
+  _globals['_USER']._serialized_end=501
 # @@protoc_insertion_point(module_scope)

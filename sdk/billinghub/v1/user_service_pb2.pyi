@@ -66,16 +66,18 @@ class FindUserResponse(_message.Message):
     def __init__(self, user: _Optional[_Union[_user_pb2.User, _Mapping]] = ...) -> None: ...
 
 class ListUsersRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "query", "platform")
+    __slots__ = ("page_size", "page_token", "query", "platform", "bot_blocked")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    BOT_BLOCKED_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     query: str
     platform: _common_pb2.Platform
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ..., platform: _Optional[_Union[_common_pb2.Platform, str]] = ...) -> None: ...
+    bot_blocked: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ..., platform: _Optional[_Union[_common_pb2.Platform, str]] = ..., bot_blocked: _Optional[bool] = ...) -> None: ...
 
 class ListUsersResponse(_message.Message):
     __slots__ = ("users", "next_page_token")
@@ -106,6 +108,22 @@ class UpdateUserRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., username: _Optional[str] = ..., first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., language_code: _Optional[str] = ..., blocked: _Optional[bool] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class UpdateUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: _user_pb2.User
+    def __init__(self, user: _Optional[_Union[_user_pb2.User, _Mapping]] = ...) -> None: ...
+
+class SetUserBotBlockedRequest(_message.Message):
+    __slots__ = ("request_id", "user_id", "bot_blocked")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    BOT_BLOCKED_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    user_id: str
+    bot_blocked: bool
+    def __init__(self, request_id: _Optional[str] = ..., user_id: _Optional[str] = ..., bot_blocked: _Optional[bool] = ...) -> None: ...
+
+class SetUserBotBlockedResponse(_message.Message):
     __slots__ = ("user",)
     USER_FIELD_NUMBER: _ClassVar[int]
     user: _user_pb2.User

@@ -29,7 +29,7 @@ class UserServiceStub:
     """UserService holds a tenant's end users. The tenant comes from the caller's key (or, for gateway
     and platform keys, from `x-tenant-id` metadata): never from the request body.
     Roles: tenant_admin, gateway and platform may call every RPC; partner may call RegisterUser,
-    GetUser and FindUser.
+    GetUser, FindUser and UpdateUser. Only tenant_admin and platform may change `blocked`.
     """
 
     def __init__(self, channel):
@@ -63,13 +63,18 @@ class UserServiceStub:
                 request_serializer=billinghub_dot_v1_dot_user__service__pb2.UpdateUserRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_user__service__pb2.UpdateUserResponse.FromString,
                 _registered_method=True)
+        self.SetUserBotBlocked = channel.unary_unary(
+                '/billinghub.v1.UserService/SetUserBotBlocked',
+                request_serializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer:
     """UserService holds a tenant's end users. The tenant comes from the caller's key (or, for gateway
     and platform keys, from `x-tenant-id` metadata): never from the request body.
     Roles: tenant_admin, gateway and platform may call every RPC; partner may call RegisterUser,
-    GetUser and FindUser.
+    GetUser, FindUser and UpdateUser. Only tenant_admin and platform may change `blocked`.
     """
 
     def RegisterUser(self, request, context):
@@ -109,7 +114,19 @@ class UserServiceServicer:
 
     def UpdateUser(self, request, context):
         """UpdateUser changes the fields named in update_mask.
-        Errors: INVALID_ARGUMENT (field violations, unknown mask path), NOT_FOUND, PERMISSION_DENIED.
+        Errors: INVALID_ARGUMENT (field violations, unknown mask path), NOT_FOUND, PERMISSION_DENIED
+        (ROLE_NOT_ALLOWED: "blocked" in the mask of a gateway or partner key).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetUserBotBlocked(self, request, context):
+        """SetUserBotBlocked marks that the user blocked the tenant's bot (bot_blocked true: Telegram
+        answered 403 "bot was blocked by the user"), or clears the mark (the user wrote to the bot
+        again). Setting the state the user is already in changes nothing (the first time stays).
+        Roles: gateway, tenant_admin, platform.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (unknown, or another tenant's), PERMISSION_DENIED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -143,6 +160,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_user__service__pb2.UpdateUserRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_user__service__pb2.UpdateUserResponse.SerializeToString,
             ),
+            'SetUserBotBlocked': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetUserBotBlocked,
+                    request_deserializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'billinghub.v1.UserService', rpc_method_handlers)
@@ -155,7 +177,7 @@ class UserService:
     """UserService holds a tenant's end users. The tenant comes from the caller's key (or, for gateway
     and platform keys, from `x-tenant-id` metadata): never from the request body.
     Roles: tenant_admin, gateway and platform may call every RPC; partner may call RegisterUser,
-    GetUser and FindUser.
+    GetUser, FindUser and UpdateUser. Only tenant_admin and platform may change `blocked`.
     """
 
     @staticmethod
@@ -283,6 +305,33 @@ class UserService:
             '/billinghub.v1.UserService/UpdateUser',
             billinghub_dot_v1_dot_user__service__pb2.UpdateUserRequest.SerializeToString,
             billinghub_dot_v1_dot_user__service__pb2.UpdateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetUserBotBlocked(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.UserService/SetUserBotBlocked',
+            billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedRequest.SerializeToString,
+            billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedResponse.FromString,
             options,
             channel_credentials,
             insecure,
