@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
@@ -334,3 +334,27 @@ def run_client(
     if spy is not None:
         spy.wait()
     return summary, window
+
+
+def on_scratch_database(
+    prefix: str, name: str, keep: bool, run: Callable[[str], Coroutine[Any, Any, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """Run a benchmark on a new scratch database: `run(database)`'s result goes to
+    bench/results/<name>.json, then the database is dropped (unless `keep`). None, said so, when
+    PostgreSQL is not reachable: a benchmark then skips rather than fails."""
+    try:
+        database = asyncio.run(create_database(prefix))
+    except (OSError, asyncpg.PostgresError) as error:
+        print(f"PostgreSQL on {PG_HOST} is not reachable ({error}): skipped")
+        return None
+    try:
+        result = asyncio.run(run(database))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(f"== wrote bench/results/{name}.json")
+    finally:
+        if keep:
+            print(f"kept the database {database} (drop it with: dropdb -h 127.0.0.1 -U postgres {database})")
+        else:
+            asyncio.run(drop_database(database))
+    return result

@@ -222,7 +222,9 @@ async def _priced_package(admin: BillingHubClient) -> str:
         category="tokens",
         sort_order=len(CATALOG),
     )
-    return (await admin.catalog.CreatePackage(catalog_service_pb2.CreatePackageRequest(package=package))).package.id
+    return str(
+        (await admin.catalog.CreatePackage(catalog_service_pb2.CreatePackageRequest(package=package))).package.id
+    )
 
 
 async def _register(admin: BillingHubClient, external_id: str, referral_code: str = "") -> tuple[str, str]:

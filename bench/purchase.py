@@ -44,16 +44,12 @@ exits 0.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
 import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
-
-import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -158,23 +154,13 @@ def run_checks_passed(result: dict[str, Any]) -> bool:
 def main_with(args: argparse.Namespace) -> int:
     if pgbench.pgbench_missing():
         return 0
-    try:
-        database = asyncio.run(harness.create_database("bench_purchase"))
-    except (OSError, asyncpg.PostgresError) as error:
-        print(f"PostgreSQL on {harness.PG_HOST} is not reachable ({error}): skipped")
-        return 0
     variants = list(ORDER) if args.variant == "all" else args.variant.split(",")
-    try:
-        result = asyncio.run(run_all(args, variants, database))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "purchase" if args.variant == "all" else f"purchase_{args.variant.replace(',', '+')}"
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        print(f"== wrote bench/results/{name}.json")
-    finally:
-        if args.keep:
-            print(f"kept the database {database} (drop it with: dropdb -h 127.0.0.1 -U postgres {database})")
-        else:
-            asyncio.run(harness.drop_database(database))
+    name = "purchase" if args.variant == "all" else f"purchase_{args.variant.replace(',', '+')}"
+    result = harness.on_scratch_database(
+        "bench_purchase", name, args.keep, lambda database: run_all(args, variants, database)
+    )
+    if result is None:
+        return 0
     print(report.table(result))
     if not run_checks_passed(result):
         print("the run's own checks failed (VerifyLedger or transfer counts): see the details")

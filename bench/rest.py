@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -39,7 +38,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import psutil  # type: ignore[import-untyped]
 from aiohttp import web
 
@@ -312,22 +310,13 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main_with(args: argparse.Namespace) -> int:
-    try:
-        database = asyncio.run(harness.create_database("bench_rest"))
-    except (OSError, asyncpg.PostgresError) as error:
-        print(f"PostgreSQL on {harness.PG_HOST} is not reachable ({error}): skipped")
-        return 0
-    try:
+    async def scratch(database: str) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench_rest_") as folder:
-            result = asyncio.run(run(args, database, Path(folder)))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "rest.json").write_text(json.dumps(result, indent=2) + "\n")
-        print("== wrote bench/results/rest.json")
-    finally:
-        if args.keep:
-            print(f"kept the database {database} (drop it with: dropdb -h 127.0.0.1 -U postgres {database})")
-        else:
-            asyncio.run(harness.drop_database(database))
+            return await run(args, database, Path(folder))
+
+    result = harness.on_scratch_database("bench_rest", "rest", args.keep, scratch)
+    if result is None:
+        return 0
     print(table(result))
     details = result["details"]
     checks = [

@@ -54,7 +54,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import psutil  # type: ignore[import-untyped]
 
@@ -501,23 +500,14 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main_with(args: argparse.Namespace) -> int:
-    try:
-        database = asyncio.run(harness.create_database("bench_webhooks"))
-    except (OSError, asyncpg.PostgresError) as error:
-        print(f"PostgreSQL on {harness.PG_HOST} is not reachable ({error}): skipped")
-        return 0
-    try:
+    async def scratch(database: str) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench_webhooks_") as folder:
-            result = asyncio.run(run(args, database, Path(folder)))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "webhooks_orders" if args.orders else "webhooks"
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        print(f"== wrote bench/results/{name}.json")
-    finally:
-        if args.keep:
-            print(f"kept the database {database} (drop it with: dropdb -h 127.0.0.1 -U postgres {database})")
-        else:
-            asyncio.run(harness.drop_database(database))
+            return await run(args, database, Path(folder))
+
+    name = "webhooks_orders" if args.orders else "webhooks"
+    result = harness.on_scratch_database("bench_webhooks", name, args.keep, scratch)
+    if result is None:
+        return 0
     print(table(result))
     details = result["details"]
     checks = [details["credit_check"]["ok"], details["verify"]["ok"], details["purchase_one_call"]["transfers_match"]]
