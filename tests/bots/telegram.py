@@ -58,6 +58,7 @@ class FakeBotApi:
     url: str = ""
     requests: list[BotRequest] = field(default_factory=list)
     usernames: dict[str, str] = field(default_factory=dict)
+    blocked_by: set[int] = field(default_factory=set)  # chats of users who blocked the bots: 403
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
 
     def of(self, token: str) -> list[BotRequest]:
@@ -88,6 +89,9 @@ class FakeBotApi:
         recorded = BotRequest(token, method, params)
         self.requests.append(recorded)
         result: Any
+        if method.startswith("send") and recorded.chat_id in self.blocked_by:
+            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            return web.json_response(body, status=403)
         if method == "getme":
             bot_id = int(token.split(":")[0])
             username = self.usernames.get(token, f"bot{bot_id}_bot")
