@@ -41,9 +41,10 @@ def sent(shop: TenantBot, chat_id: int) -> list[BotRequest]:
     return [r for r in requests if r.method == "sendmessage" and r.chat_id == chat_id and not r.buttons()]
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (10 s at most) until the fake Bot API has seen what `condition` looks for."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110  # the fake server has no event to wait on
             await asyncio.sleep(0.02)
 
 
