@@ -18,6 +18,10 @@ from bot_gateway.i18n import gettext_noop
 from sdk.billinghub.v1 import common_pb2
 
 
+# a Stars payment is thanked for in the chat where it was made (the successful_payment update)
+STARS_PROVIDER = "telegram_stars"
+
+
 @dataclass(frozen=True)
 class Notice:
     """A text to send: `text` is a catalog message id, `values` fill its placeholders."""
@@ -43,7 +47,7 @@ def _reason(data: Mapping[str, Any]) -> str:
 def user_notice(event_type: str, data: Mapping[str, Any], scales: Scales) -> Notice | None:
     """The user's notice of an event, or None when the event is not one users are told about."""
     user = str(data.get("user_id") or "")
-    if event_type == "payment.succeeded":
+    if event_type == "payment.succeeded" and data.get("provider") != STARS_PROVIDER:
         paid = {
             "amount_minor": data.get("received_minor") or data.get("amount_minor"),
             "asset": data.get("received_asset") or data.get("asset"),

@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+from bot_gateway.i18n import SUPPORTED_LOCALES
+from bot_gateway.notification_texts import USER_EVENT_TYPES, user_notice
 from bot_gateway.notifier import CONSUMER, Notifier
 from sdk.billinghub.v1 import event_service_pb2, order_pb2, order_service_pb2
 from tests.bots.conftest import NewBot
@@ -130,3 +132,36 @@ async def test_a_user_who_blocked_the_bot_is_marked_once_and_cleared_when_back(t
     assert not (await other.core_user(bob)).bot_blocked
     assert greeting.text.startswith("Welcome back, Ann!")
     assert not back.bot_blocked and not back.HasField("bot_blocked_time")
+
+
+SAMPLES = {
+    "payment.succeeded": {"user_id": "u", "asset": "RUB", "amount_minor": 19900, "provider": "yookassa"},
+    "order.fulfilled": {"user_id": "u", "order_id": "abcdef0123"},
+    "order.failed": {"user_id": "u", "order_id": "abcdef0123", "reason": "x"},
+    "order.refunded": {"user_id": "u", "order_id": "abcdef0123", "asset": "RUB", "refunded_minor": 100},
+    "subscription.expiring": {"user_id": "u", "plan_code": "pro", "end_time": "2026-12-01T00:00:00+00:00"},
+    "subscription.expired": {"user_id": "u", "plan_code": "pro"},
+    "referral.commission": {"referrer_id": "u", "buyer_id": "b", "asset": "RUB", "amount": 250},
+    "topup_request.approved": {"user_id": "u", "asset": "RUB", "amount_minor": 50000},
+    "topup_request.rejected": {"user_id": "u", "asset": "RUB", "amount_minor": 50000, "reason": "No receipt."},
+    "referral.payout_paid": {"user_id": "u", "asset": "RUB", "amount_minor": 100000},
+    "referral.payout_rejected": {"user_id": "u", "asset": "RUB", "amount_minor": 100000, "reason": ""},
+}
+
+
+def test_every_notified_event_reads_well_in_every_locale() -> None:
+    i18n = shared_i18n()
+    assert set(SAMPLES) == set(USER_EVENT_TYPES)
+    for event_type, data in SAMPLES.items():
+        notice = user_notice(event_type, data, {"RUB": 2})
+        assert notice is not None and notice.user_id == "u", event_type
+        for locale in SUPPORTED_LOCALES:
+            text = i18n.gettext(notice.text, locale=locale).format(**notice.values)
+            assert "{" not in text and (locale == "en" or text != notice.text), (event_type, locale, text)
+    expiring = user_notice("subscription.expiring", SAMPLES["subscription.expiring"], {})
+    assert expiring is not None and expiring.values == {"plan": "pro", "date": "2026-12-01"}
+    refunded = user_notice("order.refunded", SAMPLES["order.refunded"], {"RUB": 2})
+    assert refunded is not None and refunded.values == {"order": "#abcdef01", "amount": "1.00 RUB"}
+    stars = {**SAMPLES["payment.succeeded"], "provider": "telegram_stars"}
+    assert user_notice("payment.succeeded", stars, {}) is None  # thanked for in the chat already
+    assert user_notice("wallet.credited", {"user_id": "u"}, {}) is None
