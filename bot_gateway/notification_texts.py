@@ -17,7 +17,6 @@ from bot_gateway.formatting import Scales, money
 from bot_gateway.i18n import gettext_noop
 from sdk.billinghub.v1 import common_pb2
 
-
 # a Stars payment is thanked for in the chat where it was made (the successful_payment update)
 STARS_PROVIDER = "telegram_stars"
 
