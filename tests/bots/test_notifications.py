@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from bot_gateway.i18n import SUPPORTED_LOCALES
 from bot_gateway.notification_texts import USER_EVENT_TYPES, user_notice
 from bot_gateway.notifier import CONSUMER, Notifier
+from bot_gateway.runner import BotRunner
 from sdk.billinghub.v1 import event_service_pb2, order_pb2, order_service_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.harness import TenantBot, shared_i18n, shared_registry, shared_settings
+from tests.bots.harness import TenantBot, shared_dispatcher, shared_i18n, shared_registry, shared_settings
 from tests.bots.telegram import BotRequest
 from tests.bots.test_bot_settings import configure
 from tests.bots.test_buy import customer, token_shop
@@ -134,7 +136,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_once_and_cleared_when_back(t
     assert not back.bot_blocked and not back.HasField("bot_blocked_time")
 
 
-SAMPLES = {
+SAMPLES: dict[str, dict[str, Any]] = {
     "payment.succeeded": {"user_id": "u", "asset": "RUB", "amount_minor": 19900, "provider": "yookassa"},
     "order.fulfilled": {"user_id": "u", "order_id": "abcdef0123"},
     "order.failed": {"user_id": "u", "order_id": "abcdef0123", "reason": "x"},
@@ -165,3 +167,30 @@ def test_every_notified_event_reads_well_in_every_locale() -> None:
     stars = {**SAMPLES["payment.succeeded"], "provider": "telegram_stars"}
     assert user_notice("payment.succeeded", stars, {}) is None  # thanked for in the chat already
     assert user_notice("wallet.credited", {"user_id": "u"}, {}) is None
+
+
+async def test_the_runner_runs_a_notifier_beside_each_bot_and_stops_it_with_the_bot(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    pack = await token_shop(shop)
+    ann, ann_id = await customer(shop, "en")
+    order = await buy(shop, ann_id, pack.id)
+    runner = BotRunner(
+        shop.hub,
+        shared_dispatcher(),
+        poll_tenants_seconds=0.1,
+        polling_timeout=1,
+        telegram_api_url=shop.api.url,
+        settings=shared_settings(),
+        registry=shared_registry(),
+        i18n=shared_i18n(),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await until(lambda: len(sent(shop, ann.id)) == 1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+    assert [r.text for r in sent(shop, ann.id)] == [f"Your order #{order.id[:8]} has been delivered."]
+    assert await cursor(shop) > 0
