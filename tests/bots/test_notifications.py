@@ -54,7 +54,7 @@ async def until(condition: Callable[[], bool]) -> None:
 
 async def buy(shop: TenantBot, user_id: str, package_id: str) -> order_pb2.Order:
     await fund(shop.tenant, user_id, 19900, "RUB")
-    response = await shop.tenant.admin.orders.PurchaseFromWallet(
+    response: order_service_pb2.PurchaseFromWalletResponse = await shop.tenant.admin.orders.PurchaseFromWallet(
         order_service_pb2.PurchaseFromWalletRequest(user_id=user_id, package_id=package_id, pay_asset="RUB")
     )
     return response.order
@@ -67,7 +67,9 @@ async def refund(shop: TenantBot, order_id: str) -> None:
 
 
 async def cursor(shop: TenantBot) -> int:
-    response = await shop.hub.events.GetEventCursor(event_service_pb2.GetEventCursorRequest(consumer=CONSUMER))
+    response: event_service_pb2.GetEventCursorResponse = await shop.hub.events.GetEventCursor(
+        event_service_pb2.GetEventCursorRequest(consumer=CONSUMER)
+    )
     return response.cursor.event_id
 
 
