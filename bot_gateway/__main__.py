@@ -12,7 +12,10 @@ import sys
 
 import structlog
 
+from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.i18n import build_i18n
+from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from sdk.client import BillingHubClient
@@ -30,12 +33,19 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with BillingHubClient(settings.core_target, api_key) as client:
         log.info("bot gateway starting", core=settings.core_target, key_id=key_id(api_key))
+        # one cache of bot settings and one user registry for the dispatcher and the notifiers
+        bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
+        registry, i18n = UserRegistry(), build_i18n()
         runner = BotRunner(
             client,
-            build_dispatcher(),
+            build_dispatcher(i18n=i18n, registry=registry, settings=bot_settings),
             poll_tenants_seconds=settings.poll_tenants_seconds,
             polling_timeout=settings.polling_timeout_seconds,
             telegram_api_url=settings.telegram_api_url,
+            settings=bot_settings,
+            registry=registry,
+            i18n=i18n,
+            notifications=settings.bot_notifications,
         )
         await runner.run(stop)
 

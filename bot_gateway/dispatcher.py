@@ -6,8 +6,9 @@ The routers are module-level (`bot_gateway.handlers.router`) and can be attached
 process builds one dispatcher: the gateway's `__main__`, or one per test session.
 
 Outer middlewares on updates run in registration order after aiogram's own (errors, user
-context, FSM): tenant -> anti-flood -> user registration -> locale. The anti-flood check comes
-before registration, so a flood costs the core nothing.
+context, FSM): tenant -> anti-flood -> bot settings -> user registration -> "bot unblocked" ->
+locale. The anti-flood check comes before the settings and registration, so a flood costs the core
+nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.i18n import I18n
 
+from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.handlers import router
 from bot_gateway.i18n import build_i18n
+from bot_gateway.middlewares.bot_blocked import BotUnblockedMiddleware
+from bot_gateway.middlewares.bot_settings import BotSettingsMiddleware
 from bot_gateway.middlewares.locale import UserLocaleMiddleware
 from bot_gateway.middlewares.registration import UserRegistrationMiddleware, UserRegistry
 from bot_gateway.middlewares.tenant import TenantContextMiddleware
@@ -30,8 +34,10 @@ def build_dispatcher(
     i18n: I18n | None = None,
     limiter: RateLimiter | None = None,
     registry: UserRegistry | None = None,
+    settings: BotSettingsCache | None = None,
 ) -> Dispatcher:
-    """The dispatcher of the process (FSM in `storage`, memory if None)."""
+    """The dispatcher of the process (FSM in `storage`, memory if None); the runner shares
+    `registry` and `settings` with it."""
     i18n = i18n or build_i18n()
     # in the workflow data too, so the error handlers translate when an update failed before the
     # locale middleware ran
@@ -39,7 +45,9 @@ def build_dispatcher(
     limiter = limiter or RateLimiter()
     dispatcher.update.outer_middleware(TenantContextMiddleware())
     dispatcher.update.outer_middleware(AntiFloodMiddleware(limiter))
+    dispatcher.update.outer_middleware(BotSettingsMiddleware(settings or BotSettingsCache()))
     dispatcher.update.outer_middleware(UserRegistrationMiddleware(registry))
+    dispatcher.update.outer_middleware(BotUnblockedMiddleware())
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     throttle = HandlerThrottleMiddleware(limiter)
     dispatcher.message.middleware(throttle)

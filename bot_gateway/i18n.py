@@ -15,6 +15,8 @@ from pathlib import Path
 
 from aiogram.utils.i18n import I18n
 
+from bot_gateway.text_overrides import OverridableI18n
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "bot"
 DEFAULT_LOCALE = "en"
@@ -42,5 +44,6 @@ def resolve_locale(chosen: str | None, telegram_language: str | None, tenant_def
 
 
 def build_i18n() -> I18n:
-    """The catalogs of every supported locale, loaded from the compiled `.mo` files."""
-    return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)
+    """The catalogs of every supported locale, loaded from the compiled `.mo` files (a tenant's
+    text overrides come first: `text_overrides`)."""
+    return OverridableI18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)

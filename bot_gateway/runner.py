@@ -5,6 +5,7 @@ which tenants have a bot; it starts a polling task for each new one, stops bots 
 listed, restarts a bot whose token changed or whose task ended, and passes a changed default
 locale on without a restart. Tenants can therefore be added, suspended or given a new token
 while the process runs. A core that cannot be reached leaves the running bots as they are.
+Beside each bot's polling runs its notifier (`notifier.Notifier`), started and stopped with it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.utils.i18n import I18n
 from aiogram.utils.token import TokenValidationError
 
+from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.i18n import build_i18n
+from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
+from bot_gateway.notifier import Notifier
 from bot_gateway.polling import poll_updates, redact
 from sdk.billinghub.v1 import gateway_service_pb2
 from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
@@ -46,6 +52,7 @@ class RunningBot:
     bot: Bot
     task: asyncio.Task[None]
     hub: BillingHubClient
+    notifier: asyncio.Task[None] | None = None
 
 
 class BotRunner:
@@ -59,7 +66,13 @@ class BotRunner:
         poll_tenants_seconds: float = 30.0,
         polling_timeout: int = 30,
         telegram_api_url: str | None = None,
+        settings: BotSettingsCache | None = None,
+        registry: UserRegistry | None = None,
+        i18n: I18n | None = None,
+        notifications: bool = True,
     ) -> None:
+        """`settings` and `registry` are the dispatcher's (the notifier reads the one and tells the
+        other about users who blocked the bot); `notifications` False runs no notifiers."""
         self._client = client
         self._dispatcher = dispatcher
         self._poll_tenants_seconds = poll_tenants_seconds
@@ -68,6 +81,10 @@ class BotRunner:
         self._bots: dict[str, RunningBot] = {}
         self._rejected: dict[str, str] = {}  # tenant id -> fingerprint of a token aiogram refused
         self._waiting_logged = False
+        self._settings = settings or BotSettingsCache()
+        self._registry = registry
+        self._i18n = i18n or build_i18n()
+        self._notifications = notifications
 
     @property
     def running_tenants(self) -> set[str]:
@@ -135,20 +152,26 @@ class BotRunner:
             poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout),
             name=f"bot:{tenant.tenant_id}",
         )
-        running = self._bots[tenant.tenant_id] = RunningBot(
-            tenant=tenant, bot=bot, task=task, hub=self._client.for_tenant(tenant.tenant_id)
-        )
+        hub = self._client.for_tenant(tenant.tenant_id)
+        running = self._bots[tenant.tenant_id] = RunningBot(tenant=tenant, bot=bot, task=task, hub=hub)
+        if self._notifications:
+            notifier = Notifier(hub, bot, tenant.tenant_id, self._settings, self._i18n, self._registry)
+            running.notifier = asyncio.create_task(notifier.run(), name=f"notifier:{tenant.tenant_id}")
         log.info("bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, token_fingerprint=fingerprint)
 
     async def _stop_bot(self, tenant_id: str, why: str) -> None:
         running = self._bots.pop(tenant_id)
-        running.task.cancel()
-        try:
-            await asyncio.wait_for(running.task, timeout=STOP_TIMEOUT_SECONDS)
-        except (asyncio.CancelledError, TimeoutError):
-            pass
-        except Exception as error:  # a crashed bot must not take the others down
-            log.error("bot polling failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
+        for task in (running.task, running.notifier):
+            if task is None:
+                continue
+            task.cancel()
+            try:
+                await asyncio.wait_for(task, timeout=STOP_TIMEOUT_SECONDS)
+            except (asyncio.CancelledError, TimeoutError):
+                pass
+            except Exception as error:  # a crashed bot must not take the others down
+                log.error("bot task failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
+        self._settings.forget(tenant_id)
         await running.bot.session.close()
         log.info("bot stopped", tenant_id=tenant_id, bot_id=running.bot.id, why=why)
 

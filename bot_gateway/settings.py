@@ -29,6 +29,10 @@ class BotGatewaySettings(BaseSettings):
     telegram_api_url: str | None = None
     poll_tenants_seconds: float = 30.0
     polling_timeout_seconds: int = 30
+    # the core emits no event when bot settings or texts change: they are re-read this often
+    bot_settings_refresh_seconds: float = 60.0
+    # notifications from the event stream (one task per bot); off for a second replica
+    bot_notifications: bool = True
     shutdown_grace_seconds: float = 10.0
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"

@@ -1,35 +1,45 @@
-"""Texts a tenant words for its own bot: welcome, help, terms, payment support, support.
+"""Texts a tenant words for its own bot: welcome, help, terms, privacy, payment support, support.
 
-Today no tenant can set them (the core has no bot settings yet), so every function returns None
-and the bot shows its default translated text. This is the seam where bot settings (welcome text
-and image, support/terms/privacy/paysupport texts or links, per-locale overrides) plug in: each
-function receives the tenant's `BotTenant` and the user's locale, which is all a lookup needs.
+Each has a stable override key (`text_keys.TEXT_KEYS`) and, except help, a field of the bot
+settings. The tenant's text for a locale is its override of the key in that locale, else the
+settings' field (one text for every locale), else None: the bot shows its own translated text.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
+from bot_gateway.bot_settings import TenantSettings
 
 
 class TextKey(StrEnum):
-    """The texts a tenant may word itself."""
+    """The texts a tenant may word itself, by their override keys."""
 
-    WELCOME = "welcome"
-    HELP = "help"
-    TERMS = "terms"
-    PAYSUPPORT = "paysupport"
-    SUPPORT = "support"
+    WELCOME = "start.welcome"
+    HELP = "info.help"
+    TERMS = "info.terms"
+    PRIVACY = "info.privacy"
+    PAYSUPPORT = "info.paysupport"
+    SUPPORT = "info.support"
 
 
-def tenant_text(bot_tenant: BotTenant, key: TextKey, locale: str) -> str | None:
+def _setting(settings: TenantSettings, key: TextKey) -> str:
+    fields = settings.settings
+    return {
+        TextKey.WELCOME: fields.welcome_text,
+        TextKey.HELP: "",
+        TextKey.TERMS: fields.terms_text,
+        TextKey.PRIVACY: fields.privacy_text,
+        TextKey.PAYSUPPORT: fields.paysupport_text,
+        TextKey.SUPPORT: fields.support_text,
+    }[key]
+
+
+def tenant_text(settings: TenantSettings, key: TextKey, locale: str) -> str | None:
     """The tenant's own text for `key` in `locale`, or None to use the bot's default."""
-    del bot_tenant, key, locale  # bot settings will answer here
-    return None
+    return settings.text(locale, key) or _setting(settings, key) or None
 
 
-def admin_ids(bot_tenant: BotTenant) -> frozenset[int]:
-    """Telegram ids of the tenant's bot admins; none until bot settings hold them."""
-    del bot_tenant
-    return frozenset()
+def admin_ids(settings: TenantSettings) -> frozenset[int]:
+    """Telegram ids of the tenant's bot admins (the bot settings' `admins`)."""
+    return settings.admin_ids

@@ -92,6 +92,10 @@ class UserRegistry:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
+    def forget(self, tenant_id: str, bot_id: int, telegram_id: int) -> None:
+        """Drop what is known of a user (the core changed them: e.g. marked the bot blocked)."""
+        self._entries.pop((tenant_id, bot_id, telegram_id), None)
+
 
 def _profile(sender: TelegramUser) -> tuple[str, str, str]:
     return (sender.username or "", sender.first_name, sender.last_name or "")

@@ -24,8 +24,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 from aiogram.utils.i18n import I18n
 
+from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
+from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
 from sdk.billinghub.v1 import common_pb2, gateway_service_pb2, tenant_pb2, user_pb2, user_service_pb2
 from sdk.client import BillingHubClient
@@ -66,10 +68,25 @@ def shared_i18n() -> I18n:
     return i18n
 
 
+SETTINGS_CLOCK = [0.0]  # the bot settings' clock: a test moves it past the refresh period
+
+
+@cache
+def shared_settings() -> BotSettingsCache:
+    """The bot settings the shared dispatcher reads (re-read after 60 s of `SETTINGS_CLOCK`)."""
+    return BotSettingsCache(refresh_seconds=60.0, clock=lambda: SETTINGS_CLOCK[0])
+
+
+@cache
+def shared_registry() -> UserRegistry:
+    """The users the shared dispatcher has registered."""
+    return UserRegistry()
+
+
 @cache
 def shared_dispatcher() -> Dispatcher:
     """The dispatcher of this test process, built once like the gateway's."""
-    return build_dispatcher(i18n=shared_i18n())
+    return build_dispatcher(i18n=shared_i18n(), registry=shared_registry(), settings=shared_settings())
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ a test asserts on what a bot said and which buttons it offered, as a user would 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class FakeBotApi:
     url: str = ""
     requests: list[BotRequest] = field(default_factory=list)
     usernames: dict[str, str] = field(default_factory=dict)
+    blocked_by: set[int] = field(default_factory=set)  # chats of users who blocked the bots: 403
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
 
     def of(self, token: str) -> list[BotRequest]:
@@ -88,6 +90,9 @@ class FakeBotApi:
         recorded = BotRequest(token, method, params)
         self.requests.append(recorded)
         result: Any
+        if method.startswith("send") and recorded.chat_id in self.blocked_by:
+            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            return web.json_response(body, status=403)
         if method == "getme":
             bot_id = int(token.split(":")[0])
             username = self.usernames.get(token, f"bot{bot_id}_bot")
@@ -100,6 +105,7 @@ class FakeBotApi:
         elif method in ("answercallbackquery", "answerprecheckoutquery", "deletewebhook", "setwebhook"):
             result = True
         elif method == "getupdates":
+            await asyncio.sleep(0.05)  # a long poll that ends early: a polling bot does not spin
             result = []
         else:
             body = {"ok": False, "error_code": 404, "description": f"Not Found: method {method}"}

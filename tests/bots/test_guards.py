@@ -5,13 +5,14 @@ core refuses or fails, never a stack trace."""
 from __future__ import annotations
 
 from aiogram.types import Message, Update
+from google.protobuf import field_mask_pb2
 
 from bot_gateway.callbacks import PayCallback
 from bot_gateway.handlers.admin import IsTenantAdmin
 from bot_gateway.middlewares.throttling import Limit, RateLimiter
-from sdk.billinghub.v1 import order_service_pb2, platform_service_pb2
+from sdk.billinghub.v1 import bot_settings_pb2, bot_settings_service_pb2, order_service_pb2, platform_service_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.harness import new_user
+from tests.bots.harness import TenantBot, new_user, shared_settings
 from tests.bots.test_buy import customer, token_shop
 from tests.hub import Hub
 
@@ -61,6 +62,7 @@ async def test_paying_has_a_stricter_limit_than_browsing(tenant_bot: NewBot) -> 
 
 async def test_nobody_is_an_admin_until_bot_settings_name_them(tenant_bot: NewBot) -> None:
     shop = await tenant_bot("Shop A")
+    other = await tenant_bot("Shop B")
     ann = new_user()
     update = Update.model_validate(
         {
@@ -74,12 +76,24 @@ async def test_nobody_is_an_admin_until_bot_settings_name_them(tenant_bot: NewBo
             },
         }
     )
-    assert isinstance(update.message, Message)
+    message = update.message
+    assert isinstance(message, Message)
 
-    assert (
-        await IsTenantAdmin()(update.message, bot_tenant=shop.bot_tenant, event_from_user=update.message.from_user)
-        is False
+    async def is_admin(bot: TenantBot) -> bool:
+        settings = await shared_settings().load(bot.hub, bot.tenant.id)
+        return await IsTenantAdmin()(message, bot_settings=settings, event_from_user=message.from_user)
+
+    before = await is_admin(shop)
+    await shop.tenant.admin.bot_settings.UpdateBotSettings(
+        bot_settings_service_pb2.UpdateBotSettingsRequest(
+            bot_settings=bot_settings_pb2.BotSettings(admins=[bot_settings_pb2.BotAdmin(telegram_id=ann.id)]),
+            update_mask=field_mask_pb2.FieldMask(paths=["admins"]),
+        )
     )
+
+    assert before is False
+    assert await is_admin(shop) is True
+    assert await is_admin(other) is False  # an admin of one shop is nobody in another
 
 
 async def test_a_suspended_tenants_bot_apologizes_in_the_users_language(hub: Hub, tenant_bot: NewBot) -> None:

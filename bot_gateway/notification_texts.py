@@ -1,0 +1,124 @@
+"""What a user is told about an event of the core, and what a tenant's alert chat is told.
+
+Each notified event type maps to the user it concerns (the payload's `user_id`, or `referrer_id`
+for a commission), a text of the catalogs (marked here, translated per user when sent) and the
+values of its placeholders. Amounts are shown with their asset's scale, orders by the first
+eight characters of their id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot_gateway.formatting import Scales, money
+from bot_gateway.i18n import gettext_noop
+from sdk.billinghub.v1 import common_pb2
+
+# a Stars payment is thanked for in the chat where it was made (the successful_payment update)
+STARS_PROVIDER = "telegram_stars"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A text to send: `text` is a catalog message id, `values` fill its placeholders."""
+
+    text: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    user_id: str = ""  # the core user to tell; empty for an admin alert
+
+
+def _amount(data: Mapping[str, Any], scales: Scales, amount_key: str = "amount_minor", asset_key: str = "asset") -> str:
+    amount = common_pb2.Money(asset=str(data.get(asset_key) or ""), amount_minor=int(data.get(amount_key) or 0))
+    return money(amount, scales)
+
+
+def _order(data: Mapping[str, Any]) -> str:
+    return "#" + str(data.get("order_id") or "")[:8]
+
+
+def _reason(data: Mapping[str, Any]) -> str:
+    return str(data.get("reason") or "")
+
+
+def user_notice(event_type: str, data: Mapping[str, Any], scales: Scales) -> Notice | None:
+    """The user's notice of an event, or None when the event is not one users are told about."""
+    user = str(data.get("user_id") or "")
+    if event_type == "payment.succeeded" and data.get("provider") != STARS_PROVIDER:
+        paid = {
+            "amount_minor": data.get("received_minor") or data.get("amount_minor"),
+            "asset": data.get("received_asset") or data.get("asset"),
+        }
+        return Notice(gettext_noop("Payment received: {amount}. Thank you!"), {"amount": _amount(paid, scales)}, user)
+    if event_type == "order.fulfilled":
+        return Notice(gettext_noop("Your order {order} has been delivered."), {"order": _order(data)}, user)
+    if event_type == "order.failed":
+        return Notice(gettext_noop("Your order {order} could not be completed."), {"order": _order(data)}, user)
+    if event_type == "order.refunded":
+        amount = _amount(data, scales, amount_key="refunded_minor")
+        return Notice(
+            gettext_noop("Your order {order} was refunded: {amount}."), {"order": _order(data), "amount": amount}, user
+        )
+    if event_type == "subscription.expiring":
+        values = {"plan": str(data.get("plan_code") or ""), "date": str(data.get("end_time") or "")[:10]}
+        return Notice(gettext_noop("Your subscription {plan} ends on {date}."), values, user)
+    if event_type == "subscription.expired":
+        return Notice(
+            gettext_noop("Your subscription {plan} has ended."), {"plan": str(data.get("plan_code") or "")}, user
+        )
+    if event_type == "referral.commission":
+        amount = _amount(data, scales, amount_key="amount")
+        return Notice(
+            gettext_noop("You earned a referral commission: {amount}."),
+            {"amount": amount},
+            str(data.get("referrer_id") or ""),
+        )
+    if event_type == "topup_request.approved":
+        return Notice(
+            gettext_noop("Your top-up request for {amount} was approved."), {"amount": _amount(data, scales)}, user
+        )
+    if event_type == "topup_request.rejected":
+        values = {"amount": _amount(data, scales), "reason": _reason(data)}
+        return Notice(gettext_noop("Your top-up request for {amount} was rejected. {reason}"), values, user)
+    if event_type == "referral.payout_paid":
+        return Notice(gettext_noop("Your payout of {amount} was sent."), {"amount": _amount(data, scales)}, user)
+    if event_type == "referral.payout_rejected":
+        values = {"amount": _amount(data, scales), "reason": _reason(data)}
+        return Notice(gettext_noop("Your payout request for {amount} was rejected. {reason}"), values, user)
+    return None
+
+
+def admin_notice(event_type: str, data: Mapping[str, Any], scales: Scales) -> Notice | None:
+    """The alert chat's notice of an event: a new paid order; None for any other event."""
+    if event_type == "order.paid":
+        amount = _amount(data, scales, amount_key="total_minor")
+        return Notice(gettext_noop("New paid order {order}: {amount}."), {"order": _order(data), "amount": amount})
+    return None
+
+
+USER_EVENT_TYPES = (
+    "payment.succeeded",
+    "order.fulfilled",
+    "order.failed",
+    "order.refunded",
+    "subscription.expiring",
+    "subscription.expired",
+    "referral.commission",
+    "topup_request.approved",
+    "topup_request.rejected",
+    "referral.payout_paid",
+    "referral.payout_rejected",
+)
+ADMIN_EVENT_TYPES = ("order.paid",)
+NOTIFIED_TYPES = USER_EVENT_TYPES + ADMIN_EVENT_TYPES
+
+
+def payload(data: str) -> dict[str, Any]:
+    """An event's JSON payload; an empty object when it is not one."""
+    try:
+        parsed = json.loads(data) if data else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
