@@ -36,3 +36,10 @@ def localized(texts: Mapping[str, str], locale: str, fallback: str) -> str:
 def package_title(package: package_pb2.Package, locale: str) -> str:
     """A package's name in the user's locale."""
     return localized(package.title, locale, package.category or package.id[:8])
+
+
+def short_id(order_id: str) -> str:
+    """The part of an id a user reads and quotes to support. Our ids are UUIDv7: the leading
+    characters are the creation time (two orders of the same minute share them), the trailing
+    ones random, so the tail tells orders apart."""
+    return order_id.replace("-", "")[-8:]

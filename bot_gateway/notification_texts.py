@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot_gateway.formatting import Scales, money
+from bot_gateway.formatting import Scales, money, short_id
 from bot_gateway.i18n import gettext_noop
 from sdk.billinghub.v1 import common_pb2
 
@@ -36,7 +36,7 @@ def _amount(data: Mapping[str, Any], scales: Scales, amount_key: str = "amount_m
 
 
 def _order(data: Mapping[str, Any]) -> str:
-    return "#" + str(data.get("order_id") or "")[:8]
+    return "#" + short_id(str(data.get("order_id") or ""))
 
 
 def _reason(data: Mapping[str, Any]) -> str:

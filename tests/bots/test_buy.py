@@ -8,6 +8,7 @@ to go on.
 from __future__ import annotations
 
 from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen, StarsCallback
+from bot_gateway.formatting import short_id
 from sdk.billinghub.v1 import order_pb2, order_service_pb2, package_pb2
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser, new_user
@@ -85,7 +86,7 @@ async def test_a_user_walks_the_catalog_and_pays_from_the_wallet(tenant_bot: New
 
     (order,) = await orders_of(shop_a, ann_id)
     assert order.status == order_pb2.ORDER_STATUS_FULFILLED and order.total == price(19900, "RUB")
-    assert order.id[:8] in paid.text
+    assert short_id(order.id) in paid.text
     assert (await balance(shop_a.tenant.admin, ann_id, "TOKEN")).posted.amount_minor == 100
     assert (await balance(shop_a.tenant.admin, ann_id, "RUB")).posted.amount_minor == 0
     await assert_ledger_ok(shop_a.tenant)
@@ -158,3 +159,11 @@ async def test_an_empty_catalog_says_so(tenant_bot: NewBot) -> None:
     (empty, _) = await shop.press(ann, BUY)
 
     assert empty.text == "Сейчас ничего не продаётся." and empty.buttons() == [("⬅️ Меню", "m:menu")]
+
+
+def test_orders_of_the_same_moment_read_apart() -> None:
+    """UUIDv7 ids made in one millisecond share their leading (time) characters, not their tail."""
+    import uuid
+
+    ids = [str(uuid.UUID(int=(0x018F << 112) | (0x7000 << 64) | n)) for n in (1, 2)]
+    assert ids[0][:8] == ids[1][:8] and short_id(ids[0]) != short_id(ids[1])

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from bot_gateway.formatting import short_id
 from bot_gateway.i18n import SUPPORTED_LOCALES
 from bot_gateway.notification_texts import USER_EVENT_TYPES, user_notice
 from bot_gateway.notifier import CONSUMER, Notifier
@@ -93,13 +94,13 @@ async def test_each_notice_arrives_once_across_a_restart_in_the_users_language(t
         await until(lambda: any("возвращено" in r.text for r in sent(shop_a, ivan.id)))
         await asyncio.sleep(0.3)  # anything repeated would show by now
 
-    short = [order.id[:8] for order in (first, second)]
+    short = [short_id(order.id) for order in (first, second)]
     assert [r.text for r in sent(shop_a, ivan.id)] == [
         f"Ваш заказ #{short[0]} выполнен.",
         f"Ваш заказ #{short[1]} выполнен.",
         f"По заказу #{short[0]} возвращено: 199.00 RUB.",
     ]
-    assert [r.text for r in sent(shop_b, ann.id)] == [f"Your order #{anns.id[:8]} has been delivered."]
+    assert [r.text for r in sent(shop_b, ann.id)] == [f"Your order #{short_id(anns.id)} has been delivered."]
     alerts = sent(shop_a, -100500)
     assert [(r.text, r.params.get("message_thread_id")) for r in alerts] == [
         (f"Новый оплаченный заказ #{short[0]}: 199.00 RUB.", "7"),
@@ -165,7 +166,7 @@ def test_every_notified_event_reads_well_in_every_locale() -> None:
     expiring = user_notice("subscription.expiring", SAMPLES["subscription.expiring"], {})
     assert expiring is not None and expiring.values == {"plan": "pro", "date": "2026-12-01"}
     refunded = user_notice("order.refunded", SAMPLES["order.refunded"], {"RUB": 2})
-    assert refunded is not None and refunded.values == {"order": "#abcdef01", "amount": "1.00 RUB"}
+    assert refunded is not None and refunded.values == {"order": "#cdef0123", "amount": "1.00 RUB"}
     stars = {**SAMPLES["payment.succeeded"], "provider": "telegram_stars"}
     assert user_notice("payment.succeeded", stars, {}) is None  # thanked for in the chat already
     assert user_notice("wallet.credited", {"user_id": "u"}, {}) is None
@@ -194,5 +195,5 @@ async def test_the_runner_runs_a_notifier_beside_each_bot_and_stops_it_with_the_
         stop.set()
         await asyncio.wait_for(task, timeout=15)
 
-    assert [r.text for r in sent(shop, ann.id)] == [f"Your order #{order.id[:8]} has been delivered."]
+    assert [r.text for r in sent(shop, ann.id)] == [f"Your order #{short_id(order.id)} has been delivered."]
     assert await cursor(shop) > 0

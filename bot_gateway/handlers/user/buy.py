@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen
-from bot_gateway.formatting import asset_scales, localized, money, package_title
+from bot_gateway.formatting import asset_scales, localized, money, package_title, short_id
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.catalog import after_purchase, categories, packages, pay_buttons
 from bot_gateway.keyboards.menu import back_to_menu
@@ -125,7 +125,7 @@ async def pay_from_wallet(
     order = response.order
     balance = await _available(hub, user, callback_data.asset)
     text = _("Paid: {total}. Thank you for your purchase!\nOrder {order}.\nBalance: {balance}").format(
-        total=money(order.total, scales), order=order.id[:8], balance=money(balance, scales)
+        total=money(order.total, scales), order=short_id(order.id), balance=money(balance, scales)
     )
     await show(callback, text, after_purchase(funds_short=False))
 
