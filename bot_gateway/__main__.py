@@ -1,7 +1,8 @@
 """`python -m bot_gateway`: run every tenant bot until SIGTERM or SIGINT.
 
-The process owns the SDK client (one channel to the core for all bots) and closes it after the
-runner has stopped every bot.
+The process owns the SDK client (one channel to the core for all bots) and the FSM/anti-flood
+state (memory, or Redis with `BILLING_HUB_REDIS_URL`), and closes both after the runner has
+stopped every bot. It polls the bots in polling mode; the HTTP gateway serves those in webhook mode.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import structlog
 
 from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.redis_state import build_state
 from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from sdk.client import BillingHubClient
@@ -28,16 +30,25 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with BillingHubClient(settings.core_target, api_key) as client:
-        log.info("bot gateway starting", core=settings.core_target, key_id=key_id(api_key))
-        runner = BotRunner(
-            client,
-            build_dispatcher(),
-            poll_tenants_seconds=settings.poll_tenants_seconds,
-            polling_timeout=settings.polling_timeout_seconds,
-            telegram_api_url=settings.telegram_api_url,
-        )
-        await runner.run(stop)
+    state = build_state(settings.redis_url)
+    try:
+        async with BillingHubClient(settings.core_target, api_key) as client:
+            log.info(
+                "bot gateway starting",
+                core=settings.core_target,
+                key_id=key_id(api_key),
+                redis=bool(settings.redis_url),
+            )
+            runner = BotRunner(
+                client,
+                build_dispatcher(state.storage, limiter=state.limiter),
+                poll_tenants_seconds=settings.poll_tenants_seconds,
+                polling_timeout=settings.polling_timeout_seconds,
+                telegram_api_url=settings.telegram_api_url,
+            )
+            await runner.run(stop)
+    finally:
+        await state.close()
 
 
 def main() -> int:

@@ -21,17 +21,17 @@ from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.locale import UserLocaleMiddleware
 from bot_gateway.middlewares.registration import UserRegistrationMiddleware, UserRegistry
 from bot_gateway.middlewares.tenant import TenantContextMiddleware
-from bot_gateway.middlewares.throttling import AntiFloodMiddleware, HandlerThrottleMiddleware, RateLimiter
+from bot_gateway.middlewares.throttling import AntiFloodMiddleware, HandlerThrottleMiddleware, Limiter, RateLimiter
 
 
 def build_dispatcher(
     storage: BaseStorage | None = None,
     *,
     i18n: I18n | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: Limiter | None = None,
     registry: UserRegistry | None = None,
 ) -> Dispatcher:
-    """The dispatcher of the process (FSM in `storage`, memory if None)."""
+    """The dispatcher of the process (FSM in `storage`, anti-flood buckets in `limiter`; memory if None)."""
     i18n = i18n or build_i18n()
     # in the workflow data too, so the error handlers translate when an update failed before the
     # locale middleware ran

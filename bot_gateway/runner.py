@@ -1,10 +1,13 @@
 """Keeps the set of running bots equal to what the core says to run.
 
 Every `poll_tenants_seconds` the runner asks the core (ListBotTenants, with the gateway key)
-which tenants have a bot; it starts a polling task for each new one, stops bots no longer
-listed, restarts a bot whose token changed or whose task ended, and passes a changed default
-locale on without a restart. Tenants can therefore be added, suspended or given a new token
-while the process runs. A core that cannot be reached leaves the running bots as they are.
+which tenants have a bot, and each one's mode (GetBotSettings: polling or webhook). A runner
+serves one mode: the bot gateway's polls, the HTTP gateway's serves webhooks (`modes.py`). It
+starts a task for each new bot in its mode (`poll_updates` or `serve_webhook`), stops bots no
+longer listed or switched to the other mode, restarts a bot whose token or webhook secret changed
+or whose task ended, and passes a changed default locale on without a restart. Tenants can
+therefore be added, suspended, switched or given a new token while the process runs. A core that
+cannot be reached leaves the running bots as they are; so does a tenant whose mode cannot be read.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.utils.token import TokenValidationError
 
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
+from bot_gateway.modes import BotMode, Delivery, read_deliveries
 from bot_gateway.polling import poll_updates, redact
+from bot_gateway.webhooks import WebhookBots, serve_webhook, webhook_path
 from sdk.billinghub.v1 import gateway_service_pb2
 from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
 from sdk.client import BillingHubClient
@@ -40,16 +45,21 @@ def _fingerprint(token: str) -> str:
 
 @dataclass
 class RunningBot:
-    """One tenant's bot and its polling task; `tenant` is the latest listing of the tenant."""
+    """One tenant's bot and its task; `tenant` is the latest listing of the tenant."""
 
     tenant: BotTenant
+    delivery: Delivery
     bot: Bot
     task: asyncio.Task[None]
     hub: BillingHubClient
 
 
 class BotRunner:
-    """Runs the tenant bots of one gateway key through `dispatcher`; `run(stop)` until `stop` is set."""
+    """Runs the tenant bots of one gateway key through `dispatcher`; `run(stop)` until `stop` is set.
+
+    Without `webhooks` it polls the bots in polling mode; with `webhooks` (and the `public_url`
+    Telegram reaches them at) it serves the bots in webhook mode through that registry.
+    """
 
     def __init__(
         self,
@@ -59,9 +69,16 @@ class BotRunner:
         poll_tenants_seconds: float = 30.0,
         polling_timeout: int = 30,
         telegram_api_url: str | None = None,
+        webhooks: WebhookBots | None = None,
+        public_url: str = "",
     ) -> None:
+        if webhooks is not None and not public_url:
+            raise ValueError("webhook mode needs the public URL Telegram posts to")
         self._client = client
         self._dispatcher = dispatcher
+        self._webhooks = webhooks
+        self._public_url = public_url.rstrip("/")
+        self.mode = BotMode.WEBHOOK if webhooks is not None else BotMode.POLLING
         self._poll_tenants_seconds = poll_tenants_seconds
         self._polling_timeout = polling_timeout
         self._api = TelegramAPIServer.from_base(telegram_api_url) if telegram_api_url else None
@@ -71,7 +88,7 @@ class BotRunner:
 
     @property
     def running_tenants(self) -> set[str]:
-        """Ids of the tenants whose bot is polling now."""
+        """Ids of the tenants whose bot is served now."""
         return {tenant_id for tenant_id, running in self._bots.items() if not running.task.done()}
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -95,24 +112,31 @@ class BotRunner:
             log.warning("cannot list bot tenants", status=error.code.name, reason=error.reason)
             return
         wanted = {tenant.tenant_id: tenant for tenant in response.bot_tenants}
+        deliveries = await read_deliveries(self._client, wanted)
         for tenant_id, running in list(self._bots.items()):
             tenant = wanted.get(tenant_id)
+            delivery = deliveries.get(tenant_id, running.delivery)  # unreadable now: as it was
             if tenant is None:
                 await self._stop_bot(tenant_id, "no longer listed")
+            elif delivery.mode != self.mode:
+                await self._stop_bot(tenant_id, f"switched to {delivery.mode}")
             elif tenant.bot_token != running.tenant.bot_token:
                 await self._stop_bot(tenant_id, "token changed")
+            elif delivery.secret != running.delivery.secret:
+                await self._stop_bot(tenant_id, "webhook secret changed")
             elif running.task.done():
-                await self._stop_bot(tenant_id, "polling ended")
+                await self._stop_bot(tenant_id, f"{self.mode} ended")
             else:
                 running.tenant = tenant
         for tenant_id, tenant in wanted.items():
-            if tenant_id not in self._bots:
-                self._start_bot(tenant)
+            delivery = deliveries.get(tenant_id)
+            if tenant_id not in self._bots and delivery is not None and delivery.mode == self.mode:
+                self._start_bot(tenant, delivery)
         if not self._bots and not self._waiting_logged:
             log.info("waiting for tenants with bot tokens")
         self._waiting_logged = not self._bots
 
-    def _start_bot(self, tenant: BotTenant) -> None:
+    def _start_bot(self, tenant: BotTenant, delivery: Delivery) -> None:
         fingerprint = _fingerprint(tenant.bot_token)
         if self._rejected.get(tenant.tenant_id) == fingerprint:
             return
@@ -131,14 +155,20 @@ class BotRunner:
             # is bound below, before the task can first run
             return {BOT_TENANT_KEY: running.tenant, HUB_KEY: running.hub}
 
-        task = asyncio.create_task(
-            poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout),
-            name=f"bot:{tenant.tenant_id}",
-        )
+        if self._webhooks is not None:
+            url = self._public_url + webhook_path(tenant.tenant_id, bot.id)
+            serve = serve_webhook(
+                self._webhooks, tenant.tenant_id, bot, secret=delivery.secret, url=url, context=context
+            )
+        else:
+            serve = poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout)
+        task = asyncio.create_task(serve, name=f"bot:{tenant.tenant_id}")
         running = self._bots[tenant.tenant_id] = RunningBot(
-            tenant=tenant, bot=bot, task=task, hub=self._client.for_tenant(tenant.tenant_id)
+            tenant=tenant, delivery=delivery, bot=bot, task=task, hub=self._client.for_tenant(tenant.tenant_id)
         )
-        log.info("bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, token_fingerprint=fingerprint)
+        log.info(
+            "bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, mode=self.mode, token_fingerprint=fingerprint
+        )
 
     async def _stop_bot(self, tenant_id: str, why: str) -> None:
         running = self._bots.pop(tenant_id)
@@ -148,7 +178,7 @@ class BotRunner:
         except (asyncio.CancelledError, TimeoutError):
             pass
         except Exception as error:  # a crashed bot must not take the others down
-            log.error("bot polling failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
+            log.error("bot task failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
         await running.bot.session.close()
         log.info("bot stopped", tenant_id=tenant_id, bot_id=running.bot.id, why=why)
 
