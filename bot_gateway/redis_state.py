@@ -13,16 +13,18 @@ by the Redis server's clock so replicas with drifting clocks agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
 from bot_gateway.middlewares.throttling import Limit, Limiter, RateLimiter
 
 DEFAULT_PREFIX = "billing_hub"
+CONVERSATION_TTL = timedelta(days=1)  # a conversation left half-way is forgotten after a day
 
 # KEYS[1] the bucket; ARGV burst, rate. Tokens and time are kept as strings (Lua numbers would be
 # truncated to integers on the way to Redis). An idle bucket expires once it would be full again.
@@ -78,5 +80,10 @@ def build_state(redis_url: str | None, prefix: str = DEFAULT_PREFIX) -> BotState
     if not redis_url:
         return BotState(MemoryStorage(), RateLimiter())
     redis: Redis = Redis.from_url(redis_url)
-    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True))
+    storage = RedisStorage(
+        redis,
+        key_builder=DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True),
+        state_ttl=CONVERSATION_TTL,
+        data_ttl=CONVERSATION_TTL,
+    )
     return BotState(storage, RedisRateLimiter(redis, prefix), redis)

@@ -129,9 +129,9 @@ class BotRunner:
             else:
                 running.tenant = tenant
         for tenant_id, tenant in wanted.items():
-            delivery = deliveries.get(tenant_id)
-            if tenant_id not in self._bots and delivery is not None and delivery.mode == self.mode:
-                self._start_bot(tenant, delivery)
+            new = deliveries.get(tenant_id)
+            if tenant_id not in self._bots and new is not None and new.mode == self.mode:
+                self._start_bot(tenant, new)
         if not self._bots and not self._waiting_logged:
             log.info("waiting for tenants with bot tokens")
         self._waiting_logged = not self._bots

@@ -7,6 +7,7 @@ a test asserts on what a bot said and which buttons it offered, as a user would 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class FakeBotApi:
         elif method in ("answercallbackquery", "answerprecheckoutquery", "deletewebhook", "setwebhook"):
             result = True
         elif method == "getupdates":
+            await asyncio.sleep(0.05)  # a long poll with nothing to deliver (ends early, so bots stop fast)
             result = []
         else:
             body = {"ok": False, "error_code": 404, "description": f"Not Found: method {method}"}
