@@ -13,6 +13,11 @@ import sys
 
 import structlog
 
+try:  # optional: pyproject installs it everywhere but Windows
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None  # type: ignore[assignment]
+
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.redis_state import build_state
 from bot_gateway.runner import BotRunner
@@ -60,7 +65,11 @@ def main() -> int:
     except MissingApiKey as error:
         log.error("cannot start", error=str(error))
         return 1
-    asyncio.run(run(settings, api_key))
+    # uvloop where installed, as the core runs: the loop's own overhead is a large share of an update
+    if uvloop is None:
+        asyncio.run(run(settings, api_key))
+    else:
+        uvloop.run(run(settings, api_key))
     return 0
 
 

@@ -22,6 +22,7 @@ from bot_gateway.middlewares.locale import UserLocaleMiddleware
 from bot_gateway.middlewares.registration import UserRegistrationMiddleware, UserRegistry
 from bot_gateway.middlewares.tenant import TenantContextMiddleware
 from bot_gateway.middlewares.throttling import AntiFloodMiddleware, HandlerThrottleMiddleware, Limiter, RateLimiter
+from bot_gateway.response_types import pin_response_types
 
 
 def build_dispatcher(
@@ -32,6 +33,7 @@ def build_dispatcher(
     registry: UserRegistry | None = None,
 ) -> Dispatcher:
     """The dispatcher of the process (FSM in `storage`, anti-flood buckets in `limiter`; memory if None)."""
+    pin_response_types()
     i18n = i18n or build_i18n()
     # in the workflow data too, so the error handlers translate when an update failed before the
     # locale middleware ran

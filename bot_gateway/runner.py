@@ -82,6 +82,10 @@ class BotRunner:
         self._poll_tenants_seconds = poll_tenants_seconds
         self._polling_timeout = polling_timeout
         self._api = TelegramAPIServer.from_base(telegram_api_url) if telegram_api_url else None
+        # webhook-mode bots make only short Bot API calls, so they share one connection pool (a
+        # thousand bots, a thousand sessions otherwise); a polling bot's long poll holds a
+        # connection for its whole timeout, so each polling bot keeps a session of its own
+        self._shared_session = self._new_session() if webhooks is not None else None
         self._bots: dict[str, RunningBot] = {}
         self._rejected: dict[str, str] = {}  # tenant id -> fingerprint of a token aiogram refused
         self._waiting_logged = False
@@ -136,11 +140,14 @@ class BotRunner:
             log.info("waiting for tenants with bot tokens")
         self._waiting_logged = not self._bots
 
+    def _new_session(self) -> AiohttpSession:
+        return AiohttpSession(api=self._api) if self._api else AiohttpSession()
+
     def _start_bot(self, tenant: BotTenant, delivery: Delivery) -> None:
         fingerprint = _fingerprint(tenant.bot_token)
         if self._rejected.get(tenant.tenant_id) == fingerprint:
             return
-        session = AiohttpSession(api=self._api) if self._api else AiohttpSession()
+        session = self._shared_session if self._shared_session is not None else self._new_session()
         try:
             bot = Bot(tenant.bot_token, session=session)
         except TokenValidationError:
@@ -179,9 +186,12 @@ class BotRunner:
             pass
         except Exception as error:  # a crashed bot must not take the others down
             log.error("bot task failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
-        await running.bot.session.close()
+        if running.bot.session is not self._shared_session:
+            await running.bot.session.close()
         log.info("bot stopped", tenant_id=tenant_id, bot_id=running.bot.id, why=why)
 
     async def stop_all(self) -> None:
         """Stop every bot (at once, not one after another)."""
         await asyncio.gather(*(self._stop_bot(tenant_id, "shutdown") for tenant_id in list(self._bots)))
+        if self._shared_session is not None:
+            await self._shared_session.close()  # opened again by the next request, should one come
