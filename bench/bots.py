@@ -219,6 +219,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             load.answers.clear()
             edits_before = (await bot_api_calls(api_url)).get("editmessagetext", 0)
 
+            load_average = [round(x, 2) for x in os.getloadavg()]
             gateway_process = psutil.Process()
             sampler = sampling.CpuSampler(core, database)
             sampler.start()
@@ -256,7 +257,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             "updates": sent,
             "edits": edits,
             "cores": os.cpu_count(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "load_average_at_start": load_average,
             "rss_per_bot_kb": round(per_bot_kb, 1),
             "rss_per_bot_limit_kb": TARGET_KB_PER_BOT,
             "rss_before_mb": round(rss_before / 2**20, 1),
