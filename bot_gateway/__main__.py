@@ -1,7 +1,8 @@
 """`python -m bot_gateway`: run every tenant bot until SIGTERM or SIGINT.
 
-The process owns the SDK client (one channel to the core for all bots) and closes it after the
-runner has stopped every bot.
+The process owns the SDK client (one channel to the core for all bots) and the FSM/anti-flood
+state (memory, or Redis with `BILLING_HUB_REDIS_URL`), and closes both after the runner has
+stopped every bot. It polls the bots in polling mode; the HTTP gateway serves those in webhook mode.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ import sys
 
 import structlog
 
+try:  # optional: pyproject installs it everywhere but Windows
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None  # type: ignore[assignment]
+
 from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
+from bot_gateway.redis_state import build_state
 from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from sdk.client import BillingHubClient
@@ -31,23 +38,34 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with BillingHubClient(settings.core_target, api_key) as client:
-        log.info("bot gateway starting", core=settings.core_target, key_id=key_id(api_key))
-        # one cache of bot settings and one user registry for the dispatcher and the notifiers
-        bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
-        registry, i18n = UserRegistry(), build_i18n()
-        runner = BotRunner(
-            client,
-            build_dispatcher(i18n=i18n, registry=registry, settings=bot_settings),
-            poll_tenants_seconds=settings.poll_tenants_seconds,
-            polling_timeout=settings.polling_timeout_seconds,
-            telegram_api_url=settings.telegram_api_url,
-            settings=bot_settings,
-            registry=registry,
-            i18n=i18n,
-            notifications=settings.bot_notifications,
-        )
-        await runner.run(stop)
+    state = build_state(settings.redis_url)
+    try:
+        async with BillingHubClient(settings.core_target, api_key) as client:
+            log.info(
+                "bot gateway starting",
+                core=settings.core_target,
+                key_id=key_id(api_key),
+                redis=bool(settings.redis_url),
+            )
+            # one cache of bot settings and one user registry for the dispatcher and the notifiers
+            bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
+            registry, i18n = UserRegistry(), build_i18n()
+            runner = BotRunner(
+                client,
+                build_dispatcher(
+                    state.storage, i18n=i18n, limiter=state.limiter, registry=registry, settings=bot_settings
+                ),
+                poll_tenants_seconds=settings.poll_tenants_seconds,
+                polling_timeout=settings.polling_timeout_seconds,
+                telegram_api_url=settings.telegram_api_url,
+                settings=bot_settings,
+                registry=registry,
+                i18n=i18n,
+                notifications=settings.bot_notifications,
+            )
+            await runner.run(stop)
+    finally:
+        await state.close()
 
 
 def main() -> int:
@@ -59,7 +77,11 @@ def main() -> int:
     except MissingApiKey as error:
         log.error("cannot start", error=str(error))
         return 1
-    asyncio.run(run(settings, api_key))
+    # uvloop where installed, as the core runs: the loop's own overhead is a large share of an update
+    if uvloop is None:
+        asyncio.run(run(settings, api_key))
+    else:
+        uvloop.run(run(settings, api_key))
     return 0
 
 

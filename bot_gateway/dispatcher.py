@@ -25,19 +25,21 @@ from bot_gateway.middlewares.bot_settings import BotSettingsMiddleware
 from bot_gateway.middlewares.locale import UserLocaleMiddleware
 from bot_gateway.middlewares.registration import UserRegistrationMiddleware, UserRegistry
 from bot_gateway.middlewares.tenant import TenantContextMiddleware
-from bot_gateway.middlewares.throttling import AntiFloodMiddleware, HandlerThrottleMiddleware, RateLimiter
+from bot_gateway.middlewares.throttling import AntiFloodMiddleware, HandlerThrottleMiddleware, Limiter, RateLimiter
+from bot_gateway.response_types import pin_response_types
 
 
 def build_dispatcher(
     storage: BaseStorage | None = None,
     *,
     i18n: I18n | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: Limiter | None = None,
     registry: UserRegistry | None = None,
     settings: BotSettingsCache | None = None,
 ) -> Dispatcher:
-    """The dispatcher of the process (FSM in `storage`, memory if None); the runner shares
-    `registry` and `settings` with it."""
+    """The dispatcher of the process (FSM in `storage`, anti-flood buckets in `limiter`; memory if
+    None); the runner shares `registry` and `settings` with it."""
+    pin_response_types()
     i18n = i18n or build_i18n()
     # in the workflow data too, so the error handlers translate when an update failed before the
     # locale middleware ran

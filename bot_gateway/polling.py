@@ -36,7 +36,8 @@ def redact(text: str, token: str) -> str:
     return text.replace(secret, "<secret>") if secret else text
 
 
-async def _handle(dispatcher: Dispatcher, bot: Bot, update: Update, context: dict[str, Any]) -> None:
+async def dispatch_update(dispatcher: Dispatcher, bot: Bot, update: Update, context: dict[str, Any]) -> None:
+    """Feed one update (polled or from a webhook) to the dispatcher; log, never raise, a failure."""
     try:
         response = await dispatcher.feed_update(bot, update, **context)
         if isinstance(response, TelegramMethod):  # a handler may answer by returning a method
@@ -95,7 +96,7 @@ async def poll_updates(
             backoff.reset()
             for update in updates:
                 offset = update.update_id + 1
-                task = asyncio.create_task(_handle(dispatcher, bot, update, context()))
+                task = asyncio.create_task(dispatch_update(dispatcher, bot, update, context()))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
     finally:

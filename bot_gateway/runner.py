@@ -1,11 +1,15 @@
 """Keeps the set of running bots equal to what the core says to run.
 
 Every `poll_tenants_seconds` the runner asks the core (ListBotTenants, with the gateway key)
-which tenants have a bot; it starts a polling task for each new one, stops bots no longer
-listed, restarts a bot whose token changed or whose task ended, and passes a changed default
-locale on without a restart. Tenants can therefore be added, suspended or given a new token
-while the process runs. A core that cannot be reached leaves the running bots as they are.
-Beside each bot's polling runs its notifier (`notifier.Notifier`), started and stopped with it.
+which tenants have a bot, and each one's mode (GetBotSettings: polling or webhook). A runner
+serves one mode: the bot gateway's polls, the HTTP gateway's serves webhooks (`modes.py`). It
+starts a task for each new bot in its mode (`poll_updates` or `serve_webhook`), stops bots no
+longer listed or switched to the other mode, restarts a bot whose token or webhook secret changed
+or whose task ended, and passes a changed default locale on without a restart. Tenants can
+therefore be added, suspended, switched or given a new token while the process runs. A core that
+cannot be reached leaves the running bots as they are; so does a tenant whose mode cannot be read.
+Beside each bot runs its notifier (`notifier.Notifier`), started and stopped with it, unless the
+runner is told to run none (the HTTP gateway's: see http_gateway/webhooks/telegram.py).
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
+from bot_gateway.modes import BotMode, Delivery, read_deliveries
 from bot_gateway.notifier import Notifier
 from bot_gateway.polling import poll_updates, redact
+from bot_gateway.webhooks import WebhookBots, serve_webhook, webhook_path
 from sdk.billinghub.v1 import gateway_service_pb2
 from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
 from sdk.client import BillingHubClient
@@ -46,9 +52,10 @@ def _fingerprint(token: str) -> str:
 
 @dataclass
 class RunningBot:
-    """One tenant's bot and its polling task; `tenant` is the latest listing of the tenant."""
+    """One tenant's bot and its task; `tenant` is the latest listing of the tenant."""
 
     tenant: BotTenant
+    delivery: Delivery
     bot: Bot
     task: asyncio.Task[None]
     hub: BillingHubClient
@@ -56,7 +63,11 @@ class RunningBot:
 
 
 class BotRunner:
-    """Runs the tenant bots of one gateway key through `dispatcher`; `run(stop)` until `stop` is set."""
+    """Runs the tenant bots of one gateway key through `dispatcher`; `run(stop)` until `stop` is set.
+
+    Without `webhooks` it polls the bots in polling mode; with `webhooks` (and the `public_url`
+    Telegram reaches them at) it serves the bots in webhook mode through that registry.
+    """
 
     def __init__(
         self,
@@ -66,6 +77,8 @@ class BotRunner:
         poll_tenants_seconds: float = 30.0,
         polling_timeout: int = 30,
         telegram_api_url: str | None = None,
+        webhooks: WebhookBots | None = None,
+        public_url: str = "",
         settings: BotSettingsCache | None = None,
         registry: UserRegistry | None = None,
         i18n: I18n | None = None,
@@ -73,22 +86,31 @@ class BotRunner:
     ) -> None:
         """`settings` and `registry` are the dispatcher's (the notifier reads the one and tells the
         other about users who blocked the bot); `notifications` False runs no notifiers."""
+        if webhooks is not None and not public_url:
+            raise ValueError("webhook mode needs the public URL Telegram posts to")
         self._client = client
         self._dispatcher = dispatcher
+        self._webhooks = webhooks
+        self._public_url = public_url.rstrip("/")
+        self.mode = BotMode.WEBHOOK if webhooks is not None else BotMode.POLLING
         self._poll_tenants_seconds = poll_tenants_seconds
         self._polling_timeout = polling_timeout
         self._api = TelegramAPIServer.from_base(telegram_api_url) if telegram_api_url else None
-        self._bots: dict[str, RunningBot] = {}
-        self._rejected: dict[str, str] = {}  # tenant id -> fingerprint of a token aiogram refused
-        self._waiting_logged = False
+        # webhook-mode bots make only short Bot API calls, so they share one connection pool (a
+        # thousand bots, a thousand sessions otherwise); a polling bot's long poll holds a
+        # connection for its whole timeout, so each polling bot keeps a session of its own
+        self._shared_session = self._new_session() if webhooks is not None else None
         self._settings = settings or BotSettingsCache()
         self._registry = registry
         self._i18n = i18n or build_i18n()
         self._notifications = notifications
+        self._bots: dict[str, RunningBot] = {}
+        self._rejected: dict[str, str] = {}  # tenant id -> fingerprint of a token aiogram refused
+        self._waiting_logged = False
 
     @property
     def running_tenants(self) -> set[str]:
-        """Ids of the tenants whose bot is polling now."""
+        """Ids of the tenants whose bot is served now."""
         return {tenant_id for tenant_id, running in self._bots.items() if not running.task.done()}
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -112,28 +134,38 @@ class BotRunner:
             log.warning("cannot list bot tenants", status=error.code.name, reason=error.reason)
             return
         wanted = {tenant.tenant_id: tenant for tenant in response.bot_tenants}
+        deliveries = await read_deliveries(self._client, wanted)
         for tenant_id, running in list(self._bots.items()):
             tenant = wanted.get(tenant_id)
+            delivery = deliveries.get(tenant_id, running.delivery)  # unreadable now: as it was
             if tenant is None:
                 await self._stop_bot(tenant_id, "no longer listed")
+            elif delivery.mode != self.mode:
+                await self._stop_bot(tenant_id, f"switched to {delivery.mode}")
             elif tenant.bot_token != running.tenant.bot_token:
                 await self._stop_bot(tenant_id, "token changed")
+            elif delivery.secret != running.delivery.secret:
+                await self._stop_bot(tenant_id, "webhook secret changed")
             elif running.task.done():
-                await self._stop_bot(tenant_id, "polling ended")
+                await self._stop_bot(tenant_id, f"{self.mode} ended")
             else:
                 running.tenant = tenant
         for tenant_id, tenant in wanted.items():
-            if tenant_id not in self._bots:
-                self._start_bot(tenant)
+            new = deliveries.get(tenant_id)
+            if tenant_id not in self._bots and new is not None and new.mode == self.mode:
+                self._start_bot(tenant, new)
         if not self._bots and not self._waiting_logged:
             log.info("waiting for tenants with bot tokens")
         self._waiting_logged = not self._bots
 
-    def _start_bot(self, tenant: BotTenant) -> None:
+    def _new_session(self) -> AiohttpSession:
+        return AiohttpSession(api=self._api) if self._api else AiohttpSession()
+
+    def _start_bot(self, tenant: BotTenant, delivery: Delivery) -> None:
         fingerprint = _fingerprint(tenant.bot_token)
         if self._rejected.get(tenant.tenant_id) == fingerprint:
             return
-        session = AiohttpSession(api=self._api) if self._api else AiohttpSession()
+        session = self._shared_session if self._shared_session is not None else self._new_session()
         try:
             bot = Bot(tenant.bot_token, session=session)
         except TokenValidationError:
@@ -148,16 +180,24 @@ class BotRunner:
             # is bound below, before the task can first run
             return {BOT_TENANT_KEY: running.tenant, HUB_KEY: running.hub}
 
-        task = asyncio.create_task(
-            poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout),
-            name=f"bot:{tenant.tenant_id}",
-        )
+        if self._webhooks is not None:
+            url = self._public_url + webhook_path(tenant.tenant_id, bot.id)
+            serve = serve_webhook(
+                self._webhooks, tenant.tenant_id, bot, secret=delivery.secret, url=url, context=context
+            )
+        else:
+            serve = poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout)
+        task = asyncio.create_task(serve, name=f"bot:{tenant.tenant_id}")
         hub = self._client.for_tenant(tenant.tenant_id)
-        running = self._bots[tenant.tenant_id] = RunningBot(tenant=tenant, bot=bot, task=task, hub=hub)
+        running = self._bots[tenant.tenant_id] = RunningBot(
+            tenant=tenant, delivery=delivery, bot=bot, task=task, hub=hub
+        )
         if self._notifications:
             notifier = Notifier(hub, bot, tenant.tenant_id, self._settings, self._i18n, self._registry)
             running.notifier = asyncio.create_task(notifier.run(), name=f"notifier:{tenant.tenant_id}")
-        log.info("bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, token_fingerprint=fingerprint)
+        log.info(
+            "bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, mode=self.mode, token_fingerprint=fingerprint
+        )
 
     async def _stop_bot(self, tenant_id: str, why: str) -> None:
         running = self._bots.pop(tenant_id)
@@ -172,9 +212,12 @@ class BotRunner:
             except Exception as error:  # a crashed bot must not take the others down
                 log.error("bot task failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
         self._settings.forget(tenant_id)
-        await running.bot.session.close()
+        if running.bot.session is not self._shared_session:
+            await running.bot.session.close()
         log.info("bot stopped", tenant_id=tenant_id, bot_id=running.bot.id, why=why)
 
     async def stop_all(self) -> None:
         """Stop every bot (at once, not one after another)."""
         await asyncio.gather(*(self._stop_bot(tenant_id, "shutdown") for tenant_id in list(self._bots)))
+        if self._shared_session is not None:
+            await self._shared_session.close()  # opened again by the next request, should one come

@@ -1,7 +1,9 @@
 """Settings of the bot gateway, from `BILLING_HUB_*` environment variables (and `.env`).
 
 The gateway learns which bots to run from the core (ListBotTenants), so its own settings are only
-how to reach the core, how to reach Telegram, and how often to ask for the list of bots.
+how to reach the core, how to reach Telegram, how often to ask for the list of bots, where shared
+state lives (Redis, for several replicas) and where Telegram posts webhook-mode updates. The HTTP
+gateway reads the same settings when it hosts the bots in webhook mode.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class BotGatewaySettings(BaseSettings):
     # a custom Bot API server (a local telegram-bot-api, or a fake one in tests); None = Telegram's
     telegram_api_url: str | None = None
     poll_tenants_seconds: float = 30.0
+    # FSM and anti-flood state in this Redis (`redis://127.0.0.1:6379/0`) instead of memory, so
+    # several gateway replicas serve the same bots
+    redis_url: str | None = None
+    # the HTTP gateway's address as Telegram reaches it; webhook URLs are built on it, and without
+    # it the HTTP gateway serves no bot in webhook mode
+    public_url: str = ""
     polling_timeout_seconds: int = 30
     # the core emits no event when bot settings or texts change: they are re-read this often
     bot_settings_refresh_seconds: float = 60.0

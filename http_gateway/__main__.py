@@ -1,7 +1,8 @@
 """`python -m http_gateway`: serve the app with hypercorn until SIGTERM or SIGINT.
 
 The process owns the SDK client (one channel to the core for every request) and closes it after
-hypercorn has drained in-flight requests.
+hypercorn has drained in-flight requests. With `BILLING_HUB_PUBLIC_URL` set it also hosts the tenant
+bots in webhook mode (`http_gateway/webhooks/telegram.py`), stopped with the server.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypercorn.config import Config
 
 from http_gateway.app import create_app
 from http_gateway.settings import HttpGatewaySettings
+from http_gateway.webhooks.telegram import bot_host
 from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
 from sdk.logs import configure_logging
@@ -40,7 +42,14 @@ async def serve_forever(settings: HttpGatewaySettings, api_key: str) -> None:
         log.info(
             "http gateway starting", listen=settings.http_listen, core=settings.core_target, key_id=key_id(api_key)
         )
-        await serve(create_app(client), config, shutdown_trigger=stop.wait)
+        host = bot_host(client)
+        bots = asyncio.create_task(host.run(stop), name="webhook bots") if host else None
+        try:
+            await serve(create_app(client, host.webhooks if host else None), config, shutdown_trigger=stop.wait)
+        finally:
+            stop.set()
+            if bots is not None:
+                await bots
     log.info("http gateway stopped")
 
 

@@ -8,7 +8,8 @@ middleware checks. An update over its limit is dropped; a button press is answer
 "slow down" so the user's spinner stops. Payment updates (`pre_checkout_query`, whose answer
 Telegram awaits, and `successful_payment`: money already taken) are never dropped.
 
-Memory storage: one gateway process. (Several replicas need the buckets in Redis: a later step.)
+The buckets live in memory (one gateway process) or, when `BILLING_HUB_REDIS_URL` is set, in Redis
+(`bot_gateway/redis_state.py`), so several replicas serving the same bots share one budget per user.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
@@ -44,6 +45,12 @@ HANDLER_LIMITS: Mapping[str, Limit] = {
 }
 
 
+class Limiter(Protocol):
+    """Where the buckets live: `take` one token from the bucket of `key`, False when it is empty."""
+
+    async def take(self, key: tuple[Any, ...], limit: Limit) -> bool: ...
+
+
 class RateLimiter:
     """Token buckets by key, in memory, bounded (the least recently used are dropped)."""
 
@@ -64,6 +71,10 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return allowed
 
+    async def take(self, key: tuple[Any, ...], limit: Limit) -> bool:
+        """`allow`, as the `Limiter` protocol (a Redis limiter must await) asks for it."""
+        return self.allow(key, limit)
+
 
 async def _refuse(event: TelegramObject) -> None:
     if isinstance(event, CallbackQuery):
@@ -81,7 +92,7 @@ def _is_payment(event: TelegramObject) -> bool:
 class AntiFloodMiddleware(BaseMiddleware):
     """Outer middleware on updates: the general bucket of each user of each bot."""
 
-    def __init__(self, limiter: RateLimiter | None = None, limit: Limit = DEFAULT_LIMIT) -> None:
+    def __init__(self, limiter: Limiter | None = None, limit: Limit = DEFAULT_LIMIT) -> None:
         self.limiter = limiter or RateLimiter()
         self._limit = limit
 
@@ -89,7 +100,7 @@ class AntiFloodMiddleware(BaseMiddleware):
         sender: TelegramUser | None = data.get("event_from_user")
         if sender is None or _is_payment(event):
             return await handler(event, data)
-        if not self.limiter.allow((data["bot"].id, sender.id), self._limit):
+        if not await self.limiter.take((data["bot"].id, sender.id), self._limit):
             return None  # dropped before it costs a call to the core
         return await handler(event, data)
 
@@ -97,7 +108,7 @@ class AntiFloodMiddleware(BaseMiddleware):
 class HandlerThrottleMiddleware(BaseMiddleware):
     """Inner middleware on messages and button presses: the handler's own bucket, by its flag."""
 
-    def __init__(self, limiter: RateLimiter | None = None, limits: Mapping[str, Limit] = HANDLER_LIMITS) -> None:
+    def __init__(self, limiter: Limiter | None = None, limits: Mapping[str, Limit] = HANDLER_LIMITS) -> None:
         self.limiter = limiter or RateLimiter()
         self._limits = limits
 
@@ -106,7 +117,7 @@ class HandlerThrottleMiddleware(BaseMiddleware):
         sender: TelegramUser | None = data.get("event_from_user")
         if name is None or sender is None:
             return await handler(event, data)
-        if not self.limiter.allow((data["bot"].id, sender.id, name), self._limits[name]):
+        if not await self.limiter.take((data["bot"].id, sender.id, name), self._limits[name]):
             await _refuse(event)
             return None
         return await handler(event, data)

@@ -8,10 +8,17 @@ import grpc
 import pytest
 from aiohttp import web
 
-from sdk.billinghub.v1 import gateway_service_pb2_grpc, user_service_pb2_grpc
+from sdk.billinghub.v1 import bot_settings_service_pb2_grpc, gateway_service_pb2_grpc, user_service_pb2_grpc
 from sdk.client import BillingHubClient
 from sdk.interceptors import NO_RETRY
-from tests.gateways.fakes import GATEWAY_KEY, FakeCore, FakeGatewayService, FakeTelegram, FakeUserService
+from tests.gateways.fakes import (
+    GATEWAY_KEY,
+    FakeBotSettingsService,
+    FakeCore,
+    FakeGatewayService,
+    FakeTelegram,
+    FakeUserService,
+)
 
 
 @pytest.fixture
@@ -35,6 +42,7 @@ async def core() -> AsyncIterator[FakeCore]:
     server = grpc.aio.server()
     gateway_service_pb2_grpc.add_GatewayServiceServicer_to_server(FakeGatewayService(fake), server)
     user_service_pb2_grpc.add_UserServiceServicer_to_server(FakeUserService(fake), server)
+    bot_settings_service_pb2_grpc.add_BotSettingsServiceServicer_to_server(FakeBotSettingsService(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     fake.target = f"127.0.0.1:{port}"

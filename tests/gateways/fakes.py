@@ -15,6 +15,9 @@ import grpc
 from aiohttp import web
 
 from sdk.billinghub.v1 import (
+    bot_settings_pb2,
+    bot_settings_service_pb2,
+    bot_settings_service_pb2_grpc,
     gateway_service_pb2,
     gateway_service_pb2_grpc,
     user_pb2,
@@ -109,6 +112,16 @@ class FakeGatewayService(gateway_service_pb2_grpc.GatewayServiceServicer):
     ) -> gateway_service_pb2.ListBotTenantsResponse:
         self._core.list_metadata.append(_metadata(context))
         return gateway_service_pb2.ListBotTenantsResponse(bot_tenants=self._core.bot_tenants)
+
+
+class FakeBotSettingsService(bot_settings_service_pb2_grpc.BotSettingsServiceServicer):
+    """Every bot in polling mode, as a tenant's settings are until someone changes them."""
+
+    async def GetBotSettings(
+        self, request: bot_settings_service_pb2.GetBotSettingsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> bot_settings_service_pb2.GetBotSettingsResponse:
+        settings = bot_settings_pb2.BotSettings(mode=bot_settings_pb2.BOT_MODE_POLLING)
+        return bot_settings_service_pb2.GetBotSettingsResponse(bot_settings=settings)
 
 
 class FakeUserService(user_service_pb2_grpc.UserServiceServicer):
