@@ -18,10 +18,14 @@ from bot_gateway.handlers.user import (
     info,
     language,
     menu,
+    payments,
     promo,
+    provider_pay,
+    recipient,
     referrals,
     stars,
     start,
+    topup,
 )
 
 router = Router(name="root")
@@ -37,6 +41,10 @@ router.include_routers(
     language.router,
     info.router,
     stars.router,
+    topup.router,
+    payments.router,
+    provider_pay.router,
+    recipient.router,
     fallback.router,
     errors.router,
 )

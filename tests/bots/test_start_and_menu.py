@@ -81,6 +81,7 @@ async def test_balance_shows_every_wallet_with_its_scale_edited_in_place(tenant_
     assert edit.text.splitlines() == ["Ваш баланс:", "• 199.00 RUB", "• 0 TOKEN", "• 0 XTR"]
     assert bob_edit.text.splitlines() == ["Your balance:", "• 7 TOKEN", "• 0 XTR"]
     assert [data for _, data in edit.buttons()] == [
+        MenuCallback(screen=Screen.TOPUP).pack(),
         MenuCallback(screen=Screen.BUY).pack(),
         MenuCallback(screen=Screen.MENU).pack(),
     ]
