@@ -152,9 +152,3 @@ class ServicePlatformCallback(CallbackData, prefix="svp"):
 
     order_id: str
     platform: str
-
-
-class TaskCallback(CallbackData, prefix="task"):
-    """Show where a fulfillment task of the user is."""
-
-    task_id: str

@@ -19,12 +19,16 @@ from bot_gateway.handlers.user import (
     language,
     menu,
     payments,
+    pricing,
     promo,
     provider_pay,
     recipient,
+    referral_payouts,
     referrals,
+    services,
     stars,
     start,
+    subscription,
     topup,
 )
 
@@ -45,6 +49,10 @@ router.include_routers(
     payments.router,
     provider_pay.router,
     recipient.router,
+    subscription.router,
+    referral_payouts.router,
+    services.router,
+    pricing.router,
     fallback.router,
     errors.router,
 )

@@ -13,8 +13,18 @@ from tests.bots.harness import new_user
 from tests.commerce.catalog import ensure_rub
 from tests.money import fund
 
-MENU_LABELS_EN = ["Balance", "Buy", "History", "Referrals", "Promo code", "Support", "Language"]
-MENU_LABELS_RU = ["Баланс", "Купить", "История", "Рефералы", "Промокод", "Поддержка", "Язык"]
+MENU_LABELS_EN = [
+    "Balance",
+    "Buy",
+    "History",
+    "Subscription",
+    "My services",
+    "Referrals",
+    "Promo code",
+    "Support",
+    "Language",
+]
+MENU_LABELS_RU = ["Баланс", "Купить", "История", "Подписка", "Мои услуги", "Рефералы", "Промокод", "Поддержка", "Язык"]
 
 
 async def test_start_from_a_referral_link_registers_the_user_in_that_tenant_only(tenant_bot: NewBot) -> None:
