@@ -5,6 +5,8 @@ wallet). Two shops run in every story; another user's order or payment id is nev
 
 from __future__ import annotations
 
+import asyncio
+
 from bot_gateway.callbacks import OrderPayCallback, PackageCallback, ProviderPayCallback
 from sdk.billinghub.v1 import order_pb2, package_pb2
 from tests.bots.conftest import NewBot
@@ -131,4 +133,38 @@ async def test_premium_asks_only_the_recipient(tenant_bot: NewBot) -> None:
     assert paid.text.startswith("Сплачено: 999.00 RUB. @olga_friend незабаром отримає покупку.")
     (order,) = await orders_of(shop, olga_id)
     assert order.recipient == "olga_friend" and order.status == order_pb2.ORDER_STATUS_PAID
+    await assert_ledger_ok(shop.tenant)
+
+
+async def test_concurrent_presses_pay_an_order_once_and_credit_a_payment_once(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    await tenant_bot("Shop B")
+    await rub_shop(shop)
+    stars = await stars_per_unit(shop.tenant)
+    ann, ann_id = await customer(shop, "en", rub=100000)
+    bob, bob_id = await customer(shop, "en")
+    await shop.press(ann, f"rcp:{stars.id}:RUB")
+    await shop.send(ann, "100")
+    (priced,) = await shop.send(ann, "durov_fan")
+    await shop.press(bob, "m:topup")
+    await shop.press(bob, "tua:RUB")
+    (methods, _) = await shop.press(bob, "tuv:50000")
+    (opened, _) = await shop.press(bob, methods.button("Test pay"))
+    (payment,) = await payments_of(shop, bob_id)
+    PROVIDER.pay(payment.provider_ref)
+
+    # three separate presses each (different callback ids), all at once
+    paying = await asyncio.gather(*(shop.press(ann, priced.button("from balance")) for _ in range(3)))
+    checking = await asyncio.gather(*(shop.press(bob, opened.button("Check payment")) for _ in range(3)))
+
+    texts = [requests[0].text for requests in paying]
+    assert any(text.startswith("Paid: 180.00 RUB.") for text in texts)
+    assert all(text.startswith("Paid: 180.00 RUB.") or text == "This order can no longer be paid." for text in texts)
+    assert {requests[0].text for requests in checking} == {
+        "Payment of 500.00 RUB received and credited to your balance."
+    }
+    assert (await balance(shop.tenant.admin, ann_id, "RUB")).posted.amount_minor == 100000 - 18000
+    assert (await balance(shop.tenant.admin, bob_id, "RUB")).posted.amount_minor == 50000
+    (order,) = await orders_of(shop, ann_id)
+    assert order.status == order_pb2.ORDER_STATUS_PAID
     await assert_ledger_ok(shop.tenant)

@@ -27,8 +27,8 @@ TOPUP = MenuCallback(screen=Screen.TOPUP).pack()
 _message_ids = iter(range(900_000, 10**7))
 
 
-async def send_photo(shop: TenantBot, user: TgUser, file_id: str) -> list[BotRequest]:
-    """The user sends a photo (Telegram lists its sizes, the largest last)."""
+async def send_photo(shop: TenantBot, user: TgUser, file_id: str, *, as_file: bool = False) -> list[BotRequest]:
+    """The user sends a photo (Telegram lists its sizes, the largest last), or a file."""
     sizes = [
         {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 90},
         {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960},
@@ -38,8 +38,11 @@ async def send_photo(shop: TenantBot, user: TgUser, file_id: str) -> list[BotReq
         "date": EPOCH,
         "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
         "from": user.as_json(),
-        "photo": sizes,
     }
+    if as_file:
+        message["document"] = {"file_id": file_id, "file_unique_id": "d", "file_name": "receipt.pdf"}
+    else:
+        message["photo"] = sizes
     before = len(shop.api.requests)
     update = Update.model_validate({"update_id": next(_message_ids), "message": message}, context={"bot": shop.bot})
     await shared_dispatcher().feed_update(shop.bot, update, **{BOT_TENANT_KEY: shop.bot_tenant, HUB_KEY: shop.hub})
@@ -176,3 +179,21 @@ async def test_a_stale_top_up_button_starts_over(tenant_bot: NewBot) -> None:
 
     assert stale.text == "This top-up was interrupted. Please start again."
     assert await payments_of(shop, ann_id) == []
+
+
+async def test_a_receipt_sent_as_a_file_is_taken_too(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    await tenant_bot("Shop B")
+    await rub_shop(shop, manual=True)
+    ann, ann_id = await customer(shop, "en")
+    await shop.press(ann, TOPUP)
+    await shop.press(ann, "tua:RUB")
+    await shop.press(ann, TopupAmountCallback(amount_minor=25000).pack())
+    await shop.press(ann, "tum:card_ru")
+
+    (sent,) = await send_photo(shop, ann, "BQACAgIAAx-pdf", as_file=True)
+
+    assert sent.text.startswith("Your top-up request for 250.00 RUB is sent.")
+    listed = await shop.tenant.admin.topups.ListTopupRequests(topup_service_pb2.ListTopupRequestsRequest())
+    (request,) = listed.topup_requests
+    assert (request.user_id, request.receipt) == (ann_id, "BQACAgIAAx-pdf")

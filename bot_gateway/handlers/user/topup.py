@@ -5,7 +5,7 @@ The amount is kept in the user's FSM data between the steps (buttons carry only 
 no amount a user did not see ends up in a button. Provider payments are opened with CreatePayment
 (request id from the button press, so a press Telegram delivers twice opens one payment) and
 checked with "Check payment" (handlers/user/payments.py). Manual top-ups send the tenant's
-instructions, wait for a photo, and record a CreateTopupRequest with the photo's Telegram file id
+instructions, wait for a photo (or a file), and record a CreateTopupRequest with the photo's Telegram file id
 as the receipt: an admin checks it and credits the wallet.
 """
 
@@ -245,13 +245,21 @@ async def pay_manually(
     await show(callback, "\n\n".join(lines), back_to_balance())
 
 
-@router.message(TopupStates.receipt, F.photo, flags={"throttling": "purchase"})
+def receipt_file(message: Message) -> str:
+    """The Telegram file id of a receipt: the largest size of a photo, or a file sent as a document
+    (a PDF from a bank app, or a photo sent uncompressed)."""
+    if message.photo:
+        return message.photo[-1].file_id
+    return message.document.file_id if message.document else ""
+
+
+@router.message(TopupStates.receipt, F.photo | F.document, flags={"throttling": "purchase"})
 async def receive_receipt(message: Message, state: FSMContext, hub: BillingHubClient, user: user_pb2.User) -> None:
-    """Record the manual top-up request with the photo as its receipt."""
+    """Record the manual top-up request with the photo (or file) as its receipt."""
     amount = await chosen_amount(state)
     method = (await state.get_data()).get(METHOD_KEY)
     await state.clear()
-    if amount is None or method is None or not message.photo:
+    if amount is None or method is None or not receipt_file(message):
         await message.answer(_("This top-up was interrupted. Please start again."), reply_markup=back_to_balance())
         return
     request = topup_service_pb2.CreateTopupRequestRequest(
@@ -259,7 +267,7 @@ async def receive_receipt(message: Message, state: FSMContext, hub: BillingHubCl
         user_id=user.id,
         method_code=method,
         amount=amount,
-        receipt=message.photo[-1].file_id,  # the largest size
+        receipt=receipt_file(message),
     )
     try:
         await hub.topups.CreateTopupRequest(request)
