@@ -23,6 +23,9 @@ class Screen(StrEnum):
     PROMO = "promo"
     SUPPORT = "support"
     LANGUAGE = "language"
+    TOPUP = "topup"
+    SUBSCRIPTION = "subscription"
+    SERVICES = "services"
 
 
 class MenuCallback(CallbackData, prefix="m"):
@@ -66,3 +69,86 @@ class StarsCallback(CallbackData, prefix="stars"):
     """Pay for a package with Telegram Stars (an invoice), not from the wallet."""
 
     package_id: str
+
+
+class TopupAssetCallback(CallbackData, prefix="tua"):
+    """Top up the wallet of one asset: ask the amount."""
+
+    asset: str
+
+
+class TopupAmountCallback(CallbackData, prefix="tuv"):
+    """A preset amount of the top-up (minor units of the asset chosen before)."""
+
+    amount_minor: int
+
+
+class TopupProviderCallback(CallbackData, prefix="tup"):
+    """Top up the chosen amount through a payment provider."""
+
+    provider: str
+
+
+class TopupManualCallback(CallbackData, prefix="tum"):
+    """Top up the chosen amount by a manual method (pay outside, send the receipt)."""
+
+    method: str
+
+
+class CheckPaymentCallback(CallbackData, prefix="chk"):
+    """Ask the provider about a payment now."""
+
+    payment_id: str
+
+
+class ProviderPayCallback(CallbackData, prefix="pp"):
+    """Pay for a package through a payment provider in one asset."""
+
+    package_id: str
+    asset: str
+    provider: str
+
+
+class RecipientCallback(CallbackData, prefix="rcp"):
+    """Buy a Stars or Premium package for a @username, paying in one asset."""
+
+    package_id: str
+    asset: str
+
+
+class OrderPayCallback(CallbackData, prefix="opay"):
+    """Pay a pending order of the user from the wallet (after its total was shown)."""
+
+    order_id: str
+
+
+class SubscriptionCancelCallback(CallbackData, prefix="subx"):
+    """Switch off the renewal of one subscription."""
+
+    subscription_id: str
+
+
+class ReferralAction(StrEnum):
+    """What the referral screen's buttons open."""
+
+    LEADERBOARD = "top"
+    PAYOUT = "payout"
+
+
+class ReferralCallback(CallbackData, prefix="ref"):
+    """The referral screen's leaderboard and payout buttons."""
+
+    action: ReferralAction
+
+
+class ServiceOrderCallback(CallbackData, prefix="svc"):
+    """Submit an input to one active service order: choose the platform."""
+
+    order_id: str
+
+
+class ServicePlatformCallback(CallbackData, prefix="svp"):
+    """The platform of the next input of a service order: ask the URL."""
+
+    order_id: str
+    platform: str

@@ -9,3 +9,30 @@ class PromoStates(StatesGroup):
     """The promo code screen waits for the code."""
 
     code = State()
+
+
+class TopupStates(StatesGroup):
+    """The top-up waits for an amount, then (manual methods) for the receipt photo."""
+
+    amount = State()
+    receipt = State()
+
+
+class RecipientStates(StatesGroup):
+    """A Stars or Premium purchase waits for the quantity of Stars, then the recipient."""
+
+    quantity = State()
+    username = State()
+
+
+class PayoutStates(StatesGroup):
+    """A referral payout request waits for the amount, then the destination."""
+
+    amount = State()
+    destination = State()
+
+
+class ServiceInputStates(StatesGroup):
+    """A service order waits for the URL of the post to process."""
+
+    url = State()

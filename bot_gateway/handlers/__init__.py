@@ -18,10 +18,18 @@ from bot_gateway.handlers.user import (
     info,
     language,
     menu,
+    payments,
+    pricing,
     promo,
+    provider_pay,
+    recipient,
+    referral_payouts,
     referrals,
+    services,
     stars,
     start,
+    subscription,
+    topup,
 )
 
 router = Router(name="root")
@@ -37,6 +45,14 @@ router.include_routers(
     language.router,
     info.router,
     stars.router,
+    topup.router,
+    payments.router,
+    provider_pay.router,
+    recipient.router,
+    subscription.router,
+    referral_payouts.router,
+    services.router,
+    pricing.router,
     fallback.router,
     errors.router,
 )

@@ -8,10 +8,21 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen, StarsCallback
-from bot_gateway.formatting import Scales, money, package_title
+from bot_gateway.callbacks import (
+    CategoryCallback,
+    MenuCallback,
+    PackageCallback,
+    PayCallback,
+    ProviderPayCallback,
+    RecipientCallback,
+    Screen,
+    StarsCallback,
+)
+from bot_gateway.formatting import Scales, localized, money, package_title
 from bot_gateway.keyboards.menu import back_button
-from sdk.billinghub.v1 import package_pb2
+from sdk.billinghub.v1 import package_pb2, payment_pb2
+
+CALLBACK_LIMIT = 64  # bytes of callback data Telegram takes
 
 
 def categories(names: Sequence[str]) -> InlineKeyboardMarkup:
@@ -35,10 +46,27 @@ def packages(items: Sequence[package_pb2.Package], locale: str, scales: Scales) 
     return builder.as_markup()
 
 
-def pay_buttons(package: package_pb2.Package, scales: Scales) -> InlineKeyboardMarkup:
+def pay_buttons(
+    package: package_pb2.Package,
+    scales: Scales,
+    methods: Sequence[tuple[str, payment_pb2.PaymentMethod]] = (),
+    locale: str = "en",
+) -> InlineKeyboardMarkup:
     """A "pay with Stars" button when the package has a price in XTR, a "pay from balance" button
-    per price of the package, then back to its category."""
+    per price of the package, a "pay with <provider>" button per payment method of a price, then
+    back to its category. Stars and Premium for a @username start the recipient dialog instead."""
     builder = InlineKeyboardBuilder()
+    if package.kind in (package_pb2.PACKAGE_KIND_TELEGRAM_STARS, package_pb2.PACKAGE_KIND_TELEGRAM_PREMIUM):
+        for price in package.prices:
+            builder.button(
+                text=_("Buy for a @username, pay in {asset}").format(asset=price.asset),
+                callback_data=RecipientCallback(package_id=package.id, asset=price.asset),
+            )
+        builder.adjust(1)
+        builder.row(
+            InlineKeyboardButton(text=_("⬅️ Back"), callback_data=CategoryCallback(category=package.category).pack())
+        )
+        return builder.as_markup()
     for price in package.prices:
         if price.asset == "XTR":
             builder.button(
@@ -50,6 +78,12 @@ def pay_buttons(package: package_pb2.Package, scales: Scales) -> InlineKeyboardM
             text=_("Pay {price} from balance").format(price=money(price, scales)),
             callback_data=PayCallback(package_id=package.id, asset=price.asset),
         )
+    for asset, method in methods:
+        data = ProviderPayCallback(package_id=package.id, asset=asset, provider=method.provider).pack()
+        if len(data.encode()) <= CALLBACK_LIMIT:  # a provider name too long for Telegram is not offered
+            title = localized(method.title, locale, method.provider)
+            label = _("💳 Pay with {method} ({asset})").format(method=title, asset=asset)
+            builder.button(text=label, callback_data=data)
     builder.adjust(1)
     builder.row(
         InlineKeyboardButton(text=_("⬅️ Back"), callback_data=CategoryCallback(category=package.category).pack())

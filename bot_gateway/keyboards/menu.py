@@ -10,12 +10,15 @@ from bot_gateway.callbacks import MenuCallback, Screen
 
 
 def main_menu() -> InlineKeyboardMarkup:
-    """Balance, buy, history, referrals, promo code, support, language: two a row."""
+    """Balance, buy, history, subscription, services, referrals, promo code, support, language: two
+    a row."""
     builder = InlineKeyboardBuilder()
     for screen, label in (
         (Screen.BALANCE, _("💰 Balance")),
         (Screen.BUY, _("🛒 Buy")),
         (Screen.HISTORY, _("📜 History")),
+        (Screen.SUBSCRIPTION, _("⭐ Subscription")),
+        (Screen.SERVICES, _("🚀 My services")),
         (Screen.REFERRALS, _("👥 Referrals")),
         (Screen.PROMO, _("🎁 Promo code")),
         (Screen.SUPPORT, _("💬 Support")),

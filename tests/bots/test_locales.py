@@ -18,8 +18,12 @@ from bot_gateway.callbacks import (
     MenuCallback,
     PackageCallback,
     PayCallback,
+    ReferralAction,
+    ReferralCallback,
     Screen,
     StarsCallback,
+    TopupAmountCallback,
+    TopupAssetCallback,
 )
 from bot_gateway.handlers.user.history import status_text
 from bot_gateway.handlers.user.stars import refusal_text
@@ -179,6 +183,20 @@ async def test_every_screen_renders_in_every_locale(tenant_bot: NewBot, locale: 
     seen += await shop.pre_checkout(user, invoice.params["payload"], 1)
     seen += await shop.successful_payment(user, invoice.params["payload"], 150, f"charge-{user.id}")
     seen += await other.press(new_user(language_code=locale), StarsCallback(package_id=pack.id).pack())
+
+    flows = new_user(language_code=locale)
+    seen += await shop.send(flows, "/start")
+    for step in (
+        MenuCallback(screen=Screen.TOPUP).pack(),
+        TopupAssetCallback(asset="RUB").pack(),
+        TopupAmountCallback(amount_minor=10000).pack(),
+        MenuCallback(screen=Screen.SUBSCRIPTION).pack(),
+        MenuCallback(screen=Screen.SERVICES).pack(),
+        ReferralCallback(action=ReferralAction.LEADERBOARD).pack(),
+        ReferralCallback(action=ReferralAction.PAYOUT).pack(),
+    ):
+        seen += await shop.press(flows, step)
+    seen += await shop.send(flows, "/pricing")
 
     for screen in (Screen.SUPPORT, Screen.LANGUAGE):
         seen += await shop.press(user, MenuCallback(screen=screen).pack())

@@ -13,8 +13,18 @@ from tests.bots.harness import new_user
 from tests.commerce.catalog import ensure_rub
 from tests.money import fund
 
-MENU_LABELS_EN = ["Balance", "Buy", "History", "Referrals", "Promo code", "Support", "Language"]
-MENU_LABELS_RU = ["Баланс", "Купить", "История", "Рефералы", "Промокод", "Поддержка", "Язык"]
+MENU_LABELS_EN = [
+    "Balance",
+    "Buy",
+    "History",
+    "Subscription",
+    "My services",
+    "Referrals",
+    "Promo code",
+    "Support",
+    "Language",
+]
+MENU_LABELS_RU = ["Баланс", "Купить", "История", "Подписка", "Мои услуги", "Рефералы", "Промокод", "Поддержка", "Язык"]
 
 
 async def test_start_from_a_referral_link_registers_the_user_in_that_tenant_only(tenant_bot: NewBot) -> None:
@@ -81,6 +91,7 @@ async def test_balance_shows_every_wallet_with_its_scale_edited_in_place(tenant_
     assert edit.text.splitlines() == ["Ваш баланс:", "• 199.00 RUB", "• 0 TOKEN", "• 0 XTR"]
     assert bob_edit.text.splitlines() == ["Your balance:", "• 7 TOKEN", "• 0 XTR"]
     assert [data for _, data in edit.buttons()] == [
+        MenuCallback(screen=Screen.TOPUP).pack(),
         MenuCallback(screen=Screen.BUY).pack(),
         MenuCallback(screen=Screen.MENU).pack(),
     ]

@@ -34,8 +34,9 @@ async def balance_text(hub: BillingHubClient, user: user_pb2.User) -> str:
 
 
 def balance_keyboard() -> InlineKeyboardMarkup:
-    """Buy, and back to the menu."""
+    """Top up, buy, and back to the menu."""
     builder = InlineKeyboardBuilder()
+    builder.button(text=_("➕ Top up"), callback_data=MenuCallback(screen=Screen.TOPUP))
     builder.button(text=_("🛒 Buy"), callback_data=MenuCallback(screen=Screen.BUY))
     builder.row(back_button())
     return builder.as_markup()

@@ -3,8 +3,8 @@
 The catalog is the tenant's active packages (ListPackages); categories are the ones they use.
 Paying is PurchaseFromWallet: the order is created, paid and delivered in one transaction, or
 nothing happens. Its request id is the button press's id, so a press Telegram delivers twice buys
-once. Packages for a @username (Stars, Premium) need a recipient dialog, which comes later: the
-core refuses them without one, and the user is told so.
+once. Packages for a @username (Stars, Premium) go through the recipient dialog
+(handlers/user/recipient.py); a package's provider methods through handlers/user/provider_pay.py.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot_gateway.callbacks import CategoryCallback, MenuCallback, PackageCallback, PayCallback, Screen
 from bot_gateway.formatting import asset_scales, localized, money, package_title, short_id
+from bot_gateway.handlers.user.provider_pay import package_methods
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.catalog import after_purchase, categories, packages, pay_buttons
 from bot_gateway.keyboards.menu import back_to_menu
@@ -69,9 +70,9 @@ async def open_category(
 
 @router.callback_query(PackageCallback.filter())
 async def open_package(
-    callback: CallbackQuery, callback_data: PackageCallback, hub: BillingHubClient, locale: str
+    callback: CallbackQuery, callback_data: PackageCallback, hub: BillingHubClient, user: user_pb2.User, locale: str
 ) -> None:
-    """A package's name, description and prices, with a pay button per price."""
+    """A package's name, description and prices, with a pay button per price and payment method."""
     try:
         response: catalog_service_pb2.GetPackageResponse = await hub.catalog.GetPackage(
             catalog_service_pb2.GetPackageRequest(package_id=callback_data.package_id)
@@ -90,7 +91,8 @@ async def open_package(
         lines.append(description)
     prices = ", ".join(money(price, scales) for price in package.prices)
     lines.append(_("Price: {prices}").format(prices=prices))
-    await show(callback, "\n\n".join(lines), pay_buttons(package, scales))
+    methods = await package_methods(hub, user, package)
+    await show(callback, "\n\n".join(lines), pay_buttons(package, scales, methods, locale))
 
 
 @router.callback_query(PayCallback.filter(), flags={"throttling": "purchase"})

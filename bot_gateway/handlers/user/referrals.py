@@ -12,7 +12,7 @@ from bot_gateway.callbacks import MenuCallback, Screen
 from bot_gateway.formatting import asset_scales, money
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.handlers.user.start import referral_link
-from bot_gateway.keyboards.menu import back_to_menu
+from bot_gateway.keyboards.referrals import referral_keyboard
 from sdk.billinghub.v1 import referral_service_pb2, user_pb2
 from sdk.client import BillingHubClient
 
@@ -40,4 +40,4 @@ async def open_referrals(event: Message | CallbackQuery, bot: Bot, hub: BillingH
     withdrawable = ", ".join(money(amount, scales) for amount in stats.withdrawable if amount.amount_minor)
     if withdrawable:
         lines.append(_("Available to withdraw: {amounts}").format(amounts=withdrawable))
-    await show(event, "\n\n".join(lines), back_to_menu())
+    await show(event, "\n\n".join(lines), referral_keyboard(can_withdraw=bool(withdrawable)))
