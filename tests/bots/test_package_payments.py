@@ -6,12 +6,11 @@ wallet). Two shops run in every story; another user's order or payment id is nev
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from bot_gateway.callbacks import OrderPayCallback, PackageCallback, ProviderPayCallback
 from sdk.billinghub.v1 import order_pb2, package_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.harness import new_user
+from tests.bots.harness import TenantBot, new_user
 from tests.bots.test_buy import customer, orders_of, token_shop
 from tests.bots.test_topup import payments_of, rub_shop, url_buttons
 from tests.commerce.catalog import create_package, ensure_rub, price, stars_per_unit
@@ -137,7 +136,7 @@ async def test_premium_asks_only_the_recipient(tenant_bot: NewBot) -> None:
     await assert_ledger_ok(shop.tenant)
 
 
-def answers_since(shop: Any, start: int) -> list[str]:
+def answers_since(shop: TenantBot, start: int) -> list[str]:
     """The texts the shop's bot sent or edited since request number `start`."""
     made = shop.api.requests[start:]
     return [r.text for r in made if r.token == shop.token and r.method in ("sendmessage", "editmessagetext") and r.text]
