@@ -22,7 +22,8 @@ What it does, in one run:
    100 KB target) and prints a table.
 
 Options: `--bots` (1 000), `--users` (3 per bot), `--seconds` (10), `--warmup-seconds` (cap on the
-warm-up), `--concurrency` (64), `--keep` (keep the database). Without PostgreSQL it says so and
+warm-up), `--concurrency` (64), `--keep` (keep the database), `--no-notifications` (no notifier per
+bot: the Balance path without the core's event streams). Without PostgreSQL it says so and
 exits 0.
 """
 
@@ -200,6 +201,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
                 telegram_api_url=api_url,
                 webhooks=webhooks,
                 public_url="https://bots.bench.invalid",
+                notifications=args.notifications,
             )
             rss_before = rss_bytes()
             began = time.monotonic()
@@ -257,6 +259,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             "bots": args.bots,
             "users_per_bot": args.users,
             "concurrency": args.concurrency,
+            "notifications": args.notifications,
             "seconds": round(elapsed, 2),
             "updates": sent,
             "edits": edits,
@@ -315,6 +318,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-seconds", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--no-notifications", dest="notifications", action="store_false",
+        help="run no notifier (a WatchEvents stream per bot, polled by the core each second): the Balance path alone",
+    )  # fmt: skip
     return parser.parse_args()
 
 
