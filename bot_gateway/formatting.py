@@ -46,13 +46,11 @@ class ScaleCache:
         return entry[0]
 
     def put(self, tenant_id: str, scales: dict[str, int]) -> None:
+        """Keep what ListAssets just said for the tenant."""
         self._entries[tenant_id] = (scales, self._clock() + self._ttl)
         self._entries.move_to_end(tenant_id)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 SCALES = ScaleCache()  # one per process, as the tenants' assets are the same for every bot of it
