@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 EPOCH = 1_700_000_000
-TRUE_METHODS = {"setwebhook", "deletewebhook", "answercallbackquery", "answerprecheckoutquery"}
+TRUE_METHODS = {"setwebhook", "deletewebhook", "setmycommands", "answercallbackquery", "answerprecheckoutquery"}
 
 
 class LoadBotApi:

@@ -11,8 +11,9 @@ What it does, in one run:
    the number of bots is the memory of an idle registered bot;
 4. throughput: `--users` Telegram users per bot press the Balance button; each update is the JSON
    Telegram would POST, handed to `WebhookBots.handle` (secret check, parsing, the dispatcher's
-   middlewares: tenant, anti-flood, registration, locale), whose handler calls the core (ListAssets,
-   GetBalances) and edits the message (editMessageText, answerCallbackQuery on the fake Bot API).
+   middlewares: tenant, anti-flood, registration, locale), whose handler calls the core (GetBalances;
+   the asset scales are kept per tenant, read once) and edits the message (editMessageText,
+   answerCallbackQuery on the fake Bot API).
    A warm-up pass registers every (bot, user) once; then `--concurrency` updates are in flight for
    `--seconds`, with the CPU of this process, the core and PostgreSQL sampled over the window;
 5. checks every update was answered 200 and the fake Bot API saw an edit per update; writes
@@ -21,7 +22,8 @@ What it does, in one run:
    100 KB target) and prints a table.
 
 Options: `--bots` (1 000), `--users` (3 per bot), `--seconds` (10), `--warmup-seconds` (cap on the
-warm-up), `--concurrency` (64), `--keep` (keep the database). Without PostgreSQL it says so and
+warm-up), `--concurrency` (64), `--keep` (keep the database), `--no-notifications` (no notifier per
+bot: the Balance path without the core's event streams). Without PostgreSQL it says so and
 exits 0.
 """
 
@@ -51,6 +53,7 @@ from bench import _harness as harness  # noqa: E402
 from bench import _sampling as sampling  # noqa: E402
 from bot_gateway.callbacks import MenuCallback, Screen  # noqa: E402
 from bot_gateway.dispatcher import build_dispatcher  # noqa: E402
+from bot_gateway.i18n import SUPPORTED_LOCALES  # noqa: E402
 from bot_gateway.modes import read_deliveries  # noqa: E402
 from bot_gateway.runner import BotRunner  # noqa: E402
 from bot_gateway.webhooks import WebhookAnswer, WebhookBots  # noqa: E402
@@ -169,9 +172,11 @@ async def bot_api_calls(url: str) -> dict[str, int]:
 
 
 async def webhooks_set(url: str, bots: int) -> None:
-    """Return once the fake Bot API has seen a setWebhook of every bot (the runner's tasks call it)."""
+    """Return once the fake Bot API has seen a setWebhook of every bot and its command lists (one
+    per locale and a default: the runner's tasks call them as each bot starts)."""
     while True:
-        if (await bot_api_calls(url)).get("setwebhook", 0) >= bots:
+        calls = await bot_api_calls(url)
+        if calls.get("setwebhook", 0) >= bots and calls.get("setmycommands", 0) >= bots * (len(SUPPORTED_LOCALES) + 1):
             return
         await asyncio.sleep(0.1)
 
@@ -196,6 +201,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
                 telegram_api_url=api_url,
                 webhooks=webhooks,
                 public_url="https://bots.bench.invalid",
+                notifications=args.notifications,
             )
             rss_before = rss_bytes()
             began = time.monotonic()
@@ -253,6 +259,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             "bots": args.bots,
             "users_per_bot": args.users,
             "concurrency": args.concurrency,
+            "notifications": args.notifications,
             "seconds": round(elapsed, 2),
             "updates": sent,
             "edits": edits,
@@ -268,7 +275,7 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
                 "core": round(window.core_s, 2),
                 "postgres_bench": round(window.postgres_own_s, 2),
             },
-            "per_update": "Balance pressed: ListAssets + GetBalances in the core, editMessageText + "
+            "per_update": "Balance pressed: GetBalances in the core (asset scales kept per tenant), editMessageText + "
             "answerCallbackQuery on the fake Bot API, through WebhookBots.handle (secret, parse, dispatcher)",
         },
     }
@@ -311,6 +318,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-seconds", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--no-notifications", dest="notifications", action="store_false",
+        help="run no notifier (a WatchEvents stream per bot, polled by the core each second): the Balance path alone",
+    )  # fmt: skip
     return parser.parse_args()
 
 

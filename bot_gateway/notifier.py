@@ -120,7 +120,7 @@ class Notifier:
         """The assets' scales, read again when the event names an asset not seen yet."""
         assets = {data.get(key) for key in ("asset", "received_asset")} - {None, ""}
         if not self._scales or not assets <= self._scales.keys():
-            self._scales = await asset_scales(self._hub)
+            self._scales = await asset_scales(self._hub, *(str(asset) for asset in assets))
         return self._scales
 
     def _render(self, notice: Notice, locale: str, settings: TenantSettings) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.token import TokenValidationError
 
 from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.commands import publish_commands
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
@@ -60,6 +62,11 @@ class RunningBot:
     task: asyncio.Task[None]
     hub: BillingHubClient
     notifier: asyncio.Task[None] | None = None
+
+
+async def _with_commands(serve: Coroutine[Any, Any, None], bot: Bot, i18n: I18n) -> None:
+    """Serve the bot while its command list is published (once, when it starts)."""
+    await asyncio.gather(serve, publish_commands(bot, i18n))
 
 
 class BotRunner:
@@ -187,7 +194,7 @@ class BotRunner:
             )
         else:
             serve = poll_updates(self._dispatcher, bot, context, polling_timeout=self._polling_timeout)
-        task = asyncio.create_task(serve, name=f"bot:{tenant.tenant_id}")
+        task = asyncio.create_task(_with_commands(serve, bot, self._i18n), name=f"bot:{tenant.tenant_id}")
         hub = self._client.for_tenant(tenant.tenant_id)
         running = self._bots[tenant.tenant_id] = RunningBot(
             tenant=tenant, delivery=delivery, bot=bot, task=task, hub=hub

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 HELP_TEXT = (
-    "Commands:\n/start — main menu\n/balance — your balance\n/buy — buy a package\n"
-    "/history — your orders\n/referrals — invite friends\n/promo — redeem a promo code\n"
-    "/language — change the language\n/terms — terms of service\n/paysupport — help with payments"
+    "Commands:\n/menu — main menu\n/balance — your balance\n/topup — top up your balance\n"
+    "/buy — buy a package\n/history — your orders\n/subscription — your subscription\n"
+    "/services — promote a post with a service\n/referrals — invite friends\n/promo — redeem a promo code\n"
+    "/pricing — prices\n/language — change the language\n/help — this list of commands\n"
+    "/terms — terms of service\n/privacy — privacy policy\n/paysupport — help with payments"
 )
 
 TEXT_KEYS: Mapping[str, str] = {

@@ -4,6 +4,7 @@ and helpers that create tenants and keys through the public RPCs."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,11 +44,11 @@ class WatchedFeed(EventFeed):
         super().__init__()
         self._waiters: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
 
-    async def wait(self, seconds: float) -> None:
+    async def wait(self, seconds: float, tenant: uuid.UUID | None = None) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._waiters.add(task)
-        await super().wait(seconds)
+        await super().wait(seconds, tenant)
 
     def open_streams(self) -> set[asyncio.Task[object]]:
         return {task for task in self._waiters if not task.done()}

@@ -35,19 +35,30 @@ class Event:
 
 
 class EventFeed:
-    """Wakes waiting streams when this process commits events."""
+    """Wakes waiting streams when this process commits events: those of the events' tenant only.
+
+    A gateway serving a thousand tenant bots holds a stream per tenant; waking all of them for
+    every event (a user registering in one shop) made each event cost a thousand queries."""
 
     def __init__(self) -> None:
-        self._changed = asyncio.Event()
+        self._changed: dict[uuid.UUID | None, asyncio.Event] = {}  # None: streams of any tenant
 
-    def notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+    def notify(self, tenant: uuid.UUID | None = None) -> None:
+        """Wake the streams of `tenant` (None: every stream)."""
+        if tenant is None:
+            woken = list(self._changed.values())
+            self._changed.clear()
+        else:
+            woken = [event for event in (self._changed.pop(tenant, None), self._changed.pop(None, None)) if event]
+        for event in woken:
+            event.set()
 
-    async def wait(self, seconds: float) -> None:
-        """Return when events were committed here, or after `seconds` (other replicas' events)."""
+    async def wait(self, seconds: float, tenant: uuid.UUID | None = None) -> None:
+        """Return when events of `tenant` (None: any) were committed here, or after `seconds`
+        (other replicas' events)."""
+        changed = self._changed.setdefault(tenant, asyncio.Event())
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), seconds)
+            await asyncio.wait_for(changed.wait(), seconds)
 
 
 def encode(data: dict[str, Any]) -> str:
@@ -72,7 +83,7 @@ async def emit(
 ) -> None:
     """Write an event in the caller's transaction; it exists exactly when the change commits."""
     await event_repo.insert_event(uow, tenant, type_, encode(data), now)
-    uow.after_commit(feed.notify)
+    uow.after_commit(lambda: feed.notify(tenant))
 
 
 def to_event(row: EventRow) -> Event:
@@ -139,4 +150,4 @@ class EventReader:
                 position = (tx_order, event.id)
                 yield event
             if len(batch) < DEFAULT_PAGE:
-                await self._feed.wait(POLL_SECONDS)
+                await self._feed.wait(POLL_SECONDS, tenant)

@@ -68,7 +68,7 @@ async def fast_unit(deps: Deps, tenant: uuid.UUID, now: dt.datetime | None = Non
         yield unit
         await unit.finish()
     if unit.emitted:
-        deps.feed.notify()
+        deps.feed.notify(tenant)
 
 
 async def run_fast_once(

@@ -60,6 +60,7 @@ class FakeBotApi:
     requests: list[BotRequest] = field(default_factory=list)
     usernames: dict[str, str] = field(default_factory=dict)
     blocked_by: set[int] = field(default_factory=set)  # chats of users who blocked the bots: 403
+    refused: set[str] = field(default_factory=set)  # methods answered 400 (lower case)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
 
     def of(self, token: str) -> list[BotRequest]:
@@ -84,7 +85,7 @@ class FakeBotApi:
         token = request.match_info["token"]
         method = request.match_info["method"].lower()
         params: dict[str, Any] = {key: str(value) for key, value in (await request.post()).items()}
-        for key in ("reply_markup", "prices"):
+        for key in ("reply_markup", "prices", "commands"):
             if key in params:
                 params[key] = json.loads(params[key])
         recorded = BotRequest(token, method, params)
@@ -93,6 +94,8 @@ class FakeBotApi:
         if method.startswith("send") and recorded.chat_id in self.blocked_by:
             body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
             return web.json_response(body, status=403)
+        if method in self.refused:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request"}, status=400)
         if method == "getme":
             bot_id = int(token.split(":")[0])
             username = self.usernames.get(token, f"bot{bot_id}_bot")
@@ -102,7 +105,13 @@ class FakeBotApi:
             recorded.message_id = result["message_id"]
         elif method == "editmessagetext":
             result = self._message(token, params, int(params["message_id"]))
-        elif method in ("answercallbackquery", "answerprecheckoutquery", "deletewebhook", "setwebhook"):
+        elif method in (
+            "answercallbackquery",
+            "answerprecheckoutquery",
+            "deletewebhook",
+            "setwebhook",
+            "setmycommands",
+        ):
             result = True
         elif method == "getupdates":
             await asyncio.sleep(0.05)  # a long poll that ends early: a polling bot does not spin

@@ -171,6 +171,9 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
     async with runners(two_webhook_shops, bot_api, webhooks) as made:
         await sync(made)
         await eventually(lambda: len(webhooks) == 2)
+        # and each bot's start-up calls are done (setWebhook, its command lists)
+        await eventually(lambda: all(len(calls(bot_api, shop, "setmycommands")) == 4 for shop in two_webhook_shops))
+        await eventually(lambda: all(calls(bot_api, shop, "setwebhook") for shop in two_webhook_shops))
         before = len(bot_api.requests)
         secret_a, secret_b = await secret_of(shop_a), await secret_of(shop_b)
 

@@ -20,10 +20,10 @@ router = Router(name="balance")
 
 async def balance_text(hub: BillingHubClient, user: user_pb2.User) -> str:
     """ "Your balance:" and a line per wallet, e.g. "• 199.00 RUB"."""
-    scales = await asset_scales(hub)
     response: wallet_service_pb2.GetBalancesResponse = await hub.wallet.GetBalances(
         wallet_service_pb2.GetBalancesRequest(user_id=user.id)
     )
+    scales = await asset_scales(hub, *(balance.available.asset for balance in response.balances))
     lines = [_("Your balance:")]
     for balance in response.balances:
         line = f"• {money(balance.available, scales)}"

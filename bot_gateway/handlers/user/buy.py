@@ -65,7 +65,11 @@ async def open_category(
     if not items:
         await show(callback, _("Nothing is on sale in this category now."), back_to_menu())
         return
-    await show(callback, _("Choose a package:"), packages(items, locale, await asset_scales(hub)))
+    await show(
+        callback,
+        _("Choose a package:"),
+        packages(items, locale, await asset_scales(hub, *(p.asset for i in items for p in i.prices))),
+    )
 
 
 @router.callback_query(PackageCallback.filter())
@@ -84,7 +88,7 @@ async def open_package(
     if not package.active:
         await show(callback, _("This package is no longer on sale."), back_to_menu())
         return
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, *(price.asset for price in package.prices))
     lines = [package_title(package, locale)]
     description = localized(package.description, locale, "")
     if description:
@@ -106,7 +110,7 @@ async def pay_from_wallet(
         package_id=callback_data.package_id,
         pay_asset=callback_data.asset,
     )
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, callback_data.asset)
     try:
         response: order_service_pb2.PurchaseFromWalletResponse = await hub.orders.PurchaseFromWallet(request)
     except FailedPrecondition as error:

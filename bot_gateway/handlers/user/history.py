@@ -57,7 +57,7 @@ async def _show_page(
     if not response.orders and page == 0:
         await show(event, _("You have no orders yet."), history_pager(0, has_next=False))
         return
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, *(order.total.asset for order in response.orders))
     lines = [_("Your orders (page {page}):").format(page=page + 1)]
     for order in response.orders:
         day = order.create_time.ToDatetime().strftime("%Y-%m-%d")

@@ -21,9 +21,11 @@ def default_text(key: TextKey) -> str:
     """The bot's own text for a key, in the current locale."""
     texts = {
         TextKey.HELP: _(
-            "Commands:\n/start — main menu\n/balance — your balance\n/buy — buy a package\n"
-            "/history — your orders\n/referrals — invite friends\n/promo — redeem a promo code\n"
-            "/language — change the language\n/terms — terms of service\n/paysupport — help with payments"
+            "Commands:\n/menu — main menu\n/balance — your balance\n/topup — top up your balance\n"
+            "/buy — buy a package\n/history — your orders\n/subscription — your subscription\n"
+            "/services — promote a post with a service\n/referrals — invite friends\n/promo — redeem a promo code\n"
+            "/pricing — prices\n/language — change the language\n/help — this list of commands\n"
+            "/terms — terms of service\n/privacy — privacy policy\n/paysupport — help with payments"
         ),
         TextKey.TERMS: _("By using this bot you accept the seller's terms of service. Ask support for a copy."),
         TextKey.PRIVACY: _("The seller keeps only what the shop needs: your Telegram id, name and orders."),

@@ -68,7 +68,7 @@ async def show_opened(
     event: Message | CallbackQuery, hub: BillingHubClient, payment: payment_pb2.Payment, title: str
 ) -> None:
     """Show a just-opened payment with its pay link."""
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, payment.amount.asset)
     await show(event, opened_text(payment, scales, title), payment_keyboard(payment))
 
 
@@ -115,6 +115,6 @@ async def check_payment(
                 payment_keyboard(payment),
             )
             return
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, payment.amount.asset)
     pending = payment.status == payment_pb2.PAYMENT_STATUS_PENDING
     await show(callback, status_text(payment, scales), payment_keyboard(payment) if pending else back_to_menu())

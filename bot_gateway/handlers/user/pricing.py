@@ -29,7 +29,7 @@ async def send_pricing(message: Message, hub: BillingHubClient, locale: str) -> 
     if not packages:
         await message.answer(_("Nothing is on sale right now."), reply_markup=back_to_menu())
         return
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, *(price.asset for package in packages for price in package.prices))
     by_category: dict[str, list[package_pb2.Package]] = {}
     for package in packages:  # categories in the order the catalog first lists them
         by_category.setdefault(package.category, []).append(package)

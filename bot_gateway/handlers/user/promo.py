@@ -66,7 +66,7 @@ async def redeem(message: Message, state: FSMContext, hub: BillingHubClient, use
     except FailedPrecondition as error:
         text = refusal(error)
     else:
-        credited = money(response.transfer.amount, await asset_scales(hub))
+        credited = money(response.transfer.amount, await asset_scales(hub, response.transfer.amount.asset))
         text = _("Promo code {code} applied: {amount} credited to your balance.").format(
             code=response.promo_code.code, amount=credited
         )

@@ -134,7 +134,7 @@ async def type_username(
     order = created.order
     package = await _package(hub, order.package_id)
     title = package_title(package, locale) if package else order.package_id[:8]
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, order.total.asset)
     lines = [_("{title} for @{recipient}").format(title=title, recipient=order.recipient)]
     if order.quantity > 1:
         lines.append(_("Stars: {quantity}").format(quantity=order.quantity))
@@ -167,7 +167,7 @@ async def pay_order(
     if found.order.user_id != user.id:  # another user's order id: never pay it from this wallet
         await show(callback, _("This order can no longer be paid."), back_to_menu())
         return
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, found.order.total.asset)
     try:
         paid: order_service_pb2.PayOrderFromWalletResponse = await hub.orders.PayOrderFromWallet(
             order_service_pb2.PayOrderFromWalletRequest(

@@ -67,7 +67,7 @@ async def ask_payout_amount(
     await state.set_state(PayoutStates.amount)
     await state.set_data({ASSET_KEY: available.asset})
     text = _("How much do you want to withdraw? Available: {amount}. Send the amount.").format(
-        amount=money(available, await asset_scales(hub))
+        amount=money(available, await asset_scales(hub, available.asset))
     )
     await show(callback, text, back_to_referrals())
 
@@ -76,7 +76,7 @@ async def ask_payout_amount(
 async def type_payout_amount(message: Message, state: FSMContext, hub: BillingHubClient, user: user_pb2.User) -> None:
     """A positive amount of the payout asset, at most the withdrawable; then the destination."""
     asset = (await state.get_data()).get(ASSET_KEY, "")
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, asset)
     scale = scales.get(asset, 0)
     available = await _withdrawable(hub, user)
     limit = available.amount_minor if available is not None and available.asset == asset else 0
@@ -132,6 +132,6 @@ async def type_destination(message: Message, state: FSMContext, hub: BillingHubC
         await message.answer(_("A payout can't be requested now."), reply_markup=back_to_referrals())
         return
     text = _("Your payout request for {amount} is sent. An admin will pay it to {destination}.").format(
-        amount=money(amount, await asset_scales(hub)), destination=destination
+        amount=money(amount, await asset_scales(hub, amount.asset)), destination=destination
     )
     await message.answer(text, reply_markup=back_to_referrals())

@@ -34,7 +34,7 @@ async def open_referrals(event: Message | CallbackQuery, bot: Bot, hub: BillingH
         _("Your referral link:\n{link}").format(link=link),
         ngettext("You invited {count} friend.", "You invited {count} friends.", invited).format(count=invited),
     ]
-    scales = await asset_scales(hub)
+    scales = await asset_scales(hub, *(amount.asset for amount in (*stats.earned, *stats.withdrawable)))
     earned = ", ".join(money(amount, scales) for amount in stats.earned if amount.amount_minor)
     lines.append(_("Earned: {amounts}").format(amounts=earned or "0"))
     withdrawable = ", ".join(money(amount, scales) for amount in stats.withdrawable if amount.amount_minor)

@@ -114,7 +114,7 @@ async def confirm_payment(message: Message, hub: BillingHubClient, user: user_pb
         )
     )
     amount = common_pb2.Money(asset=paid.currency, amount_minor=paid.total_amount)
-    received = money(amount, await asset_scales(hub))
+    received = money(amount, await asset_scales(hub, amount.asset))
     if response.duplicate:
         return  # the thanks went with the first delivery of this charge
     await message.answer(

@@ -168,7 +168,7 @@ async def offer_methods(
         builder.button(text=title, callback_data=TopupManualCallback(method=topup_method.code))
     builder.adjust(1)
     builder.row(back_button(Screen.BALANCE))
-    shown = money(amount, await asset_scales(hub))
+    shown = money(amount, await asset_scales(hub, amount.asset))
     if len(builder.as_markup().inline_keyboard) == 1:
         text = _("No payment method takes {amount}. Type another amount.").format(amount=shown)
     else:
@@ -240,7 +240,7 @@ async def pay_manually(
     instructions = localized(method.instructions, locale, "")
     if instructions:
         lines.append(instructions)
-    lines.append(_("Amount: {amount}").format(amount=money(amount, await asset_scales(hub))))
+    lines.append(_("Amount: {amount}").format(amount=money(amount, await asset_scales(hub, amount.asset))))
     lines.append(_("After paying, send a photo of the receipt here."))
     await show(callback, "\n\n".join(lines), back_to_balance())
 
@@ -275,7 +275,7 @@ async def receive_receipt(message: Message, state: FSMContext, hub: BillingHubCl
         await message.answer(_("This payment method is not available now."), reply_markup=back_to_balance())
         return
     text = _("Your top-up request for {amount} is sent. Your balance is credited once an admin checks it.").format(
-        amount=money(amount, await asset_scales(hub))
+        amount=money(amount, await asset_scales(hub, amount.asset))
     )
     await message.answer(text, reply_markup=back_to_balance())
 

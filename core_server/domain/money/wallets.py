@@ -325,7 +325,7 @@ class WalletService:
         )
         result = await self._deps.fastpath.charge(params)
         if result.outcome is Outcome.POSTED:
-            self._deps.feed.notify()
+            self._deps.feed.notify(tenant)
             return Transfer(
                 id=transfer_id,
                 asset=money.asset,
