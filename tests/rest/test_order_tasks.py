@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from sdk.billinghub.v1 import fulfillment_pb2
+from sdk.billinghub.v1 import fulfillment_pb2, package_pb2, tenant_pb2
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fpb
 from sdk.billinghub.v1 import order_service_pb2 as opb
-from sdk.billinghub.v1 import package_pb2, tenant_pb2
 from sdk.errors import InvalidArgument
 from tests.rest.site import Site
 from tests.rest.test_service_inputs import POST, service_order
@@ -20,7 +19,9 @@ async def two_posts_worked(site: Site, order: str) -> tuple[str, str, str]:
         queued = await site.post(f"/orders/{order}/inputs", {**POST, "url": f"https://t.me/channel/{n}"})
         assert queued.status == 200, queued.body
     fulfillment = site.tenant.admin.fulfillment
-    leased = (await fulfillment.LeaseTasks(fpb.LeaseTasksRequest(kind=package_pb2.PACKAGE_KIND_SERVICE, max_tasks=2))).tasks
+    leased = (
+        await fulfillment.LeaseTasks(fpb.LeaseTasksRequest(kind=package_pb2.PACKAGE_KIND_SERVICE, max_tasks=2))
+    ).tasks
     done, failed = leased[0].id, leased[1].id
     await fulfillment.CompleteTask(fpb.CompleteTaskRequest(task_id=done, result="{}"))
     await fulfillment.FailTask(fpb.FailTaskRequest(task_id=failed, reason="post deleted"))
