@@ -95,7 +95,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         actor = current_actor()
 
         async def fast(unit: FastUnit) -> pb.PayOrderFromWalletResponse:
-            return _paid_message(await self._payments.pay_fast(unit, request.order_id))
+            return _paid_message(await self._payments.pay_fast(unit, request.order_id, paid_by=actor.role.value))
 
         async def slow() -> pb.PayOrderFromWalletResponse:
             return _paid_message(await self._payments.pay_from_wallet(actor, request.order_id))
@@ -119,7 +119,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         )
 
         async def fast(unit: FastUnit) -> pb.PurchaseFromWalletResponse:
-            return _purchase_message(await self._payments.purchase_fast(unit, *args))
+            return _purchase_message(await self._payments.purchase_fast(unit, *args, paid_by=actor.role.value))
 
         async def slow() -> pb.PurchaseFromWalletResponse:
             return _purchase_message(await self._payments.purchase_from_wallet(actor, *args))
