@@ -30,7 +30,8 @@ class OrderServiceStub:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders and submit service inputs; RefundOrder and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
+    and the settings are admin-only.
     """
 
     def __init__(self, channel):
@@ -101,7 +102,8 @@ class OrderServiceServicer:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders and submit service inputs; RefundOrder and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
+    and the settings are admin-only.
     """
 
     def CreateOrder(self, request, context):
@@ -276,7 +278,8 @@ class OrderService:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders and submit service inputs; RefundOrder and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
+    and the settings are admin-only.
     """
 
     @staticmethod
