@@ -19,6 +19,8 @@ from sdk.billinghub.v1 import common_pb2
 
 # a Stars payment is thanked for in the chat where it was made (the successful_payment update)
 STARS_PROVIDER = "telegram_stars"
+WALLET = "wallet"  # an order's paid_via when its buyer's wallet paid it
+GATEWAY = "gateway"  # an order event's paid_by when a bot's call paid it
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,20 @@ def _order(data: Mapping[str, Any]) -> str:
     return "#" + short_id(str(data.get("order_id") or ""))
 
 
+def answered_in_chat(data: Mapping[str, Any]) -> bool:
+    """An order a bot (a gateway key) paid from the wallet, delivered in the same moment: its buyer
+    bought it in the chat and saw "Paid … Order …" as the answer, so a notice of its delivery would
+    only repeat it. A delivery that came later (a Stars or Premium task), a provider's payment, or a
+    purchase an admin or a website made for the user is news to the chat and is told."""
+    paid_at = data.get("paid_at")
+    return (
+        data.get("paid_via") == WALLET
+        and data.get("paid_by") == GATEWAY
+        and bool(paid_at)
+        and paid_at == data.get("fulfilled_at")
+    )
+
+
 def _reason(data: Mapping[str, Any]) -> str:
     return str(data.get("reason") or "")
 
@@ -53,6 +69,8 @@ def user_notice(event_type: str, data: Mapping[str, Any], scales: Scales) -> Not
         }
         return Notice(gettext_noop("Payment received: {amount}. Thank you!"), {"amount": _amount(paid, scales)}, user)
     if event_type == "order.fulfilled":
+        if answered_in_chat(data):
+            return None
         return Notice(gettext_noop("Your order {order} has been delivered."), {"order": _order(data)}, user)
     if event_type == "order.failed":
         return Notice(gettext_noop("Your order {order} could not be completed."), {"order": _order(data)}, user)

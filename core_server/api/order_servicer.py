@@ -55,8 +55,14 @@ def _refund_message(order: Order, transfers: list[Transfer]) -> pb.RefundOrderRe
 
 class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
     def __init__(
-        self, orders: OrderService, payments: OrderPayments, refunds: OrderRefunds, tasks: TaskOutcomes
+        self,
+        orders: OrderService,
+        payments: OrderPayments,
+        refunds: OrderRefunds,
+        tasks: TaskOutcomes,
+        task_reads: FulfillmentService,
     ) -> None:
+        self._task_reads = task_reads
         self._orders = orders
         self._payments = payments
         self._refunds = refunds
@@ -89,7 +95,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         actor = current_actor()
 
         async def fast(unit: FastUnit) -> pb.PayOrderFromWalletResponse:
-            return _paid_message(await self._payments.pay_fast(unit, request.order_id))
+            return _paid_message(await self._payments.pay_fast(unit, request.order_id, paid_by=actor.role.value))
 
         async def slow() -> pb.PayOrderFromWalletResponse:
             return _paid_message(await self._payments.pay_from_wallet(actor, request.order_id))
@@ -113,7 +119,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         )
 
         async def fast(unit: FastUnit) -> pb.PurchaseFromWalletResponse:
-            return _purchase_message(await self._payments.purchase_fast(unit, *args))
+            return _purchase_message(await self._payments.purchase_fast(unit, *args, paid_by=actor.role.value))
 
         async def slow() -> pb.PurchaseFromWalletResponse:
             return _purchase_message(await self._payments.purchase_from_wallet(actor, *args))
@@ -161,6 +167,13 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             current_actor(), request.order_id, request.url, request.platform
         )
         return pb.SubmitServiceInputResponse(task=task_message(task), remaining_today=remaining)
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def ListOrderTasks(self, request: pb.ListOrderTasksRequest, context: Context) -> pb.ListOrderTasksResponse:
+        tasks, token = await self._task_reads.list_order_tasks(
+            current_actor(), request.order_id, request.user_id, request.page_size, request.page_token
+        )
+        return pb.ListOrderTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)
 
     @rpc(roles=STAFF)
     async def GetOrderSettings(

@@ -150,7 +150,13 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             order_service_pb2.DESCRIPTOR,
             order_service_pb2_grpc.add_OrderServiceServicer_to_server,
-            OrderServicer(OrderService(deps), OrderPayments(deps), OrderRefunds(deps), TaskOutcomes(deps)),
+            OrderServicer(
+                OrderService(deps),
+                OrderPayments(deps),
+                OrderRefunds(deps),
+                TaskOutcomes(deps),
+                FulfillmentService(deps),
+            ),
         ),
         (
             fulfillment_service_pb2.DESCRIPTOR,

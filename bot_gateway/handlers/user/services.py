@@ -6,13 +6,15 @@ user picks an order and a platform, then sends the post's URL: the bot checks it
 link to that platform before SubmitServiceInput, which queues a task for the outside processor
 and says how many inputs remain today. Order ids
 in buttons are checked to be the presser's own: a forged one gets "not active" and submits nothing.
-The task's state is shown when it is queued; reading it later (GetTask) is a staff call the core
-refuses to a gateway acting for a buyer, so the bot does not offer it.
+The order's screen lists the posts sent to it with their tasks' states (queued, in progress, done,
+failed), read with ListOrderTasks naming the buyer: the core answers a gateway only about the
+user's own order, never the staff-only GetTask/ListTasks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlsplit
 
 from aiogram import F, Router
@@ -58,6 +60,7 @@ PLATFORM_NAMES = {
     "x": "X",
 }
 MAX_URL = 500
+SHOWN_TASKS = 10  # the newest posts the order's screen lists
 ORDER_KEY, PLATFORM_KEY = "service_order", "service_platform"
 GRANTS_SERVICE = (order_pb2.ORDER_STATUS_FULFILLED, order_pb2.ORDER_STATUS_PARTIALLY_REFUNDED)
 
@@ -151,7 +154,28 @@ async def choose_platform(
     builder.adjust(3)
     builder.row(back_button(Screen.SERVICES))
     text = _("Up to {count} posts a day. Where is the post?").format(count=package.posts_per_day)
+    posts = await _posts(hub, user, order.id)
+    if posts:
+        text = "\n".join([text, "", _("Your posts:"), *posts])
     await show(callback, text, builder.as_markup())
+
+
+async def _posts(hub: BillingHubClient, user: user_pb2.User, order_id: str) -> list[str]:
+    """The newest posts of the user's order, one line each with its task's state."""
+    response: order_service_pb2.ListOrderTasksResponse = await hub.orders.ListOrderTasks(
+        order_service_pb2.ListOrderTasksRequest(order_id=order_id, user_id=user.id, page_size=SHOWN_TASKS)
+    )
+    return [f"• {_post_url(task)} — {task_status_text(task.status)}" for task in response.tasks]
+
+
+def _post_url(task: fulfillment_pb2.Task) -> str:
+    """The post a task works on (its payload's url), or the task's short id when it has none."""
+    try:
+        payload = json.loads(task.payload or "{}")
+    except ValueError:
+        payload = {}
+    url = payload.get("url") if isinstance(payload, dict) else None
+    return url if isinstance(url, str) and url else short_id(task.id)
 
 
 @router.callback_query(ServicePlatformCallback.filter())

@@ -120,6 +120,7 @@ async def pay_and_deliver(
     *,
     stored: bool,
     renewed_by: str | None = None,
+    paid_by: str = "",
 ) -> Settled:
     """`settle` on a fast unit: `row` (pending; `stored`: in the database already and locked, else
     a new row to insert) paid from its buyer's wallet, which holds the total. As on the ORM path:
@@ -144,9 +145,9 @@ async def pay_and_deliver(
         orders_repo.insert_order(unit.tx, row)
     delivery.write(unit.tx)  # after the order's row: they reference it
     record_fast(unit, row, commission_plans, [t for t in transfers if t.kind == "referral_commission"])
-    unit.emit("order.paid", order_event(row))
+    unit.emit("order.paid", order_event(row, paid_by=paid_by))
     if row.status == OrderStatus.FULFILLED:
-        unit.emit("order.fulfilled", order_event(row))
+        unit.emit("order.fulfilled", order_event(row, paid_by=paid_by))
     return Settled(transfers, delivery.task)
 
 

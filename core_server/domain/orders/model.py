@@ -128,7 +128,19 @@ def to_order(row: OrderRow) -> Order:
     )
 
 
+def _event_time(value: dt.datetime | None) -> str | None:
+    """A time of the order in an event: UTC, ISO 8601 with "Z" (SQLite hands back naive UTC)."""
+    if value is None:
+        return None
+    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return utc.isoformat().replace("+00:00", "Z")
+
+
 def order_event(row: OrderRow, **extra: Any) -> dict[str, Any]:
+    """An order event's data. `paid_via` ("wallet", "provider:<name>") and the paid and fulfilled
+    times (and, on order.paid and the order.fulfilled of the same moment, `paid_by`: the role of
+    the key whose call paid it, "gateway" for a bot) let a consumer tell a purchase delivered in the
+    moment its buyer paid it in a chat (who already saw the call's answer) from a later delivery."""
     return {
         "order_id": str(row.id),
         "user_id": str(row.user_id),
@@ -139,5 +151,8 @@ def order_event(row: OrderRow, **extra: Any) -> dict[str, Any]:
         "total_minor": row.total,
         "quantity": row.quantity,
         "recipient": row.recipient,
+        "paid_via": row.paid_via,
+        "paid_at": _event_time(row.paid_at),
+        "fulfilled_at": _event_time(row.fulfilled_at),
         **extra,
     }

@@ -65,10 +65,12 @@ async def settle(
     now: dt.datetime,
     *,
     renewed_by: str | None = None,
+    paid_by: str = "",
 ) -> Settlement:
     """Post the payment (from `payer`, which holds the total) and deliver, in the caller's unit.
     `renewed_by`: a provider that charges the buyer again every period by itself paid the order,
-    so the plan a subscription order starts or extends is that provider's to renew.
+    so the plan a subscription order starts or extends is that provider's to renew. `paid_by`: the
+    role of the key whose call paid it (empty when a provider's payment did), for the events.
 
     The caller holds the order's lock. Deliveries that lock rows of their own (the subscription,
     a new task) come before the money, and all of the money (payment, commissions, what the order
@@ -90,9 +92,9 @@ async def settle(
     await uow.session.flush()
     commission_transfers = [t for t in transfers if t.kind == "referral_commission"]
     await commissions.record_commissions(uow, deps.feed, tenant, row, commission_plans, commission_transfers, now)
-    await emit(uow, deps.feed, tenant, "order.paid", order_event(row), now)
+    await emit(uow, deps.feed, tenant, "order.paid", order_event(row, paid_by=paid_by), now)
     if row.status == OrderStatus.FULFILLED:
-        await emit(uow, deps.feed, tenant, "order.fulfilled", order_event(row), now)
+        await emit(uow, deps.feed, tenant, "order.fulfilled", order_event(row, paid_by=paid_by), now)
     return Settlement(to_order(row), transfers, task)
 
 
@@ -159,6 +161,8 @@ class OrderPayments:
         recipient: str,
         promo_code: str,
         pay_asset: str = "",
+        *,
+        paid_by: str = "",
     ) -> Settlement:
         """`purchase_from_wallet` on a fast unit: a package of any kind (fast_delivery.py delivers
         them) in any asset the package has a price in, with or without a discount code, by a buyer
@@ -171,11 +175,11 @@ class OrderPayments:
         row, facts = priced.row, priced.facts
         unit.emit("order.created", order_event(row))
         settled = await fast_delivery.pay_and_deliver(
-            unit, row, facts.buyer_has_referrer, facts, "wallet", stored=False
+            unit, row, facts.buyer_has_referrer, facts, "wallet", stored=False, paid_by=paid_by
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
-    async def pay_fast(self, unit: FastUnit, order_id: str) -> Settlement:
+    async def pay_fast(self, unit: FastUnit, order_id: str, *, paid_by: str = "") -> Settlement:
         """`pay_from_wallet` on a fast unit: the pending, unexpired order locked and settled from
         the wallet. Anything else (not found, not pending, expired, a delivery the fast unit does
         not make) takes the ORM path, which refuses or delivers exactly."""
@@ -188,7 +192,7 @@ class OrderPayments:
         if found.buyer_blocked:  # read with the order's lock: no round trip of its own
             raise UserBlocked(str(row.user_id))
         settled = await fast_delivery.pay_and_deliver(
-            unit, row, found.buyer_has_referrer, found.package, "wallet", stored=True
+            unit, row, found.buyer_has_referrer, found.package, "wallet", stored=True, paid_by=paid_by
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
@@ -207,7 +211,7 @@ class OrderPayments:
             raise OrderExpired("order expired unpaid")
         await require_buyer(uow, row.tenant_id, row.user_id, str(row.user_id))  # blocked since it ordered
         try:
-            return await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now)
+            return await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now, paid_by=actor.role.value)
         except InsufficientFunds as short:
             raise InsufficientFunds(row.asset, row.total) from short
 

@@ -45,6 +45,12 @@ def register(api: Blueprint) -> None:
         "package's daily quota (409 QUOTA_EXCEEDED past it).",
     )  # fmt: skip
     expose(
+        api, "GET", "/orders/<order_id>/tasks", "OrderService.ListOrderTasks", resource=TAG,
+        summary="The order's fulfillment tasks, newest first (how each submitted post stands: queued, "
+        "leased, completed, failed), for its buyer: `user_id` is required and an order of another user "
+        "is 404.",
+    )  # fmt: skip
+    expose(
         api, "POST", "/orders/<order_id>/checkout", "PaymentService.CreatePayment", resource=TAG,
         name="CheckoutOrder", omit=frozenset({"amount"}), unwrap="payment",
         summary="Open a payment of the order's total at a provider (`provider`, `user_id` the buyer, optional "

@@ -169,6 +169,26 @@ class SubmitServiceInputResponse(_message.Message):
     remaining_today: int
     def __init__(self, task: _Optional[_Union[_fulfillment_pb2.Task, _Mapping]] = ..., remaining_today: _Optional[int] = ...) -> None: ...
 
+class ListOrderTasksRequest(_message.Message):
+    __slots__ = ("order_id", "user_id", "page_size", "page_token")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    user_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, order_id: _Optional[str] = ..., user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrderTasksResponse(_message.Message):
+    __slots__ = ("tasks", "next_page_token")
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[_fulfillment_pb2.Task]
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[_fulfillment_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class OrderSettings(_message.Message):
     __slots__ = ("order_ttl_seconds", "expiring_notice_days")
     ORDER_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]

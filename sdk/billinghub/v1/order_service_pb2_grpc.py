@@ -30,7 +30,8 @@ class OrderServiceStub:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders and submit service inputs; RefundOrder and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
+    and the settings are admin-only.
     """
 
     def __init__(self, channel):
@@ -79,6 +80,11 @@ class OrderServiceStub:
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.SubmitServiceInputRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_order__service__pb2.SubmitServiceInputResponse.FromString,
                 _registered_method=True)
+        self.ListOrderTasks = channel.unary_unary(
+                '/billinghub.v1.OrderService/ListOrderTasks',
+                request_serializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksResponse.FromString,
+                _registered_method=True)
         self.GetOrderSettings = channel.unary_unary(
                 '/billinghub.v1.OrderService/GetOrderSettings',
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.GetOrderSettingsRequest.SerializeToString,
@@ -96,7 +102,8 @@ class OrderServiceServicer:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders and submit service inputs; RefundOrder and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
+    and the settings are admin-only.
     """
 
     def CreateOrder(self, request, context):
@@ -173,6 +180,17 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListOrderTasks(self, request, context):
+        """ListOrderTasks lists one order's fulfillment tasks, newest first: how a buyer's service posts
+        (or Stars and Premium delivery) stand. A partner or gateway key names the buyer in user_id,
+        and an order that is not that user's is NOT_FOUND, as another tenant's is.
+        Errors: INVALID_ARGUMENT (ids, page token, size; user_id required for partner and gateway
+        keys), NOT_FOUND (order, or not the user's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrderSettings(self, request, context):
         """GetOrderSettings returns the tenant's order settings.
         Errors: PERMISSION_DENIED.
@@ -232,6 +250,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_order__service__pb2.SubmitServiceInputRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_order__service__pb2.SubmitServiceInputResponse.SerializeToString,
             ),
+            'ListOrderTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrderTasks,
+                    request_deserializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksResponse.SerializeToString,
+            ),
             'GetOrderSettings': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrderSettings,
                     request_deserializer=billinghub_dot_v1_dot_order__service__pb2.GetOrderSettingsRequest.FromString,
@@ -255,7 +278,8 @@ class OrderService:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders and submit service inputs; RefundOrder and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
+    and the settings are admin-only.
     """
 
     @staticmethod
@@ -464,6 +488,33 @@ class OrderService:
             '/billinghub.v1.OrderService/SubmitServiceInput',
             billinghub_dot_v1_dot_order__service__pb2.SubmitServiceInputRequest.SerializeToString,
             billinghub_dot_v1_dot_order__service__pb2.SubmitServiceInputResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrderTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.OrderService/ListOrderTasks',
+            billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksRequest.SerializeToString,
+            billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,
