@@ -20,6 +20,7 @@ from bot_gateway.handlers.user.provider_pay import package_methods
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.catalog import after_purchase, categories, packages, pay_buttons
 from bot_gateway.keyboards.menu import back_to_menu
+from bot_gateway.packages import find_package
 from sdk.billinghub.v1 import (
     catalog_service_pb2,
     common_pb2,
@@ -77,15 +78,8 @@ async def open_package(
     callback: CallbackQuery, callback_data: PackageCallback, hub: BillingHubClient, user: user_pb2.User, locale: str
 ) -> None:
     """A package's name, description and prices, with a pay button per price and payment method."""
-    try:
-        response: catalog_service_pb2.GetPackageResponse = await hub.catalog.GetPackage(
-            catalog_service_pb2.GetPackageRequest(package_id=callback_data.package_id)
-        )
-    except NotFound:
-        await show(callback, _("This package is no longer on sale."), back_to_menu())
-        return
-    package = response.package
-    if not package.active:
+    package = await find_package(hub, callback_data.package_id)
+    if package is None or not package.active:
         await show(callback, _("This package is no longer on sale."), back_to_menu())
         return
     scales = await asset_scales(hub, *(price.asset for price in package.prices))

@@ -25,8 +25,9 @@ from bot_gateway.formatting import asset_scales, money, package_title, short_id
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.catalog import after_purchase
 from bot_gateway.keyboards.menu import back_button, back_to_menu
+from bot_gateway.packages import find_package
 from bot_gateway.states import RecipientStates
-from sdk.billinghub.v1 import catalog_service_pb2, order_pb2, order_service_pb2, package_pb2, user_pb2
+from sdk.billinghub.v1 import order_pb2, order_service_pb2, package_pb2, user_pb2
 from sdk.client import BillingHubClient
 from sdk.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -40,14 +41,8 @@ RECIPIENT_KINDS = (package_pb2.PACKAGE_KIND_TELEGRAM_STARS, package_pb2.PACKAGE_
 
 async def _package(hub: BillingHubClient, package_id: str) -> package_pb2.Package | None:
     """The package when it is on sale and bought for a @username, else None."""
-    try:
-        response: catalog_service_pb2.GetPackageResponse = await hub.catalog.GetPackage(
-            catalog_service_pb2.GetPackageRequest(package_id=package_id)
-        )
-    except NotFound:
-        return None
-    package = response.package
-    return package if package.active and package.kind in RECIPIENT_KINDS else None
+    package = await find_package(hub, package_id)
+    return package if package is not None and package.active and package.kind in RECIPIENT_KINDS else None
 
 
 def asks_quantity(package: package_pb2.Package) -> bool:

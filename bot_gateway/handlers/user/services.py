@@ -28,9 +28,9 @@ from bot_gateway.callbacks import MenuCallback, Screen, ServiceOrderCallback, Se
 from bot_gateway.formatting import package_title, short_id
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.menu import back_button
+from bot_gateway.packages import find_package
 from bot_gateway.states import ServiceInputStates
 from sdk.billinghub.v1 import (
-    catalog_service_pb2,
     fulfillment_pb2,
     order_pb2,
     order_service_pb2,
@@ -87,16 +87,6 @@ def _running(order: order_pb2.Order, user: user_pb2.User) -> bool:
     )
 
 
-async def _package(hub: BillingHubClient, package_id: str) -> package_pb2.Package | None:
-    try:
-        response: catalog_service_pb2.GetPackageResponse = await hub.catalog.GetPackage(
-            catalog_service_pb2.GetPackageRequest(package_id=package_id)
-        )
-    except NotFound:
-        return None
-    return response.package
-
-
 async def _own_order(hub: BillingHubClient, user: user_pb2.User, order_id: str) -> order_pb2.Order | None:
     try:
         response: order_service_pb2.GetOrderResponse = await hub.orders.GetOrder(
@@ -125,7 +115,7 @@ async def open_services(
     running = [order for order in response.orders if _running(order, user)]
     builder = InlineKeyboardBuilder()
     for order in running:
-        package = await _package(hub, order.package_id)
+        package = await find_package(hub, order.package_id)
         title = package_title(package, locale) if package else order.package_id[:8]
         until = order.active_until.ToDatetime().strftime("%Y-%m-%d")
         label = _("{title} · until {date}").format(title=title, date=until)
@@ -144,7 +134,7 @@ async def choose_platform(
 ) -> None:
     """The daily quota of the order, and a button per platform."""
     order = await _own_order(hub, user, callback_data.order_id)
-    package = await _package(hub, order.package_id) if order else None
+    package = await find_package(hub, order.package_id) if order else None
     if order is None or package is None:
         await show(callback, _("This service is not active."), back_to_services())
         return
