@@ -1,13 +1,16 @@
 """Events: written in the transaction of the change (transactional outbox), read in a stable order.
 
 `emit` adds an event to the caller's unit of work; `EventFeed` wakes the streams of this process
-once the transaction commits (other replicas' streams find it on their next poll).
+once the transaction commits. Other replicas' events (and, on PostgreSQL, events held back until
+older transactions end) are found by one poll a second for all the idle streams of a process
+(`EventReader`), never by a query per stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import json
 import uuid
@@ -15,15 +18,20 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.event_cursors import check_consumer, consumer_position
 from core_server.store.models import EventRow
 from core_server.store.repositories import events as event_repo
 from core_server.store.unit_of_work import UnitOfWork
 
+log = structlog.get_logger(__name__)
+
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 POLL_SECONDS = 1.0
+POLL_CHUNK = 2000  # idle streams per poll statement (four parameters each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +61,9 @@ class EventFeed:
         for event in woken:
             event.set()
 
-    async def wait(self, seconds: float, tenant: uuid.UUID | None = None) -> None:
-        """Return when events of `tenant` (None: any) were committed here, or after `seconds`
-        (other replicas' events)."""
+    async def wait(self, seconds: float | None, tenant: uuid.UUID | None = None) -> None:
+        """Return when events of `tenant` (None: any) were committed here or found by a poll, or
+        after `seconds` (None: no limit)."""
         changed = self._changed.setdefault(tenant, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), seconds)
@@ -104,12 +112,24 @@ def check_request(types: Sequence[str], after_id: int = 0, consumer: str = "") -
     return list(types)
 
 
+@dataclass(eq=False, slots=True)
+class _Idle:
+    """A stream waiting for events after `position` (compared by identity: two streams may wait
+    at the same place)."""
+
+    tenant: uuid.UUID
+    position: tuple[int, int]
+    types: tuple[str, ...]
+
+
 class EventReader:
     """ListEvents and WatchEvents over the outbox of one tenant."""
 
     def __init__(self, uow_factory: Any, feed: EventFeed) -> None:
         self._uow = uow_factory
         self._feed = feed
+        self._idle: set[_Idle] = set()
+        self._poller: asyncio.Task[None] | None = None
 
     async def _position(self, uow: UnitOfWork, tenant: uuid.UUID, after_id: int, consumer: str) -> tuple[int, int]:
         if consumer:
@@ -150,4 +170,35 @@ class EventReader:
                 position = (tx_order, event.id)
                 yield event
             if len(batch) < DEFAULT_PAGE:
-                await self._feed.wait(POLL_SECONDS, tenant)
+                await self._wait(tenant, position, types)
+
+    async def _wait(self, tenant: uuid.UUID, position: tuple[int, int], types: Sequence[str]) -> None:
+        """Until this process commits events of the tenant, or the poll finds some after `position`."""
+        idle = _Idle(tenant, position, tuple(types))
+        self._idle.add(idle)
+        if self._poller is None or self._poller.done():
+            # a context of its own: not the first waiting call's (its request id, its actor in the logs)
+            self._poller = asyncio.create_task(self._poll_idle(), name="event-streams-poll", context=contextvars.Context())
+        try:
+            await self._feed.wait(None, tenant)
+        finally:
+            self._idle.discard(idle)
+
+    async def _poll_idle(self) -> None:
+        """Every POLL_SECONDS while streams wait: one statement per group of streams with the same
+        types finds which have events, and wakes their tenants' streams. Ends when none wait."""
+        while self._idle:
+            await asyncio.sleep(POLL_SECONDS)
+            groups: dict[tuple[str, ...], list[_Idle]] = {}
+            for idle in self._idle:
+                groups.setdefault(idle.types, []).append(idle)
+            try:
+                async with self._uow() as uow:
+                    for types, group in groups.items():
+                        for start in range(0, len(group), POLL_CHUNK):
+                            chunk = group[start : start + POLL_CHUNK]
+                            pairs = [(idle.tenant, idle.position) for idle in chunk]
+                            for index in await event_repo.waiting_with_events(uow, pairs, types):
+                                self._feed.notify(chunk[index].tenant)
+            except Exception as error:  # the database away: the streams wait, the next poll retries
+                log.warning("event stream poll failed", error=repr(error))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import pytest
 
 from core_server.api.server import CoreServer
+from core_server.domain.events import EventFeed
 from sdk import BillingHubClient, InvalidArgument, PermissionDenied
 from sdk.billinghub.v1 import event_service_pb2 as pb
 from sdk.billinghub.v1 import tenant_pb2
@@ -140,3 +142,47 @@ async def test_concurrent_writers_deliver_each_event_exactly_once_in_one_order(h
     await hub.events_settled()  # every event written so far is listed
     again = await shop.admin.events.ListEvents(pb.ListEventsRequest(after_id=start, types=["wallet."], page_size=1000))
     assert [e.id for e in again.events] == delivered
+
+
+async def test_idle_streams_on_another_replica_get_its_events_from_the_poll(hub: Hub) -> None:
+    """A core whose feed never hears of the writes (another replica): its idle streams of many
+    tenants are checked by one poll, each wakes for its own tenant's events of its own types only."""
+    shops = [await hub.new_tenant(f"Replica {n}") for n in range(3)]
+    users = [await new_user(shop) for shop in shops]
+    await hub.events_settled()
+    starts = [(await shop.admin.events.ListEvents(pb.ListEventsRequest(page_size=1000))).last_id for shop in shops]
+    other = CoreServer(dataclasses.replace(hub.deps, feed=EventFeed()))
+    port = other.bind("127.0.0.1:0")
+    await other.start()
+    seen: dict[int, list[str]] = {n: [] for n in range(3)}
+    try:
+        clients = [BillingHubClient(f"127.0.0.1:{port}", shop.admin_key, retry=NO_RETRY) for shop in shops]
+
+        async def follow(n: int, types: list[str]) -> None:
+            watch = clients[n].events.WatchEvents(pb.WatchEventsRequest(after_id=starts[n], types=types))
+            try:
+                async for item in watch:
+                    seen[n].append(item.event.type)
+            finally:
+                watch.cancel()
+
+        followers = [
+            asyncio.ensure_future(follow(0, ["wallet."])),
+            asyncio.ensure_future(follow(1, ["wallet."])),
+            asyncio.ensure_future(follow(2, ["balance.adjusted"])),
+        ]
+        await asyncio.sleep(0.3)  # every stream idle
+        await fund(shops[0], users[0], 1)  # written through the first core: the other hears nothing
+        await fund(shops[2], users[2], 1)
+        for _ in range(100):
+            if seen[0] and seen[2]:
+                break
+            await asyncio.sleep(0.1)
+        assert seen == {0: ["wallet.credited"], 1: [], 2: ["balance.adjusted"]}
+        for follower in followers:
+            follower.cancel()
+        await asyncio.gather(*followers, return_exceptions=True)
+        for client in clients:
+            await client.close()
+    finally:
+        await other.stop(0)
