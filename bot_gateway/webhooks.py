@@ -11,7 +11,8 @@ per bot. It registers the bot, calls `setWebhook` (retrying like polling does), 
 cancelled and unregisters the bot. Switching back to polling needs no call here: polling begins
 with `deleteWebhook`.
 
-The handler awaits the dispatcher before answering, so Telegram resends an update whose handling
+A button press's answerCallbackQuery travels in the reply (webhook_reply.py), saving a request
+to Telegram per press. The handler awaits the dispatcher before answering, so Telegram resends an update whose handling
 crashed the process, and a handler's errors are logged (and answered 200: a resend would fail
 the same way).
 """
@@ -33,6 +34,7 @@ from aiogram.utils.backoff import Backoff
 from pydantic import ValidationError
 
 from bot_gateway.polling import BACKOFF, dispatch_update, redact
+from bot_gateway.webhook_reply import reply_slot
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +49,14 @@ class WebhookAnswer(IntEnum):
     BAD_UPDATE = 400
     WRONG_SECRET = 401
     UNKNOWN_BOT = 404
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookResult:
+    """What to answer Telegram: a status, and a JSON body naming a method for it to call."""
+
+    status: WebhookAnswer
+    body: bytes | None = None
 
 
 def webhook_path(tenant_id: str, bot_id: int) -> str:
@@ -81,21 +91,23 @@ class WebhookBots:
         if registered is not None and registered.bot is bot:  # not a newer bot with the same id
             del self._bots[(tenant_id, bot.id)]
 
-    async def handle(self, tenant_id: str, bot_id: int, secret: str | None, body: bytes) -> WebhookAnswer:
-        """Check and dispatch one POSTed update; the answer says which HTTP status to reply."""
+    async def handle(self, tenant_id: str, bot_id: int, secret: str | None, body: bytes) -> WebhookResult:
+        """Check and dispatch one POSTed update: the HTTP status to reply, and the body (a Bot API
+        call for Telegram to make, see webhook_reply.py) when the handler left one."""
         registered = self._bots.get((tenant_id, bot_id))
         if registered is None:
-            return WebhookAnswer.UNKNOWN_BOT
+            return WebhookResult(WebhookAnswer.UNKNOWN_BOT)
         # compare_digest on bytes: constant time whatever the header holds (non-ASCII included)
         if secret is None or not hmac.compare_digest(secret.encode(), registered.secret):
             log.warning("telegram webhook with a wrong secret", tenant_id=tenant_id, bot_id=bot_id)
-            return WebhookAnswer.WRONG_SECRET
+            return WebhookResult(WebhookAnswer.WRONG_SECRET)
         try:
             update = Update.model_validate_json(body, context={"bot": registered.bot})
         except ValidationError:
-            return WebhookAnswer.BAD_UPDATE
-        await dispatch_update(self.dispatcher, registered.bot, update, registered.context())
-        return WebhookAnswer.HANDLED
+            return WebhookResult(WebhookAnswer.BAD_UPDATE)
+        with reply_slot() as slot:
+            await dispatch_update(self.dispatcher, registered.bot, update, registered.context())
+        return WebhookResult(WebhookAnswer.HANDLED, slot.body(registered.bot))
 
 
 async def serve_webhook(

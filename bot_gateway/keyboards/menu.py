@@ -2,39 +2,55 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot_gateway.callbacks import MenuCallback, Screen
+
+MENU_DATA = {screen: MenuCallback(screen=screen).pack() for screen in Screen}  # the packed data of each screen
 
 
 def main_menu() -> InlineKeyboardMarkup:
     """Balance, buy, history, subscription, services, referrals, promo code, support, language: two
     a row."""
-    builder = InlineKeyboardBuilder()
-    for screen, label in (
-        (Screen.BALANCE, _("💰 Balance")),
-        (Screen.BUY, _("🛒 Buy")),
-        (Screen.HISTORY, _("📜 History")),
-        (Screen.SUBSCRIPTION, _("⭐ Subscription")),
-        (Screen.SERVICES, _("🚀 My services")),
-        (Screen.REFERRALS, _("👥 Referrals")),
-        (Screen.PROMO, _("🎁 Promo code")),
-        (Screen.SUPPORT, _("💬 Support")),
-        (Screen.LANGUAGE, _("🌐 Language")),
-    ):
-        builder.button(text=label, callback_data=MenuCallback(screen=screen))
-    builder.adjust(2)
-    return builder.as_markup()
+    buttons = [
+        (_("💰 Balance"), Screen.BALANCE),
+        (_("🛒 Buy"), Screen.BUY),
+        (_("📜 History"), Screen.HISTORY),
+        (_("⭐ Subscription"), Screen.SUBSCRIPTION),
+        (_("🚀 My services"), Screen.SERVICES),
+        (_("👥 Referrals"), Screen.REFERRALS),
+        (_("🎁 Promo code"), Screen.PROMO),
+        (_("💬 Support"), Screen.SUPPORT),
+        (_("🌐 Language"), Screen.LANGUAGE),
+    ]
+    packed = [(label, MENU_DATA[screen]) for label, screen in buttons]
+    return menu_markup(tuple(tuple(packed[start : start + 2]) for start in range(0, len(packed), 2)))
+
+
+@functools.lru_cache(maxsize=4096)
+def menu_markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
+    """A keyboard of callback buttons, rows of (label, callback data), built once per wording.
+
+    A menu's keyboard is the same for every user of a locale (and of a tenant's text overrides);
+    building it anew through the pydantic models for every press cost a tenth of the press. The
+    markup is shared and never changed: the Bot API methods only read it."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def back_label(to: Screen = Screen.MENU) -> str:
+    return _("⬅️ Menu") if to is Screen.MENU else _("⬅️ Back")
 
 
 def back_button(to: Screen = Screen.MENU) -> InlineKeyboardButton:
     """One button back to a screen (the main menu by default)."""
-    label = _("⬅️ Menu") if to is Screen.MENU else _("⬅️ Back")
-    return InlineKeyboardButton(text=label, callback_data=MenuCallback(screen=to).pack())
+    return InlineKeyboardButton(text=back_label(to), callback_data=MENU_DATA[to])
 
 
 def back_to_menu() -> InlineKeyboardMarkup:
     """A keyboard with only the way back to the main menu."""
-    return InlineKeyboardMarkup(inline_keyboard=[[back_button()]])
+    return menu_markup((((back_label(), MENU_DATA[Screen.MENU]),),))

@@ -178,7 +178,8 @@ class EventReader:
         self._idle.add(idle)
         if self._poller is None or self._poller.done():
             # a context of its own: not the first waiting call's (its request id, its actor in the logs)
-            self._poller = asyncio.create_task(self._poll_idle(), name="event-streams-poll", context=contextvars.Context())
+            poll = self._poll_idle()
+            self._poller = asyncio.create_task(poll, name="event-streams-poll", context=contextvars.Context())
         try:
             await self._feed.wait(None, tenant)
         finally:

@@ -53,7 +53,9 @@ async def telegram_update(tenant_id: str, bot_id: str) -> Response:
     body = await request.get_data(cache=False, as_text=False)
     assert isinstance(body, bytes)
     answer = await bots.handle(tenant_id, int(bot_id), request.headers.get(SECRET_HEADER), body)
-    return Response(b"", status=answer)
+    if answer.body is None:
+        return Response(b"", status=answer.status)
+    return Response(answer.body, status=answer.status, content_type="application/json")
 
 
 @dataclass

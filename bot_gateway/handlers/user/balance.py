@@ -6,12 +6,11 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot_gateway.callbacks import MenuCallback, Screen
 from bot_gateway.formatting import asset_scales, money
 from bot_gateway.handlers.user.screens import show
-from bot_gateway.keyboards.menu import back_button
+from bot_gateway.keyboards.menu import MENU_DATA, back_label, menu_markup
 from sdk.billinghub.v1 import user_pb2, wallet_service_pb2
 from sdk.client import BillingHubClient
 
@@ -35,11 +34,12 @@ async def balance_text(hub: BillingHubClient, user: user_pb2.User) -> str:
 
 def balance_keyboard() -> InlineKeyboardMarkup:
     """Top up, buy, and back to the menu."""
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("➕ Top up"), callback_data=MenuCallback(screen=Screen.TOPUP))
-    builder.button(text=_("🛒 Buy"), callback_data=MenuCallback(screen=Screen.BUY))
-    builder.row(back_button())
-    return builder.as_markup()
+    return menu_markup(
+        (
+            ((_("➕ Top up"), MENU_DATA[Screen.TOPUP]), (_("🛒 Buy"), MENU_DATA[Screen.BUY])),
+            ((back_label(), MENU_DATA[Screen.MENU]),),
+        )
+    )
 
 
 @router.message(Command("balance"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot_gateway.webhook_reply import answer_later
+
 
 async def show(event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Show `text` with `markup`: in place for a button press (and stop its spinner), else anew."""
@@ -25,4 +27,6 @@ async def show(event: Message | CallbackQuery, text: str, markup: InlineKeyboard
                 raise
     elif event.bot is not None and event.from_user is not None:  # too old to edit: send anew
         await event.bot.send_message(event.from_user.id, text, reply_markup=markup)
-    await event.answer()
+    spinner = event.answer()
+    if not answer_later(spinner):  # in the webhook reply when there is one
+        await spinner

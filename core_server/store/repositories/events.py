@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Table,
     Uuid,
-    BigInteger,
     column,
     exists,
     func,
@@ -99,7 +99,7 @@ async def waiting_with_events(
     position: one statement for every idle stream of a process, each pair an index probe, where a
     query per stream made a thousand idle bot streams cost a thousand queries a second."""
     if uow.dialect != "postgresql":  # SQLite names no columns of a VALUES list; an embedded hub has few streams
-        return [n for n, (tenant, position) in enumerate(waiting) if await events_after(uow, tenant, position, types, 1)]
+        return [n for n, (tenant, at) in enumerate(waiting) if await events_after(uow, tenant, at, types, 1)]
     if not waiting:
         return []
     pairs = values(
