@@ -23,7 +23,6 @@ from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.token import TokenValidationError
@@ -36,6 +35,7 @@ from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
 from bot_gateway.modes import BotMode, Delivery, read_deliveries
 from bot_gateway.notifier import Notifier
 from bot_gateway.polling import poll_updates, redact
+from bot_gateway.session import BotSession
 from bot_gateway.webhooks import WebhookBots, serve_webhook, webhook_path
 from sdk.billinghub.v1 import gateway_service_pb2
 from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
@@ -165,8 +165,8 @@ class BotRunner:
             log.info("waiting for tenants with bot tokens")
         self._waiting_logged = not self._bots
 
-    def _new_session(self) -> AiohttpSession:
-        return AiohttpSession(api=self._api) if self._api else AiohttpSession()
+    def _new_session(self) -> BotSession:
+        return BotSession(api=self._api) if self._api else BotSession()
 
     def _start_bot(self, tenant: BotTenant, delivery: Delivery) -> None:
         fingerprint = _fingerprint(tenant.bot_token)

@@ -19,7 +19,6 @@ from functools import cache
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 from aiogram.utils.i18n import I18n
@@ -29,6 +28,7 @@ from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
+from bot_gateway.session import BotSession
 from sdk.billinghub.v1 import common_pb2, gateway_service_pb2, tenant_pb2, user_pb2, user_service_pb2
 from sdk.client import BillingHubClient
 from tests.bots.telegram import EPOCH, BotRequest, FakeBotApi
@@ -224,5 +224,5 @@ async def new_tenant_bot(hub: Hub, api: FakeBotApi, name: str, default_locale: s
         gateway_service_pb2.ListBotTenantsRequest()
     )
     (bot_tenant,) = [listed_bot for listed_bot in listed.bot_tenants if listed_bot.tenant_id == tenant.id]
-    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.url)))
+    bot = Bot(token, session=BotSession(api=TelegramAPIServer.from_base(api.url)))
     return TenantBot(tenant, bot_tenant, bot, gateway.for_tenant(tenant.id), api)

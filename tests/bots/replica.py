@@ -16,13 +16,13 @@ import sys
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
 from bot_gateway.redis_state import build_state
+from bot_gateway.session import BotSession
 from sdk.billinghub.v1 import gateway_service_pb2
 from sdk.client import BillingHubClient
 
@@ -40,7 +40,7 @@ async def run(job: dict[str, Any]) -> None:
                 gateway_service_pb2.ListBotTenantsRequest()
             )
             (tenant,) = [bot for bot in listed.bot_tenants if bot.tenant_id == spec["tenant_id"]]
-            bot = Bot(spec["token"], session=AiohttpSession(api=TelegramAPIServer.from_base(job["api_url"])))
+            bot = Bot(spec["token"], session=BotSession(api=TelegramAPIServer.from_base(job["api_url"])))
             contexts[spec["token"]] = (bot, {BOT_TENANT_KEY: tenant, HUB_KEY: client.for_tenant(tenant.tenant_id)})
         for item in job["updates"]:
             bot, context = contexts[item["token"]]

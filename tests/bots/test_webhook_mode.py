@@ -19,6 +19,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 from quart.typing import TestClientProtocol as QuartClient
 
+from bot_gateway.callbacks import MenuCallback, Screen
 from bot_gateway.runner import BotRunner
 from bot_gateway.webhooks import SECRET_HEADER, WebhookBots
 from http_gateway.app import create_app
@@ -245,3 +246,50 @@ async def test_switching_modes_hands_the_bot_between_polling_and_webhook(
 
     assert len(calls(bot_api, shop_a, "setwebhook")) == 1
     assert not calls(bot_api, shop_b, "setwebhook")
+
+
+def press_update(user: TgUser, bot_id: int, update_id: int, data: str) -> dict[str, Any]:
+    """The JSON Telegram posts when `user` presses a button under the bot's message."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"press-{update_id}",
+            "from": user.as_json(),
+            "chat_instance": str(user.id),
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": EPOCH,
+                "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+                "from": {"id": bot_id, "is_bot": True, "first_name": "Shop"},
+                "text": "…",
+            },
+        },
+    }
+
+
+async def test_a_button_press_is_answered_in_the_webhook_reply(
+    two_webhook_shops: list[TenantBot], bot_api: FakeBotApi
+) -> None:
+    """Telegram makes the call a webhook reply names: the press's answerCallbackQuery goes there,
+    not in a request of its own; the screen's edit is still a request (its result matters)."""
+    shop_a, _shop_b = two_webhook_shops
+    webhooks = WebhookBots(shared_dispatcher())
+    client = create_app(shop_a.hub, webhooks).test_client()
+    ann = new_user("Ann")
+    async with runners(two_webhook_shops, bot_api, webhooks) as made:
+        await sync(made)
+        await eventually(lambda: len(webhooks) == 2)
+        secret = await secret_of(shop_a)
+        assert await post(client, shop_a, start_update(ann, 21), secret) == 200
+        path = f"/telegram/{shop_a.tenant.id}/{shop_a.bot.id}"
+        update = press_update(ann, shop_a.bot.id, 22, MenuCallback(screen=Screen.BALANCE).pack())
+        response = await client.post(path, data=json.dumps(update), headers={SECRET_HEADER: secret})
+        assert response.status_code == 200
+        assert response.content_type == "application/json"
+        assert json.loads(await response.get_data()) == {"method": "answerCallbackQuery", "callback_query_id": "press-22"}
+        started = await post(client, shop_a, start_update(ann, 23), secret)  # a command: nothing to answer
+    assert started == 200
+    (edit,) = calls(bot_api, shop_a, "editmessagetext")
+    assert int(edit["chat_id"]) == ann.id and "balance" in edit["text"].lower()
+    assert not calls(bot_api, shop_a, "answercallbackquery")
