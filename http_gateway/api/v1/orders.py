@@ -1,7 +1,8 @@
 """`/api/v1/orders`: a website sells packages to its users, paid from the wallet in one call
 (`/orders/purchase`) or in two steps: create, then pay from the wallet or check out through a
-payment provider (`/orders/<order_id>/checkout`, answering the provider's `pay_url`). Refunds stay
-with tenant admins."""
+payment provider (`/orders/<order_id>/checkout`, answering the provider's `pay_url`) or in Telegram
+Stars (`/orders/<order_id>/stars-invoice`, answering an invoice link the buyer opens in Telegram,
+where the tenant's bot takes the payment). Refunds stay with tenant admins."""
 
 from __future__ import annotations
 
@@ -56,4 +57,13 @@ def register(api: Blueprint) -> None:
         summary="Open a payment of the order's total at a provider (`provider`, `user_id` the buyer, optional "
         "return_url and description); send the buyer to its `pay_url`. The order is paid when the "
         "provider reports the payment.",
+    )  # fmt: skip
+    expose(
+        api, "POST", "/orders/<order_id>/stars-invoice", "PaymentService.CreateStarsInvoice", resource=TAG,
+        omit=frozenset({"amount"}),
+        summary="Open a Telegram Stars payment of an order priced in XTR (`user_id` the buyer; `create_link: "
+        "true` for an `invoice_link` to send the buyer to; optional title, description, and "
+        "subscription_period 2592000 for a 30-day plan Telegram renews). The buyer pays in Telegram as the "
+        "user of platform telegram the order is for, the tenant's bot answering; the order is paid when "
+        "the bot reports the charge.",
     )  # fmt: skip
