@@ -154,3 +154,37 @@ async def test_what_cannot_be_paid_in_stars_is_a_clear_error(stars_site: Site, s
     off = await site.post(f"/orders/{plain_order['id']}/stars-invoice", {"user_id": plain_buyer})
     assert off.status == 404 and off.error["code"] == "PROVIDER_NOT_CONFIGURED", off.body
     assert (await site.get(f"/orders/{plain_order['id']}")).body["status"] == "pending"
+
+
+async def test_a_wallet_is_topped_up_in_stars_through_an_invoice_link(
+    stars_site: Site, bot_api: FakeTelegramBotApi
+) -> None:
+    site = stars_site
+    buyer = await telegram_buyer(site)
+    path = f"/users/{buyer}/stars-invoices"
+    bad = [
+        ({"create_link": True}, "order_id"),  # the core's words: "give either order_id or amount"
+        ({"amount": {"asset": "RUB", "amount_minor": "5"}}, "amount"),
+        ({"amount": {"asset": "XTR", "amount_minor": "0"}}, "amount"),
+        ({"amount": {"asset": "XTR", "amount_minor": "5"}, "order_id": "x"}, "order_id"),
+        ({"amount": {"asset": "XTR", "amount_minor": "5"}, "subscription_period": MONTH}, "subscription_period"),
+    ]
+    for body, field in bad:
+        answer = await site.post(path, body)
+        assert answer.status == 400, (body, answer.body)
+        fields = {v["field"] for v in answer.error["details"].get("field_violations", [])}
+        assert any(field in name for name in fields), (body, answer.body)
+    assert (await site.get("/payments", query={"user_id": buyer})).body["payments"] == []
+
+    opened = await site.post(path, {"amount": {"asset": "XTR", "amount_minor": "250"}, "create_link": True})
+    assert opened.status == 200, opened.body
+    payment, invoice = opened.body["payment"], opened.body["invoice"]
+    assert opened.body["invoice_link"].startswith("https://t.me/$") and payment["order_id"] == ""
+    bot = await gateway(site.hub, site.tenant)
+    assert (await pre_checkout(bot, buyer, invoice["payload"], 250)).ok
+    charge = bot_api.pay(invoice["payload"], 250)
+    for _ in range(2):  # Telegram may deliver the successful payment twice: credited once
+        await confirm(bot, buyer, invoice["payload"], 250, charge)
+    assert (await site.get(f"/payments/{payment['id']}")).body["status"] == "succeeded"
+    assert await posted(site, buyer, "XTR") == 250
+    await assert_ledger_ok(site.tenant)

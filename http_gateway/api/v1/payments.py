@@ -1,5 +1,6 @@
 """`/api/v1/payments` and `/api/v1/payment-methods`: money taken in through payment providers, for
-an order (see `/orders/<order_id>/checkout`) or as a wallet top-up (`/users/<user_id>/payments`).
+an order (see `/orders/<order_id>/checkout`) or as a wallet top-up (`/users/<user_id>/payments`,
+or in Telegram Stars `/users/<user_id>/stars-invoices`).
 Provider settings and refunds stay with tenant admins."""
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ def register(api: Blueprint) -> None:
         summary="Open a wallet top-up at a provider (`provider`, `amount`, optional return_url and "
         "description); send the user to its `pay_url`. The wallet is credited when the provider "
         "reports the payment.",
+    )  # fmt: skip
+    expose(
+        api, "POST", "/users/<user_id>/stars-invoices", "PaymentService.CreateStarsInvoice", resource=TAG,
+        name="CreateStarsTopUpInvoice", omit=frozenset({"order_id", "subscription_period"}),
+        summary="Open a wallet top-up in Telegram Stars (`amount` in XTR; `create_link: true` for an "
+        "`invoice_link` to send the user to; optional title and description). The user pays in Telegram as "
+        "the user of platform telegram, the tenant's bot answering; the wallet is credited when the bot "
+        "reports the charge.",
     )  # fmt: skip
     expose(
         api, "GET", "/payments", "PaymentService.ListPayments", resource=TAG,
