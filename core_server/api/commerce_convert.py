@@ -9,6 +9,7 @@ from core_server.domain.catalog.packages import ListedPackage, Package, PackageS
 from core_server.domain.fulfillment.tasks import Task, TaskStatus
 from core_server.domain.json_input import object_or_error
 from core_server.domain.orders.model import Order, OrderStatus
+from core_server.domain.orders.service_quota import ServiceQuota
 from sdk.billinghub.v1 import common_pb2, fulfillment_pb2, order_pb2, package_pb2
 
 MAX_FEATURES_CHARS = 5000
@@ -184,4 +185,16 @@ def task_message(task: Task) -> fulfillment_pb2.Task:
         last_error=task.last_error,
         create_time=timestamp(task.created_at),
         update_time=timestamp(task.updated_at),
+    )
+
+
+def service_quota_message(quota: ServiceQuota) -> order_pb2.ServiceQuota:
+    return order_pb2.ServiceQuota(
+        order_id=str(quota.order_id),
+        posts_per_day=quota.posts_per_day,
+        used_today=quota.used_today,
+        remaining_today=quota.remaining_today,
+        day=quota.day,
+        time_zone=quota.time_zone,
+        reset_time=timestamp(quota.reset_at),
     )

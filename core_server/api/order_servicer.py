@@ -8,7 +8,14 @@ import grpc
 
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.commerce_convert import KINDS, ORDER_STATUSES, TASK_STATUSES, order_message, task_message
+from core_server.api.commerce_convert import (
+    KINDS,
+    ORDER_STATUSES,
+    TASK_STATUSES,
+    order_message,
+    service_quota_message,
+    task_message,
+)
 from core_server.api.convert import enum_filter, enum_filters
 from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.wallet_convert import transfer_message
@@ -21,6 +28,7 @@ from core_server.domain.orders.model import Order
 from core_server.domain.orders.payment import OrderPayments, Settlement
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
+from core_server.domain.orders.service_quota import ServiceQuotas
 from core_server.domain.orders.task_outcomes import TaskOutcomes
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fpb
 from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_grpc
@@ -61,8 +69,10 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         refunds: OrderRefunds,
         tasks: TaskOutcomes,
         task_reads: FulfillmentService,
+        quotas: ServiceQuotas,
     ) -> None:
         self._task_reads = task_reads
+        self._quotas = quotas
         self._orders = orders
         self._payments = payments
         self._refunds = refunds
@@ -174,6 +184,11 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             current_actor(), request.order_id, request.user_id, request.page_size, request.page_token
         )
         return pb.ListOrderTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)
+
+    @rpc(roles=STAFF_AND_PARTNERS)
+    async def GetServiceQuota(self, request: pb.GetServiceQuotaRequest, context: Context) -> pb.GetServiceQuotaResponse:
+        quota = await self._quotas.get(current_actor(), request.order_id, request.user_id)
+        return pb.GetServiceQuotaResponse(quota=service_quota_message(quota))
 
     @rpc(roles=STAFF)
     async def GetOrderSettings(

@@ -41,6 +41,7 @@ from core_server.domain.money.wallets import WalletService
 from core_server.domain.orders.payment import OrderPayments
 from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
+from core_server.domain.orders.service_quota import ServiceQuotas
 from core_server.domain.orders.task_outcomes import TaskOutcomes
 from core_server.domain.payments.configs import ProviderConfigService
 from core_server.domain.payments.service import PaymentService
@@ -156,6 +157,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
                 OrderRefunds(deps),
                 TaskOutcomes(deps),
                 FulfillmentService(deps),
+                ServiceQuotas(deps),
             ),
         ),
         (

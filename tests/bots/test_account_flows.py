@@ -165,7 +165,7 @@ async def test_a_service_order_takes_post_urls_within_the_daily_quota(tenant_bot
     assert services.text == "Choose a service to send a post to:"
     assert ivan_services.text == "У вас нет активных услуг."
     assert forged.text == "Эта услуга не активна."
-    assert platforms.text == "Up to 2 posts a day. Where is the post?"
+    assert platforms.text == "Today: 2 of 2 posts left.\nWhere is the post?"
     assert asked.text == "Send the link to the post on Telegram."
     assert wrong_host.text == "That is not a link to a post on Telegram. Send a link like https://t.me/…."
     tasks = await shop.tenant.admin.fulfillment.ListTasks(fulfillment_service_pb2.ListTasksRequest(order_id=order.id))

@@ -2,6 +2,8 @@
 post, its URL, and the task it becomes.
 
 A service order accepts up to `posts_per_day` inputs a day (the tenant's day) while it runs. The
+order's screen says how many are left today (GetServiceQuota, which counts as the submit does, in
+the tenant's day); when none are, it says when the next day's begin and offers no platform. The
 user picks an order and a platform, then sends the post's URL: the bot checks it is an http(s)
 link to that platform before SubmitServiceInput, which queues a task for the outside processor
 and says how many inputs remain today. Order ids
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 from urllib.parse import urlsplit
 
 from aiogram import F, Router
@@ -22,6 +25,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot_gateway.callbacks import MenuCallback, Screen, ServiceOrderCallback, ServicePlatformCallback
@@ -132,22 +136,46 @@ async def open_services(
 async def choose_platform(
     callback: CallbackQuery, callback_data: ServiceOrderCallback, hub: BillingHubClient, user: user_pb2.User
 ) -> None:
-    """The daily quota of the order, and a button per platform."""
-    order = await _own_order(hub, user, callback_data.order_id)
-    package = await find_package(hub, order.package_id) if order else None
-    if order is None or package is None:
+    """What is left of today's quota and, while posts are left, a button per platform; when none
+    are, when the next day's posts begin (the tenant's midnight) and no way to send one."""
+    quota = await _quota(hub, user, callback_data.order_id)
+    if quota is None:
         await show(callback, _("This service is not active."), back_to_services())
         return
     builder = InlineKeyboardBuilder()
-    for platform, name in PLATFORM_NAMES.items():
-        builder.button(text=name, callback_data=ServicePlatformCallback(order_id=order.id, platform=platform))
-    builder.adjust(3)
+    left = ngettext(
+        "Today: {remaining} of {count} post left.", "Today: {remaining} of {count} posts left.", quota.posts_per_day
+    ).format(remaining=quota.remaining_today, count=quota.posts_per_day)
+    if quota.remaining_today > 0:
+        for platform, name in PLATFORM_NAMES.items():
+            builder.button(text=name, callback_data=ServicePlatformCallback(order_id=quota.order_id, platform=platform))
+        builder.adjust(3)
+        lines = [left, _("Where is the post?")]
+    else:
+        resets = quota.reset_time.ToDatetime(dt.UTC).astimezone(zoneinfo.ZoneInfo(quota.time_zone))
+        lines = [
+            left,
+            _("New posts can be sent from {time} ({zone}).").format(
+                time=resets.strftime("%Y-%m-%d %H:%M"), zone=quota.time_zone
+            ),
+        ]
     builder.row(back_button(Screen.SERVICES))
-    text = _("Up to {count} posts a day. Where is the post?").format(count=package.posts_per_day)
-    posts = await _posts(hub, user, order.id)
+    posts = await _posts(hub, user, quota.order_id)
     if posts:
-        text = "\n".join([text, "", _("Your posts:"), *posts])
-    await show(callback, text, builder.as_markup())
+        lines += ["", _("Your posts:"), *posts]
+    await show(callback, "\n".join(lines), builder.as_markup())
+
+
+async def _quota(hub: BillingHubClient, user: user_pb2.User, order_id: str) -> order_pb2.ServiceQuota | None:
+    """Today's quota of the user's own running service order; None for any other order (another
+    user's is NOT_FOUND to the core, a forged id INVALID_ARGUMENT, an ended one FAILED_PRECONDITION)."""
+    try:
+        response: order_service_pb2.GetServiceQuotaResponse = await hub.orders.GetServiceQuota(
+            order_service_pb2.GetServiceQuotaRequest(order_id=order_id, user_id=user.id)
+        )
+    except (NotFound, InvalidArgument, FailedPrecondition):
+        return None
+    return response.quota
 
 
 async def _posts(hub: BillingHubClient, user: user_pb2.User, order_id: str) -> list[str]:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from core_server.domain.actor import ADMIN_ROLES, Actor
+from core_server.domain.actor import Actor
+from core_server.domain.buyer_orders import buyer_read, buyers_order
 from core_server.domain.deps import Deps
 from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
@@ -302,19 +303,14 @@ class FulfillmentService:
     ) -> tuple[list[Task], str]:
         """One order's tasks, for its buyer: a gateway or partner key shows a user the state of
         their own order's work, so it names the user, and an order of anyone else is NOT_FOUND
-        (never a hint that it exists). Admin keys may leave `user_id` empty."""
+        (never a hint that it exists). Admin keys may leave `user_id` empty (buyer_orders.py)."""
         v = Violations()
-        if actor.role not in ADMIN_ROLES and not user_id:
-            v.add("user_id", "is required for partner and gateway keys")
-        order = v.id("order_id", order_id)
-        user = v.id("user_id", user_id, required=False)
+        read = buyer_read(actor, v, order_id, user_id)
         page = page_request(page_size, page_token, {"o": order_id, "u": user_id}, violations=v)
         v.raise_if_any()
         before = before_id(page)
         async with self._deps.read_uow() as uow:
-            row = await orders_repo.get_order(uow, actor.tenant, order) if order is not None else None
-            if row is None or (user is not None and row.user_id != user):
-                raise OrderNotFound(order_id)
+            row = await buyers_order(uow, actor.tenant, read)
             rows = await repo.list_tasks(
                 uow, actor.tenant, kind=None, status=None, order=row.id, before=before, limit=page.size + 1
             )

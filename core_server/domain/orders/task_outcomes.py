@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,13 +23,13 @@ from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.fulfillment import handoff, tasks
 from core_server.domain.fulfillment.tasks import PLATFORMS, Task, TaskOwner, to_task
-from core_server.domain.orders.model import AWAITING_DELIVERY, GRANTS_SERVICE, OrderStatus, move, order_event
+from core_server.domain.orders.model import AWAITING_DELIVERY, OrderStatus, move, order_event
 from core_server.domain.orders.refunds import refund_failed_order
 from core_server.domain.orders.service import lock_order
-from core_server.domain.reasons import OrderNotActive, QuotaExceeded
+from core_server.domain.orders.service_quota import quota_today, require_running_service
+from core_server.domain.reasons import QuotaExceeded
 from core_server.store.models import OrderRow, TaskRow
 from core_server.store.repositories import catalog as catalog_repo
-from core_server.store.repositories import tenants as tenant_repo
 from core_server.store.unit_of_work import UnitOfWork
 
 GIFTS = ("telegram_stars", "telegram_premium")
@@ -165,28 +164,20 @@ class TaskOutcomes:
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             order = await lock_order(uow, actor.tenant, order_id)  # serializes inputs of one order
-            if (
-                order.package_kind != "service"
-                or order.status not in GRANTS_SERVICE
-                or not order.active_until
-                or order.active_until <= now
-            ):
-                raise OrderNotActive("order is not an active service order")
-            package = await catalog_repo.get_package(uow, order.tenant_id, order.package_id)
-            tenant = await tenant_repo.get_tenant(uow, order.tenant_id)
-            assert package is not None
-            assert tenant is not None
-            day = now.astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date().isoformat()
-            used = await tasks.inputs_on(uow, order.tenant_id, order.id, day)
-            if used >= package.posts_per_day:
+            require_running_service(order, now)
+            quota = await quota_today(uow, order, now)
+            if quota.remaining_today == 0:
                 raise QuotaExceeded(
-                    f"{package.posts_per_day} inputs a day are used up",
-                    metadata={"posts_per_day": str(package.posts_per_day), "day": day},
+                    f"{quota.posts_per_day} inputs a day are used up",
+                    metadata={"posts_per_day": str(quota.posts_per_day), "day": quota.day},
                 )
+            # the package quota_today read, from the session's identity map (no second query)
+            package = await catalog_repo.get_package(uow, order.tenant_id, order.package_id)
+            assert package is not None
             payload = {"url": url, "platform": platform, "features": dict(package.features or {})}
             owner = TaskOwner(tenant_id=order.tenant_id, order_id=order.id, user_id=order.user_id)
             task = await tasks.queue_task(
-                self._deps, uow, owner, "service", payload, now, refund_on_failure=False, input_day=day
+                self._deps, uow, owner, "service", payload, now, refund_on_failure=False, input_day=quota.day
             )
             await uow.commit()
-        return task, package.posts_per_day - used - 1
+        return task, quota.remaining_today - 1

@@ -52,6 +52,13 @@ def register(api: Blueprint) -> None:
         "is 404.",
     )  # fmt: skip
     expose(
+        api, "GET", "/orders/<order_id>/quota", "OrderService.GetServiceQuota", resource=TAG, unwrap="quota",
+        summary="How many posts an active service order still takes today (the tenant's day: `posts_per_day`, "
+        "`used_today`, `remaining_today`, `day`, `time_zone`) and when the next day's quota begins "
+        "(`reset_time`), for its buyer: `user_id` is required and an order of another user is 404; one "
+        "that is not an active service order is 409 ORDER_NOT_ACTIVE.",
+    )  # fmt: skip
+    expose(
         api, "POST", "/orders/<order_id>/checkout", "PaymentService.CreatePayment", resource=TAG,
         name="CheckoutOrder", omit=frozenset({"amount"}), unwrap="payment",
         summary="Open a payment of the order's total at a provider (`provider`, `user_id` the buyer, optional "

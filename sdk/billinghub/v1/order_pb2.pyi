@@ -73,3 +73,21 @@ class Order(_message.Message):
     paid_time: _timestamp_pb2.Timestamp
     fulfilled_time: _timestamp_pb2.Timestamp
     def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., package_id: _Optional[str] = ..., package_kind: _Optional[_Union[_package_pb2.PackageKind, str]] = ..., quantity: _Optional[int] = ..., recipient: _Optional[str] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., promo_code: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., paid_via: _Optional[str] = ..., refunded: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., failure_reason: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paid_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfilled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ServiceQuota(_message.Message):
+    __slots__ = ("order_id", "posts_per_day", "used_today", "remaining_today", "day", "time_zone", "reset_time")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    POSTS_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    USED_TODAY_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_TODAY_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    RESET_TIME_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    posts_per_day: int
+    used_today: int
+    remaining_today: int
+    day: str
+    time_zone: str
+    reset_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., posts_per_day: _Optional[int] = ..., used_today: _Optional[int] = ..., remaining_today: _Optional[int] = ..., day: _Optional[str] = ..., time_zone: _Optional[str] = ..., reset_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

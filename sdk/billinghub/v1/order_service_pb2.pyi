@@ -189,6 +189,20 @@ class ListOrderTasksResponse(_message.Message):
     next_page_token: str
     def __init__(self, tasks: _Optional[_Iterable[_Union[_fulfillment_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class GetServiceQuotaRequest(_message.Message):
+    __slots__ = ("order_id", "user_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    user_id: str
+    def __init__(self, order_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class GetServiceQuotaResponse(_message.Message):
+    __slots__ = ("quota",)
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    quota: _order_pb2.ServiceQuota
+    def __init__(self, quota: _Optional[_Union[_order_pb2.ServiceQuota, _Mapping]] = ...) -> None: ...
+
 class OrderSettings(_message.Message):
     __slots__ = ("order_ttl_seconds", "expiring_notice_days")
     ORDER_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]

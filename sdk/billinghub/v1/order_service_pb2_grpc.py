@@ -30,8 +30,8 @@ class OrderServiceStub:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
-    and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks and daily quota naming its
+    buyer; RefundOrder and the settings are admin-only.
     """
 
     def __init__(self, channel):
@@ -85,6 +85,11 @@ class OrderServiceStub:
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksResponse.FromString,
                 _registered_method=True)
+        self.GetServiceQuota = channel.unary_unary(
+                '/billinghub.v1.OrderService/GetServiceQuota',
+                request_serializer=billinghub_dot_v1_dot_order__service__pb2.GetServiceQuotaRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_order__service__pb2.GetServiceQuotaResponse.FromString,
+                _registered_method=True)
         self.GetOrderSettings = channel.unary_unary(
                 '/billinghub.v1.OrderService/GetOrderSettings',
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.GetOrderSettingsRequest.SerializeToString,
@@ -102,8 +107,8 @@ class OrderServiceServicer:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
-    and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks and daily quota naming its
+    buyer; RefundOrder and the settings are admin-only.
     """
 
     def CreateOrder(self, request, context):
@@ -191,6 +196,21 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetServiceQuota(self, request, context):
+        """GetServiceQuota tells how many inputs an active service order still takes today (the tenant's
+        day, counted as SubmitServiceInput counts them) and when the next day's quota begins: what a
+        bot or website shows before the user sends a post. Its own call rather than fields of GetOrder:
+        the count and the tenant's day cost a query that every other order read would pay for nothing.
+        The buyer is named as in ListOrderTasks: a partner or gateway key names them in user_id, and an
+        order that is not that user's is NOT_FOUND, as another tenant's is.
+        Errors: INVALID_ARGUMENT (ids; user_id required for partner and gateway keys), NOT_FOUND
+        (ORDER_NOT_FOUND: order, or not the user's), FAILED_PRECONDITION (ORDER_NOT_ACTIVE: not a
+        service order, or not paid, refunded in full or past its active_until).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrderSettings(self, request, context):
         """GetOrderSettings returns the tenant's order settings.
         Errors: PERMISSION_DENIED.
@@ -255,6 +275,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksResponse.SerializeToString,
             ),
+            'GetServiceQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServiceQuota,
+                    request_deserializer=billinghub_dot_v1_dot_order__service__pb2.GetServiceQuotaRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_order__service__pb2.GetServiceQuotaResponse.SerializeToString,
+            ),
             'GetOrderSettings': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrderSettings,
                     request_deserializer=billinghub_dot_v1_dot_order__service__pb2.GetOrderSettingsRequest.FromString,
@@ -278,8 +303,8 @@ class OrderService:
     run the same delivery path: credit the wallet, extend the subscription, or queue a fulfillment
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
-    its users' orders, submit service inputs and read an order's tasks naming its buyer; RefundOrder
-    and the settings are admin-only.
+    its users' orders, submit service inputs and read an order's tasks and daily quota naming its
+    buyer; RefundOrder and the settings are admin-only.
     """
 
     @staticmethod
@@ -515,6 +540,33 @@ class OrderService:
             '/billinghub.v1.OrderService/ListOrderTasks',
             billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksRequest.SerializeToString,
             billinghub_dot_v1_dot_order__service__pb2.ListOrderTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServiceQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.OrderService/GetServiceQuota',
+            billinghub_dot_v1_dot_order__service__pb2.GetServiceQuotaRequest.SerializeToString,
+            billinghub_dot_v1_dot_order__service__pb2.GetServiceQuotaResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,43 @@
+"""An order as its buyer reads it through a gateway or partner key (ListOrderTasks, GetServiceQuota).
+
+Those keys act for end users, so the call names the user, and an order of anyone else is
+NOT_FOUND, exactly as another tenant's is: never a hint that it exists. Admin keys may leave the
+user out and read any order of their tenant. One place for the rule, so every buyer read keeps it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from core_server.domain.actor import ADMIN_ROLES, Actor
+from core_server.domain.errors import Violations
+from core_server.domain.reasons import OrderNotFound
+from core_server.store.models import OrderRow
+from core_server.store.repositories import orders as orders_repo
+from core_server.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerRead:
+    """The checked ids of a buyer's read: `user` is None only for admin keys that named nobody."""
+
+    order_id: str
+    order: uuid.UUID | None
+    user: uuid.UUID | None
+
+
+def buyer_read(actor: Actor, v: Violations, order_id: str, user_id: str) -> BuyerRead:
+    """The order and user ids of the request; their problems are added to `v` (raised by the
+    caller with the request's other ones)."""
+    if actor.role not in ADMIN_ROLES and not user_id:
+        v.add("user_id", "is required for partner and gateway keys")
+    return BuyerRead(order_id, v.id("order_id", order_id), v.id("user_id", user_id, required=False))
+
+
+async def buyers_order(uow: UnitOfWork, tenant: uuid.UUID, read: BuyerRead) -> OrderRow:
+    """The order, when it is in the tenant and (a user named) that user's; else OrderNotFound."""
+    row = await orders_repo.get_order(uow, tenant, read.order) if read.order is not None else None
+    if row is None or (read.user is not None and row.user_id != read.user):
+        raise OrderNotFound(read.order_id)
+    return row
