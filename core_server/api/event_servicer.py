@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -41,8 +42,9 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
         self, request: pb.WatchEventsRequest, context: Context
     ) -> AsyncIterator[pb.WatchEventsResponse]:
         stream = self._reader.watch(current_actor().tenant, request.after_id, list(request.types), request.consumer)
-        async for event in stream:
-            yield pb.WatchEventsResponse(event=event_message(event))
+        async with contextlib.aclosing(stream):  # its end (a lease freed) when the call ends, not when collected
+            async for event in stream:
+                yield pb.WatchEventsResponse(event=event_message(event))
 
     @rpc(roles=GATEWAY_AND_ADMINS)
     async def ListEvents(self, request: pb.ListEventsRequest, context: Context) -> pb.ListEventsResponse:

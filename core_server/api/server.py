@@ -33,6 +33,7 @@ from core_server.domain.catalog.packages import CatalogService
 from core_server.domain.deps import Deps
 from core_server.domain.entitlements.entitlements import EntitlementService
 from core_server.domain.event_cursors import EventCursors
+from core_server.domain.event_leases import ConsumerLeases
 from core_server.domain.events import EventReader
 from core_server.domain.fulfillment.tasks import FulfillmentService
 from core_server.domain.money.assets import AssetService
@@ -141,7 +142,10 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             event_service_pb2.DESCRIPTOR,
             event_service_pb2_grpc.add_EventServiceServicer_to_server,
-            EventServicer(EventReader(deps.read_uow, deps.feed), EventCursors(deps.uow, deps.read_uow, deps.clock)),
+            EventServicer(
+                EventReader(deps.read_uow, deps.feed, ConsumerLeases(deps.uow, deps.clock, deps.feed.notify)),
+                EventCursors(deps.uow, deps.read_uow, deps.clock),
+            ),
         ),
         (
             audit_service_pb2.DESCRIPTOR,

@@ -14,7 +14,7 @@ import contextvars
 import datetime as dt
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ import structlog
 
 from core_server.domain.errors import InvalidArgument, Violation, Violations
 from core_server.domain.event_cursors import check_consumer, consumer_position
+from core_server.domain.event_leases import ConsumerLeases
+from core_server.domain.reasons import ConsumerLeaseLost
 from core_server.store.models import EventRow
 from core_server.store.repositories import events as event_repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -125,9 +127,10 @@ class _Idle:
 class EventReader:
     """ListEvents and WatchEvents over the outbox of one tenant."""
 
-    def __init__(self, uow_factory: Any, feed: EventFeed) -> None:
+    def __init__(self, uow_factory: Any, feed: EventFeed, leases: ConsumerLeases) -> None:
         self._uow = uow_factory
         self._feed = feed
+        self._leases = leases
         self._idle: set[_Idle] = set()
         self._poller: asyncio.Task[None] | None = None
 
@@ -157,20 +160,31 @@ class EventReader:
 
     async def watch(
         self, tenant: uuid.UUID, after_id: int, types: Sequence[str], consumer: str = ""
-    ) -> AsyncIterator[Event]:
-        """Stream the events after `after_id` (or the consumer's cursor), then the new ones."""
+    ) -> AsyncGenerator[Event, None]:
+        """Stream the events after `after_id` (or the consumer's cursor), then the new ones. A
+        consumer's stream first waits for the consumer's lease (event_leases.py), and reads its
+        cursor once it holds it: where the previous holder left off."""
         types = check_request(types, after_id, consumer)
-        async with self._uow() as uow:
-            position = await self._position(uow, tenant, after_id, consumer)
-        while True:
+        lease = await self._leases.acquire(tenant, consumer) if consumer else None
+        try:
             async with self._uow() as uow:
-                rows = await event_repo.events_after(uow, tenant, position, types, DEFAULT_PAGE)
-                batch = [(row.tx_order, to_event(row)) for row in rows]
-            for tx_order, event in batch:
-                position = (tx_order, event.id)
-                yield event
-            if len(batch) < DEFAULT_PAGE:
-                await self._wait(tenant, position, types)
+                position = await self._position(uow, tenant, after_id, consumer)
+            while True:
+                async with self._uow() as uow:
+                    rows = await event_repo.events_after(uow, tenant, position, types, DEFAULT_PAGE)
+                    batch = [(row.tx_order, to_event(row)) for row in rows]
+                for tx_order, event in batch:
+                    if lease is not None and lease.lost:
+                        raise ConsumerLeaseLost(consumer)
+                    position = (tx_order, event.id)
+                    yield event
+                if len(batch) < DEFAULT_PAGE:
+                    await self._wait(tenant, position, types)
+                    if lease is not None and lease.lost:
+                        raise ConsumerLeaseLost(consumer)
+        finally:
+            if lease is not None:
+                await asyncio.shield(self._leases.release(lease))
 
     async def _wait(self, tenant: uuid.UUID, position: tuple[int, int], types: Sequence[str]) -> None:
         """Until this process commits events of the tenant, or the poll finds some after `position`."""

@@ -375,6 +375,15 @@ class WebhookEndpointDisabled(FailedPrecondition):
     reason = "WEBHOOK_ENDPOINT_DISABLED"
 
 
+class ConsumerLeaseLost(FailedPrecondition):
+    """A stream of a named event consumer lost the consumer's lease to another stream."""
+
+    reason = "CONSUMER_LEASE_LOST"
+
+    def __init__(self, consumer: str) -> None:
+        super().__init__(f"the stream of consumer {consumer!r} lost its lease to another stream; open a new one")
+
+
 class UserBlocked(FailedPrecondition):
     """The tenant's admin blocked the user: no orders, payments, redemptions, top-up or payout
     requests until unblocked (staff actions on the user still work)."""

@@ -13,7 +13,7 @@ from core_server.store.models.growth import (
     TopupRequestRow,
 )
 from core_server.store.models.ledger import BUCKETS, AccountRow, AssetRow, HoldRow, TransferRow
-from core_server.store.models.outbox import AuditRow, EventCursorRow, EventRow, IdempotencyRow
+from core_server.store.models.outbox import AuditRow, EventConsumerLeaseRow, EventCursorRow, EventRow, IdempotencyRow
 from core_server.store.models.payments import PaymentRow, ProviderConfigRow
 from core_server.store.models.tenant import ApiKeyRow, RateBucketRow, TenantRow
 from core_server.store.models.user import UserRow
@@ -29,6 +29,7 @@ __all__ = [
     "BotAdminRow",
     "BotSettingsRow",
     "CommissionRow",
+    "EventConsumerLeaseRow",
     "EventCursorRow",
     "EventRow",
     "HoldRow",

@@ -50,6 +50,21 @@ class EventCursorRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class EventConsumerLeaseRow(Base):
+    """Which stream reads a named consumer's events now (WatchEvents with `consumer`): one at a
+    time per tenant and consumer across every core replica, so two gateway replicas running the
+    same notifier do not both send each notice. The holder renews the lease while its stream
+    lives; another stream takes it when it is released or has expired."""
+
+    __tablename__ = "event_consumer_leases"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[uuid.UUID]
+    expires_at: Mapped[dt.datetime]
+
+
 class IdempotencyRow(Base):
     """(tenant, method, request_id) -> the request's hash and the first response.
 

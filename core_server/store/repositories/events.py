@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, insert, literal_column, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Table, delete, func, insert, literal_column, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core_server.store.models import EventCursorRow, EventRow
+from core_server.store.models import EventConsumerLeaseRow, EventCursorRow, EventRow
 from core_server.store.unit_of_work import UnitOfWork
 
 EVENTS: Table = EventRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
@@ -146,3 +146,44 @@ async def advance_cursor(
 async def cursor_of(uow: UnitOfWork, tenant: uuid.UUID, consumer: str) -> EventCursorRow | None:
     """The consumer's cursor, None when it never committed one."""
     return await uow.session.get(EventCursorRow, (tenant, consumer), populate_existing=True)
+
+
+# --- consumer leases (one stream per tenant and consumer: domain/event_leases.py) ----------------
+
+LEASES: Table = EventConsumerLeaseRow.__table__  # type: ignore[assignment]  # mapped classes carry a Table
+
+
+async def claim_leases(
+    uow: UnitOfWork, claims: Sequence[tuple[uuid.UUID, str, uuid.UUID]], now: Any, until: Any
+) -> set[uuid.UUID]:
+    """Give each (tenant, consumer) to its holder until `until` where the lease is free, expired
+    or that holder's already; the holders that have theirs now. One statement; the claims must
+    name each (tenant, consumer) once, and go in key order so concurrent claims lock alike."""
+    if not claims:
+        return set()
+    module: Any = postgresql if uow.dialect == "postgresql" else sqlite
+    rows = [{"tenant_id": t, "consumer": c, "holder": h, "expires_at": until} for t, c, h in sorted(claims)]
+    proposed = module.insert(LEASES).values(rows)
+    statement = proposed.on_conflict_do_update(
+        index_elements=["tenant_id", "consumer"],
+        set_={"holder": proposed.excluded.holder, "expires_at": proposed.excluded.expires_at},
+        where=or_(LEASES.c.expires_at < now, LEASES.c.holder == proposed.excluded.holder),
+    ).returning(LEASES.c.holder)
+    return set((await uow.session.execute(statement)).scalars().all())
+
+
+async def renew_leases(uow: UnitOfWork, holders: Sequence[uuid.UUID], until: Any) -> set[uuid.UUID]:
+    """Extend the leases these holders still hold; the holders that still do."""
+    if not holders:
+        return set()
+    statement = (
+        update(LEASES).where(LEASES.c.holder.in_(sorted(holders))).values(expires_at=until).returning(LEASES.c.holder)
+    )
+    return set((await uow.session.execute(statement)).scalars().all())
+
+
+async def release_lease(uow: UnitOfWork, tenant: uuid.UUID, consumer: str, holder: uuid.UUID) -> None:
+    """Free the lease if `holder` still holds it."""
+    await uow.session.execute(
+        delete(LEASES).where(LEASES.c.tenant_id == tenant, LEASES.c.consumer == consumer, LEASES.c.holder == holder)
+    )

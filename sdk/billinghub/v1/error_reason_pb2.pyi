@@ -69,6 +69,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEBHOOK_ENDPOINT_LIMIT: _ClassVar[ErrorReason]
     WEBHOOK_ENDPOINT_DISABLED: _ClassVar[ErrorReason]
     USER_BLOCKED: _ClassVar[ErrorReason]
+    CONSUMER_LEASE_LOST: _ClassVar[ErrorReason]
     ADMIN_REQUIRED: _ClassVar[ErrorReason]
     ADMIN_PERMISSION_MISSING: _ClassVar[ErrorReason]
     TEXT_OVERRIDE_NOT_FOUND: _ClassVar[ErrorReason]
@@ -139,6 +140,7 @@ WEBHOOK_DELIVERY_NOT_FOUND: ErrorReason
 WEBHOOK_ENDPOINT_LIMIT: ErrorReason
 WEBHOOK_ENDPOINT_DISABLED: ErrorReason
 USER_BLOCKED: ErrorReason
+CONSUMER_LEASE_LOST: ErrorReason
 ADMIN_REQUIRED: ErrorReason
 ADMIN_PERMISSION_MISSING: ErrorReason
 TEXT_OVERRIDE_NOT_FOUND: ErrorReason

@@ -76,8 +76,13 @@ class EventServiceServicer:
     def WatchEvents(self, request, context):
         """WatchEvents streams events after after_id (from the start when 0), or after the consumer's
         committed cursor when `consumer` is given, then waits for new ones.
+        A named consumer is read by one stream at a time, across core replicas (two gateway
+        replicas running the same notifier must not both send each notice): a second stream of the
+        consumer stays open and silent until the first ends or its core replica stops renewing the
+        lease (about 30 s), then starts after the cursor as it stands at that moment.
         Errors: INVALID_ARGUMENT (unknown after_id, a bad consumer name, both after_id and
-        consumer), PERMISSION_DENIED.
+        consumer), PERMISSION_DENIED, FAILED_PRECONDITION (CONSUMER_LEASE_LOST: another stream took
+        the consumer over; the stream ends).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
