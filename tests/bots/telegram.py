@@ -1,5 +1,7 @@
 """A fake Telegram Bot API server (aiohttp, port 0) that records every request and answers like
-Telegram: the bots under test reach it through aiogram's `TelegramAPIServer.from_base`.
+Telegram: the bots under test reach it through aiogram's `TelegramAPIServer.from_base`, and the
+core's Telegram Stars adapter (createInvoiceLink, editUserStarSubscription, with JSON bodies)
+through a provider config whose base_url is this server.
 
 Every request is kept as a `BotRequest` (token, method, parameters with `reply_markup` decoded), so
 a test asserts on what a bot said and which buttons it offered, as a user would see them.
@@ -84,10 +86,13 @@ class FakeBotApi:
     async def handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"].lower()
-        params: dict[str, Any] = {key: str(value) for key, value in (await request.post()).items()}
-        for key in ("reply_markup", "prices", "commands"):
-            if key in params:
-                params[key] = json.loads(params[key])
+        if request.content_type == "application/json":  # the core's calls (Stars links, renewals)
+            params: dict[str, Any] = dict(await request.json())
+        else:  # aiogram's calls
+            params = {key: str(value) for key, value in (await request.post()).items()}
+            for key in ("reply_markup", "prices", "commands"):
+                if key in params:
+                    params[key] = json.loads(params[key])
         recorded = BotRequest(token, method, params)
         self.requests.append(recorded)
         result: Any
@@ -103,6 +108,8 @@ class FakeBotApi:
         elif method in ("sendmessage", "sendinvoice", "sendphoto"):
             result = self._message(token, params)
             recorded.message_id = result["message_id"]
+        elif method == "createinvoicelink":
+            result = f"https://t.me/$invoice-{next(self._message_ids)}"
         elif method == "editmessagetext":
             result = self._message(token, params, int(params["message_id"]))
         elif method in (
@@ -111,6 +118,7 @@ class FakeBotApi:
             "deletewebhook",
             "setwebhook",
             "setmycommands",
+            "edituserstarsubscription",
         ):
             result = True
         elif method == "getupdates":
