@@ -109,7 +109,7 @@ class FakeBotApi:
             result = self._message(token, params)
             recorded.message_id = result["message_id"]
         elif method == "createinvoicelink":
-            result = f"https://t.me/$invoice-{next(self._message_ids)}"
+            result = f"https://t.me/$invoice-{params.get('payload', '')}"  # a slug per invoice
         elif method == "editmessagetext":
             result = self._message(token, params, int(params["message_id"]))
         elif method in (

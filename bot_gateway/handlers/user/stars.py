@@ -45,6 +45,8 @@ from sdk.billinghub.v1 import (
     order_service_pb2,
     payment_pb2,
     payment_service_pb2,
+    subscription_pb2,
+    subscription_service_pb2,
     user_pb2,
 )
 from sdk.client import BillingHubClient
@@ -54,6 +56,7 @@ from sdk.money import format_amount
 router = Router(name="stars")
 
 STARS = "XTR"
+STARS_PROVIDER = "telegram_stars"
 SUBSCRIPTION_PERIOD = 2_592_000  # 30 days: the only period Telegram takes
 
 
@@ -75,6 +78,10 @@ async def send_stars_invoice(
     """Create the order and its invoice, and send the invoice (a 30-day plan: a subscription link)."""
     package = await find_package(hub, callback_data.package_id)
     subscription = package is not None and is_stars_subscription(package)
+    if package is not None and subscription and await renewed_by_telegram(hub, user, package.plan_code):
+        text = _("Your plan {plan} already renews with Telegram Stars every 30 days.").format(plan=package.plan_code)
+        await show(callback, text, back_to_menu())
+        return
     created: order_service_pb2.CreateOrderResponse = await hub.orders.CreateOrder(
         order_service_pb2.CreateOrderRequest(
             request_id=f"tg-callback:{callback.id}:order",
@@ -116,6 +123,17 @@ async def send_stars_invoice(
         prices=[LabeledPrice(label=price.label, amount=price.amount) for price in invoice.prices],
     )
     await callback.answer()
+
+
+async def renewed_by_telegram(hub: BillingHubClient, user: user_pb2.User, plan_code: str) -> bool:
+    """Whether the user's plan already renews by a Telegram Stars subscription: a second one would
+    charge them twice for the same plan."""
+    response: subscription_service_pb2.ListSubscriptionsResponse = await hub.subscriptions.ListSubscriptions(
+        subscription_service_pb2.ListSubscriptionsRequest(
+            user_id=user.id, status=subscription_pb2.SUBSCRIPTION_STATUS_ACTIVE, page_size=20
+        )
+    )
+    return any(item.plan_code == plan_code and item.renewed_by == STARS_PROVIDER for item in response.subscriptions)
 
 
 def subscription_text(response: payment_service_pb2.CreateStarsInvoiceResponse) -> str:
