@@ -134,3 +134,30 @@ async def test_a_plan_of_another_length_is_paid_by_a_plain_invoice(tenant_bot: N
     assert details_label(details) == "⭐ Pay 300 with Telegram Stars"
     assert invoice.method == "sendinvoice" and "subscription_period" not in invoice.params
     assert invoice.params["prices"][0]["amount"] == 300
+
+
+async def test_telegram_down_changes_nothing_and_says_to_try_again(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    other = await tenant_bot("Shop B")
+    plan = await plan_shop(shop)
+    other_plan = await plan_shop(other)
+    ann, ann_id = await customer(shop, "en")
+    bob, bob_id = await customer(other, "en")
+    (details, _) = await shop.press(ann, PackageCallback(package_id=plan.id).pack())
+    (link, _, _) = await shop.press(ann, details.button("Subscribe"))
+    await shop.successful_payment(ann, link.params["payload"], 300, "sub-1", recurring=True, first_recurring=True)
+    (screen, _) = await shop.press(ann, SUBSCRIPTION)
+    shop.api.down |= {"edituserstarsubscription", "createinvoicelink"}
+
+    (_, kept, _) = await shop.press(ann, screen.button("Turn off renewal"))
+    (bob_details, _) = await other.press(bob, PackageCallback(package_id=other_plan.id).pack())
+    (_, unreachable, _) = await other.press(bob, bob_details.button("Subscribe"))
+
+    assert kept.text.startswith(
+        "Telegram can't be reached now, so the plan still renews. Please try again in a minute.\n\n"
+    )
+    (sub,) = await subscriptions(shop, ann_id)
+    assert sub.status == subscription_pb2.SUBSCRIPTION_STATUS_ACTIVE and sub.renewed_by == "telegram_stars"
+    assert unreachable.text == "Telegram can't be reached now. Please try again in a minute."
+    (order,) = await orders_of(other, bob_id)
+    assert order.status == order_pb2.ORDER_STATUS_CANCELLED  # no pending order left behind
