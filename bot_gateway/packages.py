@@ -1,5 +1,6 @@
 """Reading one package of the tenant's catalog: the buy, recipient and service screens each open a
-package a button names, which may have been archived or removed since the button was drawn."""
+package a button names, which may have been archived or removed since the button was drawn; and
+which packages Telegram can sell as a Stars subscription."""
 
 from __future__ import annotations
 
@@ -17,3 +18,11 @@ async def find_package(hub: BillingHubClient, package_id: str) -> package_pb2.Pa
     except NotFound:
         return None
     return response.package
+
+
+SUBSCRIPTION_DAYS = 30  # the one period of a Telegram Stars subscription (2592000 seconds)
+
+
+def is_stars_subscription(package: package_pb2.Package) -> bool:
+    """A plan Telegram can renew by itself when paid in Stars: a subscription package of 30 days."""
+    return package.kind == package_pb2.PACKAGE_KIND_SUBSCRIPTION and package.period_days == SUBSCRIPTION_DAYS

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot_gateway.callbacks import (
@@ -20,6 +21,7 @@ from bot_gateway.callbacks import (
 )
 from bot_gateway.formatting import Scales, localized, money, package_title
 from bot_gateway.keyboards.menu import back_button
+from bot_gateway.packages import is_stars_subscription
 from sdk.billinghub.v1 import package_pb2, payment_pb2
 
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram takes
@@ -52,9 +54,10 @@ def pay_buttons(
     methods: Sequence[tuple[str, payment_pb2.PaymentMethod]] = (),
     locale: str = "en",
 ) -> InlineKeyboardMarkup:
-    """A "pay with Stars" button when the package has a price in XTR, a "pay from balance" button
-    per price of the package, a "pay with <provider>" button per payment method of a price, then
-    back to its category. Stars and Premium for a @username start the recipient dialog instead."""
+    """A "pay with Stars" button when the package has a price in XTR (a 30-day plan: "subscribe"),
+    a "pay from balance" button per price of the package, a "pay with <provider>" button per
+    payment method of a price, then back to its category. Stars and Premium for a @username start
+    the recipient dialog instead."""
     builder = InlineKeyboardBuilder()
     if package.kind in (package_pb2.PACKAGE_KIND_TELEGRAM_STARS, package_pb2.PACKAGE_KIND_TELEGRAM_PREMIUM):
         for price in package.prices:
@@ -69,9 +72,16 @@ def pay_buttons(
         return builder.as_markup()
     for price in package.prices:
         if price.asset == "XTR":
+            if is_stars_subscription(package):  # Telegram renews it: a Stars subscription
+                label = ngettext(
+                    "⭐ Subscribe for {amount} Star every 30 days",
+                    "⭐ Subscribe for {amount} Stars every 30 days",
+                    price.amount_minor,
+                )
+            else:
+                label = _("⭐ Pay {amount} with Telegram Stars")
             builder.button(
-                text=_("⭐ Pay {amount} with Telegram Stars").format(amount=price.amount_minor),
-                callback_data=StarsCallback(package_id=package.id),
+                text=label.format(amount=price.amount_minor), callback_data=StarsCallback(package_id=package.id)
             )
     for price in package.prices:
         builder.button(

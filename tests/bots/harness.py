@@ -187,21 +187,37 @@ class TenantBot:
         return await self._feed({"update_id": next(_update_ids), "pre_checkout_query": query})
 
     async def successful_payment(
-        self, user: TgUser, payload: str, total: int, charge_id: str, currency: str = "XTR"
+        self,
+        user: TgUser,
+        payload: str,
+        total: int,
+        charge_id: str,
+        currency: str = "XTR",
+        *,
+        recurring: bool = False,
+        first_recurring: bool = False,
     ) -> list[BotRequest]:
-        """Telegram says the user paid the invoice `payload` (charge `charge_id`)."""
+        """Telegram says the user paid the invoice `payload` (charge `charge_id`); `recurring`: a
+        charge of a Stars subscription (`first_recurring`: its first, else a renewal)."""
+        paid: dict[str, Any] = {
+            "currency": currency,
+            "total_amount": total,
+            "invoice_payload": payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": "",
+        }
+        if recurring:
+            paid |= {
+                "is_recurring": True,
+                "is_first_recurring": first_recurring,
+                "subscription_expiration_date": EPOCH + 30 * 86400,
+            }
         message = {
             "message_id": next(_update_ids),
             "date": EPOCH,
             "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
             "from": user.as_json(),
-            "successful_payment": {
-                "currency": currency,
-                "total_amount": total,
-                "invoice_payload": payload,
-                "telegram_payment_charge_id": charge_id,
-                "provider_payment_charge_id": "",
-            },
+            "successful_payment": paid,
         }
         return await self._feed({"update_id": next(_update_ids), "message": message})
 

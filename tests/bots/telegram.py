@@ -1,5 +1,7 @@
 """A fake Telegram Bot API server (aiohttp, port 0) that records every request and answers like
-Telegram: the bots under test reach it through aiogram's `TelegramAPIServer.from_base`.
+Telegram: the bots under test reach it through aiogram's `TelegramAPIServer.from_base`, and the
+core's Telegram Stars adapter (createInvoiceLink, editUserStarSubscription, with JSON bodies)
+through a provider config whose base_url is this server.
 
 Every request is kept as a `BotRequest` (token, method, parameters with `reply_markup` decoded), so
 a test asserts on what a bot said and which buttons it offered, as a user would see them.
@@ -61,6 +63,7 @@ class FakeBotApi:
     usernames: dict[str, str] = field(default_factory=dict)
     blocked_by: set[int] = field(default_factory=set)  # chats of users who blocked the bots: 403
     refused: set[str] = field(default_factory=set)  # methods answered 400 (lower case)
+    down: set[str] = field(default_factory=set)  # methods answered 502, as when Telegram is down (lower case)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
 
     def of(self, token: str) -> list[BotRequest]:
@@ -84,16 +87,21 @@ class FakeBotApi:
     async def handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"].lower()
-        params: dict[str, Any] = {key: str(value) for key, value in (await request.post()).items()}
-        for key in ("reply_markup", "prices", "commands"):
-            if key in params:
-                params[key] = json.loads(params[key])
+        if request.content_type == "application/json":  # the core's calls (Stars links, renewals)
+            params: dict[str, Any] = dict(await request.json())
+        else:  # aiogram's calls
+            params = {key: str(value) for key, value in (await request.post()).items()}
+            for key in ("reply_markup", "prices", "commands"):
+                if key in params:
+                    params[key] = json.loads(params[key])
         recorded = BotRequest(token, method, params)
         self.requests.append(recorded)
         result: Any
         if method.startswith("send") and recorded.chat_id in self.blocked_by:
             body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
             return web.json_response(body, status=403)
+        if method in self.down:
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         if method in self.refused:
             return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request"}, status=400)
         if method == "getme":
@@ -103,6 +111,8 @@ class FakeBotApi:
         elif method in ("sendmessage", "sendinvoice", "sendphoto"):
             result = self._message(token, params)
             recorded.message_id = result["message_id"]
+        elif method == "createinvoicelink":
+            result = f"https://t.me/$invoice-{params.get('payload', '')}"  # a slug per invoice
         elif method == "editmessagetext":
             result = self._message(token, params, int(params["message_id"]))
         elif method in (
@@ -111,6 +121,7 @@ class FakeBotApi:
             "deletewebhook",
             "setwebhook",
             "setmycommands",
+            "edituserstarsubscription",
         ):
             result = True
         elif method == "getupdates":

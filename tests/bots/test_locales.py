@@ -139,6 +139,10 @@ async def test_every_screen_renders_in_every_locale(tenant_bot: NewBot, locale: 
         shop.tenant, kind=package_pb2.PACKAGE_KIND_TOKEN_PACK, price=price(10**9, "RUB"),
         delivers=price(1, "TOKEN"), category="tokens", title={"en": "Gold"},
     )  # fmt: skip
+    plan = await create_package(
+        shop.tenant, kind=package_pb2.PACKAGE_KIND_SUBSCRIPTION, price=price(300, "XTR"), plan_code="vip",
+        period_days=30, category="plans", title={"en": "VIP"},
+    )  # fmt: skip
     await credit_code(shop.tenant, "GIFT", amount=10)
     await credit_code(shop.tenant, "ONE", amount=1, total_limit=1)
     await discount_code(shop.tenant, "SALE")
@@ -197,6 +201,24 @@ async def test_every_screen_renders_in_every_locale(tenant_bot: NewBot, locale: 
     ):
         seen += await shop.press(flows, step)
     seen += await shop.send(flows, "/pricing")
+
+    stars = new_user(language_code=locale)  # a Stars top-up, then a Stars subscription renewed and cancelled
+    seen += await shop.send(stars, "/start")
+    for step in (MenuCallback(screen=Screen.TOPUP).pack(), TopupAssetCallback(asset="XTR").pack()):
+        seen += await shop.press(stars, step)
+    (topup_invoice, _) = await shop.press(stars, TopupAmountCallback(amount_minor=100).pack())
+    seen += await shop.successful_payment(stars, topup_invoice.params["payload"], 100, f"topup-{stars.id}")
+    seen += await shop.press(stars, PackageCallback(package_id=plan.id).pack())
+    (link, *shown_link) = await shop.press(stars, StarsCallback(package_id=plan.id).pack())
+    seen += shown_link
+    for charge, first_charge in ((f"sub-{stars.id}", True), (f"renew-{stars.id}", False)):
+        paid = await shop.successful_payment(
+            stars, link.params["payload"], 300, charge, recurring=True, first_recurring=first_charge
+        )
+        seen += paid
+    (subscription_screen, _) = await shop.press(stars, MenuCallback(screen=Screen.SUBSCRIPTION).pack())
+    seen += [subscription_screen]
+    seen += await shop.press(stars, subscription_screen.buttons()[0][1])  # turn off renewal
 
     for screen in (Screen.SUPPORT, Screen.LANGUAGE):
         seen += await shop.press(user, MenuCallback(screen=screen).pack())

@@ -4,6 +4,12 @@ A plan renews from the wallet at its end unless renewal was switched off (Cancel
 the plan stays until its end, then expires). "Renew now" opens the plan's package, whose purchase
 extends the plan from its current end; paying is the buy screen's. A subscription id in a button
 is checked to be the presser's own before it is cancelled.
+
+A plan bought as a Telegram Stars subscription (renewed_by "telegram_stars") is renewed by
+Telegram charging the subscriber, not from the wallet. Turning its renewal off is the same
+CancelSubscription: the core tells Telegram first (editUserStarSubscription) and changes nothing
+when Telegram cannot be reached, so the user is told to try again; the user can also stop it in
+Telegram's own settings, which the screen says.
 """
 
 from __future__ import annotations
@@ -19,18 +25,19 @@ from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.menu import back_button
 from sdk.billinghub.v1 import subscription_pb2, subscription_service_pb2, user_pb2
 from sdk.client import BillingHubClient
-from sdk.errors import FailedPrecondition, NotFound
+from sdk.errors import FailedPrecondition, NotFound, Unavailable
 
 router = Router(name="subscription")
 
 ACTIVE = subscription_pb2.SUBSCRIPTION_STATUS_ACTIVE
 CANCELLED = subscription_pb2.SUBSCRIPTION_STATUS_CANCELLED
+STARS_PROVIDER = "telegram_stars"
 
 
 def line(subscription: subscription_pb2.Subscription) -> str:
     """One plan: its code, until when, and whether it renews."""
     until = subscription.end_time.ToDatetime().strftime("%Y-%m-%d")
-    if subscription.status == ACTIVE and subscription.renewed_by == "telegram_stars":
+    if subscription.status == ACTIVE and subscription.renewed_by == STARS_PROVIDER:
         text = _("{plan}: active until {date}, renews with Telegram Stars")
     elif subscription.status == ACTIVE:
         text = _("{plan}: active until {date}, renewal on")
@@ -67,6 +74,14 @@ def subscription_keyboard(items: list[subscription_pb2.Subscription]) -> InlineK
     return builder.as_markup()
 
 
+def telegram_settings_hint() -> str:
+    """Where else a plan Telegram renews can be stopped."""
+    return _(
+        "Telegram renews a plan paid with Stars every 30 days. To stop it, turn off its renewal here "
+        "or cancel it in Telegram: Settings \u2192 My Stars \u2192 Subscriptions."
+    )
+
+
 async def render(event: Message | CallbackQuery, hub: BillingHubClient, user: user_pb2.User, note: str = "") -> None:
     items = await subscriptions_of(hub, user)
     if not items:
@@ -76,6 +91,8 @@ async def render(event: Message | CallbackQuery, hub: BillingHubClient, user: us
         await show(event, _("You have no subscription."), builder.as_markup())
         return
     lines = ([note, ""] if note else []) + [_("Your subscriptions:")] + [line(item) for item in items]
+    if any(item.status == ACTIVE and item.renewed_by == STARS_PROVIDER for item in items):
+        lines += ["", telegram_settings_hint()]
     await show(event, "\n".join(lines), subscription_keyboard(items))
 
 
@@ -109,4 +126,12 @@ async def cancel_renewal(
     except FailedPrecondition:
         await render(callback, hub, user, _("Renewal is already off."))
         return
-    await render(callback, hub, user, _("Renewal is off. The plan stays until its end."))
+    except Unavailable:  # Telegram was not told, so nothing changed
+        text = _("Telegram can't be reached now, so the plan still renews. Please try again in a minute.")
+        await render(callback, hub, user, text)
+        return
+    if found.subscription.renewed_by == STARS_PROVIDER:
+        text = _("Renewal is off: Telegram will not charge you for this plan again. The plan stays until its end.")
+    else:
+        text = _("Renewal is off. The plan stays until its end.")
+    await render(callback, hub, user, text)

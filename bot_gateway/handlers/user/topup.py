@@ -1,5 +1,6 @@
 """Topping up the wallet: asset -> amount (a preset or typed) -> a provider's link, or a manual
-method's instructions and a receipt photo.
+method's instructions and a receipt photo; or, for "⭐ Stars", the Telegram Stars invoice of the
+amount (handlers/user/stars_topup.py).
 
 The amount is kept in the user's FSM data between the steps (buttons carry only the choice), so
 no amount a user did not see ends up in a button. Provider payments are opened with CreatePayment
@@ -11,7 +12,7 @@ as the receipt: an admin checks it and credits the wallet.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -29,6 +30,7 @@ from bot_gateway.callbacks import (
 from bot_gateway.formatting import asset_scales, localized, money
 from bot_gateway.handlers.user.payments import STARS_PROVIDER, provider_title, show_opened
 from bot_gateway.handlers.user.screens import show
+from bot_gateway.handlers.user.stars_topup import STARS, send_topup_invoice, stars_enabled, unavailable_text
 from bot_gateway.keyboards.menu import back_button
 from bot_gateway.states import TopupStates
 from sdk.billinghub.v1 import common_pb2, payment_service_pb2, topup_service_pb2, user_pb2
@@ -48,18 +50,28 @@ def back_to_balance() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[back_button(Screen.BALANCE)]])
 
 
-async def topup_assets(hub: BillingHubClient) -> dict[str, int]:
-    """The assets a wallet can be topped up in, with their scales (Stars are bought by invoice)."""
-    scales = await asset_scales(hub)
-    return {code: scale for code, scale in scales.items() if code != "XTR"}
+async def topup_assets(hub: BillingHubClient, user: user_pb2.User) -> dict[str, int]:
+    """The assets a wallet can be topped up in, with their scales: Stars (XTR) only when the shop
+    takes Telegram Stars, since they are bought by an invoice and nothing else."""
+    scales = dict(await asset_scales(hub))  # a copy: the kept scales are shared
+    if STARS in scales and not await stars_enabled(hub, user):
+        del scales[STARS]
+    return scales
+
+
+def asset_label(code: str) -> str:
+    """An asset's button: its code, and "⭐ Stars" for Telegram Stars."""
+    return _("⭐ Stars") if code == STARS else code
 
 
 @router.message(Command("topup"))
 @router.callback_query(MenuCallback.filter(F.screen == Screen.TOPUP))
-async def open_topup(event: Message | CallbackQuery, state: FSMContext, hub: BillingHubClient) -> None:
+async def open_topup(
+    event: Message | CallbackQuery, state: FSMContext, hub: BillingHubClient, user: user_pb2.User
+) -> None:
     """Choose the asset; with one asset, ask the amount right away."""
     await state.clear()
-    assets = await topup_assets(hub)
+    assets = await topup_assets(hub, user)
     if len(assets) == 1:
         ((asset, scale),) = assets.items()
         await ask_amount(event, state, asset, scale)
@@ -69,7 +81,7 @@ async def open_topup(event: Message | CallbackQuery, state: FSMContext, hub: Bil
         return
     builder = InlineKeyboardBuilder()
     for code in assets:
-        builder.button(text=code, callback_data=TopupAssetCallback(asset=code))
+        builder.button(text=asset_label(code), callback_data=TopupAssetCallback(asset=code))
     builder.adjust(3)
     builder.row(back_button(Screen.BALANCE))
     await show(event, _("Which balance do you want to top up?"), builder.as_markup())
@@ -77,10 +89,17 @@ async def open_topup(event: Message | CallbackQuery, state: FSMContext, hub: Bil
 
 @router.callback_query(TopupAssetCallback.filter())
 async def choose_asset(
-    callback: CallbackQuery, callback_data: TopupAssetCallback, state: FSMContext, hub: BillingHubClient
+    callback: CallbackQuery,
+    callback_data: TopupAssetCallback,
+    state: FSMContext,
+    hub: BillingHubClient,
+    user: user_pb2.User,
 ) -> None:
     """The asset is chosen: ask the amount."""
-    assets = await topup_assets(hub)
+    assets = await topup_assets(hub, user)
+    if callback_data.asset == STARS and STARS not in assets:
+        await show(callback, unavailable_text(), back_to_balance())
+        return
     if callback_data.asset not in assets:
         await show(callback, _("Top-ups are not available in this shop."), back_to_balance())
         return
@@ -97,10 +116,12 @@ async def ask_amount(event: Message | CallbackQuery, state: FSMContext, asset: s
         builder.button(text=format_amount(minor, scale, asset), callback_data=TopupAmountCallback(amount_minor=minor))
     builder.adjust(2)
     builder.row(back_button(Screen.BALANCE))
-    text = _("How much {asset} do you want to top up? Choose an amount or type it, e.g. {example}.").format(
-        asset=asset, example=format_amount(250 * 10**scale, scale)
-    )
-    await show(event, text, builder.as_markup())
+    example = format_amount(250 * 10**scale, scale)
+    if asset == STARS:
+        text = _("How many Telegram Stars do you want to add? Choose an amount or type it, e.g. {example}.")
+    else:
+        text = _("How much {asset} do you want to top up? Choose an amount or type it, e.g. {example}.")
+    await show(event, text.format(asset=asset, example=example), builder.as_markup())
 
 
 @router.callback_query(TopupStates.amount, TopupAmountCallback.filter())
@@ -108,23 +129,27 @@ async def choose_preset(
     callback: CallbackQuery,
     callback_data: TopupAmountCallback,
     state: FSMContext,
+    bot: Bot,
     hub: BillingHubClient,
     user: user_pb2.User,
     locale: str,
 ) -> None:
-    """A preset amount: offer the ways to pay it."""
+    """A preset amount: offer the ways to pay it (Stars: send the invoice)."""
     asset = (await state.get_data()).get(ASSET_KEY, "")
     amount = common_pb2.Money(asset=asset, amount_minor=callback_data.amount_minor)
+    if asset == STARS:
+        await pay_with_stars(callback, state, bot, hub, user, amount, f"tg-callback:{callback.id}")
+        return
     await offer_methods(callback, state, hub, user, locale, amount)
 
 
 @router.message(TopupStates.amount, F.text)
 async def type_amount(
-    message: Message, state: FSMContext, hub: BillingHubClient, user: user_pb2.User, locale: str
+    message: Message, state: FSMContext, bot: Bot, hub: BillingHubClient, user: user_pb2.User, locale: str
 ) -> None:
     """A typed amount: a positive amount with at most the asset's decimals, within the core's bounds."""
     asset = (await state.get_data()).get(ASSET_KEY, "")
-    scale = (await topup_assets(hub)).get(asset, 0)
+    scale = (await asset_scales(hub, asset)).get(asset, 0)
     try:
         amount = parse_amount(message.text or "", scale, asset)
     except ValueError:
@@ -139,7 +164,27 @@ async def type_amount(
         )
         await message.answer(text, reply_markup=back_to_balance())
         return
+    if asset == STARS:
+        await pay_with_stars(
+            message, state, bot, hub, user, amount, f"tg-message:{message.chat.id}:{message.message_id}"
+        )
+        return
     await offer_methods(message, state, hub, user, locale, amount)
+
+
+async def pay_with_stars(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    bot: Bot,
+    hub: BillingHubClient,
+    user: user_pb2.User,
+    amount: common_pb2.Money,
+    request_id: str,
+) -> None:
+    """Send the Stars invoice of the amount; the top-up ends there unless the shop refused the
+    amount (then another can be typed)."""
+    if await send_topup_invoice(event, bot, hub, user, amount, request_id, back_to_balance()):
+        await state.clear()
 
 
 async def offer_methods(
