@@ -1,11 +1,15 @@
 """Each tenant's bot settings and text overrides, read from the core and kept in memory.
 
-The core emits no event when a tenant changes its bot settings or texts (UpdateBotSettings and
-SetTextOverride write an audit entry only), so the gateway reads them again when its copy is older
-than `refresh_seconds` (BILLING_HUB_BOT_SETTINGS_REFRESH_SECONDS, 60 s): a change reaches the bot
-within that time. A tenant's copy is loaded when its bot starts (the runner warms it) or at its
-first update, with GetBotSettings and every page of ListTextOverrides (500 a page, at most four).
-When the core cannot be reached the previous copy stays; a tenant never loaded gets defaults.
+A change of a tenant's settings or texts applies at once: the core writes `bot_settings.updated`
+with it, the bot's notifier (`notifier.py`) sees it on the tenant's event stream and calls
+`invalidate`, and the next read of that tenant's settings (its next update, its next notice) goes
+to the core. Dropping the copy rather than reading it on the spot makes a burst of changes (a
+tenant importing 2000 text overrides) cost one read, not one per change. A copy older than
+`refresh_seconds` (BILLING_HUB_BOT_SETTINGS_REFRESH_SECONDS, 60 s) is read again too, which covers
+a process that runs no notifier for the bot. A tenant's copy is loaded when its bot starts (the
+runner warms it) or at its first update, with GetBotSettings and every page of ListTextOverrides
+(500 a page, at most four). When the core cannot be reached the previous copy stays; a tenant
+never loaded gets defaults.
 
 An override is kept only when its key is one of the documented keys (`text_keys.TEXT_KEYS`) and
 its `{placeholders}` are ones the bot's text has, so a tenant's typo can never break a screen.
@@ -14,6 +18,7 @@ its `{placeholders}` are ones the bot's text has, so a tenant's typo can never b
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -90,13 +95,15 @@ class _Entry:
 
 
 class BotSettingsCache:
-    """The settings of every tenant this process serves, each re-read after `refresh_seconds`."""
+    """The settings of every tenant this process serves, each re-read after `refresh_seconds` or
+    after `invalidate`."""
 
     def __init__(self, refresh_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.refresh_seconds = refresh_seconds
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._changes: dict[str, int] = {}  # tenant id -> invalidations so far
 
     def cached(self, tenant_id: str) -> TenantSettings | None:
         """The copy in memory, however old; None before the first load."""
@@ -116,19 +123,31 @@ class BotSettingsCache:
 
     async def load(self, hub: BillingHubClient, tenant_id: str) -> TenantSettings:
         """Read the settings now; on a core failure keep the previous copy (or the defaults)."""
+        changes = self._changes.get(tenant_id, 0)
         try:
             value = await _read(hub)
         except BillingHubError as error:
             log.warning("cannot read bot settings", tenant_id=tenant_id, status=error.code.name, reason=error.reason)
             previous = self._entries.get(tenant_id)
             value = previous.value if previous else DEFAULTS
-        self._entries[tenant_id] = _Entry(value, self._clock())
+        # invalidated while reading: what was read may predate the change, so the next get reads again
+        loaded_at = self._clock() if self._changes.get(tenant_id, 0) == changes else -math.inf
+        self._entries[tenant_id] = _Entry(value, loaded_at)
         return value
+
+    def invalidate(self, tenant_id: str) -> None:
+        """The tenant's settings changed in the core: the next `get` reads them again (the copy
+        in hand stays usable until then, as `cached` shows)."""
+        self._changes[tenant_id] = self._changes.get(tenant_id, 0) + 1
+        entry = self._entries.get(tenant_id)
+        if entry is not None:
+            entry.loaded_at = -math.inf
 
     def forget(self, tenant_id: str) -> None:
         """Drop a tenant whose bot stopped."""
         self._entries.pop(tenant_id, None)
         self._locks.pop(tenant_id, None)
+        self._changes.pop(tenant_id, None)
 
 
 async def _read(hub: BillingHubClient) -> TenantSettings:

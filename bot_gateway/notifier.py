@@ -12,12 +12,17 @@ their language (chosen, else the tenant's default). A user who blocked the bot (
 already marked is skipped. Other refusals of Telegram (a chat that no longer exists) skip the
 notice; network failures and flood limits are retried until the notice goes out.
 New paid orders go to the tenant's alert chat (and forum topic) when the bot settings name one.
+
+The same stream carries `bot_settings.updated`, which tells no one anything: the tenant changed
+its bot settings or texts, so the settings cache drops its copy (the next update reads the new
+ones), and a changed mode asks the runner (`on_mode_change`) to check at once whether this process
+still serves the bot.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import structlog
 from aiogram import Bot
@@ -41,6 +46,8 @@ log = structlog.get_logger(__name__)
 CONSUMER = "bot-notifications"
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
 BLOCKED = "bot was blocked by the user"
+SETTINGS_UPDATED = "bot_settings.updated"  # the core's event of a change of the tenant's settings or texts
+WATCHED_TYPES = (*NOTIFIED_TYPES, SETTINGS_UPDATED)
 
 
 class Notifier:
@@ -54,13 +61,16 @@ class Notifier:
         settings: BotSettingsCache,
         i18n: I18n,
         registry: UserRegistry | None = None,
+        on_mode_change: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_mode_change(tenant_id)` is called (and must not block) when the bot's mode changed."""
         self._hub = hub
         self._bot = bot
         self._tenant_id = tenant_id
         self._settings = settings
         self._i18n = i18n
         self._registry = registry
+        self._on_mode_change = on_mode_change
         self._scales: dict[str, int] = {}
 
     async def run(self) -> None:
@@ -69,7 +79,7 @@ class Notifier:
         await self._settings.get(self._hub, self._tenant_id)  # read the settings as the bot starts
         while True:
             stream = self._hub.events.WatchEvents(
-                event_service_pb2.WatchEventsRequest(consumer=CONSUMER, types=list(NOTIFIED_TYPES))
+                event_service_pb2.WatchEventsRequest(consumer=CONSUMER, types=list(WATCHED_TYPES))
             )
             try:
                 async for item in stream:
@@ -100,8 +110,12 @@ class Notifier:
         )
 
     async def handle(self, event: event_pb2.Event) -> None:
-        """Send what the event calls for: the user's notice, the alert chat's."""
+        """Send what the event calls for: the user's notice, the alert chat's; or take the
+        tenant's changed settings."""
         data = payload(event.data)
+        if event.type == SETTINGS_UPDATED:
+            self._settings_changed(data)
+            return
         settings = await self._settings.get(self._hub, self._tenant_id)
         scales = await self._scales_of(data)
         notice = user_notice(event.type, data, scales)
@@ -115,6 +129,12 @@ class Notifier:
                 self._render(alert, locale, settings),
                 topic=settings.settings.alert_topic_id or None,
             )
+
+    def _settings_changed(self, data: Mapping[str, object]) -> None:
+        self._settings.invalidate(self._tenant_id)
+        fields = data.get("fields")
+        if self._on_mode_change is not None and isinstance(fields, list) and "mode" in fields:
+            self._on_mode_change(self._tenant_id)
 
     async def _scales_of(self, data: Mapping[str, object]) -> dict[str, int]:
         """The assets' scales, read again when the event names an asset not seen yet."""

@@ -10,6 +10,12 @@ therefore be added, suspended, switched or given a new token while the process r
 cannot be reached leaves the running bots as they are; so does a tenant whose mode cannot be read.
 Beside each bot runs its notifier (`notifier.Notifier`), started and stopped with it, unless the
 runner is told to run none (the HTTP gateway's: see http_gateway/webhooks/telegram.py).
+
+A notifier that sees the tenant's mode change (`bot_settings.updated` naming "mode") asks for a
+re-sync of that bot (`resync_soon`): between syncs the runner re-reads the mode of just those
+tenants and stops a bot switched away from its mode at once. The other side, which runs no bot
+(and so no notifier) for the tenant, still takes the bot over at its own next sync; Telegram keeps
+the updates of that gap.
 """
 
 from __future__ import annotations
@@ -112,6 +118,8 @@ class BotRunner:
         self._i18n = i18n or build_i18n()
         self._notifications = notifications
         self._bots: dict[str, RunningBot] = {}
+        self._due: set[str] = set()  # tenants whose mode changed: re-read before the next sync
+        self._wake = asyncio.Event()  # set by `resync_soon` and by `stop`
         self._rejected: dict[str, str] = {}  # tenant id -> fingerprint of a token aiogram refused
         self._waiting_logged = False
 
@@ -121,15 +129,45 @@ class BotRunner:
         return {tenant_id for tenant_id, running in self._bots.items() if not running.task.done()}
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Sync with the core until `stop` is set, then stop every bot."""
+        """Sync with the core every period, and re-sync the bots asked for in between, until
+        `stop` is set; then stop every bot."""
+        loop = asyncio.get_running_loop()
+        waker = asyncio.create_task(self._wake_at(stop), name="bot-runner-stop")
+        next_sync = loop.time()
         try:
             while not stop.is_set():
-                await self.sync()
+                if loop.time() >= next_sync:
+                    self._due.clear()  # a full sync reads every mode
+                    await self.sync()
+                    next_sync = loop.time() + self._poll_tenants_seconds
+                elif self._due:
+                    due, self._due = self._due, set()
+                    await self.resync(due)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._poll_tenants_seconds)
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, next_sync - loop.time()))
+                self._wake.clear()
         finally:
+            waker.cancel()
             await self.stop_all()
         log.info("bot runner stopped")
+
+    async def _wake_at(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+
+    def resync_soon(self, tenant_id: str) -> None:
+        """Re-read the tenant's mode before the next sync (its settings changed); never blocks,
+        so a notifier may call it while the bot it serves is being stopped."""
+        self._due.add(tenant_id)
+        self._wake.set()
+
+    async def resync(self, tenant_ids: set[str]) -> None:
+        """Read the mode of these tenants' running bots and stop those switched away from this
+        runner's mode (a mode that cannot be read now leaves the bot as it is)."""
+        running = [tenant_id for tenant_id in tenant_ids if tenant_id in self._bots]
+        for tenant_id, delivery in (await read_deliveries(self._client, running)).items():
+            if tenant_id in self._bots and delivery.mode != self.mode:
+                await self._stop_bot(tenant_id, f"switched to {delivery.mode}")
 
     async def sync(self) -> None:
         """One round: ask the core for the bots to run and start or stop bots to match."""
@@ -200,7 +238,9 @@ class BotRunner:
             tenant=tenant, delivery=delivery, bot=bot, task=task, hub=hub
         )
         if self._notifications:
-            notifier = Notifier(hub, bot, tenant.tenant_id, self._settings, self._i18n, self._registry)
+            notifier = Notifier(
+                hub, bot, tenant.tenant_id, self._settings, self._i18n, self._registry, self.resync_soon
+            )
             running.notifier = asyncio.create_task(notifier.run(), name=f"notifier:{tenant.tenant_id}")
         log.info(
             "bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, mode=self.mode, token_fingerprint=fingerprint

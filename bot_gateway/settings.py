@@ -37,7 +37,8 @@ class BotGatewaySettings(BaseSettings):
     # it the HTTP gateway serves no bot in webhook mode
     public_url: str = ""
     polling_timeout_seconds: int = 30
-    # the core emits no event when bot settings or texts change: they are re-read this often
+    # a change of bot settings or texts applies at once (its bot_settings.updated event, taken by
+    # the bot's notifier); they are also re-read this often, for a process running no notifier
     bot_settings_refresh_seconds: float = 60.0
     # notifications from the event stream (one task per bot); off for a second replica
     bot_notifications: bool = True

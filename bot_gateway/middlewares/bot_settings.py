@@ -2,7 +2,8 @@
 
 Runs after the anti-flood check (a dropped update costs nothing) and before registration and the
 locale middleware, which reads the tenant's default locale from the settings. The settings come
-from the process's `BotSettingsCache` (read from the core at most once per refresh period).
+from the process's `BotSettingsCache` (read from the core once per refresh period, and again after a
+change: the notifier drops the copy on `bot_settings.updated`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """A tenant words its own bot: the welcome text and image, support, terms and privacy texts, its
 default locale, and overrides of the bot's texts per locale. Two shops in one process each see
-their own; a change reaches the bot after the refresh period; an override that would break a
+their own; a change reaches a bot running no notifier after the refresh period (with one: at once,
+tests/bots/test_settings_changes.py); an override that would break a
 screen (an unknown key, a placeholder the text lacks) is ignored."""
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 admins and their permissions. The first read or update stores the row with a webhook secret the
 core generates (SecretBox-encrypted, bound to the tenant); only a gateway key is ever shown it,
 and only by GetBotSettings, the call the gateway makes to serve the bot. Every change is audited
-without the secret.
+without the secret, and an update that changes a value writes the event `bot_settings.updated`
+naming the changed fields (`changes.py`), so the tenant's bot applies it at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from core_server.domain import audit
 from core_server.domain.actor import Actor, AdminPermission, Role
 from core_server.domain.bots.admins import stored_permissions
+from core_server.domain.bots.changes import changed_fields, settings_changed
 from core_server.domain.bots.rules import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -203,8 +205,10 @@ class BotSettingsService:
                 await repo.replace_admins(uow, tenant, admins)
             row.updated_at = now
             stored = await repo.list_admins(uow, tenant)
+            after = record(row, stored)
             target = ("bot_settings", str(tenant))
-            audit.record(uow, actor, "", "bot_settings.updated", target, "", before, record(row, stored), now)
+            audit.record(uow, actor, "", "bot_settings.updated", target, "", before, after, now)
+            await settings_changed(uow, self.deps, tenant, changed_fields(before, after, UPDATABLE), now)
             await uow.commit()
         return _settings(row, stored, "")
 

@@ -1,7 +1,9 @@
 """A tenant's text overrides: its own wording of a bot message (a key such as "menu.balance") in a
 locale, so a tenant words its bot without a deploy. Set, delete and list (a bot gateway reads them
-all at start: at most MAX_OVERRIDES, four pages of 500). Changes are audited; the settings row's
-lock serializes them per tenant, so the limit holds under concurrent calls."""
+all at start: at most MAX_OVERRIDES, four pages of 500). Changes are audited, and each one that
+changes a text writes the event `bot_settings.updated` (fields ["texts"], with the locale and key;
+`changes.py`) so the tenant's bot re-reads its texts at once. The settings row's lock serializes
+them per tenant, so the limit holds under concurrent calls."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
+from core_server.domain.bots.changes import text_changed
 from core_server.domain.bots.rules import (
     MAX_OVERRIDES,
     MAX_TEXT,
@@ -64,6 +67,8 @@ class TextOverrideService:
                 row.text, row.updated_at = text, now
             target = ("bot_text", f"{locale}:{key}")
             audit.record(uow, actor, "", "bot_text.set", target, "", before, {"text": text}, now)
+            if before.get("text") != text:  # the same words again: nothing for the bot to re-read
+                await text_changed(uow, self.deps, tenant, locale, key, now)
             await uow.commit()
         return _override(row)
 
@@ -81,6 +86,7 @@ class TextOverrideService:
             target = ("bot_text", f"{locale}:{key}")
             audit.record(uow, actor, "", "bot_text.deleted", target, "", {"text": row.text}, {}, now)
             await repo.delete_override(uow, row)
+            await text_changed(uow, self.deps, tenant, locale, key, now)
             await uow.commit()
 
     async def list_overrides(

@@ -30,7 +30,12 @@ class BotSettingsServiceStub:
     texts, mode) and the tenant's text overrides. Roles: tenant_admin and platform acting in a
     tenant (x-tenant-id) for everything; a gateway key reads the settings and overrides of the
     tenant it is bound to or names, and changes them only on behalf of an admin holding
-    ADMIN_PERMISSION_SETTINGS (`x-on-behalf-of: telegram:<id>` metadata).
+    ADMIN_PERMISSION_SETTINGS (`x-on-behalf-of: telegram:<id>` metadata). Events:
+    bot_settings.updated, written by every write that changes something (not by a refused one): data
+    {"fields": [...]} names the changed fields as update_mask does ("admins", "welcome_text",
+    "mode", ...), or {"fields": ["texts"], "locale": ..., "key": ...} for a text override set,
+    replaced or deleted. It carries names only, never values or the webhook secret; bot gateways
+    re-read the tenant's settings on it.
     """
 
     def __init__(self, channel):
@@ -71,7 +76,12 @@ class BotSettingsServiceServicer:
     texts, mode) and the tenant's text overrides. Roles: tenant_admin and platform acting in a
     tenant (x-tenant-id) for everything; a gateway key reads the settings and overrides of the
     tenant it is bound to or names, and changes them only on behalf of an admin holding
-    ADMIN_PERMISSION_SETTINGS (`x-on-behalf-of: telegram:<id>` metadata).
+    ADMIN_PERMISSION_SETTINGS (`x-on-behalf-of: telegram:<id>` metadata). Events:
+    bot_settings.updated, written by every write that changes something (not by a refused one): data
+    {"fields": [...]} names the changed fields as update_mask does ("admins", "welcome_text",
+    "mode", ...), or {"fields": ["texts"], "locale": ..., "key": ...} for a text override set,
+    replaced or deleted. It carries names only, never values or the webhook secret; bot gateways
+    re-read the tenant's settings on it.
     """
 
     def GetBotSettings(self, request, context):
@@ -163,7 +173,12 @@ class BotSettingsService:
     texts, mode) and the tenant's text overrides. Roles: tenant_admin and platform acting in a
     tenant (x-tenant-id) for everything; a gateway key reads the settings and overrides of the
     tenant it is bound to or names, and changes them only on behalf of an admin holding
-    ADMIN_PERMISSION_SETTINGS (`x-on-behalf-of: telegram:<id>` metadata).
+    ADMIN_PERMISSION_SETTINGS (`x-on-behalf-of: telegram:<id>` metadata). Events:
+    bot_settings.updated, written by every write that changes something (not by a refused one): data
+    {"fields": [...]} names the changed fields as update_mask does ("admins", "welcome_text",
+    "mode", ...), or {"fields": ["texts"], "locale": ..., "key": ...} for a text override set,
+    replaced or deleted. It carries names only, never values or the webhook secret; bot gateways
+    re-read the tenant's settings on it.
     """
 
     @staticmethod
