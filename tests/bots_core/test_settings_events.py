@@ -22,8 +22,10 @@ from tests.hub import Hub, TenantHandle
 UPDATED = "bot_settings.updated"
 
 
-async def changes(shop: TenantHandle) -> list[dict[str, Any]]:
-    """The data of the tenant's `bot_settings.updated` events, oldest first."""
+async def changes(hub: Hub, shop: TenantHandle) -> list[dict[str, Any]]:
+    """The data of the tenant's `bot_settings.updated` events, oldest first (every one written so
+    far: on PostgreSQL an event is listed once every older transaction has ended)."""
+    await hub.events_settled()
     listed = await shop.admin.events.ListEvents(events_pb.ListEventsRequest(types=[UPDATED]))
     assert {event.type for event in listed.events} <= {UPDATED}
     return [json.loads(event.data) for event in listed.events]
@@ -32,7 +34,7 @@ async def changes(shop: TenantHandle) -> list[dict[str, Any]]:
 async def test_an_update_writes_one_event_naming_the_changed_fields_without_the_secret(hub: Hub) -> None:
     shop = await hub.new_tenant("Evented", default_locale="en")
     secret = (await settings_of(await gateway_of(hub, shop))).webhook_secret  # stores the row and its secret
-    assert await changes(shop) == []
+    assert await changes(hub, shop) == []
 
     await shop.admin.bot_settings.UpdateBotSettings(update(FULL, *ALL_FIELDS))
     await shop.admin.bot_settings.UpdateBotSettings(update(FULL, *ALL_FIELDS))  # the same values: no change
@@ -41,7 +43,7 @@ async def test_an_update_writes_one_event_naming_the_changed_fields_without_the_
     )
     await set_admins(shop, [admin(101, P.ADMIN_PERMISSION_STATS, name="Ann")])  # one permission fewer
 
-    every, *later = await changes(shop)
+    every, *later = await changes(hub, shop)
     assert sorted(every["fields"]) == sorted(ALL_FIELDS) and len(every["fields"]) == len(ALL_FIELDS)
     assert later == [{"fields": ["welcome_text"]}, {"fields": ["admins"]}]
     listed = await shop.admin.events.ListEvents(events_pb.ListEventsRequest(types=[UPDATED]))
@@ -55,7 +57,7 @@ async def test_a_replayed_update_writes_no_second_event(hub: Hub) -> None:
     await shop.admin.bot_settings.UpdateBotSettings(request)
     await shop.admin.bot_settings.UpdateBotSettings(request)
 
-    assert await changes(shop) == [{"fields": ["mode"]}]
+    assert await changes(hub, shop) == [{"fields": ["mode"]}]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +75,7 @@ async def test_a_refused_update_writes_no_event(hub: Hub, settings: bots.BotSett
     with pytest.raises(InvalidArgument):
         await shop.admin.bot_settings.UpdateBotSettings(update(settings, *paths))
 
-    assert await changes(shop) == []
+    assert await changes(hub, shop) == []
 
 
 async def test_a_gateway_without_a_settings_admin_writes_no_event(hub: Hub) -> None:
@@ -87,7 +89,7 @@ async def test_a_gateway_without_a_settings_admin_writes_no_event(hub: Hub) -> N
         with pytest.raises(PermissionDenied):
             await caller.bot_settings.SetTextOverride(override("menu.balance", "en", "Wallet"))
 
-    assert await changes(shop) == [{"fields": ["admins"]}]  # set_admins' own
+    assert await changes(hub, shop) == [{"fields": ["admins"]}]  # set_admins' own
 
 
 async def test_each_text_override_change_writes_one_event(hub: Hub) -> None:
@@ -107,7 +109,7 @@ async def test_each_text_override_change_writes_one_event(hub: Hub) -> None:
     with pytest.raises(InvalidArgument):
         await shop.admin.bot_settings.SetTextOverride(override("menu.balance", "en", ""))
 
-    assert await changes(shop) == [{"fields": ["admins"]}, texts, texts, texts]
+    assert await changes(hub, shop) == [{"fields": ["admins"]}, texts, texts, texts]
     listed = await shop.admin.events.ListEvents(events_pb.ListEventsRequest(types=[UPDATED]))
     assert all("allet" not in event.data for event in listed.events)  # names, never the words
 
@@ -117,8 +119,8 @@ async def test_a_change_stays_in_its_tenant(hub: Hub) -> None:
     await alpha.admin.bot_settings.UpdateBotSettings(update(bots.BotSettings(support_text="@alpha"), "support_text"))
     await alpha.admin.bot_settings.SetTextOverride(override("menu.buy", "ru", "Купить"))
 
-    assert await changes(alpha) == [
+    assert await changes(hub, alpha) == [
         {"fields": ["support_text"]},
         {"fields": ["texts"], "locale": "ru", "key": "menu.buy"},
     ]
-    assert await changes(beta) == []
+    assert await changes(hub, beta) == []
