@@ -225,3 +225,22 @@ async def test_health_says_the_core_answers_and_how_long_the_queues_are(tenant_b
     assert [label for label, _ in menu.buttons()] == ["🩺 Health", "⬅️ Menu"]
     assert sams.text.startswith("🩺 Health\n\nCore: ✅ reachable")
     assert "Queues:" not in sams.text  # queue sizes are for admins with QUEUES
+
+
+async def test_the_admin_screens_speak_russian(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A", default_locale="ru")
+    await buy_tokens(shop, 1)
+    olga = await make_admin(shop, P.ADMIN_PERMISSION_QUEUES, language="ru")
+
+    (menu,) = await shop.send(olga, "/admin")
+    (health, _) = await shop.press(olga, menu.button("Состояние"))
+    (refused,) = await shop.press(olga, StatsCallback(period=StatsPeriod.MONTH).pack())
+
+    assert menu.text == "Меню администратора. Выберите раздел:"
+    assert [label for label, _ in menu.buttons()] == ["🩺 Состояние", "⬅️ Меню"]
+    assert health.text.startswith(
+        "🩺 Состояние\n\nЯдро: ✅ доступно\n\nОчереди:\n• Заявок на пополнение ждут решения: 0\n"
+    )
+    assert "\nУведомлений в ожидании: " in health.text
+    assert [label for label, _ in health.buttons()] == ["⬅️ Меню администратора"]
+    assert refused.params["text"] == "У вас нет прав на это действие."
