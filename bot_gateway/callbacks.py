@@ -152,3 +152,37 @@ class ServicePlatformCallback(CallbackData, prefix="svp"):
 
     order_id: str
     platform: str
+
+
+class AdminSection(StrEnum):
+    """The screens of the admin menu (`keyboards.admin.SECTIONS` says who sees each)."""
+
+    MENU = "menu"
+    STATS = "stats"
+    HEALTH = "health"
+
+
+class AdminCallback(CallbackData, prefix="adm"):
+    """Open one screen of the admin menu."""
+
+    section: AdminSection
+
+
+class StatsPeriod(StrEnum):
+    """The periods of the admin stats, each ending now."""
+
+    DAY = "1d"
+    WEEK = "7d"
+    MONTH = "30d"
+
+
+class StatsCallback(CallbackData, prefix="ast"):
+    """Show the tenant's figures over a period."""
+
+    period: StatsPeriod
+
+
+class StatsChartCallback(CallbackData, prefix="asc"):
+    """Send the daily revenue chart of a period as a photo."""
+
+    period: StatsPeriod

@@ -28,6 +28,12 @@ class BotRequest:
     method: str  # lower-cased: "sendmessage", "editmessagetext", ...
     params: dict[str, Any]
     message_id: int | None = None  # of the message a send* call made
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded files (sendPhoto) by form field
+
+    def upload(self, param: str) -> bytes:
+        """The bytes of the file a parameter names ("photo": "attach://<field>") or carries."""
+        value = str(self.params.get(param, ""))
+        return self.files[value.removeprefix("attach://")] if value.startswith("attach://") else self.files[param]
 
     @property
     def text(self) -> str:
@@ -87,14 +93,21 @@ class FakeBotApi:
     async def handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"].lower()
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
         if request.content_type == "application/json":  # the core's calls (Stars links, renewals)
-            params: dict[str, Any] = dict(await request.json())
+            params = dict(await request.json())
         else:  # aiogram's calls
-            params = {key: str(value) for key, value in (await request.post()).items()}
+            for key, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    files[key] = value.file.read()
+                    params[key] = value.filename
+                else:
+                    params[key] = str(value)
             for key in ("reply_markup", "prices", "commands"):
                 if key in params:
                     params[key] = json.loads(params[key])
-        recorded = BotRequest(token, method, params)
+        recorded = BotRequest(token, method, params, files=files)
         self.requests.append(recorded)
         result: Any
         if method.startswith("send") and recorded.chat_id in self.blocked_by:

@@ -94,7 +94,9 @@ async def test_methods_without_a_keyboard_or_with_a_file_take_aiogram_s_own_path
     try:
         plain = SendMessage(chat_id=7, text="hi")
         assert fields(ours, bot, plain) == fields(theirs, bot, plain)
-        photo = SendPhoto(chat_id=7, photo=BufferedInputFile(b"\x89PNG", "chart.png"), reply_markup=back_to_menu_plain())
+        photo = SendPhoto(
+            chat_id=7, photo=BufferedInputFile(b"\x89PNG", "chart.png"), reply_markup=back_to_menu_plain()
+        )
         names = {name for name, *_ in _field_names(ours.build_form_data(bot, photo))}
         assert {"chat_id", "photo", "reply_markup"} <= names
         assert len([n for n in names if n not in {"chat_id", "photo", "reply_markup"}]) == 1  # the file's own field

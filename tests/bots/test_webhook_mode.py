@@ -287,7 +287,10 @@ async def test_a_button_press_is_answered_in_the_webhook_reply(
         response = await client.post(path, data=json.dumps(update), headers={SECRET_HEADER: secret})
         assert response.status_code == 200
         assert response.content_type == "application/json"
-        assert json.loads(await response.get_data()) == {"method": "answerCallbackQuery", "callback_query_id": "press-22"}
+        assert json.loads(await response.get_data()) == {
+            "method": "answerCallbackQuery",
+            "callback_query_id": "press-22",
+        }
         started = await post(client, shop_a, start_update(ann, 23), secret)  # a command: nothing to answer
     assert started == 200
     (edit,) = calls(bot_api, shop_a, "editmessagetext")

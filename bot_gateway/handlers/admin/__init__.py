@@ -1,8 +1,12 @@
 """The admin side of a tenant bot: every handler here sits behind one router-level admin filter.
 
-No admin screens exist yet. The filter is the seam they will stand on: who is an admin comes from
-the tenant's bot settings (`admins`, through `tenant_texts.admin_ids`), so any admin handler added
-to `router` is unreachable for everyone else by construction.
+Who is an admin comes from the tenant's bot settings (`admins`, through `tenant_texts.admin_ids`),
+so any admin handler added under `router` is unreachable for everyone else by construction: a
+non-admin's `/admin` falls through to the user side's fallback. What each admin may do is their
+permissions: a handler names the one it needs in its flags and `RequirePermission` refuses the
+others, then hands the handler `staff`, the SDK view acting on the admin's behalf.
+
+A section is a module with its own router, included below, and a row of `keyboards.admin.SECTIONS`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
 from bot_gateway.bot_settings import TenantSettings
+from bot_gateway.handlers.admin import health, menu, stats
+from bot_gateway.handlers.admin.permissions import RequirePermission
 from bot_gateway.tenant_texts import admin_ids
 
 
@@ -28,3 +34,6 @@ class IsTenantAdmin(Filter):
 router = Router(name="admin")
 router.message.filter(IsTenantAdmin())
 router.callback_query.filter(IsTenantAdmin())
+router.message.middleware(RequirePermission())
+router.callback_query.middleware(RequirePermission())
+router.include_routers(menu.router, stats.router, health.router)

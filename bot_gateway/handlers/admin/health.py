@@ -1,0 +1,130 @@
+"""Health: whether the core answers, how long the queues are, how far the notifications lag.
+
+Queue sizes come from the list RPCs with a status filter and one page of `QUEUE_PAGE` items: no
+list response carries a total, so a fuller queue reads "≥ 100" rather than paging through it all.
+They are shown to admins with the QUEUES permission (the core asks for it to list fulfillment
+tasks). The lag is this bot's own notification worker's: the events of its consumer not handled
+yet (ListEvents from the committed cursor) and the age of the oldest; no RPC exposes the lag of
+the core's workers (outbox, webhooks, fulfillment leases), so the screen leaves them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot_gateway.admin_access import QUEUES, Permission
+from bot_gateway.callbacks import AdminCallback, AdminSection
+from bot_gateway.handlers.user.screens import show
+from bot_gateway.keyboards.admin import back_to_admin
+from bot_gateway.notification_texts import NOTIFIED_TYPES
+from bot_gateway.notifier import CONSUMER
+from sdk.billinghub.v1 import (
+    event_service_pb2,
+    fulfillment_pb2,
+    fulfillment_service_pb2,
+    referral_pb2,
+    referral_service_pb2,
+    topup_pb2,
+    topup_service_pb2,
+)
+from sdk.client import BillingHubClient
+from sdk.errors import BillingHubError
+
+router = Router(name="admin_health")
+
+QUEUE_PAGE = 100
+UNKNOWN = "?"
+
+
+def count_text(count: int, more: bool) -> str:
+    """A queue's size: exact, or "≥ N" when the page was full and more follow."""
+    return f"≥ {count}" if more else str(count)
+
+
+async def _count(read: Callable[[], Awaitable[tuple[int, bool]]]) -> str:
+    try:
+        count, more = await read()
+    except BillingHubError:
+        return UNKNOWN
+    return count_text(count, more)
+
+
+async def pending_topups(hub: BillingHubClient) -> tuple[int, bool]:
+    response: topup_service_pb2.ListTopupRequestsResponse = await hub.topups.ListTopupRequests(
+        topup_service_pb2.ListTopupRequestsRequest(status=topup_pb2.TOPUP_REQUEST_STATUS_PENDING, page_size=QUEUE_PAGE)
+    )
+    return len(response.topup_requests), bool(response.next_page_token)
+
+
+async def pending_payouts(hub: BillingHubClient) -> tuple[int, bool]:
+    response: referral_service_pb2.ListPayoutRequestsResponse = await hub.referrals.ListPayoutRequests(
+        referral_service_pb2.ListPayoutRequestsRequest(status=referral_pb2.PAYOUT_STATUS_PENDING, page_size=QUEUE_PAGE)
+    )
+    return len(response.payout_requests), bool(response.next_page_token)
+
+
+async def queued_tasks(staff: BillingHubClient) -> tuple[int, bool]:
+    response: fulfillment_service_pb2.ListTasksResponse = await staff.fulfillment.ListTasks(
+        fulfillment_service_pb2.ListTasksRequest(status=fulfillment_pb2.TASK_STATUS_QUEUED, page_size=QUEUE_PAGE)
+    )
+    return len(response.tasks), bool(response.next_page_token)
+
+
+async def notification_lag(hub: BillingHubClient, now: dt.datetime | None = None) -> str:
+    """The bot's notifications not sent yet and how old the oldest is, e.g. "3 (oldest 2 min ago)"."""
+    try:
+        response: event_service_pb2.ListEventsResponse = await hub.events.ListEvents(
+            event_service_pb2.ListEventsRequest(consumer=CONSUMER, types=list(NOTIFIED_TYPES), page_size=QUEUE_PAGE)
+        )
+    except BillingHubError:
+        return UNKNOWN
+    events = response.events
+    if not events:
+        return "0"
+    now = now or dt.datetime.now(dt.UTC)
+    oldest = events[0].create_time.ToDatetime(dt.UTC)
+    minutes = max(int((now - oldest).total_seconds() // 60), 0)
+    age = ngettext("oldest {count} minute ago", "oldest {count} minutes ago", minutes).format(count=minutes)
+    return f"{count_text(len(events), len(events) >= QUEUE_PAGE)} ({age})"
+
+
+async def health_text(hub: BillingHubClient, staff: BillingHubClient, permissions: frozenset[Permission]) -> str:
+    """The core's status, then the queues (for QUEUES admins) and the notification backlog."""
+    try:
+        status = await hub.health()
+    except Exception:  # unreachable, refused, timed out: the screen says so instead of failing
+        status = ""
+    lines = [_("🩺 Health"), ""]
+    if status == "SERVING":
+        lines.append(_("Core: ✅ reachable"))
+    elif status:
+        lines.append(_("Core: ⚠️ {status}").format(status=status))
+    else:
+        lines.append(_("Core: ❌ unreachable"))
+        return "\n".join(lines)
+    if QUEUES in permissions:
+        queues: list[tuple[str, Callable[[], Awaitable[tuple[int, bool]]]]] = [
+            (_("Top-up requests pending"), lambda: pending_topups(hub)),
+            (_("Payout requests pending"), lambda: pending_payouts(hub)),
+            (_("Fulfillment tasks queued"), lambda: queued_tasks(staff)),
+        ]
+        lines += ["", _("Queues:")]
+        lines += [f"• {label}: {await _count(read)}" for label, read in queues]
+    lines += ["", _("Notifications waiting: {backlog}").format(backlog=await notification_lag(hub))]
+    return "\n".join(lines)
+
+
+@router.message(Command("health"))
+@router.callback_query(AdminCallback.filter(F.section == AdminSection.HEALTH))
+async def open_health(
+    event: Message | CallbackQuery, hub: BillingHubClient, staff: BillingHubClient, permissions: frozenset[Permission]
+) -> None:
+    """Show the health screen; it answers even when the core does not."""
+    await show(event, await health_text(hub, staff, permissions), back_to_admin())

@@ -1,0 +1,246 @@
+"""The admin menu of a tenant bot: `/admin` lists the sections an admin's permissions allow, the
+stats read the tenant's figures (and a revenue chart) on the admin's behalf, `/health` answers.
+
+Two shops run side by side: an admin of one is nobody in the other, one shop's sales never reach
+the other's figures, and an admin without STATS is refused by the bot (the button is hidden, a
+forged press is answered with a refusal) and by the core (the call on their behalf is denied).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import numpy as np
+import pytest
+from google.protobuf import field_mask_pb2
+from matplotlib import image
+
+from bot_gateway.callbacks import (
+    AdminCallback,
+    AdminSection,
+    PayCallback,
+    StatsCallback,
+    StatsChartCallback,
+    StatsPeriod,
+)
+from sdk.billinghub.v1 import (
+    bot_settings_pb2,
+    bot_settings_service_pb2,
+    report_service_pb2,
+    topup_pb2,
+    topup_service_pb2,
+)
+from sdk.errors import PermissionDenied
+from tests.bots.conftest import NewBot
+from tests.bots.harness import TenantBot, TgUser, new_user, shared_settings
+from tests.bots.test_buy import customer, token_shop
+from tests.money import money
+
+P = bot_settings_pb2
+STATS_DATA = AdminCallback(section=AdminSection.STATS).pack()
+HEALTH_DATA = AdminCallback(section=AdminSection.HEALTH).pack()
+
+
+async def make_admin(shop: TenantBot, *permissions: bot_settings_pb2.AdminPermission, language: str = "en") -> TgUser:
+    """A user the shop's bot settings name as an admin with `permissions` (re-read by the bot now)."""
+    admin = new_user("Ada", language_code=language)
+    current = await shop.tenant.admin.bot_settings.GetBotSettings(bot_settings_service_pb2.GetBotSettingsRequest())
+    admins = [*current.bot_settings.admins, P.BotAdmin(telegram_id=admin.id, permissions=permissions)]
+    await shop.tenant.admin.bot_settings.UpdateBotSettings(
+        bot_settings_service_pb2.UpdateBotSettingsRequest(
+            bot_settings=P.BotSettings(admins=admins), update_mask=field_mask_pb2.FieldMask(paths=["admins"])
+        )
+    )
+    await shared_settings().load(shop.hub, shop.tenant.id)
+    return admin
+
+
+async def buy_tokens(shop: TenantBot, times: int) -> None:
+    """`times` customers each pay 199.00 RUB from their wallet for the shop's token pack."""
+    pack = await token_shop(shop)
+    for _ in range(times):
+        user, _user_id = await customer(shop, "en", rub=19900)
+        (paid, *_rest) = await shop.press(user, PayCallback(package_id=pack.id, asset="RUB").pack())
+        assert "199.00 RUB" in paid.text, paid.text
+
+
+async def core_stats(shop: TenantBot) -> report_service_pb2.TenantStats:
+    response = await shop.tenant.admin.reports.GetTenantStats(report_service_pb2.GetTenantStatsRequest())
+    return response.stats
+
+
+async def test_an_admin_with_stats_sees_their_shops_figures(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    other = await tenant_bot("Shop B")
+    await buy_tokens(shop, 2)
+    await buy_tokens(other, 1)
+    ada = await make_admin(shop, P.ADMIN_PERMISSION_STATS)
+
+    (menu,) = await shop.send(ada, "/admin")
+    (week, _) = await shop.press(ada, menu.button("Stats"))
+    (month, _) = await shop.press(ada, week.button("30 days"))
+    expected = await core_stats(shop)
+
+    assert menu.text == "Admin menu. Choose a section:"
+    assert [label for label, _ in menu.buttons()] == ["📊 Stats", "🩺 Health", "⬅️ Menu"]
+    assert week.method == "editmessagetext"
+    assert week.text.startswith("📊 Stats for the last 7 days\n")
+    assert [label for label, _ in week.buttons()] == [
+        "24 hours", "✅ 7 days", "30 days", "📈 Revenue chart", "⬅️ Admin menu",
+    ]  # fmt: skip
+    assert week.button("Revenue chart") == StatsChartCallback(period=StatsPeriod.WEEK).pack()
+    # the numbers are the core's for this shop: two customers and the admin, two paid orders
+    assert expected.users_total == 3 and expected.users_new == 3
+    assert f"Users: 3 in all, 3 new, {expected.users_active} active" in week.text
+    assert "Revenue:\n• 398.00 RUB\n" in week.text  # the other shop's sale is not counted
+    statuses = "".join(f"• {status}: {count}\n" for status, count in expected.orders_by_status.items())
+    assert sum(expected.orders_by_status.values()) == 2
+    assert f"Orders:\n{statuses}" in week.text
+    assert "Top packages:\n1. 100 tokens — 2 orders, 398.00 RUB\n" in week.text
+    assert "Referral commissions:\n• none\n" in week.text
+    assert week.text.endswith("Payouts paid:\n• none")
+    assert month.text.startswith("📊 Stats for the last 30 days\n")
+    assert "✅ 30 days" in [label for label, _ in month.buttons()]
+    assert "Revenue:\n• 398.00 RUB\n" in month.text
+
+
+async def test_the_stats_speak_the_admins_language(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    await buy_tokens(shop, 1)
+    ivan = await make_admin(shop, P.ADMIN_PERMISSION_STATS, language="uk")
+
+    (stats,) = await shop.send(ivan, "/stats")
+
+    assert stats.text.startswith("📊 Статистика за останні 7 днів\n")
+    assert "Виручка:\n• 199.00 RUB\n" in stats.text
+    assert "1. 100 tokens — 1 замовлення, 199.00 RUB" in stats.text
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from the PNG signature and its IHDR chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+async def test_the_revenue_chart_is_a_picture_of_the_periods_days(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    quiet = await tenant_bot("Shop B")
+    await buy_tokens(shop, 2)
+    ada = await make_admin(shop, P.ADMIN_PERMISSION_STATS)
+    bob = await make_admin(quiet, P.ADMIN_PERMISSION_STATS)
+
+    chart = await shop.press(ada, StatsChartCallback(period=StatsPeriod.WEEK).pack())
+    nothing = await quiet.press(bob, StatsChartCallback(period=StatsPeriod.MONTH).pack())
+
+    (spinner, photo) = chart
+    assert spinner.method == "answercallbackquery" and "text" not in spinner.params
+    assert photo.method == "sendphoto" and photo.chat_id == ada.id
+    assert photo.params["caption"] == "Revenue by day, last 7 days:\n• 398.00 RUB"
+    png = photo.upload("photo")
+    assert png_size(png) == (1000, 320)  # one panel (one asset): 10 × 3.2 inches at 100 dpi
+    pixels = image.imread(io.BytesIO(png), format="png")
+    assert pixels.shape[:2] == (320, 1000)
+    rgb = (pixels[..., :3] * 255).round().astype(int).reshape(-1, 3)
+    colours = {(int(r), int(g), int(b)) for r, g, b in np.unique(rgb, axis=0)}
+    assert len(colours) > 2  # background, bars, axes and text: not a blank image
+    assert (0x2F, 0x80, 0xED) in colours  # the bars of the first asset
+    assert [request.method for request in nothing] == ["answercallbackquery"]
+    assert nothing[0].params["text"] == "No revenue in this period."
+
+
+async def test_only_admins_with_stats_get_the_figures(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    other = await tenant_bot("Shop B")
+    await buy_tokens(shop, 1)
+    ada = await make_admin(shop, P.ADMIN_PERMISSION_STATS)  # an admin of shop A only
+    quinn = await make_admin(shop, P.ADMIN_PERMISSION_QUEUES)  # an admin without STATS
+    ann = new_user()
+    await shop.send(ann, "/start")
+    await other.send(ada, "/start")
+
+    (ann_menu,) = await shop.send(ann, "/admin")
+    ann_press = await shop.press(ann, STATS_DATA)
+    (stranger,) = await other.send(ada, "/admin")
+    (quinn_menu,) = await shop.send(quinn, "/admin")
+    quinn_press = await shop.press(quinn, STATS_DATA)
+    quinn_period = await shop.press(quinn, StatsCallback(period=StatsPeriod.DAY).pack())
+    (quinn_command,) = await shop.send(quinn, "/stats")
+
+    # a non-admin gets the user side: the main menu for a typed command, nothing for a forged press
+    assert ann_menu.text == "Main menu. Choose what to do:"
+    assert all("Stats" not in request.text for request in ann_press)
+    assert stranger.text == "Main menu. Choose what to do:"  # an admin of one shop is nobody in another
+    assert [label for label, _ in quinn_menu.buttons()] == ["🩺 Health", "⬅️ Menu"]
+    for press in (quinn_press, quinn_period):
+        assert [request.method for request in press] == ["answercallbackquery"]
+        assert press[0].params["text"] == "You do not have permission for this."
+        assert press[0].params["show_alert"] == "true"
+    assert quinn_command.text == "You do not have permission for this."
+    # and the core refuses the reports on quinn's behalf, whatever a bot would do
+    for call in (
+        shop.hub.on_behalf_of(quinn.id).reports.GetTenantStats(report_service_pb2.GetTenantStatsRequest()),
+        shop.hub.on_behalf_of(quinn.id).reports.GetRevenueSeries(
+            report_service_pb2.GetRevenueSeriesRequest(asset="RUB")
+        ),
+        shop.hub.on_behalf_of(ann.id).reports.GetTenantStats(report_service_pb2.GetTenantStatsRequest()),
+    ):
+        with pytest.raises(PermissionDenied):
+            await call
+    allowed = await shop.hub.on_behalf_of(ada.id).reports.GetTenantStats(report_service_pb2.GetTenantStatsRequest())
+    assert allowed.stats.tenant_id == shop.tenant.id
+
+
+async def test_health_says_the_core_answers_and_how_long_the_queues_are(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    await tenant_bot("Shop B")
+    await buy_tokens(shop, 1)
+    method = topup_pb2.TopupMethod(code="card", title={"en": "Card"}, active=True)
+    await shop.tenant.admin.topups.SetTopupMethods(topup_service_pb2.SetTopupMethodsRequest(methods=[method]))
+    _payer, payer_id = await customer(shop, "en")
+    for amount in (10000, 20000):
+        await shop.tenant.admin.topups.CreateTopupRequest(
+            topup_service_pb2.CreateTopupRequestRequest(
+                user_id=payer_id,
+                method_code="card",
+                amount=money(amount, "RUB"),
+                receipt="https://example.com/receipt.jpg",
+            )
+        )
+    olga = await make_admin(shop, P.ADMIN_PERMISSION_QUEUES)
+    sam = await make_admin(shop)  # an admin with no permission at all
+
+    (health,) = await shop.send(olga, "/health")
+    (menu,) = await shop.send(sam, "/admin")
+    (sams, _) = await shop.press(sam, menu.button("Health"))
+
+    lines = health.text.splitlines()
+    assert lines[:3] == ["🩺 Health", "", "Core: ✅ reachable"]
+    assert "• Top-up requests pending: 2" in lines
+    assert "• Payout requests pending: 0" in lines
+    assert "• Fulfillment tasks queued: 0" in lines
+    assert any(line.startswith("Notifications waiting: ") for line in lines)  # no notifier runs here
+    assert [label for label, _ in health.buttons()] == ["⬅️ Admin menu"]
+    assert [label for label, _ in menu.buttons()] == ["🩺 Health", "⬅️ Menu"]
+    assert sams.text.startswith("🩺 Health\n\nCore: ✅ reachable")
+    assert "Queues:" not in sams.text  # queue sizes are for admins with QUEUES
+
+
+async def test_the_admin_screens_speak_russian(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A", default_locale="ru")
+    await buy_tokens(shop, 1)
+    olga = await make_admin(shop, P.ADMIN_PERMISSION_QUEUES, language="ru")
+
+    (menu,) = await shop.send(olga, "/admin")
+    (health, _) = await shop.press(olga, menu.button("Состояние"))
+    (refused,) = await shop.press(olga, StatsCallback(period=StatsPeriod.MONTH).pack())
+
+    assert menu.text == "Меню администратора. Выберите раздел:"
+    assert [label for label, _ in menu.buttons()] == ["🩺 Состояние", "⬅️ Меню"]
+    assert health.text.startswith(
+        "🩺 Состояние\n\nЯдро: ✅ доступно\n\nОчереди:\n• Заявок на пополнение ждут решения: 0\n"
+    )
+    assert "\nУведомлений в ожидании: " in health.text
+    assert [label for label, _ in health.buttons()] == ["⬅️ Меню администратора"]
+    assert refused.params["text"] == "У вас нет прав на это действие."
