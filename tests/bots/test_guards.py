@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiogram.types import Message, Update
 from google.protobuf import field_mask_pb2
 
-from bot_gateway.callbacks import PayCallback
+from bot_gateway.callbacks import AdminCallback, PayCallback
 from bot_gateway.handlers.admin import IsTenantAdmin
 from bot_gateway.middlewares.throttling import Limit, RateLimiter
 from sdk.billinghub.v1 import bot_settings_pb2, bot_settings_service_pb2, order_service_pb2, platform_service_pb2
@@ -109,3 +109,16 @@ async def test_a_suspended_tenants_bot_apologizes_in_the_users_language(hub: Hub
 
     assert apology.method == "sendmessage" and apology.text == "Что-то пошло не так. Попробуйте позже."
     assert greeting.text.startswith("Welcome, Ann!")
+
+
+async def test_a_press_no_screen_takes_stops_its_spinner_with_a_word(tenant_bot: NewBot) -> None:
+    """A button from an old message, forged data, or an admin button pressed by someone who is not
+    an admin: Telegram shows a spinner until the press is answered, so it is answered (and nothing
+    else happens)."""
+    shop = await tenant_bot("Spinners")
+    ann = new_user(language_code="en")
+    await shop.send(ann, "/start")
+    for data in ("nonsense:1", AdminCallback(section="stats").pack(), "m:no-such-screen"):
+        answers = await shop.press(ann, data)
+        assert [request.method for request in answers] == ["answercallbackquery"], (data, answers)
+        assert "no longer" in answers[0].params["text"], answers[0].params
