@@ -1,6 +1,7 @@
 """All models, imported here so that `Base.metadata` knows every table (Alembic relies on it)."""
 
 from core_server.store.models.base import Base
+from core_server.store.models.broadcasts import BroadcastRecipientRow, BroadcastRow
 from core_server.store.models.bots import BotAdminRow, BotSettingsRow, TextOverrideRow
 from core_server.store.models.commerce import OrderRow, PackagePriceRow, PackageRow, TaskRow, TenantSettingsRow
 from core_server.store.models.growth import (
@@ -28,6 +29,8 @@ __all__ = [
     "Base",
     "BotAdminRow",
     "BotSettingsRow",
+    "BroadcastRecipientRow",
+    "BroadcastRow",
     "CommissionRow",
     "EventCursorRow",
     "EventRow",
