@@ -1,8 +1,8 @@
 """All models, imported here so that `Base.metadata` knows every table (Alembic relies on it)."""
 
 from core_server.store.models.base import Base
-from core_server.store.models.broadcasts import BroadcastRecipientRow, BroadcastRow
 from core_server.store.models.bots import BotAdminRow, BotSettingsRow, TextOverrideRow
+from core_server.store.models.broadcasts import BroadcastRecipientRow, BroadcastRow
 from core_server.store.models.commerce import OrderRow, PackagePriceRow, PackageRow, TaskRow, TenantSettingsRow
 from core_server.store.models.growth import (
     CommissionRow,
