@@ -209,10 +209,14 @@ async def lease(
         .order_by(R.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        # chosen once: as an IN (subquery) PostgreSQL may rescan it per row, and each rescan skips
+        # the rows this very statement updated and locks the next ones, past the limit
+        .cte("picked")
+        .prefix_with("MATERIALIZED")
     )
     statement = (
         update(R)
-        .where(R.tenant_id == tenant, R.broadcast_id == broadcast, R.seq.in_(free))
+        .where(R.tenant_id == tenant, R.broadcast_id == broadcast, R.seq == free.c.seq)
         .values(lease_until=until)
         .returning(R.seq, R.user_id, R.chat_id, R.language)
         .execution_options(synchronize_session=False)
