@@ -4,6 +4,8 @@ resume, cancel, and a second broadcast queued behind the first."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sdk import FailedPrecondition
@@ -188,3 +190,19 @@ async def test_cancel_stops_handing_out_and_ends_for_good(hub: Hub) -> None:
     draft = await create(shop.admin)
     dropped = (await shop.admin.broadcasts.CancelBroadcast(pb.CancelBroadcastRequest(broadcast_id=draft.id))).broadcast
     assert (dropped.status, dropped.audience) == (St.BROADCAST_STATUS_CANCELLED, 0)
+
+
+async def test_concurrent_starts_run_one_broadcast_and_queue_the_rest(hub: Hub) -> None:
+    shop = await hub.new_tenant("Broadcast start race")
+    await telegram_users(shop, 2, first=7501)
+    bot = await gateway_of(hub, shop)
+    drafts = [await create(shop.admin, text=f"news {n}") for n in range(6)]
+    starts = await asyncio.gather(*(start(shop.admin, d.id) for d in drafts))
+    statuses = sorted(s.status for s in starts)
+    assert statuses == [St.BROADCAST_STATUS_QUEUED] * 5 + [St.BROADCAST_STATUS_RUNNING]
+    for _ in drafts:  # each runs in turn, one at a time, until all have gone out
+        running = [d for d in drafts if (await get(shop.admin, d.id)).status == St.BROADCAST_STATUS_RUNNING]
+        assert len(running) == 1
+        assert len(await send_all(bot, running[0].id)) == 2
+    finished = [(await get(shop.admin, d.id)).status for d in drafts]
+    assert finished == [St.BROADCAST_STATUS_FINISHED] * 6

@@ -88,6 +88,12 @@ def move(row: BroadcastRow, to: BroadcastStatus, now: dt.datetime) -> BroadcastS
     return was
 
 
+def check_move(row: BroadcastRow, to: BroadcastStatus) -> None:
+    """Whether `row -> to` is an edge (IllegalTransition otherwise), for a change the repository
+    makes itself (taking the running place, which the database may refuse)."""
+    check_edge("broadcast", row.id, TRANSITIONS, BroadcastStatus, row.status, to)
+
+
 def left(row: BroadcastRow) -> int:
     return row.audience - row.sent - row.blocked - row.failed
 

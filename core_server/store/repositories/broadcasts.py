@@ -168,18 +168,28 @@ async def next_queued(uow: UnitOfWork, tenant: uuid.UUID, queued: str) -> Broadc
     return (await uow.session.execute(statement)).scalar_one_or_none()
 
 
-async def store_place_holder(uow: UnitOfWork, row: BroadcastRow) -> bool:
-    """Flush a broadcast just moved to running or paused; False when the tenant's one running
-    place was taken meanwhile (the unique index refused it): the change is undone and the row
-    read back as it was."""
+async def take_place(uow: UnitOfWork, row: BroadcastRow, running: str, now: dt.datetime) -> bool:
+    """Move a draft or queued broadcast to `running`, stamped now, unless the tenant's one running
+    place was taken meanwhile (the unique index refuses it): then False and nothing changes. The
+    row is read back either way. One UPDATE in a savepoint: flushing the row there instead would
+    flush it before the savepoint begins, and a refusal would end the whole transaction."""
+    await uow.session.flush()
+    b = BroadcastRow
+    statement = (
+        update(b)
+        .where(b.tenant_id == row.tenant_id, b.id == row.id)
+        .values(status=running, started_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     try:
         async with uow.savepoint():
-            await uow.session.flush()
+            await uow.session.execute(statement)
     except IntegrityError as error:
         if "uq_broadcasts_one_active" not in str(error.orig) and "broadcasts.tenant_id" not in str(error.orig):
             raise ConstraintViolation(str(error.orig)) from error
         await uow.session.refresh(row)
         return False
+    await uow.session.refresh(row)
     return True
 
 
