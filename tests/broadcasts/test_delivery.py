@@ -11,6 +11,7 @@ from core_server.domain.clock import FrozenClock
 from sdk.billinghub.v1 import broadcast_pb2 as b
 from tests.broadcasts.broadcasts import (
     BLOCKED,
+    FAILED,
     SENT,
     St,
     gateway_of,
@@ -102,7 +103,15 @@ async def test_a_broadcast_with_many_recipients_goes_out_in_full_batches(hub: Hu
         b.BroadcastResult(recipient_id=r.recipient_id, outcome=BLOCKED if r.recipient_id % 100 == 0 else SENT)
         for r in leased.recipients
     ]
+    for n in range(5, 1000, 100):  # failures, each with Telegram's own words
+        outcomes[n] = b.BroadcastResult(recipient_id=n + 1, outcome=FAILED, error=f"Bad Request: error {n}")
     assert (await report(bot, broadcast.id, outcomes)).recorded == 1000
     assert len(await send_all(bot, broadcast.id, batch=1000)) == 200
     done = await get(shop.admin, broadcast.id)
-    assert (done.status, done.sent, done.blocked, done.left) == (St.BROADCAST_STATUS_FINISHED, 1190, 10, 0)
+    assert (done.status, done.sent, done.blocked, done.failed, done.left) == (
+        St.BROADCAST_STATUS_FINISHED,
+        1180,
+        10,
+        10,
+        0,
+    )

@@ -104,11 +104,10 @@ class BroadcastDelivery:
         broadcast after it and how many results were new."""
         parsed, by_recipient = _check_results(broadcast_id, results)
         tenant, now = actor.tenant, self._deps.clock.now()
-        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        groups: dict[str, dict[int, str]] = defaultdict(dict)  # outcome -> recipient -> error
         for result in by_recipient.values():
             assert result.outcome is not None
-            error = "" if result.outcome is Outcome.SENT else result.error
-            groups[(result.outcome, error)].append(result.recipient_id)
+            groups[result.outcome][result.recipient_id] = "" if result.outcome is Outcome.SENT else result.error
         async with self._deps.uow() as uow:
             row = await repo.get_broadcast(uow, tenant, parsed)
             if row is None:
@@ -123,8 +122,8 @@ class BroadcastDelivery:
                 v.raise_if_any()
             counts: dict[str, int] = defaultdict(int)
             blocked_users: list[uuid.UUID] = []
-            for (outcome, error), seqs in sorted(groups.items()):
-                recorded = await repo.report(uow, tenant, parsed, seqs, outcome, error, now)
+            for outcome, errors in sorted(groups.items()):  # one statement per outcome, in one order
+                recorded = await repo.report(uow, tenant, parsed, errors, outcome, now)
                 counts[outcome] += len(recorded)
                 if outcome == Outcome.BLOCKED:
                     blocked_users += [user for _seq, user in recorded]

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
     Uuid,
     and_,
+    case,
     exists,
     func,
     insert,
@@ -236,20 +237,17 @@ async def lease(
 
 
 async def report(
-    uow: UnitOfWork,
-    tenant: uuid.UUID,
-    broadcast: uuid.UUID,
-    seqs: Collection[int],
-    outcome: str,
-    error: str,
-    now: dt.datetime,
+    uow: UnitOfWork, tenant: uuid.UUID, broadcast: uuid.UUID, errors: Mapping[int, str], outcome: str, now: dt.datetime
 ) -> list[tuple[int, uuid.UUID]]:
-    """Record one outcome for those of `seqs` still pending; (seq, user_id) of each recorded. A
-    recipient reported before (here or concurrently: the row lock makes the later statement see
-    it reported) is left as it is."""
+    """Record one outcome, with each recipient's error text, for those of `errors`' recipients
+    still pending, in one statement; (seq, user_id) of each recorded. A recipient reported before
+    (here or concurrently: the row lock makes the later statement see it reported) is left as
+    it is."""
+    texts = set(errors.values())
+    error: ColumnElement[str] | str = texts.pop() if len(texts) == 1 else case(dict(errors), value=R.seq, else_="")
     statement = (
         update(R)
-        .where(R.tenant_id == tenant, R.broadcast_id == broadcast, R.seq.in_(sorted(seqs)), R.outcome == PENDING)
+        .where(R.tenant_id == tenant, R.broadcast_id == broadcast, R.seq.in_(sorted(errors)), R.outcome == PENDING)
         .values(outcome=outcome, error=error, reported_at=now, lease_until=None)
         .returning(R.seq, R.user_id)
         .execution_options(synchronize_session=False)
