@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from core_server.domain.bots.broadcast_model import ENDED, BroadcastStatus, check_move, event_data, left, move
+from core_server.domain.bots.broadcast_model import ENDED, BroadcastStatus, check_move, event_data, move
 from core_server.domain.deps import Deps
 from core_server.domain.events import emit
 from core_server.store.models import BroadcastRow
@@ -32,13 +32,11 @@ async def emit_status(deps: Deps, uow: UnitOfWork, row: BroadcastRow, now: dt.da
 
 async def take_place(deps: Deps, uow: UnitOfWork, row: BroadcastRow, now: dt.datetime) -> bool:
     """Run the (draft or queued) broadcast if the tenant's running place is free; True when it runs.
-    A broadcast with nobody left finishes at once."""
+    (It has recipients: a start with none is refused, and nobody reports on a queued one.)"""
     check_move(row, S.RUNNING)
     if not await repo.take_place(uow, row, S.RUNNING, now):
         return False
     await emit_status(deps, uow, row, now)
-    if left(row) == 0:  # every recipient was reported while it was paused or queued
-        await end(deps, uow, row, S.FINISHED, now)
     return True
 
 
