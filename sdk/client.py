@@ -22,6 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sdk.billinghub.v1 import (
     audit_service_pb2_grpc,
     bot_settings_service_pb2_grpc,
+    broadcast_service_pb2_grpc,
     catalog_service_pb2_grpc,
     event_service_pb2_grpc,
     fulfillment_service_pb2_grpc,
@@ -124,6 +125,10 @@ class _Stubs:
     @cached_property
     def bot_settings(self) -> bot_settings_service_pb2_grpc.BotSettingsServiceStub:
         return bot_settings_service_pb2_grpc.BotSettingsServiceStub(self._channel)
+
+    @cached_property
+    def broadcasts(self) -> broadcast_service_pb2_grpc.BroadcastServiceStub:
+        return broadcast_service_pb2_grpc.BroadcastServiceStub(self._channel)
 
     @cached_property
     def health(self) -> health_pb2_grpc.HealthStub:
@@ -279,6 +284,11 @@ class BillingHubClient:
     def bot_settings(self) -> bot_settings_service_pb2_grpc.BotSettingsServiceStub:
         """The tenant's bot settings (admins and permissions, texts, mode) and text overrides."""
         return self._stubs.bot_settings
+
+    @property
+    def broadcasts(self) -> broadcast_service_pb2_grpc.BroadcastServiceStub:
+        """A bot's broadcasts: drafts, start, pause, resume, cancel; leasing and reporting recipients."""
+        return self._stubs.broadcasts
 
     @property
     def webhooks(self) -> webhook_service_pb2_grpc.WebhookEndpointServiceStub:

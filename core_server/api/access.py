@@ -70,7 +70,15 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     "PromoServicer.CreatePromoCode": P.CATALOG,
     "PromoServicer.ListPromoCodes": P.CATALOG,
     "PromoServicer.DisablePromoCode": P.CATALOG,
-    # broadcast: (later)
+    # broadcast: a bot's broadcasts (the gateway leases and reports recipients for itself)
+    "BroadcastServicer.CreateBroadcast": P.BROADCAST,
+    "BroadcastServicer.CountBroadcastAudience": P.BROADCAST,
+    "BroadcastServicer.StartBroadcast": P.BROADCAST,
+    "BroadcastServicer.PauseBroadcast": P.BROADCAST,
+    "BroadcastServicer.ResumeBroadcast": P.BROADCAST,
+    "BroadcastServicer.CancelBroadcast": P.BROADCAST,
+    "BroadcastServicer.GetBroadcast": P.BROADCAST,
+    "BroadcastServicer.ListBroadcasts": P.BROADCAST,
     # export
     "WalletServicer.ExportTransfers": P.EXPORT,
     # settings: bot settings and texts, providers, orders, referral program, top-up methods
@@ -88,7 +96,8 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
 }
 # What a gateway process calls for itself, with no admin behind the call: which bots to run and
 # their settings, the event stream its notifications come from (and its place in it), marking a
-# user who blocked the bot, provider webhooks and Telegram payment updates it forwards.
+# user who blocked the bot, provider webhooks and Telegram payment updates it forwards, and the
+# recipients of a started broadcast it sends to and reports on.
 GATEWAY_OWN_CALLS = frozenset(
     {
         "GatewayServicer.ListBotTenants",
@@ -99,6 +108,8 @@ GATEWAY_OWN_CALLS = frozenset(
         "EventServicer.CommitEventCursor",
         "EventServicer.GetEventCursor",
         "UserServicer.SetUserBotBlocked",
+        "BroadcastServicer.LeaseBroadcastRecipients",
+        "BroadcastServicer.ReportBroadcastResults",
         "PaymentServicer.IngestProviderWebhook",
         "PaymentServicer.ValidatePreCheckout",
         "PaymentServicer.ConfirmTelegramPayment",

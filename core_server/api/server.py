@@ -10,6 +10,7 @@ from google.protobuf.descriptor import FileDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from core_server.api.bot_settings_servicer import BotSettingsServicer
+from core_server.api.broadcast_servicer import BroadcastServicer
 from core_server.api.catalog_servicer import CatalogServicer
 from core_server.api.event_servicer import AuditServicer, EventServicer
 from core_server.api.gateway_servicer import GatewayServicer
@@ -27,6 +28,8 @@ from core_server.api.user_servicer import UserServicer
 from core_server.api.wallet_servicer import WalletServicer
 from core_server.api.webhook_servicer import WebhookEndpointServicer
 from core_server.domain.audit import AuditLog
+from core_server.domain.bots.broadcast_delivery import BroadcastDelivery
+from core_server.domain.bots.broadcasts import BroadcastService
 from core_server.domain.bots.settings import BotSettingsService
 from core_server.domain.bots.texts import TextOverrideService
 from core_server.domain.catalog.packages import CatalogService
@@ -66,6 +69,8 @@ from sdk.billinghub.v1 import (
     audit_service_pb2_grpc,
     bot_settings_service_pb2,
     bot_settings_service_pb2_grpc,
+    broadcast_service_pb2,
+    broadcast_service_pb2_grpc,
     catalog_service_pb2,
     catalog_service_pb2_grpc,
     event_service_pb2,
@@ -214,6 +219,11 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
             bot_settings_service_pb2.DESCRIPTOR,
             bot_settings_service_pb2_grpc.add_BotSettingsServiceServicer_to_server,
             BotSettingsServicer(bot_settings, TextOverrideService(bot_settings)),
+        ),
+        (
+            broadcast_service_pb2.DESCRIPTOR,
+            broadcast_service_pb2_grpc.add_BroadcastServiceServicer_to_server,
+            BroadcastServicer(BroadcastService(deps), BroadcastDelivery(deps)),
         ),
     ]
 

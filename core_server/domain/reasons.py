@@ -431,6 +431,49 @@ class TextOverrideLimit(FailedPrecondition):
     reason = "TEXT_OVERRIDE_LIMIT"
 
 
+class BroadcastNotFound(NotFound):
+    """No such broadcast in the tenant."""
+
+    reason = "BROADCAST_NOT_FOUND"
+    resource = "broadcast"
+
+
+class BroadcastNotDraft(FailedPrecondition):
+    """Only a draft broadcast can be started."""
+
+    reason = "BROADCAST_NOT_DRAFT"
+
+
+class BroadcastNotRunning(FailedPrecondition):
+    """Only a running broadcast can be paused."""
+
+    reason = "BROADCAST_NOT_RUNNING"
+
+
+class BroadcastNotPaused(FailedPrecondition):
+    """Only a paused broadcast can be resumed."""
+
+    reason = "BROADCAST_NOT_PAUSED"
+
+
+class BroadcastEnded(FailedPrecondition):
+    """The broadcast finished or was cancelled already."""
+
+    reason = "BROADCAST_ENDED"
+
+
+class BroadcastAudienceEmpty(FailedPrecondition):
+    """The broadcast's segment selects no user now; it stays a draft."""
+
+    reason = "BROADCAST_AUDIENCE_EMPTY"
+
+
+class BroadcastNotStarted(FailedPrecondition):
+    """A draft or queued broadcast has no recipients to report on yet."""
+
+    reason = "BROADCAST_NOT_STARTED"
+
+
 class RateLimited(ResourceExhausted):
     """The API key spent its request budget (domain/rate_limits.py); nothing changed."""
 

@@ -2,6 +2,7 @@
 
 from core_server.store.models.base import Base
 from core_server.store.models.bots import BotAdminRow, BotSettingsRow, TextOverrideRow
+from core_server.store.models.broadcasts import BroadcastRecipientRow, BroadcastRow
 from core_server.store.models.commerce import OrderRow, PackagePriceRow, PackageRow, TaskRow, TenantSettingsRow
 from core_server.store.models.growth import (
     CommissionRow,
@@ -28,6 +29,8 @@ __all__ = [
     "Base",
     "BotAdminRow",
     "BotSettingsRow",
+    "BroadcastRecipientRow",
+    "BroadcastRow",
     "CommissionRow",
     "EventConsumerLeaseRow",
     "EventCursorRow",

@@ -74,6 +74,13 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ADMIN_PERMISSION_MISSING: _ClassVar[ErrorReason]
     TEXT_OVERRIDE_NOT_FOUND: _ClassVar[ErrorReason]
     TEXT_OVERRIDE_LIMIT: _ClassVar[ErrorReason]
+    BROADCAST_NOT_FOUND: _ClassVar[ErrorReason]
+    BROADCAST_NOT_DRAFT: _ClassVar[ErrorReason]
+    BROADCAST_NOT_RUNNING: _ClassVar[ErrorReason]
+    BROADCAST_NOT_PAUSED: _ClassVar[ErrorReason]
+    BROADCAST_ENDED: _ClassVar[ErrorReason]
+    BROADCAST_AUDIENCE_EMPTY: _ClassVar[ErrorReason]
+    BROADCAST_NOT_STARTED: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -145,6 +152,13 @@ ADMIN_REQUIRED: ErrorReason
 ADMIN_PERMISSION_MISSING: ErrorReason
 TEXT_OVERRIDE_NOT_FOUND: ErrorReason
 TEXT_OVERRIDE_LIMIT: ErrorReason
+BROADCAST_NOT_FOUND: ErrorReason
+BROADCAST_NOT_DRAFT: ErrorReason
+BROADCAST_NOT_RUNNING: ErrorReason
+BROADCAST_NOT_PAUSED: ErrorReason
+BROADCAST_ENDED: ErrorReason
+BROADCAST_AUDIENCE_EMPTY: ErrorReason
+BROADCAST_NOT_STARTED: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason
