@@ -6,11 +6,13 @@ backend and session; they stay apart the way tenants do, by creating their own t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from core_server.domain.clock import FrozenClock
 from core_server.store.db import Database, open_database
 from core_server.store.migrate import upgrade_database
 from tests.hub import Hub, start_hub
@@ -47,6 +49,21 @@ async def no_stream_left_open(request: pytest.FixtureRequest) -> AsyncIterator[N
 @pytest.fixture(scope="session")
 async def hub(database: Database) -> AsyncIterator[Hub]:
     running = await start_hub(database, database.dialect)
+    yield running
+    await running.close()
+    await running.server.stop(0)
+
+
+@pytest.fixture
+async def clock() -> FrozenClock:
+    """A clock the test moves: expiry, backoff, daily quotas and leases without sleeping."""
+    return FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+async def clocked_hub(database: Database, clock: FrozenClock) -> AsyncIterator[Hub]:
+    """A core of its own on the session's database, running on `clock`."""
+    running = await start_hub(database, database.dialect, clock=clock)
     yield running
     await running.close()
     await running.server.stop(0)

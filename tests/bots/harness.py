@@ -28,6 +28,7 @@ from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
+from bot_gateway.runner import BotRunner
 from bot_gateway.session import BotSession
 from sdk.billinghub.v1 import common_pb2, gateway_service_pb2, tenant_pb2, user_pb2, user_service_pb2
 from sdk.client import BillingHubClient
@@ -242,3 +243,18 @@ async def new_tenant_bot(hub: Hub, api: FakeBotApi, name: str, default_locale: s
     (bot_tenant,) = [listed_bot for listed_bot in listed.bot_tenants if listed_bot.tenant_id == tenant.id]
     bot = Bot(token, session=BotSession(api=TelegramAPIServer.from_base(api.url)))
     return TenantBot(tenant, bot_tenant, bot, gateway.for_tenant(tenant.id), api)
+
+
+def polling_runner(shop: TenantBot, *, poll_tenants_seconds: float) -> BotRunner:
+    """A runner polling the shop's bot against its fake Bot API, with the process-wide dispatcher,
+    settings, registry and catalogs (as the bot gateway builds one; notifiers included)."""
+    return BotRunner(
+        shop.hub,
+        shared_dispatcher(),
+        poll_tenants_seconds=poll_tenants_seconds,
+        polling_timeout=1,
+        telegram_api_url=shop.api.url,
+        settings=shared_settings(),
+        registry=shared_registry(),
+        i18n=shared_i18n(),
+    )

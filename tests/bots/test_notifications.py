@@ -17,10 +17,15 @@ from bot_gateway.formatting import short_id
 from bot_gateway.i18n import SUPPORTED_LOCALES
 from bot_gateway.notification_texts import USER_EVENT_TYPES, user_notice
 from bot_gateway.notifier import CONSUMER, Notifier
-from bot_gateway.runner import BotRunner
 from sdk.billinghub.v1 import event_service_pb2, order_pb2, order_service_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.harness import TenantBot, shared_dispatcher, shared_i18n, shared_registry, shared_settings
+from tests.bots.harness import (
+    TenantBot,
+    polling_runner,
+    shared_i18n,
+    shared_registry,
+    shared_settings,
+)
 from tests.bots.telegram import BotRequest
 from tests.bots.test_bot_settings import configure
 from tests.bots.test_buy import customer, token_shop
@@ -177,16 +182,7 @@ async def test_the_runner_runs_a_notifier_beside_each_bot_and_stops_it_with_the_
     pack = await token_shop(shop)
     ann, ann_id = await customer(shop, "en")
     order = await buy(shop, ann_id, pack.id)
-    runner = BotRunner(
-        shop.hub,
-        shared_dispatcher(),
-        poll_tenants_seconds=0.1,
-        polling_timeout=1,
-        telegram_api_url=shop.api.url,
-        settings=shared_settings(),
-        registry=shared_registry(),
-        i18n=shared_i18n(),
-    )
+    runner = polling_runner(shop, poll_tenants_seconds=0.1)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:

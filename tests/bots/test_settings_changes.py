@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot_gateway.runner import BotRunner
 from sdk.billinghub.v1 import bot_settings_pb2, event_service_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.harness import TenantBot, new_user, shared_dispatcher, shared_i18n, shared_registry, shared_settings
+from tests.bots.harness import (
+    TenantBot,
+    new_user,
+    polling_runner,
+    shared_settings,
+)
 from tests.bots.test_bot_settings import configure, override
 from tests.bots.test_notifications import cursor, notifier
 from tests.hub import Hub
@@ -76,16 +80,9 @@ async def test_a_changed_text_reaches_the_running_bot_at_once_and_only_its_own(h
 
 async def test_a_mode_switch_stops_the_polled_bot_before_the_next_sync(hub: Hub, tenant_bot: NewBot) -> None:
     shop = await tenant_bot("Shop A")
-    runner = BotRunner(
-        shop.hub,
-        shared_dispatcher(),
-        poll_tenants_seconds=3600,  # the tenant list is read once: only the event can stop the bot
-        polling_timeout=1,
-        telegram_api_url=shop.api.url,
-        settings=shared_settings(),
-        registry=shared_registry(),
-        i18n=shared_i18n(),
-    )
+    runner = polling_runner(
+        shop, poll_tenants_seconds=3600
+    )  # the tenant list is read once: only the event can stop the bot
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:

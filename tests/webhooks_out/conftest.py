@@ -5,7 +5,6 @@ dispatcher the test runs step by step."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,11 +84,6 @@ class Receiver:
 
 
 NewReceiver = Callable[[], Awaitable[Receiver]]
-
-
-@pytest.fixture
-async def clock() -> FrozenClock:
-    return FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 @pytest.fixture
