@@ -122,18 +122,22 @@ async def test_the_profile_is_the_cores(tenant_bot: NewBot) -> None:
     await shop.send(friend, f"/start ref_{core_zoe.referral_code}")
     await shop.press(zoe, PayCallback(package_id=pack.id, asset="RUB").pack())
     ada = await make_admin(shop, P.ADMIN_PERMISSION_USERS, P.ADMIN_PERMISSION_ADJUST)
+    marked = await shop.hub.users.SetUserBotBlocked(
+        user_service_pb2.SetUserBotBlockedRequest(user_id=core_zoe.id, bot_blocked=True)
+    )
 
     (profile,) = await shop.send(ada, "/users @zoe_quill")
 
     (order,) = await orders_of(shop, core_zoe.id)
     balances = await shop.tenant.admin.wallet.GetBalances(wallet_service_pb2.GetBalancesRequest(user_id=core_zoe.id))
     lines = profile.text.splitlines()
-    assert lines[:5] == [
+    assert lines[:6] == [
         "👤 Zoe (@zoe_quill)",
         f"ID: {core_zoe.id}",
         f"Telegram id: {zoe.id}",
         f"Joined: {core_zoe.create_time.ToDatetime():%Y-%m-%d}",
         "Status: ✅ active",
+        f"⚠️ Blocked the bot on {marked.user.bot_blocked_time.ToDatetime():%Y-%m-%d}",
     ]
     assert {b.available.asset: b.available.amount_minor for b in balances.balances}["RUB"] == 50000 - 19900
     assert "Balances:" in lines and "• 301.00 RUB" in lines
@@ -331,11 +335,13 @@ async def test_admins_without_the_permissions_are_refused_by_the_bot_and_the_cor
     sam_profile = await shop.press(sam, AdminUserCallback(user_id=core_zoe.id).pack())
     sam_block = await shop.press(sam, AdminBlockCallback(user_id=core_zoe.id, blocked=True, confirmed=True).pack())
     (sam_command,) = await shop.send(sam, "/users zoe")
+    (zoe_command,) = await shop.send(zoe, f"/adjust {zoe.id} +100 RUB myself")  # a user, not an admin
 
     assert "Adjust" not in " ".join(label for label, _ in profile.buttons())
     for press in (forged_start, forged_asset, forged_preset, forged_confirm, sam_users, sam_profile, sam_block):
         assert refused(press), press
     assert uma_command.text == REFUSED and sam_command.text == REFUSED
+    assert zoe_command.text == "Main menu. Choose what to do:"
     assert "👥 Users" not in [label for label, _ in sam_menu.buttons()]
     assert await rub_of(shop, zoe) == 5000
     assert (await shop.core_user(zoe)).blocked is False
