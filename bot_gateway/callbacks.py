@@ -160,6 +160,7 @@ class AdminSection(StrEnum):
     MENU = "menu"
     STATS = "stats"
     HEALTH = "health"
+    USERS = "users"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -186,3 +187,41 @@ class StatsChartCallback(CallbackData, prefix="asc"):
     """Send the daily revenue chart of a period as a photo."""
 
     period: StatsPeriod
+
+
+class AdminUserCallback(CallbackData, prefix="aus"):
+    """Open one user's profile in the admin's Users section (also the way back from its steps)."""
+
+    user_id: str
+
+
+class AdminBlockCallback(CallbackData, prefix="abk"):
+    """Block (True) or unblock (False) a user: first the confirm screen, then, `confirmed`, the change."""
+
+    user_id: str
+    blocked: bool
+    confirmed: bool = False
+
+
+class AdjustUserCallback(CallbackData, prefix="aad"):
+    """Start a balance adjustment of a user: choose the asset."""
+
+    user_id: str
+
+
+class AdjustAssetCallback(CallbackData, prefix="aaa"):
+    """The asset of the adjustment in progress: ask the amount."""
+
+    asset: str
+
+
+class AdjustPresetCallback(CallbackData, prefix="aap"):
+    """A preset amount of the adjustment in progress, signed minor units (negative: a debit)."""
+
+    amount_minor: int
+
+
+class AdjustConfirmCallback(CallbackData, prefix="aac"):
+    """Post the adjustment shown on the confirm screen; `token` names it (and makes its request id)."""
+
+    token: str

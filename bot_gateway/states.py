@@ -36,3 +36,13 @@ class ServiceInputStates(StatesGroup):
     """A service order waits for the URL of the post to process."""
 
     url = State()
+
+
+class AdminUserStates(StatesGroup):
+    """The admin's Users section waits for a search text; an adjustment for its amount, its reason,
+    then the confirm press."""
+
+    query = State()
+    amount = State()
+    reason = State()
+    confirm = State()
