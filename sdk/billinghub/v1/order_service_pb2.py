@@ -25,61 +25,66 @@ _sym_db = _symbol_database.Default()
 from sdk.billinghub.v1 import fulfillment_pb2 as billinghub_dot_v1_dot_fulfillment__pb2
 from sdk.billinghub.v1 import order_pb2 as billinghub_dot_v1_dot_order__pb2
 from sdk.billinghub.v1 import wallet_pb2 as billinghub_dot_v1_dot_wallet__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!billinghub/v1/order_service.proto\x12\rbillinghub.v1\x1a\x1f\x62illinghub/v1/fulfillment.proto\x1a\x19\x62illinghub/v1/order.proto\x1a\x1a\x62illinghub/v1/wallet.proto\"\x99\x01\n\x12\x43reateOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\npackage_id\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x12\n\npromo_code\x18\x06 \x01(\t\x12\x11\n\tpay_asset\x18\x07 \x01(\t\"\xa0\x01\n\x19PurchaseFromWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\npackage_id\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x12\n\npromo_code\x18\x06 \x01(\t\x12\x11\n\tpay_asset\x18\x07 \x01(\t\"\x90\x01\n\x1aPurchaseFromWalletResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\x12*\n\ttransfers\x18\x02 \x03(\x0b\x32\x17.billinghub.v1.Transfer\x12!\n\x04task\x18\x03 \x01(\x0b\x32\x13.billinghub.v1.Task\":\n\x13\x43reateOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\"A\n\x19PayOrderFromWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\"\x90\x01\n\x1aPayOrderFromWalletResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\x12*\n\ttransfers\x18\x02 \x03(\x0b\x32\x17.billinghub.v1.Transfer\x12!\n\x04task\x18\x03 \x01(\x0b\x32\x13.billinghub.v1.Task\"#\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"7\n\x10GetOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\"\x8d\x01\n\x11ListOrdersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12,\n\x08statuses\x18\x02 \x03(\x0e\x32\x1a.billinghub.v1.OrderStatus\x12\x12\n\npackage_id\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"S\n\x12ListOrdersResponse\x12$\n\x06orders\x18\x01 \x03(\x0b\x32\x14.billinghub.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\":\n\x12\x43\x61ncelOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\":\n\x13\x43\x61ncelOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\"\x85\x01\n\x12RefundOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x19\n\x0c\x61mount_minor\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\tB\x0f\n\r_amount_minor\"f\n\x13RefundOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\x12*\n\ttransfers\x18\x02 \x03(\x0b\x32\x17.billinghub.v1.Transfer\"`\n\x19SubmitServiceInputRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x10\n\x08platform\x18\x04 \x01(\t\"X\n\x1aSubmitServiceInputResponse\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.Task\x12\x17\n\x0fremaining_today\x18\x02 \x01(\x05\"a\n\x15ListOrderTasksRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"U\n\x16ListOrderTasksResponse\x12\"\n\x05tasks\x18\x01 \x03(\x0b\x32\x13.billinghub.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"H\n\rOrderSettings\x12\x19\n\x11order_ttl_seconds\x18\x01 \x01(\x05\x12\x1c\n\x14\x65xpiring_notice_days\x18\x02 \x03(\x05\"\x19\n\x17GetOrderSettingsRequest\"J\n\x18GetOrderSettingsResponse\x12.\n\x08settings\x18\x01 \x01(\x0b\x32\x1c.billinghub.v1.OrderSettings\"`\n\x1aUpdateOrderSettingsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12.\n\x08settings\x18\x02 \x01(\x0b\x32\x1c.billinghub.v1.OrderSettings\"M\n\x1bUpdateOrderSettingsResponse\x12.\n\x08settings\x18\x01 \x01(\x0b\x32\x1c.billinghub.v1.OrderSettings2\xa3\x08\n\x0cOrderService\x12T\n\x0b\x43reateOrder\x12!.billinghub.v1.CreateOrderRequest\x1a\".billinghub.v1.CreateOrderResponse\x12i\n\x12PayOrderFromWallet\x12(.billinghub.v1.PayOrderFromWalletRequest\x1a).billinghub.v1.PayOrderFromWalletResponse\x12i\n\x12PurchaseFromWallet\x12(.billinghub.v1.PurchaseFromWalletRequest\x1a).billinghub.v1.PurchaseFromWalletResponse\x12K\n\x08GetOrder\x12\x1e.billinghub.v1.GetOrderRequest\x1a\x1f.billinghub.v1.GetOrderResponse\x12Q\n\nListOrders\x12 .billinghub.v1.ListOrdersRequest\x1a!.billinghub.v1.ListOrdersResponse\x12T\n\x0b\x43\x61ncelOrder\x12!.billinghub.v1.CancelOrderRequest\x1a\".billinghub.v1.CancelOrderResponse\x12T\n\x0bRefundOrder\x12!.billinghub.v1.RefundOrderRequest\x1a\".billinghub.v1.RefundOrderResponse\x12i\n\x12SubmitServiceInput\x12(.billinghub.v1.SubmitServiceInputRequest\x1a).billinghub.v1.SubmitServiceInputResponse\x12]\n\x0eListOrderTasks\x12$.billinghub.v1.ListOrderTasksRequest\x1a%.billinghub.v1.ListOrderTasksResponse\x12\x63\n\x10GetOrderSettings\x12&.billinghub.v1.GetOrderSettingsRequest\x1a\'.billinghub.v1.GetOrderSettingsResponse\x12l\n\x13UpdateOrderSettings\x12).billinghub.v1.UpdateOrderSettingsRequest\x1a*.billinghub.v1.UpdateOrderSettingsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!billinghub/v1/order_service.proto\x12\rbillinghub.v1\x1a\x1f\x62illinghub/v1/fulfillment.proto\x1a\x19\x62illinghub/v1/order.proto\x1a\x1a\x62illinghub/v1/wallet.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x01\n\x12\x43reateOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\npackage_id\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x12\n\npromo_code\x18\x06 \x01(\t\x12\x11\n\tpay_asset\x18\x07 \x01(\t\"\xa0\x01\n\x19PurchaseFromWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\npackage_id\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x12\n\npromo_code\x18\x06 \x01(\t\x12\x11\n\tpay_asset\x18\x07 \x01(\t\"\x90\x01\n\x1aPurchaseFromWalletResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\x12*\n\ttransfers\x18\x02 \x03(\x0b\x32\x17.billinghub.v1.Transfer\x12!\n\x04task\x18\x03 \x01(\x0b\x32\x13.billinghub.v1.Task\":\n\x13\x43reateOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\"A\n\x19PayOrderFromWalletRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\"\x90\x01\n\x1aPayOrderFromWalletResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\x12*\n\ttransfers\x18\x02 \x03(\x0b\x32\x17.billinghub.v1.Transfer\x12!\n\x04task\x18\x03 \x01(\x0b\x32\x13.billinghub.v1.Task\"#\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"7\n\x10GetOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\"\x8d\x01\n\x11ListOrdersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12,\n\x08statuses\x18\x02 \x03(\x0e\x32\x1a.billinghub.v1.OrderStatus\x12\x12\n\npackage_id\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"S\n\x12ListOrdersResponse\x12$\n\x06orders\x18\x01 \x03(\x0b\x32\x14.billinghub.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\":\n\x12\x43\x61ncelOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\":\n\x13\x43\x61ncelOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\"\x85\x01\n\x12RefundOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x19\n\x0c\x61mount_minor\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\tB\x0f\n\r_amount_minor\"f\n\x13RefundOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.billinghub.v1.Order\x12*\n\ttransfers\x18\x02 \x03(\x0b\x32\x17.billinghub.v1.Transfer\"`\n\x19SubmitServiceInputRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x10\n\x08platform\x18\x04 \x01(\t\"X\n\x1aSubmitServiceInputResponse\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.Task\x12\x17\n\x0fremaining_today\x18\x02 \x01(\x05\"a\n\x15ListOrderTasksRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"U\n\x16ListOrderTasksResponse\x12\"\n\x05tasks\x18\x01 \x03(\x0b\x32\x13.billinghub.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"H\n\rOrderSettings\x12\x19\n\x11order_ttl_seconds\x18\x01 \x01(\x05\x12\x1c\n\x14\x65xpiring_notice_days\x18\x02 \x03(\x05\"\x19\n\x17GetOrderSettingsRequest\"J\n\x18GetOrderSettingsResponse\x12.\n\x08settings\x18\x01 \x01(\x0b\x32\x1c.billinghub.v1.OrderSettings\"`\n\x1aUpdateOrderSettingsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12.\n\x08settings\x18\x02 \x01(\x0b\x32\x1c.billinghub.v1.OrderSettings\"M\n\x1bUpdateOrderSettingsResponse\x12.\n\x08settings\x18\x01 \x01(\x0b\x32\x1c.billinghub.v1.OrderSettings\"\xa1\x01\n\x13\x45xportOrdersRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08statuses\x18\x03 \x03(\x0e\x32\x1a.billinghub.v1.OrderStatus\"<\n\x14\x45xportOrdersResponse\x12$\n\x06orders\x18\x01 \x03(\x0b\x32\x14.billinghub.v1.Order2\xfe\x08\n\x0cOrderService\x12T\n\x0b\x43reateOrder\x12!.billinghub.v1.CreateOrderRequest\x1a\".billinghub.v1.CreateOrderResponse\x12i\n\x12PayOrderFromWallet\x12(.billinghub.v1.PayOrderFromWalletRequest\x1a).billinghub.v1.PayOrderFromWalletResponse\x12i\n\x12PurchaseFromWallet\x12(.billinghub.v1.PurchaseFromWalletRequest\x1a).billinghub.v1.PurchaseFromWalletResponse\x12K\n\x08GetOrder\x12\x1e.billinghub.v1.GetOrderRequest\x1a\x1f.billinghub.v1.GetOrderResponse\x12Q\n\nListOrders\x12 .billinghub.v1.ListOrdersRequest\x1a!.billinghub.v1.ListOrdersResponse\x12T\n\x0b\x43\x61ncelOrder\x12!.billinghub.v1.CancelOrderRequest\x1a\".billinghub.v1.CancelOrderResponse\x12T\n\x0bRefundOrder\x12!.billinghub.v1.RefundOrderRequest\x1a\".billinghub.v1.RefundOrderResponse\x12i\n\x12SubmitServiceInput\x12(.billinghub.v1.SubmitServiceInputRequest\x1a).billinghub.v1.SubmitServiceInputResponse\x12]\n\x0eListOrderTasks\x12$.billinghub.v1.ListOrderTasksRequest\x1a%.billinghub.v1.ListOrderTasksResponse\x12\x63\n\x10GetOrderSettings\x12&.billinghub.v1.GetOrderSettingsRequest\x1a\'.billinghub.v1.GetOrderSettingsResponse\x12l\n\x13UpdateOrderSettings\x12).billinghub.v1.UpdateOrderSettingsRequest\x1a*.billinghub.v1.UpdateOrderSettingsResponse\x12Y\n\x0c\x45xportOrders\x12\".billinghub.v1.ExportOrdersRequest\x1a#.billinghub.v1.ExportOrdersResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.order_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEORDERREQUEST']._serialized_start=141
-  _globals['_CREATEORDERREQUEST']._serialized_end=294
-  _globals['_PURCHASEFROMWALLETREQUEST']._serialized_start=297
-  _globals['_PURCHASEFROMWALLETREQUEST']._serialized_end=457
-  _globals['_PURCHASEFROMWALLETRESPONSE']._serialized_start=460
-  _globals['_PURCHASEFROMWALLETRESPONSE']._serialized_end=604
-  _globals['_CREATEORDERRESPONSE']._serialized_start=606
-  _globals['_CREATEORDERRESPONSE']._serialized_end=664
-  _globals['_PAYORDERFROMWALLETREQUEST']._serialized_start=666
-  _globals['_PAYORDERFROMWALLETREQUEST']._serialized_end=731
-  _globals['_PAYORDERFROMWALLETRESPONSE']._serialized_start=734
-  _globals['_PAYORDERFROMWALLETRESPONSE']._serialized_end=878
-  _globals['_GETORDERREQUEST']._serialized_start=880
-  _globals['_GETORDERREQUEST']._serialized_end=915
-  _globals['_GETORDERRESPONSE']._serialized_start=917
-  _globals['_GETORDERRESPONSE']._serialized_end=972
-  _globals['_LISTORDERSREQUEST']._serialized_start=975
-  _globals['_LISTORDERSREQUEST']._serialized_end=1116
-  _globals['_LISTORDERSRESPONSE']._serialized_start=1118
-  _globals['_LISTORDERSRESPONSE']._serialized_end=1201
-  _globals['_CANCELORDERREQUEST']._serialized_start=1203
-  _globals['_CANCELORDERREQUEST']._serialized_end=1261
-  _globals['_CANCELORDERRESPONSE']._serialized_start=1263
-  _globals['_CANCELORDERRESPONSE']._serialized_end=1321
-  _globals['_REFUNDORDERREQUEST']._serialized_start=1324
-  _globals['_REFUNDORDERREQUEST']._serialized_end=1457
-  _globals['_REFUNDORDERRESPONSE']._serialized_start=1459
-  _globals['_REFUNDORDERRESPONSE']._serialized_end=1561
-  _globals['_SUBMITSERVICEINPUTREQUEST']._serialized_start=1563
-  _globals['_SUBMITSERVICEINPUTREQUEST']._serialized_end=1659
-  _globals['_SUBMITSERVICEINPUTRESPONSE']._serialized_start=1661
-  _globals['_SUBMITSERVICEINPUTRESPONSE']._serialized_end=1749
-  _globals['_LISTORDERTASKSREQUEST']._serialized_start=1751
-  _globals['_LISTORDERTASKSREQUEST']._serialized_end=1848
-  _globals['_LISTORDERTASKSRESPONSE']._serialized_start=1850
-  _globals['_LISTORDERTASKSRESPONSE']._serialized_end=1935
-  _globals['_ORDERSETTINGS']._serialized_start=1937
-  _globals['_ORDERSETTINGS']._serialized_end=2009
-  _globals['_GETORDERSETTINGSREQUEST']._serialized_start=2011
-  _globals['_GETORDERSETTINGSREQUEST']._serialized_end=2036
-  _globals['_GETORDERSETTINGSRESPONSE']._serialized_start=2038
-  _globals['_GETORDERSETTINGSRESPONSE']._serialized_end=2112
-  _globals['_UPDATEORDERSETTINGSREQUEST']._serialized_start=2114
-  _globals['_UPDATEORDERSETTINGSREQUEST']._serialized_end=2210
-  _globals['_UPDATEORDERSETTINGSRESPONSE']._serialized_start=2212
-  _globals['_UPDATEORDERSETTINGSRESPONSE']._serialized_end=2289
-  _globals['_ORDERSERVICE']._serialized_start=2292
-  _globals['_ORDERSERVICE']._serialized_end=3351
+  _globals['_CREATEORDERREQUEST']._serialized_start=174
+  _globals['_CREATEORDERREQUEST']._serialized_end=327
+  _globals['_PURCHASEFROMWALLETREQUEST']._serialized_start=330
+  _globals['_PURCHASEFROMWALLETREQUEST']._serialized_end=490
+  _globals['_PURCHASEFROMWALLETRESPONSE']._serialized_start=493
+  _globals['_PURCHASEFROMWALLETRESPONSE']._serialized_end=637
+  _globals['_CREATEORDERRESPONSE']._serialized_start=639
+  _globals['_CREATEORDERRESPONSE']._serialized_end=697
+  _globals['_PAYORDERFROMWALLETREQUEST']._serialized_start=699
+  _globals['_PAYORDERFROMWALLETREQUEST']._serialized_end=764
+  _globals['_PAYORDERFROMWALLETRESPONSE']._serialized_start=767
+  _globals['_PAYORDERFROMWALLETRESPONSE']._serialized_end=911
+  _globals['_GETORDERREQUEST']._serialized_start=913
+  _globals['_GETORDERREQUEST']._serialized_end=948
+  _globals['_GETORDERRESPONSE']._serialized_start=950
+  _globals['_GETORDERRESPONSE']._serialized_end=1005
+  _globals['_LISTORDERSREQUEST']._serialized_start=1008
+  _globals['_LISTORDERSREQUEST']._serialized_end=1149
+  _globals['_LISTORDERSRESPONSE']._serialized_start=1151
+  _globals['_LISTORDERSRESPONSE']._serialized_end=1234
+  _globals['_CANCELORDERREQUEST']._serialized_start=1236
+  _globals['_CANCELORDERREQUEST']._serialized_end=1294
+  _globals['_CANCELORDERRESPONSE']._serialized_start=1296
+  _globals['_CANCELORDERRESPONSE']._serialized_end=1354
+  _globals['_REFUNDORDERREQUEST']._serialized_start=1357
+  _globals['_REFUNDORDERREQUEST']._serialized_end=1490
+  _globals['_REFUNDORDERRESPONSE']._serialized_start=1492
+  _globals['_REFUNDORDERRESPONSE']._serialized_end=1594
+  _globals['_SUBMITSERVICEINPUTREQUEST']._serialized_start=1596
+  _globals['_SUBMITSERVICEINPUTREQUEST']._serialized_end=1692
+  _globals['_SUBMITSERVICEINPUTRESPONSE']._serialized_start=1694
+  _globals['_SUBMITSERVICEINPUTRESPONSE']._serialized_end=1782
+  _globals['_LISTORDERTASKSREQUEST']._serialized_start=1784
+  _globals['_LISTORDERTASKSREQUEST']._serialized_end=1881
+  _globals['_LISTORDERTASKSRESPONSE']._serialized_start=1883
+  _globals['_LISTORDERTASKSRESPONSE']._serialized_end=1968
+  _globals['_ORDERSETTINGS']._serialized_start=1970
+  _globals['_ORDERSETTINGS']._serialized_end=2042
+  _globals['_GETORDERSETTINGSREQUEST']._serialized_start=2044
+  _globals['_GETORDERSETTINGSREQUEST']._serialized_end=2069
+  _globals['_GETORDERSETTINGSRESPONSE']._serialized_start=2071
+  _globals['_GETORDERSETTINGSRESPONSE']._serialized_end=2145
+  _globals['_UPDATEORDERSETTINGSREQUEST']._serialized_start=2147
+  _globals['_UPDATEORDERSETTINGSREQUEST']._serialized_end=2243
+  _globals['_UPDATEORDERSETTINGSRESPONSE']._serialized_start=2245
+  _globals['_UPDATEORDERSETTINGSRESPONSE']._serialized_end=2322
+  _globals['_EXPORTORDERSREQUEST']._serialized_start=2325
+  _globals['_EXPORTORDERSREQUEST']._serialized_end=2486
+  _globals['_EXPORTORDERSRESPONSE']._serialized_start=2488
+  _globals['_EXPORTORDERSRESPONSE']._serialized_end=2548
+  _globals['_ORDERSERVICE']._serialized_start=2551
+  _globals['_ORDERSERVICE']._serialized_end=3701
 # @@protoc_insertion_point(module_scope)
