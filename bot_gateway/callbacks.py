@@ -160,6 +160,7 @@ class AdminSection(StrEnum):
     MENU = "menu"
     STATS = "stats"
     HEALTH = "health"
+    EXPORT = "export"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -186,3 +187,38 @@ class StatsChartCallback(CallbackData, prefix="asc"):
     """Send the daily revenue chart of a period as a photo."""
 
     period: StatsPeriod
+
+
+class ExportKind(StrEnum):
+    """What the admin export writes to a CSV file."""
+
+    TRANSFERS = "transfers"
+    ORDERS = "orders"
+    USERS = "users"
+
+
+class ExportPeriod(StrEnum):
+    """The export's ready-made periods: the last 7 or 30 days (ending now) or everything."""
+
+    WEEK = "7d"
+    MONTH = "30d"
+    ALL = "all"
+
+
+class ExportKindCallback(CallbackData, prefix="axk"):
+    """Export this kind of rows: ask the period."""
+
+    kind: ExportKind
+
+
+class ExportPeriodCallback(CallbackData, prefix="axp"):
+    """Export the rows of a kind over a ready-made period: send the file."""
+
+    kind: ExportKind
+    period: ExportPeriod
+
+
+class ExportDatesCallback(CallbackData, prefix="axd"):
+    """Export the rows of a kind over days the admin types: ask them."""
+
+    kind: ExportKind

@@ -36,3 +36,9 @@ class ServiceInputStates(StatesGroup):
     """A service order waits for the URL of the post to process."""
 
     url = State()
+
+
+class ExportStates(StatesGroup):
+    """The admin export waits for a period typed as YYYY-MM-DD..YYYY-MM-DD."""
+
+    dates = State()
