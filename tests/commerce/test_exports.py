@@ -2,14 +2,16 @@
 batches, as ExportTransfers streams its transfers.
 
 Periods are [start_time, end_time) on the creation time: a row created exactly at start_time is in,
-one created exactly at end_time is out. Another tenant's rows never appear; a gateway exports only
-on behalf of a bot admin holding EXPORT, a partner key never; a bad period or status is
-INVALID_ARGUMENT before anything is read.
+one created exactly at end_time is out. Rows stream by id, which is creation order to the
+millisecond (UUIDv7). Another tenant's rows never appear; a gateway exports only on behalf of a
+bot admin holding EXPORT, a partner key never; a bad period or status is INVALID_ARGUMENT before
+anything is read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,6 +55,12 @@ async def export_users(client: BillingHubClient, **fields: Any) -> list[list[use
     return [list(chunk.users) for chunk in await chunks(stream)]
 
 
+def by_id(*ids: str) -> list[str]:
+    """Ids in the order an export streams them: by id. UUIDv7 ids are time-ordered to the
+    millisecond only, so rows made within one millisecond may stream in either order."""
+    return sorted(ids, key=uuid.UUID)
+
+
 def flat(batches: list[list[Any]]) -> list[Any]:
     return [row for batch in batches for row in batch]
 
@@ -86,9 +94,9 @@ async def test_the_orders_of_a_period_stream_oldest_first(clocked_hub: Hub, cloc
     until = flat(await export_orders(shop.admin, end_time=stamp(start + DAY)))
     only_paid = flat(await export_orders(shop.admin, statuses=[order_pb2.ORDER_STATUS_FULFILLED]))  # tokens: delivered
 
-    assert [[o.id for o in batch] for batch in period] == [[paid.id, pending.id]]
-    assert [o.id for o in everything] == [early.id, paid.id, pending.id, late.id]
-    assert [o.id for o in since] == [paid.id, pending.id, late.id]
+    assert [[o.id for o in batch] for batch in period] == [by_id(paid.id, pending.id)]
+    assert [o.id for o in everything] == [early.id, *by_id(paid.id, pending.id), late.id]
+    assert [o.id for o in since] == [*by_id(paid.id, pending.id), late.id]
     assert [o.id for o in until] == [early.id]
     assert [o.id for o in only_paid] == [paid.id]
     for order in everything:  # each row is the order as GetOrder shows it
@@ -112,9 +120,10 @@ async def test_the_users_of_a_period_stream_oldest_first(clocked_hub: Hub, clock
     period = flat(await export_users(shop.admin, start_time=stamp(start + DAY), end_time=stamp(start + 2 * DAY)))
     everything = flat(await export_users(shop.admin))
 
-    assert [u.id for u in period] == [second.id, third.id]
-    assert [u.id for u in everything] == [first.id, second.id, third.id, last.id]
-    assert everything == [first, second, third, last]  # the users as RegisterUser answered them
+    assert [u.id for u in period] == by_id(second.id, third.id)
+    assert [u.id for u in everything] == [first.id, *by_id(second.id, third.id), last.id]
+    shown = {u.id: u for u in (first, second, third, last)}
+    assert everything == [shown[u.id] for u in everything]  # the users as RegisterUser answered them
     assert [u.external_id for u in flat(await export_users(other.admin))] == ["2"]
     assert await export_users(shop.admin, start_time=stamp(start + 3 * DAY)) == []  # no message at all
 
@@ -126,7 +135,7 @@ async def test_many_users_stream_in_batches_of_500(hub: Hub) -> None:
     batches = await export_users(shop.admin)
 
     assert [len(batch) for batch in batches] == [500, 1]
-    assert [u.id for u in flat(batches)] == registered
+    assert [u.id for u in flat(batches)] == by_id(*registered)
 
 
 @pytest.mark.parametrize("count", [14, 15])
@@ -143,7 +152,7 @@ async def test_orders_cross_batch_boundaries_without_loss_or_repeat(
     batches = await export_orders(shop.admin)
 
     assert [len(batch) for batch in batches] == [7, 7] + ([1] if count == 15 else [])
-    assert [o.id for o in flat(batches)] == created
+    assert [o.id for o in flat(batches)] == by_id(*created)
 
 
 async def test_only_admin_keys_and_bot_admins_with_export_may_export(hub: Hub) -> None:
