@@ -18,6 +18,7 @@ STATS: Permission = bot_settings_pb2.ADMIN_PERMISSION_STATS
 QUEUES: Permission = bot_settings_pb2.ADMIN_PERMISSION_QUEUES
 USERS: Permission = bot_settings_pb2.ADMIN_PERMISSION_USERS
 ADJUST: Permission = bot_settings_pb2.ADMIN_PERMISSION_ADJUST
+EXPORT: Permission = bot_settings_pb2.ADMIN_PERMISSION_EXPORT
 
 
 def permissions_of(settings: TenantSettings, telegram_id: int) -> frozenset[Permission]:

@@ -161,6 +161,7 @@ class AdminSection(StrEnum):
     STATS = "stats"
     HEALTH = "health"
     USERS = "users"
+    EXPORT = "export"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -225,3 +226,38 @@ class AdjustConfirmCallback(CallbackData, prefix="aac"):
     """Post the adjustment shown on the confirm screen; `token` names it (and makes its request id)."""
 
     token: str
+
+
+class ExportKind(StrEnum):
+    """What the admin export writes to a CSV file."""
+
+    TRANSFERS = "transfers"
+    ORDERS = "orders"
+    USERS = "users"
+
+
+class ExportPeriod(StrEnum):
+    """The export's ready-made periods: the last 7 or 30 days (ending now) or everything."""
+
+    WEEK = "7d"
+    MONTH = "30d"
+    ALL = "all"
+
+
+class ExportKindCallback(CallbackData, prefix="axk"):
+    """Export this kind of rows: ask the period."""
+
+    kind: ExportKind
+
+
+class ExportPeriodCallback(CallbackData, prefix="axp"):
+    """Export the rows of a kind over a ready-made period: send the file."""
+
+    kind: ExportKind
+    period: ExportPeriod
+
+
+class ExportDatesCallback(CallbackData, prefix="axd"):
+    """Export the rows of a kind over days the admin types: ask them."""
+
+    kind: ExportKind

@@ -46,3 +46,9 @@ class AdminUserStates(StatesGroup):
     amount = State()
     reason = State()
     confirm = State()
+
+
+class ExportStates(StatesGroup):
+    """The admin export waits for a period typed as YYYY-MM-DD..YYYY-MM-DD."""
+
+    dates = State()

@@ -81,6 +81,8 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     "BroadcastServicer.ListBroadcasts": P.BROADCAST,
     # export
     "WalletServicer.ExportTransfers": P.EXPORT,
+    "OrderServicer.ExportOrders": P.EXPORT,
+    "UserServicer.ExportUsers": P.EXPORT,
     # settings: bot settings and texts, providers, orders, referral program, top-up methods
     "BotSettingsServicer.UpdateBotSettings": P.SETTINGS,
     "BotSettingsServicer.SetTextOverride": P.SETTINGS,

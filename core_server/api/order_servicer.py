@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -16,7 +17,7 @@ from core_server.api.commerce_convert import (
     service_quota_message,
     task_message,
 )
-from core_server.api.convert import enum_filter, enum_filters
+from core_server.api.convert import enum_filter, enum_filters, optional_time
 from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.api.wallet_convert import transfer_message
 from core_server.domain.errors import Violations
@@ -200,6 +201,17 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
                 order_ttl_seconds=settings.order_ttl_seconds, expiring_notice_days=list(settings.expiring_notice_days)
             )
         )
+
+    @rpc(roles=STAFF)
+    async def ExportOrders(
+        self, request: pb.ExportOrdersRequest, context: Context
+    ) -> AsyncIterator[pb.ExportOrdersResponse]:
+        v = Violations()
+        statuses = enum_filters(ORDER_STATUSES, request.statuses, "statuses", v)
+        start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
+        end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
+        async for batch in self._orders.export(current_actor(), start, end, statuses, v):
+            yield pb.ExportOrdersResponse(orders=[order_message(o) for o in batch])
 
     @rpc(roles=STAFF, mutation=True)
     async def UpdateOrderSettings(

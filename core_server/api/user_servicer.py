@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
 from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, enum_filter, id_text, mask_paths, timestamp
+from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, enum_filter, id_text, mask_paths, optional_time, timestamp
 from core_server.domain.errors import Violations
 from core_server.domain.users.service import Profile, User, UserService
 from sdk.billinghub.v1 import user_pb2, user_service_pb2_grpc
@@ -92,3 +93,13 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
     ) -> pb.SetUserBotBlockedResponse:
         user = await self._users.set_bot_blocked(current_actor(), request.user_id, request.bot_blocked)
         return pb.SetUserBotBlockedResponse(user=user_message(user))
+
+    @rpc(roles=STAFF)
+    async def ExportUsers(
+        self, request: pb.ExportUsersRequest, context: Context
+    ) -> AsyncIterator[pb.ExportUsersResponse]:
+        v = Violations()
+        start = optional_time(request.start_time, request.HasField("start_time"), "start_time", v)
+        end = optional_time(request.end_time, request.HasField("end_time"), "end_time", v)
+        async for batch in self._users.export(current_actor(), start, end, v):
+            yield pb.ExportUsersResponse(users=[user_message(u) for u in batch])

@@ -28,12 +28,17 @@ class BotRequest:
     method: str  # lower-cased: "sendmessage", "editmessagetext", ...
     params: dict[str, Any]
     message_id: int | None = None  # of the message a send* call made
-    files: dict[str, bytes] = field(default_factory=dict)  # uploaded files (sendPhoto) by form field
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded files (sendPhoto, sendDocument) by form field
 
     def upload(self, param: str) -> bytes:
         """The bytes of the file a parameter names ("photo": "attach://<field>") or carries."""
         value = str(self.params.get(param, ""))
         return self.files[value.removeprefix("attach://")] if value.startswith("attach://") else self.files[param]
+
+    def upload_name(self, param: str) -> str:
+        """The file name the bot gave the upload a parameter names (e.g. a document's)."""
+        value = str(self.params.get(param, ""))
+        return str(self.params[value.removeprefix("attach://")] if value.startswith("attach://") else value)
 
     @property
     def text(self) -> str:
@@ -121,7 +126,7 @@ class FakeBotApi:
             bot_id = int(token.split(":")[0])
             username = self.usernames.get(token, f"bot{bot_id}_bot")
             result = {"id": bot_id, "is_bot": True, "first_name": "Shop", "username": username}
-        elif method in ("sendmessage", "sendinvoice", "sendphoto"):
+        elif method in ("sendmessage", "sendinvoice", "sendphoto", "senddocument"):
             result = self._message(token, params)
             recorded.message_id = result["message_id"]
         elif method == "createinvoicelink":

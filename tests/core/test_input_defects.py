@@ -274,6 +274,10 @@ ENUM_FILTERS: dict[str, tuple[Callable[[World], Awaitable[object]], str]] = {
         lambda w: w.admin.topups.ListTopupRequests(topups_pb.ListTopupRequestsRequest(status=99)),
         "status",
     ),
+    "ExportOrders.statuses": (
+        lambda w: drain(w.admin.orders.ExportOrders(orders_pb.ExportOrdersRequest(statuses=[2, 99]))),
+        "statuses",
+    ),
     "ListTransfers.kinds": (
         lambda w: w.admin.wallet.ListTransfers(wallet_pb.ListTransfersRequest(kinds=[1, 99])),
         "kinds",
@@ -446,6 +450,14 @@ TIMED: dict[str, tuple[TimedCall, str]] = {
         "",
     ),
     "ExportTransfers": (_export, ""),
+    "ExportOrders": (
+        lambda w, f, v: drain(w.admin.orders.ExportOrders(orders_pb.ExportOrdersRequest(**{f: v}))),  # type: ignore[arg-type]
+        "",
+    ),
+    "ExportUsers": (
+        lambda w, f, v: drain(w.admin.users.ExportUsers(users_pb.ExportUsersRequest(**{f: v}))),  # type: ignore[arg-type]
+        "",
+    ),
     "GetLeaderboard": (
         lambda w, f, v: w.admin.referrals.GetLeaderboard(
             referrals_pb.GetLeaderboardRequest(metric=referrals_pb.LEADERBOARD_METRIC_INVITED, **{f: v})  # type: ignore[arg-type]
@@ -1164,6 +1176,24 @@ ALL_AT_ONCE: dict[str, tuple[Callable[[World], Awaitable[object]], set[str]]] = 
             w.admin.wallet.ExportTransfers(wallet_pb.ExportTransfersRequest(asset="bad asset", end_time=ts(-1)))
         ),
         {"asset", "end_time"},
+    ),
+    "ExportOrders": (
+        lambda w: drain(
+            w.admin.orders.ExportOrders(
+                orders_pb.ExportOrdersRequest(statuses=[99], start_time=ts(2**40), end_time=ts(-1))
+            )
+        ),
+        {"statuses", "start_time", "end_time"},
+    ),
+    "ExportOrders, reversed period": (
+        lambda w: drain(
+            w.admin.orders.ExportOrders(orders_pb.ExportOrdersRequest(start_time=at(2030), end_time=at(2029)))
+        ),
+        {"end_time"},
+    ),
+    "ExportUsers": (
+        lambda w: drain(w.admin.users.ExportUsers(users_pb.ExportUsersRequest(start_time=ts(-1), end_time=ts(2**40)))),
+        {"start_time", "end_time"},
     ),
     "GetLeaderboard": (
         lambda w: w.admin.referrals.GetLeaderboard(referrals_pb.GetLeaderboardRequest(start_time=ts(-1), limit=101)),

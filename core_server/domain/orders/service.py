@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from core_server.domain.actor import Actor
@@ -19,6 +19,7 @@ from core_server.domain.catalog.packages import require_package, require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
+from core_server.domain.exports import batches, check_period
 from core_server.domain.ids import require_id
 from core_server.domain.money.amounts import ASSET_CODE, MAX_AMOUNT
 from core_server.domain.money.wallets import require_buyer, require_user
@@ -233,6 +234,28 @@ class OrderService:
             )
             orders, token = id_page(page, rows, to_order)
         return orders, token
+
+    async def export(
+        self,
+        actor: Actor,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        statuses: Sequence[str],
+        violations: Violations | None = None,
+    ) -> AsyncIterator[list[Order]]:
+        """The tenant's orders created in [start, end), in any of `statuses` (all when empty),
+        batch by batch, oldest first (domain/exports.py). `violations`: those found converting the
+        request, reported with the period's own before the first read."""
+        v = violations if violations is not None else Violations()
+        check_period(v, start, end)
+        v.raise_if_any()
+        tenant, wanted = actor.tenant, sorted(set(statuses))
+
+        async def read(uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[OrderRow]:
+            return await repo.export_batch(uow, tenant, start=start, end=end, statuses=wanted, after=after, limit=limit)
+
+        async for batch in batches(self._deps, read, to_order):
+            yield batch
 
     async def cancel(self, actor: Actor, order_id: str) -> Order:
         now = self._deps.clock.now()

@@ -6,13 +6,14 @@ import datetime as dt
 import enum
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 from core_server.domain.actor import Actor, AdminPermission, Role
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
+from core_server.domain.exports import batches, check_period
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import AdminPermissionMissing, AdminRequired, RoleNotAllowed, UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
@@ -24,6 +25,7 @@ from core_server.store.models import UserRow
 from core_server.store.reads import UserFields
 from core_server.store.repositories import referrals as referral_repo
 from core_server.store.repositories import users as user_repo
+from core_server.store.unit_of_work import UnitOfWork
 
 REFERRAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 REFERRAL_CODE_LENGTH = 8
@@ -262,6 +264,26 @@ class UserService:
             )
             users, token = id_page(page, rows, to_user)
         return users, token
+
+    async def export(
+        self,
+        actor: Actor,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        violations: Violations | None = None,
+    ) -> AsyncIterator[list[User]]:
+        """The tenant's users registered in [start, end), batch by batch, oldest first
+        (domain/exports.py). `violations`: those found converting the request."""
+        v = violations if violations is not None else Violations()
+        check_period(v, start, end)
+        v.raise_if_any()
+        tenant = actor.tenant
+
+        async def read(uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[UserRow]:
+            return await user_repo.export_batch(uow, tenant, start=start, end=end, after=after, limit=limit)
+
+        async for batch in batches(self._deps, read, to_user):
+            yield batch
 
     async def update(self, actor: Actor, user_id: str, profile: Profile, mask: Sequence[str]) -> User:
         violations = Violations()

@@ -55,6 +55,30 @@ async def list_orders(
     return await newest_first(uow, statement, OrderRow.id, before, limit)
 
 
+async def export_batch(
+    uow: UnitOfWork,
+    tenant: uuid.UUID,
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    statuses: Collection[str],
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[OrderRow]:
+    """The next `limit` orders by id (time order) after `after`, created in [start, end) and in any
+    of `statuses` when given: keyset-paged on the primary key, so every batch costs the same."""
+    statement = select(OrderRow).where(OrderRow.tenant_id == tenant)
+    if start is not None:
+        statement = statement.where(OrderRow.created_at >= start)
+    if end is not None:
+        statement = statement.where(OrderRow.created_at < end)
+    if statuses:
+        statement = statement.where(OrderRow.status.in_(statuses))
+    if after is not None:
+        statement = statement.where(OrderRow.id > after)
+    return (await uow.session.execute(statement.order_by(OrderRow.id).limit(limit))).scalars().all()
+
+
 async def due_to_expire(
     uow: UnitOfWork, status: str, now: dt.datetime, limit: int
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:

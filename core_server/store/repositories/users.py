@@ -3,6 +3,7 @@ lookups and the search list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any, cast
@@ -66,3 +67,24 @@ async def list_users(
     if bot_blocked is not None:
         statement = statement.where(UserRow.bot_blocked == bot_blocked)
     return (await uow.session.execute(statement)).scalars().all()
+
+
+async def export_batch(
+    uow: UnitOfWork,
+    tenant_id: uuid.UUID,
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> Sequence[UserRow]:
+    """The next `limit` users by id (time order) after `after`, registered in [start, end):
+    keyset-paged on the primary key, so every batch costs the same."""
+    statement = select(UserRow).where(UserRow.tenant_id == tenant_id)
+    if start is not None:
+        statement = statement.where(UserRow.created_at >= start)
+    if end is not None:
+        statement = statement.where(UserRow.created_at < end)
+    if after is not None:
+        statement = statement.where(UserRow.id > after)
+    return (await uow.session.execute(statement.order_by(UserRow.id).limit(limit))).scalars().all()

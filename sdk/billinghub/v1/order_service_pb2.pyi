@@ -1,6 +1,9 @@
+import datetime
+
 from sdk.billinghub.v1 import fulfillment_pb2 as _fulfillment_pb2
 from sdk.billinghub.v1 import order_pb2 as _order_pb2
 from sdk.billinghub.v1 import wallet_pb2 as _wallet_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -234,3 +237,19 @@ class UpdateOrderSettingsResponse(_message.Message):
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
     settings: OrderSettings
     def __init__(self, settings: _Optional[_Union[OrderSettings, _Mapping]] = ...) -> None: ...
+
+class ExportOrdersRequest(_message.Message):
+    __slots__ = ("start_time", "end_time", "statuses")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    statuses: _containers.RepeatedScalarFieldContainer[_order_pb2.OrderStatus]
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., statuses: _Optional[_Iterable[_Union[_order_pb2.OrderStatus, str]]] = ...) -> None: ...
+
+class ExportOrdersResponse(_message.Message):
+    __slots__ = ("orders",)
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[_order_pb2.Order]
+    def __init__(self, orders: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ...) -> None: ...

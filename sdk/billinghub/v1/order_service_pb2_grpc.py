@@ -100,6 +100,11 @@ class OrderServiceStub:
                 request_serializer=billinghub_dot_v1_dot_order__service__pb2.UpdateOrderSettingsRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_order__service__pb2.UpdateOrderSettingsResponse.FromString,
                 _registered_method=True)
+        self.ExportOrders = channel.unary_stream(
+                '/billinghub.v1.OrderService/ExportOrders',
+                request_serializer=billinghub_dot_v1_dot_order__service__pb2.ExportOrdersRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_order__service__pb2.ExportOrdersResponse.FromString,
+                _registered_method=True)
 
 
 class OrderServiceServicer:
@@ -227,6 +232,16 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportOrders(self, request, context):
+        """ExportOrders streams the tenant's orders created in a period, oldest first (by id, which is
+        time-ordered), in batches of at most 500, for CSV export; memory stays constant however many
+        rows there are. Admin roles, and gateways on behalf of a bot admin with the export permission.
+        Errors: INVALID_ARGUMENT (times, statuses), PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrderServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -289,6 +304,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.UpdateOrderSettings,
                     request_deserializer=billinghub_dot_v1_dot_order__service__pb2.UpdateOrderSettingsRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_order__service__pb2.UpdateOrderSettingsResponse.SerializeToString,
+            ),
+            'ExportOrders': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportOrders,
+                    request_deserializer=billinghub_dot_v1_dot_order__service__pb2.ExportOrdersRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_order__service__pb2.ExportOrdersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -621,6 +641,33 @@ class OrderService:
             '/billinghub.v1.OrderService/UpdateOrderSettings',
             billinghub_dot_v1_dot_order__service__pb2.UpdateOrderSettingsRequest.SerializeToString,
             billinghub_dot_v1_dot_order__service__pb2.UpdateOrderSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/billinghub.v1.OrderService/ExportOrders',
+            billinghub_dot_v1_dot_order__service__pb2.ExportOrdersRequest.SerializeToString,
+            billinghub_dot_v1_dot_order__service__pb2.ExportOrdersResponse.FromString,
             options,
             channel_credentials,
             insecure,

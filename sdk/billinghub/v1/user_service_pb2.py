@@ -25,39 +25,44 @@ _sym_db = _symbol_database.Default()
 from sdk.billinghub.v1 import common_pb2 as billinghub_dot_v1_dot_common__pb2
 from sdk.billinghub.v1 import user_pb2 as billinghub_dot_v1_dot_user__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n billinghub/v1/user_service.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x18\x62illinghub/v1/user.proto\x1a google/protobuf/field_mask.proto\"\xd0\x01\n\x13RegisterUserRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\x08platform\x18\x02 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12\x10\n\x08username\x18\x04 \x01(\t\x12\x12\n\nfirst_name\x18\x05 \x01(\t\x12\x11\n\tlast_name\x18\x06 \x01(\t\x12\x15\n\rlanguage_code\x18\x07 \x01(\t\x12\x15\n\rreferral_code\x18\x08 \x01(\t\"g\n\x14RegisterUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x1b\n\x13referrer_attributed\x18\x03 \x01(\x08\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"4\n\x0fGetUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"Q\n\x0f\x46indUserRequest\x12)\n\x08platform\x18\x01 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\"5\n\x10\x46indUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"\x9d\x01\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05query\x18\x03 \x01(\t\x12)\n\x08platform\x18\x04 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x18\n\x0b\x62ot_blocked\x18\x05 \x01(\x08H\x00\x88\x01\x01\x42\x0e\n\x0c_bot_blocked\"P\n\x11ListUsersResponse\x12\"\n\x05users\x18\x01 \x03(\x0b\x32\x13.billinghub.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xca\x01\n\x11UpdateUserRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08username\x18\x03 \x01(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x15\n\rlanguage_code\x18\x06 \x01(\t\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x08\x12/\n\x0bupdate_mask\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"7\n\x12UpdateUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"T\n\x18SetUserBotBlockedRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x62ot_blocked\x18\x03 \x01(\x08\">\n\x19SetUserBotBlockedResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User2\x88\x04\n\x0bUserService\x12W\n\x0cRegisterUser\x12\".billinghub.v1.RegisterUserRequest\x1a#.billinghub.v1.RegisterUserResponse\x12H\n\x07GetUser\x12\x1d.billinghub.v1.GetUserRequest\x1a\x1e.billinghub.v1.GetUserResponse\x12K\n\x08\x46indUser\x12\x1e.billinghub.v1.FindUserRequest\x1a\x1f.billinghub.v1.FindUserResponse\x12N\n\tListUsers\x12\x1f.billinghub.v1.ListUsersRequest\x1a .billinghub.v1.ListUsersResponse\x12Q\n\nUpdateUser\x12 .billinghub.v1.UpdateUserRequest\x1a!.billinghub.v1.UpdateUserResponse\x12\x66\n\x11SetUserBotBlocked\x12\'.billinghub.v1.SetUserBotBlockedRequest\x1a(.billinghub.v1.SetUserBotBlockedResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n billinghub/v1/user_service.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x18\x62illinghub/v1/user.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x01\n\x13RegisterUserRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\x08platform\x18\x02 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12\x10\n\x08username\x18\x04 \x01(\t\x12\x12\n\nfirst_name\x18\x05 \x01(\t\x12\x11\n\tlast_name\x18\x06 \x01(\t\x12\x15\n\rlanguage_code\x18\x07 \x01(\t\x12\x15\n\rreferral_code\x18\x08 \x01(\t\"g\n\x14RegisterUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x1b\n\x13referrer_attributed\x18\x03 \x01(\x08\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"4\n\x0fGetUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"Q\n\x0f\x46indUserRequest\x12)\n\x08platform\x18\x01 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\"5\n\x10\x46indUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"\x9d\x01\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05query\x18\x03 \x01(\t\x12)\n\x08platform\x18\x04 \x01(\x0e\x32\x17.billinghub.v1.Platform\x12\x18\n\x0b\x62ot_blocked\x18\x05 \x01(\x08H\x00\x88\x01\x01\x42\x0e\n\x0c_bot_blocked\"P\n\x11ListUsersResponse\x12\"\n\x05users\x18\x01 \x03(\x0b\x32\x13.billinghub.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xca\x01\n\x11UpdateUserRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08username\x18\x03 \x01(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x15\n\rlanguage_code\x18\x06 \x01(\t\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x08\x12/\n\x0bupdate_mask\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"7\n\x12UpdateUserResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"T\n\x18SetUserBotBlockedRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x62ot_blocked\x18\x03 \x01(\x08\">\n\x19SetUserBotBlockedResponse\x12!\n\x04user\x18\x01 \x01(\x0b\x32\x13.billinghub.v1.User\"r\n\x12\x45xportUsersRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x13\x45xportUsersResponse\x12\"\n\x05users\x18\x01 \x03(\x0b\x32\x13.billinghub.v1.User2\xe0\x04\n\x0bUserService\x12W\n\x0cRegisterUser\x12\".billinghub.v1.RegisterUserRequest\x1a#.billinghub.v1.RegisterUserResponse\x12H\n\x07GetUser\x12\x1d.billinghub.v1.GetUserRequest\x1a\x1e.billinghub.v1.GetUserResponse\x12K\n\x08\x46indUser\x12\x1e.billinghub.v1.FindUserRequest\x1a\x1f.billinghub.v1.FindUserResponse\x12N\n\tListUsers\x12\x1f.billinghub.v1.ListUsersRequest\x1a .billinghub.v1.ListUsersResponse\x12Q\n\nUpdateUser\x12 .billinghub.v1.UpdateUserRequest\x1a!.billinghub.v1.UpdateUserResponse\x12\x66\n\x11SetUserBotBlocked\x12\'.billinghub.v1.SetUserBotBlockedRequest\x1a(.billinghub.v1.SetUserBotBlockedResponse\x12V\n\x0b\x45xportUsers\x12!.billinghub.v1.ExportUsersRequest\x1a\".billinghub.v1.ExportUsersResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.user_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REGISTERUSERREQUEST']._serialized_start=140
-  _globals['_REGISTERUSERREQUEST']._serialized_end=348
-  _globals['_REGISTERUSERRESPONSE']._serialized_start=350
-  _globals['_REGISTERUSERRESPONSE']._serialized_end=453
-  _globals['_GETUSERREQUEST']._serialized_start=455
-  _globals['_GETUSERREQUEST']._serialized_end=488
-  _globals['_GETUSERRESPONSE']._serialized_start=490
-  _globals['_GETUSERRESPONSE']._serialized_end=542
-  _globals['_FINDUSERREQUEST']._serialized_start=544
-  _globals['_FINDUSERREQUEST']._serialized_end=625
-  _globals['_FINDUSERRESPONSE']._serialized_start=627
-  _globals['_FINDUSERRESPONSE']._serialized_end=680
-  _globals['_LISTUSERSREQUEST']._serialized_start=683
-  _globals['_LISTUSERSREQUEST']._serialized_end=840
-  _globals['_LISTUSERSRESPONSE']._serialized_start=842
-  _globals['_LISTUSERSRESPONSE']._serialized_end=922
-  _globals['_UPDATEUSERREQUEST']._serialized_start=925
-  _globals['_UPDATEUSERREQUEST']._serialized_end=1127
-  _globals['_UPDATEUSERRESPONSE']._serialized_start=1129
-  _globals['_UPDATEUSERRESPONSE']._serialized_end=1184
-  _globals['_SETUSERBOTBLOCKEDREQUEST']._serialized_start=1186
-  _globals['_SETUSERBOTBLOCKEDREQUEST']._serialized_end=1270
-  _globals['_SETUSERBOTBLOCKEDRESPONSE']._serialized_start=1272
-  _globals['_SETUSERBOTBLOCKEDRESPONSE']._serialized_end=1334
-  _globals['_USERSERVICE']._serialized_start=1337
-  _globals['_USERSERVICE']._serialized_end=1857
+  _globals['_REGISTERUSERREQUEST']._serialized_start=173
+  _globals['_REGISTERUSERREQUEST']._serialized_end=381
+  _globals['_REGISTERUSERRESPONSE']._serialized_start=383
+  _globals['_REGISTERUSERRESPONSE']._serialized_end=486
+  _globals['_GETUSERREQUEST']._serialized_start=488
+  _globals['_GETUSERREQUEST']._serialized_end=521
+  _globals['_GETUSERRESPONSE']._serialized_start=523
+  _globals['_GETUSERRESPONSE']._serialized_end=575
+  _globals['_FINDUSERREQUEST']._serialized_start=577
+  _globals['_FINDUSERREQUEST']._serialized_end=658
+  _globals['_FINDUSERRESPONSE']._serialized_start=660
+  _globals['_FINDUSERRESPONSE']._serialized_end=713
+  _globals['_LISTUSERSREQUEST']._serialized_start=716
+  _globals['_LISTUSERSREQUEST']._serialized_end=873
+  _globals['_LISTUSERSRESPONSE']._serialized_start=875
+  _globals['_LISTUSERSRESPONSE']._serialized_end=955
+  _globals['_UPDATEUSERREQUEST']._serialized_start=958
+  _globals['_UPDATEUSERREQUEST']._serialized_end=1160
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=1162
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=1217
+  _globals['_SETUSERBOTBLOCKEDREQUEST']._serialized_start=1219
+  _globals['_SETUSERBOTBLOCKEDREQUEST']._serialized_end=1303
+  _globals['_SETUSERBOTBLOCKEDRESPONSE']._serialized_start=1305
+  _globals['_SETUSERBOTBLOCKEDRESPONSE']._serialized_end=1367
+  _globals['_EXPORTUSERSREQUEST']._serialized_start=1369
+  _globals['_EXPORTUSERSREQUEST']._serialized_end=1483
+  _globals['_EXPORTUSERSRESPONSE']._serialized_start=1485
+  _globals['_EXPORTUSERSRESPONSE']._serialized_end=1542
+  _globals['_USERSERVICE']._serialized_start=1545
+  _globals['_USERSERVICE']._serialized_end=2153
 # @@protoc_insertion_point(module_scope)

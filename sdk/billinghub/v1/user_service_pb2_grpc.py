@@ -68,6 +68,11 @@ class UserServiceStub:
                 request_serializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedResponse.FromString,
                 _registered_method=True)
+        self.ExportUsers = channel.unary_stream(
+                '/billinghub.v1.UserService/ExportUsers',
+                request_serializer=billinghub_dot_v1_dot_user__service__pb2.ExportUsersRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_user__service__pb2.ExportUsersResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer:
@@ -132,6 +137,16 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportUsers(self, request, context):
+        """ExportUsers streams the tenant's users registered in a period, oldest first (by id, which is
+        time-ordered), in batches of at most 500, for CSV export; memory stays constant however many
+        rows there are. Admin roles, and gateways on behalf of a bot admin with the export permission.
+        Errors: INVALID_ARGUMENT (times), PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UserServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -164,6 +179,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.SetUserBotBlocked,
                     request_deserializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedResponse.SerializeToString,
+            ),
+            'ExportUsers': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportUsers,
+                    request_deserializer=billinghub_dot_v1_dot_user__service__pb2.ExportUsersRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_user__service__pb2.ExportUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -332,6 +352,33 @@ class UserService:
             '/billinghub.v1.UserService/SetUserBotBlocked',
             billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedRequest.SerializeToString,
             billinghub_dot_v1_dot_user__service__pb2.SetUserBotBlockedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/billinghub.v1.UserService/ExportUsers',
+            billinghub_dot_v1_dot_user__service__pb2.ExportUsersRequest.SerializeToString,
+            billinghub_dot_v1_dot_user__service__pb2.ExportUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,
