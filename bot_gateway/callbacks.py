@@ -160,6 +160,8 @@ class AdminSection(StrEnum):
     MENU = "menu"
     STATS = "stats"
     HEALTH = "health"
+    QUEUES = "queues"
+    ORDERS = "orders"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -186,3 +188,77 @@ class StatsChartCallback(CallbackData, prefix="asc"):
     """Send the daily revenue chart of a period as a photo."""
 
     period: StatsPeriod
+
+
+class QueueKind(StrEnum):
+    """The two queues an admin decides: manual top-ups and referral payouts."""
+
+    TOPUP = "t"
+    PAYOUT = "p"
+
+
+class QueueCallback(CallbackData, prefix="aqq"):
+    """Show the `page`-th pending request of a queue (0 is the newest; one request a page)."""
+
+    kind: QueueKind
+    page: int
+
+
+class QueueAction(StrEnum):
+    """What an admin does with a pending request."""
+
+    APPROVE = "a"
+    REJECT = "r"
+
+
+class QueueDecisionCallback(CallbackData, prefix="aqd"):
+    """Approve (a top-up at once, a payout after its reference) or reject (after a reason) one request."""
+
+    kind: QueueKind
+    action: QueueAction
+    request_id: str
+
+
+class OrderFilter(StrEnum):
+    """The order lists of the admin menu: every order, or the orders of one status."""
+
+    ALL = "all"
+    PAID = "paid"
+    FULFILLED = "done"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    PENDING = "pending"
+
+
+class OrdersCallback(CallbackData, prefix="aol"):
+    """Show a page of the tenant's orders (0 is the newest), all or of one status."""
+
+    status: OrderFilter
+    page: int
+
+
+class AdminOrderCallback(CallbackData, prefix="aor"):
+    """Show one order to an admin, with its refund buttons."""
+
+    order_id: str
+
+
+class RefundKind(StrEnum):
+    """How an order is refunded: all that remains, a part, or its Telegram Stars charge (whole)."""
+
+    FULL = "full"
+    PART = "part"
+    STARS = "stars"
+
+
+class RefundCallback(CallbackData, prefix="arf"):
+    """Start refunding an order: ask the amount (a part), then the reason."""
+
+    kind: RefundKind
+    order_id: str
+
+
+class FailedTasksCallback(CallbackData, prefix="aft"):
+    """Show a page of the fulfillment tasks that failed for good (0 is the newest)."""
+
+    page: int

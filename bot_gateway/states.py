@@ -36,3 +36,17 @@ class ServiceInputStates(StatesGroup):
     """A service order waits for the URL of the post to process."""
 
     url = State()
+
+
+class AdminQueueStates(StatesGroup):
+    """An admin deciding a queued request: the reason of a rejection, the reference of a paid payout."""
+
+    reason = State()
+    reference = State()
+
+
+class AdminRefundStates(StatesGroup):
+    """An admin refunding an order: the amount of a partial refund, then the reason."""
+
+    amount = State()
+    reason = State()

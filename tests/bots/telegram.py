@@ -113,7 +113,7 @@ class FakeBotApi:
             bot_id = int(token.split(":")[0])
             username = self.usernames.get(token, f"bot{bot_id}_bot")
             result = {"id": bot_id, "is_bot": True, "first_name": "Shop", "username": username}
-        elif method in ("sendmessage", "sendinvoice", "sendphoto"):
+        elif method in ("sendmessage", "sendinvoice", "sendphoto", "senddocument"):
             result = self._message(token, params)
             recorded.message_id = result["message_id"]
         elif method == "editmessagetext":
@@ -124,6 +124,7 @@ class FakeBotApi:
             "deletewebhook",
             "setwebhook",
             "setmycommands",
+            "refundstarpayment",
         ):
             result = True
         elif method == "getupdates":
