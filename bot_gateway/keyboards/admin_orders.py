@@ -84,7 +84,7 @@ def order_keyboard(order_id: str, refunds: Sequence[RefundKind], remaining: str)
 def back_to_order(order_id: str) -> InlineKeyboardMarkup:
     """Back to the order (after a refund, or to leave one untyped)."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("⬅️ Order"), callback_data=AdminOrderCallback(order_id=order_id))
+    builder.button(text=_("⬅️ Back to the order"), callback_data=AdminOrderCallback(order_id=order_id))
     _back_to_orders(builder)
     builder.adjust(1)
     return builder.as_markup()

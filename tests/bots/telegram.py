@@ -92,6 +92,8 @@ class FakeBotApi:
         method = request.match_info["method"].lower()
         params: dict[str, Any] = {}
         files: dict[str, bytes] = {}
+        if request.content_type == "application/json":  # the core's own Bot API calls (refundStarPayment)
+            params = {key: str(value) for key, value in (await request.json()).items()}
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 files[key] = value.file.read()

@@ -374,7 +374,7 @@ async def failed_deliveries(
     for task in response.tasks:
         kind = package_pb2.PackageKind.Name(task.kind).removeprefix("PACKAGE_KIND_").lower()
         lines.append(
-            _("#{order} · {kind} · {attempts} of {max} attempts · {error}").format(
+            _("#{order} · {kind} · attempts: {attempts}/{max} · {error}").format(
                 order=short_id(task.order_id),
                 kind=kind,
                 attempts=task.attempts,
