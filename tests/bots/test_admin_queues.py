@@ -30,7 +30,7 @@ from sdk.billinghub.v1 import (
     topup_pb2,
     topup_service_pb2,
 )
-from sdk.errors import PermissionDenied
+from sdk.errors import FailedPrecondition, PermissionDenied
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser, new_user
 from tests.bots.telegram import BotRequest
@@ -218,6 +218,12 @@ async def test_two_admins_deciding_one_request_at_once_decide_it_once(tenant_bot
     assert later.text.startswith(f"Type why request #{ref} is rejected")
     assert too_late.text == f"Top-up request #{ref} was already approved by {winner}."
     assert (await balance(shop.tenant.admin, ann_id, "RUB")).posted.amount_minor == 50000
+    with pytest.raises(FailedPrecondition) as refused:  # the core's refusal names the status and who decided
+        await shop.hub.on_behalf_of(petro.id).topups.ApproveTopupRequest(
+            topup_service_pb2.ApproveTopupRequestRequest(topup_request_id=request_id, actor="Petro")
+        )
+    assert refused.value.reason == "TOPUP_REQUEST_NOT_PENDING"
+    assert refused.value.metadata == {"status": "approved", "decided_by": winner}
     await assert_ledger_ok(shop.tenant)
 
 
