@@ -39,7 +39,7 @@ def request_keyboard(kind: QueueKind, request_id: str, page: int, *, has_next: b
     if has_next:
         builder.button(text=_("⏭ Skip"), callback_data=QueueCallback(kind=kind, page=page + 1))
     _back_to_queues(builder)
-    builder.adjust(2, 1, 1) if has_next else builder.adjust(2, 1)
+    builder.adjust(2, 1)
     return builder.as_markup()
 
 

@@ -34,6 +34,7 @@ from sdk.billinghub.v1 import (
 from sdk.errors import PermissionDenied
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser
+from tests.bots.telegram import BotRequest
 from tests.bots.test_admin_stats import make_admin
 from tests.bots.test_buy import customer, orders_of, token_shop
 from tests.bots.test_stars import take_stars
@@ -116,6 +117,35 @@ async def test_an_admin_refunds_part_then_the_rest_of_an_order(tenant_bot: NewBo
     assert (await balance(other.tenant.admin, ivan_id, "RUB")).posted.amount_minor == 0
     await assert_ledger_ok(shop.tenant)
     await assert_ledger_ok(other.tenant)
+
+
+async def test_the_orders_page_five_at_a_time(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    await tenant_bot("Shop B")
+    pack = await token_shop(shop)
+    _ann, ann_id = await customer(shop, "en", rub=6 * 19900)
+    for _ in range(6):
+        await shop.tenant.admin.orders.PurchaseFromWallet(
+            order_service_pb2.PurchaseFromWalletRequest(user_id=ann_id, package_id=pack.id, pay_asset="RUB")
+        )
+    ids = [order.id for order in await orders_of(shop, ann_id)]  # newest first
+    rita = await make_admin(shop, P.ADMIN_PERMISSION_REFUNDS)
+
+    (first, _) = await shop.press(rita, ORDERS_DATA)
+    (second, _) = await shop.press(rita, first.button("Older"))
+    (back, _) = await shop.press(rita, second.button("Newer"))
+    (pending, _) = await shop.press(rita, OrdersCallback(status=OrderFilter.PENDING, page=0).pack())
+
+    def shown(screen: BotRequest) -> list[str]:
+        return [label.split(" · ")[0] for label, _ in screen.buttons() if label.startswith("#")]
+
+    assert shown(first) == shown(back) == [f"#{short_id(i)}" for i in ids[:5]]
+    assert shown(second) == [f"#{short_id(ids[5])}"]
+    assert second.text.startswith("🧾 Orders: All (page 2)\n")
+    assert "Older ➡️" not in [label for label, _ in second.buttons()]
+    assert "⬅️ Newer" not in [label for label, _ in first.buttons()]
+    assert pending.text == "🧾 Orders: Pending (page 1)\n\nNo orders here."
+    assert "✅ Pending" in [label for label, _ in pending.buttons()]
 
 
 async def test_a_stars_order_is_refunded_whole_through_telegram(tenant_bot: NewBot) -> None:

@@ -189,6 +189,29 @@ async def test_a_rejection_takes_a_typed_reason_and_the_user_reads_it(tenant_bot
     await assert_ledger_ok(shop.tenant)
 
 
+async def test_skip_walks_the_queue_newest_first(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    await tenant_bot("Shop B")
+    await rub_shop(shop, manual=True)
+    _ann, ann_id = await customer(shop, "en")
+    older = await topup_request(shop, ann_id, 10000, receipt="https://example.com/older.jpg")
+    newer = await topup_request(shop, ann_id, 20000, receipt="https://example.com/newer.jpg")
+    olga = await make_admin(shop, P.ADMIN_PERMISSION_QUEUES)
+
+    (first, _) = await shop.press(olga, TOPUPS)
+    (second, _) = await shop.press(olga, first.button("Skip"))
+    (stale, _) = await shop.press(olga, QueueCallback(kind=QueueKind.TOPUP, page=7).pack())  # no token kept
+
+    assert first.method == "editmessagetext"  # a URL receipt is shown as text, no file is sent
+    assert first.text.startswith(f"💳 Top-up request #{short_id(newer)}\n")
+    assert first.text.endswith("Receipt: https://example.com/newer.jpg")
+    assert [label for label, _ in first.buttons()] == ["✅ Approve", "❌ Reject", "⏭ Skip", "⬅️ Queues"]
+    assert second.text.startswith(f"💳 Top-up request #{short_id(older)}\n")
+    assert "Amount paid: 100.00 RUB" in second.text
+    assert [label for label, _ in second.buttons()] == ["✅ Approve", "❌ Reject", "⬅️ Queues"]
+    assert stale.text.startswith(f"💳 Top-up request #{short_id(newer)}\n")  # back to the newest
+
+
 async def test_two_admins_deciding_one_request_at_once_decide_it_once(tenant_bot: NewBot) -> None:
     shop = await tenant_bot("Shop A")
     await tenant_bot("Shop B")
