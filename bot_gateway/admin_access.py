@@ -19,6 +19,7 @@ QUEUES: Permission = bot_settings_pb2.ADMIN_PERMISSION_QUEUES
 USERS: Permission = bot_settings_pb2.ADMIN_PERMISSION_USERS
 ADJUST: Permission = bot_settings_pb2.ADMIN_PERMISSION_ADJUST
 EXPORT: Permission = bot_settings_pb2.ADMIN_PERMISSION_EXPORT
+REFUNDS: Permission = bot_settings_pb2.ADMIN_PERMISSION_REFUNDS
 
 
 def permissions_of(settings: TenantSettings, telegram_id: int) -> frozenset[Permission]:

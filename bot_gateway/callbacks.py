@@ -162,6 +162,8 @@ class AdminSection(StrEnum):
     HEALTH = "health"
     USERS = "users"
     EXPORT = "export"
+    QUEUES = "queues"
+    ORDERS = "orders"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -261,3 +263,77 @@ class ExportDatesCallback(CallbackData, prefix="axd"):
     """Export the rows of a kind over days the admin types: ask them."""
 
     kind: ExportKind
+
+
+class QueueKind(StrEnum):
+    """The two queues an admin decides: manual top-ups and referral payouts."""
+
+    TOPUP = "t"
+    PAYOUT = "p"
+
+
+class QueueCallback(CallbackData, prefix="aqq"):
+    """Show the `page`-th pending request of a queue (0 is the newest; one request a page)."""
+
+    kind: QueueKind
+    page: int
+
+
+class QueueAction(StrEnum):
+    """What an admin does with a pending request."""
+
+    APPROVE = "a"
+    REJECT = "r"
+
+
+class QueueDecisionCallback(CallbackData, prefix="aqd"):
+    """Approve (a top-up at once, a payout after its reference) or reject (after a reason) one request."""
+
+    kind: QueueKind
+    action: QueueAction
+    request_id: str
+
+
+class OrderFilter(StrEnum):
+    """The order lists of the admin menu: every order, or the orders of one status."""
+
+    ALL = "all"
+    PAID = "paid"
+    FULFILLED = "done"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    PENDING = "pending"
+
+
+class OrdersCallback(CallbackData, prefix="aol"):
+    """Show a page of the tenant's orders (0 is the newest), all or of one status."""
+
+    status: OrderFilter
+    page: int
+
+
+class AdminOrderCallback(CallbackData, prefix="aor"):
+    """Show one order to an admin, with its refund buttons."""
+
+    order_id: str
+
+
+class RefundKind(StrEnum):
+    """How an order is refunded: all that remains, a part, or its Telegram Stars charge (whole)."""
+
+    FULL = "full"
+    PART = "part"
+    STARS = "stars"
+
+
+class RefundCallback(CallbackData, prefix="arf"):
+    """Start refunding an order: ask the amount (a part), then the reason."""
+
+    kind: RefundKind
+    order_id: str
+
+
+class FailedTasksCallback(CallbackData, prefix="aft"):
+    """Show a page of the fulfillment tasks that failed for good (0 is the newest)."""
+
+    page: int

@@ -52,3 +52,17 @@ class ExportStates(StatesGroup):
     """The admin export waits for a period typed as YYYY-MM-DD..YYYY-MM-DD."""
 
     dates = State()
+
+
+class AdminQueueStates(StatesGroup):
+    """An admin deciding a queued request: the reason of a rejection, the reference of a paid payout."""
+
+    reason = State()
+    reference = State()
+
+
+class AdminRefundStates(StatesGroup):
+    """An admin refunding an order: the amount of a partial refund, then the reason."""
+
+    amount = State()
+    reason = State()

@@ -140,6 +140,7 @@ class FakeBotApi:
             "setwebhook",
             "setmycommands",
             "edituserstarsubscription",
+            "refundstarpayment",
         ):
             result = True
         elif method == "getupdates":

@@ -172,7 +172,7 @@ async def test_only_admins_with_stats_get_the_figures(tenant_bot: NewBot) -> Non
     assert ann_menu.text == "Main menu. Choose what to do:"
     assert all("Stats" not in request.text for request in ann_press)
     assert stranger.text == "Main menu. Choose what to do:"  # an admin of one shop is nobody in another
-    assert [label for label, _ in quinn_menu.buttons()] == ["🩺 Health", "⬅️ Menu"]
+    assert [label for label, _ in quinn_menu.buttons()] == ["🩺 Health", "📥 Queues", "⬅️ Menu"]
     for press in (quinn_press, quinn_period):
         assert [request.method for request in press] == ["answercallbackquery"]
         assert press[0].params["text"] == "You do not have permission for this."
@@ -237,7 +237,7 @@ async def test_the_admin_screens_speak_russian(tenant_bot: NewBot) -> None:
     (refused,) = await shop.press(olga, StatsCallback(period=StatsPeriod.MONTH).pack())
 
     assert menu.text == "Меню администратора. Выберите раздел:"
-    assert [label for label, _ in menu.buttons()] == ["🩺 Состояние", "⬅️ Меню"]
+    assert [label for label, _ in menu.buttons()] == ["🩺 Состояние", "📥 Очереди", "⬅️ Меню"]
     assert health.text.startswith(
         "🩺 Состояние\n\nЯдро: ✅ доступно\n\nОчереди:\n• Заявок на пополнение ждут решения: 0\n"
     )

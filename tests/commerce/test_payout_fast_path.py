@@ -87,8 +87,8 @@ async def test_payouts_answer_alike_on_both_paths(hub: Hub, path: str, monkeypat
     assert answers[4:] == [
         ("BELOW_MIN_PAYOUT", {"min_payout_minor": "5"}),
         ("INSUFFICIENT_FUNDS", {"asset": "XTR", "needed_minor": "61", "withdrawable_minor": "60"}),
-        ("PAYOUT_NOT_PENDING", {"status": "paid"}),
-        ("PAYOUT_NOT_PENDING", {"status": "rejected"}),
+        ("PAYOUT_NOT_PENDING", {"status": "paid", "decided_by": "tg:1"}),
+        ("PAYOUT_NOT_PENDING", {"status": "rejected", "decided_by": "tg:1"}),
         (60, 0),
     ]
     await assert_ledger_ok(shop)

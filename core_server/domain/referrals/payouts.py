@@ -129,8 +129,9 @@ def rejection(payout_id: str, reason: str, who: str) -> uuid.UUID:
 
 
 def require_decidable(row: PayoutRow) -> None:
-    if not decidable(row):
-        raise PayoutNotPending(f"payout request is {row.status}", metadata={"status": row.status})
+    if not decidable(row):  # its status and who decided it: a second admin's bot says "already paid by …"
+        metadata = {"status": row.status, "decided_by": row.decided_by or ""}
+        raise PayoutNotPending(f"payout request is {row.status}", metadata=metadata)
 
 
 def new_payout_row(tenant: uuid.UUID, user: uuid.UUID, money: Money, destination: str, now: dt.datetime) -> PayoutRow:

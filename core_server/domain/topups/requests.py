@@ -187,7 +187,10 @@ def receipt_ok(receipt: str) -> bool:
 
 
 def not_pending(row: TopupRequestRow) -> FailedPrecondition:
-    return TopupRequestNotPending(f"topup request is {row.status}", metadata={"status": row.status})
+    """The refusal of a decided request names its status and who decided it, so a second admin's
+    bot says "already approved by …" without another read."""
+    metadata = {"status": row.status, "decided_by": row.decided_by or ""}
+    return TopupRequestNotPending(f"topup request is {row.status}", metadata=metadata)
 
 
 async def _methods(uow: UnitOfWork, tenant: uuid.UUID) -> list[TopupMethod]:
