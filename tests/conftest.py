@@ -7,7 +7,7 @@ backend and session; they stay apart the way tenants do, by creating their own t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,3 +67,23 @@ async def clocked_hub(database: Database, clock: FrozenClock) -> AsyncIterator[H
     yield running
     await running.close()
     await running.server.stop(0)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Give a parametrized hypothesis test its own settings back before each case.
+
+    hypothesis's pytest plugin replaces such a test's settings with new settings whose parent is
+    the old ones, on every case it runs; the hostile sweep has some twelve hundred cases, and the
+    chain of parents passed Python's recursion limit (a RecursionError inside hypothesis) once
+    BroadcastService added its methods. Restored first, the chain is one link deep each time."""
+    function = getattr(item, "obj", None)
+    function = getattr(function, "__func__", function)
+    current = getattr(function, "_hypothesis_internal_use_settings", None)
+    if current is not None:
+        own = getattr(function, "_billing_hub_own_settings", None)
+        if own is None:
+            function._billing_hub_own_settings = current  # type: ignore[union-attr]
+        else:
+            function._hypothesis_internal_use_settings = own  # type: ignore[union-attr]
+    yield

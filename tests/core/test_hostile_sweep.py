@@ -344,17 +344,7 @@ def _requests(method: MethodDescriptor) -> tuple[hostile.Context, st.SearchStrat
     max_examples=EXAMPLES_PER_METHOD_AND_ROLE,
     deadline=None,
     database=None,
-    # The last two also keep hypothesis's pytest plugin from wrapping this test's settings in new
-    # settings for every parametrized case it runs (each wrapping the one before): with some
-    # twelve hundred cases the chain passed Python's recursion limit, and the sweep failed with a
-    # RecursionError inside hypothesis once BroadcastService added its methods.
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.differing_executors,
-    ],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 @given(data=st.data())
 async def test_hostile_requests_never_fail_internally(
