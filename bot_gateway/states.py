@@ -36,3 +36,11 @@ class ServiceInputStates(StatesGroup):
     """A service order waits for the URL of the post to process."""
 
     url = State()
+
+
+class CatalogStates(StatesGroup):
+    """An admin's catalog edit waits for a price or a title, then for the confirm press."""
+
+    price = State()
+    title = State()
+    confirm = State()
