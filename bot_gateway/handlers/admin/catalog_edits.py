@@ -17,6 +17,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from bot_gateway.callbacks import AdminCatalogConfirmCallback, AdminPriceCallback, AdminTitleCallback
@@ -80,6 +81,18 @@ async def ask_price(
     await show(callback, text, cancel_edit(package.id))
 
 
+def _not_a_price(asset: str, scale: int) -> str:
+    if not scale:
+        text = _("That is not a price in {asset}. Type a whole number, e.g. {example}.")
+    else:
+        text = ngettext(
+            "That is not a price in {asset}. Type a number with at most {digits} decimal, e.g. {example}.",
+            "That is not a price in {asset}. Type a number with at most {digits} decimals, e.g. {example}.",
+            scale,
+        )
+    return text.format(asset=asset, digits=scale, example=_example(scale))
+
+
 def _example(scale: int) -> str:
     return format_amount(14900 * 10**scale // 100 if scale >= 2 else 149 * 10**scale, scale)
 
@@ -100,10 +113,7 @@ async def type_price(message: Message, state: FSMContext, staff: BillingHubClien
     try:
         amount = parse_amount(message.text or "", scale, asset)
     except ValueError:
-        text = _("That is not a price in {asset}. Type a number with at most {digits} decimals, e.g. {example}.")
-        await message.answer(
-            text.format(asset=asset, digits=scale, example=_example(scale)), reply_markup=cancel_edit(package_id)
-        )
+        await message.answer(_not_a_price(asset, scale), reply_markup=cancel_edit(package_id))
         return
     if not lowest <= amount.amount_minor <= MAX_PRICE:
         text = _("The price must be from {low} to {high}.").format(
