@@ -20,6 +20,7 @@ USERS: Permission = bot_settings_pb2.ADMIN_PERMISSION_USERS
 ADJUST: Permission = bot_settings_pb2.ADMIN_PERMISSION_ADJUST
 EXPORT: Permission = bot_settings_pb2.ADMIN_PERMISSION_EXPORT
 REFUNDS: Permission = bot_settings_pb2.ADMIN_PERMISSION_REFUNDS
+CATALOG: Permission = bot_settings_pb2.ADMIN_PERMISSION_CATALOG
 
 
 def permissions_of(settings: TenantSettings, telegram_id: int) -> frozenset[Permission]:

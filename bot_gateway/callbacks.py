@@ -164,6 +164,7 @@ class AdminSection(StrEnum):
     EXPORT = "export"
     QUEUES = "queues"
     ORDERS = "orders"
+    CATALOG = "catalog"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -337,3 +338,42 @@ class FailedTasksCallback(CallbackData, prefix="aft"):
     """Show a page of the fulfillment tasks that failed for good (0 is the newest)."""
 
     page: int
+
+
+class AdminCategoryCallback(CallbackData, prefix="acg"):
+    """The admin catalog: every package of one category, on sale or not."""
+
+    category: str
+
+
+class AdminPackageCallback(CallbackData, prefix="apk"):
+    """The admin catalog: one package's screen (also the way back from an edit, dropping it)."""
+
+    package_id: str
+
+
+class AdminPackageActiveCallback(CallbackData, prefix="aac"):
+    """Put a package on sale (active) or take it off; the wanted state, so a repeated press is harmless."""
+
+    package_id: str
+    active: bool
+
+
+class AdminPriceCallback(CallbackData, prefix="apr"):
+    """Edit a package's price in one asset: ask the new amount."""
+
+    package_id: str
+    asset: str
+
+
+class AdminTitleCallback(CallbackData, prefix="atl"):
+    """Edit a package's title: choose the locale (empty), then type the title of that locale."""
+
+    package_id: str
+    locale: str = ""
+
+
+class AdminCatalogConfirmCallback(CallbackData, prefix="acy"):
+    """Apply the price or title change the admin typed (kept in their FSM data) to the package."""
+
+    package_id: str

@@ -108,11 +108,51 @@ def user_notice(event_type: str, data: Mapping[str, Any], scales: Scales) -> Not
     return None
 
 
+SERVICE_TASK = "service"  # a service input's task: its failure fails the input, not the order
+MAX_DETAIL = 200  # characters of a reason or error quoted in an alert
+
+
+def _detail(text: object) -> str:
+    detail = str(text or "").strip()
+    return detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…"
+
+
 def admin_notice(event_type: str, data: Mapping[str, Any], scales: Scales) -> Notice | None:
-    """The alert chat's notice of an event: a new paid order; None for any other event."""
+    """The alert chat's notice of an event: a new paid order, an underpaid payment, a failed
+    delivery, a new top-up or payout request, a finished broadcast; None for any other event.
+
+    A failed delivery is told once: an order's (Stars, Premium) task that fails for good fails
+    the order (`order.failed`, with the reason); a service input's task fails alone (`task.failed`
+    of kind "service"), so only those task failures are told."""
     if event_type == "order.paid":
         amount = _amount(data, scales, amount_key="total_minor")
         return Notice(gettext_noop("New paid order {order}: {amount}."), {"order": _order(data), "amount": amount})
+    if event_type == "payment.underpaid":
+        received = _amount(data, scales, amount_key="received_minor", asset_key="received_asset")
+        values = {"asked": _amount(data, scales), "received": received}
+        if data.get("credited"):
+            text = gettext_noop("⚠️ Underpaid payment: asked {asked}, received {received}, credited to the wallet.")
+        else:
+            text = gettext_noop("⚠️ Underpaid payment: asked {asked}, received {received}, nothing credited.")
+        return Notice(text, values)
+    if event_type == "order.failed":
+        values = {"order": _order(data), "reason": _detail(data.get("reason"))}
+        return Notice(gettext_noop("❗ Delivery of order {order} failed: {reason}"), values)
+    if event_type == "task.failed" and data.get("kind") == SERVICE_TASK:
+        values = {"order": _order(data), "reason": _detail(data.get("last_error"))}
+        return Notice(gettext_noop("❗ A post of service order {order} failed: {reason}"), values)
+    if event_type == "topup_request.created":
+        values = {"amount": _amount(data, scales), "method": str(data.get("method_code") or "")}
+        return Notice(gettext_noop("📥 New top-up request: {amount} ({method}). See /admin."), values)
+    if event_type == "referral.payout_requested":
+        values = {"amount": _amount(data, scales), "destination": _detail(data.get("destination"))}
+        return Notice(gettext_noop("📤 New payout request: {amount} to {destination}. See /admin."), values)
+    if event_type == "broadcast.finished":
+        values = {key: str(int(data.get(key) or 0)) for key in ("sent", "blocked", "failed", "audience")}
+        return Notice(
+            gettext_noop("📣 Broadcast finished. Sent: {sent}, blocked: {blocked}, failed: {failed} of {audience}."),
+            values,
+        )
     return None
 
 
@@ -129,8 +169,16 @@ USER_EVENT_TYPES = (
     "referral.payout_paid",
     "referral.payout_rejected",
 )
-ADMIN_EVENT_TYPES = ("order.paid",)
-NOTIFIED_TYPES = USER_EVENT_TYPES + ADMIN_EVENT_TYPES
+ADMIN_EVENT_TYPES = (
+    "order.paid",
+    "payment.underpaid",
+    "order.failed",
+    "task.failed",
+    "topup_request.created",
+    "referral.payout_requested",
+    "broadcast.finished",
+)
+NOTIFIED_TYPES = tuple(dict.fromkeys(USER_EVENT_TYPES + ADMIN_EVENT_TYPES))  # order.failed is in both
 
 
 def payload(data: str) -> dict[str, Any]:

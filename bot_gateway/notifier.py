@@ -11,7 +11,9 @@ their language (chosen, else the tenant's default). A user who blocked the bot (
 403 "bot was blocked by the user") is marked with SetUserBotBlocked and not retried; a user
 already marked is skipped. Other refusals of Telegram (a chat that no longer exists) skip the
 notice; network failures and flood limits are retried until the notice goes out.
-New paid orders go to the tenant's alert chat (and forum topic) when the bot settings name one.
+The tenant's alert chat (and forum topic) hears, in the tenant's default locale, of new paid
+orders, underpaid payments, failed deliveries, new top-up and payout requests and finished
+broadcasts (`notification_texts.admin_notice`) when the bot settings name one.
 
 The same stream carries `bot_settings.updated`, which tells no one anything: the tenant changed
 its bot settings or texts, so the settings cache drops its copy (the next update reads the new

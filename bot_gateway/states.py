@@ -66,3 +66,11 @@ class AdminRefundStates(StatesGroup):
 
     amount = State()
     reason = State()
+
+
+class CatalogStates(StatesGroup):
+    """An admin's catalog edit waits for a price or a title, then for the confirm press."""
+
+    price = State()
+    title = State()
+    confirm = State()

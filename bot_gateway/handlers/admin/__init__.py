@@ -17,7 +17,18 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
 from bot_gateway.bot_settings import TenantSettings
-from bot_gateway.handlers.admin import adjust, export, health, menu, orders, queues, stats, users
+from bot_gateway.handlers.admin import (
+    adjust,
+    catalog,
+    catalog_edits,
+    export,
+    health,
+    menu,
+    orders,
+    queues,
+    stats,
+    users,
+)
 from bot_gateway.handlers.admin.permissions import RequirePermission
 from bot_gateway.tenant_texts import admin_ids
 
@@ -37,5 +48,14 @@ router.callback_query.filter(IsTenantAdmin())
 router.message.middleware(RequirePermission())
 router.callback_query.middleware(RequirePermission())
 router.include_routers(
-    menu.router, stats.router, health.router, users.router, adjust.router, queues.router, orders.router, export.router
+    menu.router,
+    stats.router,
+    health.router,
+    users.router,
+    adjust.router,
+    queues.router,
+    orders.router,
+    catalog.router,
+    catalog_edits.router,
+    export.router,
 )
