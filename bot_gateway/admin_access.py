@@ -16,6 +16,7 @@ from sdk.billinghub.v1 import bot_settings_pb2
 Permission: TypeAlias = bot_settings_pb2.AdminPermission  # a value of the proto enum (an int)
 STATS: Permission = bot_settings_pb2.ADMIN_PERMISSION_STATS
 QUEUES: Permission = bot_settings_pb2.ADMIN_PERMISSION_QUEUES
+BROADCAST: Permission = bot_settings_pb2.ADMIN_PERMISSION_BROADCAST
 
 
 def permissions_of(settings: TenantSettings, telegram_id: int) -> frozenset[Permission]:

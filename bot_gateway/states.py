@@ -36,3 +36,13 @@ class ServiceInputStates(StatesGroup):
     """A service order waits for the URL of the post to process."""
 
     url = State()
+
+
+class BroadcastStates(StatesGroup):
+    """An admin's broadcast waits for the message, then an optional URL button, then (for those
+    segments) the language or the number of inactive days."""
+
+    content = State()
+    button = State()
+    language = State()
+    inactive_days = State()

@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot_gateway.admin_access import STATS, Permission
+from bot_gateway.admin_access import BROADCAST, STATS, Permission
 from bot_gateway.callbacks import AdminCallback, AdminSection, StatsCallback, StatsChartCallback, StatsPeriod
 from bot_gateway.keyboards.menu import back_button
 
@@ -31,6 +31,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(AdminSection.STATS, lambda: _("📊 Stats"), STATS),
     Section(AdminSection.HEALTH, lambda: _("🩺 Health"), None),
+    Section(AdminSection.BROADCAST, lambda: _("📣 Broadcast"), BROADCAST),
 )
 
 

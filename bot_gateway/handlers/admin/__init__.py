@@ -17,7 +17,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
 from bot_gateway.bot_settings import TenantSettings
-from bot_gateway.handlers.admin import health, menu, stats
+from bot_gateway.handlers.admin import broadcast, health, menu, stats
 from bot_gateway.handlers.admin.permissions import RequirePermission
 from bot_gateway.tenant_texts import admin_ids
 
@@ -36,4 +36,4 @@ router.message.filter(IsTenantAdmin())
 router.callback_query.filter(IsTenantAdmin())
 router.message.middleware(RequirePermission())
 router.callback_query.middleware(RequirePermission())
-router.include_routers(menu.router, stats.router, health.router)
+router.include_routers(menu.router, stats.router, health.router, broadcast.router)
