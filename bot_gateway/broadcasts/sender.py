@@ -10,10 +10,12 @@ batch. Telegram's answer decides the outcome: sent; blocked on 403 "bot was bloc
 Flood waits (429) are honoured (`retry_after`) and network or server errors retried, so a message
 is never reported failed because Telegram was briefly unreachable.
 
-A report answers with the broadcast as it now is: a broadcast no longer running (paused, cancelled)
-stops the batch at once, and the rest of its recipients go out again after their lease ends, when
-the broadcast runs again. The notifier passes on broadcast.paused/.cancelled (stop now) and
-broadcast.started/.resumed (lease now); without events the sender looks every `poll_seconds`.
+The notifier passes on broadcast.paused/.cancelled (stop before the next message) and
+broadcast.started/.resumed (lease now, or go on with the batch in hand); a report's answer (the
+broadcast as it now is) says the same without events, and without either the sender looks every
+`poll_seconds`. A paused broadcast's batch is held until it resumes (then it goes on at once) for
+`poll_seconds` at most; then, as after a cancel, the rest of the batch is let go: those leases end
+and the recipients are leased again if it runs again.
 
 Restarts: a stop (the task cancelled) lets the message in flight finish and reports everything sent
 before the task ends, so a graceful restart resends nothing. A crash (the process killed) loses the
@@ -100,18 +102,20 @@ class BroadcastSender:
         self._on_report = on_report
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()  # the task is being stopped: retries of a message give up
-        self._halted: set[str] = set()  # broadcasts paused or ended while a batch of theirs is out
+        # broadcasts paused or ended while a batch of theirs is in hand: id -> the halting event
+        self._halted: dict[str, str] = {}
         # the lease outlasts the batch sent at the pace (twice over), at least the core's 10 s
         self._lease_seconds = min(3600, max(10, math.ceil(2 * self._batch / rate) + 10 if rate else 60))
 
     def on_event(self, event_type: str, data: Mapping[str, object]) -> None:
-        """A broadcast.* event (from the notifier): lease now, or stop the broadcast's batch."""
+        """A broadcast.* event (from the notifier): lease now, or hold the broadcast's batch."""
         broadcast_id = str(data.get("broadcast_id", ""))
         if event_type in WAKING:
-            self._halted.discard(broadcast_id)
+            self._halted.pop(broadcast_id, None)
             self._wake.set()
         elif event_type in HALTING:
-            self._halted.add(broadcast_id)
+            self._halted[broadcast_id] = event_type
+            self._wake.set()  # a batch held for a pause learns it was cancelled
 
     async def run(self) -> None:
         """Lease and send while there is something to send; wait for an event (or the poll) else."""
@@ -143,27 +147,43 @@ class BroadcastSender:
         if not leased.recipients:
             return False
         broadcast = leased.broadcast
-        self._halted.discard(broadcast.id)
+        self._halted.pop(broadcast.id, None)
         results: list[broadcast_pb2.BroadcastResult] = []
         reported_at = time.monotonic()
         try:
             for recipient in leased.recipients:
                 if broadcast.id in self._halted:
-                    break
+                    outcomes, results = results, []
+                    if outcomes:  # the admin sees the counts of the pause
+                        await _finish(self._report(broadcast.id, outcomes))
+                    if not await self._held(broadcast.id):
+                        break
                 await self._pace.wait()
                 await _finish(self._deliver(broadcast.content, recipient, results), self._stopping)
                 if len(results) >= REPORT_EVERY or time.monotonic() - reported_at >= REPORT_SECONDS:
                     outcomes, results = results, []
                     reported_at = time.monotonic()
-                    if not await _finish(self._report(broadcast.id, outcomes)):
-                        break
+                    await _finish(self._report(broadcast.id, outcomes))
         finally:
             if results:  # also on a stop: what went out is reported, so a restart does not resend it
                 await _finish(self._report(broadcast.id, results))
         return True
 
-    async def _report(self, broadcast_id: str, results: list[broadcast_pb2.BroadcastResult]) -> bool:
-        """Report the outcomes (retried until the core takes them); True while the broadcast runs."""
+    async def _held(self, broadcast_id: str) -> bool:
+        """Keep a paused broadcast's batch in hand until it resumes (True) or is cancelled (False);
+        after `poll_seconds` without news, let it go: the leases end and the recipients are leased
+        again when it runs."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self._poll_seconds
+        while self._halted.get(broadcast_id) == "broadcast.paused" and loop.time() < until:
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=until - loop.time())
+        return broadcast_id not in self._halted
+
+    async def _report(self, broadcast_id: str, results: list[broadcast_pb2.BroadcastResult]) -> None:
+        """Report the outcomes (retried: a repeated report counts once); the answer says whether the
+        broadcast still runs."""
         backoff = Backoff(BACKOFF)
         request = broadcast_service_pb2.ReportBroadcastResultsRequest(broadcast_id=broadcast_id, results=results)
         for attempt in range(5):
@@ -176,13 +196,17 @@ class BroadcastSender:
                 log.warning("broadcast report failed", tenant_id=self._tenant_id, attempt=attempt, error=repr(error))
                 await backoff.asleep()
         else:  # the core stays away: their leases end and the recipients are leased again
-            return False
+            return
+        status = response.broadcast.status
+        if status == B.BROADCAST_STATUS_PAUSED:
+            self._halted.setdefault(broadcast_id, "broadcast.paused")
+        elif status != B.BROADCAST_STATUS_RUNNING:
+            self._halted[broadcast_id] = "broadcast.cancelled"
         if self._on_report is not None:
             try:
                 await self._on_report(response.broadcast)
             except Exception as error:  # the progress message is a courtesy: never stop sending for it
                 log.warning("broadcast progress failed", tenant_id=self._tenant_id, error=repr(error))
-        return response.broadcast.status == B.BROADCAST_STATUS_RUNNING
 
     async def _deliver(
         self,
