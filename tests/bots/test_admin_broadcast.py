@@ -74,15 +74,15 @@ async def gateway(shop: TenantBot, rate: float = 0.0, batch: int = 100) -> Async
         await asyncio.wait_for(task, timeout=30)
 
 
-async def until(condition: Callable[[], Any], timeout: float = 30) -> None:
+async def until(condition: Callable[[], Any], timeout: float = 30) -> None:  # noqa: ASYNC109
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110  # the fake server has no event to wait on
             await asyncio.sleep(0.02)
 
 
-async def until_status(shop: TenantBot, broadcast_id: str, status: int, timeout: float = 60) -> B.Broadcast:
+async def until_status(shop: TenantBot, broadcast_id: str, status: int, timeout: float = 60) -> B.Broadcast:  # noqa: ASYNC109
     async with asyncio.timeout(timeout):
-        while (broadcast := await get(shop.tenant.admin, broadcast_id)).status != status:
+        while (broadcast := await get(shop.tenant.admin, broadcast_id)).status != status:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     return broadcast
 
