@@ -22,6 +22,11 @@ What it does, in one run:
    `cpu_ratio`: gateway + core CPU over PostgreSQL CPU; `details.rss_per_bot_kb` against its
    100 KB target) and prints a table.
 
+With `--broadcast N` it measures a broadcast instead (bench/_broadcast.py): one bot sends to N
+Telegram users (100 000 by default) with the rate limit lifted — recipients/s and the core's share of
+CPU — then at the default 25/s over `--pace-seconds` against the 4 000 s the budget implies for
+100 000; it writes bench/results/bots_broadcast.json.
+
 Options: `--bots` (1 000), `--users` (3 per bot), `--seconds` (10), `--warmup-seconds` (cap on the
 warm-up), `--concurrency` (64), `--keep` (keep the database), `--no-notifications` (no notifier per
 bot: the Balance path without the core's event streams). Without PostgreSQL it says so and
@@ -52,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import _harness as harness  # noqa: E402
 from bench import _sampling as sampling  # noqa: E402
+from bench._broadcast import measure_broadcast  # noqa: E402
 from bot_gateway.callbacks import MenuCallback, Screen  # noqa: E402
 from bot_gateway.dispatcher import build_dispatcher  # noqa: E402
 from bot_gateway.i18n import SUPPORTED_LOCALES  # noqa: E402
@@ -303,6 +309,8 @@ async def main(args: argparse.Namespace) -> int:
         core = harness.start_core(harness.pg_core_env(database, port, platform_key))
         target = f"127.0.0.1:{port}"
         await harness.wait_serving(target, platform_key, core)
+        if args.broadcast:
+            return await broadcast(args, target, platform_key, psutil.Process(core.pid), database)
         result = await measure(args, target, platform_key, psutil.Process(core.pid), database)
     finally:
         harness.stop_core(core)
@@ -319,6 +327,29 @@ async def main(args: argparse.Namespace) -> int:
     return 0
 
 
+async def broadcast(args: argparse.Namespace, target: str, platform_key: str, core: Any, database: str) -> int:
+    """The broadcast variant: measure, write bots_broadcast.json, print the figures."""
+    api_process, api_url = start_bot_api()
+    try:
+        result = await measure_broadcast(
+            args.broadcast, args.pace_seconds, target, platform_key, api_url, core, database
+        )
+    finally:
+        api_process.terminate()
+        api_process.wait(10)
+    harness.RESULTS.mkdir(exist_ok=True)
+    (harness.RESULTS / "bots_broadcast.json").write_text(json.dumps(result, indent=2) + "\n")
+    details, paced = result["details"], result["details"]["paced"]
+    print(
+        f"\n{'recipients':>10} {'recipients/s':>12} {'core share':>10} {'25/s: measured/s':>16} "
+        f"{'max in 1 s':>10} {'100k at budget s':>16} {'100k measured s':>15}\n"
+        f"{details['recipients']:>10} {result['value']:>12} {details['core_cpu_share']!s:>10} "
+        f"{paced['measured_per_s']:>16} {paced['most_in_any_second']:>10} {paced['budget_seconds_for_100000']:>16} "
+        f"{paced['measured_seconds_for_100000']!s:>15}"
+    )
+    return 0
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bots", type=int, default=1000)
@@ -327,6 +358,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-seconds", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--broadcast", type=int, nargs="?", const=100_000, default=0, metavar="N",
+        help="measure a broadcast to N recipients (100 000 when N is left out) instead of menu clicks",
+    )  # fmt: skip
+    parser.add_argument("--pace-seconds", type=float, default=10.0, help="the window of the 25/s run (--broadcast)")
     parser.add_argument(
         "--no-notifications", dest="notifications", action="store_false",
         help="run no notifier (a WatchEvents stream per bot, polled by the core each second): the Balance path alone",

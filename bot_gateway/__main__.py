@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - Windows
     uvloop = None  # type: ignore[assignment]
 
 from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
@@ -50,10 +51,16 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
             # one cache of bot settings and one user registry for the dispatcher and the notifiers
             bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
             registry, i18n = UserRegistry(), build_i18n()
+            board = ProgressBoard(i18n)  # the admins' broadcast progress messages
             runner = BotRunner(
                 client,
                 build_dispatcher(
-                    state.storage, i18n=i18n, limiter=state.limiter, registry=registry, settings=bot_settings
+                    state.storage,
+                    i18n=i18n,
+                    limiter=state.limiter,
+                    registry=registry,
+                    settings=bot_settings,
+                    broadcast_board=board,
                 ),
                 poll_tenants_seconds=settings.poll_tenants_seconds,
                 polling_timeout=settings.polling_timeout_seconds,
@@ -62,6 +69,11 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
                 registry=registry,
                 i18n=i18n,
                 notifications=settings.bot_notifications,
+                broadcasts=settings.broadcast_sending,
+                broadcast_rate=settings.broadcast_rate,
+                broadcast_batch=settings.broadcast_batch,
+                broadcast_poll_seconds=settings.broadcast_poll_seconds,
+                board=board,
             )
             await runner.run(stop)
     finally:

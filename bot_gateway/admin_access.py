@@ -21,6 +21,7 @@ ADJUST: Permission = bot_settings_pb2.ADMIN_PERMISSION_ADJUST
 EXPORT: Permission = bot_settings_pb2.ADMIN_PERMISSION_EXPORT
 REFUNDS: Permission = bot_settings_pb2.ADMIN_PERMISSION_REFUNDS
 CATALOG: Permission = bot_settings_pb2.ADMIN_PERMISSION_CATALOG
+BROADCAST: Permission = bot_settings_pb2.ADMIN_PERMISSION_BROADCAST
 
 
 def permissions_of(settings: TenantSettings, telegram_id: int) -> frozenset[Permission]:

@@ -165,6 +165,7 @@ class AdminSection(StrEnum):
     QUEUES = "queues"
     ORDERS = "orders"
     CATALOG = "catalog"
+    BROADCAST = "broadcast"
 
 
 class AdminCallback(CallbackData, prefix="adm"):
@@ -377,3 +378,39 @@ class AdminCatalogConfirmCallback(CallbackData, prefix="acy"):
     """Apply the price or title change the admin typed (kept in their FSM data) to the package."""
 
     package_id: str
+
+
+class BroadcastAction(StrEnum):
+    """The buttons of the admin's broadcast screens."""
+
+    NEW = "new"  # compose a new broadcast
+    SKIP_BUTTON = "skip"  # no URL button under the message
+    START = "start"
+    DISCARD = "discard"  # drop the draft instead of starting it
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    REFRESH = "refresh"  # the progress as the core has it now
+
+
+class BroadcastCallback(CallbackData, prefix="abc"):
+    """One action on a broadcast (`broadcast_id` empty for NEW and SKIP_BUTTON)."""
+
+    action: BroadcastAction
+    broadcast_id: str = ""
+
+
+class BroadcastSegmentChoice(StrEnum):
+    """The segments an admin picks from (the core's segment kinds)."""
+
+    ALL = "all"
+    PAID = "paid"
+    ACTIVE_SUBSCRIPTION = "sub"
+    LANGUAGE = "lang"
+    INACTIVE = "inactive"
+
+
+class BroadcastSegmentCallback(CallbackData, prefix="abs"):
+    """Send the composed broadcast to a segment (language and inactive days are asked next)."""
+
+    segment: BroadcastSegmentChoice

@@ -18,6 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.i18n import I18n
 
 from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.handlers import router
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.bot_blocked import BotUnblockedMiddleware
@@ -36,14 +37,16 @@ def build_dispatcher(
     limiter: Limiter | None = None,
     registry: UserRegistry | None = None,
     settings: BotSettingsCache | None = None,
+    broadcast_board: ProgressBoard | None = None,
 ) -> Dispatcher:
     """The dispatcher of the process (FSM in `storage`, anti-flood buckets in `limiter`; memory if
-    None); the runner shares `registry` and `settings` with it."""
+    None); the runner shares `registry`, `settings` and `broadcast_board` (the admins' broadcast
+    progress messages, which the senders' reports edit) with it."""
     pin_response_types()
     i18n = i18n or build_i18n()
     # in the workflow data too, so the error handlers translate when an update failed before the
     # locale middleware ran
-    dispatcher = Dispatcher(storage=storage, i18n=i18n)
+    dispatcher = Dispatcher(storage=storage, i18n=i18n, broadcast_board=broadcast_board or ProgressBoard(i18n))
     limiter = limiter or RateLimiter()
     dispatcher.update.outer_middleware(TenantContextMiddleware())
     dispatcher.update.outer_middleware(AntiFloodMiddleware(limiter))

@@ -15,6 +15,11 @@ The tenant's alert chat (and forum topic) hears, in the tenant's default locale,
 orders, underpaid payments, failed deliveries, new top-up and payout requests and finished
 broadcasts (`notification_texts.admin_notice`) when the bot settings name one.
 
+Broadcast events (`broadcast.started`, `.resumed`, `.paused`, `.cancelled`, `.finished`) tell no
+user anything: they go to `on_broadcast` (the runner's: the bot's broadcast sender wakes or
+stops, and a finished broadcast's progress messages become the final report), so a sender waits
+for them instead of asking the core every second. A finished one also reaches the alert chat.
+
 The same stream carries `bot_settings.updated`, which tells no one anything: the tenant changed
 its bot settings or texts, so the settings cache drops its copy (the next update reads the new
 ones), and a changed mode asks the runner (`on_mode_change`) to check at once whether this process
@@ -24,7 +29,7 @@ still serves the bot.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 from aiogram import Bot
@@ -33,6 +38,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiogram.utils.i18n import I18n
 
 from bot_gateway.bot_settings import BotSettingsCache, TenantSettings
+from bot_gateway.broadcasts.sender import EVENT_TYPES as BROADCAST_TYPES
 from bot_gateway.formatting import asset_scales
 from bot_gateway.i18n import resolve_locale
 from bot_gateway.middlewares.registration import UserRegistry
@@ -49,7 +55,8 @@ CONSUMER = "bot-notifications"
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
 BLOCKED = "bot was blocked by the user"
 SETTINGS_UPDATED = "bot_settings.updated"  # the core's event of a change of the tenant's settings or texts
-WATCHED_TYPES = (*NOTIFIED_TYPES, SETTINGS_UPDATED)
+WATCHED_TYPES = (*NOTIFIED_TYPES, SETTINGS_UPDATED, *BROADCAST_TYPES)
+BroadcastHook = Callable[[str, Mapping[str, object]], Awaitable[None]]
 
 
 class Notifier:
@@ -64,8 +71,10 @@ class Notifier:
         i18n: I18n,
         registry: UserRegistry | None = None,
         on_mode_change: Callable[[str], None] | None = None,
+        on_broadcast: BroadcastHook | None = None,
     ) -> None:
-        """`on_mode_change(tenant_id)` is called (and must not block) when the bot's mode changed."""
+        """`on_mode_change(tenant_id)` is called (and must not block) when the bot's mode changed;
+        `on_broadcast(type, data)` with each broadcast.* event."""
         self._hub = hub
         self._bot = bot
         self._tenant_id = tenant_id
@@ -73,6 +82,7 @@ class Notifier:
         self._i18n = i18n
         self._registry = registry
         self._on_mode_change = on_mode_change
+        self._on_broadcast = on_broadcast
         self._scales: dict[str, int] = {}
 
     async def run(self) -> None:
@@ -118,6 +128,8 @@ class Notifier:
         if event.type == SETTINGS_UPDATED:
             self._settings_changed(data)
             return
+        if event.type in BROADCAST_TYPES and self._on_broadcast is not None:
+            await self._on_broadcast(event.type, data)  # then the alert chat's notice, if any (finished)
         settings = await self._settings.get(self._hub, self._tenant_id)
         scales = await self._scales_of(data)
         notice = user_notice(event.type, data, scales)

@@ -9,7 +9,9 @@ or whose task ended, and passes a changed default locale on without a restart. T
 therefore be added, suspended, switched or given a new token while the process runs. A core that
 cannot be reached leaves the running bots as they are; so does a tenant whose mode cannot be read.
 Beside each bot runs its notifier (`notifier.Notifier`), started and stopped with it, unless the
-runner is told to run none (the HTTP gateway's: see http_gateway/webhooks/telegram.py).
+runner is told to run none (the HTTP gateway's: see http_gateway/webhooks/telegram.py), and its
+broadcast sender (`broadcasts.sender.BroadcastSender`), unless told to run none: the notifier hands
+it the tenant's broadcast events, and its reports edit the admins' progress messages (`board`).
 
 A notifier that sees the tenant's mode change (`bot_settings.updated` naming "mode") asks for a
 re-sync of that bot (`resync_soon`): between syncs the runner re-reads the mode of just those
@@ -23,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.token import TokenValidationError
 
 from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.broadcasts.progress import ProgressBoard
+from bot_gateway.broadcasts.sender import BroadcastSender
 from bot_gateway.commands import publish_commands
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
@@ -43,7 +47,7 @@ from bot_gateway.notifier import Notifier
 from bot_gateway.polling import poll_updates, redact
 from bot_gateway.session import BotSession
 from bot_gateway.webhooks import WebhookBots, serve_webhook, webhook_path
-from sdk.billinghub.v1 import gateway_service_pb2
+from sdk.billinghub.v1 import broadcast_pb2, gateway_service_pb2
 from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
 from sdk.client import BillingHubClient
 from sdk.errors import BillingHubError
@@ -68,6 +72,7 @@ class RunningBot:
     task: asyncio.Task[None]
     hub: BillingHubClient
     notifier: asyncio.Task[None] | None = None
+    sender: asyncio.Task[None] | None = None
 
 
 async def _with_commands(serve: Coroutine[Any, Any, None], bot: Bot, i18n: I18n) -> None:
@@ -96,9 +101,16 @@ class BotRunner:
         registry: UserRegistry | None = None,
         i18n: I18n | None = None,
         notifications: bool = True,
+        broadcasts: bool = True,
+        broadcast_rate: float = 25.0,
+        broadcast_batch: int = 100,
+        broadcast_poll_seconds: float = 60.0,
+        board: ProgressBoard | None = None,
     ) -> None:
-        """`settings` and `registry` are the dispatcher's (the notifier reads the one and tells the
-        other about users who blocked the bot); `notifications` False runs no notifiers."""
+        """`settings`, `registry` and `board` are the dispatcher's (the notifier reads the first and
+        tells the second about users who blocked the bot; the senders' reports edit the progress
+        messages of the third); `notifications` False runs no notifiers, `broadcasts` False no
+        broadcast senders (each sends `broadcast_rate` messages a second at most)."""
         if webhooks is not None and not public_url:
             raise ValueError("webhook mode needs the public URL Telegram posts to")
         self._client = client
@@ -117,6 +129,11 @@ class BotRunner:
         self._registry = registry
         self._i18n = i18n or build_i18n()
         self._notifications = notifications
+        self._broadcasts = broadcasts
+        self._broadcast_rate = broadcast_rate
+        self._broadcast_batch = broadcast_batch
+        self._broadcast_poll_seconds = broadcast_poll_seconds
+        self._board = board or ProgressBoard(self._i18n)
         self._bots: dict[str, RunningBot] = {}
         self._due: set[str] = set()  # tenants whose mode changed: re-read before the next sync
         self._wake = asyncio.Event()  # set by `resync_soon` and by `stop`
@@ -237,18 +254,57 @@ class BotRunner:
         running = self._bots[tenant.tenant_id] = RunningBot(
             tenant=tenant, delivery=delivery, bot=bot, task=task, hub=hub
         )
+        sender: BroadcastSender | None = None
+        if self._broadcasts:
+            board, tenant_id = self._board, tenant.tenant_id
+
+            async def progress(broadcast: broadcast_pb2.Broadcast) -> None:
+                await board.report(bot, tenant_id, broadcast)
+
+            sender = BroadcastSender(
+                hub,
+                bot,
+                tenant_id,
+                rate=self._broadcast_rate,
+                batch=self._broadcast_batch,
+                poll_seconds=self._broadcast_poll_seconds,
+                on_report=progress,
+            )
+            running.sender = asyncio.create_task(sender.run(), name=f"broadcasts:{tenant_id}")
         if self._notifications:
             notifier = Notifier(
-                hub, bot, tenant.tenant_id, self._settings, self._i18n, self._registry, self.resync_soon
+                hub,
+                bot,
+                tenant.tenant_id,
+                self._settings,
+                self._i18n,
+                self._registry,
+                self.resync_soon,
+                self._broadcast_hook(bot, tenant.tenant_id, sender),
             )
             running.notifier = asyncio.create_task(notifier.run(), name=f"notifier:{tenant.tenant_id}")
         log.info(
             "bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, mode=self.mode, token_fingerprint=fingerprint
         )
 
+    def _broadcast_hook(
+        self, bot: Bot, tenant_id: str, sender: BroadcastSender | None
+    ) -> Callable[[str, Mapping[str, object]], Awaitable[None]]:
+        """What the notifier does with a broadcast event: wake or halt the sender, and let a
+        finished broadcast's progress messages show the final report."""
+        board = self._board
+
+        async def hook(event_type: str, data: Mapping[str, object]) -> None:
+            if sender is not None:
+                sender.on_event(event_type, data)
+            await board.on_event(bot, tenant_id, event_type, data)
+
+        return hook
+
     async def _stop_bot(self, tenant_id: str, why: str) -> None:
         running = self._bots.pop(tenant_id)
-        for task in (running.task, running.notifier):
+        # the sender first: it reports what it sent before it ends, so a restart resends nothing
+        for task in (running.sender, running.task, running.notifier):
             if task is None:
                 continue
             task.cancel()

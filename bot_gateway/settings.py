@@ -42,6 +42,14 @@ class BotGatewaySettings(BaseSettings):
     bot_settings_refresh_seconds: float = 60.0
     # notifications from the event stream (one task per bot); off for a second replica
     bot_notifications: bool = True
+    # broadcasts: one sender per bot leasing `broadcast_batch` recipients at a time and sending at
+    # most `broadcast_rate` messages a second per bot (0 lifts the limit: benches only); it wakes on
+    # the notifier's broadcast events, else looks every `broadcast_poll_seconds`; off for every
+    # replica but one, so a bot's pace is never shared by two senders
+    broadcast_sending: bool = True
+    broadcast_rate: float = 25.0
+    broadcast_batch: int = 100
+    broadcast_poll_seconds: float = 60.0
     shutdown_grace_seconds: float = 10.0
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"

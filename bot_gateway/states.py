@@ -74,3 +74,13 @@ class CatalogStates(StatesGroup):
     price = State()
     title = State()
     confirm = State()
+
+
+class BroadcastStates(StatesGroup):
+    """An admin's broadcast waits for the message, then an optional URL button, then (for those
+    segments) the language or the number of inactive days."""
+
+    content = State()
+    button = State()
+    language = State()
+    inactive_days = State()

@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot_gateway.admin_access import CATALOG, EXPORT, QUEUES, REFUNDS, STATS, USERS, Permission
+from bot_gateway.admin_access import BROADCAST, CATALOG, EXPORT, QUEUES, REFUNDS, STATS, USERS, Permission
 from bot_gateway.callbacks import AdminCallback, AdminSection, StatsCallback, StatsChartCallback, StatsPeriod
 from bot_gateway.keyboards.menu import back_button
 
@@ -36,6 +36,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(AdminSection.QUEUES, lambda: _("📥 Queues"), QUEUES),
     Section(AdminSection.ORDERS, lambda: _("🧾 Orders"), REFUNDS),
     Section(AdminSection.CATALOG, lambda: _("🗂 Catalog"), CATALOG),
+    Section(AdminSection.BROADCAST, lambda: _("📣 Broadcast"), BROADCAST),
 )
 
 

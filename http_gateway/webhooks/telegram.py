@@ -20,6 +20,7 @@ import structlog
 from quart import Blueprint, Quart, Response, current_app, request
 
 from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
@@ -86,8 +87,14 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
     # stays true on one only (each notifier commits the same consumer cursor)
     bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
     registry, i18n = UserRegistry(), build_i18n()
+    board = ProgressBoard(i18n)  # the admins' broadcast progress messages, edited by the senders
     dispatcher = build_dispatcher(
-        state.storage, i18n=i18n, limiter=state.limiter, registry=registry, settings=bot_settings
+        state.storage,
+        i18n=i18n,
+        limiter=state.limiter,
+        registry=registry,
+        settings=bot_settings,
+        broadcast_board=board,
     )
     webhooks = WebhookBots(dispatcher)
     runner = BotRunner(
@@ -101,5 +108,10 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
         registry=registry,
         i18n=i18n,
         notifications=settings.bot_notifications,
+        broadcasts=settings.broadcast_sending,
+        broadcast_rate=settings.broadcast_rate,
+        broadcast_batch=settings.broadcast_batch,
+        broadcast_poll_seconds=settings.broadcast_poll_seconds,
+        board=board,
     )
     return BotHost(webhooks, runner, state)

@@ -24,6 +24,7 @@ from aiogram.types import Update
 from aiogram.utils.i18n import I18n
 
 from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
@@ -85,9 +86,17 @@ def shared_registry() -> UserRegistry:
 
 
 @cache
+def shared_board() -> ProgressBoard:
+    """The broadcast progress messages the shared dispatcher's admins follow (runners share it)."""
+    return ProgressBoard(shared_i18n())
+
+
+@cache
 def shared_dispatcher() -> Dispatcher:
     """The dispatcher of this test process, built once like the gateway's."""
-    return build_dispatcher(i18n=shared_i18n(), registry=shared_registry(), settings=shared_settings())
+    return build_dispatcher(
+        i18n=shared_i18n(), registry=shared_registry(), settings=shared_settings(), broadcast_board=shared_board()
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ class BotRequest:
     params: dict[str, Any]
     message_id: int | None = None  # of the message a send* call made
     files: dict[str, bytes] = field(default_factory=dict)  # uploaded files (sendPhoto, sendDocument) by form field
+    at: float = 0.0  # when the server received it (time.monotonic()), for measuring send rates
 
     def upload(self, param: str) -> bytes:
         """The bytes of the file a parameter names ("photo": "attach://<field>") or carries."""
@@ -112,7 +114,7 @@ class FakeBotApi:
             for key in ("reply_markup", "prices", "commands"):
                 if key in params:
                     params[key] = json.loads(params[key])
-        recorded = BotRequest(token, method, params, files=files)
+        recorded = BotRequest(token, method, params, files=files, at=time.monotonic())
         self.requests.append(recorded)
         result: Any
         if method.startswith("send") and recorded.chat_id in self.blocked_by:

@@ -19,6 +19,7 @@ from aiogram.types import User as TelegramUser
 from bot_gateway.bot_settings import TenantSettings
 from bot_gateway.handlers.admin import (
     adjust,
+    broadcast,
     catalog,
     catalog_edits,
     export,
@@ -57,5 +58,6 @@ router.include_routers(
     orders.router,
     catalog.router,
     catalog_edits.router,
+    broadcast.router,
     export.router,
 )
