@@ -10,8 +10,9 @@ therefore be added, suspended, switched or given a new token while the process r
 cannot be reached leaves the running bots as they are; so does a tenant whose mode cannot be read.
 Beside each bot runs its notifier (`notifier.Notifier`), started and stopped with it, unless the
 runner is told to run none (the HTTP gateway's: see http_gateway/webhooks/telegram.py), and its
-broadcast sender (`broadcasts.sender.BroadcastSender`), unless told to run none: the notifier hands
-it the tenant's broadcast events, and its reports edit the admins' progress messages (`board`).
+broadcast sender (`broadcasts.sender.BroadcastSender`), unless told to run none, whose task runs
+while the tenant has a broadcast running (listed so by the core, or started by the broadcast events
+the notifier hands it); its reports edit the admins' progress messages (`board`).
 
 A notifier that sees the tenant's mode change (`bot_settings.updated` naming "mode") asks for a
 re-sync of that bot (`resync_soon`): between syncs the runner re-reads the mode of just those
@@ -37,7 +38,7 @@ from aiogram.utils.token import TokenValidationError
 
 from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
-from bot_gateway.broadcasts.sender import BroadcastSender
+from bot_gateway.broadcasts.sender import WAKING, BroadcastSender
 from bot_gateway.commands import publish_commands
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
@@ -72,7 +73,13 @@ class RunningBot:
     task: asyncio.Task[None]
     hub: BillingHubClient
     notifier: asyncio.Task[None] | None = None
+    broadcasts: BroadcastSender | None = None  # its task runs only while there is something to send
     sender: asyncio.Task[None] | None = None
+
+    def send_broadcasts(self) -> None:
+        """Start the broadcast sender's task unless it runs."""
+        if self.broadcasts is not None and (self.sender is None or self.sender.done()):
+            self.sender = asyncio.create_task(self.broadcasts.run(), name=f"broadcasts:{self.tenant.tenant_id}")
 
 
 async def _with_commands(serve: Coroutine[Any, Any, None], bot: Bot, i18n: I18n) -> None:
@@ -212,6 +219,8 @@ class BotRunner:
                 await self._stop_bot(tenant_id, f"{self.mode} ended")
             else:
                 running.tenant = tenant
+                if tenant.broadcast_running:  # one started while this process heard no event of it
+                    running.send_broadcasts()
         for tenant_id, tenant in wanted.items():
             new = deliveries.get(tenant_id)
             if tenant_id not in self._bots and new is not None and new.mode == self.mode:
@@ -270,7 +279,9 @@ class BotRunner:
                 poll_seconds=self._broadcast_poll_seconds,
                 on_report=progress,
             )
-            running.sender = asyncio.create_task(sender.run(), name=f"broadcasts:{tenant_id}")
+            running.broadcasts = sender
+            if tenant.broadcast_running:
+                running.send_broadcasts()
         if self._notifications:
             notifier = Notifier(
                 hub,
@@ -280,23 +291,23 @@ class BotRunner:
                 self._i18n,
                 self._registry,
                 self.resync_soon,
-                self._broadcast_hook(bot, tenant.tenant_id, sender),
+                self._broadcast_hook(bot, running),
             )
             running.notifier = asyncio.create_task(notifier.run(), name=f"notifier:{tenant.tenant_id}")
         log.info(
             "bot started", tenant_id=tenant.tenant_id, bot_id=bot.id, mode=self.mode, token_fingerprint=fingerprint
         )
 
-    def _broadcast_hook(
-        self, bot: Bot, tenant_id: str, sender: BroadcastSender | None
-    ) -> Callable[[str, Mapping[str, object]], Awaitable[None]]:
-        """What the notifier does with a broadcast event: wake or halt the sender, and let a
-        finished broadcast's progress messages show the final report."""
-        board = self._board
+    def _broadcast_hook(self, bot: Bot, running: RunningBot) -> Callable[[str, Mapping[str, object]], Awaitable[None]]:
+        """What the notifier does with a broadcast event: start, wake or halt the sender, and let
+        a finished broadcast's progress messages show the final report."""
+        board, tenant_id = self._board, running.tenant.tenant_id
 
         async def hook(event_type: str, data: Mapping[str, object]) -> None:
-            if sender is not None:
-                sender.on_event(event_type, data)
+            if running.broadcasts is not None:
+                running.broadcasts.on_event(event_type, data)
+                if event_type in WAKING:
+                    running.send_broadcasts()
             await board.on_event(bot, tenant_id, event_type, data)
 
         return hook

@@ -43,9 +43,10 @@ class BotGatewaySettings(BaseSettings):
     # notifications from the event stream (one task per bot); off for a second replica
     bot_notifications: bool = True
     # broadcasts: one sender per bot leasing `broadcast_batch` recipients at a time and sending at
-    # most `broadcast_rate` messages a second per bot (0 lifts the limit: benches only); it wakes on
-    # the notifier's broadcast events, else looks every `broadcast_poll_seconds`; off for every
-    # replica but one, so a bot's pace is never shared by two senders
+    # most `broadcast_rate` messages a second per bot (0 lifts the limit: benches only), running
+    # while a broadcast is (the notifier's events, the tenant list's `broadcast_running`); a paused
+    # batch is held `broadcast_poll_seconds` at most; off for every replica but one, so a bot's
+    # pace is never shared by two senders
     broadcast_sending: bool = True
     broadcast_rate: float = 25.0
     broadcast_batch: int = 100

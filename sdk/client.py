@@ -162,6 +162,7 @@ class BillingHubClient:
             self._channel = grpc.aio.insecure_channel(target, channel_options, interceptors=interceptors)
         self._owns_channel = True
         self._view_metadata: Metadata = ()
+        self._multicallables: dict[tuple[str, str], Any] = {}  # shared by every view (_ViewChannel)
         self._stubs = _Stubs(self._channel)
 
     def _metadata(self) -> Metadata:
@@ -202,7 +203,7 @@ class BillingHubClient:
         view.__dict__.update(self.__dict__)
         view._owns_channel = False
         view._view_metadata = (*kept, *metadata)
-        view._stubs = _Stubs(_ViewChannel(self._channel, view._view_metadata))
+        view._stubs = _Stubs(_ViewChannel(self._channel, view._view_metadata, self._multicallables))
         return view
 
     @property
@@ -327,15 +328,26 @@ class _ViewChannel:
     so what a view names (its tenant, its caller's key) wins over the parent client's.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, metadata: Metadata) -> None:
+    def __init__(self, channel: grpc.aio.Channel, metadata: Metadata, shared: dict[tuple[str, str], Any]) -> None:
         self._channel = channel
         self._metadata = metadata
+        self._shared = shared
 
-    def unary_unary(self, *args: Any, **kwargs: Any) -> Any:
-        return _CallWithMetadata(self._channel.unary_unary(*args, **kwargs), self._metadata)
+    def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return _CallWithMetadata(self._multicallable("unary_unary", method, args, kwargs), self._metadata)
 
-    def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
-        return _CallWithMetadata(self._channel.unary_stream(*args, **kwargs), self._metadata)
+    def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return _CallWithMetadata(self._multicallable("unary_stream", method, args, kwargs), self._metadata)
+
+    def _multicallable(self, kind: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The channel's multicallable of a method, made once for all the views of a client: a gRPC
+        multicallable is a few kilobytes, and a gateway serving a thousand tenant bots makes a
+        view per tenant with a stub of each service it uses (a service stub makes one per method)."""
+        key = (kind, method)
+        made = self._shared.get(key)
+        if made is None:
+            made = self._shared[key] = getattr(self._channel, kind)(method, *args, **kwargs)
+        return made
 
 
 class _CallWithMetadata:

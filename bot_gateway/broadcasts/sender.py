@@ -1,7 +1,11 @@
 """The sender of one tenant bot's broadcasts: leases recipients from the core, sends at the bot's
 pace, reports every outcome back.
 
-One task per running bot (started and stopped with it by the runner). It leases up to `batch`
+A task per bot while the tenant has a broadcast to send: the runner starts it when the core lists
+the tenant with a running broadcast (ListBotTenants' `broadcast_running`) or the notifier passes on
+broadcast.started/.resumed, and it ends once a lease finds nobody left, so an idle bot holds no
+task and asks the core nothing (a thousand idle bots would otherwise lease a thousand times a
+minute, and each waiting task cost its bot a third more memory). It leases up to `batch`
 recipients of the tenant's running broadcast (LeaseBroadcastRecipients), sends each the content
 (`content.send_content`) no faster than `Pace(rate)` allows, and reports outcomes
 (ReportBroadcastResults) every `REPORT_EVERY` messages or `REPORT_SECONDS`, and at the end of the
@@ -12,9 +16,8 @@ is never reported failed because Telegram was briefly unreachable.
 
 The notifier passes on broadcast.paused/.cancelled (stop before the next message) and
 broadcast.started/.resumed (lease now, or go on with the batch in hand); a report's answer (the
-broadcast as it now is) says the same without events, and without either the sender looks every
-`poll_seconds`. A paused broadcast's batch is held until it resumes (then it goes on at once) for
-`poll_seconds` at most; then, as after a cancel, the rest of the batch is let go: those leases end
+broadcast as it now is) says the same without events. A paused broadcast's batch is held until it
+resumes (then it goes on at once) for `poll_seconds` at most; then, as after a cancel, the rest of the batch is let go: those leases end
 and the recipients are leased again if it runs again.
 
 Restarts: a stop (the task cancelled) lets the message in flight finish and reports everything sent
@@ -118,9 +121,11 @@ class BroadcastSender:
             self._wake.set()  # a batch held for a pause learns it was cancelled
 
     async def run(self) -> None:
-        """Lease and send while there is something to send; wait for an event (or the poll) else."""
+        """Lease and send while there is something to send; end when a lease finds nobody (unless
+        a broadcast woke us meanwhile: then lease again)."""
         backoff = Backoff(BACKOFF)
         while True:
+            self._wake.clear()
             try:
                 busy = await self.send_batch()
                 backoff.reset()
@@ -130,10 +135,8 @@ class BroadcastSender:
                 log.warning("broadcast batch failed", tenant_id=self._tenant_id, error=repr(error))
                 await backoff.asleep()
                 continue
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-                self._wake.clear()
+            if not busy and not self._wake.is_set():
+                return  # no await since the check: an event from now on finds the task done and starts another
 
     async def send_batch(self) -> bool:
         """Lease one batch of the running broadcast and send it; False when there was none."""

@@ -25,7 +25,12 @@ class GatewayServicer(gateway_service_pb2_grpc.GatewayServiceServicer):
         bots = await self._tenants.bot_tenants(current_actor())
         return pb.ListBotTenantsResponse(
             bot_tenants=[
-                pb.BotTenant(tenant_id=str(b.tenant_id), bot_token=b.bot_token, default_locale=b.default_locale)
+                pb.BotTenant(
+                    tenant_id=str(b.tenant_id),
+                    bot_token=b.bot_token,
+                    default_locale=b.default_locale,
+                    broadcast_running=b.broadcast_running,
+                )
                 for b in bots
             ]
         )

@@ -12,6 +12,7 @@ from sdk import FailedPrecondition
 from sdk.billinghub.v1 import broadcast_pb2 as b
 from sdk.billinghub.v1 import broadcast_service_pb2 as pb
 from sdk.billinghub.v1 import common_pb2
+from sdk.billinghub.v1 import gateway_service_pb2 as gateway_pb
 from sdk.billinghub.v1 import user_service_pb2 as users_pb
 from tests.broadcasts.broadcasts import (
     BLOCKED,
@@ -30,7 +31,7 @@ from tests.broadcasts.broadcasts import (
     started,
     telegram_users,
 )
-from tests.hub import Hub
+from tests.hub import Hub, TenantHandle
 
 
 async def test_a_broadcast_reaches_every_user_once_and_finishes(hub: Hub) -> None:
@@ -206,3 +207,22 @@ async def test_concurrent_starts_run_one_broadcast_and_queue_the_rest(hub: Hub) 
         assert len(await send_all(bot, running[0].id)) == 2
     finished = [(await get(shop.admin, d.id)).status for d in drafts]
     assert finished == [St.BROADCAST_STATUS_FINISHED] * 6
+
+
+async def test_the_gateway_s_tenant_list_says_whose_broadcast_is_running(hub: Hub) -> None:
+    """A sender idles with its bot until a broadcast runs: the tenant list tells a gateway that
+    heard no event of it (one started while it was down) which bots have one running."""
+    running_shop = await hub.new_tenant("Listed running", bot_token="1001:" + "A" * 35)
+    paused_shop = await hub.new_tenant("Listed paused", bot_token="1002:" + "B" * 35)
+    for shop in (running_shop, paused_shop):
+        await telegram_users(shop, 2)
+    await started(running_shop.admin)
+    paused = await started(paused_shop.admin)
+    await paused_shop.admin.broadcasts.PauseBroadcast(pb.PauseBroadcastRequest(broadcast_id=paused.id))
+
+    async def running(shop: TenantHandle) -> list[bool]:
+        listed = await (await gateway_of(hub, shop)).gateway.ListBotTenants(gateway_pb.ListBotTenantsRequest())
+        return [bot.broadcast_running for bot in listed.bot_tenants]
+
+    assert await running(running_shop) == [True]
+    assert await running(paused_shop) == [False]

@@ -17,6 +17,7 @@ from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import TenantNotFound
 from core_server.store.ids import new_id
 from core_server.store.models import TenantRow
+from core_server.store.repositories import broadcasts as broadcast_repo
 from core_server.store.repositories import tenants as tenant_repo
 from core_server.store.secret_box import SecretBox
 from core_server.store.unit_of_work import UnitOfWork
@@ -45,6 +46,7 @@ class BotTenant:
     tenant_id: uuid.UUID
     bot_token: str
     default_locale: str
+    broadcast_running: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,10 +218,14 @@ class TenantService:
         async with self._deps.read_uow() as uow:
             rows = await tenant_repo.list_bot_tenants(uow, actor.tenant_id)
             encrypted = [(row.id, row.bot_token_encrypted, row.default_locale) for row in rows]
+            broadcasting = await broadcast_repo.tenants_running_broadcasts(uow, [row[0] for row in encrypted])
         box = self._deps.secrets
         return [
             BotTenant(
-                tenant_id=tenant_id, bot_token=box.decrypt(blob, _bot_token_context(tenant_id)), default_locale=locale
+                tenant_id=tenant_id,
+                bot_token=box.decrypt(blob, _bot_token_context(tenant_id)),
+                default_locale=locale,
+                broadcast_running=tenant_id in broadcasting,
             )
             for tenant_id, blob, locale in encrypted
             if blob is not None

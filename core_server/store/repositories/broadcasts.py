@@ -142,6 +142,16 @@ async def running_broadcast(uow: UnitOfWork, tenant: uuid.UUID) -> BroadcastRow 
     return (await uow.session.execute(statement.limit(1))).scalar_one_or_none()
 
 
+async def tenants_running_broadcasts(uow: UnitOfWork, tenants: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these tenants have a running broadcast (one query for a gateway's whole list)."""
+    if not tenants:
+        return set()
+    statement = select(BroadcastRow.tenant_id).where(
+        BroadcastRow.tenant_id.in_(list(tenants)), BroadcastRow.status == RUNNING
+    )
+    return set((await uow.session.execute(statement)).scalars().all())
+
+
 async def lock_place_holder(uow: UnitOfWork, tenant: uuid.UUID) -> BroadcastRow | None:
     """The tenant's running or paused broadcast, locked. When another transaction is ending it, this
     waits for that one and then sees it ended: a start never queues behind a broadcast that
