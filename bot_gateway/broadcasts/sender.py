@@ -17,8 +17,8 @@ is never reported failed because Telegram was briefly unreachable.
 The notifier passes on broadcast.paused/.cancelled (stop before the next message) and
 broadcast.started/.resumed (lease now, or go on with the batch in hand); a report's answer (the
 broadcast as it now is) says the same without events. A paused broadcast's batch is held until it
-resumes (then it goes on at once) for `poll_seconds` at most; then, as after a cancel, the rest of the batch is let go: those leases end
-and the recipients are leased again if it runs again.
+resumes (then it goes on at once) for `poll_seconds` at most; then, as after a cancel, the rest
+of the batch is let go: those leases end and the recipients are leased again if it runs again.
 
 Restarts: a stop (the task cancelled) lets the message in flight finish and reports everything sent
 before the task ends, so a graceful restart resends nothing. A crash (the process killed) loses the

@@ -22,6 +22,7 @@ from aiogram.types import (
     WebAppInfo,
 )
 from aiogram.utils.i18n import I18n
+from aiohttp.payload import BytesPayload
 
 from bot_gateway.callbacks import Screen
 from bot_gateway.i18n import build_i18n
@@ -34,7 +35,7 @@ TOKEN = "42:" + "A" * 35  # a well-formed, made-up token
 def fields(session: AiohttpSession, bot: Bot, method: Any) -> dict[str, Any]:
     """The form fields the session would POST, JSON fields decoded."""
     form = session.build_form_data(bot, method)
-    payload = form()
+    payload = form if isinstance(form, BytesPayload) else form()
     pairs = parse_qsl(payload._value.decode())  # an urlencoded form when it holds no file
     decoded: dict[str, Any] = {}
     for key, value in pairs:
