@@ -1,15 +1,12 @@
-"""The commerce tests' core with a clock the test moves (the reconciliation worker's schedule), and
-a fake Telegram Bot API for the Stars tests."""
+"""A fake Telegram Bot API for the Stars tests (the core with a clock the test moves, for the
+reconciliation worker's schedule, is the suite's `clocked_hub`)."""
 
 from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.commerce.conftest import clock, clocked_hub
 from tests.providers.fakes.server import serve
 from tests.providers.fakes.telegram import FakeTelegramBotApi
-
-__all__ = ["bot_api", "clock", "clocked_hub"]
 
 
 @pytest.fixture
