@@ -175,9 +175,10 @@ class AdminCallback(CallbackData, prefix="adm"):
 
 
 class StatsPeriod(StrEnum):
-    """The periods of the admin stats, each ending now."""
+    """The periods of the admin stats, each ending now: today from the tenant's local midnight,
+    7 and 30 days rolling."""
 
-    DAY = "1d"
+    TODAY = "1d"  # the value of the former "24 hours" button, so that one still in a chat shows today
     WEEK = "7d"
     MONTH = "30d"
 

@@ -60,7 +60,7 @@ def back_to_admin() -> InlineKeyboardMarkup:
 
 def period_label(period: StatsPeriod) -> str:
     return {
-        StatsPeriod.DAY: _("24 hours"),
+        StatsPeriod.TODAY: _("Today"),
         StatsPeriod.WEEK: _("7 days"),
         StatsPeriod.MONTH: _("30 days"),
     }[period]

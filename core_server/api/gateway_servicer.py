@@ -29,6 +29,7 @@ class GatewayServicer(gateway_service_pb2_grpc.GatewayServiceServicer):
                     tenant_id=str(b.tenant_id),
                     bot_token=b.bot_token,
                     default_locale=b.default_locale,
+                    time_zone=b.time_zone,
                     broadcast_running=b.broadcast_running,
                 )
                 for b in bots

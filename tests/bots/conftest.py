@@ -30,11 +30,12 @@ async def bot_api() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def tenant_bot(hub: Hub, bot_api: FakeBotApi) -> AsyncIterator[NewBot]:
-    """Makes tenant bots (`await tenant_bot("Shop A", default_locale="ru")`), closed at the end."""
+    """Makes tenant bots (`await tenant_bot("Shop A", default_locale="ru", time_zone="Asia/Kolkata")`),
+    closed at the end."""
     made: list[TenantBot] = []
 
-    async def make(name: str, default_locale: str = "en") -> TenantBot:
-        bot = await new_tenant_bot(hub, bot_api, name, default_locale)
+    async def make(name: str, default_locale: str = "en", time_zone: str = "UTC") -> TenantBot:
+        bot = await new_tenant_bot(hub, bot_api, name, default_locale, time_zone)
         made.append(bot)
         return bot
 

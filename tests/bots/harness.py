@@ -239,12 +239,14 @@ class TenantBot:
         return response.user
 
 
-async def new_tenant_bot(hub: Hub, api: FakeBotApi, name: str, default_locale: str = "en") -> TenantBot:
+async def new_tenant_bot(
+    hub: Hub, api: FakeBotApi, name: str, default_locale: str = "en", time_zone: str = "UTC"
+) -> TenantBot:
     """A tenant created by the platform with a bot token, listed to a gateway key of its own."""
     bot_id = next(_bot_ids)
     token = f"{bot_id}:TEST-{uuid.uuid4().hex}"
     api.usernames[token] = f"{name.lower().replace(' ', '_')}_bot"
-    tenant = await hub.new_tenant(name, default_locale=default_locale, bot_token=token)
+    tenant = await hub.new_tenant(name, default_locale=default_locale, time_zone=time_zone, bot_token=token)
     gateway = hub.client(await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, tenant.id, "bots"))
     listed: gateway_service_pb2.ListBotTenantsResponse = await gateway.gateway.ListBotTenants(
         gateway_service_pb2.ListBotTenantsRequest()

@@ -8,13 +8,18 @@ forged press is answered with a refusal) and by the core (the call on their beha
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import struct
+import uuid
+import zoneinfo
 
 import numpy as np
 import pytest
 from google.protobuf import field_mask_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 from matplotlib import image
+from sqlalchemy import or_, select, update
 
 from bot_gateway.callbacks import (
     AdminCallback,
@@ -24,6 +29,7 @@ from bot_gateway.callbacks import (
     StatsChartCallback,
     StatsPeriod,
 )
+from core_server.store.models import AccountRow, OrderRow, TransferRow, UserRow
 from sdk.billinghub.v1 import (
     bot_settings_pb2,
     bot_settings_service_pb2,
@@ -35,6 +41,7 @@ from sdk.errors import PermissionDenied
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser, new_user, shared_settings
 from tests.bots.test_buy import customer, token_shop
+from tests.hub import Hub
 from tests.money import money
 
 P = bot_settings_pb2
@@ -87,7 +94,7 @@ async def test_an_admin_with_stats_sees_their_shops_figures(tenant_bot: NewBot) 
     assert week.method == "editmessagetext"
     assert week.text.startswith("📊 Stats for the last 7 days\n")
     assert [label for label, _ in week.buttons()] == [
-        "24 hours", "✅ 7 days", "30 days", "📈 Revenue chart", "⬅️ Admin menu",
+        "Today", "✅ 7 days", "30 days", "📈 Revenue chart", "⬅️ Admin menu",
     ]  # fmt: skip
     assert week.button("Revenue chart") == StatsChartCallback(period=StatsPeriod.WEEK).pack()
     # the numbers are the core's for this shop: two customers and the admin, two paid orders
@@ -113,8 +120,70 @@ async def test_the_stats_speak_the_admins_language(tenant_bot: NewBot) -> None:
     (stats,) = await shop.send(ivan, "/stats")
 
     assert stats.text.startswith("📊 Статистика за останні 7 днів\n")
+    assert [label for label, _ in stats.buttons()][:3] == ["Сьогодні", "✅ 7 днів", "30 днів"]
     assert "Виручка:\n• 199.00 RUB\n" in stats.text
     assert "1. 100 tokens — 1 замовлення, 199.00 RUB" in stats.text
+
+
+async def backdate(hub: Hub, shop: TenantBot, user_id: str, when: dt.datetime) -> None:
+    """Move a customer's registration, orders and wallet movements to `when`: the core stamps rows
+    with the wall clock, and the stats read those stamps."""
+    tenant, user = uuid.UUID(shop.tenant.id), uuid.UUID(user_id)
+    async with hub.deps.uow() as uow:
+        accounts = select(AccountRow.id).where(AccountRow.tenant_id == tenant, AccountRow.user_id == user)
+        touches = or_(TransferRow.debit_account_id.in_(accounts), TransferRow.credit_account_id.in_(accounts))
+        await uow.session.execute(
+            update(TransferRow).where(TransferRow.tenant_id == tenant, touches).values(created_at=when)
+        )
+        await uow.session.execute(
+            update(OrderRow)
+            .where(OrderRow.tenant_id == tenant, OrderRow.user_id == user)
+            .values(created_at=when, paid_at=when)
+        )
+        await uow.session.execute(
+            update(UserRow).where(UserRow.tenant_id == tenant, UserRow.id == user).values(created_at=when)
+        )
+        await uow.commit()
+
+
+async def test_today_counts_the_tenants_local_day_from_its_midnight(tenant_bot: NewBot, hub: Hub) -> None:
+    """Kiritimati is UTC+14: its day begins at 10:00 UTC of the day before. A sale one second before
+    the local midnight is yesterday's, one at the midnight is today's; 7 days still count both."""
+    zone = zoneinfo.ZoneInfo("Pacific/Kiritimati")
+    shop = await tenant_bot("Shop K", time_zone="Pacific/Kiritimati")
+    pack = await token_shop(shop)
+    buyers = []
+    for _ in range(3):
+        user, user_id = await customer(shop, "en", rub=19900)
+        (paid, *_rest) = await shop.press(user, PayCallback(package_id=pack.id, asset="RUB").pack())
+        assert "199.00 RUB" in paid.text, paid.text
+        buyers.append(user_id)
+    local_today = dt.datetime.now(zone).date()
+    midnight = dt.datetime.combine(local_today, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    await backdate(hub, shop, buyers[0], midnight - dt.timedelta(seconds=1))
+    await backdate(hub, shop, buyers[1], midnight)
+    ada = await make_admin(shop, P.ADMIN_PERMISSION_STATS)
+
+    (week,) = await shop.send(ada, "/stats")
+    (today, _) = await shop.press(ada, week.button("Today"))
+    chart = await shop.press(ada, today.button("Revenue chart"))
+    start = Timestamp()
+    start.FromDatetime(midnight)
+    series = await shop.tenant.admin.reports.GetRevenueSeries(
+        report_service_pb2.GetRevenueSeriesRequest(asset="RUB", start_time=start)
+    )
+
+    assert today.text.startswith(f"📊 Stats for today, {local_today.isoformat()} (Pacific/Kiritimati)\n")
+    assert [label for label, _ in today.buttons()][:3] == ["✅ Today", "7 days", "30 days"]
+    assert "Users: 4 in all, 3 new, " in today.text  # the buyer of yesterday is not new today
+    assert "Revenue:\n• 398.00 RUB\n" in today.text
+    assert "Top packages:\n1. 100 tokens — 2 orders, 398.00 RUB\n" in today.text
+    assert "Revenue:\n• 597.00 RUB\n" in week.text and "— 3 orders, 597.00 RUB" in week.text
+    (spinner, photo) = chart
+    assert spinner.method == "answercallbackquery"
+    assert photo.params["caption"] == f"Revenue today, {local_today.isoformat()} (Pacific/Kiritimati):\n• 398.00 RUB"
+    # the core's own day of the tenant agrees: from the local midnight on, one day of 398.00 RUB
+    assert [(p.date, p.revenue.amount_minor) for p in series.points] == [(local_today.isoformat(), 39800)]
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -165,7 +234,7 @@ async def test_only_admins_with_stats_get_the_figures(tenant_bot: NewBot) -> Non
     (stranger,) = await other.send(ada, "/admin")
     (quinn_menu,) = await shop.send(quinn, "/admin")
     quinn_press = await shop.press(quinn, STATS_DATA)
-    quinn_period = await shop.press(quinn, StatsCallback(period=StatsPeriod.DAY).pack())
+    quinn_period = await shop.press(quinn, StatsCallback(period=StatsPeriod.TODAY).pack())
     (quinn_command,) = await shop.send(quinn, "/stats")
 
     # a non-admin gets the user side: the main menu for a typed command, nothing for a forged press

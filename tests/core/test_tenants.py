@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core_server.store.models import TenantRow
 from sdk import InvalidArgument, NotFound, PermissionDenied
+from sdk.billinghub.v1 import gateway_service_pb2, tenant_pb2
 from sdk.billinghub.v1 import platform_service_pb2 as pb
-from sdk.billinghub.v1 import tenant_pb2
 from sdk.billinghub.v1 import user_service_pb2 as users_pb
 from tests.hub import Hub
 
@@ -101,6 +101,39 @@ async def test_update_rejects_bad_masks(hub: Hub, mask: list[str], field: str) -
     assert field in {v.field for v in caught.value.field_violations}
     got = await hub.platform.platform.GetTenant(pb.GetTenantRequest(tenant_id=handle.id))
     assert got.tenant == handle.tenant
+
+
+async def test_list_bot_tenants_carries_each_tenants_time_zone(hub: Hub) -> None:
+    """A bot cuts "today" at the tenant's local midnight: the zone comes with the bot, and follows
+    an update of the tenant (a refused one changes nothing)."""
+    kolkata = await hub.new_tenant("Kolkata", time_zone="Asia/Kolkata", bot_token="201:token-k")
+    plain = await hub.new_tenant("Plain", bot_token="202:token-p")  # no zone given: UTC
+    gateway = hub.client(await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, name="bots"))
+
+    async def zones() -> dict[str, str]:
+        listed = await gateway.gateway.ListBotTenants(gateway_service_pb2.ListBotTenantsRequest())
+        return {b.tenant_id: b.time_zone for b in listed.bot_tenants if b.tenant_id in (kolkata.id, plain.id)}
+
+    before = await zones()
+    await hub.platform.platform.UpdateTenant(
+        pb.UpdateTenantRequest(
+            tenant_id=plain.id,
+            time_zone="Pacific/Kiritimati",
+            update_mask=field_mask_pb2.FieldMask(paths=["time_zone"]),
+        )
+    )
+    with pytest.raises(InvalidArgument):
+        await hub.platform.platform.UpdateTenant(
+            pb.UpdateTenantRequest(
+                tenant_id=kolkata.id,
+                time_zone="Mars/Olympus",
+                update_mask=field_mask_pb2.FieldMask(paths=["time_zone"]),
+            )
+        )
+    after = await zones()
+
+    assert before == {kolkata.id: "Asia/Kolkata", plain.id: "UTC"}
+    assert after == {kolkata.id: "Asia/Kolkata", plain.id: "Pacific/Kiritimati"}
 
 
 async def test_suspended_tenant_keys_are_refused_until_resumed(hub: Hub) -> None:

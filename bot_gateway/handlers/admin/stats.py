@@ -1,16 +1,19 @@
-"""Stats: the tenant's figures over the last 24 hours, 7 or 30 days, and a chart of daily revenue.
+"""Stats: the tenant's figures for today, the last 7 or 30 days, and a chart of daily revenue.
 
 Everything comes from ReportService, called on behalf of the admin (the core wants the STATS
 permission for both calls): GetTenantStats for the figures, GetRevenueSeries once per asset that
-earned in the period for the chart. The periods end now and are counted back in whole days: the
-bot does not know the tenant's time zone (a BotTenant carries none), so "24 hours" rather than
-"today". The chart is drawn in a thread (`charts.render_revenue_chart`) and sent as a new photo.
+earned in the period for the chart. Every period ends now. "Today" begins at the tenant's local
+midnight, in the time zone the core lists with the bot (`BotTenant.time_zone`), so that an admin in
+Kolkata sees the orders of their own calendar day rather than of the UTC one; 7 and 30 days are
+rolling. The chart is drawn in a thread (`charts.render_revenue_chart`) and sent as a new photo.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
 from decimal import Decimal
 
 from aiogram import F, Router
@@ -29,22 +32,64 @@ from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.admin import period_label, stats_keyboard
 from bot_gateway.webhook_reply import answer_later
 from sdk.billinghub.v1 import common_pb2, report_service_pb2
+from sdk.billinghub.v1.gateway_service_pb2 import BotTenant
 from sdk.client import BillingHubClient
 
 router = Router(name="admin_stats")
 
-DAYS = {StatsPeriod.DAY: 1, StatsPeriod.WEEK: 7, StatsPeriod.MONTH: 30}
+ROLLING_DAYS = {StatsPeriod.WEEK: 7, StatsPeriod.MONTH: 30}
 DEFAULT_PERIOD = StatsPeriod.WEEK
 NEEDS_STATS = {PERMISSION_FLAG: STATS}
 
 
-def period_bounds(period: StatsPeriod, now: dt.datetime | None = None) -> tuple[Timestamp, Timestamp]:
-    """[now - the period's days, now) as the report requests take it."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One period as the report requests take it, [start, end), and the tenant's zone it was cut in."""
+
+    period: StatsPeriod
+    start: dt.datetime
+    end: dt.datetime
+    zone: zoneinfo.ZoneInfo
+
+    def timestamps(self) -> tuple[Timestamp, Timestamp]:
+        start, end = Timestamp(), Timestamp()
+        start.FromDatetime(self.start)
+        end.FromDatetime(self.end)
+        return start, end
+
+
+def tenant_zone(bot_tenant: BotTenant) -> zoneinfo.ZoneInfo:
+    """The tenant's time zone; UTC when the core sent none (an older core) or one this machine's
+    tz database lacks, rather than no stats at all."""
+    try:
+        return zoneinfo.ZoneInfo(bot_tenant.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def period_window(period: StatsPeriod, zone: zoneinfo.ZoneInfo, now: dt.datetime | None = None) -> Window:
+    """Today: [the local midnight that began the tenant's day, now) (its first occurrence if the
+    clocks repeat it, the day's first instant if they skip it); else [now - the days, now)."""
     end = now or dt.datetime.now(dt.UTC)
-    start, stop = Timestamp(), Timestamp()
-    start.FromDatetime(end - dt.timedelta(days=DAYS[period]))
-    stop.FromDatetime(end)
-    return start, stop
+    if period is StatsPeriod.TODAY:
+        midnight = dt.datetime.combine(end.astimezone(zone).date(), dt.time(), tzinfo=zone)
+        return Window(period, midnight.astimezone(dt.UTC), end, zone)
+    return Window(period, end - dt.timedelta(days=ROLLING_DAYS[period]), end, zone)
+
+
+def stats_heading(window: Window) -> str:
+    """Today says which day and zone; a rolling period its length."""
+    if window.period is StatsPeriod.TODAY:
+        day = window.start.astimezone(window.zone).date().isoformat()
+        return _("📊 Stats for today, {date} ({zone})").format(date=day, zone=window.zone.key)
+    return _("📊 Stats for the last {period}").format(period=period_label(window.period))
+
+
+def chart_title(window: Window) -> str:
+    if window.period is StatsPeriod.TODAY:
+        day = window.start.astimezone(window.zone).date().isoformat()
+        return _("Revenue today, {date} ({zone})").format(date=day, zone=window.zone.key)
+    return _("Revenue by day, last {period}").format(period=period_label(window.period))
 
 
 def order_status_text(status: str) -> str:
@@ -66,9 +111,9 @@ def _amounts(amounts: list[common_pb2.Money], scales: Scales) -> list[str]:
     return [f"• {money(amount, scales)}" for amount in amounts] or ["• " + _("none")]
 
 
-def stats_text(stats: report_service_pb2.TenantStats, period: StatsPeriod, scales: Scales) -> str:
+def stats_text(stats: report_service_pb2.TenantStats, window: Window, scales: Scales) -> str:
     """Users, revenue, orders by status, top packages, commissions and payouts, a block each."""
-    lines = [_("📊 Stats for the last {period}").format(period=period_label(period)), ""]
+    lines = [stats_heading(window), ""]
     lines.append(
         _("Users: {total} in all, {new} new, {active} active").format(
             total=stats.users_total, new=stats.users_new, active=stats.users_active
@@ -89,8 +134,11 @@ def stats_text(stats: report_service_pb2.TenantStats, period: StatsPeriod, scale
     return "\n".join(lines)
 
 
-async def _show_stats(event: Message | CallbackQuery, period: StatsPeriod, staff: BillingHubClient) -> None:
-    start, end = period_bounds(period)
+async def _show_stats(
+    event: Message | CallbackQuery, period: StatsPeriod, staff: BillingHubClient, bot_tenant: BotTenant
+) -> None:
+    window = period_window(period, tenant_zone(bot_tenant))
+    start, end = window.timestamps()
     response: report_service_pb2.GetTenantStatsResponse = await staff.reports.GetTenantStats(
         report_service_pb2.GetTenantStatsRequest(start_time=start, end_time=end)
     )
@@ -98,20 +146,22 @@ async def _show_stats(event: Message | CallbackQuery, period: StatsPeriod, staff
     assets = [m.asset for m in (*stats.revenue, *stats.referral_commissions, *stats.payouts)]
     assets += [sales.revenue.asset for sales in stats.top_packages]
     scales = await asset_scales(staff, *assets)
-    await show(event, stats_text(stats, period, scales), stats_keyboard(period))
+    await show(event, stats_text(stats, window, scales), stats_keyboard(period))
 
 
 @router.message(Command("stats"), flags=NEEDS_STATS)
 @router.callback_query(AdminCallback.filter(F.section == AdminSection.STATS), flags=NEEDS_STATS)
-async def open_stats(event: Message | CallbackQuery, staff: BillingHubClient) -> None:
+async def open_stats(event: Message | CallbackQuery, staff: BillingHubClient, bot_tenant: BotTenant) -> None:
     """The figures of the last 7 days."""
-    await _show_stats(event, DEFAULT_PERIOD, staff)
+    await _show_stats(event, DEFAULT_PERIOD, staff, bot_tenant)
 
 
 @router.callback_query(StatsCallback.filter(), flags=NEEDS_STATS)
-async def choose_period(callback: CallbackQuery, callback_data: StatsCallback, staff: BillingHubClient) -> None:
+async def choose_period(
+    callback: CallbackQuery, callback_data: StatsCallback, staff: BillingHubClient, bot_tenant: BotTenant
+) -> None:
     """The figures of another period."""
-    await _show_stats(callback, callback_data.period, staff)
+    await _show_stats(callback, callback_data.period, staff, bot_tenant)
 
 
 def _major(amount_minor: int, scale: int) -> float:
@@ -119,9 +169,9 @@ def _major(amount_minor: int, scale: int) -> float:
     return float(Decimal(amount_minor).scaleb(-scale))
 
 
-async def revenue_series(staff: BillingHubClient, period: StatsPeriod, assets: list[str]) -> dict[str, Series]:
+async def revenue_series(staff: BillingHubClient, window: Window, assets: list[str]) -> dict[str, Series]:
     """Each asset's daily revenue over the period, read concurrently, in major units."""
-    start, end = period_bounds(period)
+    start, end = window.timestamps()
     scales = await asset_scales(staff, *assets)
     responses: list[report_service_pb2.GetRevenueSeriesResponse] = await asyncio.gather(
         *(
@@ -141,10 +191,12 @@ async def revenue_series(staff: BillingHubClient, period: StatsPeriod, assets: l
 
 
 @router.callback_query(StatsChartCallback.filter(), flags=NEEDS_STATS)
-async def send_chart(callback: CallbackQuery, callback_data: StatsChartCallback, staff: BillingHubClient) -> None:
+async def send_chart(
+    callback: CallbackQuery, callback_data: StatsChartCallback, staff: BillingHubClient, bot_tenant: BotTenant
+) -> None:
     """The period's daily revenue as a bar chart, one panel per asset that earned in it."""
-    period = callback_data.period
-    start, end = period_bounds(period)
+    window = period_window(callback_data.period, tenant_zone(bot_tenant))
+    start, end = window.timestamps()
     response: report_service_pb2.GetTenantStatsResponse = await staff.reports.GetTenantStats(
         report_service_pb2.GetTenantStatsRequest(start_time=start, end_time=end)
     )
@@ -154,8 +206,8 @@ async def send_chart(callback: CallbackQuery, callback_data: StatsChartCallback,
         await spinner
     if not earned or callback.bot is None or callback.from_user is None:
         return
-    series = await revenue_series(staff, period, [amount.asset for amount in earned])
-    title = _("Revenue by day, last {period}").format(period=period_label(period))
+    series = await revenue_series(staff, window, [amount.asset for amount in earned])
+    title = chart_title(window)
     png = await asyncio.to_thread(render_revenue_chart, series, title)
     scales = await asset_scales(staff, *series)
     caption = "\n".join([title + ":", *(f"• {money(amount, scales)}" for amount in earned)])

@@ -46,6 +46,7 @@ class BotTenant:
     tenant_id: uuid.UUID
     bot_token: str
     default_locale: str
+    time_zone: str
     broadcast_running: bool = False
 
 
@@ -217,7 +218,7 @@ class TenantService:
         """The bots the calling gateway key serves: its own tenant's, or every tenant's."""
         async with self._deps.read_uow() as uow:
             rows = await tenant_repo.list_bot_tenants(uow, actor.tenant_id)
-            encrypted = [(row.id, row.bot_token_encrypted, row.default_locale) for row in rows]
+            encrypted = [(row.id, row.bot_token_encrypted, row.default_locale, row.time_zone) for row in rows]
             broadcasting = await broadcast_repo.tenants_running_broadcasts(uow, [row[0] for row in encrypted])
         box = self._deps.secrets
         return [
@@ -225,8 +226,9 @@ class TenantService:
                 tenant_id=tenant_id,
                 bot_token=box.decrypt(blob, _bot_token_context(tenant_id)),
                 default_locale=locale,
+                time_zone=zone,
                 broadcast_running=tenant_id in broadcasting,
             )
-            for tenant_id, blob, locale in encrypted
+            for tenant_id, blob, locale, zone in encrypted
             if blob is not None
         ]

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#billinghub/v1/gateway_service.proto\x12\rbillinghub.v1\"\x17\n\x15ListBotTenantsRequest\"d\n\tBotTenant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tbot_token\x18\x02 \x01(\t\x12\x16\n\x0e\x64\x65\x66\x61ult_locale\x18\x03 \x01(\t\x12\x19\n\x11\x62roadcast_running\x18\x04 \x01(\x08\"G\n\x16ListBotTenantsResponse\x12-\n\x0b\x62ot_tenants\x18\x01 \x03(\x0b\x32\x18.billinghub.v1.BotTenant2o\n\x0eGatewayService\x12]\n\x0eListBotTenants\x12$.billinghub.v1.ListBotTenantsRequest\x1a%.billinghub.v1.ListBotTenantsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#billinghub/v1/gateway_service.proto\x12\rbillinghub.v1\"\x17\n\x15ListBotTenantsRequest\"w\n\tBotTenant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\tbot_token\x18\x02 \x01(\t\x12\x16\n\x0e\x64\x65\x66\x61ult_locale\x18\x03 \x01(\t\x12\x19\n\x11\x62roadcast_running\x18\x04 \x01(\x08\x12\x11\n\ttime_zone\x18\x05 \x01(\t\"G\n\x16ListBotTenantsResponse\x12-\n\x0b\x62ot_tenants\x18\x01 \x03(\x0b\x32\x18.billinghub.v1.BotTenant2o\n\x0eGatewayService\x12]\n\x0eListBotTenants\x12$.billinghub.v1.ListBotTenantsRequest\x1a%.billinghub.v1.ListBotTenantsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +34,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTBOTTENANTSREQUEST']._serialized_start=54
   _globals['_LISTBOTTENANTSREQUEST']._serialized_end=77
   _globals['_BOTTENANT']._serialized_start=79
-  _globals['_BOTTENANT']._serialized_end=179
-  _globals['_LISTBOTTENANTSRESPONSE']._serialized_start=181
-  _globals['_LISTBOTTENANTSRESPONSE']._serialized_end=252
-  _globals['_GATEWAYSERVICE']._serialized_start=254
-  _globals['_GATEWAYSERVICE']._serialized_end=365
+  _globals['_BOTTENANT']._serialized_end=198
+  _globals['_LISTBOTTENANTSRESPONSE']._serialized_start=200
+  _globals['_LISTBOTTENANTSRESPONSE']._serialized_end=271
+  _globals['_GATEWAYSERVICE']._serialized_start=273
+  _globals['_GATEWAYSERVICE']._serialized_end=384
 # @@protoc_insertion_point(module_scope)
