@@ -62,18 +62,12 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
                     settings=bot_settings,
                     broadcast_board=board,
                 ),
-                poll_tenants_seconds=settings.poll_tenants_seconds,
                 polling_timeout=settings.polling_timeout_seconds,
-                telegram_api_url=settings.telegram_api_url,
                 settings=bot_settings,
                 registry=registry,
                 i18n=i18n,
-                notifications=settings.bot_notifications,
-                broadcasts=settings.broadcast_sending,
-                broadcast_rate=settings.broadcast_rate,
-                broadcast_batch=settings.broadcast_batch,
-                broadcast_poll_seconds=settings.broadcast_poll_seconds,
                 board=board,
+                **settings.runner_options(),
             )
             await runner.run(stop)
     finally:

@@ -9,7 +9,7 @@ gateway reads the same settings when it hosts the bots in webhook mode.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,3 +59,16 @@ class BotGatewaySettings(BaseSettings):
         """The gateway key: `BILLING_HUB_GATEWAY_KEY`, else `<data_dir>/gateway.key`."""
         explicit = self.gateway_key.get_secret_value() if self.gateway_key else None
         return load_api_key(explicit, self.data_dir / GATEWAY_KEY_FILE, env_var="BILLING_HUB_GATEWAY_KEY")
+
+    def runner_options(self) -> dict[str, Any]:
+        """The BotRunner knobs this configuration sets, the same for the bot gateway's polling
+        runner and the HTTP gateway's webhook runner."""
+        return {
+            "poll_tenants_seconds": self.poll_tenants_seconds,
+            "telegram_api_url": self.telegram_api_url,
+            "notifications": self.bot_notifications,
+            "broadcasts": self.broadcast_sending,
+            "broadcast_rate": self.broadcast_rate,
+            "broadcast_batch": self.broadcast_batch,
+            "broadcast_poll_seconds": self.broadcast_poll_seconds,
+        }

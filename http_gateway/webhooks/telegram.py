@@ -100,18 +100,12 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
     runner = BotRunner(
         client,
         webhooks.dispatcher,
-        poll_tenants_seconds=settings.poll_tenants_seconds,
-        telegram_api_url=settings.telegram_api_url,
         webhooks=webhooks,
         public_url=settings.public_url,
         settings=bot_settings,
         registry=registry,
         i18n=i18n,
-        notifications=settings.bot_notifications,
-        broadcasts=settings.broadcast_sending,
-        broadcast_rate=settings.broadcast_rate,
-        broadcast_batch=settings.broadcast_batch,
-        broadcast_poll_seconds=settings.broadcast_poll_seconds,
         board=board,
+        **settings.runner_options(),
     )
     return BotHost(webhooks, runner, state)
