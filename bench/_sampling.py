@@ -7,12 +7,14 @@ bench/_pgbench.py): the core's CPU, PostgreSQL's CPU polled per process, py-spy.
 from __future__ import annotations
 
 import collections
+import multiprocessing
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
@@ -44,57 +46,74 @@ class CpuSampler:
     time at start (or from zero if it started later) to its last reading: a backend that exits
     inside the window (on a shared server, other clients come and go) keeps what it used until
     its last reading, instead of taking its whole past CPU time out of a sum of two snapshots.
+
+    The polling runs in a process of its own. A scan of every process on the machine four times a
+    second is not cheap, and in a thread of the measured process (bench/bots.py measures the
+    gateway it runs in) it took the GIL from the code under test and added its CPU to the figure:
+    py-spy of bench/bots.py showed the polling thread in 12 % of the gateway's samples.
     """
 
     def __init__(self, core: psutil.Process | None, database: str | None, interval: float = 0.25) -> None:
         self._core, self._database, self._interval = core, database, interval
-        self._titles: dict[int, str] = {}
-        self._baseline: dict[int, float] = {}
-        self._seen: dict[int, float] = {}
         self._core_start = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def _read(self) -> dict[int, float]:
-        times: dict[int, float] = {}
-        for process in psutil.process_iter(["name"]):
-            if process.info["name"] not in ("postgres", "postmaster"):
-                continue
-            try:
-                times[process.pid] = cpu_seconds(process)
-                if process.pid not in self._titles:
-                    self._titles[process.pid] = " ".join(process.cmdline())
-            except psutil.Error:
-                continue
-        return times
-
-    def _poll(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._seen.update(self._read())
-
-    def _own(self, pid: int) -> bool:
-        title = self._titles.get(pid, "")
-        if not _CLIENT_BACKEND.search(title):
-            return True  # the server's own processes
-        return self._database is not None and f" {self._database} " in title
+        self._connection: Connection | None = None
+        self._poller: BaseProcess | None = None
 
     def start(self) -> None:
         self._core_start = cpu_seconds(self._core) if self._core is not None else 0.0
-        self._baseline = self._read()
-        self._seen = dict(self._baseline)
-        self._thread.start()
+        context = multiprocessing.get_context("spawn")  # no fork of a process running grpc threads
+        self._connection, theirs = context.Pipe()
+        self._poller = context.Process(target=_poll, args=(theirs, self._interval), daemon=True)
+        self._poller.start()
+        self._connection.recv()  # the baseline is read: the window starts now
 
     def stop(self) -> CpuWindow:
         core_end = cpu_seconds(self._core) if self._core is not None else 0.0
-        self._seen.update(self._read())
-        self._stop.set()
-        self._thread.join()
-        used = {pid: cpu - self._baseline.get(pid, 0.0) for pid, cpu in self._seen.items()}
+        if self._connection is None or self._poller is None:
+            raise RuntimeError("stop() before start()")
+        self._connection.send("stop")
+        baseline, seen, titles = self._connection.recv()
+        self._poller.join()
+        used = {pid: cpu - baseline.get(pid, 0.0) for pid, cpu in seen.items()}
         return CpuWindow(
             core_s=core_end - self._core_start,
             postgres_s=sum(used.values()),
-            postgres_own_s=sum(cpu for pid, cpu in used.items() if self._own(pid)),
+            postgres_own_s=sum(cpu for pid, cpu in used.items() if _own(titles.get(pid, ""), self._database)),
         )
+
+
+def _own(title: str, database: str | None) -> bool:
+    if not _CLIENT_BACKEND.search(title):
+        return True  # the server's own processes
+    return database is not None and f" {database} " in title
+
+
+def _read(titles: dict[int, str]) -> dict[int, float]:
+    """The CPU seconds of every PostgreSQL process, noting the title of each one seen first."""
+    times: dict[int, float] = {}
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] not in ("postgres", "postmaster"):
+            continue
+        try:
+            times[process.pid] = cpu_seconds(process)
+            if process.pid not in titles:
+                titles[process.pid] = " ".join(process.cmdline())
+        except psutil.Error:
+            continue
+    return times
+
+
+def _poll(connection: Connection, interval: float) -> None:
+    """The poller process: the baseline, a reading every `interval` until told to stop, the last one."""
+    titles: dict[int, str] = {}
+    baseline = _read(titles)
+    seen = dict(baseline)
+    connection.send("ready")
+    while not connection.poll(interval):
+        seen.update(_read(titles))
+    connection.recv()
+    seen.update(_read(titles))
+    connection.send((baseline, seen, titles))
 
 
 def start_profile(pid: int, profile: Path, seconds: float) -> subprocess.Popen[bytes] | None:
