@@ -6,9 +6,10 @@ order, its attempts and last error, a button to its order and a **Retry** button
 on the admin's behalf, queues the task again, due now, with a fresh budget of attempts.
 
 The core decides whether a retry is right, under the order's lock: a service post's task is
-queued again while its order runs; a Stars or Premium order was refunded when its task failed, so
-its retry is refused (TASK_ORDER_REFUNDED: it would deliver without payment), and so is a task a
-second admin already queued again from the same, now stale, screen (TASK_NOT_FAILED). The tap's
+queued again unless its order was refunded in full; a Stars or Premium order was refunded when
+its task failed, so its retry is refused (TASK_ORDER_REFUNDED: it would deliver without payment),
+and so is a task a second admin already queued again from the same, now stale, screen
+(TASK_NOT_FAILED). The tap's
 request_id is its callback query's id, so a redelivered update retries once.
 """
 

@@ -6,7 +6,8 @@ refunded, while a service input's task fails alone and its order keeps running. 
 right while the order is still owed the delivery, and is decided under the order's lock, then the
 task's (the core's lock order), so two admins tapping Retry at once queue the task once:
 - a service order that still grants its service (fulfilled, or partly refunded): the input is
-  queued again and the order stays as it is;
+  queued again and the order stays as it is, even when its period has ended since (the input was
+  taken within it, and the buyer paid for it);
 - a Stars or Premium order still awaiting delivery, or one that failed with nothing refunded (a
   free order, nothing to give back): the task is queued again and a failed order goes back to
   paid, so the task completing fulfils it as it would have the first time;

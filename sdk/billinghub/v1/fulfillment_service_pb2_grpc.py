@@ -123,7 +123,7 @@ class FulfillmentServiceServicer:
         """RetryTask queues a task that failed for good again, due now, with a fresh budget of
         attempts (max_attempts becomes attempts + 5; attempts keeps counting, last_error stays until
         the next attempt reports). The task's order must still be owed its delivery: a service order
-        that still runs (even partly refunded), or a Stars/Premium order that failed with nothing
+        not refunded in full (even past its end: the input was taken in time), or a Stars/Premium order that failed with nothing
         refunded (a free order), which goes back to paid. A staff call: a gateway key names an admin
         holding the queues permission in `x-on-behalf-of`. Emits `task.requeued` (and
         `order.delivery_retried` when the order goes back to paid).
