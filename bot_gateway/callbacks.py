@@ -342,6 +342,12 @@ class FailedTasksCallback(CallbackData, prefix="aft"):
     page: int
 
 
+class RetryTaskCallback(CallbackData, prefix="art"):
+    """Queue a fulfillment task that failed for good again (RetryTask), from the failed deliveries."""
+
+    task_id: str
+
+
 class AdminCategoryCallback(CallbackData, prefix="acg"):
     """The admin catalog: every package of one category, on sale or not."""
 

@@ -1,4 +1,5 @@
-"""Keyboards of the admin orders: a page of orders with its filters, an order's refunds, failed deliveries."""
+"""Keyboards of the admin orders: a page of orders with its filters, an order's refunds, failed
+deliveries with their retry."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from bot_gateway.callbacks import (
     OrdersCallback,
     RefundCallback,
     RefundKind,
+    RetryTaskCallback,
 )
+from bot_gateway.formatting import short_id
 
 
 def filter_label(status: OrderFilter) -> str:
@@ -90,13 +93,19 @@ def back_to_order(order_id: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def failed_keyboard(orders: Sequence[tuple[str, str]], page: int, *, has_next: bool) -> InlineKeyboardMarkup:
-    """The orders of the failed tasks shown, newer/older, back to the orders."""
+def failed_keyboard(tasks: Sequence[tuple[str, str]], page: int, *, has_next: bool) -> InlineKeyboardMarkup:
+    """Per failed task shown (`tasks`: its id and its order's), its order and Retry; newer/older;
+    back to the orders."""
     builder = InlineKeyboardBuilder()
     sizes: list[int] = []
-    for order_id, label in orders:
-        builder.button(text=label, callback_data=AdminOrderCallback(order_id=order_id))
-        sizes.append(1)
+    for task_id, order_id in tasks:
+        builder.button(
+            text=_("Order #{id}").format(id=short_id(order_id)), callback_data=AdminOrderCallback(order_id=order_id)
+        )
+        builder.button(
+            text=_("🔁 Retry #{id}").format(id=short_id(order_id)), callback_data=RetryTaskCallback(task_id=task_id)
+        )
+        sizes.append(2)
     pager = 0
     if page > 0:
         builder.button(text=_("⬅️ Newer"), callback_data=FailedTasksCallback(page=page - 1))
@@ -109,4 +118,13 @@ def failed_keyboard(orders: Sequence[tuple[str, str]], page: int, *, has_next: b
     _back_to_orders(builder)
     sizes.append(1)
     builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def after_retry() -> InlineKeyboardMarkup:
+    """Back to the failed deliveries (read afresh) or to the orders, after a retry."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("⬅️ Failed deliveries"), callback_data=FailedTasksCallback(page=0))
+    _back_to_orders(builder)
+    builder.adjust(1)
     return builder.as_markup()

@@ -60,6 +60,7 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     "FulfillmentServicer.FailTask": P.QUEUES,
     "FulfillmentServicer.GetTask": P.QUEUES,
     "FulfillmentServicer.ListTasks": P.QUEUES,
+    "FulfillmentServicer.RetryTask": P.QUEUES,
     # refunds
     "OrderServicer.RefundOrder": P.REFUNDS,
     "PaymentServicer.RefundTelegramPayment": P.REFUNDS,

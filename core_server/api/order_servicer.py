@@ -31,6 +31,7 @@ from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
 from core_server.domain.orders.service_quota import ServiceQuotas
 from core_server.domain.orders.task_outcomes import TaskOutcomes
+from core_server.domain.orders.task_retries import TaskRetries
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fpb
 from sdk.billinghub.v1 import fulfillment_service_pb2_grpc, order_service_pb2_grpc
 from sdk.billinghub.v1 import order_service_pb2 as pb
@@ -228,9 +229,10 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
 
 
 class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceServicer):
-    def __init__(self, tasks: FulfillmentService, outcomes: TaskOutcomes) -> None:
+    def __init__(self, tasks: FulfillmentService, outcomes: TaskOutcomes, retries: TaskRetries) -> None:
         self._tasks = tasks
         self._outcomes = outcomes
+        self._retries = retries
 
     @rpc(roles=STAFF)
     async def LeaseTasks(self, request: fpb.LeaseTasksRequest, context: Context) -> fpb.LeaseTasksResponse:
@@ -262,3 +264,7 @@ class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceService
             current_actor(), kind, status, request.order_id, request.page_size, request.page_token, v
         )
         return fpb.ListTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)
+
+    @rpc(roles=STAFF, mutation=True)
+    async def RetryTask(self, request: fpb.RetryTaskRequest, context: Context) -> fpb.RetryTaskResponse:
+        return fpb.RetryTaskResponse(task=task_message(await self._retries.retry(current_actor(), request.task_id)))

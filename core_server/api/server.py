@@ -47,6 +47,7 @@ from core_server.domain.orders.refunds import OrderRefunds
 from core_server.domain.orders.service import OrderService
 from core_server.domain.orders.service_quota import ServiceQuotas
 from core_server.domain.orders.task_outcomes import TaskOutcomes
+from core_server.domain.orders.task_retries import TaskRetries
 from core_server.domain.payments.configs import ProviderConfigService
 from core_server.domain.payments.service import PaymentService
 from core_server.domain.payments.stars import StarsInvoices
@@ -172,7 +173,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             fulfillment_service_pb2.DESCRIPTOR,
             fulfillment_service_pb2_grpc.add_FulfillmentServiceServicer_to_server,
-            FulfillmentServicer(FulfillmentService(deps), TaskOutcomes(deps)),
+            FulfillmentServicer(FulfillmentService(deps), TaskOutcomes(deps), TaskRetries(deps)),
         ),
         (
             subscription_service_pb2.DESCRIPTOR,

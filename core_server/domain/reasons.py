@@ -233,6 +233,18 @@ class PriceNotAvailable(FailedPrecondition):
         )
 
 
+class TaskNotFailed(FailedPrecondition):
+    """Only a task that failed for good can be retried (metadata `status`: what it is now)."""
+
+    reason = "TASK_NOT_FAILED"
+
+
+class TaskOrderRefunded(FailedPrecondition):
+    """The task's order was refunded or cancelled: retrying would deliver what was not paid for."""
+
+    reason = "TASK_ORDER_REFUNDED"
+
+
 class TaskNotLeased(FailedPrecondition):
     """The task is not leased (done, failed, or lease lost)."""
 

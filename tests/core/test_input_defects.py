@@ -784,6 +784,11 @@ TEXT_CASES: dict[str, TextCase] = {
         ["request_id", "task_id", "reason"],
     ),
     "GetTask": (lambda w: w.admin.fulfillment.GetTask, lambda w: tasks_pb.GetTaskRequest(task_id=w.task), ["task_id"]),
+    "RetryTask": (
+        lambda w: w.admin.fulfillment.RetryTask,
+        lambda w: tasks_pb.RetryTaskRequest(task_id=w.task),
+        ["request_id", "task_id"],
+    ),
     "ListTasks": (
         lambda w: w.admin.fulfillment.ListTasks,
         lambda w: tasks_pb.ListTasksRequest(order_id=w.stars_order),

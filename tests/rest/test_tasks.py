@@ -11,6 +11,8 @@ from sdk.billinghub.v1 import order_service_pb2 as orders_pb
 from tests.money import assert_ledger_ok
 from tests.rest.shop import paid_stars_order, posted_and_held
 from tests.rest.site import Site
+from tests.rest.test_order_tasks import two_posts_worked
+from tests.rest.test_service_inputs import service_order
 
 ZERO = "0190f7a0-0000-7000-8000-000000000000"
 
@@ -177,4 +179,33 @@ async def test_two_processors_reporting_one_task_at_once_have_one_winner(site: S
     else:
         assert await _order_status(site, order) == order_pb2.ORDER_STATUS_REFUNDED
         assert await posted_and_held(site, user, "RUB") == (9_000, 0)
+    await assert_ledger_ok(site.tenant)
+
+
+async def test_an_admin_retries_a_failed_service_post_and_a_refunded_order_is_refused(site: Site) -> None:
+    admin = site.tenant.admin_key
+    order = await service_order(site, "retry-1", posts_per_day=3)
+    _done, failed, _waiting = await two_posts_worked(site, order)
+    retry = f"/tasks/{failed}/retry"
+    headers = {"Idempotency-Key": "retry-post-1"}
+    assert (await site.post(retry)).status == 403  # a website's partner key may not
+    queued = await site.post(retry, key=admin, headers=headers)
+    assert queued.status == 200, queued.body
+    assert (queued.body["id"], queued.body["status"], queued.body["last_error"]) == (failed, "queued", "post deleted")
+    assert (await site.post(retry, key=admin, headers=headers)).body == queued.body
+    again = await site.post(retry, key=admin)
+    assert again.status == 409 and again.error["code"] == "TASK_NOT_FAILED", again.body
+    other = (await site.partner_of_another_tenant()).tenant.admin_key
+    assert (await site.post(retry, key=other)).status == 404
+
+    _user, stars_order = await paid_stars_order(site, "retry-2")
+    task = await _leased(site)
+    final = await site.put(
+        f"/tasks/{task['id']}/status", {"status": "failed", "reason": "USERNAME_NOT_FOUND"}, key=admin
+    )
+    assert final.status == 200
+    refused = await site.post(f"/tasks/{task['id']}/retry", key=admin)
+    assert refused.status == 409 and refused.error["code"] == "TASK_ORDER_REFUNDED", refused.body
+    assert await _order_status(site, stars_order) == order_pb2.ORDER_STATUS_REFUNDED
+    assert (await site.get(f"/tasks/{task['id']}", key=admin)).body["status"] == "failed"
     await assert_ledger_ok(site.tenant)

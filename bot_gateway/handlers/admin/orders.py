@@ -1,4 +1,4 @@
-"""Orders: the tenant's recent orders (all, or by status), an order's screen, refunds, failed deliveries.
+"""Orders: the tenant's recent orders (all, or by status), an order's screen, refunds.
 
 The section is for admins with REFUNDS. Reading orders needs no permission in the core: ListOrders
 and GetOrder are user calls a gateway key may make for the whole tenant, so the bot is what keeps
@@ -9,9 +9,7 @@ no partial refund is offered for those). Both ask for a reason, typed in an FSM 
 made on the admin's behalf; the request_id is the typed message's, so a redelivered message
 refunds once.
 
-Failed deliveries are the fulfillment tasks that failed for good (TASK_STATUS_FAILED, ListTasks:
-QUEUES permission); Stars and Premium orders of such tasks were refunded by the core when the task
-failed. The core has no call that queues a failed task again, so there is no retry button.
+The orders page leads admins who also hold QUEUES to the failed deliveries (failed_deliveries.py).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from bot_gateway.callbacks import (
     AdminCallback,
     AdminOrderCallback,
     AdminSection,
-    FailedTasksCallback,
     OrderFilter,
     OrdersCallback,
     RefundCallback,
@@ -42,7 +39,6 @@ from bot_gateway.handlers.admin.stats import order_status_text
 from bot_gateway.handlers.user.screens import show
 from bot_gateway.keyboards.admin_orders import (
     back_to_order,
-    failed_keyboard,
     filter_label,
     order_keyboard,
     orders_keyboard,
@@ -50,8 +46,6 @@ from bot_gateway.keyboards.admin_orders import (
 from bot_gateway.states import AdminRefundStates
 from sdk.billinghub.v1 import (
     common_pb2,
-    fulfillment_pb2,
-    fulfillment_service_pb2,
     order_pb2,
     order_service_pb2,
     package_pb2,
@@ -65,10 +59,8 @@ from sdk.money import format_amount, parse_amount
 router = Router(name="admin_orders")
 
 NEEDS_REFUNDS = {PERMISSION_FLAG: REFUNDS}
-NEEDS_QUEUES = {PERMISSION_FLAG: QUEUES}
 PAGE_SIZE = 5
 TOKENS_KEY = "admin_order_tokens"  # FSM data: "<filter>:<page>" -> the core's page token
-FAILED_TOKENS_KEY = "admin_failed_tokens"
 REFUND_KEY = "admin_refund"  # FSM data while a refund is typed: order, kind, asset, remaining, amount
 STARS_PAID_VIA = "provider:telegram_stars"
 STARS_PROVIDER = "telegram_stars"
@@ -349,41 +341,3 @@ async def _refund_stars(staff: BillingHubClient, order_id: str, reason: str, act
     return _(
         "⏳ The Stars refund of order #{id} is asked; Telegram has not confirmed it yet, the core asks again."
     ).format(id=ref)
-
-
-@router.callback_query(FailedTasksCallback.filter(), flags=NEEDS_QUEUES)
-async def failed_deliveries(
-    callback: CallbackQuery, callback_data: FailedTasksCallback, staff: BillingHubClient, state: FSMContext
-) -> None:
-    """The tasks that failed for good, newest first, each leading to its order."""
-    page = max(callback_data.page, 0)
-    tokens: dict[str, str] = dict((await state.get_data()).get(FAILED_TOKENS_KEY, {}))
-    token = tokens.get(str(page), "")
-    if page and not token:
-        page = 0
-    response: fulfillment_service_pb2.ListTasksResponse = await staff.fulfillment.ListTasks(
-        fulfillment_service_pb2.ListTasksRequest(
-            status=fulfillment_pb2.TASK_STATUS_FAILED, page_size=PAGE_SIZE, page_token=token
-        )
-    )
-    if response.next_page_token:
-        tokens[str(page + 1)] = response.next_page_token
-    await state.update_data({FAILED_TOKENS_KEY: tokens})
-    lines = [_("⚠️ Failed deliveries (page {page})").format(page=page + 1), ""]
-    buttons = []
-    for task in response.tasks:
-        kind = package_pb2.PackageKind.Name(task.kind).removeprefix("PACKAGE_KIND_").lower()
-        lines.append(
-            _("#{order} · {kind} · attempts: {attempts}/{max} · {error}").format(
-                order=short_id(task.order_id),
-                kind=kind,
-                attempts=task.attempts,
-                max=task.max_attempts,
-                error=task.last_error or "—",
-            )
-        )
-        buttons.append((task.order_id, _("Order #{id}").format(id=short_id(task.order_id))))
-    if not response.tasks:
-        lines.append(_("No deliveries have failed."))
-    lines += ["", _("A failed delivery is final: the core has no retry; Stars and Premium orders were refunded.")]
-    await show(callback, "\n".join(lines), failed_keyboard(buttons, page, has_next=bool(response.next_page_token)))

@@ -29,7 +29,7 @@ from core_server.domain.fulfillment import handoff_model
 from core_server.domain.ids import require_id
 from core_server.domain.json_input import object_or_error
 from core_server.domain.paging import before_id, id_page, page_request
-from core_server.domain.reasons import OrderNotFound, TaskNotFound, TaskNotLeased
+from core_server.domain.reasons import OrderNotFound, TaskNotFailed, TaskNotFound, TaskNotLeased
 from core_server.store.ids import new_id
 from core_server.store.models import TaskRow
 from core_server.store.repositories import orders as orders_repo
@@ -205,6 +205,11 @@ def require_leased(row: TaskRow) -> None:
         raise TaskNotLeased(f"task is {row.status}")
 
 
+def require_failed(row: TaskRow) -> None:
+    if row.status != TaskStatus.FAILED:
+        raise TaskNotFailed(f"task is {row.status}", metadata={"status": row.status})
+
+
 async def lease_tasks(
     deps: Deps, uow: UnitOfWork, tenant: uuid.UUID, kind: str, max_tasks: int, lease_seconds: int, now: dt.datetime
 ) -> tuple[list[Task], list[uuid.UUID]]:
@@ -257,6 +262,19 @@ async def mark_failed(
     await uow.session.flush()
     await emit(uow, deps.feed, row.tenant_id, "task.failed", task_event(row), now)
     return True
+
+
+async def requeue(deps: Deps, uow: UnitOfWork, row: TaskRow, now: dt.datetime) -> None:
+    """A task that failed for good queued again by an admin, due now, with a fresh budget of
+    MAX_ATTEMPTS attempts. `attempts` keeps counting instead of starting over at 0: it numbers the
+    leases, and a worker's late answer about attempt N is told from the current one by it
+    (handoff.owns), so a number is never given to two attempts. `last_error` stays until the next
+    attempt reports, as after any other failure that is queued again."""
+    require_failed(row)
+    row.status, row.next_attempt_at, row.lease_expires_at = TaskStatus.QUEUED, now, None
+    row.max_attempts, row.updated_at = row.attempts + MAX_ATTEMPTS, now
+    await uow.session.flush()
+    await emit(uow, deps.feed, row.tenant_id, "task.requeued", task_event(row), now)
 
 
 async def inputs_on(uow: UnitOfWork, tenant: uuid.UUID, order_id: uuid.UUID, day: str) -> int:

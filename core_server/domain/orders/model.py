@@ -7,7 +7,8 @@ one place (and in tests/unit/test_order_states.py, which walks every pair).
     pending ─┬─► paid ─┬─► fulfilled ─┬─► partially_refunded ─┬─► refunded
              │         │              └─► refunded            └─► failed ─► refunded
              │         ├─► partially_refunded (delivery still under way)
-             │         ├─► failed ─► refunded
+             │         ├─► failed ─┬─► refunded
+             │         │           └─► paid (its task retried, nothing refunded: a free order)
              │         └─► refunded
              ├─► expired
              └─► cancelled
@@ -47,7 +48,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PAID: frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.FAILED}),
     S.FULFILLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.FAILED}),
-    S.FAILED: frozenset({S.REFUNDED}),
+    # back to paid: an admin retried the failed delivery of an order nothing was refunded of
+    S.FAILED: frozenset({S.REFUNDED, S.PAID}),
     S.REFUNDED: frozenset(),
     S.EXPIRED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -65,8 +67,9 @@ CLOSED = frozenset({S.REFUNDED, S.EXPIRED, S.CANCELLED})
 def move(row: OrderRow, to: OrderStatus, now: dt.datetime) -> None:
     """Change the row's status along an allowed edge, stamping the times the edge implies."""
     check_edge("order", row.id, TRANSITIONS, OrderStatus, row.status, to)
+    was = row.status
     row.status = to
-    if to is S.PAID:
+    if to is S.PAID and was == S.PENDING:  # a failed order retried keeps the time it was paid
         row.paid_at = now
     if to is S.FULFILLED:
         row.fulfilled_at = now

@@ -39,6 +39,12 @@ def register(api: Blueprint) -> None:
         "outcome: a key reused with the other status is refused by the task's state, not by the key.",
     )  # fmt: skip
     expose(
+        api, "POST", "/tasks/<task_id>/retry", "FulfillmentService.RetryTask", resource=TAG, unwrap="task",
+        summary="Tenant admins: queue a task that failed for good again, due now, with a fresh budget of "
+        "attempts. 409 TASK_NOT_FAILED when the task is not failed (retried already), 409 TASK_ORDER_REFUNDED "
+        "when its order was refunded (a Stars or Premium order is refunded when its task fails for good).",
+    )  # fmt: skip
+    expose(
         api, "GET", "/tasks/<task_id>", "FulfillmentService.GetTask", resource=TAG, unwrap="task", summary="One task."
     )
     expose(

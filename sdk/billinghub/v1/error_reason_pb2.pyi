@@ -81,6 +81,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BROADCAST_ENDED: _ClassVar[ErrorReason]
     BROADCAST_AUDIENCE_EMPTY: _ClassVar[ErrorReason]
     BROADCAST_NOT_STARTED: _ClassVar[ErrorReason]
+    TASK_NOT_FAILED: _ClassVar[ErrorReason]
+    TASK_ORDER_REFUNDED: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -159,6 +161,8 @@ BROADCAST_NOT_PAUSED: ErrorReason
 BROADCAST_ENDED: ErrorReason
 BROADCAST_AUDIENCE_EMPTY: ErrorReason
 BROADCAST_NOT_STARTED: ErrorReason
+TASK_NOT_FAILED: ErrorReason
+TASK_ORDER_REFUNDED: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason

@@ -91,3 +91,17 @@ class ListTasksResponse(_message.Message):
     tasks: _containers.RepeatedCompositeFieldContainer[_fulfillment_pb2.Task]
     next_page_token: str
     def __init__(self, tasks: _Optional[_Iterable[_Union[_fulfillment_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RetryTaskRequest(_message.Message):
+    __slots__ = ("request_id", "task_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    task_id: str
+    def __init__(self, request_id: _Optional[str] = ..., task_id: _Optional[str] = ...) -> None: ...
+
+class RetryTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _fulfillment_pb2.Task
+    def __init__(self, task: _Optional[_Union[_fulfillment_pb2.Task, _Mapping]] = ...) -> None: ...

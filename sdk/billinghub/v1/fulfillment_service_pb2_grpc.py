@@ -64,6 +64,11 @@ class FulfillmentServiceStub:
                 request_serializer=billinghub_dot_v1_dot_fulfillment__service__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_fulfillment__service__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.RetryTask = channel.unary_unary(
+                '/billinghub.v1.FulfillmentService/RetryTask',
+                request_serializer=billinghub_dot_v1_dot_fulfillment__service__pb2.RetryTaskRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_fulfillment__service__pb2.RetryTaskResponse.FromString,
+                _registered_method=True)
 
 
 class FulfillmentServiceServicer:
@@ -114,6 +119,23 @@ class FulfillmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetryTask(self, request, context):
+        """RetryTask queues a task that failed for good again, due now, with a fresh budget of
+        attempts (max_attempts becomes attempts + 5; attempts keeps counting, last_error stays until
+        the next attempt reports). The task's order must still be owed its delivery: a service order
+        not refunded in full (even past its end: the input was taken in time), or a Stars/Premium order that failed with nothing
+        refunded (a free order), which goes back to paid. A staff call: a gateway key names an admin
+        holding the queues permission in `x-on-behalf-of`. Emits `task.requeued` (and
+        `order.delivery_retried` when the order goes back to paid).
+        Errors: INVALID_ARGUMENT (task_id), NOT_FOUND (TASK_NOT_FOUND, also another tenant's task),
+        FAILED_PRECONDITION (TASK_NOT_FAILED: the task is queued, leased or completed, e.g. retried
+        already; TASK_ORDER_REFUNDED: its order was refunded or cancelled, so a delivery now would
+        be unpaid), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING, ROLE_NOT_ALLOWED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FulfillmentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -141,6 +163,11 @@ def add_FulfillmentServiceServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=billinghub_dot_v1_dot_fulfillment__service__pb2.ListTasksRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_fulfillment__service__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'RetryTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryTask,
+                    request_deserializer=billinghub_dot_v1_dot_fulfillment__service__pb2.RetryTaskRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_fulfillment__service__pb2.RetryTaskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -283,6 +310,33 @@ class FulfillmentService:
             '/billinghub.v1.FulfillmentService/ListTasks',
             billinghub_dot_v1_dot_fulfillment__service__pb2.ListTasksRequest.SerializeToString,
             billinghub_dot_v1_dot_fulfillment__service__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.FulfillmentService/RetryTask',
+            billinghub_dot_v1_dot_fulfillment__service__pb2.RetryTaskRequest.SerializeToString,
+            billinghub_dot_v1_dot_fulfillment__service__pb2.RetryTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,
