@@ -2,7 +2,7 @@
 file follows from a background job, one at a time per bot and per admin, stopped with the bot.
 
 The fake Bot API holds the document's upload (`held`), so a test sees the job in flight: the
-handler's answer is out, the upload not yet. A second request meanwhile, by the same admin or
+handler's answer is out (in webhook mode, Telegram's request is answered), the upload not yet. A second request meanwhile, by the same admin or
 another admin of the same bot, is told the export is already being prepared; the held file then
 arrives with the core's rows. A runner stopped while the upload hangs cancels and awaits the job:
 no export task is left, and the admin is not told of a failure. A job that fails tells the admin
@@ -12,13 +12,18 @@ in plain words, nothing of the error itself.
 from __future__ import annotations
 
 import asyncio
+import json
 
 from bot_gateway.callbacks import ExportDatesCallback, ExportKind, ExportPeriod, ExportPeriodCallback
+from bot_gateway.webhooks import SECRET_HEADER, WebhookBots
+from http_gateway.app import create_app
+from sdk.billinghub.v1 import bot_settings_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.harness import TenantBot, polling_runner, shared_exports
-from tests.bots.telegram import BotRequest
+from tests.bots.harness import TenantBot, polling_runner, shared_dispatcher, shared_exports
+from tests.bots.telegram import BotRequest, FakeBotApi
 from tests.bots.test_admin_export import core_orders, exported, table, today
 from tests.bots.test_admin_stats import P, buy_tokens, make_admin
+from tests.bots.test_webhook_mode import eventually, press_update, runners, secret_of, set_mode, sync
 
 WEEK_OF_ORDERS = ExportPeriodCallback(kind=ExportKind.ORDERS, period=ExportPeriod.WEEK).pack()
 ALL_USERS = ExportPeriodCallback(kind=ExportKind.USERS, period=ExportPeriod.ALL).pack()
@@ -112,3 +117,30 @@ async def test_a_failed_export_is_told_in_plain_words(tenant_bot: NewBot) -> Non
     assert told.text == "The file could not be prepared. Try again in a few minutes."
     assert "7 days" in [label for label, _ in told.buttons()]  # the admin can try again from there
     assert document.method == "senddocument" and len(table(document)) == 1
+
+
+async def test_in_webhook_mode_telegrams_request_is_answered_before_the_export_is_done(
+    tenant_bot: NewBot, bot_api: FakeBotApi
+) -> None:
+    shop = await tenant_bot("Hook A")
+    await buy_tokens(shop, 1)
+    ada = await make_admin(shop, P.ADMIN_PERMISSION_EXPORT)
+    await set_mode(shop, bot_settings_pb2.BOT_MODE_WEBHOOK)
+    webhooks = WebhookBots(shared_dispatcher())
+    client = create_app(shop.hub, webhooks).test_client()
+    upload = bot_api.held["senddocument"] = asyncio.Event()
+    async with runners([shop], bot_api, webhooks) as made:
+        await sync(made)
+        await eventually(lambda: len(webhooks) == 1)
+        path = f"/telegram/{shop.tenant.id}/{shop.bot.id}"
+        update = press_update(ada, shop.bot.id, 31, WEEK_OF_ORDERS)
+        response = await asyncio.wait_for(
+            client.post(path, data=json.dumps(update), headers={SECRET_HEADER: await secret_of(shop)}), timeout=10
+        )
+        await upload_started(shop)
+        upload.set()
+        document = await exported(shop, ada)
+
+    assert response.status_code == 200
+    assert json.loads(await response.get_data()) == {"method": "answerCallbackQuery", "callback_query_id": "press-31"}
+    assert len(table(document)) == 1
