@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - Windows
 from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.export_jobs import ExportJobs
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.redis_state import build_state
@@ -52,6 +53,7 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
             bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
             registry, i18n = UserRegistry(), build_i18n()
             board = ProgressBoard(i18n)  # the admins' broadcast progress messages
+            exports = ExportJobs()  # the admins' exports running in the background
             runner = BotRunner(
                 client,
                 build_dispatcher(
@@ -61,12 +63,14 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
                     registry=registry,
                     settings=bot_settings,
                     broadcast_board=board,
+                    export_jobs=exports,
                 ),
                 polling_timeout=settings.polling_timeout_seconds,
                 settings=bot_settings,
                 registry=registry,
                 i18n=i18n,
                 board=board,
+                exports=exports,
                 **settings.runner_options(),
             )
             await runner.run(stop)

@@ -4,12 +4,22 @@ A change of a tenant's settings or texts applies at once: the core writes `bot_s
 with it, the bot's notifier (`notifier.py`) sees it on the tenant's event stream and calls
 `invalidate`, and the next read of that tenant's settings (its next update, its next notice) goes
 to the core. Dropping the copy rather than reading it on the spot makes a burst of changes (a
-tenant importing 2000 text overrides) cost one read, not one per change. A copy older than
-`refresh_seconds` (BILLING_HUB_BOT_SETTINGS_REFRESH_SECONDS, 60 s) is read again too, which covers
-a process that runs no notifier for the bot. A tenant's copy is loaded when its bot starts (the
-runner warms it) or at its first update, with GetBotSettings and every page of ListTextOverrides
-(500 a page, at most four). When the core cannot be reached the previous copy stays; a tenant
-never loaded gets defaults.
+tenant importing 2000 text overrides) cost one read, not one per change.
+
+Only one process sees that event, though: the core lets one stream at a time read a tenant's
+notifications (the consumer lease, core_server/domain/event_leases.py), so with several gateway
+replicas the others' notifiers wait in silence, and a process may run no notifier at all. Their
+copies are bounded by age instead: a copy older than `refresh_seconds`
+(BILLING_HUB_BOT_SETTINGS_REFRESH_SECONDS, 60 s) is read again at the tenant's next update or
+notice, so every replica serves a change within that period (the holder at once). The age is
+checked on read, never by a timer: an idle bot costs no task, no stream and no call, which keeps
+a thousand bots a process cheap; a busy bot costs one GetBotSettings (and its override pages) a
+period. A per-replica stream of the settings events would cost a stream per bot per replica, and
+a version check per update a call per update, for a gain of under a minute.
+
+A tenant's copy is loaded when its bot starts (the runner warms it) or at its first update, with
+GetBotSettings and every page of ListTextOverrides (500 a page, at most four). When the core cannot
+be reached the previous copy stays; a tenant never loaded gets defaults.
 
 An override is kept only when its key is one of the documented keys (`text_keys.TEXT_KEYS`) and
 its `{placeholders}` are ones the bot's text has, so a tenant's typo can never break a screen.

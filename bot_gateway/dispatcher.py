@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18n
 
 from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
+from bot_gateway.export_jobs import EXPORT_JOBS_KEY, ExportJobs
 from bot_gateway.handlers import router
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.bot_blocked import BotUnblockedMiddleware
@@ -38,15 +39,18 @@ def build_dispatcher(
     registry: UserRegistry | None = None,
     settings: BotSettingsCache | None = None,
     broadcast_board: ProgressBoard | None = None,
+    export_jobs: ExportJobs | None = None,
 ) -> Dispatcher:
     """The dispatcher of the process (FSM in `storage`, anti-flood buckets in `limiter`; memory if
-    None); the runner shares `registry`, `settings` and `broadcast_board` (the admins' broadcast
-    progress messages, which the senders' reports edit) with it."""
+    None); the runner shares `registry`, `settings`, `broadcast_board` (the admins' broadcast
+    progress messages, which the senders' reports edit) and `export_jobs` (the admins' exports
+    running in the background, stopped with their bot) with it."""
     pin_response_types()
     i18n = i18n or build_i18n()
     # in the workflow data too, so the error handlers translate when an update failed before the
     # locale middleware ran
     dispatcher = Dispatcher(storage=storage, i18n=i18n, broadcast_board=broadcast_board or ProgressBoard(i18n))
+    dispatcher[EXPORT_JOBS_KEY] = export_jobs if export_jobs is not None else ExportJobs()
     limiter = limiter or RateLimiter()
     dispatcher.update.outer_middleware(TenantContextMiddleware())
     dispatcher.update.outer_middleware(AntiFloodMiddleware(limiter))

@@ -12,7 +12,9 @@ Beside each bot runs its notifier (`notifier.Notifier`), started and stopped wit
 runner is told to run none (the HTTP gateway's: see http_gateway/webhooks/telegram.py), and its
 broadcast sender (`broadcasts.sender.BroadcastSender`), unless told to run none, whose task runs
 while the tenant has a broadcast running (listed so by the core, or started by the broadcast events
-the notifier hands it); its reports edit the admins' progress messages (`board`).
+the notifier hands it); its reports edit the admins' progress messages (`board`). An admin's export
+runs as a job of `exports` (export_jobs.py, shared with the dispatcher); stopping a bot stops its
+export too, so a shutdown leaves no export task behind.
 
 A notifier that sees the tenant's mode change (`bot_settings.updated` naming "mode") asks for a
 re-sync of that bot (`resync_soon`): between syncs the runner re-reads the mode of just those
@@ -40,6 +42,7 @@ from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.broadcasts.sender import WAKING, BroadcastSender
 from bot_gateway.commands import publish_commands
+from bot_gateway.export_jobs import ExportJobs
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
@@ -113,10 +116,12 @@ class BotRunner:
         broadcast_batch: int = 100,
         broadcast_poll_seconds: float = 60.0,
         board: ProgressBoard | None = None,
+        exports: ExportJobs | None = None,
     ) -> None:
         """`settings`, `registry` and `board` are the dispatcher's (the notifier reads the first and
         tells the second about users who blocked the bot; the senders' reports edit the progress
-        messages of the third); `notifications` False runs no notifiers, `broadcasts` False no
+        messages of the third); `exports` too (a bot's running export is stopped with the bot, as its
+        broadcast sender is); `notifications` False runs no notifiers, `broadcasts` False no
         broadcast senders (each sends `broadcast_rate` messages a second at most)."""
         if webhooks is not None and not public_url:
             raise ValueError("webhook mode needs the public URL Telegram posts to")
@@ -141,6 +146,7 @@ class BotRunner:
         self._broadcast_batch = broadcast_batch
         self._broadcast_poll_seconds = broadcast_poll_seconds
         self._board = board or ProgressBoard(self._i18n)
+        self._exports = exports if exports is not None else ExportJobs()
         self._bots: dict[str, RunningBot] = {}
         self._due: set[str] = set()  # tenants whose mode changed: re-read before the next sync
         self._wake = asyncio.Event()  # set by `resync_soon` and by `stop`
@@ -325,6 +331,7 @@ class BotRunner:
                 pass
             except Exception as error:  # a crashed bot must not take the others down
                 log.error("bot task failed", tenant_id=tenant_id, error=redact(repr(error), running.tenant.bot_token))
+        await self._exports.stop(running.bot.id)  # before the session closes under its upload
         self._settings.forget(tenant_id)
         if running.bot.session is not self._shared_session:
             await running.bot.session.close()
@@ -333,5 +340,6 @@ class BotRunner:
     async def stop_all(self) -> None:
         """Stop every bot (at once, not one after another)."""
         await asyncio.gather(*(self._stop_bot(tenant_id, "shutdown") for tenant_id in list(self._bots)))
+        await self._exports.stop_all()  # one of a bot that ended before its update was done
         if self._shared_session is not None:
             await self._shared_session.close()  # opened again by the next request, should one come

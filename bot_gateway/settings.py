@@ -37,8 +37,9 @@ class BotGatewaySettings(BaseSettings):
     # it the HTTP gateway serves no bot in webhook mode
     public_url: str = ""
     polling_timeout_seconds: int = 30
-    # a change of bot settings or texts applies at once (its bot_settings.updated event, taken by
-    # the bot's notifier); they are also re-read this often, for a process running no notifier
+    # a change of bot settings or texts applies at once where the bot's notifier holds the tenant's
+    # event lease (its bot_settings.updated event); every other replica, and a process running no
+    # notifier, re-reads a copy this old at the tenant's next update: the bound on a stale replica
     bot_settings_refresh_seconds: float = 60.0
     # notifications from the event stream (one task per bot); off for a second replica
     bot_notifications: bool = True

@@ -22,6 +22,7 @@ from quart import Blueprint, Quart, Response, current_app, request
 from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.export_jobs import ExportJobs
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.redis_state import BotState, build_state
@@ -88,6 +89,7 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
     bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
     registry, i18n = UserRegistry(), build_i18n()
     board = ProgressBoard(i18n)  # the admins' broadcast progress messages, edited by the senders
+    exports = ExportJobs()  # the admins' exports running in the background
     dispatcher = build_dispatcher(
         state.storage,
         i18n=i18n,
@@ -95,6 +97,7 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
         registry=registry,
         settings=bot_settings,
         broadcast_board=board,
+        export_jobs=exports,
     )
     webhooks = WebhookBots(dispatcher)
     runner = BotRunner(
@@ -106,6 +109,7 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
         registry=registry,
         i18n=i18n,
         board=board,
+        exports=exports,
         **settings.runner_options(),
     )
     return BotHost(webhooks, runner, state)

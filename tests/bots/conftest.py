@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 
-from tests.bots.harness import TenantBot, new_tenant_bot
+from tests.bots.harness import TenantBot, new_tenant_bot, shared_exports
 from tests.bots.telegram import FakeBotApi
 from tests.hub import Hub
 
@@ -41,4 +41,5 @@ async def tenant_bot(hub: Hub, bot_api: FakeBotApi) -> AsyncIterator[NewBot]:
 
     yield make
     for bot in made:
+        await shared_exports().stop(bot.bot.id)  # an export a test left running, before its session closes
         await bot.bot.session.close()

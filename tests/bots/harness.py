@@ -26,6 +26,7 @@ from aiogram.utils.i18n import I18n
 from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
+from bot_gateway.export_jobs import ExportJobs
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.middlewares.tenant import BOT_TENANT_KEY, HUB_KEY
@@ -92,10 +93,20 @@ def shared_board() -> ProgressBoard:
 
 
 @cache
+def shared_exports() -> ExportJobs:
+    """The admins' exports of the shared dispatcher (runners share it, and stop a bot's with it)."""
+    return ExportJobs()
+
+
+@cache
 def shared_dispatcher() -> Dispatcher:
     """The dispatcher of this test process, built once like the gateway's."""
     return build_dispatcher(
-        i18n=shared_i18n(), registry=shared_registry(), settings=shared_settings(), broadcast_board=shared_board()
+        i18n=shared_i18n(),
+        registry=shared_registry(),
+        settings=shared_settings(),
+        broadcast_board=shared_board(),
+        export_jobs=shared_exports(),
     )
 
 
@@ -268,4 +279,5 @@ def polling_runner(shop: TenantBot, *, poll_tenants_seconds: float) -> BotRunner
         settings=shared_settings(),
         registry=shared_registry(),
         i18n=shared_i18n(),
+        exports=shared_exports(),
     )

@@ -77,6 +77,8 @@ class FakeBotApi:
     blocked_by: set[int] = field(default_factory=set)  # chats of users who blocked the bots: 403
     refused: set[str] = field(default_factory=set)  # methods answered 400 (lower case)
     down: set[str] = field(default_factory=set)  # methods answered 502, as when Telegram is down (lower case)
+    # methods (lower case) recorded at once but answered only when their event is set: a slow upload
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
 
     def of(self, token: str) -> list[BotRequest]:
@@ -120,6 +122,8 @@ class FakeBotApi:
         if method.startswith("send") and recorded.chat_id in self.blocked_by:
             body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
             return web.json_response(body, status=403)
+        if method in self.held:
+            await self.held[method].wait()
         if method in self.down:
             return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         if method in self.refused:

@@ -29,11 +29,20 @@ from bot_gateway.callbacks import (
 from sdk.billinghub.v1 import bot_settings_service_pb2, order_service_pb2, user_service_pb2, wallet_service_pb2
 from sdk.errors import PermissionDenied
 from tests.bots.conftest import NewBot
-from tests.bots.harness import TenantBot, new_user, shared_settings
+from tests.bots.harness import TenantBot, TgUser, new_user, shared_exports, shared_settings
 from tests.bots.telegram import BotRequest
 from tests.bots.test_admin_stats import P, buy_tokens, make_admin
 
 EXPORT_DATA = AdminCallback(section=AdminSection.EXPORT).pack()
+
+
+async def exported(shop: TenantBot, admin: TgUser) -> BotRequest:
+    """What the export job sent the admin when it ended (it runs after the handler answered):
+    the document, or a message saying why not."""
+    await shared_exports().idle()
+    made = [r for r in shop.api.of(shop.token) if r.chat_id == admin.id]
+    assert made[-1].method in ("senddocument", "sendmessage"), made[-1]
+    return made[-1]
 
 
 def table(document: BotRequest) -> list[dict[str, str]]:
@@ -72,14 +81,17 @@ async def test_the_orders_of_the_last_7_days_arrive_as_a_csv_of_the_cores_orders
     (menu,) = await shop.send(ada, "/admin")
     (kinds, _) = await shop.press(ada, menu.button("Export"))
     (periods, _) = await shop.press(ada, kinds.button("Orders"))
-    (spinner, document) = await shop.press(ada, periods.button("7 days"))
+    (preparing, spinner) = await shop.press(ada, periods.button("7 days"))
+    document = await exported(shop, ada)
 
     assert [label for label, _ in menu.buttons()] == ["🩺 Health", "📤 Export", "⬅️ Menu"]
     assert kinds.text == "📤 Export to a CSV file. What should it hold?"
     assert [label for label, _ in kinds.buttons()] == ["Transfers", "Orders", "Users", "⬅️ Admin menu"]
     assert periods.text == "📤 Orders: choose the period. The last 7 and 30 days end now."
     assert [label for label, _ in periods.buttons()] == ["7 days", "30 days", "All time", "📅 Enter dates", "⬅️ Back"]
-    assert spinner.params["text"] == "Preparing the file: 7 days…"
+    assert preparing.method == "editmessagetext" and preparing.buttons() == []
+    assert preparing.text == "⏳ Preparing the file: Orders, 7 days. It will come to this chat when it is ready."
+    assert spinner.method == "answercallbackquery"
     assert document.method == "senddocument" and document.chat_id == ada.id
     week_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).date().isoformat()
     assert document.upload_name("document") == f"orders_{week_ago}_{today()}.csv"
@@ -107,12 +119,10 @@ async def test_all_users_and_transfers_export_with_typed_text_defused(tenant_bot
     await shop.send(sly, "/start")
     ada = await make_admin(shop, P.ADMIN_PERMISSION_EXPORT)
 
-    (_spinner, users_file) = await shop.press(
-        ada, ExportPeriodCallback(kind=ExportKind.USERS, period=ExportPeriod.ALL).pack()
-    )
-    (_spinner, transfers_file) = await shop.press(
-        ada, ExportPeriodCallback(kind=ExportKind.TRANSFERS, period=ExportPeriod.MONTH).pack()
-    )
+    await shop.press(ada, ExportPeriodCallback(kind=ExportKind.USERS, period=ExportPeriod.ALL).pack())
+    users_file = await exported(shop, ada)
+    await shop.press(ada, ExportPeriodCallback(kind=ExportKind.TRANSFERS, period=ExportPeriod.MONTH).pack())
+    transfers_file = await exported(shop, ada)
 
     assert users_file.upload_name("document") == f"users_all_{today()}.csv"
     users = await core_users(shop)
@@ -147,12 +157,15 @@ async def test_typed_days_go_through_the_fsm_with_clear_errors(tenant_bot: NewBo
     (no_such_day,) = await shop.send(ada, "2026-02-30..2026-03-01")
     (reversed_days,) = await shop.send(ada, "2026-11-28..2026-11-01")
     (too_early,) = await shop.send(ada, "1969-12-31..1970-01-02")
-    (empty,) = await shop.send(ada, "2001-01-01..2001-01-31")
+    (preparing,) = await shop.send(ada, "2001-01-01..2001-01-31")
+    empty = await exported(shop, ada)
     await shop.press(ada, ExportDatesCallback(kind=ExportKind.ORDERS).pack())
-    (document,) = await shop.send(ada, f" {today()}..{today()} ")
+    await shop.send(ada, f" {today()}..{today()} ")
+    document = await exported(shop, ada)
     (after,) = await shop.send(ada, f"{today()}..{today()}")  # the state ended with the file
     await shop.press(bea, ExportDatesCallback(kind=ExportKind.ORDERS).pack())
-    (one_day,) = await shop.send(bea, today())  # one day alone
+    await shop.send(bea, today())  # one day alone
+    one_day = await exported(shop, bea)
 
     assert prompt.text.startswith("Send the period as YYYY-MM-DD..YYYY-MM-DD, for example ")
     assert prompt.text.endswith(". Both days are included; days are in UTC.")
@@ -162,6 +175,9 @@ async def test_typed_days_go_through_the_fsm_with_clear_errors(tenant_bot: NewBo
     assert garbage.text == format_error and no_such_day.text == format_error
     assert reversed_days.text == "The first day of the period comes after the last one. Send the period again."
     assert too_early.text == "The days must be from 1970-01-01 to 8999-12-30. Send the period again."
+    assert preparing.text == (
+        "⏳ Preparing the file: Orders, 2001-01-01 – 2001-01-31. It will come to this chat when it is ready."
+    )
     assert empty.method == "sendmessage" and empty.text == "No orders in this period."
     assert "7 days" in [label for label, _ in empty.buttons()]
     assert document.method == "senddocument"
@@ -225,7 +241,8 @@ async def test_typed_days_are_refused_once_the_permission_is_gone(tenant_bot: Ne
     )
     await shared_settings().load(shop.hub, shop.tenant.id)
 
-    (refused,) = await shop.send(ada, f"{today()}..{today()}")
+    await shop.send(ada, f"{today()}..{today()}")
+    refused = await exported(shop, ada)
 
     assert refused.method == "sendmessage" and refused.text == "You do not have permission for this."
 
@@ -246,13 +263,15 @@ async def test_the_export_speaks_the_admins_language(
 
     (menu,) = await shop.send(admin, "/admin")
     (kinds, _) = await shop.press(admin, menu.button(menu_label))
-    (_spinner, document) = await shop.press(
+    (preparing, _spinner) = await shop.press(
         admin, ExportPeriodCallback(kind=ExportKind.USERS, period=ExportPeriod.ALL).pack()
     )
+    document = await exported(shop, admin)
     (prompt, _) = await shop.press(admin, ExportDatesCallback(kind=ExportKind.ORDERS).pack())
     (wrong,) = await shop.send(admin, "вчера")
 
     assert kinds.text == kinds_text
     assert document.params["caption"] == caption
+    assert preparing.text.startswith("⏳ ") and "Preparing" not in preparing.text
     assert "2026-11-01..2026-11-28" in wrong.text and wrong.text != prompt.text
     assert prompt.text.split()[0] in {"Отправьте", "Надішліть"}

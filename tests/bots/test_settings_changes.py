@@ -2,21 +2,34 @@
 notifier sees `bot_settings.updated` on the tenant's event stream, the next update reads the new
 settings (no 60 s wait: the settings clock never moves here), and nobody is told anything. Another
 tenant's bot keeps its copy. A changed mode makes the runner let go of the bot at once, long
-before its next sync of the tenant list."""
+before its next sync of the tenant list.
+
+With two replicas of the gateway serving one tenant, only the one whose notifier holds the tenant's
+event lease sees the event; the other reads the change when its copy is older than the refresh
+period (60 s of its settings clock, moved by the test, never slept)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from bot_gateway.bot_settings import BotSettingsCache
+from bot_gateway.runner import BotRunner
 from sdk.billinghub.v1 import bot_settings_pb2, event_service_pb2
 from tests.bots.conftest import NewBot
 from tests.bots.harness import (
+    SETTINGS_CLOCK,
     TenantBot,
+    TgUser,
     new_user,
     polling_runner,
+    shared_dispatcher,
+    shared_exports,
+    shared_i18n,
+    shared_registry,
     shared_settings,
 )
+from tests.bots.telegram import BotRequest
 from tests.bots.test_bot_settings import configure, override
 from tests.bots.test_notifications import cursor, notifier
 from tests.hub import Hub
@@ -107,3 +120,60 @@ async def test_a_mode_switch_stops_the_polled_bot_before_the_next_sync(hub: Hub,
 
     assert still_running
     assert runner.running_tenants == set()
+
+
+async def test_a_replica_without_the_event_lease_sees_a_new_admin_after_its_refresh(
+    hub: Hub, tenant_bot: NewBot
+) -> None:
+    shop = await tenant_bot("Shop A")
+    ada = new_user("Ada", "en")
+    holder_clock = [0.0]  # never moves: the holder's copy changes by the event alone
+    holder_settings = BotSettingsCache(refresh_seconds=60.0, clock=lambda: holder_clock[0])
+    holder = BotRunner(
+        shop.hub,
+        shared_dispatcher(),
+        poll_tenants_seconds=3600,
+        polling_timeout=1,
+        telegram_api_url=shop.api.url,
+        settings=holder_settings,
+        registry=shared_registry(),
+        i18n=shared_i18n(),
+        exports=shared_exports(),
+    )
+    other = polling_runner(shop, poll_tenants_seconds=3600)  # its updates: the shared dispatcher's
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(holder.run(stop))]
+    try:
+        await soon(lambda: _running(holder, shop))
+        await configure(shop, support_text="@shop_a_support")
+        await taken(hub, shop)  # only a lease holder commits: the first replica holds it
+        tasks.append(asyncio.create_task(other.run(stop)))
+        await soon(lambda: _running(other, shop))
+        await shop.send(ada, "/start")
+        before = await said(shop, ada, "/admin")  # the second replica's copy, read now
+
+        admins = [bot_settings_pb2.BotAdmin(telegram_id=ada.id, permissions=[bot_settings_pb2.ADMIN_PERMISSION_STATS])]
+        await configure(shop, admins=admins)
+        await taken(hub, shop)
+        holder_copy = await holder_settings.get(shop.hub, shop.tenant.id)
+        stale = await said(shop, ada, "/admin")
+        SETTINGS_CLOCK[0] += 61  # past the second replica's refresh period
+        fresh = await said(shop, ada, "/admin")
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=15)
+
+    assert ada.id in holder_copy.admin_ids  # the holder took the event at once
+    assert "⬅️ Menu" not in [label for label, _ in before.buttons()]
+    assert stale.text == before.text  # within its refresh period the other replica still says no
+    assert [label for label, _ in fresh.buttons()] == ["📊 Stats", "🩺 Health", "⬅️ Menu"]
+
+
+async def said(shop: TenantBot, user: TgUser, text: str) -> BotRequest:
+    """The bot's one answer to `text` (the runners' own calls, their polls, left out)."""
+    (answer,) = [r for r in await shop.send(user, text) if r.method == "sendmessage"]
+    return answer
+
+
+async def _running(runner: BotRunner, shop: TenantBot) -> bool:
+    return shop.tenant.id in runner.running_tenants

@@ -7,15 +7,23 @@ wants the EXPORT permission) and go straight into a temporary file on disk as ea
 (export_csv.py), never into a list: a tenant's whole history costs the bot one batch of memory.
 The file is uploaded from disk (FSInputFile) and deleted. An empty period gets a message instead
 of a file with a header only, and a file over what Telegram lets a bot send gets one too.
+
+None of that happens inside the update: the handler answers at once (the screen becomes "preparing
+the file…") and the export runs as a job of the process's `ExportJobs` (export_jobs.py), one at a
+time per bot and per admin ("already being prepared" otherwise), stopped with the bot. A webhook
+update is thus answered in milliseconds whatever the export's size; a job that fails tells the
+admin in plain words and logs the details.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import tempfile
 
-from aiogram import F, Router
+import structlog
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, FSInputFile, Message
 from aiogram.utils.i18n import gettext as _
@@ -32,6 +40,7 @@ from bot_gateway.callbacks import (
     ExportPeriodCallback,
 )
 from bot_gateway.export_csv import ENCODING, write_export
+from bot_gateway.export_jobs import ExportJobs
 from bot_gateway.export_periods import Period, PeriodError, ready_made, typed
 from bot_gateway.handlers.admin.permissions import PERMISSION_FLAG, refusal
 from bot_gateway.handlers.user.screens import show
@@ -42,11 +51,13 @@ from bot_gateway.keyboards.admin_export import (
     export_periods,
     kind_label,
 )
+from bot_gateway.polling import redact
 from bot_gateway.states import ExportStates
 from bot_gateway.webhook_reply import answer_later
 from sdk.client import BillingHubClient
 from sdk.errors import PermissionDenied
 
+log = structlog.get_logger(__name__)
 router = Router(name="admin_export")
 
 NEEDS_EXPORT = {PERMISSION_FLAG: EXPORT}
@@ -107,7 +118,7 @@ def period_error_text(error: PeriodError) -> str:
 
 
 @router.message(ExportStates.dates, F.text, flags=NEEDS_EXPORT)
-async def typed_dates(message: Message, state: FSMContext, staff: BillingHubClient) -> None:
+async def typed_dates(message: Message, state: FSMContext, staff: BillingHubClient, export_jobs: ExportJobs) -> None:
     """Export the typed days; a period that does not read stays asked for, with what is wrong."""
     data = await state.get_data()
     kind = ExportKind(data.get("export_kind", ExportKind.ORDERS.value))
@@ -116,38 +127,99 @@ async def typed_dates(message: Message, state: FSMContext, staff: BillingHubClie
         await message.answer(period_error_text(period), reply_markup=back_to_periods(kind))
         return
     await state.clear()
-    await _send_export(message, staff, kind, period, everything=False)
+    await _start_export(message, staff, export_jobs, kind, period, period.label(), everything=False)
 
 
 @router.callback_query(ExportPeriodCallback.filter(), flags=NEEDS_EXPORT)
 async def ready_made_period(
-    callback: CallbackQuery, callback_data: ExportPeriodCallback, staff: BillingHubClient
+    callback: CallbackQuery, callback_data: ExportPeriodCallback, staff: BillingHubClient, export_jobs: ExportJobs
 ) -> None:
     """Export the last 7 or 30 days, or everything."""
-    preparing = _("Preparing the file: {period}…").format(period=export_period_label(callback_data.period))
-    spinner = callback.answer(preparing)
-    if not answer_later(spinner):
-        await spinner
     period = ready_made(callback_data.period)
-    await _send_export(callback, staff, callback_data.kind, period, everything=callback_data.period is ExportPeriod.ALL)
+    everything = callback_data.period is ExportPeriod.ALL
+    label = export_period_label(callback_data.period)
+    await _start_export(callback, staff, export_jobs, callback_data.kind, period, label, everything=everything)
+
+
+async def _start_export(
+    event: Message | CallbackQuery,
+    staff: BillingHubClient,
+    jobs: ExportJobs,
+    kind: ExportKind,
+    period: Period,
+    label: str,
+    *,
+    everything: bool,
+) -> None:
+    """Hand the export to the process's jobs and answer at once: "preparing" (the screen edited in
+    place for a press), or "already preparing" when the admin or the bot has one running. The job
+    sends nothing before that answer is out, so the admin never sees the file above it."""
+    bot, admin = event.bot, event.from_user
+    if bot is None or admin is None:
+        return
+    chat_id = event.chat.id if isinstance(event, Message) else admin.id
+    answered = asyncio.Event()
+    work = _export(bot, chat_id, staff, kind, period, everything, answered)
+    if not jobs.start(bot.id, admin.id, work):
+        busy = _("An export is already being prepared. Its file will come here; then ask for the next one.")
+        if isinstance(event, Message):
+            await event.answer(busy)
+        else:
+            spinner = event.answer(busy, show_alert=True)
+            if not answer_later(spinner):
+                await spinner
+        return
+    try:
+        preparing = _("⏳ Preparing the file: {what}, {period}. It will come to this chat when it is ready.").format(
+            what=kind_label(kind), period=label
+        )
+        await show(event, preparing)
+    finally:
+        answered.set()
+
+
+async def _export(
+    bot: Bot,
+    chat_id: int,
+    staff: BillingHubClient,
+    kind: ExportKind,
+    period: Period,
+    everything: bool,
+    answered: asyncio.Event,
+) -> None:
+    """The export job: the file, or a plain message saying why not (a failure's details go to the
+    log only, with the bot's token taken out)."""
+    try:
+        await _send_export(bot, chat_id, staff, kind, period, everything, answered)
+    except Exception as error:  # the core or Telegram failed: tell the admin in plain words
+        log.error("export failed", bot_id=bot.id, kind=kind.value, error=redact(repr(error), bot.token))
+        try:
+            text = _("The file could not be prepared. Try again in a few minutes.")
+            await bot.send_message(chat_id, text, reply_markup=export_periods(kind))
+        except Exception as notice_error:  # Telegram itself is away: the log has it
+            log.warning("export failure not told", bot_id=bot.id, error=redact(repr(notice_error), bot.token))
 
 
 async def _send_export(
-    event: Message | CallbackQuery, staff: BillingHubClient, kind: ExportKind, period: Period, *, everything: bool
+    bot: Bot,
+    chat_id: int,
+    staff: BillingHubClient,
+    kind: ExportKind,
+    period: Period,
+    everything: bool,
+    answered: asyncio.Event,
 ) -> None:
-    """Stream the rows into a temporary file, then send it (or say why not)."""
-    bot = event.bot
-    chat_id = event.chat.id if isinstance(event, Message) else event.from_user.id
-    if bot is None:
-        return
+    """Stream the rows into a temporary file, then send it (or say why not) once `answered`."""
     # on disk (the system's temporary directory, TMPDIR), deleted when the block ends
     with tempfile.NamedTemporaryFile("w+", encoding=ENCODING, newline="", suffix=".csv", prefix="export-") as file:
         try:
             rows = await write_export(staff, kind, period.start, period.end, file)
         except PermissionDenied:  # the permission was taken away since the bot's settings were read
+            await answered.wait()
             await bot.send_message(chat_id, refusal())
             return
         file.flush()
+        await answered.wait()
         if rows == 0:
             await bot.send_message(chat_id, empty_text(kind), reply_markup=export_periods(kind))
             return
