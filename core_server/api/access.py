@@ -42,6 +42,10 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     # stats: reports
     "ReportServicer.GetTenantStats": P.STATS,
     "ReportServicer.GetRevenueSeries": P.STATS,
+    # queues: the core workers' backlogs (GetWorkerLag) sit beside the queue sizes on the bot's
+    # /health screen, read by whoever watches the queues; they are operational state, not the
+    # business figures STATS opens
+    "ReportServicer.GetWorkerLag": P.QUEUES,
     # users: user reads and updates (blocking: UserService.update asks Actor.may(USERS))
     "UserServicer.ListUsers": P.USERS,
     # adjust: balance adjustments and holds
