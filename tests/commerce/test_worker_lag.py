@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pytest
 
 from core_server.domain.clock import FrozenClock
+from core_server.domain.payments.service import FIRST_CHECK
 from core_server.domain.webhook_api import PostResult
 from core_server.domain.webhooks.dispatcher import WebhookDispatcher
 from sdk import PermissionDenied
@@ -25,8 +26,10 @@ from tests.bots_core.bots import P, admin, gateway_of, set_admins
 from tests.commerce.catalog import token_pack
 from tests.commerce.orders import create_order
 from tests.commerce.test_fulfillment import _input, _service_order
+from tests.commerce.test_subscriptions import end_of, plan, subscribe
 from tests.hub import Hub, TenantHandle
 from tests.money import fund, money, new_user
+from tests.payments.shop import open_topup, shop_with_testpay
 
 Q = pb.WorkerQueue
 QUEUE_KEEPER, VIEWER = 701, 702
@@ -121,3 +124,21 @@ async def test_a_gateway_reads_it_for_an_admin_with_the_queues_permission(hub: H
     site = hub.client(await hub.new_key(tenant_pb2.API_KEY_ROLE_PARTNER, shop.id, "site"))
     with pytest.raises(PermissionDenied):
         await site.reports.GetWorkerLag(pb.GetWorkerLagRequest())
+
+
+async def test_a_plan_past_its_end_waits_for_the_renewal_worker(clocked_hub: Hub, clock: FrozenClock) -> None:
+    shop = await clocked_hub.new_tenant("Renewals due")
+    buyer = await new_user(shop)
+    await fund(shop, buyer, 100, "XTR")
+    subscription = await subscribe(shop, buyer, await plan(shop, days=1))
+    assert (await lag(shop.admin))[Q.WORKER_QUEUE_SUBSCRIPTION_RENEWAL] == (0, 0)
+    clock.advance(end_of(subscription) - clock.now() + dt.timedelta(minutes=5))
+    assert (await lag(shop.admin))[Q.WORKER_QUEUE_SUBSCRIPTION_RENEWAL] == (1, 5 * 60)
+
+
+async def test_a_pending_provider_payment_waits_for_its_check(clocked_hub: Hub, clock: FrozenClock) -> None:
+    shop, user = await shop_with_testpay(clocked_hub, "Checks due")
+    await open_topup(shop, user, 50_000)
+    assert (await lag(shop.admin))[Q.WORKER_QUEUE_PAYMENT_RECONCILIATION] == (0, 0)
+    clock.advance(FIRST_CHECK + dt.timedelta(minutes=3))
+    assert (await lag(shop.admin))[Q.WORKER_QUEUE_PAYMENT_RECONCILIATION] == (1, 3 * 60)
