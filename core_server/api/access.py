@@ -42,6 +42,10 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     # stats: reports
     "ReportServicer.GetTenantStats": P.STATS,
     "ReportServicer.GetRevenueSeries": P.STATS,
+    # queues: the core workers' backlogs (GetWorkerLag) sit beside the queue sizes on the bot's
+    # /health screen, read by whoever watches the queues; they are operational state, not the
+    # business figures STATS opens
+    "ReportServicer.GetWorkerLag": P.QUEUES,
     # users: user reads and updates (blocking: UserService.update asks Actor.may(USERS))
     "UserServicer.ListUsers": P.USERS,
     # adjust: balance adjustments and holds
@@ -97,6 +101,15 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     "ReferralServicer.UpdateReferralProgram": P.SETTINGS,
     "TopupRequestServicer.SetTopupMethods": P.SETTINGS,
 }
+# User calls that read across the tenant when they name no user: a gateway key's GetOrder or
+# ListOrders without user_id is staff work, made for a bot admin holding REFUNDS
+# (domain/buyer_orders.py, TENANT_ORDER_READS; the check is the use case's, since the same method
+# naming a user stays a user call). REFUNDS rather than STATS: the bot's orders section, the one
+# screen that lists the tenant's orders one by one with their buyers, is the refunds admin's
+# workplace, while STATS grants aggregated figures (counts, revenue) and never a buyer's purchases.
+# Naming a user keeps these user calls; the buyer reads ListOrderTasks and GetServiceQuota always
+# name the user for gateway and partner keys (domain/buyer_orders.py). Partner keys keep their
+# rights: any order of their tenant by id, one user's list at a time.
 # What a gateway process calls for itself, with no admin behind the call: which bots to run and
 # their settings, the event stream its notifications come from (and its place in it), marking a
 # user who blocked the bot, provider webhooks and Telegram payment updates it forwards, and the

@@ -142,7 +142,8 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.GetOrderResponse:
-        return pb.GetOrderResponse(order=order_message(await self._orders.get(current_actor(), request.order_id)))
+        order = await self._orders.get(current_actor(), request.order_id, request.user_id)
+        return pb.GetOrderResponse(order=order_message(order))
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def ListOrders(self, request: pb.ListOrdersRequest, context: Context) -> pb.ListOrdersResponse:

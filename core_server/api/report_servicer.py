@@ -9,16 +9,26 @@ import grpc
 
 from core_server.api.access import STAFF, rpc
 from core_server.api.call_context import current_actor
-from core_server.api.convert import money, optional_time
+from core_server.api.convert import money, optional_time, timestamp
 from core_server.domain.actor import Role
 from core_server.domain.errors import Violations
 from core_server.domain.money.amounts import Money
 from core_server.domain.reports.service import ReportService, TenantStats
+from core_server.domain.reports.worker_lag import Backlog, WorkerLagReport, WorkerQueue
 from sdk.billinghub.v1 import common_pb2, report_service_pb2_grpc
 from sdk.billinghub.v1 import report_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 PLATFORM = {Role.PLATFORM}
+QUEUES_OUT = {
+    WorkerQueue.ORDER_EXPIRY: pb.WORKER_QUEUE_ORDER_EXPIRY,
+    WorkerQueue.HOLD_EXPIRY: pb.WORKER_QUEUE_HOLD_EXPIRY,
+    WorkerQueue.SUBSCRIPTION_RENEWAL: pb.WORKER_QUEUE_SUBSCRIPTION_RENEWAL,
+    WorkerQueue.PAYMENT_RECONCILIATION: pb.WORKER_QUEUE_PAYMENT_RECONCILIATION,
+    WorkerQueue.FULFILLMENT_QUEUED: pb.WORKER_QUEUE_FULFILLMENT_QUEUED,
+    WorkerQueue.FULFILLMENT_EXPIRED_LEASES: pb.WORKER_QUEUE_FULFILLMENT_EXPIRED_LEASES,
+    WorkerQueue.OUTBOUND_WEBHOOKS: pb.WORKER_QUEUE_OUTBOUND_WEBHOOKS,
+}
 
 
 def _amounts(amounts: list[Money]) -> list[common_pb2.Money]:
@@ -54,9 +64,19 @@ def _period(request: Any, v: Violations) -> tuple[dt.datetime | None, dt.datetim
     return start, end
 
 
+def backlog_message(backlog: Backlog) -> pb.WorkerBacklog:
+    return pb.WorkerBacklog(
+        queue=QUEUES_OUT[backlog.queue],
+        due=backlog.due,
+        oldest_due_time=timestamp(backlog.oldest_due),
+        oldest_due_seconds=backlog.oldest_seconds,
+    )
+
+
 class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
-    def __init__(self, service: ReportService) -> None:
+    def __init__(self, service: ReportService, worker_lag: WorkerLagReport) -> None:
         self._service = service
+        self._worker_lag = worker_lag
 
     @rpc(roles=STAFF)
     async def GetTenantStats(self, request: pb.GetTenantStatsRequest, context: Context) -> pb.GetTenantStatsResponse:
@@ -90,4 +110,11 @@ class ReportServicer(report_service_pb2_grpc.ReportServiceServicer):
                 pb.RevenuePoint(date=p.date.isoformat(), revenue=money(p.revenue.asset, p.revenue.amount))
                 for p in points
             ]
+        )
+
+    @rpc(roles=STAFF)
+    async def GetWorkerLag(self, request: pb.GetWorkerLagRequest, context: Context) -> pb.GetWorkerLagResponse:
+        lag = await self._worker_lag.read(current_actor())
+        return pb.GetWorkerLagResponse(
+            backlogs=[backlog_message(b) for b in lag.backlogs], read_time=timestamp(lag.read_at)
         )

@@ -58,6 +58,7 @@ from core_server.domain.promos.codes import PromoCodeService
 from core_server.domain.referrals.payouts import PayoutService
 from core_server.domain.referrals.service import ReferralService
 from core_server.domain.reports.service import ReportService
+from core_server.domain.reports.worker_lag import WorkerLagReport
 from core_server.domain.subscriptions.service import SubscriptionService
 from core_server.domain.tenancy.api_keys import ApiKeyService
 from core_server.domain.tenancy.tenants import TenantService
@@ -198,7 +199,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             report_service_pb2.DESCRIPTOR,
             report_service_pb2_grpc.add_ReportServiceServicer_to_server,
-            ReportServicer(ReportService(deps)),
+            ReportServicer(ReportService(deps), WorkerLagReport(deps)),
         ),
         (
             payment_service_pb2.DESCRIPTOR,

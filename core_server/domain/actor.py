@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from core_server.domain.errors import InvalidArgument, Violation
-from core_server.domain.reasons import TenantRequired
+from core_server.domain.reasons import AdminPermissionMissing, AdminRequired, TenantRequired
 
 
 class Role(enum.StrEnum):
@@ -78,3 +78,21 @@ class Actor:
         it serves and never pages through the tenant's whole history."""
         if self.role is Role.PARTNER and not user_id:
             raise InvalidArgument([Violation("user_id", "is required for partner keys")])
+
+    def require_staff_for_tenant_read(self, user_id: str, permission: AdminPermission) -> None:
+        """A gateway key reads one named user's records; reading across the tenant (no user named)
+        is staff work, made for a bot admin holding `permission`, so that a leaked gateway key
+        alone cannot page through every user's history. Admin keys and partner keys keep their
+        own rules (require_user_filter for partners)."""
+        if self.role is not Role.GATEWAY or user_id or self.may(permission):
+            return
+        if self.acting_for:
+            raise AdminPermissionMissing(
+                f"bot admin {self.acting_for} lacks the {permission.value} permission",
+                metadata={"permission": permission.value},
+            )
+        raise AdminRequired(
+            "reading across the tenant with a gateway key names a user in user_id, or the acting bot admin in"
+            " x-on-behalf-of",
+            metadata={"permission": permission.value},
+        )

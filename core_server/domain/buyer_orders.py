@@ -1,8 +1,14 @@
-"""An order as its buyer reads it through a gateway or partner key (ListOrderTasks, GetServiceQuota).
+"""An order as its buyer reads it through a gateway or partner key (ListOrderTasks, GetServiceQuota,
+GetOrder and ListOrders naming the user).
 
 Those keys act for end users, so the call names the user, and an order of anyone else is
 NOT_FOUND, exactly as another tenant's is: never a hint that it exists. Admin keys may leave the
 user out and read any order of their tenant. One place for the rule, so every buyer read keeps it.
+
+GetOrder and ListOrders may also leave the user out with a gateway key, but only for a bot admin
+holding TENANT_ORDER_READS (the bot's orders section), named in `x-on-behalf-of`: see
+core_server/api/access.py for why that permission. A partner key keeps its rights: it may read any
+order of its tenant by id, and lists one user's orders at a time.
 """
 
 from __future__ import annotations
@@ -10,12 +16,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from core_server.domain.actor import ADMIN_ROLES, Actor
+from core_server.domain.actor import ADMIN_ROLES, Actor, AdminPermission
 from core_server.domain.errors import Violations
 from core_server.domain.reasons import OrderNotFound
 from core_server.store.models import OrderRow
 from core_server.store.repositories import orders as orders_repo
 from core_server.store.unit_of_work import UnitOfWork
+
+# what a bot admin needs for a gateway key to read orders across the tenant (api/access.py says why)
+TENANT_ORDER_READS = AdminPermission.REFUNDS
 
 
 @dataclass(frozen=True, slots=True)

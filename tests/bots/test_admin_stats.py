@@ -41,12 +41,16 @@ from sdk.errors import PermissionDenied
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser, new_user, shared_settings
 from tests.bots.test_buy import customer, token_shop
+from tests.commerce.test_fulfillment import _input, _service_order
 from tests.hub import Hub
 from tests.money import money
 
 P = bot_settings_pb2
 STATS_DATA = AdminCallback(section=AdminSection.STATS).pack()
 HEALTH_DATA = AdminCallback(section=AdminSection.HEALTH).pack()
+
+
+LANGUAGES = ("en", "ru", "uk")
 
 
 async def make_admin(shop: TenantBot, *permissions: bot_settings_pb2.AdminPermission, language: str = "en") -> TgUser:
@@ -289,11 +293,29 @@ async def test_health_says_the_core_answers_and_how_long_the_queues_are(tenant_b
     assert "• Top-up requests pending: 2" in lines
     assert "• Payout requests pending: 0" in lines
     assert "• Fulfillment tasks queued: 0" in lines
+    assert "Core workers: ✅ nothing waiting" in lines  # the core's own workers have nothing due
     assert any(line.startswith("Notifications waiting: ") for line in lines)  # no notifier runs here
     assert [label for label, _ in health.buttons()] == ["⬅️ Admin menu"]
     assert [label for label, _ in menu.buttons()] == ["🩺 Health", "⬅️ Menu"]
     assert sams.text.startswith("🩺 Health\n\nCore: ✅ reachable")
     assert "Queues:" not in sams.text  # queue sizes are for admins with QUEUES
+    assert "Core workers" not in sams.text  # and so is the core workers' lag (GetWorkerLag: QUEUES)
+
+
+async def test_health_shows_the_core_workers_lag_in_every_language(tenant_bot: NewBot) -> None:
+    shop = await tenant_bot("Shop A")
+    _buyer, order = await _service_order(shop.tenant)
+    for n in (1, 2):  # two posts queued as fulfillment tasks, due at once (no processor leases them here)
+        await shop.tenant.admin.orders.SubmitServiceInput(_input(order, n))
+    readers = {language: await make_admin(shop, P.ADMIN_PERMISSION_QUEUES, language=language) for language in LANGUAGES}
+
+    screens = {language: (await shop.send(reader, "/health"))[0].text for language, reader in readers.items()}
+
+    assert "\n\nCore workers:\n• Fulfillment tasks due: 2 (oldest 0 minutes ago)\n" in screens["en"]
+    assert "\n\nФоновые задачи ядра:\n• Задач выполнения к запуску: 2 (самое старое 0 минут назад)\n" in screens["ru"]
+    assert "\n\nФонові задачі ядра:\n• Завдань виконання до запуску: 2 (" in screens["uk"]
+    for text in screens.values():  # the other queues have nothing due, so they are not listed
+        assert text.count("\n• ") == 4  # three queue sizes, one worker queue
 
 
 async def test_the_admin_screens_speak_russian(tenant_bot: NewBot) -> None:

@@ -163,3 +163,13 @@ async def test_partners_list_one_users_orders_and_admins_the_tenants(site: Site)
     refused = await site.post("/orders/purchase", {"user_id": buyers[0], "package_id": package.id}, key=gateway)
     assert refused.status == 403 and refused.error["code"] == "PERMISSION_DENIED", refused.body
     assert await posted(site, buyers[0]) == PACK_PRICE
+
+
+async def test_an_order_read_for_its_buyer_is_404_for_another_user(site: Site) -> None:
+    package = await pack(site)
+    buyer, other = await funded_user(site, "owner-1", 0), await funded_user(site, "other-1", 0)
+    order = (await site.post("/orders", {"user_id": buyer, "package_id": package.id})).body
+    own = await site.get(f"/orders/{order['id']}", query={"user_id": buyer})
+    assert own.status == 200 and own.body == order
+    foreign = await site.get(f"/orders/{order['id']}", query={"user_id": other})
+    assert foreign.status == 404 and foreign.error["code"] == "ORDER_NOT_FOUND", foreign.body

@@ -40,7 +40,7 @@ async def test_a_tenant_admin_reads_the_tenants_figures(site: Site) -> None:
 async def test_partners_get_403_and_other_tenants_see_only_their_own(site: Site) -> None:
     buyer = await site.register("stats-3")
     await buy(site.tenant, buyer["id"], 100)
-    for path, query in (("/stats", {}), ("/stats/revenue", {"asset": "XTR"})):
+    for path, query in (("/stats", {}), ("/stats/revenue", {"asset": "XTR"}), ("/stats/workers", {})):
         refused = await site.get(path, query=query)
         assert refused.status == 403 and refused.error["code"] == "ROLE_NOT_ALLOWED", refused.body
         assert (await site.get(path, query=query, key="")).status == 401
@@ -70,3 +70,20 @@ async def test_bad_periods_are_a_clear_400(site: Site) -> None:
         assert answer.status == 400, (path, query, answer.body)
         if field:
             assert field in {v["field"] for v in answer.error["details"].get("field_violations", [])}, answer.body
+
+
+async def test_a_tenant_admin_reads_the_core_workers_lag(site: Site) -> None:
+    lag = await site.get("/stats/workers", key=site.tenant.admin_key)
+    assert lag.status == 200, lag.body
+    queues = [b["queue"] for b in lag.body["backlogs"]]
+    assert queues == [
+        "order_expiry",
+        "hold_expiry",
+        "subscription_renewal",
+        "payment_reconciliation",
+        "fulfillment_queued",
+        "fulfillment_expired_leases",
+        "outbound_webhooks",
+    ]
+    assert all(b["due"] == "0" and b.get("oldest_due_time") is None for b in lag.body["backlogs"])
+    assert lag.body["read_time"].endswith("Z")

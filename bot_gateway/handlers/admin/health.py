@@ -3,9 +3,12 @@
 Queue sizes come from the list RPCs with a status filter and one page of `QUEUE_PAGE` items: no
 list response carries a total, so a fuller queue reads "≥ 100" rather than paging through it all.
 They are shown to admins with the QUEUES permission (the core asks for it to list fulfillment
-tasks). The lag is this bot's own notification worker's: the events of its consumer not handled
-yet (ListEvents from the committed cursor) and the age of the oldest; no RPC exposes the lag of
-the core's workers (outbox, webhooks, fulfillment leases), so the screen leaves them out.
+tasks), and so is the lag of the core's own workers (GetWorkerLag, QUEUES too): per queue of this
+tenant (orders and holds to expire, subscriptions to renew or end, payments to check, fulfillment
+tasks due and expired leases, webhook deliveries due) how many items are due and how long ago the
+oldest fell due; only the queues with something due are listed, so a healthy core reads as one
+line. The notification lag is this bot's own worker's: the events of its consumer not handled yet
+(ListEvents from the committed cursor) and the age of the oldest.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sdk.billinghub.v1 import (
     fulfillment_service_pb2,
     referral_pb2,
     referral_service_pb2,
+    report_service_pb2,
     topup_pb2,
     topup_service_pb2,
 )
@@ -90,9 +94,46 @@ async def notification_lag(hub: BillingHubClient, now: dt.datetime | None = None
         return "0"
     now = now or dt.datetime.now(dt.UTC)
     oldest = events[0].create_time.ToDatetime(dt.UTC)
-    minutes = max(int((now - oldest).total_seconds() // 60), 0)
-    age = ngettext("oldest {count} minute ago", "oldest {count} minutes ago", minutes).format(count=minutes)
+    age = minutes_ago(int((now - oldest).total_seconds()))
     return f"{count_text(len(events), len(events) >= QUEUE_PAGE)} ({age})"
+
+
+def minutes_ago(seconds: int) -> str:
+    """How long ago the oldest item fell due, in whole minutes."""
+    minutes = max(seconds // 60, 0)
+    return ngettext("oldest {count} minute ago", "oldest {count} minutes ago", minutes).format(count=minutes)
+
+
+def queue_label(queue: report_service_pb2.WorkerQueue) -> str:
+    """What a core worker's queue holds, in the admin's language."""
+    q = report_service_pb2
+    labels: dict[report_service_pb2.WorkerQueue, str] = {
+        q.WORKER_QUEUE_ORDER_EXPIRY: _("Orders to expire"),
+        q.WORKER_QUEUE_HOLD_EXPIRY: _("Holds to release"),
+        q.WORKER_QUEUE_SUBSCRIPTION_RENEWAL: _("Subscriptions to renew or end"),
+        q.WORKER_QUEUE_PAYMENT_RECONCILIATION: _("Payments to check with providers"),
+        q.WORKER_QUEUE_FULFILLMENT_QUEUED: _("Fulfillment tasks due"),
+        q.WORKER_QUEUE_FULFILLMENT_EXPIRED_LEASES: _("Fulfillment leases expired"),
+        q.WORKER_QUEUE_OUTBOUND_WEBHOOKS: _("Webhook deliveries due"),
+    }
+    return labels.get(queue, str(queue))  # a queue a newer core added: its number
+
+
+async def worker_lag_lines(staff: BillingHubClient) -> list[str]:
+    """The core workers' backlogs of this tenant: one line per queue with items due, or one line
+    saying nothing waits (or that the core did not answer)."""
+    try:
+        response: report_service_pb2.GetWorkerLagResponse = await staff.reports.GetWorkerLag(
+            report_service_pb2.GetWorkerLagRequest()
+        )
+    except BillingHubError:
+        return [_("Core workers: {state}").format(state=UNKNOWN)]
+    waiting = [b for b in response.backlogs if b.due > 0]
+    if not waiting:
+        return [_("Core workers: ✅ nothing waiting")]
+    lines = [_("Core workers:")]
+    lines += [f"• {queue_label(b.queue)}: {b.due} ({minutes_ago(b.oldest_due_seconds)})" for b in waiting]
+    return lines
 
 
 async def health_text(hub: BillingHubClient, staff: BillingHubClient, permissions: frozenset[Permission]) -> str:
@@ -117,6 +158,7 @@ async def health_text(hub: BillingHubClient, staff: BillingHubClient, permission
         ]
         lines += ["", _("Queues:")]
         lines += [f"• {label}: {await _count(read)}" for label, read in queues]
+        lines += ["", *await worker_lag_lines(staff)]
     lines += ["", _("Notifications waiting: {backlog}").format(backlog=await notification_lag(hub))]
     return "\n".join(lines)
 

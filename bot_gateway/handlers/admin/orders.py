@@ -1,11 +1,12 @@
 """Orders: the tenant's recent orders (all, or by status), an order's screen, refunds.
 
-The section is for admins with REFUNDS. Reading orders needs no permission in the core: ListOrders
-and GetOrder are user calls a gateway key may make for the whole tenant, so the bot is what keeps
-them to REFUNDS admins here. Refunds are the core's: RefundOrder (all that remains, or a part, to
-the buyer's wallet) and, for an order paid with Telegram Stars, RefundTelegramPayment, which gives
-the whole charge back through the Bot API's refundStarPayment (Telegram refunds whole charges, so
-no partial refund is offered for those). Both ask for a reason, typed in an FSM state, and are
+The section is for admins with REFUNDS, and so is reading the tenant's orders in the core: a
+gateway key's ListOrders and GetOrder naming no user are made on the admin's behalf (`staff`), and
+the core refuses them without REFUNDS (PERMISSION_DENIED); naming a user they stay user calls.
+Refunds are the core's: RefundOrder (all that remains, or a part, to the buyer's wallet) and, for
+an order paid with Telegram Stars, RefundTelegramPayment, which gives the whole charge back through
+the Bot API's refundStarPayment (Telegram refunds whole charges, so no partial refund is offered
+for those). Both ask for a reason, typed in an FSM state, and are
 made on the admin's behalf; the request_id is the typed message's, so a redelivered message
 refunds once.
 

@@ -155,7 +155,7 @@ async def pay_order(
     """Pay the user's own pending order from the wallet."""
     try:
         found: order_service_pb2.GetOrderResponse = await hub.orders.GetOrder(
-            order_service_pb2.GetOrderRequest(order_id=callback_data.order_id)
+            order_service_pb2.GetOrderRequest(order_id=callback_data.order_id, user_id=user.id)
         )
     except NotFound:
         found = order_service_pb2.GetOrderResponse()

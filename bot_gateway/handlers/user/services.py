@@ -94,7 +94,7 @@ def _running(order: order_pb2.Order, user: user_pb2.User) -> bool:
 async def _own_order(hub: BillingHubClient, user: user_pb2.User, order_id: str) -> order_pb2.Order | None:
     try:
         response: order_service_pb2.GetOrderResponse = await hub.orders.GetOrder(
-            order_service_pb2.GetOrderRequest(order_id=order_id)
+            order_service_pb2.GetOrderRequest(order_id=order_id, user_id=user.id)
         )
     except NotFound:
         return None

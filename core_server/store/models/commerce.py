@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Integer, SmallInteger, String
+from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_server.store.models.base import Base, utcnow
@@ -64,6 +64,9 @@ class PackagePriceRow(Base):
     position: Mapped[int] = mapped_column(SmallInteger)
 
 
+PENDING = text("status = 'pending'")
+
+
 class OrderRow(Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -71,6 +74,8 @@ class OrderRow(Base):
         ForeignKeyConstraint(["tenant_id", "package_id"], ["packages.tenant_id", "packages.id"]),
         Index(None, "tenant_id", "user_id", "id"),
         Index(None, "status", "expires_at"),
+        # due work of one tenant (GetWorkerLag, repositories/worker_backlog.py; 0015)
+        Index("ix_orders_pending_expiry", "tenant_id", "expires_at", sqlite_where=PENDING, postgresql_where=PENDING),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -17,6 +17,8 @@ class SubscriptionRow(Base):
         UniqueConstraint("tenant_id", "user_id", "plan_code"),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         Index(None, "status", "end_at"),
+        # due work of one tenant (GetWorkerLag, repositories/worker_backlog.py; 0015)
+        Index(None, "tenant_id", "status", "end_at"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

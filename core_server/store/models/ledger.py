@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_server.store.models.base import Base, utcnow
@@ -82,6 +91,9 @@ class TransferRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+PENDING = text("status = 'pending'")
+
+
 class HoldRow(Base):
     __tablename__ = "ledger_holds"
     __table_args__ = (
@@ -89,6 +101,10 @@ class HoldRow(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         Index(None, "status", "expires_at"),
         Index(None, "tenant_id", "account_id", "status"),
+        # due work of one tenant (GetWorkerLag, repositories/worker_backlog.py; 0015)
+        Index(
+            "ix_ledger_holds_pending_expiry", "tenant_id", "expires_at", sqlite_where=PENDING, postgresql_where=PENDING
+        ),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

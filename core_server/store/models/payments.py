@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_server.store.models.base import Base, utcnow
@@ -33,6 +33,10 @@ class ProviderConfigRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+# the payments the reconciler checks (provider payments pending, refunds at the provider under way)
+CHECKED = text("status IN ('pending', 'refunding')")
+
+
 class PaymentRow(Base):
     """A provider payment. (tenant, provider, provider_ref) is unique for ever: the permanent key
     that makes a provider's payment credit once however often it is reported."""
@@ -44,6 +48,8 @@ class PaymentRow(Base):
         Index(None, "tenant_id", "user_id", "id"),
         Index(None, "tenant_id", "order_id"),
         Index(None, "status", "next_check_at"),
+        # due work of one tenant (GetWorkerLag, repositories/worker_backlog.py; 0015)
+        Index("ix_payments_checks_due", "tenant_id", "next_check_at", sqlite_where=CHECKED, postgresql_where=CHECKED),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_server.store.models.base import Base, utcnow
@@ -47,6 +57,10 @@ class WebhookCursorRow(Base):
     event_id: Mapped[int] = mapped_column(BigInteger)
 
 
+# the deliveries the dispatcher sends (domain/webhooks/rules.py, DUE_STATUSES)
+DUE = text("status IN ('pending', 'failed_retrying')")
+
+
 class WebhookDeliveryRow(Base):
     """One series of attempts to POST one event to one endpoint (a redelivery is series + 1).
 
@@ -62,6 +76,8 @@ class WebhookDeliveryRow(Base):
         UniqueConstraint("tenant_id", "endpoint_id", "event_id", "series"),
         Index(None, "status", "next_attempt_at"),
         Index(None, "tenant_id", "endpoint_id", "id"),
+        # due work of one tenant (GetWorkerLag, repositories/worker_backlog.py; 0015)
+        Index("ix_webhook_deliveries_due", "tenant_id", "next_attempt_at", sqlite_where=DUE, postgresql_where=DUE),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

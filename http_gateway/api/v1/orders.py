@@ -30,7 +30,8 @@ def register(api: Blueprint) -> None:
         "package_id).",
     )  # fmt: skip
     expose(
-        api, "GET", "/orders/<order_id>", "OrderService.GetOrder", resource=TAG, unwrap="order", summary="One order."
+        api, "GET", "/orders/<order_id>", "OrderService.GetOrder", resource=TAG, unwrap="order",
+        summary="One order; with `user_id`, the buyer it must belong to (an order of another user is 404).",
     )  # fmt: skip
     expose(
         api, "POST", "/orders/<order_id>/pay", "OrderService.PayOrderFromWallet", resource=TAG,

@@ -20,3 +20,10 @@ def register(api: Blueprint) -> None:
         summary="Tenant admins: the daily revenue of one asset, one point per day in the tenant's time zone "
         "(at most 366 days).",
     )  # fmt: skip
+    expose(
+        api, "GET", "/stats/workers", "ReportService.GetWorkerLag", resource=TAG,
+        summary="Tenant admins: how far the core's background workers are behind for the tenant, per queue "
+        "(orders and holds to expire, subscriptions to renew, payments to check, fulfillment tasks due and "
+        "expired leases, webhook deliveries due): `due` items now and `oldest_due_seconds` since the oldest "
+        "fell due.",
+    )  # fmt: skip

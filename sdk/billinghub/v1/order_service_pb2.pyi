@@ -83,10 +83,12 @@ class PayOrderFromWalletResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., transfers: _Optional[_Iterable[_Union[_wallet_pb2.Transfer, _Mapping]]] = ..., task: _Optional[_Union[_fulfillment_pb2.Task, _Mapping]] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
-    __slots__ = ("order_id",)
+    __slots__ = ("order_id", "user_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
-    def __init__(self, order_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, order_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class GetOrderResponse(_message.Message):
     __slots__ = ("order",)

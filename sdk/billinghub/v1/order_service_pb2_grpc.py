@@ -31,7 +31,9 @@ class OrderServiceStub:
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
     its users' orders, submit service inputs and read an order's tasks and daily quota naming its
-    buyer; RefundOrder and the settings are admin-only.
+    buyer; RefundOrder and the settings are admin-only. A gateway key reads one named user's orders
+    (user_id); reading across the tenant (GetOrder or ListOrders without user_id) is made on behalf
+    of a bot admin holding the refunds permission (`x-on-behalf-of: telegram:<id>`).
     """
 
     def __init__(self, channel):
@@ -113,7 +115,9 @@ class OrderServiceServicer:
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
     its users' orders, submit service inputs and read an order's tasks and daily quota naming its
-    buyer; RefundOrder and the settings are admin-only.
+    buyer; RefundOrder and the settings are admin-only. A gateway key reads one named user's orders
+    (user_id); reading across the tenant (GetOrder or ListOrders without user_id) is made on behalf
+    of a bot admin holding the refunds permission (`x-on-behalf-of: telegram:<id>`).
     """
 
     def CreateOrder(self, request, context):
@@ -148,16 +152,21 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetOrder(self, request, context):
-        """GetOrder returns one order.
-        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """GetOrder returns one order. With user_id, an order of another user is NOT_FOUND, as another
+        tenant's is. A gateway key without user_id acts for a bot admin with the refunds permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (order, or not the user's), PERMISSION_DENIED
+        (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListOrders(self, request, context):
-        """ListOrders lists orders newest first: one user's, or the tenant's (admin roles).
-        Errors: INVALID_ARGUMENT (filters, page token, size), NOT_FOUND (user, package), PERMISSION_DENIED.
+        """ListOrders lists orders newest first: one user's, or the tenant's (admin roles, and gateways on
+        behalf of a bot admin with the refunds permission).
+        Errors: INVALID_ARGUMENT (filters, page token, size; user_id required for partner keys),
+        NOT_FOUND (user, package), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a
+        gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -324,7 +333,9 @@ class OrderService:
     task, in the transaction of the payment, linked with the referral commissions.
     Roles: gateway, tenant_admin and platform call everything; partner may create, pay, read and list
     its users' orders, submit service inputs and read an order's tasks and daily quota naming its
-    buyer; RefundOrder and the settings are admin-only.
+    buyer; RefundOrder and the settings are admin-only. A gateway key reads one named user's orders
+    (user_id); reading across the tenant (GetOrder or ListOrders without user_id) is made on behalf
+    of a bot admin holding the refunds permission (`x-on-behalf-of: telegram:<id>`).
     """
 
     @staticmethod

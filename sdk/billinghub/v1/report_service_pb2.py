@@ -26,7 +26,7 @@ from sdk.billinghub.v1 import common_pb2 as billinghub_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"billinghub/v1/report_service.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"h\n\x0cPackageSales\x12\x12\n\npackage_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06orders\x18\x03 \x01(\x03\x12%\n\x07revenue\x18\x04 \x01(\x0b\x32\x14.billinghub.v1.Money\"\x94\x03\n\x0bTenantStats\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0busers_total\x18\x02 \x01(\x03\x12\x11\n\tusers_new\x18\x03 \x01(\x03\x12\x14\n\x0cusers_active\x18\x04 \x01(\x03\x12%\n\x07revenue\x18\x05 \x03(\x0b\x32\x14.billinghub.v1.Money\x12H\n\x10orders_by_status\x18\x06 \x03(\x0b\x32..billinghub.v1.TenantStats.OrdersByStatusEntry\x12\x31\n\x0ctop_packages\x18\x07 \x03(\x0b\x32\x1b.billinghub.v1.PackageSales\x12\x32\n\x14referral_commissions\x18\x08 \x03(\x0b\x32\x14.billinghub.v1.Money\x12%\n\x07payouts\x18\t \x03(\x0b\x32\x14.billinghub.v1.Money\x1a\x35\n\x13OrdersByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"u\n\x15GetTenantStatsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x16GetTenantStatsResponse\x12)\n\x05stats\x18\x01 \x01(\x0b\x32\x1a.billinghub.v1.TenantStats\"w\n\x17GetPlatformStatsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x01\n\x18GetPlatformStatsResponse\x12+\n\x07tenants\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.TenantStats\x12\x13\n\x0busers_total\x18\x02 \x01(\x03\x12%\n\x07revenue\x18\x03 \x03(\x0b\x32\x14.billinghub.v1.Money\"C\n\x0cRevenuePoint\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12%\n\x07revenue\x18\x02 \x01(\x0b\x32\x14.billinghub.v1.Money\"\x86\x01\n\x17GetRevenueSeriesRequest\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\x18GetRevenueSeriesResponse\x12+\n\x06points\x18\x01 \x03(\x0b\x32\x1b.billinghub.v1.RevenuePoint2\xb8\x02\n\rReportService\x12]\n\x0eGetTenantStats\x12$.billinghub.v1.GetTenantStatsRequest\x1a%.billinghub.v1.GetTenantStatsResponse\x12\x63\n\x10GetPlatformStats\x12&.billinghub.v1.GetPlatformStatsRequest\x1a\'.billinghub.v1.GetPlatformStatsResponse\x12\x63\n\x10GetRevenueSeries\x12&.billinghub.v1.GetRevenueSeriesRequest\x1a\'.billinghub.v1.GetRevenueSeriesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"billinghub/v1/report_service.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x01\n\rWorkerBacklog\x12)\n\x05queue\x18\x01 \x01(\x0e\x32\x1a.billinghub.v1.WorkerQueue\x12\x0b\n\x03\x64ue\x18\x02 \x01(\x03\x12\x33\n\x0foldest_due_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12oldest_due_seconds\x18\x04 \x01(\x03\"\x15\n\x13GetWorkerLagRequest\"u\n\x14GetWorkerLagResponse\x12.\n\x08\x62\x61\x63klogs\x18\x01 \x03(\x0b\x32\x1c.billinghub.v1.WorkerBacklog\x12-\n\tread_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x0cPackageSales\x12\x12\n\npackage_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06orders\x18\x03 \x01(\x03\x12%\n\x07revenue\x18\x04 \x01(\x0b\x32\x14.billinghub.v1.Money\"\x94\x03\n\x0bTenantStats\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0busers_total\x18\x02 \x01(\x03\x12\x11\n\tusers_new\x18\x03 \x01(\x03\x12\x14\n\x0cusers_active\x18\x04 \x01(\x03\x12%\n\x07revenue\x18\x05 \x03(\x0b\x32\x14.billinghub.v1.Money\x12H\n\x10orders_by_status\x18\x06 \x03(\x0b\x32..billinghub.v1.TenantStats.OrdersByStatusEntry\x12\x31\n\x0ctop_packages\x18\x07 \x03(\x0b\x32\x1b.billinghub.v1.PackageSales\x12\x32\n\x14referral_commissions\x18\x08 \x03(\x0b\x32\x14.billinghub.v1.Money\x12%\n\x07payouts\x18\t \x03(\x0b\x32\x14.billinghub.v1.Money\x1a\x35\n\x13OrdersByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"u\n\x15GetTenantStatsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x16GetTenantStatsResponse\x12)\n\x05stats\x18\x01 \x01(\x0b\x32\x1a.billinghub.v1.TenantStats\"w\n\x17GetPlatformStatsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x01\n\x18GetPlatformStatsResponse\x12+\n\x07tenants\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.TenantStats\x12\x13\n\x0busers_total\x18\x02 \x01(\x03\x12%\n\x07revenue\x18\x03 \x03(\x0b\x32\x14.billinghub.v1.Money\"C\n\x0cRevenuePoint\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12%\n\x07revenue\x18\x02 \x01(\x0b\x32\x14.billinghub.v1.Money\"\x86\x01\n\x17GetRevenueSeriesRequest\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\x18GetRevenueSeriesResponse\x12+\n\x06points\x18\x01 \x03(\x0b\x32\x1b.billinghub.v1.RevenuePoint*\xae\x02\n\x0bWorkerQueue\x12\x1c\n\x18WORKER_QUEUE_UNSPECIFIED\x10\x00\x12\x1d\n\x19WORKER_QUEUE_ORDER_EXPIRY\x10\x01\x12\x1c\n\x18WORKER_QUEUE_HOLD_EXPIRY\x10\x02\x12%\n!WORKER_QUEUE_SUBSCRIPTION_RENEWAL\x10\x03\x12\'\n#WORKER_QUEUE_PAYMENT_RECONCILIATION\x10\x04\x12#\n\x1fWORKER_QUEUE_FULFILLMENT_QUEUED\x10\x05\x12+\n\'WORKER_QUEUE_FULFILLMENT_EXPIRED_LEASES\x10\x06\x12\"\n\x1eWORKER_QUEUE_OUTBOUND_WEBHOOKS\x10\x07\x32\x91\x03\n\rReportService\x12]\n\x0eGetTenantStats\x12$.billinghub.v1.GetTenantStatsRequest\x1a%.billinghub.v1.GetTenantStatsResponse\x12\x63\n\x10GetPlatformStats\x12&.billinghub.v1.GetPlatformStatsRequest\x1a\'.billinghub.v1.GetPlatformStatsResponse\x12\x63\n\x10GetRevenueSeries\x12&.billinghub.v1.GetRevenueSeriesRequest\x1a\'.billinghub.v1.GetRevenueSeriesResponse\x12W\n\x0cGetWorkerLag\x12\".billinghub.v1.GetWorkerLagRequest\x1a#.billinghub.v1.GetWorkerLagResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,26 +35,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TENANTSTATS_ORDERSBYSTATUSENTRY']._loaded_options = None
   _globals['_TENANTSTATS_ORDERSBYSTATUSENTRY']._serialized_options = b'8\001'
-  _globals['_PACKAGESALES']._serialized_start=114
-  _globals['_PACKAGESALES']._serialized_end=218
-  _globals['_TENANTSTATS']._serialized_start=221
-  _globals['_TENANTSTATS']._serialized_end=625
-  _globals['_TENANTSTATS_ORDERSBYSTATUSENTRY']._serialized_start=572
-  _globals['_TENANTSTATS_ORDERSBYSTATUSENTRY']._serialized_end=625
-  _globals['_GETTENANTSTATSREQUEST']._serialized_start=627
-  _globals['_GETTENANTSTATSREQUEST']._serialized_end=744
-  _globals['_GETTENANTSTATSRESPONSE']._serialized_start=746
-  _globals['_GETTENANTSTATSRESPONSE']._serialized_end=813
-  _globals['_GETPLATFORMSTATSREQUEST']._serialized_start=815
-  _globals['_GETPLATFORMSTATSREQUEST']._serialized_end=934
-  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_start=937
-  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_end=1068
-  _globals['_REVENUEPOINT']._serialized_start=1070
-  _globals['_REVENUEPOINT']._serialized_end=1137
-  _globals['_GETREVENUESERIESREQUEST']._serialized_start=1140
-  _globals['_GETREVENUESERIESREQUEST']._serialized_end=1274
-  _globals['_GETREVENUESERIESRESPONSE']._serialized_start=1276
-  _globals['_GETREVENUESERIESRESPONSE']._serialized_end=1347
-  _globals['_REPORTSERVICE']._serialized_start=1350
-  _globals['_REPORTSERVICE']._serialized_end=1662
+  _globals['_WORKERQUEUE']._serialized_start=1647
+  _globals['_WORKERQUEUE']._serialized_end=1949
+  _globals['_WORKERBACKLOG']._serialized_start=115
+  _globals['_WORKERBACKLOG']._serialized_end=267
+  _globals['_GETWORKERLAGREQUEST']._serialized_start=269
+  _globals['_GETWORKERLAGREQUEST']._serialized_end=290
+  _globals['_GETWORKERLAGRESPONSE']._serialized_start=292
+  _globals['_GETWORKERLAGRESPONSE']._serialized_end=409
+  _globals['_PACKAGESALES']._serialized_start=411
+  _globals['_PACKAGESALES']._serialized_end=515
+  _globals['_TENANTSTATS']._serialized_start=518
+  _globals['_TENANTSTATS']._serialized_end=922
+  _globals['_TENANTSTATS_ORDERSBYSTATUSENTRY']._serialized_start=869
+  _globals['_TENANTSTATS_ORDERSBYSTATUSENTRY']._serialized_end=922
+  _globals['_GETTENANTSTATSREQUEST']._serialized_start=924
+  _globals['_GETTENANTSTATSREQUEST']._serialized_end=1041
+  _globals['_GETTENANTSTATSRESPONSE']._serialized_start=1043
+  _globals['_GETTENANTSTATSRESPONSE']._serialized_end=1110
+  _globals['_GETPLATFORMSTATSREQUEST']._serialized_start=1112
+  _globals['_GETPLATFORMSTATSREQUEST']._serialized_end=1231
+  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_start=1234
+  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_end=1365
+  _globals['_REVENUEPOINT']._serialized_start=1367
+  _globals['_REVENUEPOINT']._serialized_end=1434
+  _globals['_GETREVENUESERIESREQUEST']._serialized_start=1437
+  _globals['_GETREVENUESERIESREQUEST']._serialized_end=1571
+  _globals['_GETREVENUESERIESRESPONSE']._serialized_start=1573
+  _globals['_GETREVENUESERIESRESPONSE']._serialized_end=1644
+  _globals['_REPORTSERVICE']._serialized_start=1952
+  _globals['_REPORTSERVICE']._serialized_end=2353
 # @@protoc_insertion_point(module_scope)

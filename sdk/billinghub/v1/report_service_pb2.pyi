@@ -3,12 +3,56 @@ import datetime
 from sdk.billinghub.v1 import common_pb2 as _common_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class WorkerQueue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WORKER_QUEUE_UNSPECIFIED: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_ORDER_EXPIRY: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_HOLD_EXPIRY: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_SUBSCRIPTION_RENEWAL: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_PAYMENT_RECONCILIATION: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_FULFILLMENT_QUEUED: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_FULFILLMENT_EXPIRED_LEASES: _ClassVar[WorkerQueue]
+    WORKER_QUEUE_OUTBOUND_WEBHOOKS: _ClassVar[WorkerQueue]
+WORKER_QUEUE_UNSPECIFIED: WorkerQueue
+WORKER_QUEUE_ORDER_EXPIRY: WorkerQueue
+WORKER_QUEUE_HOLD_EXPIRY: WorkerQueue
+WORKER_QUEUE_SUBSCRIPTION_RENEWAL: WorkerQueue
+WORKER_QUEUE_PAYMENT_RECONCILIATION: WorkerQueue
+WORKER_QUEUE_FULFILLMENT_QUEUED: WorkerQueue
+WORKER_QUEUE_FULFILLMENT_EXPIRED_LEASES: WorkerQueue
+WORKER_QUEUE_OUTBOUND_WEBHOOKS: WorkerQueue
+
+class WorkerBacklog(_message.Message):
+    __slots__ = ("queue", "due", "oldest_due_time", "oldest_due_seconds")
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    OLDEST_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OLDEST_DUE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    queue: WorkerQueue
+    due: int
+    oldest_due_time: _timestamp_pb2.Timestamp
+    oldest_due_seconds: int
+    def __init__(self, queue: _Optional[_Union[WorkerQueue, str]] = ..., due: _Optional[int] = ..., oldest_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., oldest_due_seconds: _Optional[int] = ...) -> None: ...
+
+class GetWorkerLagRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetWorkerLagResponse(_message.Message):
+    __slots__ = ("backlogs", "read_time")
+    BACKLOGS_FIELD_NUMBER: _ClassVar[int]
+    READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    backlogs: _containers.RepeatedCompositeFieldContainer[WorkerBacklog]
+    read_time: _timestamp_pb2.Timestamp
+    def __init__(self, backlogs: _Optional[_Iterable[_Union[WorkerBacklog, _Mapping]]] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PackageSales(_message.Message):
     __slots__ = ("package_id", "title", "orders", "revenue")

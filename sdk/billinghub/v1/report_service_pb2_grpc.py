@@ -28,7 +28,8 @@ if _version_not_supported:
 class ReportServiceStub:
     """ReportService answers the admin's questions in one call each. Periods are [start_time, end_time);
     the last 30 days when unset. Roles: tenant_admin, gateway (bot admin menus) and platform;
-    GetPlatformStats is platform-only.
+    GetPlatformStats is platform-only. A gateway's reports are made on behalf of a bot admin: stats
+    for GetTenantStats and GetRevenueSeries, queues for GetWorkerLag.
     """
 
     def __init__(self, channel):
@@ -52,12 +53,18 @@ class ReportServiceStub:
                 request_serializer=billinghub_dot_v1_dot_report__service__pb2.GetRevenueSeriesRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_report__service__pb2.GetRevenueSeriesResponse.FromString,
                 _registered_method=True)
+        self.GetWorkerLag = channel.unary_unary(
+                '/billinghub.v1.ReportService/GetWorkerLag',
+                request_serializer=billinghub_dot_v1_dot_report__service__pb2.GetWorkerLagRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_report__service__pb2.GetWorkerLagResponse.FromString,
+                _registered_method=True)
 
 
 class ReportServiceServicer:
     """ReportService answers the admin's questions in one call each. Periods are [start_time, end_time);
     the last 30 days when unset. Roles: tenant_admin, gateway (bot admin menus) and platform;
-    GetPlatformStats is platform-only.
+    GetPlatformStats is platform-only. A gateway's reports are made on behalf of a bot admin: stats
+    for GetTenantStats and GetRevenueSeries, queues for GetWorkerLag.
     """
 
     def GetTenantStats(self, request, context):
@@ -84,6 +91,17 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWorkerLag(self, request, context):
+        """GetWorkerLag tells how far the core's background workers are behind for this tenant: per
+        queue, how many items are due now and how long the longest-waiting one has been due. Every
+        queue is listed, those with nothing due with due 0. A gateway acts for a bot admin with the
+        queues permission.
+        Errors: PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -102,6 +120,11 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     request_deserializer=billinghub_dot_v1_dot_report__service__pb2.GetRevenueSeriesRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_report__service__pb2.GetRevenueSeriesResponse.SerializeToString,
             ),
+            'GetWorkerLag': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkerLag,
+                    request_deserializer=billinghub_dot_v1_dot_report__service__pb2.GetWorkerLagRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_report__service__pb2.GetWorkerLagResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'billinghub.v1.ReportService', rpc_method_handlers)
@@ -113,7 +136,8 @@ def add_ReportServiceServicer_to_server(servicer, server):
 class ReportService:
     """ReportService answers the admin's questions in one call each. Periods are [start_time, end_time);
     the last 30 days when unset. Roles: tenant_admin, gateway (bot admin menus) and platform;
-    GetPlatformStats is platform-only.
+    GetPlatformStats is platform-only. A gateway's reports are made on behalf of a bot admin: stats
+    for GetTenantStats and GetRevenueSeries, queues for GetWorkerLag.
     """
 
     @staticmethod
@@ -187,6 +211,33 @@ class ReportService:
             '/billinghub.v1.ReportService/GetRevenueSeries',
             billinghub_dot_v1_dot_report__service__pb2.GetRevenueSeriesRequest.SerializeToString,
             billinghub_dot_v1_dot_report__service__pb2.GetRevenueSeriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkerLag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.ReportService/GetWorkerLag',
+            billinghub_dot_v1_dot_report__service__pb2.GetWorkerLagRequest.SerializeToString,
+            billinghub_dot_v1_dot_report__service__pb2.GetWorkerLagResponse.FromString,
             options,
             channel_credentials,
             insecure,
