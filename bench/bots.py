@@ -60,6 +60,7 @@ from bench import _sampling as sampling  # noqa: E402
 from bench._broadcast import measure_broadcast  # noqa: E402
 from bot_gateway.callbacks import MenuCallback, Screen  # noqa: E402
 from bot_gateway.dispatcher import build_dispatcher  # noqa: E402
+from bot_gateway.gc_tuning import tune_gc  # noqa: E402
 from bot_gateway.i18n import SUPPORTED_LOCALES  # noqa: E402
 from bot_gateway.modes import read_deliveries  # noqa: E402
 from bot_gateway.runner import BotRunner  # noqa: E402
@@ -372,4 +373,5 @@ def parse_args() -> argparse.Namespace:
 
 if __name__ == "__main__":
     configure_logging("console", "warning", "bench_bots")  # the gateway logs as in production, not debug
-    sys.exit(uvloop.run(main(parse_args())))  # as bot_gateway/__main__ runs the gateway
+    tune_gc()  # as bot_gateway/__main__ and http_gateway/__main__ run the gateway
+    sys.exit(uvloop.run(main(parse_args())))

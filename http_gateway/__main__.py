@@ -13,12 +13,17 @@ import signal
 import sys
 
 import structlog
+
+try:  # optional: pyproject installs it everywhere but Windows
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None  # type: ignore[assignment]
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from http_gateway.app import create_app
 from http_gateway.settings import HttpGatewaySettings
-from http_gateway.webhooks.telegram import bot_host
+from http_gateway.webhooks.telegram import bot_host, tune_gc
 from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
 from sdk.logs import configure_logging
@@ -62,7 +67,13 @@ def main() -> int:
     except MissingApiKey as error:
         log.error("cannot start", error=str(error))
         return 1
-    asyncio.run(serve_forever(settings, api_key))
+    # the tenant bots in webhook mode are served here: the same loop and collector settings as the
+    # bot gateway's (bench/bots.py measures that path)
+    tune_gc()
+    if uvloop is None:
+        asyncio.run(serve_forever(settings, api_key))
+    else:
+        uvloop.run(serve_forever(settings, api_key))
     return 0
 
 
