@@ -13,11 +13,13 @@ What it does, in one run:
    Telegram would POST, handed to `WebhookBots.handle` (secret check, parsing, the dispatcher's
    middlewares: tenant, anti-flood, registration, locale), whose handler calls the core (GetBalances;
    the asset scales are kept per tenant, read once) and edits the message (editMessageText on the
-   fake Bot API); the button's answerCallbackQuery travels in the webhook reply, as Telegram allows.
+   fake Bot API); the screen's editMessageText travels in the webhook reply, as Telegram allows
+   (Telegram makes it; the fake records nothing of it), and the press's answerCallbackQuery is the
+   request the fake Bot API sees.
    A warm-up pass registers every (bot, user) once; then `--concurrency` updates are in flight for
    `--seconds`, with the CPU of this process, the core and PostgreSQL sampled over the window;
-5. checks every update was answered 200 with the answerCallbackQuery in the reply, and the fake
-   Bot API saw an edit per update; writes
+5. checks every update was answered 200 with the edit in the reply, and the fake Bot API saw an
+   answerCallbackQuery per update; writes
    bench/results/bots.json (`value`: updates/s, `limit`: the 1 000 updates/s target, `ratio`;
    `cpu_ratio`: gateway + core CPU over PostgreSQL CPU; `details.rss_per_bot_kb` against its
    100 KB target) and prints a table.
@@ -136,7 +138,7 @@ class Load:
         self._next = 0
         self.latencies_ms: list[float] = []
         self.answers: dict[int, int] = {}
-        self.spinners = 0  # replies carrying the press's answerCallbackQuery
+        self.edits = 0  # replies carrying the screen's editMessageText
 
     def _click(self) -> tuple[str, int, str, bytes]:
         n = self._next
@@ -157,8 +159,8 @@ class Load:
                 answer = await self._webhooks.handle(tenant_id, bot_id, secret, body)
                 self.latencies_ms.append((time.perf_counter() - began) * 1000)
                 self.answers[int(answer.status)] = self.answers.get(int(answer.status), 0) + 1
-                if answer.body is not None and json.loads(answer.body).get("method") == "answerCallbackQuery":
-                    self.spinners += 1  # Telegram makes the call the reply names
+                if answer.body is not None and json.loads(answer.body).get("method") == "editMessageText":
+                    self.edits += 1  # Telegram makes the call the reply names
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return self._next - start
@@ -234,8 +236,8 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             print(f"warm-up: {warm} first clicks (a registration each) in {time.monotonic() - began:.1f} s")
             load.latencies_ms.clear()
             load.answers.clear()
-            load.spinners = 0
-            edits_before = (await bot_api_calls(api_url)).get("editmessagetext", 0)
+            load.edits = 0
+            spinners_before = (await bot_api_calls(api_url)).get("answercallbackquery", 0)
 
             load_average = [round(x, 2) for x in os.getloadavg()]
             gateway_process = psutil.Process()
@@ -248,16 +250,16 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             gateway_cpu = sampling.cpu_seconds(gateway_process) - gateway_cpu
             window = sampler.stop()
 
-            edits = (await bot_api_calls(api_url)).get("editmessagetext", 0) - edits_before
+            spinners = (await bot_api_calls(api_url)).get("answercallbackquery", 0) - spinners_before
             await runner.stop_all()
     finally:
         api_process.terminate()
         api_process.wait(10)
     handled = load.answers.get(int(WebhookAnswer.HANDLED), 0)
-    if handled != sent or edits != sent or load.spinners != sent:
+    if handled != sent or spinners != sent or load.edits != sent:
         raise SystemExit(
-            f"{sent} clicks sent, {handled} answered 200, {edits} edits made, "
-            f"{load.spinners} spinners answered in the replies: {load.answers}"
+            f"{sent} clicks sent, {handled} answered 200, {spinners} spinners answered, "
+            f"{load.edits} edits in the replies: {load.answers}"
         )
     cuts = statistics.quantiles(load.latencies_ms, n=100)
     rate = sent / elapsed
@@ -277,7 +279,8 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
             "notifications": args.notifications,
             "seconds": round(elapsed, 2),
             "updates": sent,
-            "edits": edits,
+            "spinners_answered": spinners,
+            "edits_in_replies": load.edits,
             "cores": os.cpu_count(),
             "load_average_at_start": load_average,
             "rss_per_bot_kb": round(per_bot_kb, 1),
@@ -290,8 +293,8 @@ async def measure(args: argparse.Namespace, target: str, platform_key: str, core
                 "core": round(window.core_s, 2),
                 "postgres_bench": round(window.postgres_own_s, 2),
             },
-            "per_update": "Balance pressed: GetBalances in the core (asset scales kept per tenant), editMessageText on "
-            "the fake Bot API, answerCallbackQuery in the webhook reply, through WebhookBots.handle (secret, parse, "
+            "per_update": "Balance pressed: GetBalances in the core (asset scales kept per tenant), answerCallbackQuery"
+            " on the fake Bot API, editMessageText in the webhook reply, through WebhookBots.handle (secret, parse, "
             "dispatcher)",
         },
     }

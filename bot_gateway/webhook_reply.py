@@ -2,9 +2,10 @@
 
 Telegram performs the method a bot names in its answer to a webhook POST ("Making requests when
 getting updates" in the Bot API docs): the JSON body `{"method": "answerCallbackQuery", ...}`.
-Stopping a button's spinner that way saves a request to Telegram per press, a third of what a
-menu click costs the gateway. Only a call whose result the handler does not need may go there
-(Telegram answers nothing back), and only one per update.
+A screen's edit after a button press goes there (handlers/user/screens.py), saving the dearest
+request of a menu click; a handler that does not edit puts the press's answerCallbackQuery there
+instead. Only a call whose result the handler does not need may go there (Telegram answers
+nothing back), and only one per update.
 
 `WebhookBots.handle` opens a slot around the dispatch of a webhook update; `answer_later` puts a
 method in it when a slot is open, empty and still in its update; otherwise (polling, a second
@@ -22,6 +23,8 @@ from typing import Any
 from aiogram import Bot
 from aiogram.methods import TelegramMethod
 
+from bot_gateway.keyboard_json import keyboard_json, keyboard_of
+
 
 class ReplySlot:
     """The one method an update's webhook reply may carry."""
@@ -36,13 +39,19 @@ class ReplySlot:
         """The reply's JSON, None when no method was put here."""
         if self.method is None:
             return None
+        keyboard = keyboard_of(self.method)
         files: dict[str, Any] = {}
         params = {
             key: prepared
-            for key, value in self.method.model_dump(warnings=False).items()
+            for key, value in self.method.model_dump(
+                warnings=False, exclude={"reply_markup"} if keyboard else None
+            ).items()
             if (prepared := bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)) is not None
         }
-        return json.dumps({"method": self.method.__api_method__, **params}, separators=(",", ":")).encode()
+        text = json.dumps({"method": self.method.__api_method__, **params}, separators=(",", ":"))
+        if keyboard is not None:  # pydantic's JSON of it, as BotSession sends keyboards
+            text = f'{text[:-1]},"reply_markup":{keyboard_json(keyboard)}}}'
+        return text.encode()
 
 
 _SLOT: ContextVar[ReplySlot | None] = ContextVar("billing_hub_webhook_reply", default=None)
@@ -68,3 +77,13 @@ def answer_later(method: TelegramMethod[Any]) -> bool:
         return False
     slot.method = method
     return True
+
+
+def take_waiting() -> TelegramMethod[Any] | None:
+    """Take the method waiting in the open slot of the update being handled, if any: the caller
+    sends it now (BotSession does, before a call that must not overtake it)."""
+    slot = _SLOT.get()
+    if slot is None or slot.closed or slot.method is None:
+        return None
+    waiting, slot.method = slot.method, None
+    return waiting

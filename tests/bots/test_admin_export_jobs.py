@@ -142,5 +142,10 @@ async def test_in_webhook_mode_telegrams_request_is_answered_before_the_export_i
         document = await exported(shop, ada)
 
     assert response.status_code == 200
-    assert json.loads(await response.get_data()) == {"method": "answerCallbackQuery", "callback_query_id": "press-31"}
+    reply = json.loads(await response.get_data())  # the "preparing" screen, made by Telegram from the reply
+    assert reply["method"] == "editMessageText" and reply["chat_id"] == ada.id
+    assert reply["text"].startswith("⏳")
+    assert "press-31" in [
+        r.params.get("callback_query_id") for r in bot_api.of(shop.token) if r.method == "answercallbackquery"
+    ]
     assert len(table(document)) == 1
