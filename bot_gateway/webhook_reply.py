@@ -41,17 +41,21 @@ class ReplySlot:
             return None
         keyboard = keyboard_of(self.method)
         files: dict[str, Any] = {}
+        fields = self.method.model_dump(warnings=False, exclude={"reply_markup"} if keyboard else None)
         params = {
-            key: prepared
-            for key, value in self.method.model_dump(
-                warnings=False, exclude={"reply_markup"} if keyboard else None
-            ).items()
-            if (prepared := bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)) is not None
+            key: prepared for key, value in fields.items() if (prepared := _prepared(bot, value, files)) is not None
         }
         text = json.dumps({"method": self.method.__api_method__, **params}, separators=(",", ":"))
         if keyboard is not None:  # pydantic's JSON of it, as BotSession sends keyboards
             text = f'{text[:-1]},"reply_markup":{keyboard_json(keyboard)}}}'
         return text.encode()
+
+
+def _prepared(bot: Bot, value: Any, files: dict[str, Any]) -> Any:
+    """A str or an int is its own JSON (texts, chat and message ids); the rest as aiogram prepares it."""
+    if type(value) in (str, int):
+        return value
+    return bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
 
 
 _SLOT: ContextVar[ReplySlot | None] = ContextVar("billing_hub_webhook_reply", default=None)
