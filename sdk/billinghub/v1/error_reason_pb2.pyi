@@ -81,6 +81,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BROADCAST_ENDED: _ClassVar[ErrorReason]
     BROADCAST_AUDIENCE_EMPTY: _ClassVar[ErrorReason]
     BROADCAST_NOT_STARTED: _ClassVar[ErrorReason]
+    BROADCAST_NOT_ENDED: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -159,6 +160,7 @@ BROADCAST_NOT_PAUSED: ErrorReason
 BROADCAST_ENDED: ErrorReason
 BROADCAST_AUDIENCE_EMPTY: ErrorReason
 BROADCAST_NOT_STARTED: ErrorReason
+BROADCAST_NOT_ENDED: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason
