@@ -274,7 +274,7 @@ class BotRunner:
             board, tenant_id = self._board, tenant.tenant_id
 
             async def progress(broadcast: broadcast_pb2.Broadcast) -> None:
-                await board.report(bot, tenant_id, broadcast)
+                await board.report(bot, hub, tenant_id, broadcast)
 
             sender = BroadcastSender(
                 hub,
@@ -306,7 +306,8 @@ class BotRunner:
 
     def _broadcast_hook(self, bot: Bot, running: RunningBot) -> Callable[[str, Mapping[str, object]], Awaitable[None]]:
         """What the notifier does with a broadcast event: start, wake or halt the sender, and let
-        a finished broadcast's progress messages show the final report."""
+        an ended broadcast's progress messages show the end (and the final report), unless another
+        process claimed it first."""
         board, tenant_id = self._board, running.tenant.tenant_id
 
         async def hook(event_type: str, data: Mapping[str, object]) -> None:
@@ -314,7 +315,7 @@ class BotRunner:
                 running.broadcasts.on_event(event_type, data)
                 if event_type in WAKING:
                     running.send_broadcasts()
-            await board.on_event(bot, tenant_id, event_type, data)
+            await board.on_event(bot, running.hub, tenant_id, event_type, data)
 
         return hook
 

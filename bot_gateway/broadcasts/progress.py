@@ -7,9 +7,16 @@ every `EDIT_SECONDS` whatever the pace. When the broadcast finishes (a report sa
 notifier's broadcast.finished event, which carries the counts) the message becomes the final report
 and the admin gets a new message with it too (an edit makes no sound).
 
-The board lives in the process that sends (the sender's reports drive it). It is memory: after a
-gateway restart the admin opens the broadcast again (Broadcast ▸ Progress, or Refresh) to get a
-message that follows it.
+Which messages follow a broadcast is kept in the core, not here: the handler that posts one
+attaches it (AttachBroadcastProgress), and every answer the sender gets (the broadcast after a
+report) lists them, so the process that sends adopts them whatever process posted them — after a
+gateway restart, or on another replica, the messages go on being edited. What the board keeps is
+only what each message last showed, when, and the pace of the reports (for the ETA).
+
+The end is claimed once in the core (ClaimBroadcastReport): every process that sees it (a report's
+answer, the notifier's broadcast.finished/.cancelled) asks, and only the one that wins edits the
+messages into the end and sends the final report, so replicas never send it twice. A process that
+dies between its claim and the report loses that report: at most once, never twice.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot_gateway.keyboards.admin_broadcast import progress as progress_keyboard
-from sdk.billinghub.v1 import broadcast_pb2
+from sdk.billinghub.v1 import broadcast_pb2, broadcast_service_pb2
+from sdk.client import BillingHubClient
+from sdk.errors import BillingHubError
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +42,8 @@ St = broadcast_pb2.BroadcastStatus
 EDIT_SECONDS = 3.0
 PACE_WINDOW_SECONDS = 60.0  # the ETA follows the pace of the last minute
 OVER = (St.BROADCAST_STATUS_FINISHED, St.BROADCAST_STATUS_CANCELLED)
+ENDING_EVENTS = ("broadcast.finished", "broadcast.cancelled")
+ENDING_EVENTS = ("broadcast.finished", "broadcast.cancelled")
 STATUSES = {"running": St.BROADCAST_STATUS_RUNNING, "paused": St.BROADCAST_STATUS_PAUSED,
             "finished": St.BROADCAST_STATUS_FINISHED, "cancelled": St.BROADCAST_STATUS_CANCELLED}  # fmt: skip
 
@@ -87,24 +98,6 @@ def final_text(broadcast: broadcast_pb2.Broadcast) -> str:
     )
 
 
-def from_event(data: Mapping[str, object]) -> broadcast_pb2.Broadcast:
-    """The broadcast as a broadcast.* event describes it (id, status and counts)."""
-
-    def count(key: str) -> int:
-        value = data.get(key, 0)
-        return value if isinstance(value, int) else 0
-
-    return broadcast_pb2.Broadcast(
-        id=str(data.get("broadcast_id", "")),
-        status=STATUSES.get(str(data.get("status", "")), St.BROADCAST_STATUS_UNSPECIFIED),
-        audience=count("audience"),
-        sent=count("sent"),
-        blocked=count("blocked"),
-        failed=count("failed"),
-        left=count("left"),
-    )
-
-
 @dataclass
 class Watch:
     """One progress message: where it is, in which language, what it last showed and when."""
@@ -135,17 +128,34 @@ class ProgressBoard:
         self._clock = clock
         self._watches: dict[tuple[str, str], dict[int, Watch]] = {}  # -> chat id -> its message
 
-    def watch(
-        self, tenant_id: str, broadcast: broadcast_pb2.Broadcast, chat_id: int, message_id: int, locale: str
-    ) -> None:
-        """Follow the broadcast in this message (it shows the broadcast as it is now); one message a
-        chat, the newest."""
+    def adopt(self, tenant_id: str, broadcast: broadcast_pb2.Broadcast) -> dict[int, Watch]:
+        """Follow the messages the core lists for the broadcast: those new to this process are
+        edited at the next report, those the core let go (a newer one in the chat, the oldest past
+        the bound) are forgotten, the others keep what they showed."""
+        key = (tenant_id, broadcast.id)
+        known = self._watches.get(key, {})
+        adopted: dict[int, Watch] = {}
+        for message in broadcast.progress_messages:
+            watch = known.get(message.chat_id)
+            if watch is None or watch.message_id != message.message_id:
+                watch = Watch(message.chat_id, message.message_id, message.locale)
+            watch.locale = message.locale
+            adopted[message.chat_id] = watch
+        if adopted:
+            self._watches[key] = adopted
+        else:
+            self._watches.pop(key, None)
+        return adopted
+
+    def watch(self, tenant_id: str, broadcast: broadcast_pb2.Broadcast, chat_id: int, message_id: int) -> None:
+        """The broadcast as AttachBroadcastProgress answered, just shown in that message: follow
+        its messages, this one as showing it now."""
         if broadcast.status in OVER:
             self.forget(tenant_id, broadcast.id, chat_id)
             return
-        shown = self.render(broadcast, locale)
-        watches = self._watches.setdefault((tenant_id, broadcast.id), {})
-        watches[chat_id] = Watch(chat_id, message_id, locale, shown=shown, edited_at=self._clock())
+        watch = self.adopt(tenant_id, broadcast).get(chat_id)
+        if watch is not None and watch.message_id == message_id:
+            watch.shown, watch.edited_at = self.render(broadcast, watch.locale), self._clock()
 
     def forget(self, tenant_id: str, broadcast_id: str, chat_id: int) -> None:
         """Stop following the broadcast in that chat (the admin's own screen says the end)."""
@@ -155,45 +165,68 @@ class ProgressBoard:
             self._watches.pop((tenant_id, broadcast_id), None)
 
     def watching(self, tenant_id: str, broadcast_id: str) -> list[int]:
-        """The chats following the broadcast."""
+        """The chats this process follows the broadcast in."""
         return sorted(self._watches.get((tenant_id, broadcast_id), {}))
 
     def render(self, broadcast: broadcast_pb2.Broadcast, locale: str, eta: float | None = None) -> str:
         with self._i18n.context(), self._i18n.use_locale(locale):
             return progress_text(broadcast, eta)
 
-    async def report(self, bot: Bot, tenant_id: str, broadcast: broadcast_pb2.Broadcast) -> None:
-        """A report's answer: edit the messages last edited `EDIT_SECONDS` ago or more; the final
-        report when the broadcast is over."""
-        watches = self._watches.get((tenant_id, broadcast.id))
-        if not watches:
-            return
+    async def report(self, bot: Bot, hub: BillingHubClient, tenant_id: str, broadcast: broadcast_pb2.Broadcast) -> None:
+        """A report's answer: edit the messages last edited `EDIT_SECONDS` ago or more (adopting
+        those the core lists); the end when the broadcast is over."""
         if broadcast.status in OVER:
-            await self.finish(bot, tenant_id, broadcast)
+            if broadcast.progress_messages and not broadcast.report_claimed:
+                await self.finish(bot, hub, tenant_id, broadcast.id)
+            else:
+                self._watches.pop((tenant_id, broadcast.id), None)
             return
         now = self._clock()
-        for watch in list(watches.values()):
+        for watch in list(self.adopt(tenant_id, broadcast).values()):
             eta = watch.eta(broadcast, now)
             if now - watch.edited_at < EDIT_SECONDS:
                 continue
             await self._edit(bot, watch, broadcast, self.render(broadcast, watch.locale, eta))
             watch.edited_at = now
 
-    async def on_event(self, bot: Bot, tenant_id: str, event_type: str, data: Mapping[str, object]) -> None:
-        """broadcast.finished from the notifier: the final report, if no report brought it first."""
-        if event_type == "broadcast.finished":
-            await self.finish(bot, tenant_id, from_event(data))
+    async def on_event(
+        self, bot: Bot, hub: BillingHubClient, tenant_id: str, event_type: str, data: Mapping[str, object]
+    ) -> None:
+        """broadcast.finished/.cancelled from the notifier: the end, unless another process (or a
+        report's answer here) claimed it first."""
+        if event_type in ENDING_EVENTS:
+            await self.finish(bot, hub, tenant_id, str(data.get("broadcast_id", "")))
 
-    async def finish(self, bot: Bot, tenant_id: str, broadcast: broadcast_pb2.Broadcast) -> None:
-        """Turn every progress message of the broadcast into its end, and send the final report."""
-        watches = self._watches.pop((tenant_id, broadcast.id), {})
-        for watch in watches.values():
-            await self._edit(bot, watch, broadcast, self.render(broadcast, watch.locale))
+    async def finish(self, bot: Bot, hub: BillingHubClient, tenant_id: str, broadcast_id: str) -> None:
+        """Claim the end in the core; the winner turns every progress message into the end and,
+        when the broadcast finished, sends each admin the final report."""
+        watches = self._watches.pop((tenant_id, broadcast_id), {})
+        # no request_id: a claim is not retried (its answer lost, the report is lost: at most once),
+        # and one would make this process's second claim (the report's answer, then the notifier's
+        # event) replay the first one's win
+        request = broadcast_service_pb2.ClaimBroadcastReportRequest(broadcast_id=broadcast_id)
+        try:
+            claim: broadcast_service_pb2.ClaimBroadcastReportResponse = await hub.broadcasts.ClaimBroadcastReport(
+                request
+            )
+        except BillingHubError as error:
+            log.warning(
+                "broadcast report not claimed", tenant_id=tenant_id, status=error.code.name, reason=error.reason
+            )
+            return
+        if not claim.claimed:
+            return  # another process sends it (or sent it)
+        broadcast = claim.broadcast
+        for message in broadcast.progress_messages:
+            watch = watches.get(message.chat_id)
+            if watch is None or watch.message_id != message.message_id:
+                watch = Watch(message.chat_id, message.message_id, message.locale)
+            await self._edit(bot, watch, broadcast, self.render(broadcast, message.locale))
             if broadcast.status == St.BROADCAST_STATUS_FINISHED:
-                with self._i18n.context(), self._i18n.use_locale(watch.locale):
+                with self._i18n.context(), self._i18n.use_locale(message.locale):
                     text = final_text(broadcast)
                 try:
-                    await bot.send_message(watch.chat_id, text)
+                    await bot.send_message(message.chat_id, text)
                 except TelegramAPIError as error:
                     log.warning("broadcast report not sent", tenant_id=tenant_id, error=error.message)
 

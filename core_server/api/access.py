@@ -84,6 +84,10 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
     "BroadcastServicer.CancelBroadcast": P.BROADCAST,
     "BroadcastServicer.GetBroadcast": P.BROADCAST,
     "BroadcastServicer.ListBroadcasts": P.BROADCAST,
+    # an admin's own progress message: posting counts into a chat is the admin's decision, and the
+    # core checks the chat is the acting admin's (a gateway-own call would let any gateway key aim
+    # the progress at any chat)
+    "BroadcastServicer.AttachBroadcastProgress": P.BROADCAST,
     # export
     "WalletServicer.ExportTransfers": P.EXPORT,
     "OrderServicer.ExportOrders": P.EXPORT,
@@ -113,7 +117,8 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
 # What a gateway process calls for itself, with no admin behind the call: which bots to run and
 # their settings, the event stream its notifications come from (and its place in it), marking a
 # user who blocked the bot, provider webhooks and Telegram payment updates it forwards, and the
-# recipients of a started broadcast it sends to and reports on.
+# recipients of a started broadcast it sends to and reports on (and the claim of its final report,
+# which the sender or the notifier makes when it sees the end, with no admin behind it).
 GATEWAY_OWN_CALLS = frozenset(
     {
         "GatewayServicer.ListBotTenants",
@@ -126,6 +131,7 @@ GATEWAY_OWN_CALLS = frozenset(
         "UserServicer.SetUserBotBlocked",
         "BroadcastServicer.LeaseBroadcastRecipients",
         "BroadcastServicer.ReportBroadcastResults",
+        "BroadcastServicer.ClaimBroadcastReport",
         "PaymentServicer.IngestProviderWebhook",
         "PaymentServicer.ValidatePreCheckout",
         "PaymentServicer.ConfirmTelegramPayment",

@@ -93,6 +93,13 @@ def broadcast_message(broadcast: Broadcast) -> b.Broadcast:
         start_time=timestamp(broadcast.started_at),
         end_time=timestamp(broadcast.ended_at),
         update_time=timestamp(broadcast.updated_at),
+        progress_messages=[
+            b.BroadcastProgressMessage(
+                chat_id=m.chat_id, message_id=m.message_id, locale=m.locale, attach_time=timestamp(m.attached_at)
+            )
+            for m in broadcast.progress_messages
+        ],
+        report_claimed=broadcast.report_claimed,
     )
 
 

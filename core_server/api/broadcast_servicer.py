@@ -19,6 +19,7 @@ from core_server.api.broadcast_convert import (
 from core_server.api.call_context import current_actor
 from core_server.api.convert import enum_filter
 from core_server.domain.bots.broadcast_delivery import BroadcastDelivery
+from core_server.domain.bots.broadcast_progress import BroadcastProgress
 from core_server.domain.bots.broadcasts import BroadcastService
 from core_server.domain.errors import Violations
 from sdk.billinghub.v1 import broadcast_service_pb2 as pb
@@ -28,9 +29,10 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class BroadcastServicer(broadcast_service_pb2_grpc.BroadcastServiceServicer):
-    def __init__(self, broadcasts: BroadcastService, delivery: BroadcastDelivery) -> None:
+    def __init__(self, broadcasts: BroadcastService, delivery: BroadcastDelivery, progress: BroadcastProgress) -> None:
         self._broadcasts = broadcasts
         self._delivery = delivery
+        self._progress = progress
 
     @rpc(roles=STAFF, mutation=True)
     async def CreateBroadcast(self, request: pb.CreateBroadcastRequest, context: Context) -> pb.CreateBroadcastResponse:
@@ -103,3 +105,19 @@ class BroadcastServicer(broadcast_service_pb2_grpc.BroadcastServiceServicer):
             current_actor(), request.broadcast_id, results_in(list(request.results))
         )
         return pb.ReportBroadcastResultsResponse(broadcast=broadcast_message(broadcast), recorded=recorded)
+
+    @rpc(roles=STAFF, mutation=True)
+    async def AttachBroadcastProgress(
+        self, request: pb.AttachBroadcastProgressRequest, context: Context
+    ) -> pb.AttachBroadcastProgressResponse:
+        broadcast = await self._progress.attach(
+            current_actor(), request.broadcast_id, request.chat_id, request.message_id, request.locale
+        )
+        return pb.AttachBroadcastProgressResponse(broadcast=broadcast_message(broadcast))
+
+    @rpc(roles=GATEWAY_AND_ADMINS, mutation=True)
+    async def ClaimBroadcastReport(
+        self, request: pb.ClaimBroadcastReportRequest, context: Context
+    ) -> pb.ClaimBroadcastReportResponse:
+        broadcast, claimed = await self._progress.claim_report(current_actor(), request.broadcast_id)
+        return pb.ClaimBroadcastReportResponse(broadcast=broadcast_message(broadcast), claimed=claimed)

@@ -29,6 +29,7 @@ from core_server.api.wallet_servicer import WalletServicer
 from core_server.api.webhook_servicer import WebhookEndpointServicer
 from core_server.domain.audit import AuditLog
 from core_server.domain.bots.broadcast_delivery import BroadcastDelivery
+from core_server.domain.bots.broadcast_progress import BroadcastProgress
 from core_server.domain.bots.broadcasts import BroadcastService
 from core_server.domain.bots.settings import BotSettingsService
 from core_server.domain.bots.texts import TextOverrideService
@@ -225,7 +226,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
         (
             broadcast_service_pb2.DESCRIPTOR,
             broadcast_service_pb2_grpc.add_BroadcastServiceServicer_to_server,
-            BroadcastServicer(BroadcastService(deps), BroadcastDelivery(deps)),
+            BroadcastServicer(BroadcastService(deps), BroadcastDelivery(deps), BroadcastProgress(deps)),
         ),
     ]
 

@@ -486,6 +486,12 @@ class BroadcastNotStarted(FailedPrecondition):
     reason = "BROADCAST_NOT_STARTED"
 
 
+class BroadcastNotEnded(FailedPrecondition):
+    """The broadcast has not ended, so its final report cannot be claimed yet."""
+
+    reason = "BROADCAST_NOT_ENDED"
+
+
 class RateLimited(ResourceExhausted):
     """The API key spent its request budget (domain/rate_limits.py); nothing changed."""
 

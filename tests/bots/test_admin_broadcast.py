@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.broadcasts.sender import BroadcastSender
 from bot_gateway.callbacks import AdminCallback, AdminSection, BroadcastAction, BroadcastCallback
 from bot_gateway.runner import BotRunner
@@ -50,18 +51,21 @@ _chat_bases = itertools.count(900_000_000, 10_000)
 
 
 @contextlib.asynccontextmanager
-async def gateway(shop: TenantBot, rate: float = 0.0, batch: int = 100) -> AsyncIterator[BotRunner]:
-    """The shop's bot served by a runner (its notifier and broadcast sender beside it) until exit."""
+async def gateway(
+    shop: TenantBot, rate: float = 0.0, batch: int = 100, board: ProgressBoard | None = None, sync_seconds: float = 30
+) -> AsyncIterator[BotRunner]:
+    """The shop's bot served by a runner (its notifier and broadcast sender beside it) until exit;
+    `board`: the progress board of a process of its own (the dispatcher's shared one by default)."""
     runner = BotRunner(
         shop.hub,
         shared_dispatcher(),
-        poll_tenants_seconds=30,
+        poll_tenants_seconds=sync_seconds,
         polling_timeout=1,
         telegram_api_url=shop.api.url,
         settings=shared_settings(),
         registry=shared_registry(),
         i18n=shared_i18n(),
-        board=shared_board(),
+        board=board or shared_board(),
         broadcast_rate=rate,
         broadcast_batch=batch,
     )

@@ -7,7 +7,8 @@ and for those segments a language code or a number of days. The draft is created
 (CreateBroadcast on the admin's behalf: the core checks BROADCAST again and validates the content),
 its audience counted, the preview sent with the very call the sender uses (`send_content`), then
 StartBroadcast runs it or queues it behind the tenant's current broadcast. The progress message is
-followed by the process's `ProgressBoard`, which the sender's reports drive.
+attached to the broadcast in the core (AttachBroadcastProgress, on the admin's behalf), so whichever
+gateway process sends goes on editing it, after a restart too (`ProgressBoard`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot_gateway.admin_access import BROADCAST
 from bot_gateway.broadcasts.content import send_content
-from bot_gateway.broadcasts.progress import ProgressBoard, progress_text
+from bot_gateway.broadcasts.progress import OVER, ProgressBoard, progress_text
 from bot_gateway.callbacks import (
     AdminCallback,
     AdminSection,
@@ -288,21 +289,36 @@ async def start(
     except NotFound:
         await _spin(callback, _("This broadcast no longer exists."), alert=True)
         return
-    await _follow(callback, response.broadcast, bot_tenant, broadcast_board, locale)
+    await _follow(callback, response.broadcast, staff, bot_tenant, broadcast_board, locale)
 
 
 async def _follow(
     callback: CallbackQuery,
     broadcast: broadcast_pb2.Broadcast,
+    staff: BillingHubClient,
     bot_tenant: BotTenant,
     board: ProgressBoard,
     locale: str,
 ) -> None:
-    """Show the broadcast's progress in the pressed message, and follow it there."""
+    """Show the broadcast's progress in the pressed message, and have it followed there: attached in
+    the core, so any gateway process edits it from now on."""
     await show(callback, progress_text(broadcast), keyboards.progress(broadcast))
     message = callback.message
-    if message is not None and callback.from_user is not None:
-        board.watch(bot_tenant.tenant_id, broadcast, callback.from_user.id, message.message_id, locale)
+    if message is None or callback.from_user is None:
+        return
+    if broadcast.status in OVER:  # this very screen says the end
+        board.forget(bot_tenant.tenant_id, broadcast.id, message.chat.id)
+        return
+    request = broadcast_service_pb2.AttachBroadcastProgressRequest(
+        broadcast_id=broadcast.id, chat_id=message.chat.id, message_id=message.message_id, locale=locale
+    )
+    try:
+        attached: broadcast_service_pb2.AttachBroadcastProgressResponse = (
+            await staff.broadcasts.AttachBroadcastProgress(request)
+        )
+    except (FailedPrecondition, NotFound):  # it ended (or went) meanwhile: the next press shows it
+        return
+    board.watch(bot_tenant.tenant_id, attached.broadcast, message.chat.id, message.message_id)
 
 
 @router.callback_query(BroadcastCallback.filter(F.action == BroadcastAction.DISCARD), flags=NEEDS_BROADCAST)
@@ -348,7 +364,7 @@ async def control(
     except NotFound:
         await _spin(callback, _("This broadcast no longer exists."), alert=True)
         return
-    await _follow(callback, changed.broadcast, bot_tenant, broadcast_board, locale)
+    await _follow(callback, changed.broadcast, staff, bot_tenant, broadcast_board, locale)
 
 
 @router.callback_query(BroadcastCallback.filter(F.action == BroadcastAction.REFRESH), flags=NEEDS_BROADCAST)
@@ -368,4 +384,4 @@ async def refresh(
     except NotFound:
         await _spin(callback, _("This broadcast no longer exists."), alert=True)
         return
-    await _follow(callback, response.broadcast, bot_tenant, broadcast_board, locale)
+    await _follow(callback, response.broadcast, staff, bot_tenant, broadcast_board, locale)

@@ -123,6 +123,37 @@ class Segment:
     inactive_days: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressMessage:
+    """An admin's progress message of the broadcast (broadcast_progress.py keeps them)."""
+
+    chat_id: int
+    message_id: int
+    locale: str
+    attached_at: dt.datetime
+
+    def stored(self) -> dict[str, object]:
+        return {
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "locale": self.locale,
+            "attached_at": self.attached_at.isoformat(),
+        }
+
+
+def progress_messages(row: BroadcastRow) -> list[ProgressMessage]:
+    """The row's progress messages, oldest first."""
+    return [
+        ProgressMessage(
+            int(str(m["chat_id"])),
+            int(str(m["message_id"])),
+            str(m["locale"]),
+            dt.datetime.fromisoformat(str(m["attached_at"])),
+        )
+        for m in row.progress_messages or []
+    ]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Broadcast:
     id: uuid.UUID
@@ -139,6 +170,8 @@ class Broadcast:
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
     updated_at: dt.datetime
+    progress_messages: tuple[ProgressMessage, ...] = ()
+    report_claimed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +210,8 @@ def to_broadcast(row: BroadcastRow) -> Broadcast:
         started_at=row.started_at,
         ended_at=row.ended_at,
         updated_at=row.updated_at,
+        progress_messages=tuple(progress_messages(row)),
+        report_claimed=row.report_claimed_at is not None,
     )
 
 

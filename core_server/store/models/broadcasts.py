@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_server.store.models.base import Base, utcnow
@@ -57,6 +57,11 @@ class BroadcastRow(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # the admins' progress messages, oldest first, at most a handful (the domain bounds them):
+    # [{"chat_id", "message_id", "locale", "attached_at" (ISO 8601)}]
+    progress_messages: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # when a gateway claimed the ended broadcast's final report (once: a conditional update)
+    report_claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class BroadcastRecipientRow(Base):

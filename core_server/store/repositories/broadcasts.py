@@ -302,3 +302,19 @@ async def mark_bot_blocked(uow: UnitOfWork, tenant: uuid.UUID, users: Collection
         .execution_options(synchronize_session=False)
     )
     await uow.session.execute(statement)
+
+
+async def claim_report(
+    uow: UnitOfWork, tenant: uuid.UUID, broadcast: uuid.UUID, ended: Collection[str], now: dt.datetime
+) -> bool:
+    """Claim the ended broadcast's final report: True for the one caller whose conditional update
+    found it unclaimed (concurrent claims serialize on the row; the later one sees it claimed)."""
+    b = BroadcastRow
+    statement = (
+        update(b)
+        .where(b.tenant_id == tenant, b.id == broadcast, b.status.in_(list(ended)), b.report_claimed_at.is_(None))
+        .values(report_claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = await uow.session.execute(statement)
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]  # a CursorResult for an UPDATE

@@ -25,21 +25,21 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x62illinghub/v1/broadcast.proto\x12\rbillinghub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x0f\x42roadcastButton\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\"\x96\x01\n\x10\x42roadcastContent\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05photo\x18\x02 \x01(\t\x12\x35\n\nparse_mode\x18\x03 \x01(\x0e\x32!.billinghub.v1.BroadcastParseMode\x12.\n\x06\x62utton\x18\x04 \x01(\x0b\x32\x1e.billinghub.v1.BroadcastButton\"n\n\x10\x42roadcastSegment\x12\x31\n\x04kind\x18\x01 \x01(\x0e\x32#.billinghub.v1.BroadcastSegmentKind\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x15\n\rinactive_days\x18\x03 \x01(\x05\"\xce\x03\n\tBroadcast\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.billinghub.v1.BroadcastStatus\x12\x30\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastContent\x12\x30\n\x07segment\x18\x04 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastSegment\x12\x10\n\x08\x61udience\x18\x05 \x01(\x03\x12\x0c\n\x04sent\x18\x06 \x01(\x03\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x08 \x01(\x03\x12\x0c\n\x04left\x18\t \x01(\x03\x12\x12\n\ncreated_by\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x12\x42roadcastRecipient\x12\x14\n\x0crecipient_id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\x03\x12\x10\n\x08language\x18\x04 \x01(\t\"h\n\x0f\x42roadcastResult\x12\x14\n\x0crecipient_id\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.billinghub.v1.BroadcastOutcome\x12\r\n\x05\x65rror\x18\x03 \x01(\t*\xe6\x01\n\x0f\x42roadcastStatus\x12 \n\x1c\x42ROADCAST_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42ROADCAST_STATUS_DRAFT\x10\x01\x12\x1b\n\x17\x42ROADCAST_STATUS_QUEUED\x10\x02\x12\x1c\n\x18\x42ROADCAST_STATUS_RUNNING\x10\x03\x12\x1b\n\x17\x42ROADCAST_STATUS_PAUSED\x10\x04\x12\x1e\n\x1a\x42ROADCAST_STATUS_CANCELLED\x10\x05\x12\x1d\n\x19\x42ROADCAST_STATUS_FINISHED\x10\x06*y\n\x12\x42roadcastParseMode\x12$\n BROADCAST_PARSE_MODE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42ROADCAST_PARSE_MODE_PLAIN\x10\x01\x12\x1d\n\x19\x42ROADCAST_PARSE_MODE_HTML\x10\x02*\xf9\x01\n\x14\x42roadcastSegmentKind\x12&\n\"BROADCAST_SEGMENT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42ROADCAST_SEGMENT_KIND_ALL\x10\x01\x12\x1f\n\x1b\x42ROADCAST_SEGMENT_KIND_PAID\x10\x02\x12.\n*BROADCAST_SEGMENT_KIND_ACTIVE_SUBSCRIPTION\x10\x03\x12#\n\x1f\x42ROADCAST_SEGMENT_KIND_LANGUAGE\x10\x04\x12#\n\x1f\x42ROADCAST_SEGMENT_KIND_INACTIVE\x10\x05*\x8e\x01\n\x10\x42roadcastOutcome\x12!\n\x1d\x42ROADCAST_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42ROADCAST_OUTCOME_SENT\x10\x01\x12\x1d\n\x19\x42ROADCAST_OUTCOME_BLOCKED\x10\x02\x12\x1c\n\x18\x42ROADCAST_OUTCOME_FAILED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x62illinghub/v1/broadcast.proto\x12\rbillinghub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x0f\x42roadcastButton\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\"\x96\x01\n\x10\x42roadcastContent\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05photo\x18\x02 \x01(\t\x12\x35\n\nparse_mode\x18\x03 \x01(\x0e\x32!.billinghub.v1.BroadcastParseMode\x12.\n\x06\x62utton\x18\x04 \x01(\x0b\x32\x1e.billinghub.v1.BroadcastButton\"n\n\x10\x42roadcastSegment\x12\x31\n\x04kind\x18\x01 \x01(\x0e\x32#.billinghub.v1.BroadcastSegmentKind\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x15\n\rinactive_days\x18\x03 \x01(\x05\"\xaa\x04\n\tBroadcast\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.billinghub.v1.BroadcastStatus\x12\x30\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastContent\x12\x30\n\x07segment\x18\x04 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastSegment\x12\x10\n\x08\x61udience\x18\x05 \x01(\x03\x12\x0c\n\x04sent\x18\x06 \x01(\x03\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x08 \x01(\x03\x12\x0c\n\x04left\x18\t \x01(\x03\x12\x12\n\ncreated_by\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x42\n\x11progress_messages\x18\x0f \x03(\x0b\x32\'.billinghub.v1.BroadcastProgressMessage\x12\x16\n\x0ereport_claimed\x18\x10 \x01(\x08\"\x80\x01\n\x18\x42roadcastProgressMessage\x12\x0f\n\x07\x63hat_id\x18\x01 \x01(\x03\x12\x12\n\nmessage_id\x18\x02 \x01(\x03\x12\x0e\n\x06locale\x18\x03 \x01(\t\x12/\n\x0b\x61ttach_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x12\x42roadcastRecipient\x12\x14\n\x0crecipient_id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\x03\x12\x10\n\x08language\x18\x04 \x01(\t\"h\n\x0f\x42roadcastResult\x12\x14\n\x0crecipient_id\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.billinghub.v1.BroadcastOutcome\x12\r\n\x05\x65rror\x18\x03 \x01(\t*\xe6\x01\n\x0f\x42roadcastStatus\x12 \n\x1c\x42ROADCAST_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42ROADCAST_STATUS_DRAFT\x10\x01\x12\x1b\n\x17\x42ROADCAST_STATUS_QUEUED\x10\x02\x12\x1c\n\x18\x42ROADCAST_STATUS_RUNNING\x10\x03\x12\x1b\n\x17\x42ROADCAST_STATUS_PAUSED\x10\x04\x12\x1e\n\x1a\x42ROADCAST_STATUS_CANCELLED\x10\x05\x12\x1d\n\x19\x42ROADCAST_STATUS_FINISHED\x10\x06*y\n\x12\x42roadcastParseMode\x12$\n BROADCAST_PARSE_MODE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42ROADCAST_PARSE_MODE_PLAIN\x10\x01\x12\x1d\n\x19\x42ROADCAST_PARSE_MODE_HTML\x10\x02*\xf9\x01\n\x14\x42roadcastSegmentKind\x12&\n\"BROADCAST_SEGMENT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42ROADCAST_SEGMENT_KIND_ALL\x10\x01\x12\x1f\n\x1b\x42ROADCAST_SEGMENT_KIND_PAID\x10\x02\x12.\n*BROADCAST_SEGMENT_KIND_ACTIVE_SUBSCRIPTION\x10\x03\x12#\n\x1f\x42ROADCAST_SEGMENT_KIND_LANGUAGE\x10\x04\x12#\n\x1f\x42ROADCAST_SEGMENT_KIND_INACTIVE\x10\x05*\x8e\x01\n\x10\x42roadcastOutcome\x12!\n\x1d\x42ROADCAST_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42ROADCAST_OUTCOME_SENT\x10\x01\x12\x1d\n\x19\x42ROADCAST_OUTCOME_BLOCKED\x10\x02\x12\x1c\n\x18\x42ROADCAST_OUTCOME_FAILED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.broadcast_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BROADCASTSTATUS']._serialized_start=1060
-  _globals['_BROADCASTSTATUS']._serialized_end=1290
-  _globals['_BROADCASTPARSEMODE']._serialized_start=1292
-  _globals['_BROADCASTPARSEMODE']._serialized_end=1413
-  _globals['_BROADCASTSEGMENTKIND']._serialized_start=1416
-  _globals['_BROADCASTSEGMENTKIND']._serialized_end=1665
-  _globals['_BROADCASTOUTCOME']._serialized_start=1668
-  _globals['_BROADCASTOUTCOME']._serialized_end=1810
+  _globals['_BROADCASTSTATUS']._serialized_start=1283
+  _globals['_BROADCASTSTATUS']._serialized_end=1513
+  _globals['_BROADCASTPARSEMODE']._serialized_start=1515
+  _globals['_BROADCASTPARSEMODE']._serialized_end=1636
+  _globals['_BROADCASTSEGMENTKIND']._serialized_start=1639
+  _globals['_BROADCASTSEGMENTKIND']._serialized_end=1888
+  _globals['_BROADCASTOUTCOME']._serialized_start=1891
+  _globals['_BROADCASTOUTCOME']._serialized_end=2033
   _globals['_BROADCASTBUTTON']._serialized_start=81
   _globals['_BROADCASTBUTTON']._serialized_end=125
   _globals['_BROADCASTCONTENT']._serialized_start=128
@@ -47,9 +47,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BROADCASTSEGMENT']._serialized_start=280
   _globals['_BROADCASTSEGMENT']._serialized_end=390
   _globals['_BROADCAST']._serialized_start=393
-  _globals['_BROADCAST']._serialized_end=855
-  _globals['_BROADCASTRECIPIENT']._serialized_start=857
-  _globals['_BROADCASTRECIPIENT']._serialized_end=951
-  _globals['_BROADCASTRESULT']._serialized_start=953
-  _globals['_BROADCASTRESULT']._serialized_end=1057
+  _globals['_BROADCAST']._serialized_end=947
+  _globals['_BROADCASTPROGRESSMESSAGE']._serialized_start=950
+  _globals['_BROADCASTPROGRESSMESSAGE']._serialized_end=1078
+  _globals['_BROADCASTRECIPIENT']._serialized_start=1080
+  _globals['_BROADCASTRECIPIENT']._serialized_end=1174
+  _globals['_BROADCASTRESULT']._serialized_start=1176
+  _globals['_BROADCASTRESULT']._serialized_end=1280
 # @@protoc_insertion_point(module_scope)

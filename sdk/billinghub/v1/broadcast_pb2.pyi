@@ -1,10 +1,11 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -92,7 +93,7 @@ class BroadcastSegment(_message.Message):
     def __init__(self, kind: _Optional[_Union[BroadcastSegmentKind, str]] = ..., language: _Optional[str] = ..., inactive_days: _Optional[int] = ...) -> None: ...
 
 class Broadcast(_message.Message):
-    __slots__ = ("id", "status", "content", "segment", "audience", "sent", "blocked", "failed", "left", "created_by", "create_time", "start_time", "end_time", "update_time")
+    __slots__ = ("id", "status", "content", "segment", "audience", "sent", "blocked", "failed", "left", "created_by", "create_time", "start_time", "end_time", "update_time", "progress_messages", "report_claimed")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +108,8 @@ class Broadcast(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    REPORT_CLAIMED_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: BroadcastStatus
     content: BroadcastContent
@@ -121,7 +124,21 @@ class Broadcast(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[BroadcastStatus, str]] = ..., content: _Optional[_Union[BroadcastContent, _Mapping]] = ..., segment: _Optional[_Union[BroadcastSegment, _Mapping]] = ..., audience: _Optional[int] = ..., sent: _Optional[int] = ..., blocked: _Optional[int] = ..., failed: _Optional[int] = ..., left: _Optional[int] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    progress_messages: _containers.RepeatedCompositeFieldContainer[BroadcastProgressMessage]
+    report_claimed: bool
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[BroadcastStatus, str]] = ..., content: _Optional[_Union[BroadcastContent, _Mapping]] = ..., segment: _Optional[_Union[BroadcastSegment, _Mapping]] = ..., audience: _Optional[int] = ..., sent: _Optional[int] = ..., blocked: _Optional[int] = ..., failed: _Optional[int] = ..., left: _Optional[int] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress_messages: _Optional[_Iterable[_Union[BroadcastProgressMessage, _Mapping]]] = ..., report_claimed: _Optional[bool] = ...) -> None: ...
+
+class BroadcastProgressMessage(_message.Message):
+    __slots__ = ("chat_id", "message_id", "locale", "attach_time")
+    CHAT_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    ATTACH_TIME_FIELD_NUMBER: _ClassVar[int]
+    chat_id: int
+    message_id: int
+    locale: str
+    attach_time: _timestamp_pb2.Timestamp
+    def __init__(self, chat_id: _Optional[int] = ..., message_id: _Optional[int] = ..., locale: _Optional[str] = ..., attach_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class BroadcastRecipient(_message.Message):
     __slots__ = ("recipient_id", "user_id", "chat_id", "language")

@@ -158,3 +158,39 @@ class ReportBroadcastResultsResponse(_message.Message):
     broadcast: _broadcast_pb2.Broadcast
     recorded: int
     def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ..., recorded: _Optional[int] = ...) -> None: ...
+
+class AttachBroadcastProgressRequest(_message.Message):
+    __slots__ = ("request_id", "broadcast_id", "chat_id", "message_id", "locale")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    BROADCAST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHAT_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    broadcast_id: str
+    chat_id: int
+    message_id: int
+    locale: str
+    def __init__(self, request_id: _Optional[str] = ..., broadcast_id: _Optional[str] = ..., chat_id: _Optional[int] = ..., message_id: _Optional[int] = ..., locale: _Optional[str] = ...) -> None: ...
+
+class AttachBroadcastProgressResponse(_message.Message):
+    __slots__ = ("broadcast",)
+    BROADCAST_FIELD_NUMBER: _ClassVar[int]
+    broadcast: _broadcast_pb2.Broadcast
+    def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ...) -> None: ...
+
+class ClaimBroadcastReportRequest(_message.Message):
+    __slots__ = ("request_id", "broadcast_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    BROADCAST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    broadcast_id: str
+    def __init__(self, request_id: _Optional[str] = ..., broadcast_id: _Optional[str] = ...) -> None: ...
+
+class ClaimBroadcastReportResponse(_message.Message):
+    __slots__ = ("broadcast", "claimed")
+    BROADCAST_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    broadcast: _broadcast_pb2.Broadcast
+    claimed: bool
+    def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ..., claimed: _Optional[bool] = ...) -> None: ...

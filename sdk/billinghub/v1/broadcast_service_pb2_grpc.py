@@ -95,6 +95,16 @@ class BroadcastServiceStub:
                 request_serializer=billinghub_dot_v1_dot_broadcast__service__pb2.ReportBroadcastResultsRequest.SerializeToString,
                 response_deserializer=billinghub_dot_v1_dot_broadcast__service__pb2.ReportBroadcastResultsResponse.FromString,
                 _registered_method=True)
+        self.AttachBroadcastProgress = channel.unary_unary(
+                '/billinghub.v1.BroadcastService/AttachBroadcastProgress',
+                request_serializer=billinghub_dot_v1_dot_broadcast__service__pb2.AttachBroadcastProgressRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_broadcast__service__pb2.AttachBroadcastProgressResponse.FromString,
+                _registered_method=True)
+        self.ClaimBroadcastReport = channel.unary_unary(
+                '/billinghub.v1.BroadcastService/ClaimBroadcastReport',
+                request_serializer=billinghub_dot_v1_dot_broadcast__service__pb2.ClaimBroadcastReportRequest.SerializeToString,
+                response_deserializer=billinghub_dot_v1_dot_broadcast__service__pb2.ClaimBroadcastReportResponse.FromString,
+                _registered_method=True)
 
 
 class BroadcastServiceServicer:
@@ -209,6 +219,34 @@ class BroadcastServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AttachBroadcastProgress(self, request, context):
+        """AttachBroadcastProgress records a progress message of a queued, running or paused broadcast,
+        so that every gateway (after a restart, or another replica) edits it and one sends the final
+        report. One message a chat: a chat's new message replaces its old one; attaching the same
+        message again only changes its locale. At most 10 chats a broadcast: an eleventh replaces the
+        one attached longest ago. A staff call: a gateway key makes it on behalf of a bot admin
+        holding ADMIN_PERMISSION_BROADCAST, and then only for that admin's own chat.
+        Errors: INVALID_ARGUMENT (broadcast_id, chat_id 1 to 2^52, message_id 1 to 2^31 - 1, locale
+        ru, en or uk, chat_id not the acting admin's), NOT_FOUND (BROADCAST_NOT_FOUND),
+        FAILED_PRECONDITION (BROADCAST_NOT_STARTED: a draft has no progress; BROADCAST_ENDED),
+        PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimBroadcastReport(self, request, context):
+        """ClaimBroadcastReport claims the final report of an ended (finished or cancelled) broadcast:
+        the first caller gets claimed true and edits its progress messages into the end (and, when
+        it finished, sends each admin the report); every later caller gets false and sends nothing,
+        so replicas that all see the end send one report. A gateway's own call.
+        Errors: INVALID_ARGUMENT (broadcast_id), NOT_FOUND (BROADCAST_NOT_FOUND), FAILED_PRECONDITION
+        (BROADCAST_NOT_ENDED), PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BroadcastServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -261,6 +299,16 @@ def add_BroadcastServiceServicer_to_server(servicer, server):
                     servicer.ReportBroadcastResults,
                     request_deserializer=billinghub_dot_v1_dot_broadcast__service__pb2.ReportBroadcastResultsRequest.FromString,
                     response_serializer=billinghub_dot_v1_dot_broadcast__service__pb2.ReportBroadcastResultsResponse.SerializeToString,
+            ),
+            'AttachBroadcastProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachBroadcastProgress,
+                    request_deserializer=billinghub_dot_v1_dot_broadcast__service__pb2.AttachBroadcastProgressRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_broadcast__service__pb2.AttachBroadcastProgressResponse.SerializeToString,
+            ),
+            'ClaimBroadcastReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimBroadcastReport,
+                    request_deserializer=billinghub_dot_v1_dot_broadcast__service__pb2.ClaimBroadcastReportRequest.FromString,
+                    response_serializer=billinghub_dot_v1_dot_broadcast__service__pb2.ClaimBroadcastReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -544,6 +592,60 @@ class BroadcastService:
             '/billinghub.v1.BroadcastService/ReportBroadcastResults',
             billinghub_dot_v1_dot_broadcast__service__pb2.ReportBroadcastResultsRequest.SerializeToString,
             billinghub_dot_v1_dot_broadcast__service__pb2.ReportBroadcastResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachBroadcastProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.BroadcastService/AttachBroadcastProgress',
+            billinghub_dot_v1_dot_broadcast__service__pb2.AttachBroadcastProgressRequest.SerializeToString,
+            billinghub_dot_v1_dot_broadcast__service__pb2.AttachBroadcastProgressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimBroadcastReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billinghub.v1.BroadcastService/ClaimBroadcastReport',
+            billinghub_dot_v1_dot_broadcast__service__pb2.ClaimBroadcastReportRequest.SerializeToString,
+            billinghub_dot_v1_dot_broadcast__service__pb2.ClaimBroadcastReportResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -83,6 +83,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BROADCAST_NOT_STARTED: _ClassVar[ErrorReason]
     TASK_NOT_FAILED: _ClassVar[ErrorReason]
     TASK_ORDER_REFUNDED: _ClassVar[ErrorReason]
+    BROADCAST_NOT_ENDED: _ClassVar[ErrorReason]
     RATE_LIMITED: _ClassVar[ErrorReason]
     DATABASE_UNAVAILABLE: _ClassVar[ErrorReason]
     INTERNAL: _ClassVar[ErrorReason]
@@ -163,6 +164,7 @@ BROADCAST_AUDIENCE_EMPTY: ErrorReason
 BROADCAST_NOT_STARTED: ErrorReason
 TASK_NOT_FAILED: ErrorReason
 TASK_ORDER_REFUNDED: ErrorReason
+BROADCAST_NOT_ENDED: ErrorReason
 RATE_LIMITED: ErrorReason
 DATABASE_UNAVAILABLE: ErrorReason
 INTERNAL: ErrorReason
