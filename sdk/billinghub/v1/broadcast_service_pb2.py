@@ -23,63 +23,64 @@ _sym_db = _symbol_database.Default()
 
 
 from sdk.billinghub.v1 import broadcast_pb2 as billinghub_dot_v1_dot_broadcast__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%billinghub/v1/broadcast_service.proto\x12\rbillinghub.v1\x1a\x1d\x62illinghub/v1/broadcast.proto\"\x90\x01\n\x16\x43reateBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x30\n\x07\x63ontent\x18\x02 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastContent\x12\x30\n\x07segment\x18\x03 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastSegment\"F\n\x17\x43reateBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"g\n\x1d\x43ountBroadcastAudienceRequest\x12\x30\n\x07segment\x18\x01 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastSegment\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"2\n\x1e\x43ountBroadcastAudienceResponse\x12\x10\n\x08\x61udience\x18\x01 \x01(\x03\"A\n\x15StartBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"E\n\x16StartBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"A\n\x15PauseBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"E\n\x16PauseBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"B\n\x16ResumeBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"F\n\x17ResumeBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"B\n\x16\x43\x61ncelBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"F\n\x17\x43\x61ncelBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"+\n\x13GetBroadcastRequest\x12\x14\n\x0c\x62roadcast_id\x18\x01 \x01(\t\"C\n\x14GetBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"n\n\x15ListBroadcastsRequest\x12.\n\x06status\x18\x01 \x01(\x0e\x32\x1e.billinghub.v1.BroadcastStatus\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"_\n\x16ListBroadcastsResponse\x12,\n\nbroadcasts\x18\x01 \x03(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"f\n\x1fLeaseBroadcastRecipientsRequest\x12\x14\n\x0c\x62roadcast_id\x18\x01 \x01(\t\x12\x16\n\x0emax_recipients\x18\x02 \x01(\x05\x12\x15\n\rlease_seconds\x18\x03 \x01(\x05\"\x86\x01\n LeaseBroadcastRecipientsResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x35\n\nrecipients\x18\x02 \x03(\x0b\x32!.billinghub.v1.BroadcastRecipient\"z\n\x1dReportBroadcastResultsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\x12/\n\x07results\x18\x03 \x03(\x0b\x32\x1e.billinghub.v1.BroadcastResult\"_\n\x1eReportBroadcastResultsResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x10\n\x08recorded\x18\x02 \x01(\x05\"\x7f\n\x1e\x41ttachBroadcastProgressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\x03\x12\x12\n\nmessage_id\x18\x04 \x01(\x03\x12\x0e\n\x06locale\x18\x05 \x01(\t\"N\n\x1f\x41ttachBroadcastProgressResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"G\n\x1b\x43laimBroadcastReportRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"\\\n\x1c\x43laimBroadcastReportResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x0f\n\x07\x63laimed\x18\x02 \x01(\x08\x32\x84\n\n\x10\x42roadcastService\x12`\n\x0f\x43reateBroadcast\x12%.billinghub.v1.CreateBroadcastRequest\x1a&.billinghub.v1.CreateBroadcastResponse\x12u\n\x16\x43ountBroadcastAudience\x12,.billinghub.v1.CountBroadcastAudienceRequest\x1a-.billinghub.v1.CountBroadcastAudienceResponse\x12]\n\x0eStartBroadcast\x12$.billinghub.v1.StartBroadcastRequest\x1a%.billinghub.v1.StartBroadcastResponse\x12]\n\x0ePauseBroadcast\x12$.billinghub.v1.PauseBroadcastRequest\x1a%.billinghub.v1.PauseBroadcastResponse\x12`\n\x0fResumeBroadcast\x12%.billinghub.v1.ResumeBroadcastRequest\x1a&.billinghub.v1.ResumeBroadcastResponse\x12`\n\x0f\x43\x61ncelBroadcast\x12%.billinghub.v1.CancelBroadcastRequest\x1a&.billinghub.v1.CancelBroadcastResponse\x12W\n\x0cGetBroadcast\x12\".billinghub.v1.GetBroadcastRequest\x1a#.billinghub.v1.GetBroadcastResponse\x12]\n\x0eListBroadcasts\x12$.billinghub.v1.ListBroadcastsRequest\x1a%.billinghub.v1.ListBroadcastsResponse\x12{\n\x18LeaseBroadcastRecipients\x12..billinghub.v1.LeaseBroadcastRecipientsRequest\x1a/.billinghub.v1.LeaseBroadcastRecipientsResponse\x12u\n\x16ReportBroadcastResults\x12,.billinghub.v1.ReportBroadcastResultsRequest\x1a-.billinghub.v1.ReportBroadcastResultsResponse\x12x\n\x17\x41ttachBroadcastProgress\x12-.billinghub.v1.AttachBroadcastProgressRequest\x1a..billinghub.v1.AttachBroadcastProgressResponse\x12o\n\x14\x43laimBroadcastReport\x12*.billinghub.v1.ClaimBroadcastReportRequest\x1a+.billinghub.v1.ClaimBroadcastReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%billinghub/v1/broadcast_service.proto\x12\rbillinghub.v1\x1a\x1d\x62illinghub/v1/broadcast.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x01\n\x16\x43reateBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x30\n\x07\x63ontent\x18\x02 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastContent\x12\x30\n\x07segment\x18\x03 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastSegment\"F\n\x17\x43reateBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"g\n\x1d\x43ountBroadcastAudienceRequest\x12\x30\n\x07segment\x18\x01 \x01(\x0b\x32\x1f.billinghub.v1.BroadcastSegment\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"2\n\x1e\x43ountBroadcastAudienceResponse\x12\x10\n\x08\x61udience\x18\x01 \x01(\x03\"A\n\x15StartBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"E\n\x16StartBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"A\n\x15PauseBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"E\n\x16PauseBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"B\n\x16ResumeBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"F\n\x17ResumeBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"B\n\x16\x43\x61ncelBroadcastRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"F\n\x17\x43\x61ncelBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"+\n\x13GetBroadcastRequest\x12\x14\n\x0c\x62roadcast_id\x18\x01 \x01(\t\"C\n\x14GetBroadcastResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"n\n\x15ListBroadcastsRequest\x12.\n\x06status\x18\x01 \x01(\x0e\x32\x1e.billinghub.v1.BroadcastStatus\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"_\n\x16ListBroadcastsResponse\x12,\n\nbroadcasts\x18\x01 \x03(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"f\n\x1fLeaseBroadcastRecipientsRequest\x12\x14\n\x0c\x62roadcast_id\x18\x01 \x01(\t\x12\x16\n\x0emax_recipients\x18\x02 \x01(\x05\x12\x15\n\rlease_seconds\x18\x03 \x01(\x05\"\xbd\x01\n LeaseBroadcastRecipientsResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x35\n\nrecipients\x18\x02 \x03(\x0b\x32!.billinghub.v1.BroadcastRecipient\x12\x35\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xda\x01\n\x1dReportBroadcastResultsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\x12/\n\x07results\x18\x03 \x03(\x0b\x32\x1e.billinghub.v1.BroadcastResult\x12\x1e\n\x16released_recipient_ids\x18\x04 \x03(\x03\x12>\n\x1areleased_lease_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\x1eReportBroadcastResultsResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x10\n\x08recorded\x18\x02 \x01(\x05\x12\x10\n\x08released\x18\x03 \x01(\x05\"\x7f\n\x1e\x41ttachBroadcastProgressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\x03\x12\x12\n\nmessage_id\x18\x04 \x01(\x03\x12\x0e\n\x06locale\x18\x05 \x01(\t\"N\n\x1f\x41ttachBroadcastProgressResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\"G\n\x1b\x43laimBroadcastReportRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x62roadcast_id\x18\x02 \x01(\t\"\\\n\x1c\x43laimBroadcastReportResponse\x12+\n\tbroadcast\x18\x01 \x01(\x0b\x32\x18.billinghub.v1.Broadcast\x12\x0f\n\x07\x63laimed\x18\x02 \x01(\x08\x32\x84\n\n\x10\x42roadcastService\x12`\n\x0f\x43reateBroadcast\x12%.billinghub.v1.CreateBroadcastRequest\x1a&.billinghub.v1.CreateBroadcastResponse\x12u\n\x16\x43ountBroadcastAudience\x12,.billinghub.v1.CountBroadcastAudienceRequest\x1a-.billinghub.v1.CountBroadcastAudienceResponse\x12]\n\x0eStartBroadcast\x12$.billinghub.v1.StartBroadcastRequest\x1a%.billinghub.v1.StartBroadcastResponse\x12]\n\x0ePauseBroadcast\x12$.billinghub.v1.PauseBroadcastRequest\x1a%.billinghub.v1.PauseBroadcastResponse\x12`\n\x0fResumeBroadcast\x12%.billinghub.v1.ResumeBroadcastRequest\x1a&.billinghub.v1.ResumeBroadcastResponse\x12`\n\x0f\x43\x61ncelBroadcast\x12%.billinghub.v1.CancelBroadcastRequest\x1a&.billinghub.v1.CancelBroadcastResponse\x12W\n\x0cGetBroadcast\x12\".billinghub.v1.GetBroadcastRequest\x1a#.billinghub.v1.GetBroadcastResponse\x12]\n\x0eListBroadcasts\x12$.billinghub.v1.ListBroadcastsRequest\x1a%.billinghub.v1.ListBroadcastsResponse\x12{\n\x18LeaseBroadcastRecipients\x12..billinghub.v1.LeaseBroadcastRecipientsRequest\x1a/.billinghub.v1.LeaseBroadcastRecipientsResponse\x12u\n\x16ReportBroadcastResults\x12,.billinghub.v1.ReportBroadcastResultsRequest\x1a-.billinghub.v1.ReportBroadcastResultsResponse\x12x\n\x17\x41ttachBroadcastProgress\x12-.billinghub.v1.AttachBroadcastProgressRequest\x1a..billinghub.v1.AttachBroadcastProgressResponse\x12o\n\x14\x43laimBroadcastReport\x12*.billinghub.v1.ClaimBroadcastReportRequest\x1a+.billinghub.v1.ClaimBroadcastReportResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'billinghub.v1.broadcast_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEBROADCASTREQUEST']._serialized_start=88
-  _globals['_CREATEBROADCASTREQUEST']._serialized_end=232
-  _globals['_CREATEBROADCASTRESPONSE']._serialized_start=234
-  _globals['_CREATEBROADCASTRESPONSE']._serialized_end=304
-  _globals['_COUNTBROADCASTAUDIENCEREQUEST']._serialized_start=306
-  _globals['_COUNTBROADCASTAUDIENCEREQUEST']._serialized_end=409
-  _globals['_COUNTBROADCASTAUDIENCERESPONSE']._serialized_start=411
-  _globals['_COUNTBROADCASTAUDIENCERESPONSE']._serialized_end=461
-  _globals['_STARTBROADCASTREQUEST']._serialized_start=463
-  _globals['_STARTBROADCASTREQUEST']._serialized_end=528
-  _globals['_STARTBROADCASTRESPONSE']._serialized_start=530
-  _globals['_STARTBROADCASTRESPONSE']._serialized_end=599
-  _globals['_PAUSEBROADCASTREQUEST']._serialized_start=601
-  _globals['_PAUSEBROADCASTREQUEST']._serialized_end=666
-  _globals['_PAUSEBROADCASTRESPONSE']._serialized_start=668
-  _globals['_PAUSEBROADCASTRESPONSE']._serialized_end=737
-  _globals['_RESUMEBROADCASTREQUEST']._serialized_start=739
-  _globals['_RESUMEBROADCASTREQUEST']._serialized_end=805
-  _globals['_RESUMEBROADCASTRESPONSE']._serialized_start=807
-  _globals['_RESUMEBROADCASTRESPONSE']._serialized_end=877
-  _globals['_CANCELBROADCASTREQUEST']._serialized_start=879
-  _globals['_CANCELBROADCASTREQUEST']._serialized_end=945
-  _globals['_CANCELBROADCASTRESPONSE']._serialized_start=947
-  _globals['_CANCELBROADCASTRESPONSE']._serialized_end=1017
-  _globals['_GETBROADCASTREQUEST']._serialized_start=1019
-  _globals['_GETBROADCASTREQUEST']._serialized_end=1062
-  _globals['_GETBROADCASTRESPONSE']._serialized_start=1064
-  _globals['_GETBROADCASTRESPONSE']._serialized_end=1131
-  _globals['_LISTBROADCASTSREQUEST']._serialized_start=1133
-  _globals['_LISTBROADCASTSREQUEST']._serialized_end=1243
-  _globals['_LISTBROADCASTSRESPONSE']._serialized_start=1245
-  _globals['_LISTBROADCASTSRESPONSE']._serialized_end=1340
-  _globals['_LEASEBROADCASTRECIPIENTSREQUEST']._serialized_start=1342
-  _globals['_LEASEBROADCASTRECIPIENTSREQUEST']._serialized_end=1444
-  _globals['_LEASEBROADCASTRECIPIENTSRESPONSE']._serialized_start=1447
-  _globals['_LEASEBROADCASTRECIPIENTSRESPONSE']._serialized_end=1581
-  _globals['_REPORTBROADCASTRESULTSREQUEST']._serialized_start=1583
-  _globals['_REPORTBROADCASTRESULTSREQUEST']._serialized_end=1705
-  _globals['_REPORTBROADCASTRESULTSRESPONSE']._serialized_start=1707
-  _globals['_REPORTBROADCASTRESULTSRESPONSE']._serialized_end=1802
-  _globals['_ATTACHBROADCASTPROGRESSREQUEST']._serialized_start=1804
-  _globals['_ATTACHBROADCASTPROGRESSREQUEST']._serialized_end=1931
-  _globals['_ATTACHBROADCASTPROGRESSRESPONSE']._serialized_start=1933
-  _globals['_ATTACHBROADCASTPROGRESSRESPONSE']._serialized_end=2011
-  _globals['_CLAIMBROADCASTREPORTREQUEST']._serialized_start=2013
-  _globals['_CLAIMBROADCASTREPORTREQUEST']._serialized_end=2084
-  _globals['_CLAIMBROADCASTREPORTRESPONSE']._serialized_start=2086
-  _globals['_CLAIMBROADCASTREPORTRESPONSE']._serialized_end=2178
-  _globals['_BROADCASTSERVICE']._serialized_start=2181
-  _globals['_BROADCASTSERVICE']._serialized_end=3465
+  _globals['_CREATEBROADCASTREQUEST']._serialized_start=121
+  _globals['_CREATEBROADCASTREQUEST']._serialized_end=265
+  _globals['_CREATEBROADCASTRESPONSE']._serialized_start=267
+  _globals['_CREATEBROADCASTRESPONSE']._serialized_end=337
+  _globals['_COUNTBROADCASTAUDIENCEREQUEST']._serialized_start=339
+  _globals['_COUNTBROADCASTAUDIENCEREQUEST']._serialized_end=442
+  _globals['_COUNTBROADCASTAUDIENCERESPONSE']._serialized_start=444
+  _globals['_COUNTBROADCASTAUDIENCERESPONSE']._serialized_end=494
+  _globals['_STARTBROADCASTREQUEST']._serialized_start=496
+  _globals['_STARTBROADCASTREQUEST']._serialized_end=561
+  _globals['_STARTBROADCASTRESPONSE']._serialized_start=563
+  _globals['_STARTBROADCASTRESPONSE']._serialized_end=632
+  _globals['_PAUSEBROADCASTREQUEST']._serialized_start=634
+  _globals['_PAUSEBROADCASTREQUEST']._serialized_end=699
+  _globals['_PAUSEBROADCASTRESPONSE']._serialized_start=701
+  _globals['_PAUSEBROADCASTRESPONSE']._serialized_end=770
+  _globals['_RESUMEBROADCASTREQUEST']._serialized_start=772
+  _globals['_RESUMEBROADCASTREQUEST']._serialized_end=838
+  _globals['_RESUMEBROADCASTRESPONSE']._serialized_start=840
+  _globals['_RESUMEBROADCASTRESPONSE']._serialized_end=910
+  _globals['_CANCELBROADCASTREQUEST']._serialized_start=912
+  _globals['_CANCELBROADCASTREQUEST']._serialized_end=978
+  _globals['_CANCELBROADCASTRESPONSE']._serialized_start=980
+  _globals['_CANCELBROADCASTRESPONSE']._serialized_end=1050
+  _globals['_GETBROADCASTREQUEST']._serialized_start=1052
+  _globals['_GETBROADCASTREQUEST']._serialized_end=1095
+  _globals['_GETBROADCASTRESPONSE']._serialized_start=1097
+  _globals['_GETBROADCASTRESPONSE']._serialized_end=1164
+  _globals['_LISTBROADCASTSREQUEST']._serialized_start=1166
+  _globals['_LISTBROADCASTSREQUEST']._serialized_end=1276
+  _globals['_LISTBROADCASTSRESPONSE']._serialized_start=1278
+  _globals['_LISTBROADCASTSRESPONSE']._serialized_end=1373
+  _globals['_LEASEBROADCASTRECIPIENTSREQUEST']._serialized_start=1375
+  _globals['_LEASEBROADCASTRECIPIENTSREQUEST']._serialized_end=1477
+  _globals['_LEASEBROADCASTRECIPIENTSRESPONSE']._serialized_start=1480
+  _globals['_LEASEBROADCASTRECIPIENTSRESPONSE']._serialized_end=1669
+  _globals['_REPORTBROADCASTRESULTSREQUEST']._serialized_start=1672
+  _globals['_REPORTBROADCASTRESULTSREQUEST']._serialized_end=1890
+  _globals['_REPORTBROADCASTRESULTSRESPONSE']._serialized_start=1892
+  _globals['_REPORTBROADCASTRESULTSRESPONSE']._serialized_end=2005
+  _globals['_ATTACHBROADCASTPROGRESSREQUEST']._serialized_start=2007
+  _globals['_ATTACHBROADCASTPROGRESSREQUEST']._serialized_end=2134
+  _globals['_ATTACHBROADCASTPROGRESSRESPONSE']._serialized_start=2136
+  _globals['_ATTACHBROADCASTPROGRESSRESPONSE']._serialized_end=2214
+  _globals['_CLAIMBROADCASTREPORTREQUEST']._serialized_start=2216
+  _globals['_CLAIMBROADCASTREPORTREQUEST']._serialized_end=2287
+  _globals['_CLAIMBROADCASTREPORTRESPONSE']._serialized_start=2289
+  _globals['_CLAIMBROADCASTREPORTRESPONSE']._serialized_end=2381
+  _globals['_BROADCASTSERVICE']._serialized_start=2384
+  _globals['_BROADCASTSERVICE']._serialized_end=3668
 # @@protoc_insertion_point(module_scope)

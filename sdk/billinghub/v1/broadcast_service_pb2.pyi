@@ -1,4 +1,7 @@
+import datetime
+
 from sdk.billinghub.v1 import broadcast_pb2 as _broadcast_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -134,30 +137,38 @@ class LeaseBroadcastRecipientsRequest(_message.Message):
     def __init__(self, broadcast_id: _Optional[str] = ..., max_recipients: _Optional[int] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
 
 class LeaseBroadcastRecipientsResponse(_message.Message):
-    __slots__ = ("broadcast", "recipients")
+    __slots__ = ("broadcast", "recipients", "lease_expire_time")
     BROADCAST_FIELD_NUMBER: _ClassVar[int]
     RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     broadcast: _broadcast_pb2.Broadcast
     recipients: _containers.RepeatedCompositeFieldContainer[_broadcast_pb2.BroadcastRecipient]
-    def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ..., recipients: _Optional[_Iterable[_Union[_broadcast_pb2.BroadcastRecipient, _Mapping]]] = ...) -> None: ...
+    lease_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ..., recipients: _Optional[_Iterable[_Union[_broadcast_pb2.BroadcastRecipient, _Mapping]]] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReportBroadcastResultsRequest(_message.Message):
-    __slots__ = ("request_id", "broadcast_id", "results")
+    __slots__ = ("request_id", "broadcast_id", "results", "released_recipient_ids", "released_lease_expire_time")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     BROADCAST_ID_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     broadcast_id: str
     results: _containers.RepeatedCompositeFieldContainer[_broadcast_pb2.BroadcastResult]
-    def __init__(self, request_id: _Optional[str] = ..., broadcast_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[_broadcast_pb2.BroadcastResult, _Mapping]]] = ...) -> None: ...
+    released_recipient_ids: _containers.RepeatedScalarFieldContainer[int]
+    released_lease_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., broadcast_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[_broadcast_pb2.BroadcastResult, _Mapping]]] = ..., released_recipient_ids: _Optional[_Iterable[int]] = ..., released_lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReportBroadcastResultsResponse(_message.Message):
-    __slots__ = ("broadcast", "recorded")
+    __slots__ = ("broadcast", "recorded", "released")
     BROADCAST_FIELD_NUMBER: _ClassVar[int]
     RECORDED_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
     broadcast: _broadcast_pb2.Broadcast
     recorded: int
-    def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ..., recorded: _Optional[int] = ...) -> None: ...
+    released: int
+    def __init__(self, broadcast: _Optional[_Union[_broadcast_pb2.Broadcast, _Mapping]] = ..., recorded: _Optional[int] = ..., released: _Optional[int] = ...) -> None: ...
 
 class AttachBroadcastProgressRequest(_message.Message):
     __slots__ = ("request_id", "broadcast_id", "chat_id", "message_id", "locale")

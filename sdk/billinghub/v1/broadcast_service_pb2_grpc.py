@@ -207,11 +207,17 @@ class BroadcastServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReportBroadcastResults(self, request, context):
-        """ReportBroadcastResults records outcomes of leased recipients. A recipient's first reported
-        outcome wins: a report repeated or made by two gateways counts once. Blocked recipients'
-        users are marked bot_blocked. When no recipient is left the broadcast finishes
+        """ReportBroadcastResults records outcomes of leased recipients and gives back leased recipients
+        the caller will not send (a gateway that stops). A recipient's first reported outcome wins: a
+        report repeated or made by two gateways counts once. Blocked recipients' users are marked
+        bot_blocked. A released recipient's lease ends at once (any caller may lease it again) only
+        while it is unreported and still held by the lease named by released_lease_expire_time: one
+        whose lease ended and was leased again since is left to its new holder, so a late release
+        never causes a double send. When no recipient is left the broadcast finishes
         (broadcast.finished) and the tenant's next queued broadcast starts.
-        Errors: INVALID_ARGUMENT (results: 1 to 1000, known recipient ids and outcomes), NOT_FOUND
+        Errors: INVALID_ARGUMENT (results: 0 to 1000, known recipient ids and outcomes;
+        released_recipient_ids: 0 to 1000 known recipient ids; not both empty;
+        released_lease_expire_time required with released_recipient_ids), NOT_FOUND
         (BROADCAST_NOT_FOUND), FAILED_PRECONDITION (BROADCAST_NOT_STARTED: a draft or queued
         broadcast has no recipients), PERMISSION_DENIED.
         """
