@@ -17,7 +17,7 @@ from core_server.api.broadcast_convert import (
     segment_in,
 )
 from core_server.api.call_context import current_actor
-from core_server.api.convert import enum_filter
+from core_server.api.convert import enum_filter, optional_time, timestamp
 from core_server.domain.bots.broadcast_delivery import BroadcastDelivery
 from core_server.domain.bots.broadcast_progress import BroadcastProgress
 from core_server.domain.bots.broadcasts import BroadcastService
@@ -89,22 +89,33 @@ class BroadcastServicer(broadcast_service_pb2_grpc.BroadcastServiceServicer):
     async def LeaseBroadcastRecipients(
         self, request: pb.LeaseBroadcastRecipientsRequest, context: Context
     ) -> pb.LeaseBroadcastRecipientsResponse:
-        broadcast, recipients = await self._delivery.lease(
+        broadcast, recipients, until = await self._delivery.lease(
             current_actor(), request.broadcast_id, request.max_recipients, request.lease_seconds
         )
         return pb.LeaseBroadcastRecipientsResponse(
             broadcast=broadcast_message(broadcast) if broadcast else None,
             recipients=[recipient_message(r) for r in recipients],
+            lease_expire_time=timestamp(until),
         )
 
     @rpc(roles=GATEWAY_AND_ADMINS, mutation=True)
     async def ReportBroadcastResults(
         self, request: pb.ReportBroadcastResultsRequest, context: Context
     ) -> pb.ReportBroadcastResultsResponse:
-        broadcast, recorded = await self._delivery.report(
-            current_actor(), request.broadcast_id, results_in(list(request.results))
+        v = Violations()
+        field = "released_lease_expire_time"
+        until = optional_time(request.released_lease_expire_time, request.HasField(field), field, v)
+        broadcast, recorded, released = await self._delivery.report(
+            current_actor(),
+            request.broadcast_id,
+            results_in(list(request.results)),
+            list(request.released_recipient_ids),
+            until,
+            v,
         )
-        return pb.ReportBroadcastResultsResponse(broadcast=broadcast_message(broadcast), recorded=recorded)
+        return pb.ReportBroadcastResultsResponse(
+            broadcast=broadcast_message(broadcast), recorded=recorded, released=released
+        )
 
     @rpc(roles=STAFF, mutation=True)
     async def AttachBroadcastProgress(

@@ -6,6 +6,8 @@ import asyncio
 import json
 from collections.abc import Sequence
 
+from google.protobuf import timestamp_pb2
+
 from sdk import BillingHubClient
 from sdk.billinghub.v1 import broadcast_pb2 as b
 from sdk.billinghub.v1 import broadcast_service_pb2 as pb
@@ -84,9 +86,22 @@ def results(
 
 
 async def report(
-    client: BillingHubClient, broadcast: str, outcomes: Sequence[b.BroadcastResult], request_id: str = ""
+    client: BillingHubClient,
+    broadcast: str,
+    outcomes: Sequence[b.BroadcastResult],
+    request_id: str = "",
+    *,
+    released: Sequence[int] = (),
+    lease_end: timestamp_pb2.Timestamp | None = None,
 ) -> pb.ReportBroadcastResultsResponse:
-    request = pb.ReportBroadcastResultsRequest(broadcast_id=broadcast, results=outcomes, request_id=request_id)
+    """Report outcomes and give back `released` recipients of the lease that ends at `lease_end`."""
+    request = pb.ReportBroadcastResultsRequest(
+        broadcast_id=broadcast,
+        results=outcomes,
+        request_id=request_id,
+        released_recipient_ids=released,
+        released_lease_expire_time=lease_end,
+    )
     return await client.broadcasts.ReportBroadcastResults(request)
 
 

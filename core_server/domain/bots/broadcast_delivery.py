@@ -1,6 +1,11 @@
 """The gateway's side of a broadcast: lease recipients in batches, send at its own rate, report
 each outcome back. Progress lives here, so a gateway that restarts half-way loses nothing: its
 unreported leases end and their recipients are leased again, and what it did report counts once.
+A gateway that stops gracefully gives back the recipients it leased and did not send (a release,
+in its last report), so the next gateway sends them at once instead of after their lease. A
+release names its lease by the lease's end, which every row leased by one statement shares: a
+recipient whose lease ended and was leased by another gateway since carries another end, so a late
+release never frees someone else's lease (which would send the message twice).
 
 A recipient's first reported outcome wins (a report repeated, or made by a second gateway after a
 lease ended, changes nothing), so the counts are exact however reports are retried. Reporting
@@ -13,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from core_server.domain.actor import Actor
 from core_server.domain.bots.broadcast_model import (
@@ -51,12 +56,18 @@ def _lease_terms(broadcast_id: str, max_recipients: int, lease_seconds: int) -> 
     return parsed, max_recipients or DEFAULT_LEASE, lease_seconds or DEFAULT_SECONDS
 
 
-def _check_results(broadcast_id: str, results: Sequence[Result]) -> tuple[uuid.UUID, dict[int, Result]]:
-    """The broadcast and the results by recipient, each recipient's first entry only."""
-    v = Violations()
+def _check_report(
+    broadcast_id: str, results: Sequence[Result], released: Sequence[int], until: dt.datetime | None, v: Violations
+) -> tuple[uuid.UUID, dict[int, Result], set[int]]:
+    """The broadcast, the results by recipient (each recipient's first entry only) and the
+    recipients given back; `v` may hold the request's violations already (a bad timestamp)."""
     parsed = v.id("broadcast_id", broadcast_id)
-    if not 1 <= len(results) <= MAX_RESULTS:
-        v.add("results", f"must hold 1 to {MAX_RESULTS} results")
+    if len(results) > MAX_RESULTS:
+        v.add("results", f"must hold 0 to {MAX_RESULTS} results")
+    if len(released) > MAX_RESULTS:
+        v.add("released_recipient_ids", f"must hold 0 to {MAX_RESULTS} recipient ids")
+    if not results and not released:
+        v.add("results", "a report needs results or released_recipient_ids")
     first: dict[int, Result] = {}
     for index, result in enumerate(results[:MAX_RESULTS]):
         at = f"results[{index}]"
@@ -66,9 +77,24 @@ def _check_results(broadcast_id: str, results: Sequence[Result]) -> tuple[uuid.U
             v.add(f"{at}.outcome", "must be SENT, BLOCKED or FAILED")
         error = v.check_text(f"{at}.error", result.error, max_length=MAX_ERROR, multiline=True)
         first.setdefault(result.recipient_id, Result(result.recipient_id, result.outcome, error))
+    for index, seq in enumerate(released[:MAX_RESULTS]):
+        if seq <= 0:
+            v.add(f"released_recipient_ids[{index}]", "must be a leased recipient's id (1 or more)")
+    if released and until is None and not v.has("released_lease_expire_time"):
+        v.add("released_lease_expire_time", "is required with released_recipient_ids")
     v.raise_if_any()
     assert parsed is not None
-    return parsed, first
+    return parsed, first, set(released)
+
+
+def _check_known(audience: int, first: Collection[int], released: Collection[int]) -> None:
+    """Every recipient named is one of the broadcast's (1 to audience)."""
+    v = Violations()
+    for field, seqs in (("results", first), ("released_recipient_ids", released)):
+        unknown = sorted(seq for seq in seqs if seq > audience)
+        if unknown:
+            v.add(field, f"recipient_id {unknown[0]} is not a recipient of this broadcast (1 to {audience})")
+    v.raise_if_any()
 
 
 class BroadcastDelivery:
@@ -77,9 +103,10 @@ class BroadcastDelivery:
 
     async def lease(
         self, actor: Actor, broadcast_id: str, max_recipients: int, lease_seconds: int
-    ) -> tuple[Broadcast | None, list[Recipient]]:
-        """Up to max_recipients recipients of the (named or running) broadcast for lease_seconds;
-        none unless it is running."""
+    ) -> tuple[Broadcast | None, list[Recipient], dt.datetime | None]:
+        """Up to max_recipients recipients of the (named or running) broadcast for lease_seconds,
+        and the lease's end (None when none were leased: the broadcast is not running or nobody is
+        free); the end names the lease in a later release."""
         parsed, limit, seconds = _lease_terms(broadcast_id, max_recipients, lease_seconds)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
@@ -90,19 +117,32 @@ class BroadcastDelivery:
                 if row is None:
                     raise BroadcastNotFound(broadcast_id)
             if row is None:
-                return None, []
+                return None, [], None
             broadcast = to_broadcast(row)
             if row.status != S.RUNNING:
-                return broadcast, []
+                return broadcast, [], None
             until = now + dt.timedelta(seconds=seconds)
             leased = await repo.lease(uow, actor.tenant, row.id, now, until, limit)
             await uow.commit()
-        return broadcast, [Recipient(seq, user, chat_id_of(chat), language) for seq, user, chat, language in leased]
+        recipients = [Recipient(seq, user, chat_id_of(chat), language) for seq, user, chat, language in leased]
+        return broadcast, recipients, until if recipients else None
 
-    async def report(self, actor: Actor, broadcast_id: str, results: Sequence[Result]) -> tuple[Broadcast, int]:
-        """Record the outcomes (first wins), mark blocked users, finish when nothing is left; the
-        broadcast after it and how many results were new."""
-        parsed, by_recipient = _check_results(broadcast_id, results)
+    async def report(
+        self,
+        actor: Actor,
+        broadcast_id: str,
+        results: Sequence[Result],
+        released: Sequence[int] = (),
+        released_until: dt.datetime | None = None,
+        violations: Violations | None = None,
+    ) -> tuple[Broadcast, int, int]:
+        """Record the outcomes (first wins), mark blocked users, finish when nothing is left, and
+        end the lease of the released recipients still held by the lease ending at
+        `released_until` (a gateway that stops gives back what it did not send, so another sends
+        it at once rather than after the lease); the broadcast after it, how many results were new
+        and how many recipients were released."""
+        v = violations if violations is not None else Violations()
+        parsed, by_recipient, given_back = _check_report(broadcast_id, results, released, released_until, v)
         tenant, now = actor.tenant, self._deps.clock.now()
         groups: dict[str, dict[int, str]] = defaultdict(dict)  # outcome -> recipient -> error
         for result in by_recipient.values():
@@ -114,12 +154,7 @@ class BroadcastDelivery:
                 raise BroadcastNotFound(broadcast_id)
             if row.status in (S.DRAFT, S.QUEUED):
                 raise BroadcastNotStarted(f"broadcast is {row.status}", metadata={"status": row.status})
-            unknown = sorted(seq for seq in by_recipient if seq > row.audience)
-            if unknown:
-                v = Violations()
-                known = f"1 to {row.audience}"
-                v.add("results", f"recipient_id {unknown[0]} is not a recipient of this broadcast ({known})")
-                v.raise_if_any()
+            _check_known(row.audience, by_recipient, given_back)
             counts: dict[str, int] = defaultdict(int)
             blocked_users: list[uuid.UUID] = []
             for outcome, errors in sorted(groups.items()):  # one statement per outcome, in one order
@@ -142,6 +177,10 @@ class BroadcastDelivery:
                 assert row is not None
                 if left(row) == 0 and row.status in (S.RUNNING, S.PAUSED):
                     await end(self._deps, uow, row, S.FINISHED, now)
+            freed = 0
+            if given_back:  # after the outcomes: a recipient both reported and released stays reported
+                assert released_until is not None
+                freed = await repo.release(uow, tenant, parsed, given_back, released_until)
             broadcast = to_broadcast(row)
             await uow.commit()
-        return broadcast, new
+        return broadcast, new, freed

@@ -1,8 +1,8 @@
 """Broadcast queries, set-based so that a broadcast to 100 000 users costs a handful of statements
 per batch, never one per recipient: the audience is frozen by one INSERT ... SELECT, a lease is one
 UPDATE ... RETURNING over the pending recipients (SKIP LOCKED, so concurrent gateways get disjoint
-ones), and a report is one UPDATE per outcome whose `outcome = 'pending'` condition lets the first
-report of a recipient win.
+ones), a report is one UPDATE per outcome whose `outcome = 'pending'` condition lets the first
+report of a recipient win, and a release is one UPDATE that matches its lease's exact end.
 
 Lock order (beside the ledger's, store/repositories/ledger.py): recipients → users → their
 broadcast → the next queued broadcast (taken with SKIP LOCKED, so never waited for). A start locks
@@ -272,6 +272,28 @@ async def report(
         .execution_options(synchronize_session=False)
     )
     return [(int(seq), user) for seq, user in (await uow.session.execute(statement)).all()]
+
+
+async def release(
+    uow: UnitOfWork, tenant: uuid.UUID, broadcast: uuid.UUID, seqs: Collection[int], until: dt.datetime
+) -> int:
+    """End the lease of those of `seqs` still pending and held by the lease that ends at `until`
+    (rows leased by one statement share it), in one statement; how many. A recipient whose lease
+    ended and was leased again since has another `lease_until`: its new holder keeps it."""
+    statement = (
+        update(R)
+        .where(
+            R.tenant_id == tenant,
+            R.broadcast_id == broadcast,
+            R.seq.in_(sorted(seqs)),
+            R.outcome == PENDING,
+            R.lease_until == until,
+        )
+        .values(lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    result = await uow.session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
 
 
 async def add_counts(
