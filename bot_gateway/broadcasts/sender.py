@@ -3,9 +3,12 @@ pace, reports every outcome back.
 
 A task per bot while the tenant has a broadcast to send: the runner starts it when the core lists
 the tenant with a running broadcast (ListBotTenants' `broadcast_running`) or the notifier passes on
-broadcast.started/.resumed, and it ends once a lease finds nobody left, so an idle bot holds no
-task and asks the core nothing (a thousand idle bots would otherwise lease a thousand times a
-minute, and each waiting task cost its bot a third more memory). It leases up to `batch`
+broadcast.started/.resumed, and it ends once a lease finds the broadcast no longer running (paused,
+finished, cancelled) or the tenant with none, so an idle bot holds no task and asks the core
+nothing (a thousand idle bots would otherwise lease a thousand times a minute, and each waiting
+task cost its bot a third more memory). While the broadcast runs but other gateways hold every
+recipient left, it does not end: it leases again every `WAIT_SECONDS`, so what they give back or
+let go is sent within seconds, not at the runner's next sync. It leases up to `batch`
 recipients of the tenant's running broadcast (LeaseBroadcastRecipients), sends each the content
 (`content.send_content`) no faster than `Pace(rate)` allows, and reports outcomes
 (ReportBroadcastResults) every `REPORT_EVERY` messages or `REPORT_SECONDS`, and at the end of the
@@ -20,11 +23,16 @@ broadcast as it now is) says the same without events. A paused broadcast's batch
 resumes (then it goes on at once) for `poll_seconds` at most; then, as after a cancel, the rest
 of the batch is let go: those leases end and the recipients are leased again if it runs again.
 
-Restarts: a stop (the task cancelled) lets the message in flight finish and reports everything sent
-before the task ends, so a graceful restart resends nothing. A crash (the process killed) loses the
-outcomes not reported yet — at most `REPORT_EVERY` messages or `REPORT_SECONDS` of sending — and
-those recipients are leased and sent again once their lease ends: a user may get the message twice
-then, never zero times.
+Restarts: a stop (the task cancelled) lets the message in flight finish and, in one last report
+before the task ends, reports everything sent and gives back the recipients of the batch it did not
+send (released with the lease's end, which the core matches exactly, so a release that comes late
+never frees another gateway's lease). A graceful restart thus resends nothing and waits for
+nothing: the next gateway (or a replica, polling every `WAIT_SECONDS`) leases the given-back
+recipients at once, not when their lease (60 s unpaced, about 18 s at 25/s) would have ended. The
+same last report gives back a batch let go after a cancel or a long pause. A crash (the process
+killed) loses the outcomes not reported yet — at most `REPORT_EVERY` messages or `REPORT_SECONDS`
+of sending — and its leases: those recipients are leased and sent again once their lease ends, so a
+user may get the message twice then, never zero times.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import structlog
@@ -46,6 +55,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from google.protobuf import timestamp_pb2
 
 from bot_gateway.broadcasts.content import send_content
 from bot_gateway.broadcasts.pace import Pace
@@ -65,6 +75,18 @@ ERROR_CHARS = 500  # the core keeps this much of an error text
 WAKING = ("broadcast.started", "broadcast.resumed")
 HALTING = ("broadcast.paused", "broadcast.cancelled", "broadcast.finished")
 EVENT_TYPES = (*WAKING, *HALTING)
+# While the broadcast runs but other gateways hold every recipient left, lease again this often:
+# what they give back (a stop) or let go (a crash, once the lease ends) is then sent within
+# seconds, at the cost of one cheap lease query per wait for each bot with a running broadcast.
+WAIT_SECONDS = 2.0
+
+
+class Batch(StrEnum):
+    """What one lease found."""
+
+    SENT = "sent"  # recipients: the batch was sent (or stopped)
+    WAITING = "waiting"  # none free, but the broadcast runs: others hold the rest
+    NONE = "none"  # nothing to send: no running broadcast (paused, ended, or none at all)
 
 
 async def _finish(work: Coroutine[Any, Any, T], stopping: asyncio.Event | None = None) -> T:
@@ -121,13 +143,15 @@ class BroadcastSender:
             self._wake.set()  # a batch held for a pause learns it was cancelled
 
     async def run(self) -> None:
-        """Lease and send while there is something to send; end when a lease finds nobody (unless
-        a broadcast woke us meanwhile: then lease again)."""
+        """Lease and send while the tenant's broadcast runs; end when a lease finds it no longer
+        running, or the tenant with none (unless a broadcast woke us meanwhile: then lease again).
+        While it runs but other gateways hold every recipient left, lease again every
+        `WAIT_SECONDS`: what they give back or let go is ours to send."""
         backoff = Backoff(BACKOFF)
         while True:
             self._wake.clear()
             try:
-                busy = await self.send_batch()
+                batch = await self.send_batch()
                 backoff.reset()
             except asyncio.CancelledError:
                 raise
@@ -135,11 +159,16 @@ class BroadcastSender:
                 log.warning("broadcast batch failed", tenant_id=self._tenant_id, error=repr(error))
                 await backoff.asleep()
                 continue
-            if not busy and not self._wake.is_set():
+            if batch is Batch.WAITING and not self._wake.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=WAIT_SECONDS)
+            elif batch is Batch.NONE and not self._wake.is_set():
                 return  # no await since the check: an event from now on finds the task done and starts another
 
-    async def send_batch(self) -> bool:
-        """Lease one batch of the running broadcast and send it; False when there was none."""
+    async def send_batch(self) -> Batch:
+        """Lease one batch of the running broadcast and send it; what the lease found. Whatever
+        the batch leaves unsent (a stop, a cancel, a pause let go) is given back in its last
+        report, so that a restarted gateway sends it at once rather than after the lease."""
         leased: broadcast_service_pb2.LeaseBroadcastRecipientsResponse = (
             await self._hub.broadcasts.LeaseBroadcastRecipients(
                 broadcast_service_pb2.LeaseBroadcastRecipientsRequest(
@@ -148,29 +177,40 @@ class BroadcastSender:
             )
         )
         if not leased.recipients:
-            return False
+            running = leased.HasField("broadcast") and leased.broadcast.status == B.BROADCAST_STATUS_RUNNING
+            return Batch.WAITING if running else Batch.NONE
         broadcast = leased.broadcast
         self._halted.pop(broadcast.id, None)
         results: list[broadcast_pb2.BroadcastResult] = []
+        handled: set[int] = set()  # recipients with an outcome (reported, or in `results`)
         reported_at = time.monotonic()
         try:
             for recipient in leased.recipients:
                 if broadcast.id in self._halted:
                     outcomes, results = results, []
+                    handled.update(r.recipient_id for r in outcomes)
                     if outcomes:  # the admin sees the counts of the pause
                         await _finish(self._report(broadcast.id, outcomes))
                     if not await self._held(broadcast.id):
                         break
                 await self._pace.wait()
+                # the outcome lands in `results` even when a stop comes while the message is in flight
                 await _finish(self._deliver(broadcast.content, recipient, results), self._stopping)
                 if len(results) >= REPORT_EVERY or time.monotonic() - reported_at >= REPORT_SECONDS:
                     outcomes, results = results, []
                     reported_at = time.monotonic()
+                    handled.update(r.recipient_id for r in outcomes)
                     await _finish(self._report(broadcast.id, outcomes))
         finally:
-            if results:  # also on a stop: what went out is reported, so a restart does not resend it
-                await _finish(self._report(broadcast.id, results))
-        return True
+            # also on a stop: what went out is reported, so a restart does not resend it, and what
+            # did not is given back, so a restart does not wait for the lease to end to send it
+            handled.update(r.recipient_id for r in results)
+            unsent = [r.recipient_id for r in leased.recipients if r.recipient_id not in handled]
+            if not leased.HasField("lease_expire_time"):
+                unsent = []  # (a core that does not name its leases: they end on their own)
+            if results or unsent:
+                await _finish(self._report(broadcast.id, results, unsent, leased.lease_expire_time))
+        return Batch.SENT
 
     async def _held(self, broadcast_id: str) -> bool:
         """Keep a paused broadcast's batch in hand until it resumes (True) or is cancelled (False);
@@ -184,11 +224,23 @@ class BroadcastSender:
                 await asyncio.wait_for(self._wake.wait(), timeout=until - loop.time())
         return broadcast_id not in self._halted
 
-    async def _report(self, broadcast_id: str, results: list[broadcast_pb2.BroadcastResult]) -> None:
-        """Report the outcomes (retried: a repeated report counts once); the answer says whether the
-        broadcast still runs."""
+    async def _report(
+        self,
+        broadcast_id: str,
+        results: list[broadcast_pb2.BroadcastResult],
+        released: list[int] | None = None,
+        lease_end: timestamp_pb2.Timestamp | None = None,
+    ) -> None:
+        """Report the outcomes and give back the `released` recipients of the lease ending at
+        `lease_end` (retried: a repeated report counts once, a repeated release frees only what
+        that lease still holds); the answer says whether the broadcast still runs."""
         backoff = Backoff(BACKOFF)
-        request = broadcast_service_pb2.ReportBroadcastResultsRequest(broadcast_id=broadcast_id, results=results)
+        request = broadcast_service_pb2.ReportBroadcastResultsRequest(
+            broadcast_id=broadcast_id,
+            results=results,
+            released_recipient_ids=released or [],
+            released_lease_expire_time=lease_end if released else None,
+        )
         for attempt in range(5):
             try:
                 response: broadcast_service_pb2.ReportBroadcastResultsResponse = (
@@ -218,8 +270,8 @@ class BroadcastSender:
         results: list[broadcast_pb2.BroadcastResult],
     ) -> None:
         """Send to one recipient until Telegram takes or refuses the message, and add its outcome to
-        `results`; a stop during a retry adds none (the message did not go out: it goes out after a
-        restart)."""
+        `results`; a stop during a retry adds none (the message did not go out: it is given back,
+        and goes out after a restart)."""
         result = broadcast_pb2.BroadcastResult(recipient_id=recipient.recipient_id)
         if not recipient.chat_id:
             result.outcome, result.error = B.BROADCAST_OUTCOME_FAILED, "no Telegram chat id"
