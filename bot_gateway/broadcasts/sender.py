@@ -23,16 +23,14 @@ broadcast as it now is) says the same without events. A paused broadcast's batch
 resumes (then it goes on at once) for `poll_seconds` at most; then, as after a cancel, the rest
 of the batch is let go: those leases end and the recipients are leased again if it runs again.
 
-Restarts: a stop (the task cancelled) lets the message in flight finish and, in one last report
-before the task ends, reports everything sent and gives back the recipients of the batch it did not
-send (released with the lease's end, which the core matches exactly, so a release that comes late
-never frees another gateway's lease). A graceful restart thus resends nothing and waits for
-nothing: the next gateway (or a replica, polling every `WAIT_SECONDS`) leases the given-back
-recipients at once, not when their lease (60 s unpaced, about 18 s at 25/s) would have ended. The
-same last report gives back a batch let go after a cancel or a long pause. A crash (the process
-killed) loses the outcomes not reported yet — at most `REPORT_EVERY` messages or `REPORT_SECONDS`
-of sending — and its leases: those recipients are leased and sent again once their lease ends, so a
-user may get the message twice then, never zero times.
+Restarts: a stop (the task cancelled) lets the message in flight finish and, in one last report,
+reports everything sent and gives back the batch's recipients not sent (named with the lease's
+end, which the core matches exactly: a late release never frees another gateway's lease). So a
+graceful restart resends nothing and waits for nothing: the next gateway leases them at once, not
+when the lease (60 s unpaced, about 18 s at 25/s) ends. A batch let go after a cancel or a long
+pause is given back the same way. A crash (the process killed) loses the outcomes not reported yet
+— at most `REPORT_EVERY` messages or `REPORT_SECONDS` of sending — and those recipients are sent
+again once their lease ends: a user may get the message twice then, never zero times.
 """
 
 from __future__ import annotations
@@ -84,9 +82,9 @@ WAIT_SECONDS = 2.0
 class Batch(StrEnum):
     """What one lease found."""
 
-    SENT = "sent"  # recipients: the batch was sent (or stopped)
-    WAITING = "waiting"  # none free, but the broadcast runs: others hold the rest
-    NONE = "none"  # nothing to send: no running broadcast (paused, ended, or none at all)
+    SENT = "sent"  # a batch, sent (or stopped)
+    WAITING = "waiting"  # nobody free, but the broadcast runs: others hold the rest
+    NONE = "none"  # no running broadcast (paused, ended, or none at all)
 
 
 async def _finish(work: Coroutine[Any, Any, T], stopping: asyncio.Event | None = None) -> T:
@@ -205,9 +203,8 @@ class BroadcastSender:
             # also on a stop: what went out is reported, so a restart does not resend it, and what
             # did not is given back, so a restart does not wait for the lease to end to send it
             handled.update(r.recipient_id for r in results)
-            unsent = [r.recipient_id for r in leased.recipients if r.recipient_id not in handled]
-            if not leased.HasField("lease_expire_time"):
-                unsent = []  # (a core that does not name its leases: they end on their own)
+            named = leased.HasField("lease_expire_time")  # (a core that does not name it: the lease ends)
+            unsent = [r.recipient_id for r in leased.recipients if named and r.recipient_id not in handled]
             if results or unsent:
                 await _finish(self._report(broadcast.id, results, unsent, leased.lease_expire_time))
         return Batch.SENT
