@@ -64,6 +64,7 @@ from core_server.domain.reasons import (
     ProviderDisabled,
     ProviderRefused,
 )
+from core_server.domain.tenant_reads import TENANT_PAYMENT_READS
 from core_server.store.ids import new_id
 from core_server.store.models import PaymentRow
 from core_server.store.repositories import assets as assets_repo
@@ -362,11 +363,16 @@ class PaymentService:
 
     # --- reading ------------------------------------------------------------------------------------
 
-    async def get(self, actor: Actor, payment_id: str) -> Payment:
-        parsed = require_id("payment_id", payment_id)
+    async def get(self, actor: Actor, payment_id: str, user_id: str = "") -> Payment:
+        """One payment; naming its user in `user_id` makes another user's payment NOT_FOUND (what
+        a bot shows a user), and a gateway key naming nobody reads for a bot admin (tenant_reads.py)."""
+        v = Violations()
+        parsed, user = v.id("payment_id", payment_id), v.id("user_id", user_id, required=False)
+        v.raise_if_any()
+        actor.require_staff_for_tenant_read(user_id, TENANT_PAYMENT_READS)
         async with self._deps.read_uow() as uow:
-            row = await repo.get_payment(uow, actor.tenant, parsed)
-            if row is None:
+            row = await repo.get_payment(uow, actor.tenant, parsed) if parsed is not None else None
+            if row is None or (user is not None and row.user_id != user):
                 raise PaymentNotFound(payment_id)
             return to_payment(row)
 
@@ -382,6 +388,7 @@ class PaymentService:
         violations: Violations | None = None,
     ) -> tuple[list[Payment], str]:
         actor.require_user_filter(user_id)
+        actor.require_staff_for_tenant_read(user_id, TENANT_PAYMENT_READS)
         v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         order = v.id("order_id", order_id, required=False)

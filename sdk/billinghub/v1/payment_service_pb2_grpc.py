@@ -191,16 +191,22 @@ class PaymentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetPayment(self, request, context):
-        """GetPayment returns one payment.
-        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """GetPayment returns one payment. With user_id, a payment of another user is NOT_FOUND, as
+        another tenant's is. A gateway key without user_id acts for a bot admin with the refunds
+        permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (payment, or not the user's), PERMISSION_DENIED
+        (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListPayments(self, request, context):
-        """ListPayments lists payments newest first.
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user).
+        """ListPayments lists payments newest first: one user's, or the tenant's (admin roles, and
+        gateways on behalf of a bot admin with the refunds permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -160,8 +160,11 @@ class ReferralServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListPayoutRequests(self, request, context):
-        """ListPayoutRequests lists payout requests newest first.
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user), PERMISSION_DENIED.
+        """ListPayoutRequests lists payout requests newest first: one user's, or the tenant's (admin
+        roles, and gateways on behalf of a bot admin with the queues permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -68,16 +68,22 @@ class SubscriptionServiceServicer:
     """
 
     def GetSubscription(self, request, context):
-        """GetSubscription returns one subscription.
-        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """GetSubscription returns one subscription. With user_id, a subscription of another user is
+        NOT_FOUND, as another tenant's is. A gateway key without user_id acts for a bot admin with the
+        users permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (subscription, or not the user's), PERMISSION_DENIED
+        (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListSubscriptions(self, request, context):
-        """ListSubscriptions lists subscriptions by end time: one user's, or the tenant's (admin roles).
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user), PERMISSION_DENIED.
+        """ListSubscriptions lists subscriptions by end time: one user's, or the tenant's (admin roles,
+        and gateways on behalf of a bot admin with the users permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

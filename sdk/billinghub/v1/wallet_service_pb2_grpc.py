@@ -108,8 +108,11 @@ class WalletServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTransfers(self, request, context):
-        """ListTransfers lists transfers, newest first: one user's, or the tenant's (admin roles only).
-        Errors: INVALID_ARGUMENT (filters, page token), NOT_FOUND (user), PERMISSION_DENIED.
+        """ListTransfers lists transfers, newest first: one user's, or the tenant's (admin roles, and
+        gateways on behalf of a bot admin with the adjust permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
