@@ -131,6 +131,12 @@ async def get_payment(client: BillingHubClient, record: str, user: str) -> str:
     return str((await client.payments.GetPayment(request)).payment.id)
 
 
+async def check_payment(client: BillingHubClient, record: str, user: str) -> str:
+    """CheckPayment answers with the payment, so it is a by-id read too (and asks the provider)."""
+    request = payments.CheckPaymentRequest(payment_id=record, user_id=user)
+    return str((await client.payments.CheckPayment(request)).payment.id)
+
+
 async def list_subscriptions(client: BillingHubClient, user: str) -> list[str]:
     found = await client.subscriptions.ListSubscriptions(subscriptions.ListSubscriptionsRequest(user_id=user))
     return [s.id for s in found.subscriptions]
@@ -162,4 +168,13 @@ FAMILIES = [
     ),
     Family("ListTransfers", P.ADMIN_PERMISSION_ADJUST, "adjust", two_transfers, list_transfers),
 ]  # fmt: skip
-BY_ID = [family for family in FAMILIES if family.get_id is not None]
+CHECK_PAYMENT = Family(
+    "CheckPayment",
+    P.ADMIN_PERMISSION_REFUNDS,
+    "refunds",
+    two_payments,
+    list_payments,
+    check_payment,
+    "PAYMENT_NOT_FOUND",
+)
+BY_ID = [family for family in FAMILIES if family.get_id is not None] + [CHECK_PAYMENT]

@@ -214,9 +214,12 @@ class PaymentServiceServicer:
 
     def CheckPayment(self, request, context):
         """CheckPayment asks the provider about a payment now and applies what it says (the bot's
-        "check payment" button): a payment that was paid is credited, once.
-        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (PROVIDER_REJECTED),
-        UNAVAILABLE (PROVIDER_UNAVAILABLE).
+        "check payment" button): a payment that was paid is credited, once. With user_id, a payment
+        of another user is NOT_FOUND; a gateway key without user_id acts for a bot admin with the
+        refunds permission (the answer is the payment, as GetPayment's).
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (payment, or not the user's), FAILED_PRECONDITION
+        (PROVIDER_REJECTED), UNAVAILABLE (PROVIDER_UNAVAILABLE), PERMISSION_DENIED (ADMIN_REQUIRED,
+        ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
