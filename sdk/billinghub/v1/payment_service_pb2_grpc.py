@@ -38,7 +38,9 @@ class PaymentServiceStub:
     RefundTelegramPayment gives a charge back (refundStarPayment).
     Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
     IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
-    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too. A gateway key
+    reads one named user's payments (user_id); reading across the tenant (ListPayments, GetPayment or
+    CheckPayment without user_id) is made on behalf of a bot admin holding the refunds permission.
     """
 
     def __init__(self, channel):
@@ -132,7 +134,9 @@ class PaymentServiceServicer:
     RefundTelegramPayment gives a charge back (refundStarPayment).
     Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
     IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
-    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too. A gateway key
+    reads one named user's payments (user_id); reading across the tenant (ListPayments, GetPayment or
+    CheckPayment without user_id) is made on behalf of a bot admin holding the refunds permission.
     """
 
     def ListProviders(self, request, context):
@@ -406,7 +410,9 @@ class PaymentService:
     RefundTelegramPayment gives a charge back (refundStarPayment).
     Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
     IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
-    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too. A gateway key
+    reads one named user's payments (user_id); reading across the tenant (ListPayments, GetPayment or
+    CheckPayment without user_id) is made on behalf of a bot admin holding the refunds permission.
     """
 
     @staticmethod

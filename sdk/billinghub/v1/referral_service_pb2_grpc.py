@@ -30,7 +30,9 @@ class ReferralServiceStub:
     commissions are posted with each order payment (linked transfers from referral_expense) and
     clawed back in proportion on refunds; earnings are withdrawn through payout requests.
     Roles: gateway, tenant_admin, platform; partner may read its users' stats and referrals and
-    create payout requests. Program changes and payout decisions are admin-only.
+    create payout requests. Program changes and payout decisions are admin-only. A gateway key lists
+    one named user's payout requests; the tenant's are listed on behalf of a bot admin holding the
+    queues permission.
     """
 
     def __init__(self, channel):
@@ -91,7 +93,9 @@ class ReferralServiceServicer:
     commissions are posted with each order payment (linked transfers from referral_expense) and
     clawed back in proportion on refunds; earnings are withdrawn through payout requests.
     Roles: gateway, tenant_admin, platform; partner may read its users' stats and referrals and
-    create payout requests. Program changes and payout decisions are admin-only.
+    create payout requests. Program changes and payout decisions are admin-only. A gateway key lists
+    one named user's payout requests; the tenant's are listed on behalf of a bot admin holding the
+    queues permission.
     """
 
     def GetReferralProgram(self, request, context):
@@ -231,7 +235,9 @@ class ReferralService:
     commissions are posted with each order payment (linked transfers from referral_expense) and
     clawed back in proportion on refunds; earnings are withdrawn through payout requests.
     Roles: gateway, tenant_admin, platform; partner may read its users' stats and referrals and
-    create payout requests. Program changes and payout decisions are admin-only.
+    create payout requests. Program changes and payout decisions are admin-only. A gateway key lists
+    one named user's payout requests; the tenant's are listed on behalf of a bot admin holding the
+    queues permission.
     """
 
     @staticmethod

@@ -30,6 +30,9 @@ class SubscriptionServiceStub:
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
     Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
+    A gateway key reads one named user's subscriptions (user_id); reading across the tenant
+    (ListSubscriptions or GetSubscription without user_id) is made on behalf of a bot admin holding
+    the users permission.
     """
 
     def __init__(self, channel):
@@ -65,6 +68,9 @@ class SubscriptionServiceServicer:
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
     Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
+    A gateway key reads one named user's subscriptions (user_id); reading across the tenant
+    (ListSubscriptions or GetSubscription without user_id) is made on behalf of a bot admin holding
+    the users permission.
     """
 
     def GetSubscription(self, request, context):
@@ -141,6 +147,9 @@ class SubscriptionService:
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
     Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
+    A gateway key reads one named user's subscriptions (user_id); reading across the tenant
+    (ListSubscriptions or GetSubscription without user_id) is made on behalf of a bot admin holding
+    the users permission.
     """
 
     @staticmethod

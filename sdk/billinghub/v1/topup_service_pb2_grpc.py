@@ -30,7 +30,9 @@ class TopupRequestServiceStub:
     approves (the wallet is credited, audited) or rejects. Events: topup_request.created,
     topup_request.approved, topup_request.rejected. Roles: approve, reject and SetTopupMethods are
     admin-only (tenant_admin, platform, gateway for bot admin menus); users' calls come through
-    gateways and partners.
+    gateways and partners. A gateway key reads one named user's requests (user_id); reading across
+    the tenant (ListTopupRequests or GetTopupRequest without user_id) is made on behalf of a bot
+    admin holding the queues permission.
     """
 
     def __init__(self, channel):
@@ -81,7 +83,9 @@ class TopupRequestServiceServicer:
     approves (the wallet is credited, audited) or rejects. Events: topup_request.created,
     topup_request.approved, topup_request.rejected. Roles: approve, reject and SetTopupMethods are
     admin-only (tenant_admin, platform, gateway for bot admin menus); users' calls come through
-    gateways and partners.
+    gateways and partners. A gateway key reads one named user's requests (user_id); reading across
+    the tenant (ListTopupRequests or GetTopupRequest without user_id) is made on behalf of a bot
+    admin holding the queues permission.
     """
 
     def ListTopupMethods(self, request, context):
@@ -198,7 +202,9 @@ class TopupRequestService:
     approves (the wallet is credited, audited) or rejects. Events: topup_request.created,
     topup_request.approved, topup_request.rejected. Roles: approve, reject and SetTopupMethods are
     admin-only (tenant_admin, platform, gateway for bot admin menus); users' calls come through
-    gateways and partners.
+    gateways and partners. A gateway key reads one named user's requests (user_id); reading across
+    the tenant (ListTopupRequests or GetTopupRequest without user_id) is made on behalf of a bot
+    admin holding the queues permission.
     """
 
     @staticmethod
