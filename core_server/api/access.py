@@ -114,6 +114,20 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
 # Naming a user keeps these user calls; the buyer reads ListOrderTasks and GetServiceQuota always
 # name the user for gateway and partner keys (domain/buyer_orders.py). Partner keys keep their
 # rights: any order of their tenant by id, one user's list at a time.
+# The other user-owned families follow the same rule (domain/tenant_reads.py; the check is again
+# the use case's): a gateway key naming no user in ListTopupRequests, ListPayoutRequests,
+# ListPayments, ListSubscriptions, ListTransfers, or reading GetTopupRequest, GetPayment,
+# GetSubscription by id alone, acts for a bot admin holding
+# - QUEUES for top-up and payout requests: the queues screens (and /health's counts) list the
+#   pending ones to decide them, and those decisions already need QUEUES;
+# - REFUNDS for payments: the orders section reads a Stars order's payment to refund it, and a
+#   payment is an order's purchase, kept to the same admin as the orders rule above;
+# - USERS for subscriptions: a plan is shown on one person's profile (the users section); STATS
+#   grants aggregated figures, never who holds which plan;
+# - ADJUST for transfers: the ledger's movements are what the adjust admin corrects (no bot screen
+#   lists them tenant-wide today; USERS reads one person, which names the user and needs nothing).
+# Naming the user keeps each a user call, and on a by-id read makes another user's object
+# NOT_FOUND; the buyer screens always name the user.
 # What a gateway process calls for itself, with no admin behind the call: which bots to run and
 # their settings, the event stream its notifications come from (and its place in it), marking a
 # user who blocked the bot, provider webhooks and Telegram payment updates it forwards, and the

@@ -206,7 +206,7 @@ class PaymentServicer(payment_service_pb2_grpc.PaymentServiceServicer):
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetPayment(self, request: pb.GetPaymentRequest, context: Context) -> pb.GetPaymentResponse:
         return pb.GetPaymentResponse(
-            payment=payment_message(await self._payments.get(current_actor(), request.payment_id))
+            payment=payment_message(await self._payments.get(current_actor(), request.payment_id, request.user_id))
         )
 
     @rpc(roles=STAFF_AND_PARTNERS)
@@ -227,7 +227,7 @@ class PaymentServicer(payment_service_pb2_grpc.PaymentServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def CheckPayment(self, request: pb.CheckPaymentRequest, context: Context) -> pb.CheckPaymentResponse:
-        payment = await self._payments.check(current_actor(), request.payment_id)
+        payment = await self._payments.check(current_actor(), request.payment_id, request.user_id)
         return pb.CheckPaymentResponse(payment=payment_message(payment))
 
     @rpc(roles=WEBHOOK_CALLERS)

@@ -56,7 +56,7 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetSubscription(self, request: pb.GetSubscriptionRequest, context: Context) -> pb.GetSubscriptionResponse:
-        subscription = await self._service.get(current_actor(), request.subscription_id)
+        subscription = await self._service.get(current_actor(), request.subscription_id, request.user_id)
         return pb.GetSubscriptionResponse(subscription=subscription_message(subscription))
 
     @rpc(roles=STAFF_AND_PARTNERS)

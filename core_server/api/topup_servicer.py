@@ -87,7 +87,7 @@ class TopupRequestServicer(topup_service_pb2_grpc.TopupRequestServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetTopupRequest(self, request: pb.GetTopupRequestRequest, context: Context) -> pb.GetTopupRequestResponse:
-        found = await self._service.get(current_actor(), request.topup_request_id)
+        found = await self._service.get(current_actor(), request.topup_request_id, request.user_id)
         return pb.GetTopupRequestResponse(topup_request=request_message(found))
 
     @rpc(roles=STAFF_AND_PARTNERS)

@@ -31,7 +31,7 @@ async def _run(worker: Reconciler) -> None:
 async def test_check_payment_finds_a_lost_charge_by_its_payload(hub: Hub, bot_api: FakeTelegramBotApi) -> None:
     shop, user, bot = await stars_shop(hub, bot_api, "Lost update")
     payload = (await invoice(bot, user, stars=300)).invoice.payload
-    check = pb.CheckPaymentRequest(payment_id=payload)
+    check = pb.CheckPaymentRequest(payment_id=payload, user_id=user)
     assert (await bot.payments.CheckPayment(check)).payment.status == PENDING
     charge = bot_api.pay(payload, 300)
     bot_api.noise(130)  # newer traffic pushes the charge to the second page

@@ -122,7 +122,7 @@ async def test_a_token_pack_bought_with_stars_is_refunded_to_telegram(hub: Hub, 
     again = await refund(shop.admin, payment_id)  # refunded is final: nothing more happens
     assert again.status == P.PAYMENT_STATUS_REFUNDED
     assert len(bot_api.calls("refundStarPayment")) == 1
-    checked = await bot.payments.CheckPayment(pb.CheckPaymentRequest(payment_id=payment_id))
+    checked = await bot.payments.CheckPayment(pb.CheckPaymentRequest(payment_id=payment_id, user_id=user))
     assert checked.payment.status == P.PAYMENT_STATUS_REFUNDED  # never credited again
     await assert_ledger_ok(shop)
 
@@ -253,7 +253,7 @@ async def test_no_answer_leaves_it_refunding_until_asked_again(
     assert (await _order(shop, order_id)).status == order_pb2.ORDER_STATUS_REFUNDED
     assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 0  # out of the wallet already
     assert bot_api.refunded == []
-    checked = await bot.payments.CheckPayment(pb.CheckPaymentRequest(payment_id=first))
+    checked = await bot.payments.CheckPayment(pb.CheckPaymentRequest(payment_id=first, user_id=user))
     assert checked.payment.status == P.PAYMENT_STATUS_REFUNDING
     again = await refund(shop.admin, first)  # the admin asks again: Telegram refunds now
     assert again.status == P.PAYMENT_STATUS_REFUNDED

@@ -185,7 +185,7 @@ async def test_a_lost_first_charge_found_by_check_payment_makes_the_plan_telegra
     order = await create_order(shop, user, (await _plan(shop)).id)
     payload = (await invoice(bot, user, order=order.id, subscription_period=MONTH)).invoice.payload
     bot_api.pay(payload, 100, period=MONTH)  # successful_payment never reached the gateway
-    checked = await bot.payments.CheckPayment(payments_pb.CheckPaymentRequest(payment_id=payload))
+    checked = await bot.payments.CheckPayment(payments_pb.CheckPaymentRequest(payment_id=payload, user_id=user))
     assert checked.payment.status == payment_pb2.PAYMENT_STATUS_SUCCEEDED
     assert (await _subscription(shop, user)).renewed_by == "telegram_stars"
 

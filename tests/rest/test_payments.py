@@ -220,3 +220,20 @@ async def test_a_provider_that_does_not_answer_a_check_is_503_and_a_later_check_
     assert checked.status == 200 and checked.body["status"] == "succeeded", checked.body
     assert await posted(site, user, "RUB") == 2_500
     await assert_ledger_ok(site.tenant)
+
+
+async def test_a_payment_read_or_checked_for_its_user_is_404_for_another_user(site: Site) -> None:
+    package = await rub_shop(site)
+    buyer, other = await funded_user(site, "owner-p", 0), await funded_user(site, "other-p", 0)
+    order = await pending_order(site, buyer, package.id)
+    payment = (await site.post(f"/orders/{order['id']}/checkout", {"user_id": buyer, "provider": "testpay"})).body
+    own = await site.get(f"/payments/{payment['id']}", query={"user_id": buyer})
+    assert own.status == 200 and own.body["id"] == payment["id"], own.body
+    foreign = await site.get(f"/payments/{payment['id']}", query={"user_id": other})
+    assert foreign.status == 404 and foreign.error["code"] == "PAYMENT_NOT_FOUND", foreign.body
+    PROVIDER.pay(payment["provider_ref"])
+    refused = await site.post(f"/payments/{payment['id']}/check", {"user_id": other})
+    assert refused.status == 404 and refused.error["code"] == "PAYMENT_NOT_FOUND", refused.body
+    assert await posted(site, buyer, "TOKEN") == 0  # not checked, so not credited
+    checked = await site.post(f"/payments/{payment['id']}/check", {"user_id": buyer})
+    assert checked.status == 200 and checked.body["status"] == "succeeded", checked.body

@@ -2,8 +2,9 @@
 
 Queue sizes come from the list RPCs with a status filter and one page of `QUEUE_PAGE` items: no
 list response carries a total, so a fuller queue reads "≥ 100" rather than paging through it all.
-They are shown to admins with the QUEUES permission (the core asks for it to list fulfillment
-tasks), and so is the lag of the core's own workers (GetWorkerLag, QUEUES too): per queue of this
+They are shown to admins with the QUEUES permission and read on the admin's behalf (`staff`), since
+the core asks for QUEUES to list fulfillment tasks and, naming no user, top-up and payout requests;
+so is the lag of the core's own workers (GetWorkerLag, QUEUES too): per queue of this
 tenant (orders and holds to expire, subscriptions to renew or end, payments to check, fulfillment
 tasks due and expired leases, webhook deliveries due) how many items are due and how long ago the
 oldest fell due; only the queues with something due are listed, so a healthy core reads as one
@@ -60,15 +61,15 @@ async def _count(read: Callable[[], Awaitable[tuple[int, bool]]]) -> str:
     return count_text(count, more)
 
 
-async def pending_topups(hub: BillingHubClient) -> tuple[int, bool]:
-    response: topup_service_pb2.ListTopupRequestsResponse = await hub.topups.ListTopupRequests(
+async def pending_topups(staff: BillingHubClient) -> tuple[int, bool]:
+    response: topup_service_pb2.ListTopupRequestsResponse = await staff.topups.ListTopupRequests(
         topup_service_pb2.ListTopupRequestsRequest(status=topup_pb2.TOPUP_REQUEST_STATUS_PENDING, page_size=QUEUE_PAGE)
     )
     return len(response.topup_requests), bool(response.next_page_token)
 
 
-async def pending_payouts(hub: BillingHubClient) -> tuple[int, bool]:
-    response: referral_service_pb2.ListPayoutRequestsResponse = await hub.referrals.ListPayoutRequests(
+async def pending_payouts(staff: BillingHubClient) -> tuple[int, bool]:
+    response: referral_service_pb2.ListPayoutRequestsResponse = await staff.referrals.ListPayoutRequests(
         referral_service_pb2.ListPayoutRequestsRequest(status=referral_pb2.PAYOUT_STATUS_PENDING, page_size=QUEUE_PAGE)
     )
     return len(response.payout_requests), bool(response.next_page_token)
@@ -152,8 +153,8 @@ async def health_text(hub: BillingHubClient, staff: BillingHubClient, permission
         return "\n".join(lines)
     if QUEUES in permissions:
         queues: list[tuple[str, Callable[[], Awaitable[tuple[int, bool]]]]] = [
-            (_("Top-up requests pending"), lambda: pending_topups(hub)),
-            (_("Payout requests pending"), lambda: pending_payouts(hub)),
+            (_("Top-up requests pending"), lambda: pending_topups(staff)),
+            (_("Payout requests pending"), lambda: pending_payouts(staff)),
             (_("Fulfillment tasks queued"), lambda: queued_tasks(staff)),
         ]
         lines += ["", _("Queues:")]

@@ -123,13 +123,13 @@ async def send_receipt(bot: Bot, chat_id: int, request: topup_pb2.TopupRequest) 
 
 
 @router.callback_query(AdminCallback.filter(F.section == AdminSection.QUEUES), flags=NEEDS_QUEUES)
-async def open_queues(callback: CallbackQuery, hub: BillingHubClient, state: FSMContext) -> None:
+async def open_queues(callback: CallbackQuery, staff: BillingHubClient, state: FSMContext) -> None:
     """How many requests wait in each queue."""
     await state.set_state(None)
     counts = []
     for read in (pending_topups, pending_payouts):
         try:
-            counts.append(count_text(*await read(hub)))
+            counts.append(count_text(*await read(staff)))
         except BillingHubError:
             counts.append("?")
     text = "\n".join(

@@ -94,7 +94,7 @@ async def check_payment(
     """Ask the provider about the user's payment now and say where it is."""
     try:
         found: payment_service_pb2.GetPaymentResponse = await hub.payments.GetPayment(
-            payment_service_pb2.GetPaymentRequest(payment_id=callback_data.payment_id)
+            payment_service_pb2.GetPaymentRequest(payment_id=callback_data.payment_id, user_id=user.id)
         )
     except NotFound:
         found = payment_service_pb2.GetPaymentResponse()
@@ -105,7 +105,7 @@ async def check_payment(
     if payment.status == payment_pb2.PAYMENT_STATUS_PENDING:
         try:
             checked: payment_service_pb2.CheckPaymentResponse = await hub.payments.CheckPayment(
-                payment_service_pb2.CheckPaymentRequest(payment_id=payment.id)
+                payment_service_pb2.CheckPaymentRequest(payment_id=payment.id, user_id=user.id)
             )
             payment = checked.payment
         except (Unavailable, FailedPrecondition):

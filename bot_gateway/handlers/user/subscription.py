@@ -110,7 +110,9 @@ async def cancel_renewal(
     """Switch renewal off for the user's own plan; the plan stays until its end."""
     try:
         found: subscription_service_pb2.GetSubscriptionResponse = await hub.subscriptions.GetSubscription(
-            subscription_service_pb2.GetSubscriptionRequest(subscription_id=callback_data.subscription_id)
+            subscription_service_pb2.GetSubscriptionRequest(
+                subscription_id=callback_data.subscription_id, user_id=user.id
+            )
         )
     except NotFound:
         found = subscription_service_pb2.GetSubscriptionResponse()

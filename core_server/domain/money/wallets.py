@@ -21,6 +21,7 @@ from core_server.domain.money.assets import require_asset
 from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Transfer, Wallet
 from core_server.domain.paging import before_id, next_page_token, page_request
 from core_server.domain.reasons import AssetNotFound, UserBlocked, UserNotFound
+from core_server.domain.tenant_reads import TENANT_TRANSFER_READS
 from core_server.store.fastpath_pg import ChargeParams, Outcome
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow, IdempotencyRow
@@ -181,6 +182,7 @@ class WalletService:
     ) -> tuple[list[Transfer], str]:
         """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
+        actor.require_staff_for_tenant_read(user_id, TENANT_TRANSFER_READS)
         v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         asset = check_asset(v, "asset", asset) if asset.strip() else ""

@@ -64,6 +64,7 @@ from core_server.domain.reasons import (
     ProviderDisabled,
     ProviderRefused,
 )
+from core_server.domain.tenant_reads import TENANT_PAYMENT_READS
 from core_server.store.ids import new_id
 from core_server.store.models import PaymentRow
 from core_server.store.repositories import assets as assets_repo
@@ -362,13 +363,12 @@ class PaymentService:
 
     # --- reading ------------------------------------------------------------------------------------
 
-    async def get(self, actor: Actor, payment_id: str) -> Payment:
-        parsed = require_id("payment_id", payment_id)
+    async def get(self, actor: Actor, payment_id: str, user_id: str = "") -> Payment:
+        """One payment; naming its user in `user_id` makes another user's payment NOT_FOUND (what
+        a bot shows a user), and a gateway key naming nobody reads for a bot admin (tenant_reads.py)."""
+        parsed, user = _users_payment(actor, payment_id, user_id)
         async with self._deps.read_uow() as uow:
-            row = await repo.get_payment(uow, actor.tenant, parsed)
-            if row is None:
-                raise PaymentNotFound(payment_id)
-            return to_payment(row)
+            return to_payment(await _payment_row(uow, actor.tenant, parsed, user, payment_id))
 
     async def list_payments(
         self,
@@ -382,6 +382,7 @@ class PaymentService:
         violations: Violations | None = None,
     ) -> tuple[list[Payment], str]:
         actor.require_user_filter(user_id)
+        actor.require_staff_for_tenant_read(user_id, TENANT_PAYMENT_READS)
         v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         order = v.id("order_id", order_id, required=False)
@@ -400,21 +401,21 @@ class PaymentService:
 
     # --- what providers report ------------------------------------------------------------------------
 
-    async def check(self, actor: Actor, payment_id: str) -> Payment:
-        """Ask the provider now and apply the answer; a payment already credited is not asked about."""
-        parsed = require_id("payment_id", payment_id)
+    async def check(self, actor: Actor, payment_id: str, user_id: str = "") -> Payment:
+        """Ask the provider now and apply the answer; a payment already credited is not asked about.
+        `user_id` and a gateway key naming nobody as in get(): the answer is the payment."""
+        parsed, user = _users_payment(actor, payment_id, user_id)
         tenant = actor.tenant
         async with self._deps.read_uow() as uow:
-            row = await repo.get_payment(uow, tenant, parsed)
-            if row is None:
-                raise PaymentNotFound(payment_id)
+            row = await _payment_row(uow, tenant, parsed, user, payment_id)
             if row.status in RECEIVED or not can_ask(self._deps, row.provider, row.provider_ref):
                 return to_payment(row)
             config = await decrypted(self._deps, uow, await configured(self._deps, uow, tenant, row.provider))
             provider, ref = row.provider, row.provider_ref
         reported = await self.ask(tenant, config, parsed, ref)
         await self.apply(tenant, provider, reported, parsed)
-        return await self.get(actor, payment_id)
+        async with self._deps.read_uow() as uow:
+            return to_payment(await _payment_row(uow, tenant, parsed, user, payment_id))
 
     async def ask(
         self, tenant: uuid.UUID, config: ProviderConfig, payment: uuid.UUID, provider_ref: str | None
@@ -602,3 +603,25 @@ class PaymentService:
 
     async def _has_asset(self, uow: UnitOfWork, tenant: uuid.UUID, code: str) -> bool:
         return await assets_repo.get_asset(uow, tenant, code) is not None
+
+
+def _users_payment(actor: Actor, payment_id: str, user_id: str) -> tuple[uuid.UUID, uuid.UUID | None]:
+    """The checked ids of a read of one payment, once the caller may make it: a gateway key naming
+    no user reads for a bot admin (tenant_reads.py)."""
+    v = Violations()
+    parsed, user = v.id("payment_id", payment_id), v.id("user_id", user_id, required=False)
+    v.raise_if_any()
+    assert parsed is not None
+    actor.require_staff_for_tenant_read(user_id, TENANT_PAYMENT_READS)
+    return parsed, user
+
+
+async def _payment_row(
+    uow: UnitOfWork, tenant: uuid.UUID, payment: uuid.UUID, user: uuid.UUID | None, payment_id: str
+) -> PaymentRow:
+    """The payment, when it is in the tenant and (a user named) that user's; else PaymentNotFound,
+    as for another tenant's: never a hint that it exists."""
+    row = await repo.get_payment(uow, tenant, payment)
+    if row is None or (user is not None and row.user_id != user):
+        raise PaymentNotFound(payment_id)
+    return row

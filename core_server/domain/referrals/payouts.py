@@ -40,6 +40,7 @@ from core_server.domain.reasons import (
 from core_server.domain.referrals.earnings import earnings
 from core_server.domain.referrals.payout_model import PayoutStatus, decidable, move
 from core_server.domain.referrals.program import load_program
+from core_server.domain.tenant_reads import TENANT_PAYOUT_READS
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow, HoldRow, PayoutRow
 from core_server.store.repositories import audit as audit_repo
@@ -286,6 +287,7 @@ class PayoutService:
     ) -> tuple[list[Payout], str]:
         """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
+        actor.require_staff_for_tenant_read(user_id, TENANT_PAYOUT_READS)
         v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         page = page_request(page_size, page_token, {"u": user_id, "s": status}, violations=v)

@@ -20,6 +20,7 @@ from core_server.domain.reasons import SubscriptionNotActive, SubscriptionNotFou
 from core_server.domain.subscriptions import plans
 from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING, SubscriptionStatus
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS, order_settings
+from core_server.domain.tenant_reads import TENANT_SUBSCRIPTION_READS
 from core_server.store.models import PackageRow, SubscriptionRow
 from core_server.store.repositories import subscriptions as repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -74,11 +75,16 @@ class SubscriptionService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def get(self, actor: Actor, subscription_id: str) -> Subscription:
-        parsed = require_id("subscription_id", subscription_id)
+    async def get(self, actor: Actor, subscription_id: str, user_id: str = "") -> Subscription:
+        """One subscription; naming its user in `user_id` makes another user's plan NOT_FOUND (what
+        a bot shows a user), and a gateway key naming nobody reads for a bot admin (tenant_reads.py)."""
+        v = Violations()
+        parsed, user = v.id("subscription_id", subscription_id), v.id("user_id", user_id, required=False)
+        v.raise_if_any()
+        actor.require_staff_for_tenant_read(user_id, TENANT_SUBSCRIPTION_READS)
         async with self._deps.read_uow() as uow:
-            row = await repo.get_subscription(uow, actor.tenant, parsed)
-            if row is None:
+            row = await repo.get_subscription(uow, actor.tenant, parsed) if parsed is not None else None
+            if row is None or (user is not None and row.user_id != user):
                 raise SubscriptionNotFound(subscription_id)
             return to_subscription(row)
 
@@ -95,6 +101,7 @@ class SubscriptionService:
         """Soonest end first (ties by id): the order a renewal desk works through. `violations`:
         those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
+        actor.require_staff_for_tenant_read(user_id, TENANT_SUBSCRIPTION_READS)
         v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         plan_code = v.check_text("plan_code", plan_code, max_length=50)

@@ -24,7 +24,6 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
 from core_server.domain.events import emit
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
-from core_server.domain.ids import require_id
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import Money, check_money
 from core_server.domain.money.assets import require_asset
@@ -40,6 +39,7 @@ from core_server.domain.reasons import (
 )
 from core_server.domain.states import check_edge
 from core_server.domain.tenancy.settings import settings_row
+from core_server.domain.tenant_reads import TENANT_TOPUP_READS
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow, TopupRequestRow
 from core_server.store.repositories import audit as audit_repo
@@ -322,11 +322,16 @@ class TopupRequestService:
             await uow.commit()
         return request
 
-    async def get(self, actor: Actor, topup_request_id: str) -> TopupRequest:
-        parsed = require_id("topup_request_id", topup_request_id)
+    async def get(self, actor: Actor, topup_request_id: str, user_id: str = "") -> TopupRequest:
+        """One request; naming its user in `user_id` makes another user's request NOT_FOUND (what
+        a bot shows a user), and a gateway key naming nobody reads for a bot admin (tenant_reads.py)."""
+        v = Violations()
+        parsed, user = v.id("topup_request_id", topup_request_id), v.id("user_id", user_id, required=False)
+        v.raise_if_any()
+        actor.require_staff_for_tenant_read(user_id, TENANT_TOPUP_READS)
         async with self._deps.read_uow() as uow:
-            row = await repo.get_request(uow, actor.tenant, parsed)
-            if row is None:
+            row = await repo.get_request(uow, actor.tenant, parsed) if parsed is not None else None
+            if row is None or (user is not None and row.user_id != user):
                 raise TopupRequestNotFound(topup_request_id)
             return to_request(row)
 
@@ -341,6 +346,7 @@ class TopupRequestService:
     ) -> tuple[list[TopupRequest], str]:
         """`violations`: those found converting the request, reported with these filters' own."""
         actor.require_user_filter(user_id)
+        actor.require_staff_for_tenant_read(user_id, TENANT_TOPUP_READS)
         v = violations if violations is not None else Violations()
         user = v.id("user_id", user_id, required=False)
         page = page_request(page_size, page_token, {"s": status, "u": user_id}, violations=v)

@@ -40,11 +40,12 @@ def register(api: Blueprint) -> None:
     )  # fmt: skip
     expose(
         api, "GET", "/payments/<payment_id>", "PaymentService.GetPayment", resource=TAG, unwrap="payment",
-        summary="One payment.",
+        summary="One payment; with `user_id`, the user it must belong to (a payment of another user is 404).",
     )  # fmt: skip
     expose(
         api, "POST", "/payments/<payment_id>/check", "PaymentService.CheckPayment", resource=TAG,
         unwrap="payment",
         summary='Ask the provider about the payment now and apply its answer (a paid payment is credited '
-        'once), as a "check payment" button does.',
+        'once), as a "check payment" button does; with `user_id` in the body, the user it must belong to '
+        '(a payment of another user is 404 and is not checked).',
     )  # fmt: skip

@@ -25,7 +25,8 @@ def register(api: Blueprint) -> None:
     )  # fmt: skip
     expose(
         api, "GET", "/subscriptions/<subscription_id>", "SubscriptionService.GetSubscription", resource=TAG,
-        unwrap="subscription", summary="One subscription.",
+        unwrap="subscription",
+        summary="One subscription; with `user_id`, the user it must belong to (another user's is 404).",
     )  # fmt: skip
     expose(
         api, "POST", "/subscriptions/<subscription_id>/cancel", "SubscriptionService.CancelSubscription",

@@ -33,7 +33,8 @@ def register(api: Blueprint) -> None:
     )  # fmt: skip
     expose(
         api, "GET", "/topup-requests/<topup_request_id>", "TopupRequestService.GetTopupRequest", resource=TAG,
-        unwrap="topup_request", summary="One top-up request.",
+        unwrap="topup_request",
+        summary="One top-up request; with `user_id`, the user it must belong to (another user's is 404).",
     )  # fmt: skip
     expose(
         api, "POST", "/topup-requests/<topup_request_id>/approve", "TopupRequestService.ApproveTopupRequest",

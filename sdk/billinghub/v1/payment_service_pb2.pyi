@@ -120,10 +120,12 @@ class CreatePaymentResponse(_message.Message):
     def __init__(self, payment: _Optional[_Union[_payment_pb2.Payment, _Mapping]] = ...) -> None: ...
 
 class GetPaymentRequest(_message.Message):
-    __slots__ = ("payment_id",)
+    __slots__ = ("payment_id", "user_id")
     PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     payment_id: str
-    def __init__(self, payment_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, payment_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class GetPaymentResponse(_message.Message):
     __slots__ = ("payment",)
@@ -156,10 +158,12 @@ class ListPaymentsResponse(_message.Message):
     def __init__(self, payments: _Optional[_Iterable[_Union[_payment_pb2.Payment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CheckPaymentRequest(_message.Message):
-    __slots__ = ("payment_id",)
+    __slots__ = ("payment_id", "user_id")
     PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     payment_id: str
-    def __init__(self, payment_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, payment_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class CheckPaymentResponse(_message.Message):
     __slots__ = ("payment",)

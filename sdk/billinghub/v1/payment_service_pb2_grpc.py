@@ -38,7 +38,9 @@ class PaymentServiceStub:
     RefundTelegramPayment gives a charge back (refundStarPayment).
     Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
     IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
-    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too. A gateway key
+    reads one named user's payments (user_id); reading across the tenant (ListPayments, GetPayment or
+    CheckPayment without user_id) is made on behalf of a bot admin holding the refunds permission.
     """
 
     def __init__(self, channel):
@@ -132,7 +134,9 @@ class PaymentServiceServicer:
     RefundTelegramPayment gives a charge back (refundStarPayment).
     Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
     IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
-    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too. A gateway key
+    reads one named user's payments (user_id); reading across the tenant (ListPayments, GetPayment or
+    CheckPayment without user_id) is made on behalf of a bot admin holding the refunds permission.
     """
 
     def ListProviders(self, request, context):
@@ -191,16 +195,22 @@ class PaymentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetPayment(self, request, context):
-        """GetPayment returns one payment.
-        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """GetPayment returns one payment. With user_id, a payment of another user is NOT_FOUND, as
+        another tenant's is. A gateway key without user_id acts for a bot admin with the refunds
+        permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (payment, or not the user's), PERMISSION_DENIED
+        (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListPayments(self, request, context):
-        """ListPayments lists payments newest first.
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user).
+        """ListPayments lists payments newest first: one user's, or the tenant's (admin roles, and
+        gateways on behalf of a bot admin with the refunds permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -208,9 +218,12 @@ class PaymentServiceServicer:
 
     def CheckPayment(self, request, context):
         """CheckPayment asks the provider about a payment now and applies what it says (the bot's
-        "check payment" button): a payment that was paid is credited, once.
-        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (PROVIDER_REJECTED),
-        UNAVAILABLE (PROVIDER_UNAVAILABLE).
+        "check payment" button): a payment that was paid is credited, once. With user_id, a payment
+        of another user is NOT_FOUND; a gateway key without user_id acts for a bot admin with the
+        refunds permission (the answer is the payment, as GetPayment's).
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (payment, or not the user's), FAILED_PRECONDITION
+        (PROVIDER_REJECTED), UNAVAILABLE (PROVIDER_UNAVAILABLE), PERMISSION_DENIED (ADMIN_REQUIRED,
+        ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -397,7 +410,9 @@ class PaymentService:
     RefundTelegramPayment gives a charge back (refundStarPayment).
     Roles: provider settings and RefundTelegramPayment are admin-only (tenant_admin, platform);
     IngestProviderWebhook is the HTTP gateway's and ValidatePreCheckout and ConfirmTelegramPayment
-    the bot gateway's (gateway, platform); the rest serve gateways and partners too.
+    the bot gateway's (gateway, platform); the rest serve gateways and partners too. A gateway key
+    reads one named user's payments (user_id); reading across the tenant (ListPayments, GetPayment or
+    CheckPayment without user_id) is made on behalf of a bot admin holding the refunds permission.
     """
 
     @staticmethod

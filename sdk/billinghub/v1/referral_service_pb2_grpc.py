@@ -30,7 +30,9 @@ class ReferralServiceStub:
     commissions are posted with each order payment (linked transfers from referral_expense) and
     clawed back in proportion on refunds; earnings are withdrawn through payout requests.
     Roles: gateway, tenant_admin, platform; partner may read its users' stats and referrals and
-    create payout requests. Program changes and payout decisions are admin-only.
+    create payout requests. Program changes and payout decisions are admin-only. A gateway key lists
+    one named user's payout requests; the tenant's are listed on behalf of a bot admin holding the
+    queues permission.
     """
 
     def __init__(self, channel):
@@ -91,7 +93,9 @@ class ReferralServiceServicer:
     commissions are posted with each order payment (linked transfers from referral_expense) and
     clawed back in proportion on refunds; earnings are withdrawn through payout requests.
     Roles: gateway, tenant_admin, platform; partner may read its users' stats and referrals and
-    create payout requests. Program changes and payout decisions are admin-only.
+    create payout requests. Program changes and payout decisions are admin-only. A gateway key lists
+    one named user's payout requests; the tenant's are listed on behalf of a bot admin holding the
+    queues permission.
     """
 
     def GetReferralProgram(self, request, context):
@@ -160,8 +164,11 @@ class ReferralServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListPayoutRequests(self, request, context):
-        """ListPayoutRequests lists payout requests newest first.
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user), PERMISSION_DENIED.
+        """ListPayoutRequests lists payout requests newest first: one user's, or the tenant's (admin
+        roles, and gateways on behalf of a bot admin with the queues permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -228,7 +235,9 @@ class ReferralService:
     commissions are posted with each order payment (linked transfers from referral_expense) and
     clawed back in proportion on refunds; earnings are withdrawn through payout requests.
     Roles: gateway, tenant_admin, platform; partner may read its users' stats and referrals and
-    create payout requests. Program changes and payout decisions are admin-only.
+    create payout requests. Program changes and payout decisions are admin-only. A gateway key lists
+    one named user's payout requests; the tenant's are listed on behalf of a bot admin holding the
+    queues permission.
     """
 
     @staticmethod

@@ -8,10 +8,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetSubscriptionRequest(_message.Message):
-    __slots__ = ("subscription_id",)
+    __slots__ = ("subscription_id", "user_id")
     SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     subscription_id: str
-    def __init__(self, subscription_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, subscription_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class GetSubscriptionResponse(_message.Message):
     __slots__ = ("subscription",)

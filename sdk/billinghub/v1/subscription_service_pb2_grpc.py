@@ -30,6 +30,9 @@ class SubscriptionServiceStub:
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
     Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
+    A gateway key reads one named user's subscriptions (user_id); reading across the tenant
+    (ListSubscriptions or GetSubscription without user_id) is made on behalf of a bot admin holding
+    the users permission.
     """
 
     def __init__(self, channel):
@@ -65,19 +68,28 @@ class SubscriptionServiceServicer:
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
     Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
+    A gateway key reads one named user's subscriptions (user_id); reading across the tenant
+    (ListSubscriptions or GetSubscription without user_id) is made on behalf of a bot admin holding
+    the users permission.
     """
 
     def GetSubscription(self, request, context):
-        """GetSubscription returns one subscription.
-        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """GetSubscription returns one subscription. With user_id, a subscription of another user is
+        NOT_FOUND, as another tenant's is. A gateway key without user_id acts for a bot admin with the
+        users permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (subscription, or not the user's), PERMISSION_DENIED
+        (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListSubscriptions(self, request, context):
-        """ListSubscriptions lists subscriptions by end time: one user's, or the tenant's (admin roles).
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user), PERMISSION_DENIED.
+        """ListSubscriptions lists subscriptions by end time: one user's, or the tenant's (admin roles,
+        and gateways on behalf of a bot admin with the users permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -135,6 +147,9 @@ class SubscriptionService:
     in one call. Events: subscription.activated, subscription.extended, subscription.expiring (on
     each of the tenant's notice days before the end), subscription.renewed, subscription.expired.
     Roles: gateway, tenant_admin, platform; partner may read its users' and cancel their renewal.
+    A gateway key reads one named user's subscriptions (user_id); reading across the tenant
+    (ListSubscriptions or GetSubscription without user_id) is made on behalf of a bot admin holding
+    the users permission.
     """
 
     @staticmethod

@@ -26,7 +26,7 @@ from sdk.billinghub.v1 import common_pb2 as billinghub_dot_v1_dot_common__pb2
 from sdk.billinghub.v1 import topup_pb2 as billinghub_dot_v1_dot_topup__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!billinghub/v1/topup_service.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x19\x62illinghub/v1/topup.proto\".\n\x17ListTopupMethodsRequest\x12\x13\n\x0b\x61\x63tive_only\x18\x01 \x01(\x08\"G\n\x18ListTopupMethodsResponse\x12+\n\x07methods\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.TopupMethod\"Y\n\x16SetTopupMethodsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12+\n\x07methods\x18\x02 \x03(\x0b\x32\x1a.billinghub.v1.TopupMethod\"F\n\x17SetTopupMethodsResponse\x12+\n\x07methods\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.TopupMethod\"\xa0\x01\n\x19\x43reateTopupRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x13\n\x0bmethod_code\x18\x03 \x01(\t\x12$\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x14.billinghub.v1.Money\x12\x12\n\npackage_id\x18\x05 \x01(\t\x12\x0f\n\x07receipt\x18\x06 \x01(\t\"P\n\x1a\x43reateTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest\"2\n\x16GetTopupRequestRequest\x12\x18\n\x10topup_request_id\x18\x01 \x01(\t\"M\n\x17GetTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest\"\x85\x01\n\x18ListTopupRequestsRequest\x12\x31\n\x06status\x18\x01 \x01(\x0e\x32!.billinghub.v1.TopupRequestStatus\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"i\n\x19ListTopupRequestsResponse\x12\x33\n\x0etopup_requests\x18\x01 \x03(\x0b\x32\x1b.billinghub.v1.TopupRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x7f\n\x1a\x41pproveTopupRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10topup_request_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12$\n\x06\x63redit\x18\x04 \x01(\x0b\x32\x14.billinghub.v1.Money\"Q\n\x1b\x41pproveTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest\"h\n\x19RejectTopupRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10topup_request_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\"P\n\x1aRejectTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest2\xea\x05\n\x13TopupRequestService\x12\x63\n\x10ListTopupMethods\x12&.billinghub.v1.ListTopupMethodsRequest\x1a\'.billinghub.v1.ListTopupMethodsResponse\x12`\n\x0fSetTopupMethods\x12%.billinghub.v1.SetTopupMethodsRequest\x1a&.billinghub.v1.SetTopupMethodsResponse\x12i\n\x12\x43reateTopupRequest\x12(.billinghub.v1.CreateTopupRequestRequest\x1a).billinghub.v1.CreateTopupRequestResponse\x12`\n\x0fGetTopupRequest\x12%.billinghub.v1.GetTopupRequestRequest\x1a&.billinghub.v1.GetTopupRequestResponse\x12\x66\n\x11ListTopupRequests\x12\'.billinghub.v1.ListTopupRequestsRequest\x1a(.billinghub.v1.ListTopupRequestsResponse\x12l\n\x13\x41pproveTopupRequest\x12).billinghub.v1.ApproveTopupRequestRequest\x1a*.billinghub.v1.ApproveTopupRequestResponse\x12i\n\x12RejectTopupRequest\x12(.billinghub.v1.RejectTopupRequestRequest\x1a).billinghub.v1.RejectTopupRequestResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!billinghub/v1/topup_service.proto\x12\rbillinghub.v1\x1a\x1a\x62illinghub/v1/common.proto\x1a\x19\x62illinghub/v1/topup.proto\".\n\x17ListTopupMethodsRequest\x12\x13\n\x0b\x61\x63tive_only\x18\x01 \x01(\x08\"G\n\x18ListTopupMethodsResponse\x12+\n\x07methods\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.TopupMethod\"Y\n\x16SetTopupMethodsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12+\n\x07methods\x18\x02 \x03(\x0b\x32\x1a.billinghub.v1.TopupMethod\"F\n\x17SetTopupMethodsResponse\x12+\n\x07methods\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.TopupMethod\"\xa0\x01\n\x19\x43reateTopupRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x13\n\x0bmethod_code\x18\x03 \x01(\t\x12$\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x14.billinghub.v1.Money\x12\x12\n\npackage_id\x18\x05 \x01(\t\x12\x0f\n\x07receipt\x18\x06 \x01(\t\"P\n\x1a\x43reateTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest\"C\n\x16GetTopupRequestRequest\x12\x18\n\x10topup_request_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"M\n\x17GetTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest\"\x85\x01\n\x18ListTopupRequestsRequest\x12\x31\n\x06status\x18\x01 \x01(\x0e\x32!.billinghub.v1.TopupRequestStatus\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"i\n\x19ListTopupRequestsResponse\x12\x33\n\x0etopup_requests\x18\x01 \x03(\x0b\x32\x1b.billinghub.v1.TopupRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x7f\n\x1a\x41pproveTopupRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10topup_request_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12$\n\x06\x63redit\x18\x04 \x01(\x0b\x32\x14.billinghub.v1.Money\"Q\n\x1b\x41pproveTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest\"h\n\x19RejectTopupRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10topup_request_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\"P\n\x1aRejectTopupRequestResponse\x12\x32\n\rtopup_request\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.TopupRequest2\xea\x05\n\x13TopupRequestService\x12\x63\n\x10ListTopupMethods\x12&.billinghub.v1.ListTopupMethodsRequest\x1a\'.billinghub.v1.ListTopupMethodsResponse\x12`\n\x0fSetTopupMethods\x12%.billinghub.v1.SetTopupMethodsRequest\x1a&.billinghub.v1.SetTopupMethodsResponse\x12i\n\x12\x43reateTopupRequest\x12(.billinghub.v1.CreateTopupRequestRequest\x1a).billinghub.v1.CreateTopupRequestResponse\x12`\n\x0fGetTopupRequest\x12%.billinghub.v1.GetTopupRequestRequest\x1a&.billinghub.v1.GetTopupRequestResponse\x12\x66\n\x11ListTopupRequests\x12\'.billinghub.v1.ListTopupRequestsRequest\x1a(.billinghub.v1.ListTopupRequestsResponse\x12l\n\x13\x41pproveTopupRequest\x12).billinghub.v1.ApproveTopupRequestRequest\x1a*.billinghub.v1.ApproveTopupRequestResponse\x12i\n\x12RejectTopupRequest\x12(.billinghub.v1.RejectTopupRequestRequest\x1a).billinghub.v1.RejectTopupRequestResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,21 +46,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATETOPUPREQUESTRESPONSE']._serialized_start=554
   _globals['_CREATETOPUPREQUESTRESPONSE']._serialized_end=634
   _globals['_GETTOPUPREQUESTREQUEST']._serialized_start=636
-  _globals['_GETTOPUPREQUESTREQUEST']._serialized_end=686
-  _globals['_GETTOPUPREQUESTRESPONSE']._serialized_start=688
-  _globals['_GETTOPUPREQUESTRESPONSE']._serialized_end=765
-  _globals['_LISTTOPUPREQUESTSREQUEST']._serialized_start=768
-  _globals['_LISTTOPUPREQUESTSREQUEST']._serialized_end=901
-  _globals['_LISTTOPUPREQUESTSRESPONSE']._serialized_start=903
-  _globals['_LISTTOPUPREQUESTSRESPONSE']._serialized_end=1008
-  _globals['_APPROVETOPUPREQUESTREQUEST']._serialized_start=1010
-  _globals['_APPROVETOPUPREQUESTREQUEST']._serialized_end=1137
-  _globals['_APPROVETOPUPREQUESTRESPONSE']._serialized_start=1139
-  _globals['_APPROVETOPUPREQUESTRESPONSE']._serialized_end=1220
-  _globals['_REJECTTOPUPREQUESTREQUEST']._serialized_start=1222
-  _globals['_REJECTTOPUPREQUESTREQUEST']._serialized_end=1326
-  _globals['_REJECTTOPUPREQUESTRESPONSE']._serialized_start=1328
-  _globals['_REJECTTOPUPREQUESTRESPONSE']._serialized_end=1408
-  _globals['_TOPUPREQUESTSERVICE']._serialized_start=1411
-  _globals['_TOPUPREQUESTSERVICE']._serialized_end=2157
+  _globals['_GETTOPUPREQUESTREQUEST']._serialized_end=703
+  _globals['_GETTOPUPREQUESTRESPONSE']._serialized_start=705
+  _globals['_GETTOPUPREQUESTRESPONSE']._serialized_end=782
+  _globals['_LISTTOPUPREQUESTSREQUEST']._serialized_start=785
+  _globals['_LISTTOPUPREQUESTSREQUEST']._serialized_end=918
+  _globals['_LISTTOPUPREQUESTSRESPONSE']._serialized_start=920
+  _globals['_LISTTOPUPREQUESTSRESPONSE']._serialized_end=1025
+  _globals['_APPROVETOPUPREQUESTREQUEST']._serialized_start=1027
+  _globals['_APPROVETOPUPREQUESTREQUEST']._serialized_end=1154
+  _globals['_APPROVETOPUPREQUESTRESPONSE']._serialized_start=1156
+  _globals['_APPROVETOPUPREQUESTRESPONSE']._serialized_end=1237
+  _globals['_REJECTTOPUPREQUESTREQUEST']._serialized_start=1239
+  _globals['_REJECTTOPUPREQUESTREQUEST']._serialized_end=1343
+  _globals['_REJECTTOPUPREQUESTRESPONSE']._serialized_start=1345
+  _globals['_REJECTTOPUPREQUESTRESPONSE']._serialized_end=1425
+  _globals['_TOPUPREQUESTSERVICE']._serialized_start=1428
+  _globals['_TOPUPREQUESTSERVICE']._serialized_end=2174
 # @@protoc_insertion_point(module_scope)

@@ -57,10 +57,12 @@ class CreateTopupRequestResponse(_message.Message):
     def __init__(self, topup_request: _Optional[_Union[_topup_pb2.TopupRequest, _Mapping]] = ...) -> None: ...
 
 class GetTopupRequestRequest(_message.Message):
-    __slots__ = ("topup_request_id",)
+    __slots__ = ("topup_request_id", "user_id")
     TOPUP_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     topup_request_id: str
-    def __init__(self, topup_request_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, topup_request_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class GetTopupRequestResponse(_message.Message):
     __slots__ = ("topup_request",)

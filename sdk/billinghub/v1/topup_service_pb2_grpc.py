@@ -30,7 +30,9 @@ class TopupRequestServiceStub:
     approves (the wallet is credited, audited) or rejects. Events: topup_request.created,
     topup_request.approved, topup_request.rejected. Roles: approve, reject and SetTopupMethods are
     admin-only (tenant_admin, platform, gateway for bot admin menus); users' calls come through
-    gateways and partners.
+    gateways and partners. A gateway key reads one named user's requests (user_id); reading across
+    the tenant (ListTopupRequests or GetTopupRequest without user_id) is made on behalf of a bot
+    admin holding the queues permission.
     """
 
     def __init__(self, channel):
@@ -81,7 +83,9 @@ class TopupRequestServiceServicer:
     approves (the wallet is credited, audited) or rejects. Events: topup_request.created,
     topup_request.approved, topup_request.rejected. Roles: approve, reject and SetTopupMethods are
     admin-only (tenant_admin, platform, gateway for bot admin menus); users' calls come through
-    gateways and partners.
+    gateways and partners. A gateway key reads one named user's requests (user_id); reading across
+    the tenant (ListTopupRequests or GetTopupRequest without user_id) is made on behalf of a bot
+    admin holding the queues permission.
     """
 
     def ListTopupMethods(self, request, context):
@@ -110,16 +114,22 @@ class TopupRequestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetTopupRequest(self, request, context):
-        """GetTopupRequest returns one request.
-        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """GetTopupRequest returns one request. With user_id, a request of another user is NOT_FOUND, as
+        another tenant's is. A gateway key without user_id acts for a bot admin with the queues
+        permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (request, or not the user's), PERMISSION_DENIED
+        (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTopupRequests(self, request, context):
-        """ListTopupRequests lists requests newest first.
-        Errors: INVALID_ARGUMENT, NOT_FOUND (user).
+        """ListTopupRequests lists requests newest first: one user's, or the tenant's (admin roles, and
+        gateways on behalf of a bot admin with the queues permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -192,7 +202,9 @@ class TopupRequestService:
     approves (the wallet is credited, audited) or rejects. Events: topup_request.created,
     topup_request.approved, topup_request.rejected. Roles: approve, reject and SetTopupMethods are
     admin-only (tenant_admin, platform, gateway for bot admin menus); users' calls come through
-    gateways and partners.
+    gateways and partners. A gateway key reads one named user's requests (user_id); reading across
+    the tenant (ListTopupRequests or GetTopupRequest without user_id) is made on behalf of a bot
+    admin holding the queues permission.
     """
 
     @staticmethod

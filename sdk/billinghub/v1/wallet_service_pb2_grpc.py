@@ -30,7 +30,9 @@ class WalletServiceStub:
     never go negative. Mutations are idempotent on request_id: a replay returns the first response,
     a reused request_id with another request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED).
     Roles: gateway, tenant_admin and platform may call every RPC; partner may call GetBalances,
-    ListTransfers (of one user) and ChargeUsage.
+    ListTransfers (of one user) and ChargeUsage. A gateway key lists one named user's transfers;
+    the tenant's are listed on behalf of a bot admin holding the adjust permission
+    (`x-on-behalf-of: telegram:<id>`).
     """
 
     def __init__(self, channel):
@@ -96,7 +98,9 @@ class WalletServiceServicer:
     never go negative. Mutations are idempotent on request_id: a replay returns the first response,
     a reused request_id with another request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED).
     Roles: gateway, tenant_admin and platform may call every RPC; partner may call GetBalances,
-    ListTransfers (of one user) and ChargeUsage.
+    ListTransfers (of one user) and ChargeUsage. A gateway key lists one named user's transfers;
+    the tenant's are listed on behalf of a bot admin holding the adjust permission
+    (`x-on-behalf-of: telegram:<id>`).
     """
 
     def GetBalances(self, request, context):
@@ -108,8 +112,11 @@ class WalletServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTransfers(self, request, context):
-        """ListTransfers lists transfers, newest first: one user's, or the tenant's (admin roles only).
-        Errors: INVALID_ARGUMENT (filters, page token), NOT_FOUND (user), PERMISSION_DENIED.
+        """ListTransfers lists transfers, newest first: one user's, or the tenant's (admin roles, and
+        gateways on behalf of a bot admin with the adjust permission).
+        Errors: INVALID_ARGUMENT (filters, page token; user_id required for partner keys), NOT_FOUND
+        (user), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key without
+        user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -252,7 +259,9 @@ class WalletService:
     never go negative. Mutations are idempotent on request_id: a replay returns the first response,
     a reused request_id with another request is INVALID_ARGUMENT (reason IDEMPOTENCY_KEY_REUSED).
     Roles: gateway, tenant_admin and platform may call every RPC; partner may call GetBalances,
-    ListTransfers (of one user) and ChargeUsage.
+    ListTransfers (of one user) and ChargeUsage. A gateway key lists one named user's transfers;
+    the tenant's are listed on behalf of a bot admin holding the adjust permission
+    (`x-on-behalf-of: telegram:<id>`).
     """
 
     @staticmethod
