@@ -128,6 +128,12 @@ STAFF_PERMISSIONS: dict[str, AdminPermission] = {
 #   lists them tenant-wide today; USERS reads one person, which names the user and needs nothing).
 # Naming the user keeps each a user call, and on a by-id read makes another user's object
 # NOT_FOUND; the buyer screens always name the user.
+# The by-id mutations a bot makes for its user keep the same rule, because a modified Telegram client
+# packs any id into a button's callback data: PayOrderFromWallet, CancelOrder and SubmitServiceInput
+# naming no user need REFUNDS (the orders section, as GetOrder; buyer_orders.TENANT_ORDER_WRITES),
+# CancelSubscription naming no user needs USERS (the profile screen that shows the plan;
+# tenant_reads.TENANT_SUBSCRIPTION_WRITES). No gateway process makes these calls for itself (the
+# renewal worker and order expiry run in the core), so refusing them by id alone breaks no flow.
 # What a gateway process calls for itself, with no admin behind the call: which bots to run and
 # their settings, the event stream its notifications come from (and its place in it), marking a
 # user who blocked the bot, provider webhooks and Telegram payment updates it forwards, and the

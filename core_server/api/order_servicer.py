@@ -107,10 +107,12 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         actor = current_actor()
 
         async def fast(unit: FastUnit) -> pb.PayOrderFromWalletResponse:
-            return _paid_message(await self._payments.pay_fast(unit, request.order_id, paid_by=actor.role.value))
+            paid_by = actor.role.value
+            paid = await self._payments.pay_fast(unit, actor, request.order_id, request.user_id, paid_by=paid_by)
+            return _paid_message(paid)
 
         async def slow() -> pb.PayOrderFromWalletResponse:
-            return _paid_message(await self._payments.pay_from_wallet(actor, request.order_id))
+            return _paid_message(await self._payments.pay_from_wallet(actor, request.order_id, request.user_id))
 
         return await fast_or_slow(
             self._payments.deps, PAY_ORDER_FROM_WALLET, request, pb.PayOrderFromWalletResponse, fast, slow
@@ -156,7 +158,8 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Context) -> pb.CancelOrderResponse:
-        return pb.CancelOrderResponse(order=order_message(await self._orders.cancel(current_actor(), request.order_id)))
+        order = await self._orders.cancel(current_actor(), request.order_id, request.user_id)
+        return pb.CancelOrderResponse(order=order_message(order))
 
     @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def RefundOrder(self, request: pb.RefundOrderRequest, context: Context) -> pb.RefundOrderResponse:
@@ -177,7 +180,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         self, request: pb.SubmitServiceInputRequest, context: Context
     ) -> pb.SubmitServiceInputResponse:
         task, remaining = await self._tasks.submit_service_input(
-            current_actor(), request.order_id, request.url, request.platform
+            current_actor(), request.order_id, request.url, request.platform, request.user_id
         )
         return pb.SubmitServiceInputResponse(task=task_message(task), remaining_today=remaining)
 

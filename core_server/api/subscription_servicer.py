@@ -77,7 +77,7 @@ class SubscriptionServicer(subscription_service_pb2_grpc.SubscriptionServiceServ
     async def CancelSubscription(
         self, request: pb.CancelSubscriptionRequest, context: Context
     ) -> pb.CancelSubscriptionResponse:
-        subscription = await self._cancels.cancel(current_actor(), request.subscription_id)
+        subscription = await self._cancels.cancel(current_actor(), request.subscription_id, request.user_id)
         return pb.CancelSubscriptionResponse(subscription=subscription_message(subscription))
 
     @rpc(roles=STAFF_AND_PARTNERS)

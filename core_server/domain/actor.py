@@ -79,11 +79,15 @@ class Actor:
         if self.role is Role.PARTNER and not user_id:
             raise InvalidArgument([Violation("user_id", "is required for partner keys")])
 
-    def require_staff_for_tenant_read(self, user_id: str, permission: AdminPermission) -> None:
+    def require_staff_for_tenant_read(
+        self, user_id: str, permission: AdminPermission, *, doing: str = "reading across the tenant"
+    ) -> None:
         """A gateway key reads one named user's records; reading across the tenant (no user named)
         is staff work, made for a bot admin holding `permission`, so that a leaked gateway key
-        alone cannot page through every user's history. Admin keys and partner keys keep their
-        own rules (require_user_filter for partners)."""
+        alone cannot page through every user's history. The by-id mutations a bot makes for its
+        user (pay, cancel, submit an input, stop a renewal) follow the same rule (`doing` says
+        which, in the error), so that a forged button cannot act on another user's object. Admin
+        keys and partner keys keep their own rules (require_user_filter for partners)."""
         if self.role is not Role.GATEWAY or user_id or self.may(permission):
             return
         if self.acting_for:
@@ -92,7 +96,6 @@ class Actor:
                 metadata={"permission": permission.value},
             )
         raise AdminRequired(
-            "reading across the tenant with a gateway key names a user in user_id, or the acting bot admin in"
-            " x-on-behalf-of",
+            f"{doing} with a gateway key names a user in user_id, or the acting bot admin in x-on-behalf-of",
             metadata={"permission": permission.value},
         )

@@ -9,6 +9,12 @@ GetOrder and ListOrders may also leave the user out with a gateway key, but only
 holding TENANT_ORDER_READS (the bot's orders section), named in `x-on-behalf-of`: see
 core_server/api/access.py for why that permission. A partner key keeps its rights: it may read any
 order of its tenant by id, and lists one user's orders at a time.
+
+The by-id mutations a bot makes for its user (PayOrderFromWallet, CancelOrder, SubmitServiceInput)
+keep the same rule (`buyer_write`, `require_buyers`): naming the user makes another user's order
+NOT_FOUND, checked on the row the mutation has locked (no check-then-act race), and a gateway key
+naming nobody acts for a bot admin holding TENANT_ORDER_WRITES. A Telegram client sends whatever
+callback data it likes, so the order id in a button proves nothing about whose order it is.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from core_server.store.unit_of_work import UnitOfWork
 
 # what a bot admin needs for a gateway key to read orders across the tenant (api/access.py says why)
 TENANT_ORDER_READS = AdminPermission.REFUNDS
+# and to pay, cancel or feed another user's order by id: the same orders section's admin
+TENANT_ORDER_WRITES = AdminPermission.REFUNDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +58,21 @@ async def buyers_order(uow: UnitOfWork, tenant: uuid.UUID, read: BuyerRead) -> O
     if row is None or (read.user is not None and row.user_id != read.user):
         raise OrderNotFound(read.order_id)
     return row
+
+
+def buyer_write(actor: Actor, order_id: str, user_id: str) -> uuid.UUID | None:
+    """The user a by-id mutation of an order names (None: nobody), checked with the order id; a
+    gateway key naming nobody must act for a bot admin holding TENANT_ORDER_WRITES."""
+    v = Violations()
+    v.id("order_id", order_id)
+    user = v.id("user_id", user_id, required=False)
+    v.raise_if_any()
+    actor.require_staff_for_tenant_read(user_id, TENANT_ORDER_WRITES, doing="acting on an order by id")
+    return user
+
+
+def require_buyers(row: OrderRow, user: uuid.UUID | None, order_id: str) -> None:
+    """OrderNotFound when a user is named and the (locked) order is someone else's: the same answer
+    as a missing order, so a forged id learns nothing."""
+    if user is not None and row.user_id != user:
+        raise OrderNotFound(order_id)

@@ -173,3 +173,17 @@ async def test_an_order_read_for_its_buyer_is_404_for_another_user(site: Site) -
     assert own.status == 200 and own.body == order
     foreign = await site.get(f"/orders/{order['id']}", query={"user_id": other})
     assert foreign.status == 404 and foreign.error["code"] == "ORDER_NOT_FOUND", foreign.body
+
+
+async def test_an_order_paid_or_cancelled_for_another_user_is_404_and_stays_pending(site: Site) -> None:
+    package = await pack(site)
+    buyer, other = await funded_user(site, "owner-o", 250), await funded_user(site, "other-o", 250)
+    order = (await site.post("/orders", {"user_id": buyer, "package_id": package.id})).body
+    for action in ("pay", "cancel"):
+        refused = await site.post(f"/orders/{order['id']}/{action}", {"user_id": other})
+        assert refused.status == 404 and refused.error["code"] == "ORDER_NOT_FOUND", refused.body
+    assert (await site.get(f"/orders/{order['id']}")).body["status"] == "pending"
+    assert await posted(site, buyer) == 250 and await posted(site, other) == 250
+    paid = await site.post(f"/orders/{order['id']}/pay", {"user_id": buyer})
+    assert paid.status == 200 and paid.body["order"]["status"] == "fulfilled", paid.body
+    await assert_ledger_ok(site.tenant)

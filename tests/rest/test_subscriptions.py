@@ -95,3 +95,14 @@ async def test_bad_input_is_a_clear_400_and_cancels_nothing(site: Site) -> None:
     assert typo.status == 400 and typo.error["details"]["field_violations"][0]["field"] == "reason"
     assert (await site.post(f"/subscriptions/{plan['id']}/cancel", key="")).status == 401
     assert (await site.get(f"/subscriptions/{plan['id']}")).body["status"] == "active"
+
+
+async def test_a_renewal_cancelled_for_another_user_is_404_and_keeps_renewing(site: Site) -> None:
+    owner, _ = await subscribed(site, "owner-s")
+    other, _ = await subscribed(site, "other-s")
+    [plan] = (await site.get(f"/users/{owner['id']}/subscriptions")).body["subscriptions"]
+    refused = await site.post(f"/subscriptions/{plan['id']}/cancel", {"user_id": other["id"]})
+    assert refused.status == 404 and refused.error["code"] == "SUBSCRIPTION_NOT_FOUND", refused.body
+    assert (await site.get(f"/subscriptions/{plan['id']}")).body["status"] == "active"
+    own = await site.post(f"/subscriptions/{plan['id']}/cancel", {"user_id": owner["id"]})
+    assert own.status == 200 and own.body["status"] == "cancelled", own.body

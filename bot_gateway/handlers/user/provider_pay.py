@@ -87,7 +87,9 @@ async def pay_package_with_provider(
         )
     except (Unavailable, NotFound, FailedPrecondition, InvalidArgument) as error:
         await hub.orders.CancelOrder(
-            order_service_pb2.CancelOrderRequest(request_id=f"tg-callback:{callback.id}:cancel", order_id=order.id)
+            order_service_pb2.CancelOrderRequest(
+                request_id=f"tg-callback:{callback.id}:cancel", order_id=order.id, user_id=user.id
+            )
         )
         text = (
             _("The payment provider can't be reached now. Please try again in a minute.")

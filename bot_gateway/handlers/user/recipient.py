@@ -166,9 +166,12 @@ async def pay_order(
     try:
         paid: order_service_pb2.PayOrderFromWalletResponse = await hub.orders.PayOrderFromWallet(
             order_service_pb2.PayOrderFromWalletRequest(
-                request_id=f"tg-callback:{callback.id}", order_id=callback_data.order_id
+                request_id=f"tg-callback:{callback.id}", order_id=callback_data.order_id, user_id=user.id
             )
         )
+    except NotFound:  # the core checks the buyer again, under the order's lock
+        await show(callback, _("This order can no longer be paid."), back_to_menu())
+        return
     except FailedPrecondition as error:
         if error.reason == "INSUFFICIENT_FUNDS":
             text = _("Not enough funds: the price is {price}.\nTop up your balance and try again.").format(

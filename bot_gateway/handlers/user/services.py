@@ -233,7 +233,11 @@ async def submit_url(message: Message, state: FSMContext, hub: BillingHubClient,
         await message.answer(_("This service is not active."), reply_markup=back_to_services())
         return
     request = order_service_pb2.SubmitServiceInputRequest(
-        request_id=f"tg-message:{message.chat.id}:{message.message_id}", order_id=order.id, url=url, platform=platform
+        request_id=f"tg-message:{message.chat.id}:{message.message_id}",
+        order_id=order.id,
+        url=url,
+        platform=platform,
+        user_id=user.id,
     )
     try:
         response: order_service_pb2.SubmitServiceInputResponse = await hub.orders.SubmitServiceInput(request)
@@ -244,6 +248,9 @@ async def submit_url(message: Message, state: FSMContext, hub: BillingHubClient,
             else _("This service is not active.")
         )
         await message.answer(text, reply_markup=back_to_services())
+        return
+    except NotFound:  # the core checks the buyer again, under the order's lock
+        await message.answer(_("This service is not active."), reply_markup=back_to_services())
         return
     except InvalidArgument:
         await message.answer(_("That link can't be accepted."), reply_markup=back_to_services())

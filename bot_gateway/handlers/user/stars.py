@@ -101,7 +101,7 @@ async def send_stars_invoice(
     except (NotFound, FailedPrecondition, Unavailable) as error:
         await hub.orders.CancelOrder(
             order_service_pb2.CancelOrderRequest(
-                request_id=f"tg-callback:{callback.id}:cancel", order_id=created.order.id
+                request_id=f"tg-callback:{callback.id}:cancel", order_id=created.order.id, user_id=user.id
             )
         )
         if isinstance(error, Unavailable):

@@ -122,9 +122,12 @@ async def cancel_renewal(
     try:
         await hub.subscriptions.CancelSubscription(
             subscription_service_pb2.CancelSubscriptionRequest(
-                request_id=f"tg-callback:{callback.id}", subscription_id=found.subscription.id
+                request_id=f"tg-callback:{callback.id}", subscription_id=found.subscription.id, user_id=user.id
             )
         )
+    except NotFound:  # the core checks the subscriber again, under the plan's lock
+        await render(callback, hub, user, _("This subscription was not found."))
+        return
     except FailedPrecondition:
         await render(callback, hub, user, _("Renewal is already off."))
         return

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from core_server.domain.actor import Actor, Role
+from core_server.domain.buyer_orders import buyer_write, require_buyers
 from core_server.domain.catalog.packages import require_package
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition
@@ -179,14 +180,19 @@ class OrderPayments:
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
-    async def pay_fast(self, unit: FastUnit, order_id: str, *, paid_by: str = "") -> Settlement:
+    async def pay_fast(
+        self, unit: FastUnit, actor: Actor, order_id: str, user_id: str = "", *, paid_by: str = ""
+    ) -> Settlement:
         """`pay_from_wallet` on a fast unit: the pending, unexpired order locked and settled from
         the wallet. Anything else (not found, not pending, expired, a delivery the fast unit does
-        not make) takes the ORM path, which refuses or delivers exactly."""
+        not make) takes the ORM path, which refuses or delivers exactly. Another user's order
+        (`user_id` named) is NOT_FOUND, checked on the locked row."""
+        user = buyer_write(actor, order_id, user_id)
         found = await order_writes.lock_order(unit.tx, unit.tenant, fast_pricing.parse_id(order_id))
         if found is None:
             raise TakeOrmPath("an order to explain")
         row = found.row
+        require_buyers(row, user, order_id)
         if row.status != OrderStatus.PENDING or row.expires_at <= unit.now:
             raise TakeOrmPath("a refusal to explain")
         if found.buyer_blocked:  # read with the order's lock: no round trip of its own
@@ -196,15 +202,19 @@ class OrderPayments:
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
-    async def pay_from_wallet(self, actor: Actor, order_id: str) -> Settlement:
+    async def pay_from_wallet(self, actor: Actor, order_id: str, user_id: str = "") -> Settlement:
+        """Pay a pending order from its buyer's wallet; naming the buyer in `user_id` makes another
+        user's order NOT_FOUND, checked under the order's lock (buyer_orders.py)."""
+        user = buyer_write(actor, order_id, user_id)
         async with self._deps.uow() as uow:
-            settlement = await self._pay(actor, uow, order_id)
+            settlement = await self._pay(actor, uow, order_id, user)
             await uow.commit()
         return settlement
 
-    async def _pay(self, actor: Actor, uow: UnitOfWork, order_id: str) -> Settlement:
+    async def _pay(self, actor: Actor, uow: UnitOfWork, order_id: str, user: uuid.UUID | None = None) -> Settlement:
         now = self._deps.clock.now()
         row = await lock_order(uow, actor.tenant, order_id)
+        require_buyers(row, user, order_id)
         if row.status != OrderStatus.PENDING:
             raise not_pending(row)
         if row.expires_at <= now:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from core_server.domain.actor import Actor
-from core_server.domain.buyer_orders import TENANT_ORDER_READS, BuyerRead, buyers_order
+from core_server.domain.buyer_orders import TENANT_ORDER_READS, BuyerRead, buyer_write, buyers_order, require_buyers
 from core_server.domain.catalog.packages import require_package, require_package_prices
 from core_server.domain.deps import Deps
 from core_server.domain.errors import FailedPrecondition, InvalidArgument, Violation, Violations
@@ -261,10 +261,14 @@ class OrderService:
         async for batch in batches(self._deps, read, to_order):
             yield batch
 
-    async def cancel(self, actor: Actor, order_id: str) -> Order:
+    async def cancel(self, actor: Actor, order_id: str, user_id: str = "") -> Order:
+        """Cancel a pending order; naming its buyer in `user_id` makes another user's order
+        NOT_FOUND, checked under the order's lock (buyer_orders.py)."""
+        user = buyer_write(actor, order_id, user_id)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await lock_order(uow, actor.tenant, order_id)
+            require_buyers(row, user, order_id)
             if row.status != OrderStatus.PENDING:
                 raise not_pending(row)
             await self._close_pending(uow, row, OrderStatus.CANCELLED, now)

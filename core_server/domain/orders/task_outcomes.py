@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core_server.domain.actor import Actor
+from core_server.domain.buyer_orders import TENANT_ORDER_WRITES, require_buyers
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
@@ -147,11 +148,15 @@ class TaskOutcomes:
         if row.refund_on_failure:
             await refund_failed_order(self._deps, uow, row.tenant_id, row.order_id, reason, now)
 
-    async def submit_service_input(self, actor: Actor, order_id: str, url: str, platform: str) -> tuple[Task, int]:
+    async def submit_service_input(
+        self, actor: Actor, order_id: str, url: str, platform: str, user_id: str = ""
+    ) -> tuple[Task, int]:
         """Queue one input of an active service order within its daily quota (tenant's time zone).
-        A partly refunded service order still runs until its end; a fully refunded one does not."""
+        A partly refunded service order still runs until its end; a fully refunded one does not.
+        Naming the buyer in `user_id` makes another user's order NOT_FOUND (buyer_orders.py)."""
         v = Violations()
         v.id("order_id", order_id)
+        user = v.id("user_id", user_id, required=False)
         url = v.check_text("url", url, max_length=500, required=True)
         platform = v.check_text("platform", platform, max_length=32, required=True).lower()
         parts = urlsplit(url) if len(url) <= 500 else None
@@ -161,9 +166,11 @@ class TaskOutcomes:
         if platform not in PLATFORMS and not v.has("platform"):
             v.add("platform", f"must be one of {', '.join(PLATFORMS)}")
         v.raise_if_any()
+        actor.require_staff_for_tenant_read(user_id, TENANT_ORDER_WRITES, doing="acting on an order by id")
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             order = await lock_order(uow, actor.tenant, order_id)  # serializes inputs of one order
+            require_buyers(order, user, order_id)
             require_running_service(order, now)
             quota = await quota_today(uow, order, now)
             if quota.remaining_today == 0:

@@ -24,12 +24,11 @@ import structlog
 
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
-from core_server.domain.ids import require_id
 from core_server.domain.payments.configs import adapter_of, decrypted
 from core_server.domain.payments.stars import PROVIDER
 from core_server.domain.provider_api import ProviderConfig, ProviderRejected, ProviderUnavailable, RenewalCancels
-from core_server.domain.reasons import ProviderDown
-from core_server.domain.subscriptions.service import Subscription, SubscriptionService
+from core_server.domain.reasons import ProviderDown, SubscriptionNotFound
+from core_server.domain.subscriptions.service import Subscription, SubscriptionService, subscriber_named
 from core_server.domain.users.service import Platform
 from core_server.store.repositories import payments as repo
 from core_server.store.repositories import subscriptions as subscriptions_repo
@@ -50,21 +49,27 @@ class StarsRenewalCancels:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def cancel(self, actor: Actor, subscription_id: str) -> Subscription:
-        """CancelSubscription: Telegram stops renewing first when the plan is Telegram's."""
-        parsed = require_id("subscription_id", subscription_id)
+    async def cancel(self, actor: Actor, subscription_id: str, user_id: str = "") -> Subscription:
+        """CancelSubscription: Telegram stops renewing first when the plan is Telegram's. Another
+        user's plan (`user_id` named) is NOT_FOUND before Telegram is asked anything, and again
+        under the plan's lock."""
+        parsed, user = subscriber_named(actor, subscription_id, user_id)
         note: dict[str, str] = {}
-        call, unaskable = await self._call_of(actor.tenant, parsed)
+        call, unaskable = await self._call_of(actor.tenant, parsed, user, subscription_id)
         if call is not None:
             note = await self._ask(call)
         elif unaskable:
             note = {"provider_renewal": "not_asked", "provider_refusal": unaskable}
-        return await SubscriptionService(self._deps).cancel(actor, subscription_id, provider_note=note)
+        return await SubscriptionService(self._deps).cancel(actor, subscription_id, provider_note=note, user_id=user_id)
 
-    async def _call_of(self, tenant: uuid.UUID, subscription: uuid.UUID) -> tuple[_Call | None, str]:
+    async def _call_of(
+        self, tenant: uuid.UUID, subscription: uuid.UUID, subscriber: uuid.UUID | None, subscription_id: str
+    ) -> tuple[_Call | None, str]:
         """The call to make (None for a plan that is not Telegram's), or why it cannot be made."""
         async with self._deps.read_uow() as uow:
             row = await subscriptions_repo.get_subscription(uow, tenant, subscription)
+            if row is not None and subscriber is not None and row.user_id != subscriber:
+                raise SubscriptionNotFound(subscription_id)
             if row is None or row.renewed_by != PROVIDER or row.last_order_id is None:
                 return None, ""
             charge = await repo.charge_of_order(uow, tenant, PROVIDER, row.last_order_id)

@@ -13,14 +13,13 @@ from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
-from core_server.domain.ids import require_id
 from core_server.domain.money.wallets import require_user
 from core_server.domain.paging import PageRequest, next_page_token, page_request
 from core_server.domain.reasons import SubscriptionNotActive, SubscriptionNotFound
 from core_server.domain.subscriptions import plans
 from core_server.domain.subscriptions.plans import ACTIVE, CANCELLED, GRANTING, RENEWING, SubscriptionStatus
 from core_server.domain.tenancy.settings import DEFAULT_NOTICE_DAYS, order_settings
-from core_server.domain.tenant_reads import TENANT_SUBSCRIPTION_READS
+from core_server.domain.tenant_reads import TENANT_SUBSCRIPTION_READS, TENANT_SUBSCRIPTION_WRITES
 from core_server.store.models import PackageRow, SubscriptionRow
 from core_server.store.repositories import subscriptions as repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -69,6 +68,18 @@ def _keyset(text: str) -> tuple[dt.datetime, uuid.UUID]:
 
 def _after(page: PageRequest) -> tuple[dt.datetime, uuid.UUID] | None:
     return _keyset(page.after) if page.after is not None else None
+
+
+def subscriber_named(actor: Actor, subscription_id: str, user_id: str) -> tuple[uuid.UUID, uuid.UUID | None]:
+    """The subscription and the user a by-id change of it names (None: nobody). A gateway key
+    naming nobody acts for a bot admin holding TENANT_SUBSCRIPTION_WRITES (tenant_reads.py): a
+    forged button naming another user's plan must not stop its renewal."""
+    v = Violations()
+    parsed, user = v.id("subscription_id", subscription_id), v.id("user_id", user_id, required=False)
+    v.raise_if_any()
+    assert parsed is not None
+    actor.require_staff_for_tenant_read(user_id, TENANT_SUBSCRIPTION_WRITES, doing="changing a subscription by id")
+    return parsed, user
 
 
 class SubscriptionService:
@@ -123,7 +134,11 @@ class SubscriptionService:
         return found, next_page_token(page, last, len(rows) > page.size)
 
     async def cancel(
-        self, actor: Actor, subscription_id: str, provider_note: Mapping[str, str] | None = None
+        self,
+        actor: Actor,
+        subscription_id: str,
+        provider_note: Mapping[str, str] | None = None,
+        user_id: str = "",
     ) -> Subscription:
         """Stop renewal; the plan is kept until its end. A subscription the worker is renewing at
         this moment answers SUBSCRIPTION_NOT_ACTIVE: its period is over and being paid for, and
@@ -131,12 +146,13 @@ class SubscriptionService:
         longer the provider's (`renewed_by` cleared); a charge the provider still makes buys a
         period all the same, and makes the plan the provider's again. `provider_note`: what the
         provider said when asked to stop renewing (domain/payments/stars_renewal_cancels.py),
-        carried by the event."""
-        parsed = require_id("subscription_id", subscription_id)
+        carried by the event. Naming the subscriber in `user_id` makes another user's plan
+        NOT_FOUND, checked under the plan's lock (subscriber_named)."""
+        parsed, user = subscriber_named(actor, subscription_id, user_id)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
             row = await lock_subscription(uow, actor.tenant, parsed)
-            if row is None:
+            if row is None or (user is not None and row.user_id != user):
                 raise SubscriptionNotFound(subscription_id)
             if not plans.allowed(row, CANCELLED):  # a plan being renewed says so: renewing
                 raise SubscriptionNotActive(f"subscription is {row.status}", metadata={"status": row.status})

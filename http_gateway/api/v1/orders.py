@@ -35,16 +35,19 @@ def register(api: Blueprint) -> None:
     )  # fmt: skip
     expose(
         api, "POST", "/orders/<order_id>/pay", "OrderService.PayOrderFromWallet", resource=TAG,
-        summary="Pay a pending order from the buyer's wallet and deliver it.",
+        summary="Pay a pending order from the buyer's wallet and deliver it; with `user_id` in the body, the "
+        "buyer it must belong to (an order of another user is 404 and is not paid).",
     )  # fmt: skip
     expose(
         api, "POST", "/orders/<order_id>/cancel", "OrderService.CancelOrder", resource=TAG, unwrap="order",
-        summary="Cancel a pending order (its promo code use is released).",
+        summary="Cancel a pending order (its promo code use is released); with `user_id` in the body, the "
+        "buyer it must belong to (an order of another user is 404 and stays as it is).",
     )  # fmt: skip
     expose(
         api, "POST", "/orders/<order_id>/inputs", "OrderService.SubmitServiceInput", resource=TAG,
         summary="Queue one input (`url` of a post, its `platform`) of an active service order, within the "
-        "package's daily quota (409 QUOTA_EXCEEDED past it).",
+        "package's daily quota (409 QUOTA_EXCEEDED past it); with `user_id` in the body, the buyer it must "
+        "belong to (an order of another user is 404 and nothing is queued).",
     )  # fmt: skip
     expose(
         api, "GET", "/orders/<order_id>/tasks", "OrderService.ListOrderTasks", resource=TAG,

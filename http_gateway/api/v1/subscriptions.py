@@ -32,5 +32,6 @@ def register(api: Blueprint) -> None:
         api, "POST", "/subscriptions/<subscription_id>/cancel", "SubscriptionService.CancelSubscription",
         resource=TAG, unwrap="subscription",
         summary="Stop the plan's renewal; it stays usable until end_time (409 SUBSCRIPTION_NOT_ACTIVE when it "
-        "is already cancelled or expired).",
+        "is already cancelled or expired); with `user_id` in the body, the user it must belong to (another "
+        "user's is 404 and keeps renewing).",
     )  # fmt: skip

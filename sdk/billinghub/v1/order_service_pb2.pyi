@@ -65,12 +65,14 @@ class CreateOrderResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
 
 class PayOrderFromWalletRequest(_message.Message):
-    __slots__ = ("request_id", "order_id")
+    __slots__ = ("request_id", "order_id", "user_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     order_id: str
-    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class PayOrderFromWalletResponse(_message.Message):
     __slots__ = ("order", "transfers", "task")
@@ -119,12 +121,14 @@ class ListOrdersResponse(_message.Message):
     def __init__(self, orders: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CancelOrderRequest(_message.Message):
-    __slots__ = ("request_id", "order_id")
+    __slots__ = ("request_id", "order_id", "user_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     order_id: str
-    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class CancelOrderResponse(_message.Message):
     __slots__ = ("order",)
@@ -155,16 +159,18 @@ class RefundOrderResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., transfers: _Optional[_Iterable[_Union[_wallet_pb2.Transfer, _Mapping]]] = ...) -> None: ...
 
 class SubmitServiceInputRequest(_message.Message):
-    __slots__ = ("request_id", "order_id", "url", "platform")
+    __slots__ = ("request_id", "order_id", "url", "platform", "user_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     order_id: str
     url: str
     platform: str
-    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., url: _Optional[str] = ..., platform: _Optional[str] = ...) -> None: ...
+    user_id: str
+    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., url: _Optional[str] = ..., platform: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class SubmitServiceInputResponse(_message.Message):
     __slots__ = ("task", "remaining_today")

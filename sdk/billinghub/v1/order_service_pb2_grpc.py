@@ -134,8 +134,12 @@ class OrderServiceServicer:
 
     def PayOrderFromWallet(self, request, context):
         """PayOrderFromWallet debits the total from the buyer's wallet and delivers, in one transaction.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (INSUFFICIENT_FUNDS, ORDER_EXPIRED, ORDER_NOT_PENDING,
-        USER_BLOCKED: the admin blocked the buyer since the order was made).
+        With user_id, an order of another user is NOT_FOUND (as a missing one) and nothing is paid. A
+        gateway key without user_id acts for a bot admin with the refunds permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (order, or not the user's), FAILED_PRECONDITION
+        (INSUFFICIENT_FUNDS, ORDER_EXPIRED, ORDER_NOT_PENDING, USER_BLOCKED: the admin blocked the buyer
+        since the order was made), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a
+        gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -173,8 +177,12 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CancelOrder(self, request, context):
-        """CancelOrder cancels a pending order and releases its promo code use.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (ORDER_NOT_PENDING).
+        """CancelOrder cancels a pending order and releases its promo code use. With user_id, an order of
+        another user is NOT_FOUND (as a missing one) and stays as it is. A gateway key without user_id
+        acts for a bot admin with the refunds permission.
+        Errors: INVALID_ARGUMENT (ids), NOT_FOUND (order, or not the user's), FAILED_PRECONDITION
+        (ORDER_NOT_PENDING), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a gateway key
+        without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -191,9 +199,12 @@ class OrderServiceServicer:
 
     def SubmitServiceInput(self, request, context):
         """SubmitServiceInput queues one input (a post URL) of an active service order as a task, within
-        the package's daily quota in the tenant's time zone.
-        Errors: INVALID_ARGUMENT (url, platform), NOT_FOUND, FAILED_PRECONDITION (ORDER_NOT_ACTIVE,
-        QUOTA_EXCEEDED).
+        the package's daily quota in the tenant's time zone. With user_id, an order of another user is
+        NOT_FOUND (as a missing one) and nothing is queued. A gateway key without user_id acts for a
+        bot admin with the refunds permission.
+        Errors: INVALID_ARGUMENT (ids, url, platform), NOT_FOUND (order, or not the user's),
+        FAILED_PRECONDITION (ORDER_NOT_ACTIVE, QUOTA_EXCEEDED), PERMISSION_DENIED (ADMIN_REQUIRED,
+        ADMIN_PERMISSION_MISSING: a gateway key without user_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

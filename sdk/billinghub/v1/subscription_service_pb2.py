@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from sdk.billinghub.v1 import subscription_pb2 as billinghub_dot_v1_dot_subscription__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(billinghub/v1/subscription_service.proto\x12\rbillinghub.v1\x1a billinghub/v1/subscription.proto\"B\n\x16GetSubscriptionRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"L\n\x17GetSubscriptionResponse\x12\x31\n\x0csubscription\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.Subscription\"\x98\x01\n\x18ListSubscriptionsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x31\n\x06status\x18\x02 \x01(\x0e\x32!.billinghub.v1.SubscriptionStatus\x12\x11\n\tplan_code\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"h\n\x19ListSubscriptionsResponse\x12\x32\n\rsubscriptions\x18\x01 \x03(\x0b\x32\x1b.billinghub.v1.Subscription\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"H\n\x19\x43\x61ncelSubscriptionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x17\n\x0fsubscription_id\x18\x02 \x01(\t\"O\n\x1a\x43\x61ncelSubscriptionResponse\x12\x31\n\x0csubscription\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.Subscription\"*\n\x17ListEntitlementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"L\n\x18ListEntitlementsResponse\x12\x30\n\x0c\x65ntitlements\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.Entitlement2\xaf\x03\n\x13SubscriptionService\x12`\n\x0fGetSubscription\x12%.billinghub.v1.GetSubscriptionRequest\x1a&.billinghub.v1.GetSubscriptionResponse\x12\x66\n\x11ListSubscriptions\x12\'.billinghub.v1.ListSubscriptionsRequest\x1a(.billinghub.v1.ListSubscriptionsResponse\x12i\n\x12\x43\x61ncelSubscription\x12(.billinghub.v1.CancelSubscriptionRequest\x1a).billinghub.v1.CancelSubscriptionResponse\x12\x63\n\x10ListEntitlements\x12&.billinghub.v1.ListEntitlementsRequest\x1a\'.billinghub.v1.ListEntitlementsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(billinghub/v1/subscription_service.proto\x12\rbillinghub.v1\x1a billinghub/v1/subscription.proto\"B\n\x16GetSubscriptionRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"L\n\x17GetSubscriptionResponse\x12\x31\n\x0csubscription\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.Subscription\"\x98\x01\n\x18ListSubscriptionsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x31\n\x06status\x18\x02 \x01(\x0e\x32!.billinghub.v1.SubscriptionStatus\x12\x11\n\tplan_code\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"h\n\x19ListSubscriptionsResponse\x12\x32\n\rsubscriptions\x18\x01 \x03(\x0b\x32\x1b.billinghub.v1.Subscription\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"Y\n\x19\x43\x61ncelSubscriptionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x17\n\x0fsubscription_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\"O\n\x1a\x43\x61ncelSubscriptionResponse\x12\x31\n\x0csubscription\x18\x01 \x01(\x0b\x32\x1b.billinghub.v1.Subscription\"*\n\x17ListEntitlementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"L\n\x18ListEntitlementsResponse\x12\x30\n\x0c\x65ntitlements\x18\x01 \x03(\x0b\x32\x1a.billinghub.v1.Entitlement2\xaf\x03\n\x13SubscriptionService\x12`\n\x0fGetSubscription\x12%.billinghub.v1.GetSubscriptionRequest\x1a&.billinghub.v1.GetSubscriptionResponse\x12\x66\n\x11ListSubscriptions\x12\'.billinghub.v1.ListSubscriptionsRequest\x1a(.billinghub.v1.ListSubscriptionsResponse\x12i\n\x12\x43\x61ncelSubscription\x12(.billinghub.v1.CancelSubscriptionRequest\x1a).billinghub.v1.CancelSubscriptionResponse\x12\x63\n\x10ListEntitlements\x12&.billinghub.v1.ListEntitlementsRequest\x1a\'.billinghub.v1.ListEntitlementsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,13 +41,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTSUBSCRIPTIONSRESPONSE']._serialized_start=394
   _globals['_LISTSUBSCRIPTIONSRESPONSE']._serialized_end=498
   _globals['_CANCELSUBSCRIPTIONREQUEST']._serialized_start=500
-  _globals['_CANCELSUBSCRIPTIONREQUEST']._serialized_end=572
-  _globals['_CANCELSUBSCRIPTIONRESPONSE']._serialized_start=574
-  _globals['_CANCELSUBSCRIPTIONRESPONSE']._serialized_end=653
-  _globals['_LISTENTITLEMENTSREQUEST']._serialized_start=655
-  _globals['_LISTENTITLEMENTSREQUEST']._serialized_end=697
-  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_start=699
-  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_end=775
-  _globals['_SUBSCRIPTIONSERVICE']._serialized_start=778
-  _globals['_SUBSCRIPTIONSERVICE']._serialized_end=1209
+  _globals['_CANCELSUBSCRIPTIONREQUEST']._serialized_end=589
+  _globals['_CANCELSUBSCRIPTIONRESPONSE']._serialized_start=591
+  _globals['_CANCELSUBSCRIPTIONRESPONSE']._serialized_end=670
+  _globals['_LISTENTITLEMENTSREQUEST']._serialized_start=672
+  _globals['_LISTENTITLEMENTSREQUEST']._serialized_end=714
+  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_start=716
+  _globals['_LISTENTITLEMENTSRESPONSE']._serialized_end=792
+  _globals['_SUBSCRIPTIONSERVICE']._serialized_start=795
+  _globals['_SUBSCRIPTIONSERVICE']._serialized_end=1226
 # @@protoc_insertion_point(module_scope)

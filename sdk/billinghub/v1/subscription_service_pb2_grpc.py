@@ -96,8 +96,12 @@ class SubscriptionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CancelSubscription(self, request, context):
-        """CancelSubscription stops renewal; the plan stays until end_time.
-        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (SUBSCRIPTION_NOT_ACTIVE).
+        """CancelSubscription stops renewal; the plan stays until end_time. With user_id, a subscription
+        of another user is NOT_FOUND (as a missing one), keeps renewing, and its provider is not asked
+        anything. A gateway key without user_id acts for a bot admin with the users permission.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (subscription, or not the user's), FAILED_PRECONDITION
+        (SUBSCRIPTION_NOT_ACTIVE), PERMISSION_DENIED (ADMIN_REQUIRED, ADMIN_PERMISSION_MISSING: a
+        gateway key without user_id), UNAVAILABLE (PROVIDER_UNAVAILABLE).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
