@@ -7,7 +7,6 @@ flight get `shutdown_grace_seconds` to finish before the process exits.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import os
 import signal
@@ -142,14 +141,7 @@ async def serve(settings: Settings) -> None:
 
 def run(main_coroutine: Coroutine[Any, Any, None]) -> None:
     """Run on uvloop where it is installed (Linux, macOS): the event loop's own overhead is a large
-    share of a cheap call's CPU (bench/ledger.py), and uvloop roughly halves it.
-
-    The collector's young generation is collected every 10 000 allocations instead of 700: a call
-    allocates hundreds of objects, and with 64 calls in flight the promoted ones filled the old
-    generations with short-lived objects (bench/bots.py, 300 bots: 0.19 s of collections in 15 s
-    of load, 0.05 s after)."""
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(10_000, middle, old)
+    share of a cheap call's CPU (bench/ledger.py), and uvloop roughly halves it."""
     if uvloop is None:
         asyncio.run(main_coroutine)
         return
