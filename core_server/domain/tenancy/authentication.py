@@ -25,6 +25,7 @@ from core_server.domain.reasons import (
     TenantSuspended,
 )
 from core_server.domain.tenancy.api_keys import hash_secret, parse_key
+from core_server.store.repositories import tenants as tenant_repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +73,11 @@ class Authenticator:
         hit, record = cache.get_key(key_id)
         if hit:
             return record
-        row = await self._deps.reads.api_key(key_id)
-        record = KeyRecord(row.id, row.role, row.tenant_id, row.secret_hash, row.revoked) if row else None
+        async with self._deps.read_uow() as uow:
+            row = await tenant_repo.get_api_key(uow, key_id)
+            record = (
+                KeyRecord(row.id, row.role, row.tenant_id, row.secret_hash, row.revoked_at is not None) if row else None
+            )
         cache.put_key(key_id, record)
         return record
 
@@ -102,8 +106,9 @@ class Authenticator:
         cache = self._deps.auth_cache
         hit, record = cache.get_tenant(tenant_id)
         if not hit:
-            status = await self._deps.reads.tenant_status(tenant_id)
-            record = TenantRecord(tenant_id, status) if status is not None else None
+            async with self._deps.read_uow() as uow:
+                row = await tenant_repo.get_tenant(uow, tenant_id)
+                record = TenantRecord(row.id, row.status) if row else None
             cache.put_tenant(tenant_id, record)
         if record is None:
             raise TenantNotFound(str(tenant_id))

@@ -1,8 +1,5 @@
 """The reads a bot makes on every screen (balances, the user, packages, entitlements, referral
-stats) and the two every call's authentication makes when its cache has no answer (the key, the
-tenant's status: with a thousand tenants each calling about once a second, a 5 s cache misses a
-fifth of the calls, and each miss was an ORM read transaction, a tenth of the core's CPU in
-bench/bots.py), each ONE statement without ORM entity loading, so that a read costs little more than the
+stats), each ONE statement without ORM entity loading, so that a read costs little more than the
 transport: on PostgreSQL over the fast path's asyncpg pool (reads/postgres.py), on SQLite as
 SQLAlchemy Core on a plain connection (reads/sqlite.py). Both select the same columns in the same
 order (reads/records.py) and filter every table they touch by the tenant.
@@ -21,7 +18,6 @@ import asyncpg
 from core_server.store.db import Database
 from core_server.store.reads import postgres, sqlite
 from core_server.store.reads.records import (
-    ApiKeyFields,
     BalancesView,
     EntitlementsView,
     PackageFields,
@@ -31,7 +27,6 @@ from core_server.store.reads.records import (
 )
 
 __all__ = [
-    "ApiKeyFields",
     "BalancesView",
     "EntitlementsView",
     "PackageFields",
@@ -51,20 +46,6 @@ class ScreenReads:
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
         self._pool = pool
-
-    async def api_key(self, key_id: uuid.UUID) -> ApiKeyFields | None:
-        """The key, for authentication (one indexed read; auth_cache.py keeps the answer a while)."""
-        if self._pool is not None:
-            return await postgres.api_key(self._pool, key_id)
-        async with self._db.reader.connect() as connection:
-            return await sqlite.api_key(connection, key_id)
-
-    async def tenant_status(self, tenant: uuid.UUID) -> str | None:
-        """The tenant's status for authentication, None when there is no such tenant."""
-        if self._pool is not None:
-            return await postgres.tenant_status(self._pool, tenant)
-        async with self._db.reader.connect() as connection:
-            return await sqlite.tenant_status(connection, tenant)
 
     async def user_by_id(self, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
         if self._pool is not None:

@@ -23,7 +23,6 @@ from core_server.store.reads.records import (
     PACKAGE_JSON,
     PACKAGE_PRICES,
     USER_COLUMNS,
-    ApiKeyFields,
     BalancesView,
     EntitlementsView,
     Grant,
@@ -34,9 +33,6 @@ from core_server.store.reads.records import (
     prices_of,
 )
 
-# authentication's reads: a key by its id (no tenant is known yet) and the tenant the call acts in
-API_KEY = "SELECT id, role, tenant_id, secret_hash, revoked_at IS NOT NULL FROM api_keys WHERE id = $1"
-TENANT_STATUS = "SELECT status FROM tenants WHERE id = $1"
 _USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE tenant_id = $1"  # noqa: S608  # our column names
 USER_BY_ID = f"{_USER} AND id = $2"
 USER_BY_IDENTITY = f"{_USER} AND platform = $2 AND external_id = $3"
@@ -131,16 +127,6 @@ WHERE tenant_id = $1 AND asset IN (SELECT code FROM assets WHERE tenant_id = $1)
 
 def _user(record: asyncpg.Record | None) -> UserFields | None:
     return UserFields(*record) if record is not None else None
-
-
-async def api_key(pool: asyncpg.Pool, key_id: uuid.UUID) -> ApiKeyFields | None:
-    row = await pool.fetchrow(API_KEY, key_id)
-    return None if row is None else ApiKeyFields(row[0], row[1], row[2], bytes(row[3]), row[4])
-
-
-async def tenant_status(pool: asyncpg.Pool, tenant: uuid.UUID) -> str | None:
-    row = await pool.fetchrow(TENANT_STATUS, tenant)
-    return None if row is None else str(row[0])
 
 
 async def user_by_id(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:

@@ -13,16 +13,6 @@ import uuid
 from typing import Any, NamedTuple
 
 
-class ApiKeyFields(NamedTuple):
-    """What authentication reads of an API key row (before any tenant is known)."""
-
-    id: uuid.UUID
-    role: str
-    tenant_id: uuid.UUID | None
-    secret_hash: bytes
-    revoked: bool
-
-
 class UserFields(NamedTuple):
     id: uuid.UUID
     platform: str

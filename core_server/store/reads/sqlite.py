@@ -35,7 +35,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core_server.store.models import (
     AccountRow,
-    ApiKeyRow,
     AssetRow,
     CommissionRow,
     OrderRow,
@@ -43,7 +42,6 @@ from core_server.store.models import (
     PackageRow,
     PayoutRow,
     SubscriptionRow,
-    TenantRow,
     TenantSettingsRow,
     TierAwardRow,
     TransferRow,
@@ -53,7 +51,6 @@ from core_server.store.reads.records import (
     PACKAGE_COLUMNS,
     PACKAGE_PRICES,
     USER_COLUMNS,
-    ApiKeyFields,
     BalancesView,
     EntitlementsView,
     Grant,
@@ -77,8 +74,6 @@ COMMISSIONS = cast(Table, CommissionRow.__table__)
 AWARDS = cast(Table, TierAwardRow.__table__)
 TRANSFERS = cast(Table, TransferRow.__table__)
 PAYOUTS = cast(Table, PayoutRow.__table__)
-TENANTS = cast(Table, TenantRow.__table__)
-KEYS = cast(Table, ApiKeyRow.__table__)
 
 # The statements are built once; a call only binds its values (compared with a column, a parameter
 # takes the column's type, so ids and times convert as the models store them).
@@ -86,11 +81,6 @@ TENANT: BindParameter[Any] = bindparam("tenant")
 USER: BindParameter[Any] = bindparam("user")
 NOW: BindParameter[Any] = bindparam("now")
 
-# authentication's reads: a key by its id (no tenant is known yet) and the tenant the call acts in
-API_KEY = select(KEYS.c.id, KEYS.c.role, KEYS.c.tenant_id, KEYS.c.secret_hash, KEYS.c.revoked_at.is_not(None)).where(
-    KEYS.c.id == bindparam("key")
-)
-TENANT_STATUS = select(TENANTS.c.status).where(TENANTS.c.id == TENANT)
 _USER = select(*(USERS.c[name] for name in USER_COLUMNS)).where(USERS.c.tenant_id == TENANT)
 USER_BY_ID = _USER.where(USERS.c.id == USER)
 USER_BY_IDENTITY = _USER.where(USERS.c.platform == bindparam("platform"), USERS.c.external_id == bindparam("external"))
@@ -230,16 +220,6 @@ REFERRAL_FIGURES = _referral_figures()
 async def _user(connection: AsyncConnection, statement: Select[Any], values: dict[str, Any]) -> UserFields | None:
     row = (await connection.execute(statement, values)).first()
     return UserFields(*row) if row is not None else None
-
-
-async def api_key(connection: AsyncConnection, key_id: uuid.UUID) -> ApiKeyFields | None:
-    row = (await connection.execute(API_KEY, {"key": key_id})).first()
-    return None if row is None else ApiKeyFields(row[0], row[1], row[2], bytes(row[3]), bool(row[4]))
-
-
-async def tenant_status(connection: AsyncConnection, tenant: uuid.UUID) -> str | None:
-    row = (await connection.execute(TENANT_STATUS, {"tenant": tenant})).first()
-    return None if row is None else str(row[0])
 
 
 async def user_by_id(connection: AsyncConnection, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
