@@ -32,10 +32,10 @@ from core_server.domain.bots.broadcast_model import (
     left,
     to_broadcast,
 )
-from core_server.domain.bots.broadcast_runs import end
+from core_server.domain.bots.broadcast_runs import end, find_broadcast
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
-from core_server.domain.reasons import BroadcastNotFound, BroadcastNotStarted
+from core_server.domain.reasons import BroadcastNotStarted
 from core_server.store.repositories import broadcasts as repo
 
 S = BroadcastStatus
@@ -113,9 +113,7 @@ class BroadcastDelivery:
             if parsed is None:
                 row = await repo.running_broadcast(uow, actor.tenant)
             else:
-                row = await repo.get_broadcast(uow, actor.tenant, parsed)
-                if row is None:
-                    raise BroadcastNotFound(broadcast_id)
+                row = await find_broadcast(uow, actor.tenant, parsed, broadcast_id)
             if row is None:
                 return None, [], None
             broadcast = to_broadcast(row)
@@ -149,9 +147,7 @@ class BroadcastDelivery:
             assert result.outcome is not None
             groups[result.outcome][result.recipient_id] = "" if result.outcome is Outcome.SENT else result.error
         async with self._deps.uow() as uow:
-            row = await repo.get_broadcast(uow, tenant, parsed)
-            if row is None:
-                raise BroadcastNotFound(broadcast_id)
+            row = await find_broadcast(uow, tenant, parsed, broadcast_id)
             if row.status in (S.DRAFT, S.QUEUED):
                 raise BroadcastNotStarted(f"broadcast is {row.status}", metadata={"status": row.status})
             _check_known(row.audience, by_recipient, given_back)
@@ -165,7 +161,7 @@ class BroadcastDelivery:
             await repo.mark_bot_blocked(uow, tenant, blocked_users, now)
             new = sum(counts.values())
             if new:
-                row = await repo.add_counts(
+                counted = await repo.add_counts(
                     uow,
                     tenant,
                     parsed,
@@ -174,7 +170,8 @@ class BroadcastDelivery:
                     failed=counts[Outcome.FAILED],
                     now=now,
                 )
-                assert row is not None
+                assert counted is not None
+                row = counted
                 if left(row) == 0 and row.status in (S.RUNNING, S.PAUSED):
                     await end(self._deps, uow, row, S.FINISHED, now)
             freed = 0

@@ -23,13 +23,12 @@ from core_server.domain.bots.broadcast_model import (
     progress_messages,
     to_broadcast,
 )
+from core_server.domain.bots.broadcast_runs import find_broadcast
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
-from core_server.domain.reasons import BroadcastEnded, BroadcastNotEnded, BroadcastNotFound, BroadcastNotStarted
+from core_server.domain.reasons import BroadcastEnded, BroadcastNotEnded, BroadcastNotStarted
 from core_server.domain.tenancy.tenants import LOCALES
-from core_server.store.models import BroadcastRow
 from core_server.store.repositories import broadcasts as repo
-from core_server.store.unit_of_work import UnitOfWork
 
 S = BroadcastStatus
 MAX_MESSAGES = 10
@@ -74,7 +73,7 @@ class BroadcastProgress:
         parsed = _check(actor, broadcast_id, chat_id, message_id, locale)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row = await self._find(uow, actor.tenant, parsed, broadcast_id, lock=True)
+            row = await find_broadcast(uow, actor.tenant, parsed, broadcast_id, lock=True)
             if row.status == S.DRAFT:
                 raise BroadcastNotStarted("a draft broadcast has no progress", metadata={"status": row.status})
             if row.status in ENDED:
@@ -106,19 +105,11 @@ class BroadcastProgress:
         assert parsed is not None
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row = await self._find(uow, actor.tenant, parsed, broadcast_id)
+            row = await find_broadcast(uow, actor.tenant, parsed, broadcast_id)
             if row.status not in ENDED:
                 raise BroadcastNotEnded(f"broadcast is {row.status}", metadata={"status": row.status})
             claimed = await repo.claim_report(uow, actor.tenant, parsed, [str(s) for s in ENDED], now)
-            row = await self._find(uow, actor.tenant, parsed, broadcast_id)
+            row = await find_broadcast(uow, actor.tenant, parsed, broadcast_id)
             broadcast = to_broadcast(row)
             await uow.commit()
         return broadcast, claimed
-
-    async def _find(
-        self, uow: UnitOfWork, tenant: uuid.UUID, parsed: uuid.UUID, text: str, *, lock: bool = False
-    ) -> BroadcastRow:
-        row = await repo.get_broadcast(uow, tenant, parsed, for_update=lock)
-        if row is None:
-            raise BroadcastNotFound(text)
-        return row

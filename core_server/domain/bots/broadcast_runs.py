@@ -17,6 +17,7 @@ import uuid
 from core_server.domain.bots.broadcast_model import ENDED, BroadcastStatus, check_move, event_data, move
 from core_server.domain.deps import Deps
 from core_server.domain.events import emit
+from core_server.domain.reasons import BroadcastNotFound
 from core_server.store.models import BroadcastRow
 from core_server.store.repositories import broadcasts as repo
 from core_server.store.unit_of_work import UnitOfWork
@@ -65,3 +66,14 @@ async def start_next(deps: Deps, uow: UnitOfWork, tenant: uuid.UUID, now: dt.dat
     queued = await repo.next_queued(uow, tenant, S.QUEUED)
     if queued is not None:
         await take_place(deps, uow, queued, now)
+
+
+async def find_broadcast(
+    uow: UnitOfWork, tenant: uuid.UUID, parsed: uuid.UUID, text: str, *, lock: bool = False
+) -> BroadcastRow:
+    """The tenant's broadcast (locked with `lock`), or BROADCAST_NOT_FOUND naming `text`, the id
+    as the caller sent it."""
+    row = await repo.get_broadcast(uow, tenant, parsed, for_update=lock)
+    if row is None:
+        raise BroadcastNotFound(text)
+    return row

@@ -7,7 +7,6 @@ acting admin and writes its broadcast.* event in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from core_server.domain import audit
@@ -26,7 +25,7 @@ from core_server.domain.bots.broadcast_model import (
     move,
     to_broadcast,
 )
-from core_server.domain.bots.broadcast_runs import emit_status, end, run_or_queue
+from core_server.domain.bots.broadcast_runs import emit_status, end, find_broadcast, run_or_queue
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.ids import require_id
@@ -35,7 +34,6 @@ from core_server.domain.reasons import (
     BroadcastAudienceEmpty,
     BroadcastEnded,
     BroadcastNotDraft,
-    BroadcastNotFound,
     BroadcastNotPaused,
     BroadcastNotRunning,
 )
@@ -123,7 +121,7 @@ class BroadcastService:
         now = self._deps.clock.now()
         async with self._deps.read_uow() as uow:
             if parsed is not None:
-                segment = stored_segment(await self._find(uow, actor.tenant, parsed, broadcast_id))
+                segment = stored_segment(await find_broadcast(uow, actor.tenant, parsed, broadcast_id))
             assert segment is not None
             return await repo.count_audience(uow, actor.tenant, audience_of(segment, now))
 
@@ -132,7 +130,7 @@ class BroadcastService:
         parsed = require_id("broadcast_id", broadcast_id)
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            row = await self._find(uow, actor.tenant, parsed, broadcast_id, lock=True)
+            row = await find_broadcast(uow, actor.tenant, parsed, broadcast_id, lock=True)
             if row.status != S.DRAFT:
                 raise BroadcastNotDraft(f"broadcast is {row.status}", metadata={"status": row.status})
             audience = await repo.freeze_audience(uow, actor.tenant, row.id, audience_of(stored_segment(row), now))
@@ -158,7 +156,7 @@ class BroadcastService:
     async def get(self, actor: Actor, broadcast_id: str) -> Broadcast:
         parsed = require_id("broadcast_id", broadcast_id)
         async with self._deps.read_uow() as uow:
-            return to_broadcast(await self._find(uow, actor.tenant, parsed, broadcast_id))
+            return to_broadcast(await find_broadcast(uow, actor.tenant, parsed, broadcast_id))
 
     async def list_broadcasts(
         self, actor: Actor, status: str | None, page_size: int, page_token: str, violations: Violations
@@ -180,7 +178,7 @@ class BroadcastService:
         now = self._deps.clock.now()
         name = "resumed" if to is S.RUNNING else str(to)
         async with self._deps.uow() as uow:
-            row = await self._find(uow, actor.tenant, parsed, broadcast_id, lock=True)
+            row = await find_broadcast(uow, actor.tenant, parsed, broadcast_id, lock=True)
             before = event_data(row)
             _refuse(row, expected)
             if to is S.CANCELLED:
@@ -195,14 +193,6 @@ class BroadcastService:
             changed = to_broadcast(row)
             await uow.commit()
         return changed
-
-    async def _find(
-        self, uow: UnitOfWork, tenant: uuid.UUID, parsed: uuid.UUID, text: str, *, lock: bool = False
-    ) -> BroadcastRow:
-        row = await repo.get_broadcast(uow, tenant, parsed, for_update=lock)
-        if row is None:
-            raise BroadcastNotFound(text)
-        return row
 
 
 def _refuse(row: BroadcastRow, expected: BroadcastStatus | None) -> None:
