@@ -164,6 +164,9 @@ def summary(sql: str) -> str:
         return "(empty)"
     if words[0].upper() == "WITH" and re.match(r"WITH i0 AS \(INSERT", sql):  # the core's deferred inserts
         return "INSERT " + "+".join(re.findall(r"INSERT INTO (\w+)", sql))
+    if words[0].upper() == "WITH" and re.match(r"WITH l0 AS \(", sql):  # ledger_writes.apply_legs: balance rows
+        legs = re.findall(r"\bl\d+ AS \(", sql)
+        return f"CHANGE ledger_accounts x{len(legs)}"
     verb = words[0].upper()
     table: Any = None
     if verb == "INSERT":

@@ -76,7 +76,8 @@ _WALLET_EVENT_DATA = (
 def purchase_pgbench_script() -> str:
     """The pgbench script of one PurchaseFromWallet of a token pack, as the core runs it on its fast
     path (core_server/domain/orders/payment.py purchase_fast, on a raw asyncpg transaction): BEGIN,
-    one read, the four balance rows in the lock order, the inserts as one statement, COMMIT."""
+    one read, the four balance rows in the lock order as one statement, the inserts as one statement,
+    COMMIT."""
     order_event = _ORDER_EVENT_DATA
     lines = [
         r"\set n random(1, :users)",
@@ -96,20 +97,26 @@ def purchase_pgbench_script() -> str:
         "LEFT JOIN package_prices pp ON pp.tenant_id = :tenant::uuid AND pp.package_id = p.id "
         "AND pp.asset = CASE WHEN '' = '' THEN p.price_asset ELSE '' END "  # the price in the asset paid ('': primary)
         rf"WHERE u.tenant_id = :tenant::uuid AND u.id = {_USER_ID} \gset",
-        "-- ledger.post_raw: the wallets by (user, asset), TOKEN before XTR, then the system accounts by",
-        "-- name, issued before revenue (the lock order).",
-        "INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, created_at) "
-        "VALUES (:tenant::uuid, :new_account_id::uuid, 'TOKEN', :user_id::uuid, NULL, 0, :tokens::bigint, 0, now()) "
-        "ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance + excluded.balance "
-        f"WHERE ledger_accounts.balance <= {MAX_BALANCE} - :tokens::bigint "
-        r"RETURNING id AS token_account, balance AS token_balance \gset",
-        "UPDATE ledger_accounts SET balance = balance - :price::bigint WHERE tenant_id = :tenant::uuid "
+        "-- ledger.post_raw: the four balance rows in one statement (ledger_writes.apply_legs), in the lock",
+        "-- order: the wallets by (user, asset), TOKEN before XTR, then the system accounts by name, issued",
+        "-- before revenue; each leg runs only after the one before it changed its row.",
+        "WITH l0 AS (INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, "
+        "created_at) SELECT :tenant::uuid, :new_account_id::uuid, 'TOKEN', :user_id::uuid, NULL, 0, :tokens::bigint, "
+        "0, now() WHERE TRUE ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance "
+        f"+ excluded.balance WHERE ledger_accounts.balance <= {MAX_BALANCE} - :tokens::bigint RETURNING id, balance), "
+        "l1 AS (UPDATE ledger_accounts SET balance = balance - :price::bigint WHERE tenant_id = :tenant::uuid "
         "AND asset = 'XTR' AND user_id = :user_id::uuid AND balance - held >= :price::bigint "
-        r"RETURNING id AS xtr_account, balance AS xtr_balance \gset",
-        "UPDATE ledger_accounts SET balance = balance + :minus_tokens::bigint WHERE tenant_id = :tenant::uuid "
-        f"AND id = :issued_bucket::uuid AND balance + :minus_tokens::bigint + {MAX_BALANCE} >= 0 RETURNING id;",
-        "UPDATE ledger_accounts SET balance = balance + :price::bigint WHERE tenant_id = :tenant::uuid "
-        f"AND id = :revenue_bucket::uuid AND balance + :price::bigint <= {MAX_BALANCE} RETURNING id;",
+        "AND EXISTS (SELECT 1 FROM l0) RETURNING id, balance), "
+        "l2 AS (UPDATE ledger_accounts SET balance = balance + :minus_tokens::bigint WHERE tenant_id = :tenant::uuid "
+        f"AND id = :issued_bucket::uuid AND balance + :minus_tokens::bigint + {MAX_BALANCE} >= 0 "
+        "AND EXISTS (SELECT 1 FROM l1) RETURNING id, NULL::bigint AS balance), "
+        "l3 AS (UPDATE ledger_accounts SET balance = balance + :price::bigint WHERE tenant_id = :tenant::uuid "
+        f"AND id = :revenue_bucket::uuid AND balance + :price::bigint <= {MAX_BALANCE} "
+        "AND EXISTS (SELECT 1 FROM l2) RETURNING id, NULL::bigint AS balance) "
+        "SELECT (SELECT id FROM l0) AS token_account, (SELECT balance FROM l0) AS token_balance, "
+        "(SELECT id FROM l1) AS xtr_account, (SELECT balance FROM l1) AS xtr_balance, "
+        "(SELECT id FROM l2) AS issued_account, (SELECT balance FROM l2) AS issued_balance, "
+        r"(SELECT id FROM l3) AS revenue_account, (SELECT balance FROM l3) AS revenue_balance \gset",
         "-- The deferred inserts as one statement: the two transfers, the order, the idempotency record",
         "-- with its response, the five events.",
         f"WITH i0 AS (INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES (:tenant::uuid, :payment_id::uuid, "

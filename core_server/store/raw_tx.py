@@ -81,6 +81,11 @@ def _shifted(offset: int, match: re.Match[str]) -> str:
     return f"${int(match.group(1)) + offset}"
 
 
+def shift_placeholders(text: str, offset: int) -> str:
+    """A PostgreSQL text with its placeholders $n renumbered $(n + offset), to compose statements."""
+    return _PLACEHOLDER.sub(partial(_shifted, offset), text)
+
+
 @lru_cache(maxsize=256)
 def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> Sql:
     """Several inserts (and updates) as one statement: data-modifying CTEs, each run once and to completion
@@ -89,7 +94,7 @@ def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> Sql:
     parts: list[str] = []
     offset = 0
     for text, width in zip(texts, widths, strict=True):
-        parts.append(_PLACEHOLDER.sub(partial(_shifted, offset), text))
+        parts.append(shift_placeholders(text, offset))
         offset += width
     head = ", ".join(f"i{n} AS ({part})" for n, part in enumerate(parts[:-1]))
     return Sql((f"WITH {head} " if head else "") + parts[-1])

@@ -126,6 +126,7 @@ async def test_a_short_wallet_leaves_no_order_and_no_promo_use_behind(hub: Hub, 
     assert await orders_of(shop, user) == []
     assert await used_count(shop, "ONCE") == 0
     assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 74
+    assert (await balance(shop.admin, user)).posted.amount_minor == 0  # the TOKEN leg, before XTR's, undone
     await fund(shop, user, 1, "XTR")
     bought = await purchase(shop, user, pack.id, promo_code="once")
     assert (bought.order.total.amount_minor, bought.order.promo_code) == (75, "ONCE")

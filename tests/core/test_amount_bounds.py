@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from core_server.domain.money import ledger
 from core_server.domain.money.amounts import MAX_AMOUNT, MAX_BALANCE
-from core_server.domain.money.ledger import REVENUE, Posting, System, Wallet
+from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, System, Wallet
 from core_server.store.sums import combine, sum_expression, sum_parts, to_int64
 from sdk import FailedPrecondition, InvalidArgument
 from sdk.billinghub.v1 import fulfillment_service_pb2 as fulfillment_pb
@@ -31,7 +31,7 @@ from tests.commerce.orders import create_order, pay
 from tests.commerce.promos import settled_events
 from tests.commerce.referrals import join, set_program
 from tests.hub import Hub, TenantHandle
-from tests.money import CREDIT, assert_ledger_ok, balance, fund, money, new_user
+from tests.money import CREDIT, DEBIT, assert_ledger_ok, balance, fund, money, new_user
 
 INT64_MAX = 2**63 - 1
 OLD_SENTINEL = "-7777777777777777"  # the fast path once split the event JSON on this text
@@ -101,6 +101,22 @@ async def test_a_charge_into_full_revenue_buckets_fails_cleanly(hub: Hub) -> Non
     assert (await balance(shop.admin, user)).posted.amount_minor == 999
     charged = await shop.admin.wallet.ChargeUsage(pb.ChargeUsageRequest(user_id=user, amount=money(50)))
     assert charged.transfer.debit_balance_after == 949
+    await assert_ledger_ok(shop)
+
+
+async def test_a_debit_whose_first_bucket_is_full_lands_in_one_with_room(hub: Hub) -> None:
+    """A fast unit changes its balance rows in one statement on PostgreSQL; when the bucket it
+    picked has no room, the legs before it stay applied and the bucket leg alone tries the others.
+    With seven of the eight adjustment buckets full, most debits first pick a full one."""
+    shop = await hub.new_tenant("Seven full buckets")
+    user = await new_user(shop)
+    await fund(shop, user, 10_000)  # an AdjustBalance credit: learns the adjustment buckets
+    for _bucket in range(7):
+        await _post(hub, shop, "TOKEN", [_setup(System("setup"), System(ADJUSTMENTS), MAX_BALANCE - 100)])
+    for n in range(1, 13):
+        request = pb.AdjustBalanceRequest(user_id=user, amount=money(200), direction=DEBIT, reason="r", actor="a")
+        debited = await shop.admin.wallet.AdjustBalance(request)
+        assert debited.balance.posted.amount_minor == 10_000 - 200 * n
     await assert_ledger_ok(shop)
 
 

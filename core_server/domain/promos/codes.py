@@ -339,7 +339,7 @@ class PromoCodeService:
         use = new_use(row, user, used, unit.now)
         [transfer] = await ledger.post_raw(unit, [(row.credit_asset, _posting(row, user))])
         use.transfer_id = transfer.id
-        await repo.count_use(unit.tx, row, use)
+        repo.count_use(unit.tx, row, use)
         promo = to_promo(row)
         unit.emit("promo.redeemed", _redeemed(promo, user, transfer))
         return Redemption(promo=promo, transfer=transfer)

@@ -38,5 +38,5 @@ async def reserve_fast(
     if amount <= 0:
         raise PromoNotApplicable("the code takes nothing off this price")
     use = new_use(promo, user, used, unit.now, order_id=order_id)
-    await repo.count_use(unit.tx, promo, use)
+    repo.count_use(unit.tx, promo, use)
     return Discount(code=code, amount=amount)

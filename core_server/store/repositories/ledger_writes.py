@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from core_server.store.ids import new_id
-from core_server.store.raw_tx import RawTx, Sql, UniqueViolation, uuid_of
+from core_server.store.raw_tx import RawTx, Sql, UniqueViolation, shift_placeholders, uuid_of
 from core_server.store.repositories.events import SQLITE_MAX_EVENT_ID
 
 _DEBIT = Sql(
@@ -42,6 +43,99 @@ _MOVE_DOWN = Sql(
     "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2 AND balance + $3 + $4 >= 0"
     " RETURNING id"
 )
+
+# --- several balance changes in one statement (PostgreSQL) -------------------------------------
+# The statements above as data-modifying CTEs l0, l1, ... of one statement, each after the one
+# before it: a leg's condition includes `EXISTS (SELECT 1 FROM l<i-1>)`, an uncorrelated subquery
+# that PostgreSQL runs once, before the leg reads (and locks) its row. So the rows are locked in the
+# order given (THE LOCK ORDER, as the domain sorts the legs), and a leg whose condition fails (a
+# short wallet, a full bucket) stops every leg after it: the caller knows the prefix that was
+# applied and goes on one statement per leg from the first that was not, as it would have anyway.
+# The legs must touch different rows (a statement cannot change one row twice).
+_LEG_SQL = {
+    "debit": (
+        "UPDATE ledger_accounts SET balance = balance - $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
+        " AND balance - held >= $4{after} RETURNING id, balance",
+        4,
+    ),
+    "debit_held": (
+        "UPDATE ledger_accounts SET balance = balance - $4, held = held - $5 WHERE tenant_id = $1 AND asset = $2"
+        " AND user_id = $3 AND held >= $5{after} RETURNING id, balance",
+        5,
+    ),
+    "credit": (
+        "INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, created_at)"
+        " SELECT $1, $5, $2, $3, NULL, 0, $4, 0, $7 WHERE TRUE{after}"
+        " ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance + excluded.balance"
+        " WHERE ledger_accounts.balance <= $6 - $4 RETURNING id, balance",
+        7,
+    ),
+    "up": (
+        "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2 AND balance + $3 <= $4"
+        "{after} RETURNING id, NULL::bigint AS balance",
+        4,
+    ),
+    "down": (
+        "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2"
+        " AND balance + $3 + $4 >= 0{after} RETURNING id, NULL::bigint AS balance",
+        4,
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One balance change of `apply_legs`: a _LEG_SQL kind and its arguments."""
+
+    kind: str
+    args: tuple[Any, ...]
+
+
+def debit_leg(tenant: uuid.UUID, asset: str, user: uuid.UUID, amount: int, *, from_held: int = 0) -> Leg:
+    if from_held:
+        return Leg("debit_held", (tenant, asset, user, amount, from_held))
+    return Leg("debit", (tenant, asset, user, amount))
+
+
+def credit_leg(tenant: uuid.UUID, asset: str, user: uuid.UUID, amount: int, *, limit: int, now: dt.datetime) -> Leg:
+    """(Only for amount <= limit: credit_wallet refuses a larger one without a statement.)"""
+    return Leg("credit", (tenant, asset, user, amount, new_id(), limit, now))
+
+
+def move_leg(tenant: uuid.UUID, bucket: uuid.UUID, delta: int, *, limit: int) -> Leg:
+    return Leg("up" if delta > 0 else "down", (tenant, bucket, delta, limit))
+
+
+@lru_cache(maxsize=256)
+def _legs_statement(kinds: tuple[str, ...]) -> Sql:
+    parts: list[str] = []
+    offset = 0
+    for index, kind in enumerate(kinds):
+        text, width = _LEG_SQL[kind]
+        after = f" AND EXISTS (SELECT 1 FROM l{index - 1})" if index else ""  # noqa: S608  # CTE names only
+        parts.append(f"l{index} AS ({shift_placeholders(text.format(after=after), offset)})")
+        offset += width
+    results = ", ".join(f"(SELECT id FROM l{i}), (SELECT balance FROM l{i})" for i in range(len(kinds)))  # noqa: S608
+    return Sql(f"WITH {', '.join(parts)} SELECT {results}")  # CTE names and placeholders only
+
+
+async def apply_legs(tx: RawTx, legs: Sequence[Leg]) -> list[tuple[uuid.UUID, int | None]]:
+    """Apply legs in the order given, in one statement (PostgreSQL only); the (account id,
+    balance after: None for a bucket) of the prefix that was applied, which stops at the first leg
+    whose condition failed."""
+    assert tx.dialect == "postgresql", "SQLite runs in-process: one statement per leg costs no round trip"
+    statement = _legs_statement(tuple(leg.kind for leg in legs))
+    row = await tx.fetchrow(statement, *[value for leg in legs for value in leg.args])
+    assert row is not None
+    applied: list[tuple[uuid.UUID, int | None]] = []
+    for index in range(len(legs)):
+        account, balance = row[2 * index], row[2 * index + 1]
+        if account is None:
+            break
+        applied.append((uuid_of(account), None if balance is None else int(balance)))
+    return applied
+
+
 _TRANSFER_COLUMNS = (
     "tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id, debit_balance_after,"
     " credit_balance_after, reference, link_id, reason, actor, created_at"

@@ -147,9 +147,10 @@ def _json_list(value: Any) -> list[str]:
     return list(json.loads(value)) if isinstance(value, str) else list(value or [])
 
 
-async def count_use(tx: RawTx, promo: PromoRow, use: PromoUseRow) -> None:
-    """Store a use taken by the domain: the code's new count and the use's row (deferred)."""
-    await tx.execute(_COUNT_USE, promo.tenant_id, promo.code, promo.used_count)
+def count_use(tx: RawTx, promo: PromoRow, use: PromoUseRow) -> None:
+    """Store a use taken by the domain: the code's new count and the use's row, both deferred to
+    the unit's last statement (the code's row is locked by lock_for_use and read no more)."""
+    tx.defer(_COUNT_USE, promo.tenant_id, promo.code, promo.used_count)
     tx.defer(
         _INSERT_USE, use.tenant_id, use.id, use.code, use.user_id, use.order_id, use.transfer_id, False,
         use.created_at,
