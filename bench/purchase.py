@@ -22,7 +22,8 @@ What it does, in one run:
    TOKEN), hold_capture (holds created before; only the whole capture is timed), refund (bench
    pack orders bought before; only the whole RefundOrder is timed), payout_request
    (CreatePayoutRequest of 1 XTR; every user earned XTR through commission rows inserted before),
-   and health (no database: the transport yardstick); after each, the transfers gained must
+   health (no database: the transport yardstick) and health_keyed (the same with the authorization
+   header every other call carries: no target, it shows what the header costs); after each, the transfers gained must
    equal what the successful operations post;
 4. checks the ledger (VerifyLedger), stops the core (pgbench needs its connections), runs the
    purchase's statements (bench/purchase_pgbench.py) and ChargeUsage's (bench/ledger_pgbench.sql)
@@ -65,7 +66,7 @@ RESULTS = harness.RESULTS
 ORDER = (
     "charge_usage", "adjust_balance", "approve_topup", "redeem_promo", "purchase_one_call", "purchase_two_calls",
     "purchase_subscription", "purchase_referred", "purchase_promo", *report.READS,
-    "hold_create", "hold_capture", "refund", "payout_request", "health",
+    "hold_create", "hold_capture", "refund", "payout_request", "health", "health_keyed",
 )  # fmt: skip
 assert sorted(ORDER) == sorted(VARIANTS)
 
