@@ -111,18 +111,7 @@ class PgFastPath:
 
     @classmethod
     async def connect(cls, url: str, size: int = 16) -> PgFastPath:
-        # Generic plans: every statement on this pool finds its rows by a key, so one plan serves
-        # every call. PostgreSQL's default re-plans a statement whose generic plan looks dearer
-        # than its custom ones, and the screen reads' batches over key arrays (store/reads/) always
-        # look so (an array parameter is estimated at ten keys): 0.15 ms of planning per statement,
-        # twice the PostgreSQL CPU of the read (bench/purchase.py).
-        pool = await asyncpg.create_pool(
-            asyncpg_dsn(url),
-            min_size=2,
-            max_size=size,
-            reset=_keep_session,
-            server_settings={"plan_cache_mode": "force_generic_plan"},
-        )
+        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size, reset=_keep_session)
         return cls(pool)
 
     @property

@@ -5,7 +5,6 @@ users, whoever asks."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
@@ -210,40 +209,3 @@ async def test_entitlements_of_a_user_with_none_are_empty(hub: Hub) -> None:
     user, _ = await join(shop, "plain")
     listed = await shop.admin.subscriptions.ListEntitlements(subscriptions_pb.ListEntitlementsRequest(user_id=user))
     assert list(listed.entitlements) == []
-
-
-async def test_many_reads_at_once_each_get_their_own_answer(hub: Hub) -> None:
-    """On PostgreSQL concurrent reads of a kind share one statement (store/reads/coalescer.py): 120
-    reads of two tenants' users at once (and of a stranger, and by identity) must each answer as
-    a lone read would, and none another tenant's figures."""
-    shops = [await hub.new_tenant("Crowd A"), await hub.new_tenant("Crowd B")]
-    users: list[tuple[TenantHandle, str, str, int]] = []
-    for index in range(12):
-        shop = shops[index % 2]
-        external = f"crowd-{index}"
-        user, _ = await join(shop, external)
-        await fund(shop, user, 100 + index)
-        users.append((shop, user, external, 100 + index))
-
-    async def check(shop: TenantHandle, user: str, external: str, tokens: int) -> None:
-        balances = await shop.admin.wallet.GetBalances(wallet_pb.GetBalancesRequest(user_id=user))
-        assert {b.asset: b.posted.amount_minor for b in balances.balances} == {"TOKEN": tokens, "XTR": 0}
-        only = await shop.admin.wallet.GetBalances(wallet_pb.GetBalancesRequest(user_id=user, assets=["XTR"]))
-        assert [(b.asset, b.posted.amount_minor) for b in only.balances] == [("XTR", 0)]
-        assert (await shop.admin.users.GetUser(users_pb.GetUserRequest(user_id=user))).user.external_id == external
-        assert (await _find(shop.admin, external)).user.id == user
-        entitled = await shop.admin.subscriptions.ListEntitlements(
-            subscriptions_pb.ListEntitlementsRequest(user_id=user)
-        )
-        assert list(entitled.entitlements) == []
-        other = shops[1] if shop is shops[0] else shops[0]
-        with pytest.raises(NotFound):
-            await other.admin.wallet.GetBalances(wallet_pb.GetBalancesRequest(user_id=user))
-        with pytest.raises(NotFound):
-            await _find(other.admin, external)
-
-    async def stranger(shop: TenantHandle) -> None:
-        with pytest.raises(NotFound):
-            await shop.admin.users.GetUser(users_pb.GetUserRequest(user_id=str(uuid.uuid4())))
-
-    await asyncio.gather(*(check(*user) for user in users * 10), *(stranger(shop) for shop in shops * 10))

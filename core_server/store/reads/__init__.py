@@ -12,14 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection
-from functools import partial
-from typing import TypeAlias
 
 import asyncpg
 
 from core_server.store.db import Database
 from core_server.store.reads import postgres, sqlite
-from core_server.store.reads.coalescer import Coalescer
 from core_server.store.reads.records import (
     BalancesView,
     EntitlementsView,
@@ -28,8 +25,6 @@ from core_server.store.reads.records import (
     ReferralFigures,
     UserFields,
 )
-
-EntitlementsCoalescer: TypeAlias = Coalescer[tuple[uuid.UUID, uuid.UUID, dt.datetime], EntitlementsView]
 
 __all__ = [
     "BalancesView",
@@ -51,28 +46,23 @@ class ScreenReads:
     def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
         self._db = db
         self._pool = pool
-        if pool is not None:  # concurrent reads of a kind share a statement (reads/coalescer.py)
-            self._users = Coalescer(partial(postgres.users_by_id, pool))
-            self._identities = Coalescer(partial(postgres.users_by_identity, pool))
-            self._balances = Coalescer(partial(postgres.balances_many, pool))
-            self._entitlements: dict[tuple[tuple[str, ...], tuple[str, ...]], EntitlementsCoalescer] = {}
 
     async def user_by_id(self, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
         if self._pool is not None:
-            return await self._users.get((tenant, user))
+            return await postgres.user_by_id(self._pool, tenant, user)
         async with self._db.reader.connect() as connection:
             return await sqlite.user_by_id(connection, tenant, user)
 
     async def user_by_identity(self, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
         if self._pool is not None:
-            return await self._identities.get((tenant, platform, external_id))
+            return await postgres.user_by_identity(self._pool, tenant, platform, external_id)
         async with self._db.reader.connect() as connection:
             return await sqlite.user_by_identity(connection, tenant, platform, external_id)
 
     async def balances(self, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
         """The user's wallets in the tenant's assets, or in those of `assets` (none: all)."""
         if self._pool is not None:
-            return postgres.balances_in(await self._balances.get((tenant, user)), assets)
+            return await postgres.balances(self._pool, tenant, user, assets)
         async with self._db.reader.connect() as connection:
             return await sqlite.balances(connection, tenant, user, assets)
 
@@ -93,12 +83,7 @@ class ScreenReads:
         """Whether the user exists; their plans in `plan_statuses` and service orders in
         `order_statuses` that still run at `now`."""
         if self._pool is not None:
-            statuses = (tuple(str(s) for s in plan_statuses), tuple(str(s) for s in order_statuses))
-            coalescer = self._entitlements.get(statuses)
-            if coalescer is None:  # the use cases ask with a few constant sets: one coalescer each
-                coalescer = Coalescer(partial(postgres.entitlements_many, self._pool, *statuses))
-                self._entitlements[statuses] = coalescer
-            return await coalescer.get((tenant, user, now))
+            return await postgres.entitlements(self._pool, tenant, user, plan_statuses, order_statuses, now)
         async with self._db.reader.connect() as connection:
             return await sqlite.entitlements(connection, tenant, user, plan_statuses, order_statuses, now)
 

@@ -1,6 +1,5 @@
 """The screen reads on PostgreSQL: one statement and one round trip each, on the fast path's asyncpg
-pool (store/fastpath_pg.py), where each statement is prepared once per connection. The reads of a
-user (the user, balances, entitlements) run for many calls at once (`_for_each`, reads/coalescer.py).
+pool (store/fastpath_pg.py), where each statement is prepared once per connection.
 
 No ORM, no session, no BEGIN/COMMIT: a single SELECT sees one snapshot in its implicit
 transaction. Every statement filters every table it reads by the tenant (`$1`).
@@ -13,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from itertools import product
-from typing import Any
 
 import asyncpg
 
@@ -40,15 +37,16 @@ _USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE tenant_id = $1"  # n
 USER_BY_ID = f"{_USER} AND id = $2"
 USER_BY_IDENTITY = f"{_USER} AND platform = $2 AND external_id = $3"
 
-# One row per asset of the tenant even when the user has no wallet in it (or the tenant no asset at
-# all: then one row with a NULL code), each carrying whether the user exists. A call that asks for
-# some assets narrows this in Python (balances_in): one statement serves every call at once.
-BALANCES_ALL = """
+# One row per asset even when the user has no wallet in it (or the tenant no asset at all: then
+# one row with a NULL code), each carrying whether the user exists.
+_BALANCES = """
 SELECT u.found, a.code, w.balance, w.held
 FROM (SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2) AS found) AS u
-LEFT JOIN assets AS a ON a.tenant_id = $1
+LEFT JOIN assets AS a ON a.tenant_id = $1{assets}
 LEFT JOIN ledger_accounts AS w ON w.tenant_id = $1 AND w.asset = a.code AND w.user_id = $2
 """
+BALANCES_ALL = _BALANCES.format(assets="")
+BALANCES_OF = _BALANCES.format(assets=" AND a.code = ANY($3::varchar[])")
 
 
 def _packages_statement(category: bool, on_offer: bool, kind: bool) -> str:
@@ -127,92 +125,23 @@ WHERE tenant_id = $1 AND asset IN (SELECT code FROM assets WHERE tenant_id = $1)
 """
 
 
-_PLACEHOLDER = re.compile(r"\$(\d+)")
+def _user(record: asyncpg.Record | None) -> UserFields | None:
+    return UserFields(*record) if record is not None else None
 
 
-def _for_each(statement: str, keys: Sequence[tuple[str, str]], params: dict[int, str]) -> str:
-    """`statement` for every row of the key arrays given as $1, $2, ... (one array per key column,
-    named and typed by `keys`), as one statement: a LATERAL join runs the statement's own text once
-    per row, its placeholders replaced by `params` (a key column, or a parameter shared by every
-    row), and each result row comes tagged with its key's position (1-based). Same SQL, same plans
-    per key: the batched read answers exactly what the lone one would. (`OFFSET 0` keeps the
-    statement a subquery run per key, on its indexes, whatever number of keys a generic plan
-    assumes.)"""
-    body = _PLACEHOLDER.sub(lambda match: params[int(match.group(1))], statement)
-    arrays = ", ".join(f"${index}::{sql_type}[]" for index, (_, sql_type) in enumerate(keys, 1))
-    names = ", ".join(name for name, _ in keys)
-    keyed = f"unnest({arrays}) WITH ORDINALITY AS k({names}, n)"
-    return f"SELECT k.n, r.* FROM {keyed} CROSS JOIN LATERAL ({body} OFFSET 0) AS r"  # noqa: S608
+async def user_by_id(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
+    return _user(await pool.fetchrow(USER_BY_ID, tenant, user))
 
 
-_BY_USER = (("tenant", "uuid"), ("usr", "uuid"))
-BALANCES_MANY = _for_each(BALANCES_ALL, _BY_USER, {1: "k.tenant", 2: "k.usr"})
-USERS_BY_ID = _for_each(USER_BY_ID, _BY_USER, {1: "k.tenant", 2: "k.usr"})
-USERS_BY_IDENTITY = _for_each(
-    USER_BY_IDENTITY,
-    (("tenant", "uuid"), ("platform", "text"), ("ext", "text")),
-    {1: "k.tenant", 2: "k.platform", 3: "k.ext"},
-)
-ENTITLEMENTS_MANY = _for_each(
-    ENTITLEMENTS, (*_BY_USER, ("moment", "timestamptz")), {1: "k.tenant", 2: "k.usr", 3: "$4", 4: "k.moment", 5: "$5"}
-)
+async def user_by_identity(pool: asyncpg.Pool, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
+    return _user(await pool.fetchrow(USER_BY_IDENTITY, tenant, platform, external_id))
 
 
-async def _fetch_for_each(pool: asyncpg.Pool, statement: str, count: int, *args: Any) -> list[list[Sequence[Any]]]:
-    """The rows of each of `count` keys, in key order, without the tag."""
-    rows: list[list[Sequence[Any]]] = [[] for _ in range(count)]
-    for record in await pool.fetch(statement, *args):
-        rows[record[0] - 1].append(tuple(record)[1:])
-    return rows
-
-
-async def users_by_id(pool: asyncpg.Pool, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> list[UserFields | None]:
-    """user_by_id for (tenant, user) keys in one statement."""
-    found = await _fetch_for_each(pool, USERS_BY_ID, len(keys), [k[0] for k in keys], [k[1] for k in keys])
-    return [UserFields(*rows[0]) if rows else None for rows in found]
-
-
-async def users_by_identity(pool: asyncpg.Pool, keys: Sequence[tuple[uuid.UUID, str, str]]) -> list[UserFields | None]:
-    """user_by_identity for (tenant, platform, external id) keys in one statement."""
-    found = await _fetch_for_each(
-        pool, USERS_BY_IDENTITY, len(keys), [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]
-    )
-    return [UserFields(*rows[0]) if rows else None for rows in found]
-
-
-async def balances_many(pool: asyncpg.Pool, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> list[BalancesView]:
-    """balances in every asset of the tenant, for (tenant, user) keys in one statement."""
-    found = await _fetch_for_each(pool, BALANCES_MANY, len(keys), [k[0] for k in keys], [k[1] for k in keys])
-    return [_balances_view(rows) for rows in found]
-
-
-def balances_in(view: BalancesView, assets: Collection[str]) -> BalancesView:
-    """A view of every asset narrowed to `assets` (none: all), as BALANCES_OF would have read it."""
-    if not assets:
-        return view
-    asked = set(assets)
-    return BalancesView(
-        user_found=view.user_found,
-        assets=view.assets & asked,
-        wallets={asset: wallet for asset, wallet in view.wallets.items() if asset in asked},
-    )
-
-
-async def entitlements_many(
-    pool: asyncpg.Pool,
-    plan_statuses: Sequence[str],
-    order_statuses: Sequence[str],
-    keys: Sequence[tuple[uuid.UUID, uuid.UUID, dt.datetime]],
-) -> list[EntitlementsView]:
-    """entitlements for (tenant, user, now) keys in one statement (the statuses shared)."""
-    found = await _fetch_for_each(
-        pool, ENTITLEMENTS_MANY, len(keys), [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
-        list(plan_statuses), list(order_statuses),
-    )  # fmt: skip
-    return [_entitlements_view(rows) for rows in found]
-
-
-def _balances_view(records: Sequence[Sequence[Any]]) -> BalancesView:
+async def balances(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
+    if assets:
+        records = await pool.fetch(BALANCES_OF, tenant, user, list(assets))
+    else:
+        records = await pool.fetch(BALANCES_ALL, tenant, user)
     return BalancesView(
         user_found=records[0][0],
         assets=frozenset(r[1] for r in records if r[1] is not None),
@@ -241,7 +170,17 @@ def _package(record: asyncpg.Record) -> PackageFields:
     return PackageFields(*values)
 
 
-def _entitlements_view(records: Sequence[Sequence[Any]]) -> EntitlementsView:
+async def entitlements(
+    pool: asyncpg.Pool,
+    tenant: uuid.UUID,
+    user: uuid.UUID,
+    plan_statuses: Collection[str],
+    order_statuses: Collection[str],
+    now: dt.datetime,
+) -> EntitlementsView:
+    records = await pool.fetch(
+        ENTITLEMENTS, tenant, user, [str(s) for s in plan_statuses], now, [str(s) for s in order_statuses]
+    )
     return EntitlementsView(
         user_found=any(r[0] == 0 for r in records),
         grants=[Grant(r[1], r[2], r[3], r[4]) for r in records if r[0] != 0],
