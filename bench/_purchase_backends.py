@@ -43,13 +43,16 @@ async def measure(
     folder: Path,
     count_transfers: Callable[[], Awaitable[int]],
     database: str | None,
+    label: str = "",
 ) -> dict[str, Any]:
-    """One variant's window through the load client, and the check of the transfers it posted."""
+    """One variant's window through the load client, and the check of the transfers it posted.
+    `label` names its profile (default: the variant's name)."""
     print(f"== {variant}: {len(shop.users)} users, {args.concurrency} in flight, {args.seconds:g} s after "
           f"{args.warmup:g} s warm-up")  # fmt: skip
     setup_file = folder / "setup.json"
     shop.write(setup_file)
-    profile = harness.RESULTS / f"purchase_{variant}_profile" if args.profile else None
+    label = label or variant
+    profile = harness.RESULTS / f"purchase_{label}_profile" if args.profile else None
     command = [
         sys.executable, str(harness.ROOT / "bench" / "purchase_client.py"), "--target", target, "--key", shop.key,
         "--setup", str(setup_file), "--variant", variant, "--concurrency", str(args.concurrency),
@@ -60,7 +63,7 @@ async def measure(
     summary, window = await asyncio.to_thread(harness.run_client, command, process, database, args.seconds, profile)
     gained = await count_transfers() - before
     if profile is not None:
-        sampling.write_profile_top(profile, f"purchase_{variant}")
+        sampling.write_profile_top(profile, f"purchase_{label}")
     calls = summary["calls"]
     expected = TRANSFERS_PER_OP[variant] * summary["calls_total_incl_warmup"]
 
@@ -301,7 +304,9 @@ async def run_sqlite(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         shop = await setup.seed_rpc_shop(core.target, platform_key, users, SQLITE_SETUP_CONCURRENCY)
         seed_s = round(time.perf_counter() - started, 1)
         print(f"seeded {users} users through the core on SQLite in {seed_s} s")
-        figures = await measure("purchase_one_call", shop, core.target, process, args, folder, count, None)
+        figures = await measure(  # its own profile: the PostgreSQL run's is not overwritten
+            "purchase_one_call", shop, core.target, process, args, folder, count, None, "sqlite_purchase_one_call"
+        )
         verified = await verify(core.target, shop.key)
     del figures["postgres_cpu_ms_per_op"], figures["postgres_own_cpu_ms_per_op"]  # no PostgreSQL: the core is all
     return {
