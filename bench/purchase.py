@@ -38,7 +38,8 @@ the order given; `reads` names the six screen reads: `--variant reads,health` me
 the transport in one run; ChargeUsage first measures the yardstick the writes are compared with;
 the embedded SQLite runs when purchase_one_call is among them), `--keep` (leave the main scratch
 database), `--profile` (py-spy records the core during each window; the top functions go to
-bench/results/purchase_<variant>_profile_top.txt). Without PostgreSQL or pgbench it says so and
+bench/results/purchase_<variant>_profile_top.txt; the SQLite run's to
+purchase_sqlite_purchase_one_call_profile_top.txt). Without PostgreSQL or pgbench it says so and
 exits 0.
 """
 
