@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from core_server.domain.events import EventFeed, emit
@@ -209,10 +210,7 @@ async def post_raw(
             raise InsufficientFunds(asset, -delta)
         return debited
 
-    async def apply_leading(legs: Sequence[tuple[str, Account, int, int]]) -> list[tuple[uuid.UUID, int | None]]:
-        return await _apply_leading_raw(unit, legs)
-
-    transfers, rows = await _post(apply, tenant, postings, unit.now, link_id, apply_leading)
+    transfers, rows = await _post(apply, tenant, postings, unit.now, link_id, partial(_apply_leading_raw, unit))
     if rows:
         ledger_writes.insert_transfers(unit.tx, [list(row.values()) for row in rows])
     for type_, data in _wallet_events(transfers):

@@ -21,37 +21,18 @@ from core_server.store.ids import new_id
 from core_server.store.raw_tx import RawTx, Sql, UniqueViolation, shift_placeholders, uuid_of
 from core_server.store.repositories.events import SQLITE_MAX_EVENT_ID
 
-_DEBIT = Sql(
-    "UPDATE ledger_accounts SET balance = balance - $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
-    " AND balance - held >= $4 RETURNING id, balance"
-)
-_DEBIT_HELD = Sql(
-    "UPDATE ledger_accounts SET balance = balance - $4, held = held - $5 WHERE tenant_id = $1 AND asset = $2"
-    " AND user_id = $3 AND held >= $5 RETURNING id, balance"
-)
-_CREDIT = Sql(
-    "INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, created_at)"
-    " VALUES ($1, $5, $2, $3, NULL, 0, $4, 0, $7)"
-    " ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance + excluded.balance"
-    " WHERE ledger_accounts.balance <= $6 - $4 RETURNING id, balance"
-)
-_MOVE_UP = Sql(
-    "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2 AND balance + $3 <= $4"
-    " RETURNING id"
-)
-_MOVE_DOWN = Sql(
-    "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2 AND balance + $3 + $4 >= 0"
-    " RETURNING id"
-)
-
-# --- several balance changes in one statement (PostgreSQL) -------------------------------------
-# The statements above as data-modifying CTEs l0, l1, ... of one statement, each after the one
-# before it: a leg's condition includes `EXISTS (SELECT 1 FROM l<i-1>)`, an uncorrelated subquery
-# that PostgreSQL runs once, before the leg reads (and locks) its row. So the rows are locked in the
-# order given (THE LOCK ORDER, as the domain sorts the legs), and a leg whose condition fails (a
-# short wallet, a full bucket) stops every leg after it: the caller knows the prefix that was
-# applied and goes on one statement per leg from the first that was not, as it would have anyway.
-# The legs must touch different rows (a statement cannot change one row twice).
+# The balance changes, each one conditional statement: (text, number of parameters). `{after}` is
+# empty when a change runs alone, and `apply_legs` puts the chaining condition there when several
+# run as one statement. The credit inserts by SELECT so that the condition has a WHERE to go in
+# (SQLite needs that WHERE too: it reads ON CONFLICT after a bare SELECT as a join's).
+#
+# Several changes in one statement (PostgreSQL): the texts as data-modifying CTEs l0, l1, ..., each
+# after the one before it: a leg's condition includes `EXISTS (SELECT 1 FROM l<i-1>)`, an
+# uncorrelated subquery that PostgreSQL runs once, before the leg reads (and locks) its row. So the
+# rows are locked in the order given (THE LOCK ORDER, as the domain sorts the legs), and a leg whose
+# condition fails (a short wallet, a full bucket) stops every leg after it: the caller knows the
+# prefix that was applied and goes on one statement per leg from the first that was not, as it
+# would have anyway. The legs must touch different rows (a statement cannot change one row twice).
 _LEG_SQL = {
     "debit": (
         "UPDATE ledger_accounts SET balance = balance - $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
@@ -72,15 +53,18 @@ _LEG_SQL = {
     ),
     "up": (
         "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2 AND balance + $3 <= $4"
-        "{after} RETURNING id, NULL::bigint AS balance",
+        "{after} RETURNING id, CAST(NULL AS BIGINT) AS balance",
         4,
     ),
     "down": (
         "UPDATE ledger_accounts SET balance = balance + $3 WHERE tenant_id = $1 AND id = $2"
-        " AND balance + $3 + $4 >= 0{after} RETURNING id, NULL::bigint AS balance",
+        " AND balance + $3 + $4 >= 0{after} RETURNING id, CAST(NULL AS BIGINT) AS balance",
         4,
     ),
 }
+_DEBIT, _DEBIT_HELD, _CREDIT, _MOVE_UP, _MOVE_DOWN = (
+    Sql(_LEG_SQL[kind][0].format(after="")) for kind in ("debit", "debit_held", "credit", "up", "down")
+)
 
 
 @dataclass(frozen=True, slots=True)
