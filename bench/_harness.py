@@ -8,6 +8,7 @@ of PostgreSQL from its START to its END line (bench/_sampling.py; pgbench is ben
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import datetime as dt
@@ -116,8 +117,21 @@ def core_env(database_url: str, port: int, platform_key: str, **extra: str) -> d
     return env
 
 
-def pg_core_env(database: str, port: int, platform_key: str) -> dict[str, str]:
-    return core_env(f"postgresql+asyncpg://postgres@{PG_HOST}/{database}", port, platform_key)
+def pg_core_env(database: str, port: int, platform_key: str, charge_batches: int | None = None) -> dict[str, str]:
+    """`charge_batches`: BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT of the core (None: its default; 0
+    writes every usage charge as its own statement), for a before/after of the group commit."""
+    extra = {} if charge_batches is None else {"BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT": str(charge_batches)}
+    return core_env(f"postgresql+asyncpg://postgres@{PG_HOST}/{database}", port, platform_key, **extra)
+
+
+def add_charge_batches_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--charge-batches",
+        type=int,
+        choices=range(65),
+        metavar="0..64",
+        help="the core's BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT (default: the core's own; 0: no group commit)",
+    )
 
 
 def start_core(env: dict[str, str]) -> Core:

@@ -79,7 +79,7 @@ def main_with(args: argparse.Namespace) -> int:
     port = harness.free_port()
     core_process = None
     try:
-        core_process = harness.start_core(harness.pg_core_env(database, port, platform_key))
+        core_process = harness.start_core(harness.pg_core_env(database, port, platform_key, args.charge_batches))
         return asyncio.run(measure(args, f"127.0.0.1:{port}", platform_key, database, core_process))
     finally:
         harness.stop_core(core_process)
@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="record the core with py-spy")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database to inspect it")
     parser.add_argument("--users", type=int, default=10_000, help="users of the main variant")
+    harness.add_charge_batches_option(parser)
     args = parser.parse_args()
     sys.exit(main_with(args))
 

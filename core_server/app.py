@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import structlog
+from pydantic import ValidationError
 
 try:  # optional: pyproject installs it everywhere but Windows
     import uvloop
@@ -23,7 +24,7 @@ except ImportError:  # pragma: no cover - Windows
     uvloop = None  # type: ignore[assignment]
 
 from core_server.api.server import CoreServer
-from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings
+from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings, settings_problem
 from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.deps import Deps
@@ -72,7 +73,9 @@ async def prepare(
         raise StartupError(f"the database schema is not at {behind}: run `billing-hub migrate` first")
     fastpath = None
     if db.dialect == "postgresql":
-        fastpath = await PgFastPath.connect(settings.effective_database_url, settings.fastpath_pool_size)
+        fastpath = await PgFastPath.connect(
+            settings.effective_database_url, settings.fastpath_pool_size, settings.charge_batches_in_flight
+        )
     deps = Deps(
         db=db,
         secrets=load_secret_box(settings),
@@ -149,7 +152,11 @@ def run(main_coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 def main() -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        sys.stderr.write(f"error: {settings_problem(error)}\n")
+        sys.exit(2)
     configure_logging(settings.log_format, settings.log_level)
     try:
         run(serve(settings))

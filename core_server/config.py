@@ -10,12 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# statements of one tenant and asset's usage charges running at once before the next charges queue
+# and go together (store/charge_batches_pg.py; bench/purchase.py measured the choice)
+CHARGE_BATCHES_IN_FLIGHT = 1
 
 PLATFORM_KEY_FILE = "platform.key"
 GATEWAY_KEY_FILE = "gateway.key"
 MASTER_KEY_FILE = "master.key"
+
+
+def settings_problem(error: ValidationError) -> str:
+    """A refused setting as one line an operator can act on: the variable and what is wrong,
+    never the value (it may be a key)."""
+    problems = []
+    for item in error.errors():
+        name = "BILLING_HUB_" + "_".join(str(part) for part in item["loc"]).upper()
+        problems.append(f"{name}: {item['msg']}")
+    return "bad setting: " + "; ".join(problems)
 
 
 class Settings(BaseSettings):
@@ -36,6 +50,10 @@ class Settings(BaseSettings):
     db_pool_size: int = 20  # PostgreSQL: the pool (and as many overflow); SQLite: reader connections
     db_write_wait_seconds: float = 60.0  # SQLite: how long a write may wait for the one writer (store/db.py)
     fastpath_pool_size: int = 16
+    # PostgreSQL: statements of one tenant and asset's usage charges running at once; the charges
+    # that arrive meanwhile queue and go to the database together (store/charge_batches_pg.py).
+    # 0: every charge is its own statement
+    charge_batches_in_flight: int = Field(default=CHARGE_BATCHES_IN_FLIGHT, ge=0, le=64)
     # the HTTP gateway's address as payment providers reach it (https://pay.example.com): webhook
     # URLs shown by ListProviderConfigs are built on it
     public_url: str = ""

@@ -39,6 +39,14 @@ class CoreMetrics:
             buckets=RPC_BUCKETS,
             registry=self.registry,
         )
+        # incremented by the fast path's group commit (store/charge_batches_pg.py): how many usage
+        # charges each batch wrote in one statement (a charge that ran alone is not a batch)
+        self.charge_batch_size = Histogram(
+            "billinghub_charge_batch_size",
+            "Usage charges written together in one statement on PostgreSQL, per batch.",
+            buckets=(2, 4, 8, 16, 32, 64, 128),
+            registry=self.registry,
+        )
         self.rate_limited = Counter(
             "billinghub_rate_limited",
             "Calls refused with RATE_LIMITED, by the role of the calling key.",

@@ -62,6 +62,8 @@ class Deps:
 
     def __post_init__(self) -> None:
         pool = self.fastpath.pool if self.fastpath is not None else None
+        if self.fastpath is not None:
+            self.fastpath.observe_batches(self.metrics.charge_batch_size.observe)
         self.raw = RawDb(self.db, pool)
         self.reads = ScreenReads(self.db, pool)
 

@@ -1,4 +1,5 @@
-"""The hot ledger path on PostgreSQL: one usage charge = one statement = one round trip.
+"""The hot ledger path on PostgreSQL: one usage charge = one statement = one round trip (under
+load, the charges queued behind running ones share a statement: store/charge_batches_pg.py).
 
 The statement debits the wallet (only if its available balance covers the amount), credits a
 bucket of the revenue account (by primary key: a lookup by name and bucket may be planned on the
@@ -15,12 +16,13 @@ not this hot path goes through SQLAlchemy.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Callable
 
 import asyncpg
+
+from core_server.config import CHARGE_BATCHES_IN_FLIGHT
+from core_server.store.charge_batches_pg import ChargeBatcher
+from core_server.store.charge_params import ChargeParams, ChargeResult, Outcome
 
 _CHARGE = """
 WITH debit AS (
@@ -56,41 +58,6 @@ CHARGE_WITH_CLAIM = _CHARGE.format(claim=_CLAIM)
 CHARGE_WITHOUT_CLAIM = _CHARGE.format(claim="")
 
 
-class Outcome(Enum):
-    POSTED = "posted"
-    SHORT = "short"  # no wallet, or its available balance is below the amount
-    DUPLICATE = "duplicate"  # the request id is already claimed
-    # the bucket named does not exist (a stale cache) or has no room below the balance limit: the
-    # caller retries on the ORM path, which tries every bucket and says which
-    NO_SYSTEM_ACCOUNT = "no_system_account"
-
-
-@dataclass(frozen=True, slots=True)
-class ChargeResult:
-    outcome: Outcome
-    balance_after: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChargeParams:
-    tenant: uuid.UUID
-    user: uuid.UUID
-    asset: str
-    amount: int
-    system_account: uuid.UUID  # the id of the revenue bucket to credit (addressed by primary key)
-    transfer_id: uuid.UUID
-    kind: str
-    reference: str
-    now: dt.datetime
-    event_type: str
-    event_prefix: str  # the event's JSON up to the balance, which only the statement knows
-    event_suffix: str  # (built around the balance, never by searching a text: see events.encode_around)
-    balance_limit: int  # the revenue bucket's balance may not pass it (MAX_BALANCE)
-    method: str = ""
-    request_id: str = ""
-    request_hash: bytes = b""
-
-
 def asyncpg_dsn(url: str) -> str:
     """A SQLAlchemy URL (postgresql+asyncpg://...) as an asyncpg DSN."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -106,13 +73,32 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
 class PgFastPath:
     """An asyncpg pool and the hot statements."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, charge_batches: int = CHARGE_BATCHES_IN_FLIGHT) -> None:
         self._pool = pool
+        self._batcher = ChargeBatcher(pool, self.charge_alone, charge_batches) if charge_batches else None
 
     @classmethod
-    async def connect(cls, url: str, size: int = 16) -> PgFastPath:
+    async def connect(cls, url: str, size: int = 16, charge_batches: int = CHARGE_BATCHES_IN_FLIGHT) -> PgFastPath:
+        """`charge_batches`: how many statements of one tenant and asset's charges run at once
+        before the next charges queue and go together (store/charge_batches_pg.py); 0 runs every
+        charge as its own statement."""
         pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size, reset=_keep_session)
-        return cls(pool)
+        return cls(pool, charge_batches)
+
+    @property
+    def charge_batches(self) -> int:
+        """Statements of one lane's charges that run at once (0: no batching)."""
+        return self._batcher.in_flight if self._batcher is not None else 0
+
+    @property
+    def queued_charges(self) -> int:
+        """Usage charges waiting for a statement (behind `charge_batches` running ones)."""
+        return self._batcher.queued if self._batcher is not None else 0
+
+    def observe_batches(self, observe: Callable[[int], None]) -> None:
+        """`observe(size)` is told the size of every batch of charges written together."""
+        if self._batcher is not None:
+            self._batcher.on_batch = observe
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -124,9 +110,17 @@ class PgFastPath:
         await self._pool.expire_connections()
 
     async def close(self) -> None:
+        if self._batcher is not None:
+            await self._batcher.close()
         await self._pool.close()
 
     async def charge(self, p: ChargeParams) -> ChargeResult:
+        """One usage charge, alone or in a batch with the charges queued beside it."""
+        if self._batcher is not None:
+            return await self._batcher.charge(p)
+        return await self.charge_alone(p)
+
+    async def charge_alone(self, p: ChargeParams) -> ChargeResult:
         args: list[object] = [
             p.tenant,
             p.user,

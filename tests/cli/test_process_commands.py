@@ -49,3 +49,12 @@ def test_core_on_an_unmigrated_database_exits_with_its_own_code(tmp_path: Path) 
 
     assert result.returncode == 2, result.stderr
     assert "billing-hub migrate" in result.stderr
+
+
+def test_a_bad_setting_stops_the_core_with_its_name_and_no_traceback(tmp_path: Path) -> None:
+    for value in ("-1", "65", "many"):
+        result = billing_hub(tmp_path, "core", BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT=value)
+
+        assert result.returncode == 2, result.stderr
+        assert "BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -22,7 +22,7 @@ from core_server.domain.money.ledger import ADJUSTMENTS, REVENUE, Posting, Syste
 from core_server.domain.paging import before_id, next_page_token, page_request
 from core_server.domain.reasons import AssetNotFound, UserBlocked, UserNotFound
 from core_server.domain.tenant_reads import TENANT_TRANSFER_READS
-from core_server.store.fastpath_pg import ChargeParams, Outcome
+from core_server.store.charge_params import ChargeParams, Outcome
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow, IdempotencyRow
 from core_server.store.repositories import audit as audit_repo

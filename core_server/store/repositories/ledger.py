@@ -16,7 +16,9 @@ error instead of a decision):
      (`ledger.post_many` applies its system legs last; `move_system` keeps the bucket a
      transaction picked).
 
-The ChargeUsage fast path (store/fastpath_pg.py) is one statement: wallet, then bucket. The other
+The ChargeUsage fast path (store/fastpath_pg.py) is one statement: wallet, then bucket; a batch of
+charges written together (store/charge_batches_pg.py) locks its wallets by user id, then its one
+bucket. The other
 fast units change all their balance rows in one statement on PostgreSQL, each leg chained after
 the one before it (ledger_writes.apply_legs), in this same order.
 """
