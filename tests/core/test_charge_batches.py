@@ -20,7 +20,7 @@ from core_server.domain.money.ledger import REVENUE, Posting, System
 from sdk import FailedPrecondition, InvalidArgument
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from tests.hub import Hub, TenantHandle
-from tests.money import assert_ledger_ok, balance, fund, money, new_user
+from tests.money import DEBIT, assert_ledger_ok, balance, fund, money, new_user
 
 USERS = 30  # three charges each, with a blocker or two, stay below HTTP/2's 100 streams at once per channel
 
@@ -185,4 +185,33 @@ async def test_charges_beside_a_short_one_post_in_full(hub: Hub, concurrent: int
     results = await _at_once(hub, shop, [_charge(u, 10) for u in users])
     assert isinstance(results[0], FailedPrecondition) and results[0].reason == "INSUFFICIENT_FUNDS"
     assert all(isinstance(r, pb.ChargeUsageResponse) and r.transfer.debit_balance_after == 0 for r in results[1:])
+    await assert_ledger_ok(shop)
+
+
+async def test_batched_charges_racing_holds_and_debits_on_the_same_wallets_keep_the_invariants(hub: Hub) -> None:
+    """Charges (written in batches on PostgreSQL), holds and admin debits of the same wallets at
+    once: nothing deadlocks, the only refusal is INSUFFICIENT_FUNDS, and every wallet ends at its
+    funding less exactly what was answered as taken."""
+    shop = await hub.new_tenant("Batched among others")
+    users = await _users(shop, [30] * USERS)
+    calls: list[Awaitable[object]] = []
+    for _round in range(3):
+        calls += [shop.admin.wallet.ChargeUsage(_charge(user, 5)) for user in users]
+    calls += [
+        shop.admin.wallet.AdjustBalance(
+            pb.AdjustBalanceRequest(user_id=user, amount=money(10), direction=DEBIT, reason="r", actor="a")
+        )
+        for user in users
+    ]
+    calls += [shop.admin.wallet.CreateHold(pb.CreateHoldRequest(user_id=user, amount=money(10))) for user in users]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(f, FailedPrecondition) and f.reason == "INSUFFICIENT_FUNDS" for f in failures), failures
+    for index, user in enumerate(users):
+        charged = sum(isinstance(r, pb.ChargeUsageResponse) for r in results[index : 3 * USERS : USERS])
+        debited = isinstance(results[3 * USERS + index], pb.AdjustBalanceResponse)
+        held = isinstance(results[4 * USERS + index], pb.CreateHoldResponse)
+        now = await balance(shop.admin, user)
+        assert now.posted.amount_minor == 30 - 5 * charged - 10 * debited
+        assert now.available.amount_minor == now.posted.amount_minor - 10 * held >= 0
     await assert_ledger_ok(shop)
