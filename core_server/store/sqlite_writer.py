@@ -95,7 +95,7 @@ class SqliteWriter:
             return
         self._commits = 0
         with contextlib.suppress(sqlite3.Error):
-            await asyncio.to_thread(connection.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            await asyncio.to_thread(_checkpoint, connection)
 
     def rollback(self, connection: sqlite3.Connection) -> None:
         if connection.in_transaction:
@@ -105,3 +105,11 @@ class SqliteWriter:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _checkpoint(connection: sqlite3.Connection) -> None:
+    """The checkpoint, its answer row read to the end on the same thread: a cursor left holding
+    that row keeps the statement running, and SQLite refuses every COMMIT on the connection
+    ("SQL statements in progress") until the cursor is collected. Returned from the thread, the
+    cursor lived on in the executor's future, and raw commits failed until the collector ran."""
+    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
