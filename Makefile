@@ -26,8 +26,12 @@ run: venv
 	$(BIN)/billing-hub migrate
 	$(BIN)/billing-hub up
 
+# the suite in TEST_WORKERS processes (pytest-xdist), each with its own scratch databases and core;
+# two fit a two-core machine and PostgreSQL's 100 connections (TEST_WORKERS=0: one process)
+TEST_WORKERS ?= 2
+
 test: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: venv
 	$(BIN)/ruff check .
