@@ -151,7 +151,9 @@ async def start_hub(
     """A core on a free port. On PostgreSQL the hot path runs over asyncpg, as in production.
     Nobody is rate limited unless `rate_limits` says so (tests/core/test_rate_limits.py)."""
     fastpath = (
-        await PgFastPath.connect(db.engine.url.render_as_string(hide_password=False), size=FASTPATH_POOL_SIZE)
+        await PgFastPath.connect(
+            db.engine.url.render_as_string(hide_password=False), size=FASTPATH_POOL_SIZE, charge_batches=1
+        )
         if db.dialect == "postgresql"
         else None
     )
