@@ -41,13 +41,20 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from core_server.store.charge_params import ChargeParams, ChargeResult, Outcome
+from core_server.store.charge_params import (
+    INSERT_CLAIM,
+    INSERT_EVENT,
+    INSERT_TRANSFER,
+    ChargeParams,
+    ChargeResult,
+    Outcome,
+)
 
 # more than this many queued charges go in the next statement (the arrays stay small and the
 # statement's locks short)
 MAX_BATCH = 128
 
-_BATCH = """
+_BATCH = f"""
 WITH req AS (
     SELECT * FROM unnest($6::uuid[], $7::bigint[], $8::uuid[], $9::text[], $10::timestamptz[], $11::text[],
         $12::text[], $13::text[], $14::text[], $15::bytea[])
@@ -70,26 +77,25 @@ WITH req AS (
     WHERE tenant_id = $1 AND id = $5 AND balance <= $4 - (SELECT sum(amount) FROM debit)
     RETURNING id
 ), transfer AS (
-    INSERT INTO ledger_transfers (tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id,
-        debit_balance_after, credit_balance_after, reference, link_id, reason, actor, created_at)
+    {INSERT_TRANSFER}
     SELECT $1, debit.transfer_id, $2, $3, debit.amount, debit.id, (SELECT id FROM credit), debit.balance, NULL,
         debit.reference, NULL, '', '', debit.created_at
     FROM debit
     RETURNING id
 ), event AS (
-    INSERT INTO events (tenant_id, id, tx_order, type, data, created_at)
+    {INSERT_EVENT}
     SELECT $1, nextval('events_id_seq'), pg_current_xact_id()::text::bigint, $16,
         debit.event_prefix || debit.balance::text || debit.event_suffix, debit.created_at
     FROM debit
     RETURNING id
 ), claim AS (
-    INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, created_at)
+    {INSERT_CLAIM}
     SELECT $1, debit.method, debit.request_id, debit.request_hash, NULL, debit.transfer_id, debit.created_at
     FROM debit WHERE debit.request_id <> ''
     RETURNING 1
 )
 SELECT debit.transfer_id, debit.balance FROM debit
-"""
+"""  # noqa: S608 (module constants, no input)
 
 # what charges must share to go in one statement: they credit one revenue bucket under one limit
 _LaneKey = tuple[uuid.UUID, str, str, str, int]  # tenant, asset, kind, event type, balance limit
@@ -229,10 +235,9 @@ class ChargeBatcher:
         except asyncpg.PostgresError:
             # the server refused the statement, so nothing of it was written: a duplicate request
             # id, a bucket that is full or unknown (NOT NULL), a deadlock with a batch of another
-            # core. Each charge alone gets the answer the single statement gives it. (A lost
-            # connection is not a PostgresError: whether it committed is unknown, and its error
-            # goes to every caller, as a lone charge's would.)
-            # (one failing, a lost connection say, is its caller's error alone: the others may have posted)
+            # core. Each charge alone gets the answer the single statement gives it; one of them
+            # failing there is its caller's error alone. (A lost connection is not a PostgresError:
+            # whether the batch committed is unknown, and its error goes to every caller of it.)
             return list(await asyncio.gather(*(self._single(c) for c in charges), return_exceptions=True))
         posted = {row[0]: int(row[1]) for row in rows}
         return [

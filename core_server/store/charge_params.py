@@ -1,5 +1,6 @@
-"""What one usage charge asks of the fast path and what it answers (store/fastpath_pg.py runs it
-alone, store/charge_batches_pg.py with the charges queued beside it)."""
+"""What one usage charge asks of the fast path, what it answers and the rows it writes
+(store/fastpath_pg.py runs it alone, store/charge_batches_pg.py with the charges queued beside it:
+both statements insert through the heads below, so the two cannot drift apart)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from enum import Enum
+
+INSERT_TRANSFER = """INSERT INTO ledger_transfers (tenant_id, id, asset, kind, amount, debit_account_id,
+        credit_account_id, debit_balance_after, credit_balance_after, reference, link_id, reason, actor, created_at)"""
+INSERT_EVENT = "INSERT INTO events (tenant_id, id, tx_order, type, data, created_at)"
+INSERT_CLAIM = (
+    "INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, created_at)"
+)
 
 
 class Outcome(Enum):

@@ -22,9 +22,16 @@ import asyncpg
 
 from core_server.config import CHARGE_BATCHES_IN_FLIGHT
 from core_server.store.charge_batches_pg import ChargeBatcher
-from core_server.store.charge_params import ChargeParams, ChargeResult, Outcome
+from core_server.store.charge_params import (
+    INSERT_CLAIM,
+    INSERT_EVENT,
+    INSERT_TRANSFER,
+    ChargeParams,
+    ChargeResult,
+    Outcome,
+)
 
-_CHARGE = """
+_CHARGE = f"""
 WITH debit AS (
     UPDATE ledger_accounts SET balance = balance - $4
     WHERE tenant_id = $1 AND asset = $3 AND user_id = $2 AND balance - held >= $4
@@ -34,25 +41,24 @@ WITH debit AS (
     WHERE tenant_id = $1 AND id = $5 AND balance <= $13 - $4 AND EXISTS (SELECT 1 FROM debit)
     RETURNING id
 ), transfer AS (
-    INSERT INTO ledger_transfers (tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id,
-        debit_balance_after, credit_balance_after, reference, link_id, reason, actor, created_at)
+    {INSERT_TRANSFER}
     SELECT $1, $6, $3, $7, $4, debit.id, (SELECT id FROM credit), debit.balance, NULL, $8, NULL, '', '', $9
     FROM debit
     RETURNING id
 ), event AS (
-    INSERT INTO events (tenant_id, id, tx_order, type, data, created_at)
+    {INSERT_EVENT}
     SELECT $1, nextval('events_id_seq'), pg_current_xact_id()::text::bigint, $10, $11 || debit.balance::text || $12, $9
     FROM debit, transfer
     RETURNING id
-){claim}
+){{claim}}
 SELECT debit.balance, (SELECT count(*) FROM event) FROM debit
-"""
+"""  # noqa: S608 (module constants, no input)
 
-_CLAIM = """, claim AS (
-    INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, transfer_id, created_at)
+_CLAIM = f""", claim AS (
+    {INSERT_CLAIM}
     SELECT $1, $14, $15, $16, NULL, transfer.id, $9 FROM transfer
     RETURNING 1
-)"""
+)"""  # noqa: S608 (module constants, no input)
 
 CHARGE_WITH_CLAIM = _CHARGE.format(claim=_CLAIM)
 CHARGE_WITHOUT_CLAIM = _CHARGE.format(claim="")

@@ -45,9 +45,9 @@ def _charge(user: str, amount: int, request_id: str = "") -> pb.ChargeUsageReque
     return pb.ChargeUsageRequest(request_id=request_id, user_id=user, amount=money(amount), reference="gen")
 
 
-async def _until(condition: Callable[[], Awaitable[bool]]) -> None:
+async def _until_at_least(count: Callable[[], Awaitable[int]], least: int) -> None:
     for _ in range(500):
-        if await condition():
+        if await count() >= least:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the crowd never formed")
@@ -76,9 +76,13 @@ async def _at_once(hub: Hub, shop: TenantHandle, requests: list[pb.ChargeUsageRe
             [uuid.UUID(b) for b in blockers],
         )
         held = [send(_charge(b, 1)) for b in blockers]
-        await _until(lambda: _at_least(_waiting_on_locks(connection), len(blockers)))
+        await _until_at_least(lambda: _waiting_on_locks(connection), len(blockers))
         crowd = [send(r) for r in requests]
-        await _until(lambda: _at_least(_now(fastpath.queued_charges), len(requests) - 3))
+
+        async def queued() -> int:
+            return fastpath.queued_charges
+
+        await _until_at_least(queued, len(requests))
 
     for charged in await asyncio.gather(*held):
         assert charged.transfer.debit_balance_after == 0
@@ -91,14 +95,6 @@ async def _waiting_on_locks(connection: asyncpg.Connection) -> int:
     await connection.execute("SELECT pg_stat_clear_snapshot()")
     query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
     return int(await connection.fetchval(query))
-
-
-async def _at_least(value: Awaitable[int], least: int) -> bool:
-    return await value >= least
-
-
-async def _now(value: int) -> int:
-    return value
 
 
 async def test_charges_of_many_users_at_once_each_get_their_own_answer(hub: Hub) -> None:
