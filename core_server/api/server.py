@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import grpc
 from google.protobuf.descriptor import FileDescriptor
@@ -231,6 +231,31 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
     ]
 
 
+class _GenericHandlersOnly:
+    """What the generated `add_*_to_server` functions see of the server: each service goes in as a
+    generic handler only, never as registered methods.
+
+    Why: grpc.aio's accept loop (grpcio 1.85, `AioServer._server_main_loop`) keeps one pending
+    request future per registered method plus one for the rest, and waits on all of them with
+    `asyncio.wait(..., FIRST_COMPLETED)` for every call it accepts. With our ~130 methods that is
+    ~130 done-callbacks added and removed per call: py-spy put 18 % of the core's CPU there under
+    the health-check load of bench/purchase.py. Generic handlers leave one future to wait on; the
+    method is then found by name in a dict (and the interceptor caches its wrapped handler).
+
+    Any other registration the generated code may call in a later grpcio fails here at start,
+    loudly, rather than going around this."""
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self._server = server
+
+    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
+        self._server.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(self, service_name: str, handlers: dict[str, Any]) -> None:
+        """Left out on purpose (the class docstring says why): the generic handler added just
+        before serves the same methods."""
+
+
 class CoreServer:
     """The server and its health servicer (which shutdown flips to NOT_SERVING first)."""
 
@@ -240,15 +265,17 @@ class CoreServer:
             interceptors=[CoreInterceptor(deps)],
             options=SERVER_OPTIONS,
         )
+        # the generated registration code is given the narrow view (see _GenericHandlersOnly)
+        registry = cast(grpc.aio.Server, _GenericHandlersOnly(self.server))
         names: list[str] = []
         for file, add, servicer in _services(deps):
-            add(servicer, self.server)
+            add(servicer, registry)
             names += [service.full_name for service in file.services_by_name.values()]
         self.service_names = tuple(names)
         self.health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, registry)
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
-        enable_reflection((*self.service_names, health_name), self.server)
+        enable_reflection((*self.service_names, health_name), registry)
 
     def bind(self, address: str) -> int:
         """Listen on address ("host:port"; port 0 picks a free one) and return the port."""
