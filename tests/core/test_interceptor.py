@@ -11,6 +11,7 @@ import pytest
 
 from core_server.api.access import rpc
 from core_server.api.interceptor import CoreInterceptor
+from core_server.api.server import CoreServer
 from core_server.domain.actor import ALL_ROLES
 from sdk import InternalError, PermissionDenied
 from sdk.interceptors import NO_RETRY, UnaryStreamInterceptor, UnaryUnaryInterceptor
@@ -75,3 +76,19 @@ async def test_streams_are_authenticated_and_fail_cleanly(channel: grpc.aio.Chan
             received.append(item)
     assert received == [b"\x00", b"\x01", b"\x02"]
     assert "secret detail" not in str(caught.value)
+
+
+async def test_the_core_registers_its_services_as_generic_handlers_only(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """grpc.aio's accept loop waits on one future per registered method for every call it accepts
+    (core_server/api/server.py, _GenericHandlersOnly): a server built with registered methods
+    costs every call work in proportion to the number of methods, which only a benchmark shows."""
+    registered: list[str] = []
+    monkeypatch.setattr(
+        grpc.aio._server.Server,  # the one method to watch has no public hook
+        "add_registered_method_handlers",
+        lambda self, name, handlers: registered.append(name),
+    )
+    CoreServer(hub.deps)
+    assert registered == []
