@@ -62,7 +62,6 @@ from bench import _sampling as sampling  # noqa: E402
 from bench._broadcast import measure_broadcast  # noqa: E402
 from bot_gateway.callbacks import MenuCallback, Screen  # noqa: E402
 from bot_gateway.dispatcher import build_dispatcher  # noqa: E402
-from bot_gateway.gc_tuning import tune_gc  # noqa: E402
 from bot_gateway.i18n import SUPPORTED_LOCALES  # noqa: E402
 from bot_gateway.modes import read_deliveries  # noqa: E402
 from bot_gateway.runner import BotRunner  # noqa: E402
@@ -75,6 +74,7 @@ from sdk.billinghub.v1 import (  # noqa: E402
     tenant_pb2,
 )
 from sdk.client import BillingHubClient  # noqa: E402
+from sdk.gc_tuning import tune_gc  # noqa: E402
 from sdk.logs import configure_logging  # noqa: E402
 
 TARGET_UPDATES_PER_S = 1000.0

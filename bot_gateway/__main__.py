@@ -22,7 +22,6 @@ from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.export_jobs import ExportJobs
-from bot_gateway.gc_tuning import tune_gc
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.redis_state import build_state
@@ -30,6 +29,7 @@ from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
+from sdk.gc_tuning import tune_gc
 from sdk.logs import configure_logging
 
 log = structlog.get_logger("bot_gateway")
@@ -88,7 +88,7 @@ def main() -> int:
     except MissingApiKey as error:
         log.error("cannot start", error=str(error))
         return 1
-    tune_gc()  # a handled update allocates hundreds of objects: fewer collections (gc_tuning.py)
+    tune_gc()  # a handled update allocates hundreds of objects: fewer collections (sdk/gc_tuning.py)
     # uvloop where installed, as the core runs: the loop's own overhead is a large share of an update
     if uvloop is None:
         asyncio.run(run(settings, api_key))

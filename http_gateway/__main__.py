@@ -23,9 +23,10 @@ from hypercorn.config import Config
 
 from http_gateway.app import create_app
 from http_gateway.settings import HttpGatewaySettings
-from http_gateway.webhooks.telegram import bot_host, tune_gc
+from http_gateway.webhooks.telegram import bot_host
 from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
+from sdk.gc_tuning import tune_gc
 from sdk.logs import configure_logging
 
 log = structlog.get_logger("http_gateway")

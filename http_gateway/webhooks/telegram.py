@@ -23,7 +23,6 @@ from bot_gateway.bot_settings import BotSettingsCache
 from bot_gateway.broadcasts.progress import ProgressBoard
 from bot_gateway.dispatcher import build_dispatcher
 from bot_gateway.export_jobs import ExportJobs
-from bot_gateway.gc_tuning import tune_gc  # the process hosting the bots tunes its collector too
 from bot_gateway.i18n import build_i18n
 from bot_gateway.middlewares.registration import UserRegistry
 from bot_gateway.redis_state import BotState, build_state
@@ -32,7 +31,7 @@ from bot_gateway.settings import BotGatewaySettings
 from bot_gateway.webhooks import MAX_UPDATE_BYTES, SECRET_HEADER, WebhookAnswer, WebhookBots
 from sdk.client import BillingHubClient
 
-__all__ = ["BotHost", "WebhookBots", "attach_bots", "blueprint", "bot_host", "tune_gc"]
+__all__ = ["BotHost", "WebhookBots", "attach_bots", "blueprint", "bot_host"]
 
 log = structlog.get_logger(__name__)
 blueprint = Blueprint("telegram_webhooks", __name__)

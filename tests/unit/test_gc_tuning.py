@@ -1,4 +1,4 @@
-"""The gateways' collector settings (bot_gateway/gc_tuning.py)."""
+"""The collector settings of the core and the gateways (sdk/gc_tuning.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot_gateway.gc_tuning import YOUNG_THRESHOLD, tune_gc
+from sdk.gc_tuning import YOUNG_THRESHOLD, tune_gc
 
 
 @pytest.fixture
