@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sdk.client import DEFAULT_TARGET, BillingHubClient
 from sdk.credentials import load_api_key
+from sdk.settings_errors import load_settings
 
 PLATFORM_KEY_FILE = "platform.key"
 
@@ -47,5 +48,5 @@ def resolve_api_key(args: argparse.Namespace, env: CliEnvironment) -> str:
 
 def open_client(args: argparse.Namespace) -> BillingHubClient:
     """A client for the admin commands (the caller closes it)."""
-    env = CliEnvironment()
+    env = load_settings(CliEnvironment)
     return BillingHubClient(resolve_target(args, env), resolve_api_key(args, env))

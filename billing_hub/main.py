@@ -16,6 +16,7 @@ from billing_hub import keys, services, tenants
 from billing_hub.connection import CliEnvironment, open_client, resolve_target
 from sdk.credentials import MissingApiKey
 from sdk.errors import BillingHubError, InvalidArgument, Unavailable
+from sdk.settings_errors import load_settings
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
@@ -98,4 +99,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _target(args: argparse.Namespace) -> str:
-    return resolve_target(args, CliEnvironment())
+    return resolve_target(args, load_settings(CliEnvironment))

@@ -39,6 +39,7 @@ from sdk.client import BillingHubClient
 from sdk.errors import BillingHubError
 from sdk.interceptors import NO_RETRY
 from sdk.logs import configure_logging
+from sdk.settings_errors import load_settings
 
 log = structlog.get_logger("billinghub.supervisor")
 
@@ -407,7 +408,7 @@ def connect_address(listen: str) -> str:
 
 def run_supervisor(target: str | None) -> int:
     """Run the hub from the configured settings until SIGTERM/SIGINT; the process exit code."""
-    settings = HubSettings()
+    settings = load_settings(HubSettings)  # a refused setting: one line, exit 2
     configure_logging(settings.log_format, settings.log_level, "billing-hub")
     try:
         check_ports(settings)

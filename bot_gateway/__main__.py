@@ -31,6 +31,7 @@ from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
 from sdk.gc_tuning import tune_gc
 from sdk.logs import configure_logging
+from sdk.settings_errors import load_settings
 
 log = structlog.get_logger("bot_gateway")
 
@@ -81,7 +82,7 @@ async def run(settings: BotGatewaySettings, api_key: str) -> None:
 
 def main() -> int:
     """Entry point; returns the process exit code."""
-    settings = BotGatewaySettings()
+    settings = load_settings(BotGatewaySettings)  # a refused setting: one line, exit 2
     configure_logging(settings.log_format, settings.log_level, "bot_gateway")
     try:
         api_key = settings.api_key()

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import structlog
-from pydantic import ValidationError
 
 try:  # optional: pyproject installs it everywhere but Windows
     import uvloop
@@ -24,7 +23,7 @@ except ImportError:  # pragma: no cover - Windows
     uvloop = None  # type: ignore[assignment]
 
 from core_server.api.server import CoreServer
-from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings, settings_problem
+from core_server.config import GATEWAY_KEY_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, Settings
 from core_server.domain.actor import Role
 from core_server.domain.auth_cache import AuthCache
 from core_server.domain.deps import Deps
@@ -43,6 +42,7 @@ from core_server.store.migrate import pending_revision
 from core_server.store.secret_box import MasterKeyError, SecretBox, load_or_create_key_file, parse_master_key
 from core_server.workers.loops import Workers, core_loops
 from sdk.gc_tuning import tune_gc
+from sdk.settings_errors import load_settings
 
 log = structlog.get_logger("billinghub.core")
 
@@ -153,11 +153,7 @@ def run(main_coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 def main() -> None:
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        sys.stderr.write(f"error: {settings_problem(error)}\n")
-        sys.exit(2)
+    settings = load_settings(Settings)  # a refused setting: one line, exit 2
     configure_logging(settings.log_format, settings.log_level)
     tune_gc()  # a call allocates hundreds of objects: fewer collections, no full ones (sdk/gc_tuning.py)
     try:

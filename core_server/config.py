@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # statements of one tenant and asset's usage charges running at once before the next charges queue
@@ -21,16 +21,6 @@ CHARGE_BATCHES_IN_FLIGHT = 0
 PLATFORM_KEY_FILE = "platform.key"
 GATEWAY_KEY_FILE = "gateway.key"
 MASTER_KEY_FILE = "master.key"
-
-
-def settings_problem(error: ValidationError) -> str:
-    """A refused setting as one line an operator can act on: the variable and what is wrong,
-    never the value (it may be a key)."""
-    problems = []
-    for item in error.errors():
-        name = "BILLING_HUB_" + "_".join(str(part) for part in item["loc"]).upper()
-        problems.append(f"{name}: {item['msg']}")
-    return "bad setting: " + "; ".join(problems)
 
 
 class Settings(BaseSettings):

@@ -28,6 +28,7 @@ from sdk.client import BillingHubClient
 from sdk.credentials import MissingApiKey, key_id
 from sdk.gc_tuning import tune_gc
 from sdk.logs import configure_logging
+from sdk.settings_errors import load_settings
 
 log = structlog.get_logger("http_gateway")
 
@@ -61,7 +62,7 @@ async def serve_forever(settings: HttpGatewaySettings, api_key: str) -> None:
 
 def main() -> int:
     """Entry point; returns the process exit code."""
-    settings = HttpGatewaySettings()
+    settings = load_settings(HttpGatewaySettings)  # a refused setting: one line, exit 2
     configure_logging(settings.log_format, settings.log_level, "http_gateway")
     try:
         api_key = settings.api_key()

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from core_server.config import Settings
 from core_server.logs import configure_logging
 from core_server.store.db import Database, open_database
+from sdk.settings_errors import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -68,7 +69,7 @@ def upgrade_to_head(settings: Settings) -> None:
 
 def main() -> int:
     """The migrate process: the exit code, and one line on stdout or stderr for the operator."""
-    settings = Settings()
+    settings = load_settings(Settings)  # a refused setting: one line, exit 2
     configure_logging(settings.log_format, settings.log_level)
     try:
         upgrade_to_head(settings)

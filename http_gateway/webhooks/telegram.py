@@ -30,6 +30,7 @@ from bot_gateway.runner import BotRunner
 from bot_gateway.settings import BotGatewaySettings
 from bot_gateway.webhooks import MAX_UPDATE_BYTES, SECRET_HEADER, WebhookAnswer, WebhookBots
 from sdk.client import BillingHubClient
+from sdk.settings_errors import load_settings
 
 __all__ = ["BotHost", "WebhookBots", "attach_bots", "blueprint", "bot_host"]
 
@@ -78,7 +79,7 @@ class BotHost:
 def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = None) -> BotHost | None:
     """The webhook side of the bot gateway, or None when no public URL is set (Telegram could not
     reach us; bots stay in polling mode, served by the bot gateway)."""
-    settings = settings or BotGatewaySettings()
+    settings = settings or load_settings(BotGatewaySettings)
     if not settings.public_url:
         log.info("no BILLING_HUB_PUBLIC_URL: bots in webhook mode are not served")
         return None

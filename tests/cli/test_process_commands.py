@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 COMMAND_TIMEOUT = 60
 
 
@@ -49,6 +51,26 @@ def test_core_on_an_unmigrated_database_exits_with_its_own_code(tmp_path: Path) 
 
     assert result.returncode == 2, result.stderr
     assert "billing-hub migrate" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value"),
+    [
+        ("http", "BILLING_HUB_SHUTDOWN_GRACE_SECONDS", "soon"),
+        ("bots", "BILLING_HUB_BROADCAST_BATCH", "many"),
+        ("up", "BILLING_HUB_LOG_FORMAT", "xml"),
+        ("migrate", "BILLING_HUB_DB_POOL_SIZE", "lots"),
+    ],
+)
+def test_a_bad_setting_stops_every_process_with_its_name_and_no_traceback(
+    tmp_path: Path, command: str, variable: str, value: str
+) -> None:
+    result = billing_hub(tmp_path, command, **{variable: value})
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().startswith(f"error: bad setting: {variable}: "), result.stderr
+    assert value not in result.stderr  # never the value: it may be a key
+    assert "Traceback" not in result.stderr
 
 
 def test_a_bad_setting_stops_the_core_with_its_name_and_no_traceback(tmp_path: Path) -> None:
