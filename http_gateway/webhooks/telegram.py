@@ -85,8 +85,9 @@ def bot_host(client: BillingHubClient, settings: BotGatewaySettings | None = Non
         return None
     state = build_state(settings.redis_url)
     # as in the bot gateway (bot_gateway/__main__.py): one settings cache and one user registry for
-    # the dispatcher and the notifiers; with several HTTP replicas, BILLING_HUB_BOT_NOTIFICATIONS
-    # stays true on one only (each notifier commits the same consumer cursor)
+    # the dispatcher and the notifiers; several HTTP replicas may all run notifiers: the core lets
+    # one stream at a time read a tenant's bot-notifications (a lease per tenant and consumer), the
+    # others wait as standbys (README, "Running a tenant bot")
     bot_settings = BotSettingsCache(settings.bot_settings_refresh_seconds)
     registry, i18n = UserRegistry(), build_i18n()
     board = ProgressBoard(i18n)  # the admins' broadcast progress messages, edited by the senders
