@@ -155,7 +155,7 @@ def run(main_coroutine: Coroutine[Any, Any, None]) -> None:
 def main() -> None:
     settings = load_settings(Settings)  # a refused setting: one line, exit 2
     configure_logging(settings.log_format, settings.log_level)
-    tune_gc()  # a call allocates hundreds of objects: fewer collections, no full ones (sdk/gc_tuning.py)
+    tune_gc()  # a call allocates hundreds of objects: far fewer collections (sdk/gc_tuning.py)
     try:
         run(serve(settings))
     except (StartupError, MasterKeyError, BootstrapError) as error:

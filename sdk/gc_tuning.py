@@ -15,9 +15,9 @@ The core is the same case: a call allocates the request and response messages, t
 context and asyncpg's records. In one bench/purchase.py run (charge_usage, purchase_one_call,
 get_user; 8 s each) the core's collector, timed with gc.callbacks, ran 887 young, 81 middle and 6
 full collections over the process's life, the full ones 77 ms each on average (pauses every call
-in flight waits out). With tune_gc() in core_server.app.main the same run had 336, 30 and 2, most
-of them while the modules were imported, before main runs (set from the process's first line,
-the threshold left 50, 4 and 0).
+in flight waits out). With tune_gc() in core_server.app.main the same run had 336, 30 and 2; set
+from the process's first line instead, before the modules are imported, the threshold left 50, 4
+and 0, so the remaining ones likely fall in the imports (not checked further).
 """
 
 from __future__ import annotations
