@@ -98,6 +98,10 @@ async def measure(
     users = max(VARIANTS.values())
     started = time.perf_counter()
     tenant, key = await seed(target, platform_key, database, users)
+    # statistics, as autovacuum would gather them after this bulk load (this server runs without
+    # it): unanalyzed, the group-commit statement was planned badly in about half the runs
+    # (core_server/store/charge_batches_pg.py)
+    await harness.analyze(database)
     print(f"seeded {users} users with {FUNDS} TOKEN each in {time.perf_counter() - started:.1f} s")
     RESULTS.mkdir(parents=True, exist_ok=True)
     variants = list(VARIANTS) if args.variant == "all" else [args.variant]

@@ -14,9 +14,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # statements of one tenant and asset's usage charges running at once before the next charges queue
-# and go together (store/charge_batches_pg.py); 0, the default: every charge is its own statement,
-# until the slow runs bench/ledger.py sees with batches are explained (store/charge_batches_pg.py)
-CHARGE_BATCHES_IN_FLIGHT = 0
+# and go together (store/charge_batches_pg.py); 0: every charge is its own statement
+CHARGE_BATCHES_IN_FLIGHT = 1
 
 PLATFORM_KEY_FILE = "platform.key"
 GATEWAY_KEY_FILE = "gateway.key"
