@@ -45,6 +45,8 @@ class SqliteWriter:
         self._connection: sqlite3.Connection | None = None
         self._commits = 0  # since the last checkpoint
         self._committed = 0
+        # the running checkpoint's thread (see checkpoint_now_and_then), awaited by the next begin
+        self._checkpointing: asyncio.Task[None] | None = None
 
     def _open(self) -> sqlite3.Connection:
         # check_same_thread=False: used on the loop's thread, and for checkpoints on a worker thread,
@@ -63,6 +65,8 @@ class SqliteWriter:
 
     async def begin(self, wait_seconds: float) -> sqlite3.Connection:
         """The connection, in a transaction that holds the write lock (`BEGIN IMMEDIATE`)."""
+        if self._checkpointing is not None and not self._checkpointing.done():
+            await asyncio.shield(self._checkpointing)  # its statement must end before ours begin
         connection = self._connection or self._open()
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -89,13 +93,14 @@ class SqliteWriter:
     async def checkpoint_now_and_then(self, connection: sqlite3.Connection) -> None:
         """After a commit, still in the turn: every CHECKPOINT_EVERY commits, a passive checkpoint on
         a worker thread. Best effort: what it leaves, the next one copies (a failure is not the
-        committed transaction's). Cancelled, it finishes on its thread; a turn that follows waits
-        for it inside SQLite (the connection is serialized), briefly."""
+        committed transaction's). Cancelled, it finishes on its thread, and the next turn's begin
+        waits for that: SQLite serializes the connection per call, not per statement, so a COMMIT
+        made between the checkpoint's first row and its last would find it in progress and fail."""
         if self._commits < CHECKPOINT_EVERY:
             return
         self._commits = 0
-        with contextlib.suppress(sqlite3.Error):
-            await asyncio.to_thread(_checkpoint, connection)
+        self._checkpointing = asyncio.ensure_future(_checkpoint_quietly(connection))
+        await asyncio.shield(self._checkpointing)
 
     def rollback(self, connection: sqlite3.Connection) -> None:
         if connection.in_transaction:
@@ -105,6 +110,11 @@ class SqliteWriter:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+async def _checkpoint_quietly(connection: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        await asyncio.to_thread(_checkpoint, connection)
 
 
 def _checkpoint(connection: sqlite3.Connection) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from core_server.store import sqlite_writer
 from core_server.store.sqlite_writer import CHECKPOINT_EVERY, SqliteWriter
 
 
@@ -70,4 +72,29 @@ async def test_the_commit_after_a_cancelled_checkpoint_lands(tmp_path: Path) -> 
         checkpoint.cancel()
         await asyncio.sleep(pause)
         await _write(writer, -1)
+    writer.close()
+
+
+@pytest.mark.usefixtures("no_collector")
+async def test_a_turn_after_a_cancelled_checkpoint_waits_for_its_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint's statement runs on a worker thread from its first row to its last; a turn
+    that began in between would find it in progress and fail to commit. Widened here: the thread
+    holds the row 50 ms (a fresh-clone suite run once lost that race unwidened)."""
+
+    def slow_checkpoint(connection: sqlite3.Connection) -> None:
+        cursor = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        time.sleep(0.05)
+        cursor.fetchall()
+
+    monkeypatch.setattr(sqlite_writer, "_checkpoint", slow_checkpoint)
+    writer = await _writer(tmp_path / "hub.db")
+    for n in range(CHECKPOINT_EVERY):
+        connection = await _write(writer, n)
+    checkpoint = asyncio.ensure_future(writer.checkpoint_now_and_then(connection))
+    await asyncio.sleep(0.01)  # the thread is between the checkpoint's first row and its last
+    checkpoint.cancel()
+    await _write(writer, -1)
+    assert writer.commits == 1 + CHECKPOINT_EVERY + 1
     writer.close()
