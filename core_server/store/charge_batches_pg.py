@@ -21,11 +21,12 @@ What a batch keeps of the single statement, for each charge in it:
   the locked ids, a parameter computed before its scan starts); then the one revenue bucket the
   batch credits with the sum of its debits. A lane never puts two charges of one wallet in one
   batch, nor in two batches running at once; the second waits for the next batch.
-- plans that need no statistics: a join of the request rows to the wallets by user was planned,
-  on tables without statistics, as a scan of every wallet of the asset per batch (EXPLAIN on the
-  kept database of bench/ledger.py: 8 ms of a 26 ms batch of 50; 1.3 ms in all with these).
+- one bad plan ruled out by the statement's shape: a join of the request rows to the wallets by
+  user was planned, on tables without statistics, as a scan of every wallet of the asset per batch
+  (EXPLAIN on the kept database of bench/ledger.py: 8 ms of a 26 ms batch of 50; 1.3 ms in all
+  with these). The shape does not make it independent of statistics (next paragraph).
 
-It needs table statistics, as any PostgreSQL with autovacuum (the default) keeps. On tables that
+It still needs table statistics, as any PostgreSQL with autovacuum (the default) keeps. On tables that
 were never analyzed (bench/ledger.py's, seeded by SQL on a server without autovacuum, before it
 ran ANALYZE) about half the runs fell to 128-215 calls/s, with one backend at 100 % CPU on the
 batch statement. In such a run the index (tenant_id, user_id) of ledger_accounts read about 5 000
