@@ -131,7 +131,10 @@ class Hub:
         assert isinstance(feed, WatchedFeed)
         if streams := feed.open_streams():  # a cancelled stream may take a moment to end
             _done, left = await asyncio.wait(streams, timeout=STREAM_CLOSE_SECONDS)
-            if left:
+            if left:  # ended here, so that the test that left them fails and no later one does
+                for stream in left:
+                    stream.cancel()
+                await asyncio.wait(left, timeout=STREAM_CLOSE_SECONDS)
                 raise AssertionError(
                     f"{len(left)} WatchEvents stream(s) left open on the core: cancel() a stream you stop reading"
                 )

@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -40,6 +40,7 @@ from tests.bots.telegram import BotRequest
 from tests.bots.test_admin_stats import make_admin
 from tests.bots.test_buy import customer
 from tests.broadcasts.broadcasts import get, telegram_users
+from tests.waiting import until
 
 P = bot_settings_pb2
 B = broadcast_pb2
@@ -76,12 +77,6 @@ async def gateway(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
-
-
-async def until(condition: Callable[[], Any], timeout: float = 30) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110  # the fake server has no event to wait on
-            await asyncio.sleep(0.02)
 
 
 async def until_status(shop: TenantBot, broadcast_id: str, status: int, timeout: float = 60) -> B.Broadcast:  # noqa: ASYNC109
@@ -224,7 +219,7 @@ async def test_five_thousand_users_across_a_gateway_restart_get_it_exactly_once(
     broadcast = await started_broadcast(shop, "Five thousand")
 
     async with gateway(shop):  # stopped half-way: the sender reports what it sent before it ends
-        await until(lambda: len(sends(shop)) >= 2500, timeout=120)
+        await until(lambda: len(sends(shop)) >= 2500, within=120)
     half = len(sends(shop))
     between = await get(shop.tenant.admin, broadcast.id)
     async with gateway(shop):  # a new gateway takes over where the core says

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from bot_gateway.formatting import short_id
@@ -30,6 +30,7 @@ from tests.bots.telegram import BotRequest
 from tests.bots.test_bot_settings import configure
 from tests.bots.test_buy import customer, token_shop
 from tests.money import fund
+from tests.waiting import until
 
 
 @contextlib.asynccontextmanager
@@ -49,13 +50,6 @@ def sent(shop: TenantBot, chat_id: int) -> list[BotRequest]:
     """The notices sent to a chat (what the bot answered to commands is left out)."""
     requests = shop.api.of(shop.token)
     return [r for r in requests if r.method == "sendmessage" and r.chat_id == chat_id and not r.buttons()]
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait (10 s at most) until the fake Bot API has seen what `condition` looks for."""
-    async with asyncio.timeout(10):
-        while not condition():  # noqa: ASYNC110  # the fake server has no event to wait on
-            await asyncio.sleep(0.02)
 
 
 async def buy(shop: TenantBot, user_id: str, package_id: str) -> order_pb2.Order:

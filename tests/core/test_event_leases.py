@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -23,6 +23,7 @@ from sdk.billinghub.v1 import tenant_pb2
 from sdk.interceptors import NO_RETRY
 from tests.hub import Hub, TenantHandle
 from tests.money import fund, new_user
+from tests.waiting import until
 
 NOTIFIER = "bot-notifications"
 
@@ -62,12 +63,6 @@ class Reader:
 
 async def gateway(hub: Hub, shop: TenantHandle) -> BillingHubClient:
     return hub.client(await hub.new_key(tenant_pb2.API_KEY_ROLE_GATEWAY, shop.id, "bots"), shop.id)
-
-
-async def until(check: Callable[[], bool], within: float = 10.0) -> None:
-    async with asyncio.timeout(within):
-        while not check():  # noqa: ASYNC110  # the streams run in other tasks; nothing to wait on
-            await asyncio.sleep(0.05)
 
 
 @pytest.fixture
