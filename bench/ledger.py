@@ -99,8 +99,8 @@ async def measure(
     started = time.perf_counter()
     tenant, key = await seed(target, platform_key, database, users)
     # statistics, as autovacuum would gather them after this bulk load (this server runs without
-    # it): unanalyzed, the group-commit statement was planned badly in about half the runs
-    # (core_server/store/charge_batches_pg.py)
+    # it): unanalyzed, about half the runs kept a foreign-key check planned on the small table,
+    # reading half the tenant's wallets per transfer (core_server/store/charge_batches_pg.py)
     await harness.analyze(database)
     print(f"seeded {users} users with {FUNDS} TOKEN each in {time.perf_counter() - started:.1f} s")
     RESULTS.mkdir(parents=True, exist_ok=True)

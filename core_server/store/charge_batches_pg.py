@@ -24,16 +24,21 @@ What a batch keeps of the single statement, for each charge in it:
 - one bad plan ruled out by the statement's shape: a join of the request rows to the wallets by
   user was planned, on tables without statistics, as a scan of every wallet of the asset per batch
   (EXPLAIN on the kept database of bench/ledger.py: 8 ms of a 26 ms batch of 50; 1.3 ms in all
-  with these). The shape does not make it independent of statistics (next paragraph).
+  with these).
 
-It still needs table statistics, as any PostgreSQL with autovacuum (the default) keeps. On tables that
-were never analyzed (bench/ledger.py's, seeded by SQL on a server without autovacuum, before it
-ran ANALYZE) about half the runs fell to 128-215 calls/s, with one backend at 100 % CPU on the
-batch statement. In such a run the index (tenant_id, user_id) of ledger_accounts read about 5 000
-entries per scan, the whole tenant, which points to a plan cached on the pool's connections that
-finds the wallets by tenant alone. A VACUUM of ledger_accounts during the run made it fast within a
-second, twice. After the seeding, ANALYZE alone made 5 runs of 5 fast (1 137-1 875 calls/s, against
-777-789 with single statements).
+It still needs table statistics, as any PostgreSQL with autovacuum (the default) keeps, though not
+for its own plan. On tables never analyzed (bench/ledger.py's, seeded by SQL on a server without
+autovacuum, before it ran ANALYZE) about half the runs fell to 128-321 calls/s. auto_explain in such
+a run (statements over 25 ms, nested ones included) showed why: PostgreSQL's foreign-key check of
+each new transfer (`SELECT 1 FROM ONLY ledger_accounts x WHERE tenant_id = $1 AND id = $2 FOR KEY
+SHARE`), a plan each backend caches when it first runs it, scanned the index (tenant_id, user_id)
+with `tenant_id = $1` alone and `id = $2` as a filter, stopping at the first match: about half the
+tenant's wallets (5 000 index entries) per check, 30 ms a check. Its estimate (1 row, cost 8.17) is
+a small table's: most likely planned during the seeding. ANALYZE or VACUUM of ledger_accounts
+invalidates the cached plans and made the runs fast (5 of 5 after ANALYZE: 1 137-1 875 calls/s,
+against 777-789 with single statements); this statement's own generic plan was the same good one
+with or without statistics (EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan). The single
+statement pays the same check, so this is no reason to turn batching off.
 """
 
 from __future__ import annotations
