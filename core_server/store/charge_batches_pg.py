@@ -36,9 +36,9 @@ with `tenant_id = $1` alone and `id = $2` as a filter, stopping at the first mat
 tenant's wallets (5 000 index entries) per check, 30 ms a check. Its estimate (1 row, cost 8.17) is
 a small table's: most likely planned during the seeding. ANALYZE or VACUUM of ledger_accounts
 invalidates the cached plans and made the runs fast (5 of 5 after ANALYZE: 1 137-1 875 calls/s,
-against 777-789 with single statements); this statement's own generic plan was the same good one
-with or without statistics (EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan). The single
-statement pays the same check, so this is no reason to turn batching off.
+against 777-789 with single statements); this statement's own generic plan on the unanalyzed tables
+was a good one (EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan). The single statement
+pays the same check, so this is no reason to turn batching off.
 """
 
 from __future__ import annotations
