@@ -100,7 +100,7 @@ class Database:
 
     async def dispose(self) -> None:
         if self.sqlite_writer is not None:
-            self.sqlite_writer.close()
+            await self.sqlite_writer.close()
         if self.reader.sync_engine.pool is not self.engine.sync_engine.pool:  # SQLite's own readers
             await self.reader.dispose()
         await self.engine.dispose()

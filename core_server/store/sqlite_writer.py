@@ -106,7 +106,12 @@ class SqliteWriter:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Close once a running checkpoint's thread is done with the connection: a core stopping
+        during a checkpoint (its call cancelled by the shutdown) would otherwise pull the
+        connection from under the thread between the checkpoint's first row and its last."""
+        if self._checkpointing is not None and not self._checkpointing.done():
+            await asyncio.shield(self._checkpointing)
         if self._connection is not None:
             self._connection.close()
             self._connection = None

@@ -56,7 +56,7 @@ async def test_the_commit_after_a_checkpoint_lands(tmp_path: Path) -> None:
         await writer.checkpoint_now_and_then(connection)
         await _write(writer, -1)
     assert writer.commits == 1 + 3 * (CHECKPOINT_EVERY + 1)
-    writer.close()
+    await writer.close()
 
 
 @pytest.mark.usefixtures("no_collector")
@@ -72,7 +72,7 @@ async def test_the_commit_after_a_cancelled_checkpoint_lands(tmp_path: Path) -> 
         checkpoint.cancel()
         await asyncio.sleep(pause)
         await _write(writer, -1)
-    writer.close()
+    await writer.close()
 
 
 @pytest.mark.usefixtures("no_collector")
@@ -97,4 +97,31 @@ async def test_a_turn_after_a_cancelled_checkpoint_waits_for_its_thread(
     checkpoint.cancel()
     await _write(writer, -1)
     assert writer.commits == 1 + CHECKPOINT_EVERY + 1
-    writer.close()
+    await writer.close()
+
+
+@pytest.mark.usefixtures("no_collector")
+async def test_closing_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A core stopping during a checkpoint (its call cancelled by the shutdown) closes the
+    connection only after the checkpoint's thread is done with it."""
+    ended: list[str] = []
+
+    def slow_checkpoint(connection: sqlite3.Connection) -> None:
+        cursor = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        time.sleep(0.05)
+        try:
+            cursor.fetchall()
+        except sqlite3.Error as error:
+            ended.append(f"failed: {error}")
+            raise
+        ended.append("done")
+
+    monkeypatch.setattr(sqlite_writer, "_checkpoint", slow_checkpoint)
+    writer = await _writer(tmp_path / "hub.db")
+    for n in range(CHECKPOINT_EVERY):
+        connection = await _write(writer, n)
+    checkpoint = asyncio.ensure_future(writer.checkpoint_now_and_then(connection))
+    await asyncio.sleep(0.01)  # the thread is between the checkpoint's first row and its last
+    checkpoint.cancel()
+    await writer.close()
+    assert ended == ["done"]
