@@ -93,19 +93,20 @@ def back_to_order(order_id: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def failed_keyboard(tasks: Sequence[tuple[str, str]], page: int, *, has_next: bool) -> InlineKeyboardMarkup:
-    """Per failed task shown (`tasks`: its id and its order's), its order and Retry; newer/older;
-    back to the orders."""
+def failed_keyboard(tasks: Sequence[tuple[str, str, bool]], page: int, *, has_next: bool) -> InlineKeyboardMarkup:
+    """Per failed task shown (`tasks`: its id, its order's and whether the core would retry it), its
+    order and, when retryable, Retry; newer/older; back to the orders."""
     builder = InlineKeyboardBuilder()
     sizes: list[int] = []
-    for task_id, order_id in tasks:
+    for task_id, order_id, retryable in tasks:
         builder.button(
             text=_("Order #{id}").format(id=short_id(order_id)), callback_data=AdminOrderCallback(order_id=order_id)
         )
-        builder.button(
-            text=_("🔁 Retry #{id}").format(id=short_id(order_id)), callback_data=RetryTaskCallback(task_id=task_id)
-        )
-        sizes.append(2)
+        if retryable:
+            builder.button(
+                text=_("🔁 Retry #{id}").format(id=short_id(order_id)), callback_data=RetryTaskCallback(task_id=task_id)
+            )
+        sizes.append(2 if retryable else 1)
     pager = 0
     if page > 0:
         builder.button(text=_("⬅️ Newer"), callback_data=FailedTasksCallback(page=page - 1))

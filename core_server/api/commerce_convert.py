@@ -185,6 +185,7 @@ def task_message(task: Task) -> fulfillment_pb2.Task:
         last_error=task.last_error,
         create_time=timestamp(task.created_at),
         update_time=timestamp(task.updated_at),
+        retryable=task.retryable,
     )
 
 

@@ -72,8 +72,10 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         tasks: TaskOutcomes,
         task_reads: FulfillmentService,
         quotas: ServiceQuotas,
+        retries: TaskRetries,
     ) -> None:
         self._task_reads = task_reads
+        self._retries = retries
         self._quotas = quotas
         self._orders = orders
         self._payments = payments
@@ -186,9 +188,11 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def ListOrderTasks(self, request: pb.ListOrderTasksRequest, context: Context) -> pb.ListOrderTasksResponse:
+        actor = current_actor()
         tasks, token = await self._task_reads.list_order_tasks(
-            current_actor(), request.order_id, request.user_id, request.page_size, request.page_token
+            actor, request.order_id, request.user_id, request.page_size, request.page_token
         )
+        tasks = await self._retries.marked(actor.tenant, tasks)
         return pb.ListOrderTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)
 
     @rpc(roles=STAFF_AND_PARTNERS)
@@ -257,16 +261,20 @@ class FulfillmentServicer(fulfillment_service_pb2_grpc.FulfillmentServiceService
 
     @rpc(roles=STAFF)
     async def GetTask(self, request: fpb.GetTaskRequest, context: Context) -> fpb.GetTaskResponse:
-        return fpb.GetTaskResponse(task=task_message(await self._tasks.get(current_actor(), request.task_id)))
+        actor = current_actor()
+        [task] = await self._retries.marked(actor.tenant, [await self._tasks.get(actor, request.task_id)])
+        return fpb.GetTaskResponse(task=task_message(task))
 
     @rpc(roles=STAFF)
     async def ListTasks(self, request: fpb.ListTasksRequest, context: Context) -> fpb.ListTasksResponse:
         v = Violations()
         kind = enum_filter(KINDS, request.kind, "kind", v)
         status = enum_filter(TASK_STATUSES, request.status, "status", v)
+        actor = current_actor()
         tasks, token = await self._tasks.list_tasks(
-            current_actor(), kind, status, request.order_id, request.page_size, request.page_token, v
+            actor, kind, status, request.order_id, request.page_size, request.page_token, v
         )
+        tasks = await self._retries.marked(actor.tenant, tasks)
         return fpb.ListTasksResponse(tasks=[task_message(t) for t in tasks], next_page_token=token)
 
     @rpc(roles=STAFF, mutation=True)

@@ -170,6 +170,7 @@ def _services(deps: Deps) -> list[tuple[FileDescriptor, Callable[[Any, grpc.aio.
                 TaskOutcomes(deps),
                 FulfillmentService(deps),
                 ServiceQuotas(deps),
+                TaskRetries(deps),
             ),
         ),
         (

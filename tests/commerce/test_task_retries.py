@@ -160,6 +160,40 @@ async def test_the_input_of_a_service_order_refunded_in_full_is_refused(hub: Hub
     assert (await _task(shop, failed.id)).status == T.TASK_STATUS_FAILED
 
 
+async def test_every_read_of_a_task_says_whether_its_retry_would_be_taken(hub: Hub) -> None:
+    """`retryable` on each answer that carries a task, so a screen offers Retry only where the core
+    takes it: a failed service input while its order runs, never a refunded Stars order's task."""
+    shop = await hub.new_tenant("Retryable")
+    order, failed = await _failed_service_task(shop)
+    assert failed.retryable  # FailTask's own answer
+
+    async def seen(task: str, order_id: str) -> list[bool]:
+        listed = (await shop.admin.fulfillment.ListTasks(pb.ListTasksRequest(status=T.TASK_STATUS_FAILED))).tasks
+        of_order = (await shop.admin.orders.ListOrderTasks(orders_pb.ListOrderTasksRequest(order_id=order_id))).tasks
+        return [
+            (await _task(shop, task)).retryable,
+            *(t.retryable for t in listed if t.id == task),
+            *(t.retryable for t in of_order if t.id == task),
+        ]
+
+    assert await seen(failed.id, order) == [True, True, True]
+    await shop.admin.orders.RefundOrder(orders_pb.RefundOrderRequest(order_id=order, reason="asked", actor="desk"))
+    assert await seen(failed.id, order) == [False, False, False]
+
+    stars = await stars_per_unit(shop)
+    user = await new_user(shop)
+    await fund(shop, user, 9_000, "RUB")
+    gift = await create_order(shop, user, stars.id, quantity=50, recipient="gift_target")
+    await pay(shop, gift.id)
+    [task] = (await shop.admin.fulfillment.LeaseTasks(pb.LeaseTasksRequest(kind=STARS))).tasks
+    assert not task.retryable  # leased, not failed
+    answer = await shop.admin.fulfillment.FailTask(pb.FailTaskRequest(task_id=task.id, reason="USERNAME_NOT_FOUND"))
+    assert (answer.task.status, answer.task.retryable) == (T.TASK_STATUS_FAILED, False)  # refunded as it failed
+    assert await seen(task.id, gift.id) == [False, False, False]
+    with pytest.raises(FailedPrecondition):
+        await shop.admin.fulfillment.RetryTask(_retry(task.id))  # as the field said
+
+
 async def test_another_tenants_task_is_not_found(hub: Hub) -> None:
     owner = await hub.new_tenant("Retry owner")
     _order_id, failed = await _failed_service_task(owner)

@@ -2,13 +2,16 @@
 
 The screen is reached from the orders page (a REFUNDS section) by admins who also hold QUEUES, and
 every handler here needs QUEUES, as ListTasks and RetryTask do in the core. Each task shows its
-order, its attempts and last error, a button to its order and a **Retry** button: RetryTask, made
-on the admin's behalf, queues the task again, due now, with a fresh budget of attempts.
+order, its attempts and last error, a button to its order and, where the core says the task is
+`retryable`, a **Retry** button: RetryTask, made on the admin's behalf, queues the task again, due
+now, with a fresh budget of attempts. A Stars or Premium order refunded when its task failed gets
+no button (its retry is always refused).
 
 The core decides whether a retry is right, under the order's lock: a service post's task is
 queued again unless its order was refunded in full; a Stars or Premium order was refunded when
-its task failed, so its retry is refused (TASK_ORDER_REFUNDED: it would deliver without payment),
-and so is a task a second admin already queued again from the same, now stale, screen
+its task failed, so its retry is refused (TASK_ORDER_REFUNDED: it would deliver without payment;
+a tap from a screen older than the refund), and so is a task a second admin already queued again
+from the same, now stale, screen
 (TASK_NOT_FAILED). The tap's
 request_id is its callback query's id, so a redelivered update retries once.
 """
@@ -68,10 +71,16 @@ async def failed_deliveries(
                 error=task.last_error or "—",
             )
         )
-        buttons.append((task.id, task.order_id))
+        buttons.append((task.id, task.order_id, task.retryable))
     if not response.tasks:
         lines.append(_("No deliveries have failed."))
-    lines += ["", _("Retry queues a delivery again. Stars and Premium orders were refunded when it failed.")]
+    lines += [
+        "",
+        _(
+            "Retry queues a delivery again. An order refunded when its delivery failed (Stars and Premium are) "
+            "has no Retry: it would be delivered unpaid."
+        ),
+    ]
     await show(callback, "\n".join(lines), failed_keyboard(buttons, page, has_next=bool(response.next_page_token)))
 
 

@@ -66,6 +66,9 @@ class Task:
     last_error: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    # whether RetryTask would queue it again now: decided with its order (domain/orders/
+    # task_retries.py, which fulfillment may not import), so False until the orders side sets it
+    retryable: bool = False
 
 
 def to_task(row: TaskRow) -> Task:

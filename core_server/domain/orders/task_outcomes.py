@@ -24,6 +24,7 @@ from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.fulfillment import handoff, tasks
 from core_server.domain.fulfillment.tasks import PLATFORMS, Task, TaskOwner, to_task
+from core_server.domain.orders import retry_rule
 from core_server.domain.orders.model import AWAITING_DELIVERY, OrderStatus, move, order_event
 from core_server.domain.orders.refunds import refund_failed_order
 from core_server.domain.orders.service import lock_order
@@ -132,11 +133,11 @@ class TaskOutcomes:
         v.raise_if_any()
         now = self._deps.clock.now()
         async with self._deps.uow() as uow:
-            _order, row = await lock_with_order(uow, actor.tenant, task_id)
+            order, row = await lock_with_order(uow, actor.tenant, task_id)
             tasks.require_leased(row)
             if await tasks.mark_failed(self._deps, uow, row, reason, retryable, now):
-                await self._refund_if_owed(uow, row, reason, now)
-            task = to_task(row)
+                await self._refund_if_owed(uow, row, reason, now)  # moves `order` (one identity in the session)
+            task = retry_rule.retryable(order, to_task(row))
             await uow.commit()
         return task
 

@@ -17,31 +17,35 @@ task's (the core's lock order), so two admins tapping Retry at once queue the ta
 
 from __future__ import annotations
 
+import uuid
+
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.fulfillment import tasks
-from core_server.domain.fulfillment.tasks import Task, to_task
-from core_server.domain.orders.delivery import GIFT_KINDS
-from core_server.domain.orders.model import AWAITING_DELIVERY, GRANTS_SERVICE, OrderStatus, move, order_event
+from core_server.domain.fulfillment.tasks import Task, TaskStatus, to_task
+from core_server.domain.orders.model import OrderStatus, move, order_event
+from core_server.domain.orders.retry_rule import owed, retryable
 from core_server.domain.orders.task_outcomes import lock_with_order
 from core_server.domain.reasons import TaskOrderRefunded
-from core_server.store.models import OrderRow, TaskRow
-
-
-def _owed(order: OrderRow, row: TaskRow) -> bool:
-    """Whether the order is still owed what the task delivers (see the module docstring)."""
-    if row.kind in GIFT_KINDS:
-        unrefunded_failure = order.status == OrderStatus.FAILED and order.refunded == 0
-        return order.status in AWAITING_DELIVERY or unrefunded_failure
-    return order.status in GRANTS_SERVICE
+from core_server.store.repositories import orders as orders_repo
 
 
 class TaskRetries:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+
+    async def marked(self, tenant: uuid.UUID, found: list[Task]) -> list[Task]:
+        """Tasks as read, each saying whether it can be retried now (its order read for a failed
+        task only; a read of its own, so a retry may still be refused if the order changes)."""
+        failed = {task.order_id for task in found if task.status == TaskStatus.FAILED}
+        if not failed:
+            return found
+        async with self._deps.read_uow() as uow:
+            orders = {order.id: order for order in await orders_repo.orders_by_id(uow, tenant, failed)}
+        return [retryable(orders[task.order_id], task) if task.order_id in orders else task for task in found]
 
     async def retry(self, actor: Actor, task_id: str) -> Task:
         v = Violations()
@@ -51,7 +55,7 @@ class TaskRetries:
         async with self._deps.uow() as uow:
             order, row = await lock_with_order(uow, actor.tenant, task_id)
             tasks.require_failed(row)  # first: a second admin's tap reads "retried", not "refunded"
-            if not _owed(order, row):
+            if not owed(order, row.kind):
                 raise TaskOrderRefunded(f"the task's order is {order.status}", metadata={"order_status": order.status})
             before = {"status": row.status, "max_attempts": row.max_attempts, "last_error": row.last_error}
             await tasks.requeue(self._deps, uow, row, now)

@@ -27,6 +27,12 @@ async def get_order(uow: UnitOfWork, tenant: uuid.UUID, order: uuid.UUID) -> Ord
     return await uow.session.get(OrderRow, (tenant, order))
 
 
+async def orders_by_id(uow: UnitOfWork, tenant: uuid.UUID, orders: Collection[uuid.UUID]) -> list[OrderRow]:
+    """The tenant's orders among `orders` (a page's worth: one statement)."""
+    statement = select(OrderRow).where(OrderRow.tenant_id == tenant, OrderRow.id.in_(list(orders)))
+    return list((await uow.session.execute(statement)).scalars())
+
+
 async def lock_order(uow: UnitOfWork, tenant: uuid.UUID, order: uuid.UUID) -> OrderRow | None:
     """The order, locked (FOR UPDATE): the first lock of every path that changes it."""
     statement = select(OrderRow).where(OrderRow.tenant_id == tenant, OrderRow.id == order).with_for_update()
