@@ -189,6 +189,7 @@ async def test_an_admin_retries_a_failed_service_post_and_a_refunded_order_is_re
     retry = f"/tasks/{failed}/retry"
     headers = {"Idempotency-Key": "retry-post-1"}
     assert (await site.post(retry)).status == 403  # a website's partner key may not
+    assert (await site.get(f"/tasks/{failed}", key=admin)).body["retryable"] is True
     queued = await site.post(retry, key=admin, headers=headers)
     assert queued.status == 200, queued.body
     assert (queued.body["id"], queued.body["status"], queued.body["last_error"]) == (failed, "queued", "post deleted")
@@ -203,9 +204,10 @@ async def test_an_admin_retries_a_failed_service_post_and_a_refunded_order_is_re
     final = await site.put(
         f"/tasks/{task['id']}/status", {"status": "failed", "reason": "USERNAME_NOT_FOUND"}, key=admin
     )
-    assert final.status == 200
+    assert final.status == 200 and final.body["retryable"] is False  # refunded as it failed
     refused = await site.post(f"/tasks/{task['id']}/retry", key=admin)
     assert refused.status == 409 and refused.error["code"] == "TASK_ORDER_REFUNDED", refused.body
     assert await _order_status(site, stars_order) == order_pb2.ORDER_STATUS_REFUNDED
-    assert (await site.get(f"/tasks/{task['id']}", key=admin)).body["status"] == "failed"
+    seen = (await site.get(f"/tasks/{task['id']}", key=admin)).body
+    assert (seen["status"], seen["retryable"]) == ("failed", False)
     await assert_ledger_ok(site.tenant)
