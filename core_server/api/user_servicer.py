@@ -7,15 +7,18 @@ from typing import Any
 
 import grpc
 
-from core_server.api.access import STAFF, STAFF_AND_PARTNERS, rpc
+from core_server.api.access import STAFF, STAFF_AND_PARTNERS, Idempotency, rpc
 from core_server.api.call_context import current_actor
 from core_server.api.convert import PLATFORMS, PLATFORMS_OUT, enum_filter, id_text, mask_paths, optional_time, timestamp
+from core_server.api.fast_calls import fast_or_slow, method_path
 from core_server.domain.errors import Violations
-from core_server.domain.users.service import Profile, User, UserService
+from core_server.domain.fast_unit import FastUnit
+from core_server.domain.users.service import Profile, Registration, User, UserService
 from sdk.billinghub.v1 import user_pb2, user_service_pb2_grpc
 from sdk.billinghub.v1 import user_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+REGISTER_USER = method_path(pb, "UserService", "RegisterUser")
 
 
 def user_message(user: User) -> user_pb2.User:
@@ -37,24 +40,34 @@ def user_message(user: User) -> user_pb2.User:
     )
 
 
+def _registration_message(result: Registration) -> pb.RegisterUserResponse:
+    return pb.RegisterUserResponse(
+        user=user_message(result.user), created=result.created, referrer_attributed=result.referrer_attributed
+    )
+
+
 class UserServicer(user_service_pb2_grpc.UserServiceServicer):
     def __init__(self, users: UserService) -> None:
         self._users = users
 
-    @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
+    @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def RegisterUser(self, request: pb.RegisterUserRequest, context: Context) -> pb.RegisterUserResponse:
+        actor = current_actor()
         profile = Profile(
             username=request.username,
             first_name=request.first_name,
             last_name=request.last_name,
             language_code=request.language_code,
         )
-        result = await self._users.register(
-            current_actor(), PLATFORMS.get(request.platform), request.external_id, profile, request.referral_code
-        )
-        return pb.RegisterUserResponse(
-            user=user_message(result.user), created=result.created, referrer_attributed=result.referrer_attributed
-        )
+        args = (PLATFORMS.get(request.platform), request.external_id, profile, request.referral_code)
+
+        async def fast(unit: FastUnit) -> pb.RegisterUserResponse:
+            return _registration_message(await self._users.register_fast(unit, *args))
+
+        async def slow() -> pb.RegisterUserResponse:
+            return _registration_message(await self._users.register(actor, *args))
+
+        return await fast_or_slow(self._users.deps, REGISTER_USER, request, pb.RegisterUserResponse, fast, slow)
 
     @rpc(roles=STAFF_AND_PARTNERS)
     async def GetUser(self, request: pb.GetUserRequest, context: Context) -> pb.GetUserResponse:

@@ -8,12 +8,14 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from core_server.domain.actor import Actor, AdminPermission, Role
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
 from core_server.domain.events import emit
 from core_server.domain.exports import batches, check_period
+from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.paging import before_id, id_page, page_request
 from core_server.domain.reasons import AdminPermissionMissing, AdminRequired, RoleNotAllowed, UserNotFound
 from core_server.domain.referrals.program import MAX_LEVELS, load_program
@@ -22,6 +24,7 @@ from core_server.domain.referrals.tiers import award_tiers
 from core_server.store.errors import ConstraintViolation
 from core_server.store.ids import new_id
 from core_server.store.models import UserRow
+from core_server.store.raw_tx import UniqueViolation
 from core_server.store.reads import UserFields
 from core_server.store.repositories import referrals as referral_repo
 from core_server.store.repositories import users as user_repo
@@ -122,31 +125,109 @@ def _normalize(profile: Profile) -> Profile:
     )
 
 
+def _registration(
+    platform: Platform | None, external_id: str, profile: Profile, referral_code: str
+) -> tuple[Platform, str, Profile, str]:
+    """A RegisterUser's input, checked (every problem at once) and normalized."""
+    violations = Violations()
+    if platform is None:
+        violations.add("platform", "is required")
+    external_id = violations.check_text("external_id", external_id, max_length=64, required=True, fold=str.lower)
+    referral_code = violations.check_text("referral_code", referral_code, max_length=32)
+    _validate_profile(profile, PROFILE_FIELDS, violations)
+    violations.raise_if_any()
+    assert platform is not None
+    return platform, external_id, _normalize(profile), referral_code
+
+
+def _new_user(
+    tenant: uuid.UUID,
+    platform: Platform,
+    external_id: str,
+    profile: Profile,
+    referrer: uuid.UUID | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """A new user's row, as both registration paths insert it."""
+    return {
+        "tenant_id": tenant,
+        "id": new_id(),
+        "platform": platform.value,
+        "external_id": external_id,
+        "username": profile.username,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "language_code": profile.language_code,
+        "search_text": _search_text(external_id, profile),
+        "referral_code": new_referral_code(),
+        "referrer_id": referrer,
+        "blocked": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _registered(user: User) -> dict[str, Any]:
+    """The `user.registered` event's data."""
+    return {
+        "user_id": str(user.id),
+        "platform": user.platform.value,
+        "external_id": user.external_id,
+        "referrer_id": str(user.referrer_id) if user.referrer_id else None,
+    }
+
+
+def _profile_changes(row: UserRow, profile: Profile) -> bool:
+    """Whether a returning user's platform profile differs from the stored one (an empty field
+    given keeps the stored value)."""
+    return any((value := getattr(profile, name)) and value != getattr(row, name) for name in PROFILE_FIELDS)
+
+
 class UserService:
     """Use cases of UserService."""
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
+    @property
+    def deps(self) -> Deps:
+        return self._deps
+
     async def register(
         self, actor: Actor, platform: Platform | None, external_id: str, profile: Profile, referral_code: str
     ) -> Registration:
-        violations = Violations()
-        if platform is None:
-            violations.add("platform", "is required")
-        external_id = violations.check_text("external_id", external_id, max_length=64, required=True, fold=str.lower)
-        referral_code = violations.check_text("referral_code", referral_code, max_length=32)
-        _validate_profile(profile, PROFILE_FIELDS, violations)
-        violations.raise_if_any()
-        assert platform is not None
-        tenant = actor.tenant
-        profile = _normalize(profile)
+        platform, external_id, profile, referral_code = _registration(platform, external_id, profile, referral_code)
         for _attempt in range(3):  # a referral-code collision (1 in ~10^11) just retries with a new code
             try:
-                return await self._register_once(tenant, platform, external_id, profile, referral_code)
+                return await self._register_once(actor.tenant, platform, external_id, profile, referral_code)
             except ConstraintViolation:
                 continue
         raise RuntimeError("could not allocate a unique referral code")
+
+    async def register_fast(
+        self, unit: FastUnit, platform: Platform | None, external_id: str, profile: Profile, referral_code: str
+    ) -> Registration:
+        """`register` on a fast unit, for what a bot's /start and a site's sign-up mostly are: a new
+        user with no referral code, or a returning one whose profile is unchanged. A referral to
+        attribute (tiers may follow), a profile to refresh, a referral code taken (retried with a new
+        one) and a lost race with the same identity take the ORM path, which answers them exactly."""
+        platform, external_id, profile, referral_code = _registration(platform, external_id, profile, referral_code)
+        if referral_code:
+            raise TakeOrmPath("a referral to attribute")
+        values = _new_user(unit.tenant, platform, external_id, profile, None, unit.now)
+        values.update(bot_blocked=False, bot_blocked_at=None)  # a raw insert applies no model defaults
+        try:
+            created = await user_repo.insert_user_raw(unit.tx, values)
+        except UniqueViolation:
+            raise TakeOrmPath("a referral code taken") from None
+        if created:
+            user = to_user(UserRow(**values))
+            unit.emit("user.registered", _registered(user))
+            return Registration(user=user, created=True, referrer_attributed=False)
+        existing = await user_repo.find_user_raw(unit.tx, unit.tenant, platform.value, external_id)
+        if existing is None or _profile_changes(existing, profile):
+            raise TakeOrmPath("a lost race or a profile to refresh")
+        return Registration(user=to_user(existing), created=False, referrer_attributed=False)
 
     async def _register_once(
         self, tenant: uuid.UUID, platform: Platform, external_id: str, profile: Profile, referral_code: str
@@ -156,35 +237,13 @@ class UserService:
             existing = await user_repo.find_user(uow, tenant, platform.value, external_id)
             if existing is None:
                 referrer = await user_repo.find_by_referral_code(uow, tenant, referral_code) if referral_code else None
-                user_id = new_id()
-                values = {
-                    "tenant_id": tenant,
-                    "id": user_id,
-                    "platform": platform.value,
-                    "external_id": external_id,
-                    "username": profile.username,
-                    "first_name": profile.first_name,
-                    "last_name": profile.last_name,
-                    "language_code": profile.language_code,
-                    "search_text": _search_text(external_id, profile),
-                    "referral_code": new_referral_code(),
-                    "referrer_id": referrer.id if referrer else None,
-                    "blocked": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                values = _new_user(tenant, platform, external_id, profile, referrer.id if referrer else None, now)
                 inserted = await user_repo.insert_user_if_absent(uow, values)  # a code collision: retried above
                 if inserted:
-                    row = await user_repo.get_user(uow, tenant, user_id)
+                    row = await user_repo.get_user(uow, tenant, values["id"])
                     assert row is not None
                     user = to_user(row)
-                    event = {
-                        "user_id": str(user.id),
-                        "platform": platform.value,
-                        "external_id": external_id,
-                        "referrer_id": str(user.referrer_id) if user.referrer_id else None,
-                    }
-                    await emit(uow, self._deps.feed, tenant, "user.registered", event, now)
+                    await emit(uow, self._deps.feed, tenant, "user.registered", _registered(user), now)
                     if referrer is not None:  # one more invited may lift the referrer into a tier
                         program = await load_program(uow, tenant)
                         await award_tiers(uow, self._deps.feed, tenant, program, referrer.id, now)
@@ -201,15 +260,13 @@ class UserService:
 
     def _refresh_profile(self, row: UserRow, profile: Profile, now: dt.datetime) -> None:
         """A returning user's platform profile may have changed (a new @username): keep it current."""
-        changed = False
+        if not _profile_changes(row, profile):
+            return
         for name in PROFILE_FIELDS:
-            value = getattr(profile, name)
-            if value and value != getattr(row, name):
+            if value := getattr(profile, name):
                 setattr(row, name, value)
-                changed = True
-        if changed:
-            row.search_text = _search_text(row.external_id, to_user(row).profile)
-            row.updated_at = now
+        row.search_text = _search_text(row.external_id, to_user(row).profile)
+        row.updated_at = now
 
     async def get(self, actor: Actor, user_id: str) -> User:
         violations = Violations()
