@@ -29,7 +29,7 @@ from tests.bots.harness import TenantBot, shared_i18n
 from tests.bots.telegram import BotRequest
 from tests.bots.test_bot_settings import configure
 from tests.bots.test_buy import customer
-from tests.bots.test_notifications import notifier, sent, until
+from tests.bots.test_notifications import notifier, sent
 from tests.bots.test_service_tasks import bought_service
 from tests.broadcasts.broadcasts import SENT, lease, report, started
 from tests.commerce.catalog import ensure_rub, stars_per_unit
@@ -39,6 +39,7 @@ from tests.hub import Hub
 from tests.money import fund, money
 from tests.payments.shop import deliver, invoice_of, open_topup, set_testpay
 from tests.payments.testpay import PROVIDER
+from tests.waiting import until
 
 ALERT_CHAT = -100700
 AFFILIATE = 71  # the Telegram id of a user who blocked the bot when the broadcasts reach them

@@ -214,7 +214,8 @@ async def test_failed_deliveries_are_listed_for_admins_with_queues(tenant_bot: N
         f"#{short_id(task.order_id)} · telegram_stars · attempts: 1/{task.max_attempts} · fragment is down"
         in failed.text
     )
-    assert failed.text.endswith("Stars and Premium orders were refunded when it failed.")
+    assert failed.text.endswith("has no Retry: it would be delivered unpaid.")
+    assert "Retry" not in str(failed.buttons())  # refunded when it failed: the core would refuse it
     assert "Status: " in order_screen.text and "Failure: " in order_screen.text
     assert refused.params["text"] == "You do not have permission for this."
     await assert_ledger_ok(shop.tenant)

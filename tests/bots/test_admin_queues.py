@@ -36,10 +36,11 @@ from tests.bots.harness import TenantBot, TgUser, new_user
 from tests.bots.telegram import BotRequest
 from tests.bots.test_admin_stats import make_admin
 from tests.bots.test_buy import customer, token_shop
-from tests.bots.test_notifications import notifier, sent, until
+from tests.bots.test_notifications import notifier, sent
 from tests.bots.test_topup import rub_shop
 from tests.commerce.referrals import set_program
 from tests.money import assert_ledger_ok, balance, fund, money
+from tests.waiting import until
 
 P = bot_settings_pb2
 QUEUES_DATA = AdminCallback(section=AdminSection.QUEUES).pack()

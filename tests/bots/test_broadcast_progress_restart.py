@@ -14,11 +14,12 @@ from sdk.billinghub.v1 import bot_settings_pb2, broadcast_pb2
 from tests.bots.conftest import NewBot
 from tests.bots.harness import TenantBot, TgUser, shared_i18n
 from tests.bots.telegram import BotRequest
-from tests.bots.test_admin_broadcast import _chat_bases, compose, gateway, sends, until, until_status
+from tests.bots.test_admin_broadcast import _chat_bases, compose, gateway, sends, until_status
 from tests.bots.test_admin_stats import make_admin
 from tests.bots.test_notifications import cursor
 from tests.broadcasts.broadcasts import get, telegram_users
 from tests.commerce.promos import settled_events
+from tests.waiting import until
 
 B = broadcast_pb2
 REPORT = "📣 Broadcast finished:"

@@ -10,8 +10,9 @@ from collections import Counter
 
 from sdk.billinghub.v1 import broadcast_pb2, broadcast_service_pb2
 from tests.bots.conftest import NewBot
-from tests.bots.test_admin_broadcast import _chat_bases, gateway, sends, started_broadcast, until, until_status
+from tests.bots.test_admin_broadcast import _chat_bases, gateway, sends, started_broadcast, until_status
 from tests.broadcasts.broadcasts import get, lease, report, telegram_users
+from tests.waiting import until
 
 B = broadcast_pb2
 
@@ -61,7 +62,7 @@ async def test_a_sender_keeps_leasing_while_others_hold_the_rest_then_rests(tena
         given_at = time.monotonic()
         done = await until_status(shop, broadcast.id, B.BROADCAST_STATUS_FINISHED, timeout=30)
         assert time.monotonic() - given_at < 6  # within a wait or two, not at the next sync
-        await until(sender.done, timeout=10)  # finished: the bot holds no sender task any more
+        await until(sender.done, within=10)  # finished: the bot holds no sender task any more
 
     per_chat = Counter(r.chat_id for r in sends(shop))
     assert len(per_chat) == 120 and set(per_chat.values()) == {1}
@@ -82,5 +83,5 @@ async def test_a_paused_broadcast_ends_the_sender_while_others_hold_the_rest(ten
         await shop.tenant.admin.broadcasts.PauseBroadcast(
             broadcast_service_pb2.PauseBroadcastRequest(broadcast_id=broadcast.id)
         )
-        await until(sender.done, timeout=10)  # paused: nothing to send, no task left waiting
+        await until(sender.done, within=10)  # paused: nothing to send, no task left waiting
     assert len(sends(shop)) == 30

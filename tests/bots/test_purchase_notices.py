@@ -13,7 +13,8 @@ from bot_gateway.notification_texts import user_notice
 from sdk.billinghub.v1 import event_service_pb2
 from tests.bots.conftest import NewBot
 from tests.bots.test_buy import customer, orders_of, token_shop
-from tests.bots.test_notifications import buy, notifier, sent, until
+from tests.bots.test_notifications import buy, notifier, sent
+from tests.waiting import until
 
 
 async def test_a_wallet_purchase_in_the_bot_is_answered_once(tenant_bot: NewBot) -> None:
