@@ -66,8 +66,8 @@ from bench.purchase_client import VARIANTS  # noqa: E402
 RESULTS = harness.RESULTS
 ORDER = (
     "charge_usage", "adjust_balance", "approve_topup", "redeem_promo", "purchase_one_call", "purchase_two_calls",
-    "purchase_subscription", "purchase_referred", "purchase_promo", *report.READS,
-    "hold_create", "hold_capture", "refund", "payout_request", "health", "health_keyed",
+    "purchase_subscription", "purchase_referred", "purchase_promo", *report.READS, "register_new",
+    "register_returning", "hold_create", "hold_capture", "refund", "payout_request", "health", "health_keyed",
 )  # fmt: skip
 assert sorted(ORDER) == sorted(VARIANTS)
 

@@ -69,6 +69,8 @@ TRANSFERS_PER_OP = {
     "list_packages": 0,
     "list_entitlements": 0,
     "get_referral_stats": 0,
+    "register_new": 0,  # a user and its event, no money
+    "register_returning": 0,
     "health": 0,
     "health_keyed": 0,
 }
@@ -123,6 +125,8 @@ class Caller:
             "list_packages": self.list_packages,
             "list_entitlements": self.list_entitlements,
             "get_referral_stats": self.get_referral_stats,
+            "register_new": self.register_new,
+            "register_returning": self.register_returning,
             "health": self.health_check,
             "health_keyed": self.health_check_keyed,
         }
@@ -323,6 +327,29 @@ class Caller:
                 platform=common_pb2.PLATFORM_TELEGRAM, external_id=random.choice(external_ids)
             )
             return await self.call(self.user_service.FindUser, request)
+
+        return op
+
+    def register_new(self) -> Operation:
+        """A bot's /start of somebody new: RegisterUser of an identity never seen (a fresh id per call)."""
+
+        async def op() -> object:
+            request = user_service_pb2.RegisterUserRequest(
+                platform=common_pb2.PLATFORM_TELEGRAM, external_id=f"new-{fresh_id()}", first_name="New"
+            )
+            return await self.call(self.user_service.RegisterUser, request)
+
+        return op
+
+    def register_returning(self) -> Operation:
+        """The same /start of a seeded user, whose profile has not changed: found, nothing written."""
+        external_ids: list[str] = self.setup["external_ids"]
+
+        async def op() -> object:
+            request = user_service_pb2.RegisterUserRequest(
+                platform=common_pb2.PLATFORM_TELEGRAM, external_id=random.choice(external_ids)
+            )
+            return await self.call(self.user_service.RegisterUser, request)
 
         return op
 
