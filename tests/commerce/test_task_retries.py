@@ -50,6 +50,17 @@ async def _failed_service_task(shop: TenantHandle) -> tuple[str, T.Task]:
     return order, failed.task
 
 
+async def _leased_gift(shop: TenantHandle) -> tuple[order_pb2.Order, T.Task]:
+    """A paid order of 50 Stars for a friend, its task leased by a processor."""
+    stars = await stars_per_unit(shop)
+    user = await new_user(shop)
+    await fund(shop, user, 9_000, "RUB")
+    order = await create_order(shop, user, stars.id, quantity=50, recipient="gift_target")
+    await pay(shop, order.id)
+    [task] = (await shop.admin.fulfillment.LeaseTasks(pb.LeaseTasksRequest(kind=STARS))).tasks
+    return order, task
+
+
 async def _order(shop: TenantHandle, order: str) -> order_pb2.Order:
     return (await shop.admin.orders.GetOrder(orders_pb.GetOrderRequest(order_id=order))).order
 
@@ -131,12 +142,7 @@ async def test_a_task_that_is_not_failed_is_refused_and_nothing_changes(hub: Hub
 
 async def test_the_task_of_a_refunded_order_is_refused_and_nothing_changes(hub: Hub) -> None:
     shop = await hub.new_tenant("Retry refunded")
-    stars = await stars_per_unit(shop)
-    user = await new_user(shop)
-    await fund(shop, user, 9_000, "RUB")
-    order = await create_order(shop, user, stars.id, quantity=50, recipient="gift_target")
-    await pay(shop, order.id)
-    [task] = (await shop.admin.fulfillment.LeaseTasks(pb.LeaseTasksRequest(kind=STARS))).tasks
+    order, task = await _leased_gift(shop)
     await shop.admin.fulfillment.FailTask(pb.FailTaskRequest(task_id=task.id, reason="USERNAME_NOT_FOUND"))
     refunded, failed = await _order(shop, order.id), await _task(shop, task.id)
     assert refunded.status == O.ORDER_STATUS_REFUNDED  # the core refunded it when the task failed
@@ -180,12 +186,7 @@ async def test_every_read_of_a_task_says_whether_its_retry_would_be_taken(hub: H
     await shop.admin.orders.RefundOrder(orders_pb.RefundOrderRequest(order_id=order, reason="asked", actor="desk"))
     assert await seen(failed.id, order) == [False, False, False]
 
-    stars = await stars_per_unit(shop)
-    user = await new_user(shop)
-    await fund(shop, user, 9_000, "RUB")
-    gift = await create_order(shop, user, stars.id, quantity=50, recipient="gift_target")
-    await pay(shop, gift.id)
-    [task] = (await shop.admin.fulfillment.LeaseTasks(pb.LeaseTasksRequest(kind=STARS))).tasks
+    gift, task = await _leased_gift(shop)
     assert not task.retryable  # leased, not failed
     answer = await shop.admin.fulfillment.FailTask(pb.FailTaskRequest(task_id=task.id, reason="USERNAME_NOT_FOUND"))
     assert (answer.task.status, answer.task.retryable) == (T.TASK_STATUS_FAILED, False)  # refunded as it failed

@@ -75,36 +75,10 @@ async def test_the_commit_after_a_cancelled_checkpoint_lands(tmp_path: Path) -> 
     await writer.close()
 
 
-@pytest.mark.usefixtures("no_collector")
-async def test_a_turn_after_a_cancelled_checkpoint_waits_for_its_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The checkpoint's statement runs on a worker thread from its first row to its last; a turn
-    that began in between would find it in progress and fail to commit. Widened here: the thread
-    holds the row 50 ms (a fresh-clone suite run once lost that race unwidened)."""
-
-    def slow_checkpoint(connection: sqlite3.Connection) -> None:
-        cursor = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        time.sleep(0.05)
-        cursor.fetchall()
-
-    monkeypatch.setattr(sqlite_writer, "_checkpoint", slow_checkpoint)
-    writer = await _writer(tmp_path / "hub.db")
-    for n in range(CHECKPOINT_EVERY):
-        connection = await _write(writer, n)
-    checkpoint = asyncio.ensure_future(writer.checkpoint_now_and_then(connection))
-    await asyncio.sleep(0.01)  # the thread is between the checkpoint's first row and its last
-    checkpoint.cancel()
-    await _write(writer, -1)
-    assert writer.commits == 1 + CHECKPOINT_EVERY + 1
-    await writer.close()
-
-
-@pytest.mark.usefixtures("no_collector")
-async def test_closing_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A core stopping during a checkpoint (its call cancelled by the shutdown) closes the
-    connection only after the checkpoint's thread is done with it."""
-    ended: list[str] = []
+async def _cancelled_mid_checkpoint(path: Path, monkeypatch: pytest.MonkeyPatch, ended: list[str]) -> SqliteWriter:
+    """A writer whose checkpoint was cancelled while its thread holds the checkpoint's first row
+    (held 50 ms: widened, as a fresh-clone suite run once lost that race unwidened); how the
+    thread's statement ended goes to `ended`."""
 
     def slow_checkpoint(connection: sqlite3.Connection) -> None:
         cursor = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -117,11 +91,34 @@ async def test_closing_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatc
         ended.append("done")
 
     monkeypatch.setattr(sqlite_writer, "_checkpoint", slow_checkpoint)
-    writer = await _writer(tmp_path / "hub.db")
+    writer = await _writer(path)
     for n in range(CHECKPOINT_EVERY):
         connection = await _write(writer, n)
     checkpoint = asyncio.ensure_future(writer.checkpoint_now_and_then(connection))
     await asyncio.sleep(0.01)  # the thread is between the checkpoint's first row and its last
     checkpoint.cancel()
+    return writer
+
+
+@pytest.mark.usefixtures("no_collector")
+async def test_a_turn_after_a_cancelled_checkpoint_waits_for_its_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint's statement runs on a worker thread from its first row to its last; a turn
+    that began in between would find it in progress and fail to commit."""
+    ended: list[str] = []
+    writer = await _cancelled_mid_checkpoint(tmp_path / "hub.db", monkeypatch, ended)
+    await _write(writer, -1)
+    assert writer.commits == 1 + CHECKPOINT_EVERY + 1
+    assert ended == ["done"]
+    await writer.close()
+
+
+@pytest.mark.usefixtures("no_collector")
+async def test_closing_waits_for_a_running_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A core stopping during a checkpoint (its call cancelled by the shutdown) closes the
+    connection only after the checkpoint's thread is done with it."""
+    ended: list[str] = []
+    writer = await _cancelled_mid_checkpoint(tmp_path / "hub.db", monkeypatch, ended)
     await writer.close()
     assert ended == ["done"]
