@@ -10,7 +10,8 @@ of a file with a header only, and a file over what Telegram lets a bot send gets
 
 None of that happens inside the update: the handler answers at once (the screen becomes "preparing
 the file…") and the export runs as a job of the process's `ExportJobs` (export_jobs.py), one at a
-time per bot and per admin ("already being prepared" otherwise), stopped with the bot. A webhook
+time per bot and per admin ("already being prepared" otherwise), stopped with the bot (the admin
+is told it stopped, within a few seconds' wait, rather than left waiting for a file). A webhook
 update is thus answered in milliseconds whatever the export's size; a job that fails tells the
 admin in plain words and logs the details.
 """
@@ -62,6 +63,7 @@ router = Router(name="admin_export")
 
 NEEDS_EXPORT = {PERMISSION_FLAG: EXPORT}
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # what the Bot API lets a bot upload
+STOPPED_NOTICE_SECONDS = 3.0  # how long a stopping bot waits to tell an admin their export stopped
 
 
 def empty_text(kind: ExportKind) -> str:
@@ -191,6 +193,10 @@ async def _export(
     log only, with the bot's token taken out)."""
     try:
         await _send_export(bot, chat_id, staff, kind, period, everything, answered)
+    except asyncio.CancelledError:  # the bot stops (a restart, a new token): no file will come
+        if answered.is_set():  # else the handler's own answer is not out yet: nothing to follow up
+            await _tell_stopped(bot, chat_id, kind)
+        raise
     except Exception as error:  # the core or Telegram failed: tell the admin in plain words
         log.error("export failed", bot_id=bot.id, kind=kind.value, error=redact(repr(error), bot.token))
         try:
@@ -198,6 +204,16 @@ async def _export(
             await bot.send_message(chat_id, text, reply_markup=export_periods(kind))
         except Exception as notice_error:  # Telegram itself is away: the log has it
             log.warning("export failure not told", bot_id=bot.id, error=redact(repr(notice_error), bot.token))
+
+
+async def _tell_stopped(bot: Bot, chat_id: int, kind: ExportKind) -> None:
+    """Say that the export ended with the bot, briefly: the bot is stopping and waits for this."""
+    text = _("⚠️ The export stopped: the bot restarted before the file was ready. Ask for it again.")
+    try:
+        async with asyncio.timeout(STOPPED_NOTICE_SECONDS):
+            await bot.send_message(chat_id, text, reply_markup=export_periods(kind))
+    except Exception as error:  # Telegram is away or slow: the log has it, the stop goes on
+        log.warning("export stop not told", bot_id=bot.id, error=redact(repr(error), bot.token))
 
 
 async def _send_export(
