@@ -55,6 +55,12 @@ class WatchedFeed(EventFeed):
         return {task for task in self._waiters if not task.done()}
 
 
+def _waiting_at(task: asyncio.Task[object]) -> str:
+    """Where a stream's task waits, innermost frames last: the line a stuck stream is stuck on."""
+    frames = task.get_stack(limit=None)[-4:]
+    return " > ".join(f"{frame.f_code.co_name}:{frame.f_lineno}" for frame in frames)
+
+
 @dataclass
 class TenantHandle:
     """A tenant created for one test, with an admin client of its own."""
@@ -133,11 +139,13 @@ class Hub:
         if streams := feed.open_streams():  # a cancelled stream may take a moment to end
             _done, left = await asyncio.wait(streams, timeout=STREAM_CLOSE_SECONDS)
             if left:  # ended here, so that the test that left them fails and no later one does
+                where = "; ".join(_waiting_at(stream) for stream in left)
                 for stream in left:
                     stream.cancel()
                 await asyncio.wait(left, timeout=STREAM_CLOSE_SECONDS)
                 raise AssertionError(
                     f"{len(left)} WatchEvents stream(s) left open on the core: cancel() a stream you stop reading"
+                    f" (waiting at: {where})"
                 )
 
     async def close(self) -> None:
