@@ -65,8 +65,7 @@ class SqliteWriter:
 
     async def begin(self, wait_seconds: float) -> sqlite3.Connection:
         """The connection, in a transaction that holds the write lock (`BEGIN IMMEDIATE`)."""
-        if self._checkpointing is not None and not self._checkpointing.done():
-            await asyncio.shield(self._checkpointing)  # its statement must end before ours begin
+        await self._checkpoint_ended()  # its statement must end before ours begin
         connection = self._connection or self._open()
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -106,12 +105,16 @@ class SqliteWriter:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
 
+    async def _checkpoint_ended(self) -> None:
+        """Wait for a checkpoint still running on its worker thread (one whose turn was cancelled)."""
+        if self._checkpointing is not None and not self._checkpointing.done():
+            await asyncio.shield(self._checkpointing)
+
     async def close(self) -> None:
         """Close once a running checkpoint's thread is done with the connection: a core stopping
         during a checkpoint (its call cancelled by the shutdown) would otherwise pull the
         connection from under the thread between the checkpoint's first row and its last."""
-        if self._checkpointing is not None and not self._checkpointing.done():
-            await asyncio.shield(self._checkpointing)
+        await self._checkpoint_ended()
         if self._connection is not None:
             self._connection.close()
             self._connection = None

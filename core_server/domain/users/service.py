@@ -148,7 +148,8 @@ def _new_user(
     referrer: uuid.UUID | None,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """A new user's row, as both registration paths insert it."""
+    """A new user's row, every column given, as both registration paths insert it (a raw insert
+    applies no model defaults)."""
     return {
         "tenant_id": tenant,
         "id": new_id(),
@@ -162,6 +163,8 @@ def _new_user(
         "referral_code": new_referral_code(),
         "referrer_id": referrer,
         "blocked": False,
+        "bot_blocked": False,
+        "bot_blocked_at": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -215,7 +218,6 @@ class UserService:
         if referral_code:
             raise TakeOrmPath("a referral to attribute")
         values = _new_user(unit.tenant, platform, external_id, profile, None, unit.now)
-        values.update(bot_blocked=False, bot_blocked_at=None)  # a raw insert applies no model defaults
         try:
             created = await user_repo.insert_user_raw(unit.tx, values)
         except UniqueViolation:
