@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from core_server.store.errors import WriterBusy
+from core_server.store.sqlite_connection import SqliteConnection
 from core_server.store.sqlite_writer import SqliteWriter
 
 WRITE_WAIT_SECONDS = 60.0
@@ -140,7 +141,8 @@ def _sqlite_reader_on_begin(connection: Any) -> None:
 
 
 def _sqlite_engine(url: str, echo: bool, on_connect: Any, on_begin: Any, **pool: Any) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, **pool)
+    # SqliteConnection: a connection dropped mid-transaction lets go of the file's locks at once
+    engine = create_async_engine(url, echo=echo, connect_args={"factory": SqliteConnection}, **pool)
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)
     return engine

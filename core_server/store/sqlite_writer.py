@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from core_server.store.errors import WriterBusy
+from core_server.store.sqlite_connection import SqliteConnection
 
 CHECKPOINT_EVERY = 100  # commits between checkpoints: about SQLite's own 1000 pages of a purchase's writes
 BEGIN_RETRY_SECONDS = 0.002  # between tries of BEGIN IMMEDIATE while another process holds the lock
@@ -51,7 +52,9 @@ class SqliteWriter:
     def _open(self) -> sqlite3.Connection:
         # check_same_thread=False: used on the loop's thread, and for checkpoints on a worker thread,
         # never by two at once (the writer queue's turn covers both).
-        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        connection = sqlite3.connect(
+            self._path, isolation_level=None, check_same_thread=False, factory=SqliteConnection
+        )
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA foreign_keys=ON",
