@@ -7,6 +7,7 @@ backend and session; they stay apart the way tenants do, by creating their own t
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -58,6 +59,17 @@ async def hub(database: Database) -> AsyncIterator[Hub]:
 async def clock() -> FrozenClock:
     """A clock the test moves: expiry, backoff, daily quotas and leases without sleeping."""
     return FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def no_collector() -> Iterator[None]:
+    """The cyclic garbage collector off for the test: what a reference cycle keeps alive (a cursor
+    in an exception's traceback, say) stays alive, whenever the collector would have run."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ locked"). The collector is switched off here so that the result does not depend 
 from __future__ import annotations
 
 import asyncio
-import gc
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +24,6 @@ from tests.waiting import until
 
 # a statement that runs for about 0.4 s on the writer's thread, long enough to be cancelled in
 SLOW = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c"
-
-
-@pytest.fixture
-def no_collector() -> Iterator[None]:
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 async def _database(path: Path) -> Database:

@@ -11,25 +11,14 @@ the cursor lingers does not depend on when it runs.
 from __future__ import annotations
 
 import asyncio
-import gc
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from core_server.store import sqlite_writer
 from core_server.store.sqlite_writer import CHECKPOINT_EVERY, SqliteWriter
-
-
-@pytest.fixture
-def no_collector() -> Iterator[None]:
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 async def _write(writer: SqliteWriter, value: int) -> sqlite3.Connection:
