@@ -26,7 +26,7 @@ from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError
 from core_server.domain.events import encode
 from core_server.domain.idempotency import IdempotencyKey, key_reused, run_once
-from core_server.store.raw_tx import RawTx, UniqueViolation
+from core_server.store.raw_tx import GuardMissed, RawTx, UniqueViolation
 from core_server.store.repositories import ledger_writes
 
 R = TypeVar("R")
@@ -51,9 +51,9 @@ class FastUnit:
         """Write an event with this transaction (in the order emitted)."""
         self._events.append((type_, encode(data)))
 
-    async def finish(self) -> None:
+    def finish(self) -> None:
+        """The events join the deferred writes, which the transaction sends when it ends."""
         ledger_writes.insert_events(self.tx, self.tenant, self._events, self.now)
-        await self.tx.flush()
 
     @property
     def emitted(self) -> bool:
@@ -63,10 +63,13 @@ class FastUnit:
 @asynccontextmanager
 async def fast_unit(deps: Deps, tenant: uuid.UUID, now: dt.datetime | None = None) -> AsyncIterator[FastUnit]:
     """Commit with its events when the block ends; roll back on any exception."""
-    async with deps.raw.transaction() as tx:
-        unit = FastUnit(tx, tenant, now or deps.clock.now())
-        yield unit
-        await unit.finish()
+    try:
+        async with deps.raw.transaction() as tx:
+            unit = FastUnit(tx, tenant, now or deps.clock.now())
+            yield unit
+            unit.finish()
+    except GuardMissed as missed:  # a deferred write's condition failed at the end: nothing landed
+        raise TakeOrmPath(str(missed)) from None
     if unit.emitted:
         deps.feed.notify(tenant)
 

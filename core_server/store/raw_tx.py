@@ -18,7 +18,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from functools import lru_cache, partial
 from typing import Any, Protocol
 
@@ -43,6 +43,11 @@ class Sql:
 class UniqueViolation(Exception):
     """A unique constraint refused a row: the statement (and the transaction) changed nothing.
     The message names the constraint (PostgreSQL) or its table and columns (SQLite)."""
+
+
+class GuardMissed(Exception):
+    """A deferred write found no row to take from its guard (store/repositories/hold_writes.py's
+    reservation, say): the statement changed nothing. The fast path's assumption did not hold."""
 
 
 class RawTx(Protocol):
@@ -87,37 +92,78 @@ def shift_placeholders(text: str, offset: int) -> str:
 
 
 @lru_cache(maxsize=256)
-def _composed(texts: tuple[str, ...], widths: tuple[int, ...]) -> Sql:
+def _composed(texts: tuple[str, ...], widths: tuple[int, ...], names: tuple[str, ...]) -> Sql:
     """Several inserts (and updates) as one statement: data-modifying CTEs, each run once and to completion
     (cached as a statement: deriving a long text's other dialect on every flush cost a few % of
-    the core's CPU per call)."""
+    the core's CPU per call). A part is named `i<n>` by its place unless it was deferred with a
+    name a later part reads it by."""
     parts: list[str] = []
     offset = 0
     for text, width in zip(texts, widths, strict=True):
         parts.append(shift_placeholders(text, offset))
         offset += width
-    head = ", ".join(f"i{n} AS ({part})" for n, part in enumerate(parts[:-1]))
+    head = ", ".join(f"{names[n] or f'i{n}'} AS ({part})" for n, part in enumerate(parts[:-1]))
     return Sql((f"WITH {head} " if head else "") + parts[-1])
 
 
 class PgTx:
+    """A transaction that begins at its first statement sent (BEGIN goes just before it). A unit
+    whose writes were all deferred sends one statement in all (`flush_last`), which is a
+    transaction by itself: no BEGIN and COMMIT, one round trip instead of three."""
+
     dialect = "postgresql"
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection, stack: AsyncExitStack) -> None:
         self._connection = connection
-        self._deferred: list[tuple[Sql, tuple[Any, ...]]] = []
+        self._stack = stack  # holds the transaction once begun: commits or rolls back with the block
+        self._begun = False
+        self._deferred: list[tuple[Sql, tuple[Any, ...], str]] = []
+        self._guarded = False
 
     def defer(self, sql: Sql, *args: Any) -> None:
-        self._deferred.append((sql, args))
+        self._deferred.append((sql, args, ""))
+
+    def defer_guard(self, name: str, sql: Sql, *args: Any) -> None:
+        """A deferred part that later parts read by `name` (`(SELECT id FROM name)`) into a NOT NULL
+        column: when it returns no row, the statement fails, changing nothing, and the flush raises
+        GuardMissed. It must come before the parts that read it, and not last."""
+        self._deferred.append((sql, args, name))
+        self._guarded = True
+
+    async def _begin(self) -> None:
+        if not self._begun:
+            self._begun = True
+            await self._stack.enter_async_context(self._connection.transaction())
 
     async def flush(self) -> None:
+        if self._deferred:
+            await self._begin()
+            await self._run_deferred()
+
+    async def flush_last(self) -> None:
+        """The deferred writes as the unit's last statement: in the transaction if one began, else
+        alone (a statement is atomic: its CTEs all land or none does)."""
+        await self._run_deferred()
+
+    async def _run_deferred(self) -> None:
         if not self._deferred:
             return
         deferred, self._deferred = self._deferred, []
-        statement = _composed(tuple(sql.pg for sql, _ in deferred), tuple(len(args) for _, args in deferred))
-        await self.execute(statement, *[value for _, args in deferred for value in args])
+        guarded, self._guarded = self._guarded, False
+        statement = _composed(
+            tuple(sql.pg for sql, _, _ in deferred),
+            tuple(len(args) for _, args, _ in deferred),
+            tuple(name for _, _, name in deferred),
+        )
+        try:
+            await self._fetch(statement, *[value for _, args, _ in deferred for value in args])
+        except asyncpg.NotNullViolationError as error:
+            if not guarded:
+                raise
+            raise GuardMissed(f"no row for {error.table_name}.{error.column_name}") from None
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        await self._begin()
         try:
             row: Sequence[Any] | None = await self._connection.fetchrow(sql.pg, *args)
         except asyncpg.UniqueViolationError as error:
@@ -125,6 +171,10 @@ class PgTx:
         return row
 
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
+        await self._begin()
+        return await self._fetch(sql, *args)
+
+    async def _fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]:
         try:
             rows: list[Sequence[Any]] = await self._connection.fetch(sql.pg, *args)
         except asyncpg.UniqueViolationError as error:
@@ -236,10 +286,10 @@ class RawDb:
     async def transaction(self) -> AsyncIterator[RawTx]:
         """`async with raw.transaction() as tx:` commits when the block ends, rolls back on error."""
         if self._pool is not None:
-            async with self._pool.acquire() as connection, connection.transaction():
-                tx = PgTx(connection)
+            async with self._pool.acquire() as connection, AsyncExitStack() as stack:
+                tx = PgTx(connection, stack)
                 yield tx
-                await tx.flush()
+                await tx.flush_last()
             return
         queue = self._db.writer_queue  # the same turns as the ORM's write units (store/db.py)
         if queue is not None:

@@ -154,6 +154,27 @@ async def test_a_request_id_holds_captures_and_voids_once(hub: Hub, path: str, m
     assert report.transfers_checked == 3  # the funding, the warming charge, one capture
 
 
+async def test_a_retried_hold_of_the_whole_wallet_is_replayed_not_refused(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the fast hold is one statement whose reservation guards its inserts: the retry
+    finds the wallet short there (the statement changes nothing), and the ORM path it then takes
+    replays the first answer instead of reporting short funds."""
+    shop, user = await warm_shop(hub, "Hold retry")
+    opened = take_path("fast", monkeypatch, hub.deps, FAST)
+    request = pb.CreateHoldRequest(request_id="all-of-it", user_id=user, amount=money(100))
+    first = await shop.admin.wallet.CreateHold(request)
+    assert opened["write"] == 0  # the fast path made it
+    assert await shop.admin.wallet.CreateHold(request) == first
+    with pytest.raises(FailedPrecondition) as caught:  # a new request is short, and says so
+        await shop.admin.wallet.CreateHold(pb.CreateHoldRequest(user_id=user, amount=money(1)))
+    assert caught.value.reason == "INSUFFICIENT_FUNDS"
+    now = await balance(shop.admin, user)
+    assert (now.posted.amount_minor, now.held.amount_minor) == (100, 100)
+    assert [e.type for e in await settled_events(shop, "hold.")] == ["hold.created"]
+    await assert_ledger_ok(shop)
+
+
 async def test_refusals_on_the_fast_path_are_the_orm_paths(hub: Hub) -> None:
     shop, user = await warm_shop(hub, "Hold refusals")
     wallet = shop.admin.wallet

@@ -54,6 +54,9 @@ from core_server.store.repositories import hold_writes
 from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.unit_of_work import UnitOfWork
 
+# a fast hold's account before its statement runs: the reservation's wallet (see hold_writes.place)
+RESERVED_WALLET = uuid.UUID(int=0)
+
 
 async def place_hold(
     uow: UnitOfWork,
@@ -121,17 +124,15 @@ class HoldService:
     async def create_fast(
         self, unit: FastUnit, user_id: str, money: Money | None, reference: str, ttl_seconds: int
     ) -> Hold:
-        """`create` on a fast unit: reserve, insert, emit, in two round trips. A wallet that is
-        short or absent takes the ORM path, which says why (no user, no asset, short funds)."""
+        """`create` on a fast unit: reserve, insert, emit; on PostgreSQL one statement with the
+        idempotency record (store/repositories/hold_writes.py's `place`). A wallet that is short or
+        absent takes the ORM path, which says why (no user, no asset, short funds)."""
         asked = hold_request(user_id, money, reference, ttl_seconds)
-        asset, amount = asked.money.asset, asked.money.amount
-        account = await hold_writes.reserve(unit.tx, unit.tenant, asset, asked.user, amount)
-        if account is None:
-            raise TakeOrmPath("a short or absent wallet to explain")
         row = new_hold_row(
-            unit.tenant, account, asked.user, asked.money, asked.reference, asked.expires(unit.now), unit.now
+            unit.tenant, RESERVED_WALLET, asked.user, asked.money, asked.reference, asked.expires(unit.now), unit.now
         )
-        hold_writes.insert_hold(unit.tx, row)
+        if not await hold_writes.place(unit.tx, row):
+            raise TakeOrmPath("a short or absent wallet to explain")
         unit.emit("hold.created", hold_event(row))
         return to_hold(row)
 

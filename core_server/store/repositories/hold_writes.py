@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from core_server.store.models import HoldRow
-from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
+from core_server.store.raw_tx import PgTx, RawTx, Sql, time_of, uuid_of
 
 _COLUMNS = (
     "account_id, user_id, asset, amount, status, reference, captured_amount, capture_transfer_id, expires_at,"
@@ -25,6 +25,11 @@ _LOCK = Sql(
 _RESERVE = Sql(
     "UPDATE ledger_accounts SET held = held + $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
     " AND balance - held >= $4 RETURNING id"
+)
+# the hold of a reservation made in the same statement (PostgreSQL: store/raw_tx.py's defer_guard)
+_INSERT_RESERVED = Sql(
+    f"INSERT INTO ledger_holds (tenant_id, id, {_COLUMNS}) VALUES ($1, $2, (SELECT id FROM reserved), $3, $4, $5,"  # noqa: S608
+    " $6, $7, $8, $9, $10, $11, $12)"
 )
 _RELEASE = Sql(
     "UPDATE ledger_accounts SET held = held - $3 WHERE tenant_id = $1 AND id = $2 AND held >= $3 RETURNING id"
@@ -49,6 +54,27 @@ async def reserve(tx: RawTx, tenant: uuid.UUID, asset: str, user: uuid.UUID, amo
 async def release(tx: RawTx, tenant: uuid.UUID, account: uuid.UUID, amount: int) -> bool:
     """Give a reservation back; False when the account holds less than it (a broken invariant)."""
     return await tx.fetchrow(_RELEASE, tenant, account, amount) is not None
+
+
+async def place(tx: RawTx, row: HoldRow) -> bool:
+    """Reserve a new hold's amount within its wallet's available balance and insert the hold; False
+    when the wallet is short or absent. On PostgreSQL both go with the unit's last statement (the
+    hold's account read from the reservation there), so a unit that does nothing else is one round
+    trip; a short wallet then fails that statement, changing nothing, with GuardMissed. The row's
+    `account_id` is the wallet's only on SQLite: nothing the caller builds from the row reads it."""
+    if isinstance(tx, PgTx):
+        tx.defer_guard("reserved", _RESERVE, row.tenant_id, row.asset, row.user_id, row.amount)
+        tx.defer(
+            _INSERT_RESERVED, row.tenant_id, row.id, row.user_id, row.asset, row.amount, row.status, row.reference,
+            row.captured_amount, row.capture_transfer_id, row.expires_at, row.created_at, row.closed_at,
+        )  # fmt: skip
+        return True
+    account = await reserve(tx, row.tenant_id, row.asset, row.user_id, row.amount)
+    if account is None:
+        return False
+    row.account_id = account
+    insert_hold(tx, row)
+    return True
 
 
 def insert_hold(tx: RawTx, row: HoldRow) -> None:
