@@ -27,6 +27,9 @@ class ConstraintViolation(Exception):
 
 
 CONNECTION_LOST = "the database connection was lost"
+# asyncpg's refusal of a statement on a connection whose protocol is discarding a message it could
+# not place (state 2): an idle connection that received its backend's FATAL error
+_HEARD_ITS_END = "another operation (2) is in progress"
 
 
 class WriterBusy(TimeoutError):
@@ -52,6 +55,8 @@ def unavailable_cause(error: BaseException) -> str | None:
             return CONNECTION_LOST  # SQLAlchemy saw a disconnect: its pool starts anew
         if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
             return CONNECTION_LOST
+        if isinstance(current, asyncpg.InternalClientError) and _HEARD_ITS_END in str(current):
+            return CONNECTION_LOST  # its FATAL read, its end of file not yet (tests/core/test_database_restart.py)
         if isinstance(current, sqlite3.OperationalError) and "locked" in str(current):
             return "the SQLite database is locked"
         pending += [current.__cause__, current.__context__, getattr(current, "orig", None)]

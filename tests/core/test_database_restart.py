@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from core_server.store.db import open_database
+from core_server.store.errors import CONNECTION_LOST, unavailable_cause
 from core_server.store.migrate import upgrade_database
 from sdk import Unavailable
 from tests.hub import Hub, start_hub
@@ -74,3 +75,20 @@ async def _served(call: Callable[[], Awaitable[T]]) -> T:
             reasons.append(error.reason)
     assert set(reasons) == {"DATABASE_UNAVAILABLE"}
     return await call()  # a third attempt must be served: the pools have renewed their connections
+
+
+async def test_a_pooled_connection_that_heard_its_backend_end_is_unavailable_not_internal() -> None:
+    """A dropped connection sends its FATAL error, then its end of file; asyncpg reads them in two
+    turns of the event loop. A connection taken from the pool between the two refuses its first
+    statement with an InternalClientError ("another operation (2) is in progress": the protocol is
+    discarding the error it could not place), which once made a call answer INTERNAL in a full run
+    of this module's restart test. It is the same broken connection: UNAVAILABLE, retry-safe."""
+    connection = await asyncpg.connect(ADMIN_DSN)
+    try:
+        fields = b"SFATAL\0C57P01\0Mterminating connection due to administrator command\0\0"
+        connection._protocol.data_received(b"E" + (len(fields) + 4).to_bytes(4, "big") + fields)  # the FATAL alone
+        with pytest.raises(asyncpg.InternalClientError) as caught:
+            await connection.execute("BEGIN")
+        assert unavailable_cause(caught.value) == CONNECTION_LOST
+    finally:
+        connection.terminate()
