@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import ModuleType
 from typing import TypeVar
 
@@ -30,9 +30,11 @@ async def fast_or_slow(
     response_class: type[M],
     fast: Callable[[FastUnit], Awaitable[M]],
     slow: Callable[[], Awaitable[M]],
+    patch: Callable[[M, Sequence[int]], M] | None = None,
 ) -> M:
     """Run `fast` (raw transaction) or, when it declines, `slow` (the ORM path) at most once per
-    request id; the stored response is the serialized message, as the interceptor stores it."""
+    request id; the stored response is the serialized message, as the interceptor stores it.
+    `patch` puts the values the fast path's statement computed in its answer (run_fast_once)."""
     return await run_fast_once(
         deps,
         current_actor().tenant,
@@ -41,4 +43,5 @@ async def fast_or_slow(
         slow,
         lambda message: message.SerializeToString(),
         response_class.FromString,
+        patch=patch,
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from typing import Any
 
 import grpc
@@ -34,6 +35,19 @@ DIRECTIONS = {pb.TRANSFER_DIRECTION_CREDIT: True, pb.TRANSFER_DIRECTION_DEBIT: F
 
 def _adjusted(transfer: Transfer, balance: Balance) -> pb.AdjustBalanceResponse:
     return pb.AdjustBalanceResponse(transfer=transfer_message(transfer), balance=balance_message(balance))
+
+
+def _adjusted_after(credit: bool, message: pb.AdjustBalanceResponse, values: Sequence[int]) -> pb.AdjustBalanceResponse:
+    """The wallet's balance and held as the fast path's statement left them (WalletService.adjust_fast)."""
+    posted, held = values
+    if credit:
+        message.transfer.credit_balance_after = posted
+    else:
+        message.transfer.debit_balance_after = posted
+    message.balance.posted.amount_minor = posted
+    message.balance.held.amount_minor = held
+    message.balance.available.amount_minor = posted - held
+    return message
 
 
 def _captured(hold: Hold, transfer: Transfer | None) -> pb.CaptureHoldResponse:
@@ -73,7 +87,10 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
         async def slow() -> pb.AdjustBalanceResponse:
             return _adjusted(*await self._wallets.adjust(actor, *args))
 
-        return await fast_or_slow(self._wallets.deps, ADJUST_BALANCE, request, pb.AdjustBalanceResponse, fast, slow)
+        patch = partial(_adjusted_after, request.direction == pb.TRANSFER_DIRECTION_CREDIT)
+        return await fast_or_slow(
+            self._wallets.deps, ADJUST_BALANCE, request, pb.AdjustBalanceResponse, fast, slow, patch
+        )
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
     async def ChargeUsage(self, request: pb.ChargeUsageRequest, context: Context) -> pb.ChargeUsageResponse:

@@ -25,6 +25,7 @@ from core_server.domain.event_cursors import check_consumer, consumer_position
 from core_server.domain.event_leases import ConsumerLeases
 from core_server.domain.reasons import ConsumerLeaseLost
 from core_server.store.models import EventRow
+from core_server.store.raw_tx import Later, LaterJson
 from core_server.store.repositories import events as event_repo
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -86,6 +87,17 @@ def encode_around(data: dict[str, Any], key: str) -> tuple[str, str]:
     prefix = before[:-1] + ("," if len(before) > 2 else "") + json.dumps(key) + ":"
     suffix = ("," if len(after) > 2 else "") + after[1:]
     return prefix, suffix
+
+
+def encode_later(data: dict[str, Any]) -> str | LaterJson:
+    """encode(data), or, when a value is a Later integer (at most one may be), the text the
+    statement that computes it completes (raw_tx.LaterJson)."""
+    later = [(key, value) for key, value in data.items() if isinstance(value, Later)]
+    if not later:
+        return encode(data)
+    [(key, value)] = later
+    prefix, suffix = encode_around({name: v for name, v in data.items() if name != key}, key)
+    return LaterJson(prefix, value, suffix)
 
 
 async def emit(

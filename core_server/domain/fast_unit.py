@@ -18,15 +18,25 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from core_server.domain.deps import Deps
 from core_server.domain.errors import DomainError
-from core_server.domain.events import encode
+from core_server.domain.events import encode_later
 from core_server.domain.idempotency import IdempotencyKey, key_reused, run_once
-from core_server.store.raw_tx import GuardMissed, RawTx, UniqueViolation
+from core_server.store.raw_tx import (
+    GuardMissed,
+    Later,
+    LaterBytes,
+    LaterJson,
+    PgTx,
+    RawTx,
+    UniqueViolation,
+    split_later_bytes,
+)
 from core_server.store.repositories import ledger_writes
 
 R = TypeVar("R")
@@ -45,11 +55,21 @@ class FastUnit:
         self.tenant = tenant
         self.now = now
         self.picked_buckets: dict[tuple[str, str], uuid.UUID] = {}
-        self._events: list[tuple[str, str]] = []
+        self._events: list[tuple[str, str | LaterJson]] = []
+        self.answer_values: tuple[Later, ...] = ()
 
     def emit(self, type_: str, data: dict[str, Any]) -> None:
-        """Write an event with this transaction (in the order emitted)."""
-        self._events.append((type_, encode(data)))
+        """Write an event with this transaction (in the order emitted); one value of `data` may be
+        a Later integer of the unit's last statement (PostgreSQL)."""
+        self._events.append((type_, encode_later(data)))
+
+    def answer_with(self, *values: Later) -> None:
+        """The call's answer holds these values of the unit's last statement (PostgreSQL): its
+        writes all deferred, the unit is that one statement, which selects them. `run_fast_once`
+        stores them with the response and patches them in once the statement has run."""
+        assert isinstance(self.tx, PgTx), "only PostgreSQL's last statement computes values"
+        self.tx.return_values(*values)
+        self.answer_values = values
 
     def finish(self) -> None:
         """The events join the deferred writes, which the transaction sends when it ends."""
@@ -83,6 +103,7 @@ async def run_fast_once(
     encode_response: Callable[[R], bytes],
     decode_response: Callable[[bytes], R],
     *,
+    patch: Callable[[R, Sequence[int]], R] | None = None,
     retried: bool = False,
 ) -> R:
     """A mutation at most once per request id, by the fast path when it can, else the ORM path.
@@ -92,43 +113,69 @@ async def run_fast_once(
     transaction rolls back, and the stored answer is replayed. A fast path failing for a reason
     of its own (short funds, say) first looks for such an answer, so a retry of a purchase that
     spent the wallet replays the purchase instead of reporting the wallet short.
-    The slow path is `run_once`, the interceptor's own mechanism, over the same records."""
+    The slow path is `run_once`, the interceptor's own mechanism, over the same records.
+
+    `patch`: for a fast path whose answer holds values its statement computes (`answer_with`):
+    it puts them in a result built without them. The record then stores them before the response
+    (raw_tx.LaterBytes), and every replay patches them in the same way."""
     wanted = key is not None and bool(key.request_id)
+    decode = partial(_decoded, decode_response, patch)
     try:
         async with fast_unit(deps, tenant) as unit:
             result = await fast(unit)
+            later = unit.answer_values
+            if later and patch is None:
+                raise RuntimeError("an answer with values the statement computes needs a patch")
             if wanted:
                 assert key is not None
+                response = encode_response(result)
                 ledger_writes.insert_record(
                     unit.tx,
                     tenant,
                     key.method,
                     key.request_id,
                     key.request_hash,
-                    encode_response(result),
+                    LaterBytes(later, response) if later else response,
                     None,
                     unit.now,
                 )
+        if later:
+            assert patch is not None
+            assert isinstance(unit.tx, PgTx)
+            return patch(result, [int(value) for value in unit.tx.returned])
         return result
     except TakeOrmPath:
-        return await run_once(deps, tenant, key, slow, encode_response, decode_response)
+        return await run_once(deps, tenant, key, slow, encode_response, decode)
     except UniqueViolation as error:
         if not (wanted and ledger_writes.key_taken(error)):
             raise
         assert key is not None
         answer = await _answer(deps, tenant, key)
         if answer is None and not retried:  # the key's owner rolled back after all: try again
-            return await run_fast_once(deps, tenant, key, fast, slow, encode_response, decode_response, retried=True)
+            return await run_fast_once(
+                deps, tenant, key, fast, slow, encode_response, decode_response, patch=patch, retried=True
+            )
         if answer is None:
             raise
-        return decode_response(answer)
+        return decode(answer)
     except DomainError:
         if wanted:
             assert key is not None
             answer = await _answer(deps, tenant, key)
             if answer is not None:
-                return decode_response(answer)
+                return decode(answer)
         raise
+
+
+def _decoded(decode: Callable[[bytes], R], patch: Callable[[R, Sequence[int]], R] | None, data: bytes) -> R:
+    """A stored response: as encoded, or (LaterBytes) the statement's values and the response
+    they were patched into."""
+    split = split_later_bytes(data) if patch is not None else None
+    if split is None:
+        return decode(data)
+    assert patch is not None
+    values, response = split
+    return patch(decode(response), values)
 
 
 async def _answer(deps: Deps, tenant: uuid.UUID, key: IdempotencyKey) -> bytes | None:

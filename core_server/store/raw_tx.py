@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import struct
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -57,6 +58,11 @@ class RawTx(Protocol):
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None: ...
 
+    async def read(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        """`fetchrow`, but on PostgreSQL before the transaction begins if it has not yet: a read
+        of its own snapshot, locking nothing. What the unit's last statement relies on in it, that
+        statement checks again (a guard: raw_tx.PgTx.defer_guard)."""
+
     async def fetch(self, sql: Sql, *args: Any) -> list[Sequence[Any]]: ...
 
     async def execute(self, sql: Sql, *args: Any) -> None: ...
@@ -67,6 +73,114 @@ class RawTx(Protocol):
         round trip however many; the statements must touch different rows)."""
 
     async def flush(self) -> None: ...
+
+
+class Later:
+    """A value the unit's last statement computes (PostgreSQL): an SQL expression over the parts
+    named by `defer_guard`, such as a wallet's balance after the change the statement makes. A
+    deferred write takes it in place of an argument; `offset` is added to an integer."""
+
+    __slots__ = ("expr", "offset")
+
+    def __init__(self, expr: str, offset: int | None = None) -> None:
+        self.expr = expr
+        self.offset = offset
+
+    def plus(self, amount: int) -> Later:
+        return Later(self.expr, (self.offset or 0) + amount)
+
+
+class LaterJson:
+    """A JSON text around a Later integer: prefix || value || suffix (domain/events.py's
+    encode_around gives both halves)."""
+
+    __slots__ = ("prefix", "suffix", "value")
+
+    def __init__(self, prefix: str, value: Later, suffix: str) -> None:
+        self.prefix, self.value, self.suffix = prefix, value, suffix
+
+
+class LaterBytes:
+    """Bytes that carry Later integers before a tail the caller knows: 0x00, their count, each as
+    8 bytes big-endian (int8send), then the tail (`split_later_bytes` reads them back). A
+    serialized protobuf never starts with 0x00 (field number 0 does not exist), so a reader tells
+    the two apart."""
+
+    __slots__ = ("tail", "values")
+
+    def __init__(self, values: Sequence[Later], tail: bytes) -> None:
+        if not 0 < len(values) < 256 or any(value.offset is not None for value in values):
+            raise ValueError("1 to 255 values, with no offset")
+        self.values, self.tail = tuple(values), tail
+
+
+def split_later_bytes(data: bytes) -> tuple[tuple[int, ...], bytes] | None:
+    """The integers and the tail of LaterBytes as stored; None for other bytes."""
+    if len(data) < 2 or data[0] != 0:
+        return None
+    count = data[1]
+    end = 2 + 8 * count
+    return struct.unpack(f">{count}q", data[2:end]), data[end:]
+
+
+_Computed = Later | LaterJson | LaterBytes
+
+
+def _shape(value: _Computed) -> tuple[Any, ...]:
+    """What the SQL text of a computed argument depends on (its parameters are values)."""
+    if isinstance(value, Later):
+        return ("value", value.expr, value.offset is not None)
+    if isinstance(value, LaterJson):
+        return ("json", value.value.expr)
+    return ("bytes", tuple(later.expr for later in value.values))
+
+
+def _computed_sql(shape: tuple[Any, ...], first: int) -> str:
+    """A computed argument's SQL, its parameters numbered from `first`."""
+    kind, expr = shape[0], shape[1]
+    if kind == "value":
+        return f"(({expr}) + ${first}::bigint)" if shape[2] else f"({expr})"
+    if kind == "json":
+        return f"(${first}::text || (({expr}) + ${first + 1}::bigint)::text || ${first + 2}::text)"
+    sends = " || ".join(f"int8send(({one}))" for one in expr)
+    return f"(${first}::bytea || {sends} || ${first + 1}::bytea)"
+
+
+def _computed_params(value: _Computed) -> tuple[Any, ...]:
+    if isinstance(value, Later):
+        return () if value.offset is None else (value.offset,)
+    if isinstance(value, LaterJson):
+        return (value.prefix, value.value.offset or 0, value.suffix)
+    return (bytes((0, len(value.values))), value.tail)
+
+
+_PARAMS = {"json": 3, "bytes": 2}  # parameters of a computed argument's SQL (a value's: one if offset)
+
+
+@lru_cache(maxsize=256)
+def _expanded(text: str, shapes: tuple[tuple[Any, ...] | None, ...]) -> str:
+    """`text` with each computed argument's placeholder replaced by its SQL (`shapes`: None for a
+    plain argument), the placeholders renumbered for `_expanded_args`."""
+    mapping: dict[int, str] = {}
+    count = 0
+    for number, shape in enumerate(shapes, start=1):
+        if shape is None:
+            count += 1
+            mapping[number] = f"${count}"
+        else:
+            mapping[number] = _computed_sql(shape, count + 1)
+            count += _PARAMS[shape[0]] if shape[0] != "value" else int(shape[2])
+    return _PLACEHOLDER.sub(lambda match: mapping[int(match.group(1))], text)
+
+
+def _expanded_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for value in args:
+        if isinstance(value, _Computed):
+            out += _computed_params(value)
+        else:
+            out.append(value)
+    return tuple(out)
 
 
 def uuid_of(value: Any) -> uuid.UUID:
@@ -92,18 +206,22 @@ def shift_placeholders(text: str, offset: int) -> str:
 
 
 @lru_cache(maxsize=256)
-def _composed(texts: tuple[str, ...], widths: tuple[int, ...], names: tuple[str, ...]) -> Sql:
+def _composed(
+    texts: tuple[str, ...], widths: tuple[int, ...], names: tuple[str, ...], returning: tuple[str, ...] = ()
+) -> Sql:
     """Several inserts (and updates) as one statement: data-modifying CTEs, each run once and to completion
     (cached as a statement: deriving a long text's other dialect on every flush cost a few % of
     the core's CPU per call). A part is named `i<n>` by its place unless it was deferred with a
-    name a later part reads it by."""
+    name a later part reads it by. With `returning` every part is a CTE and the statement selects
+    those expressions."""
     parts: list[str] = []
     offset = 0
     for text, width in zip(texts, widths, strict=True):
         parts.append(shift_placeholders(text, offset))
         offset += width
-    head = ", ".join(f"{names[n] or f'i{n}'} AS ({part})" for n, part in enumerate(parts[:-1]))
-    return Sql((f"WITH {head} " if head else "") + parts[-1])
+    last = f"SELECT {', '.join(returning)}" if returning else parts.pop()
+    head = ", ".join(f"{names[n] or f'i{n}'} AS ({part})" for n, part in enumerate(parts))
+    return Sql((f"WITH {head} " if head else "") + last)
 
 
 class PgTx:
@@ -119,9 +237,25 @@ class PgTx:
         self._begun = False
         self._deferred: list[tuple[Sql, tuple[Any, ...], str]] = []
         self._guarded = False
+        self._returning: tuple[Later, ...] = ()
+        self.returned: tuple[Any, ...] = ()  # the values of `return_values`, once the last statement ran
+        self._names = 0
+
+    def new_name(self, prefix: str) -> str:
+        """A part name no other part of this transaction's statements has."""
+        self._names += 1
+        return f"{prefix}{self._names}"
 
     def defer(self, sql: Sql, *args: Any) -> None:
+        """Arguments may be Later values (and LaterJson, LaterBytes) of parts deferred before."""
         self._deferred.append((sql, args, ""))
+
+    def return_values(self, *values: Later) -> None:
+        """The unit's last statement selects these (`returned` holds them after it ran): the values
+        the caller answers with, which only the statement knows."""
+        if any(value.offset is not None for value in values):
+            raise ValueError("returned values take no offset")
+        self._returning = values
 
     def defer_guard(self, name: str, sql: Sql, *args: Any) -> None:
         """A deferred part that later parts read by `name` (`(SELECT id FROM name)`) into a NOT NULL
@@ -136,6 +270,8 @@ class PgTx:
             await self._stack.enter_async_context(self._connection.transaction())
 
     async def flush(self) -> None:
+        if self._returning:
+            raise RuntimeError("values to return: the deferred writes go as the unit's last statement")
         if self._deferred:
             await self._begin()
             await self._run_deferred()
@@ -150,17 +286,37 @@ class PgTx:
             return
         deferred, self._deferred = self._deferred, []
         guarded, self._guarded = self._guarded, False
+        returning, self._returning = self._returning, ()
+        texts: list[str] = []
+        values: list[tuple[Any, ...]] = []
+        for sql, args, _ in deferred:
+            shapes = tuple(_shape(arg) if isinstance(arg, _Computed) else None for arg in args)
+            if any(shapes):
+                texts.append(_expanded(sql.pg, shapes))
+                values.append(_expanded_args(args))
+            else:
+                texts.append(sql.pg)
+                values.append(args)
         statement = _composed(
-            tuple(sql.pg for sql, _, _ in deferred),
-            tuple(len(args) for _, args, _ in deferred),
+            tuple(texts),
+            tuple(len(args) for args in values),
             tuple(name for _, _, name in deferred),
+            tuple(f"({value.expr})" for value in returning),
         )
         try:
-            await self._fetch(statement, *[value for _, args, _ in deferred for value in args])
+            rows = await self._fetch(statement, *[value for args in values for value in args])
         except asyncpg.NotNullViolationError as error:
             if not guarded:
                 raise
             raise GuardMissed(f"no row for {error.table_name}.{error.column_name}") from None
+        if returning:
+            self.returned = tuple(rows[0])
+
+    async def read(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        if self._begun:
+            return await self.fetchrow(sql, *args)
+        row: Sequence[Any] | None = await self._connection.fetchrow(sql.pg, *args)
+        return row
 
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         await self._begin()
@@ -232,6 +388,9 @@ class SqliteTx:
         rows = await self.fetch(sql, *args)
         return rows[0] if rows else None
 
+    async def read(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        return await self.fetchrow(sql, *args)  # the writer's turn already excludes every other write
+
     async def execute(self, sql: Sql, *args: Any) -> None:
         await self.fetch(sql, *args)
 
@@ -264,6 +423,9 @@ class InPlaceSqliteTx:
     async def fetchrow(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
         rows = self._run(sql, args)
         return rows[0] if rows else None
+
+    async def read(self, sql: Sql, *args: Any) -> Sequence[Any] | None:
+        return await self.fetchrow(sql, *args)
 
     async def execute(self, sql: Sql, *args: Any) -> None:
         self._run(sql, args)

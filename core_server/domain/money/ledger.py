@@ -26,6 +26,7 @@ from core_server.domain.money.amounts import MAX_BALANCE, BalanceLimit, Insuffic
 from core_server.domain.money.hold_model import HoldStatus
 from core_server.store.ids import new_id
 from core_server.store.models import TransferRow
+from core_server.store.raw_tx import Later, PgTx
 from core_server.store.repositories import ledger as ledger_repo
 from core_server.store.repositories import ledger_writes
 from core_server.store.unit_of_work import UnitOfWork
@@ -114,7 +115,9 @@ async def _apply(
     return debited
 
 
-def _wallet_event(transfer: Transfer, side: Account, balance: int | None, type_: str) -> tuple[str, dict[str, Any]]:
+def _wallet_event(
+    transfer: Transfer, side: Account, balance: int | Later | None, type_: str
+) -> tuple[str, dict[str, Any]]:
     assert isinstance(side, Wallet)
     return type_, {
         "user_id": str(side.user_id),
@@ -216,6 +219,81 @@ async def post_raw(
     for type_, data in _wallet_events(transfers):
         unit.emit(type_, data)
     return transfers
+
+
+@dataclass(frozen=True, slots=True)
+class WalletLater:
+    """A wallet as the unit's last statement leaves it (PostgreSQL): values only it computes."""
+
+    balance: Later
+    held: Later
+
+
+def post_later(
+    unit: FastUnit, asset: str, posting: Posting, *, after: Later | None = None, transfer_id: uuid.UUID | None = None
+) -> tuple[Transfer, WalletLater]:
+    """One posting between a wallet and a system account as parts of the unit's last statement
+    (PostgreSQL): `post_raw`'s legs, in the same lock order, its transfer and wallet event, and no
+    statement of their own, so that a unit that writes nothing else is one round trip.
+
+    The wallet's balance after is known only when that statement runs: the transfer returned holds
+    0 in its place, and the caller's writes and answer take the WalletLater values instead
+    (FastUnit.answer_with). A leg whose condition fails (a short wallet, a full bucket, a new
+    wallet of a user or asset the tenant does not have) fails the statement, changing nothing:
+    TakeOrmPath, and the ORM path decides (another bucket, or which error). `after`: a guard the
+    legs come after (the business row they settle, first in the lock order); `transfer_id`: the
+    transfer's id when the caller wrote it already (in that row, say)."""
+    wallet, system = (
+        (posting.credit, posting.debit) if isinstance(posting.credit, Wallet) else (posting.debit, posting.credit)
+    )
+    if not isinstance(wallet, Wallet) or not isinstance(system, System) or not isinstance(unit.tx, PgTx):
+        raise ValueError("post_later moves between a wallet and a system account, on PostgreSQL")
+    credited = wallet is posting.credit
+    buckets = ledger_repo.cached_bucket_ids(unit.tenant, asset, system.name)
+    if buckets is None:
+        raise TakeOrmPath(f"the buckets of {system.name} {asset} are not cached yet")
+    if posting.amount > MAX_BALANCE:
+        raise TakeOrmPath("a credit no wallet can take: the ORM path explains")
+    bucket = unit.picked_buckets.get((asset, system.name)) or random.choice(buckets)
+    unit.picked_buckets[(asset, system.name)] = bucket
+    tenant = unit.tenant
+    if credited:
+        wallet_leg = ledger_writes.credit_leg(
+            tenant, asset, wallet.user_id, posting.amount, limit=MAX_BALANCE, now=unit.now
+        )
+    else:
+        wallet_leg = ledger_writes.debit_leg(tenant, asset, wallet.user_id, posting.amount, from_held=posting.from_held)
+    system_leg = ledger_writes.move_leg(
+        tenant, bucket, -posting.amount if credited else posting.amount, limit=MAX_BALANCE
+    )
+    wallet_after, system_after = ledger_writes.defer_legs(unit.tx, [wallet_leg, system_leg], after)
+    transfer = Transfer(
+        id=transfer_id or new_id(),
+        asset=asset,
+        kind=posting.kind,
+        amount=posting.amount,
+        debit=posting.debit,
+        credit=posting.credit,
+        reference=posting.reference,
+        link_id=None,
+        reason=posting.reason,
+        actor=posting.actor,
+        debit_balance_after=None if credited else 0,
+        credit_balance_after=0 if credited else None,
+        created_at=unit.now,
+    )
+    row = _row(
+        tenant,
+        transfer,
+        system_after.account if credited else wallet_after.account,
+        wallet_after.account if credited else system_after.account,
+    )
+    row["debit_balance_after" if not credited else "credit_balance_after"] = wallet_after.balance
+    ledger_writes.insert_transfers(unit.tx, [list(row.values())])
+    unit.emit(
+        *_wallet_event(transfer, wallet, wallet_after.balance, "wallet.credited" if credited else "wallet.debited")
+    )
+    return transfer, WalletLater(wallet_after.balance, wallet_after.held)
 
 
 async def _apply_leading_raw(
@@ -339,7 +417,9 @@ def _wallet_events(transfers: Sequence[Transfer]) -> list[tuple[str, dict[str, A
     return events
 
 
-def _row(tenant: uuid.UUID, transfer: Transfer, debit_id: uuid.UUID, credit_id: uuid.UUID) -> dict[str, Any]:
+def _row(
+    tenant: uuid.UUID, transfer: Transfer, debit_id: uuid.UUID | Later, credit_id: uuid.UUID | Later
+) -> dict[str, Any]:
     return {
         "tenant_id": tenant,
         "id": transfer.id,

@@ -7,12 +7,13 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core_server.domain import audit
 from core_server.domain.actor import Actor
 from core_server.domain.deps import Deps
 from core_server.domain.errors import Violations
-from core_server.domain.events import emit, encode_around
+from core_server.domain.events import emit, encode_around, encode_later
 from core_server.domain.fast_unit import FastUnit, TakeOrmPath
 from core_server.domain.idempotency import IdempotencyKey, check_request_id, claim_or_find, key_reused
 from core_server.domain.money import ledger
@@ -25,6 +26,7 @@ from core_server.domain.tenant_reads import TENANT_TRANSFER_READS
 from core_server.store.charge_params import ChargeParams, Outcome
 from core_server.store.ids import new_id
 from core_server.store.models import AuditRow, IdempotencyRow
+from core_server.store.raw_tx import Later
 from core_server.store.repositories import audit as audit_repo
 from core_server.store.repositories import idempotency as idem_repo
 from core_server.store.repositories import ledger as ledger_repo
@@ -112,23 +114,28 @@ class _Adjustment:
     def delta(self) -> int:
         return self.money.amount if self.credit else -self.money.amount
 
-    def event(self, transfer: Transfer, after: Balance) -> dict[str, object]:
+    def event(self, transfer: Transfer, posted: int | Later) -> dict[str, object]:
         return {
             "user_id": str(self.user),
             "asset": self.money.asset,
             "delta_minor": self.delta,
-            "balance_minor": after.posted,
+            "balance_minor": posted,
             "transfer_id": str(transfer.id),
             "reason": self.reason,
             "actor": self.who,
         }
 
-    def audit_entry(self, actor: Actor, after: Balance, now: dt.datetime) -> AuditRow:
+    def audit_states(self, posted: int | Later) -> tuple[dict[str, Any], dict[str, Any]]:
         """Before is after less the change: the posting's row lock makes that exact."""
-        before = {"asset": self.money.asset, "posted_minor": after.posted - self.delta}
-        after_state = {"asset": self.money.asset, "posted_minor": after.posted}
+        before = posted.plus(-self.delta) if isinstance(posted, Later) else posted - self.delta
+        return {"asset": self.money.asset, "posted_minor": before}, {"asset": self.money.asset, "posted_minor": posted}
+
+    def audit_entry(self, actor: Actor, posted: int | Later, now: dt.datetime) -> AuditRow:
+        """The entry; with Later balances its before and after texts go to the insert instead
+        (audit_repo.insert)."""
+        before, after = self.audit_states(0 if isinstance(posted, Later) else posted)
         target = ("wallet", str(self.user))
-        return audit.entry(actor, self.who, "balance.adjusted", target, self.reason, before, after_state, now)
+        return audit.entry(actor, self.who, "balance.adjusted", target, self.reason, before, after, now)
 
 
 def _adjustment(user_id: str, money: Money | None, credit: bool | None, reason: str, who: str) -> _Adjustment:
@@ -215,8 +222,8 @@ class WalletService:
             await require_asset(uow, tenant, change.money.asset)
             [transfer] = await ledger.post(uow, self._deps.feed, tenant, change.money.asset, [change.posting()], now)
             after = await balance_of(uow, tenant, change.user, change.money.asset)
-            await emit(uow, self._deps.feed, tenant, "balance.adjusted", change.event(transfer, after), now)
-            audit_repo.add(uow, change.audit_entry(actor, after, now))
+            await emit(uow, self._deps.feed, tenant, "balance.adjusted", change.event(transfer, after.posted), now)
+            audit_repo.add(uow, change.audit_entry(actor, after.posted, now))
             await uow.commit()
         return transfer, after
 
@@ -231,15 +238,26 @@ class WalletService:
         who: str,
     ) -> tuple[Transfer, Balance]:
         """`adjust` on a fast unit: the same posting, event and audit entry in a few statements
-        (TakeOrmPath when the user or asset is unknown: the ORM path says which)."""
+        (TakeOrmPath when the user or asset is unknown: the ORM path says which). On PostgreSQL
+        they are the unit's one statement, and the balances it computes are answered with
+        (FastUnit.answer_with: the Balance returned holds zeros, and its transfer's wallet balance
+        after, until the caller's patch puts the statement's values in)."""
         change = _adjustment(user_id, money, credit, reason, who)
         asset = change.money.asset
+        if unit.tx.dialect == "postgresql":
+            transfer, wallet = ledger.post_later(unit, asset, change.posting())
+            unit.emit("balance.adjusted", change.event(transfer, wallet.balance))
+            before, after_state = change.audit_states(wallet.balance)
+            entry = change.audit_entry(actor, wallet.balance, unit.now)
+            audit_repo.insert(unit.tx, entry, before=encode_later(before), after=encode_later(after_state))
+            unit.answer_with(wallet.balance, wallet.held)
+            return transfer, Balance(asset, 0, 0)
         if not await ledger_writes.user_and_asset_exist(unit.tx, unit.tenant, change.user, asset):
             raise TakeOrmPath("an unknown user or asset to explain")
         [transfer] = await ledger.post_raw(unit, [(asset, change.posting())])
         after = Balance(asset, *await ledger_writes.wallet_balance(unit.tx, unit.tenant, asset, change.user))
-        unit.emit("balance.adjusted", change.event(transfer, after))
-        audit_repo.insert(unit.tx, change.audit_entry(actor, after, unit.now))
+        unit.emit("balance.adjusted", change.event(transfer, after.posted))
+        audit_repo.insert(unit.tx, change.audit_entry(actor, after.posted, unit.now))
         return transfer, after
 
     async def charge_usage(

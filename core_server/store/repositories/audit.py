@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core_server.store.models import AuditRow
-from core_server.store.raw_tx import RawTx, Sql
+from core_server.store.raw_tx import LaterJson, RawTx, Sql
 from core_server.store.unit_of_work import UnitOfWork
 
 _INSERT = Sql(
@@ -21,11 +21,12 @@ def add(uow: UnitOfWork, row: AuditRow) -> None:
     uow.session.add(row)
 
 
-def insert(tx: RawTx, row: AuditRow) -> None:
-    """An entry on a raw transaction (the fast paths; deferred)."""
+def insert(tx: RawTx, row: AuditRow, *, before: str | LaterJson = "", after: str | LaterJson = "") -> None:
+    """An entry on a raw transaction (the fast paths; deferred). `before`/`after`, when given,
+    replace the row's: texts the unit's last statement completes (raw_tx.LaterJson)."""
     tx.defer(
         _INSERT, row.tenant_id, row.id, row.actor, row.action, row.target_type, row.target_id, row.reason,
-        row.before, row.after, row.created_at,
+        before or row.before, after or row.after, row.created_at,
     )  # fmt: skip
 
 

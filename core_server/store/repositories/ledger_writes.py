@@ -18,7 +18,17 @@ from functools import cache, lru_cache
 from typing import Any
 
 from core_server.store.ids import new_id
-from core_server.store.raw_tx import RawTx, Sql, UniqueViolation, shift_placeholders, uuid_of
+from core_server.store.raw_tx import (
+    Later,
+    LaterBytes,
+    LaterJson,
+    PgTx,
+    RawTx,
+    Sql,
+    UniqueViolation,
+    shift_placeholders,
+    uuid_of,
+)
 from core_server.store.repositories.events import SQLITE_MAX_EVENT_ID
 
 # The balance changes, each one conditional statement: (text, number of parameters). `{after}` is
@@ -36,19 +46,19 @@ from core_server.store.repositories.events import SQLITE_MAX_EVENT_ID
 _LEG_SQL = {
     "debit": (
         "UPDATE ledger_accounts SET balance = balance - $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
-        " AND balance - held >= $4{after} RETURNING id, balance",
+        " AND balance - held >= $4{after} RETURNING id, balance, held",
         4,
     ),
     "debit_held": (
         "UPDATE ledger_accounts SET balance = balance - $4, held = held - $5 WHERE tenant_id = $1 AND asset = $2"
-        " AND user_id = $3 AND held >= $5{after} RETURNING id, balance",
+        " AND user_id = $3 AND held >= $5{after} RETURNING id, balance, held",
         5,
     ),
     "credit": (
         "INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, created_at)"
         " SELECT $1, $5, $2, $3, NULL, 0, $4, 0, $7 WHERE TRUE{after}"
         " ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance + excluded.balance"
-        " WHERE ledger_accounts.balance <= $6 - $4 RETURNING id, balance",
+        " WHERE ledger_accounts.balance <= $6 - $4 RETURNING id, balance, held",
         7,
     ),
     "up": (
@@ -120,6 +130,53 @@ async def apply_legs(tx: RawTx, legs: Sequence[Leg]) -> list[tuple[uuid.UUID, in
     return applied
 
 
+# a new wallet's owner: the tenant's user and asset (a wallet that exists has both)
+_OWNER_EXISTS = (
+    " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $3)"
+    " AND EXISTS (SELECT 1 FROM assets WHERE tenant_id = $1 AND code = $2::varchar)"  # the type the insert gives $2
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LegAfter:
+    """A leg of the unit's last statement as it leaves its row: the account's id and (a wallet's)
+    balance and held, computed by the statement (raw_tx.Later)."""
+
+    account: Later
+    balance: Later
+    held: Later
+
+
+def defer_legs(tx: PgTx, legs: Sequence[Leg], after: Later | None = None) -> list[LegAfter]:
+    """Legs as parts of the unit's last statement (PostgreSQL), in the order given (THE LOCK ORDER)
+    and each after the one before it, as in `apply_legs`; the first after `after` (a guard's row,
+    such as the business row the legs settle) when given. A leg whose condition fails (a short
+    wallet, a full or unknown bucket, a new wallet of a user or asset the tenant does not have)
+    fails the statement, which then changes nothing (raw_tx.GuardMissed): the rows the later parts
+    insert read each leg's account id into a NOT NULL column."""
+    afters: list[LegAfter] = []
+    previous = f" AND EXISTS ({after.expr})" if after is not None else ""
+    for leg in legs:
+        name = tx.new_name("leg")
+        text, _width = _LEG_SQL[leg.kind]
+        condition = _OWNER_EXISTS + previous if leg.kind == "credit" else previous
+        tx.defer_guard(name, _leg_text(text, condition), *leg.args)
+        afters.append(
+            LegAfter(
+                Later(f"SELECT id FROM {name}"),  # noqa: S608  # CTE names only
+                Later(f"SELECT balance FROM {name}"),  # noqa: S608
+                Later(f"SELECT held FROM {name}"),  # noqa: S608
+            )
+        )
+        previous = f" AND EXISTS (SELECT 1 FROM {name})"  # noqa: S608  # CTE names only
+    return afters
+
+
+@lru_cache(maxsize=64)
+def _leg_text(text: str, after: str) -> Sql:
+    return Sql(text.format(after=after))
+
+
 _TRANSFER_COLUMNS = (
     "tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id, debit_balance_after,"
     " credit_balance_after, reference, link_id, reason, actor, created_at"
@@ -186,7 +243,9 @@ def _insert_events(count: int) -> Sql:
     return Sql(head + pg, head + sqlite)
 
 
-def insert_events(tx: RawTx, tenant: uuid.UUID, events: Sequence[tuple[str, str]], now: dt.datetime) -> None:
+def insert_events(
+    tx: RawTx, tenant: uuid.UUID, events: Sequence[tuple[str, str | LaterJson]], now: dt.datetime
+) -> None:
     """(type, JSON data) events in this order (ids ascend with it), in one statement (deferred)."""
     if events:
         tx.defer(_insert_events(len(events)), tenant, now, *[value for event in events for value in event])
@@ -208,7 +267,7 @@ def insert_record(
     method: str,
     request_id: str,
     request_hash: bytes,
-    response: bytes | None,
+    response: bytes | LaterBytes | None,
     transfer_id: uuid.UUID | None,
     now: dt.datetime,
 ) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from core_server.store.models import TopupRequestRow
-from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
+from core_server.store.raw_tx import Later, PgTx, RawTx, Sql, time_of, uuid_of
 from core_server.store.repositories.keyset import requests_page
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -46,6 +47,12 @@ _LOCK = Sql(
     f"SELECT {_COLUMNS} FROM topup_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE",  # noqa: S608
     f"SELECT {_COLUMNS} FROM topup_requests WHERE tenant_id = $1 AND id = $2",  # noqa: S608  # the writer's lock
 )
+_READ = Sql(f"SELECT {_COLUMNS} FROM topup_requests WHERE tenant_id = $1 AND id = $2")  # noqa: S608
+# the decision of a request still pending (PostgreSQL: a guard of the unit's last statement)
+_DECIDE_PENDING = Sql(
+    "UPDATE topup_requests SET status = $3, reason = $4, decided_by = $5, transfer_id = $6, decided_at = $7"
+    " WHERE tenant_id = $1 AND id = $2 AND status = $8 RETURNING id"
+)
 _DECIDE = Sql(
     "UPDATE topup_requests SET status = $3, reason = $4, decided_by = $5, transfer_id = $6, decided_at = $7"
     " WHERE tenant_id = $1 AND id = $2"
@@ -54,7 +61,29 @@ _DECIDE = Sql(
 
 async def lock_request(tx: RawTx, tenant: uuid.UUID, request: uuid.UUID) -> TopupRequestRow | None:
     """The request, locked (step 1 of the lock order), as a transient row for the domain."""
-    row = await tx.fetchrow(_LOCK, tenant, request)
+    return _request(tenant, request, await tx.fetchrow(_LOCK, tenant, request))
+
+
+async def read_request(tx: RawTx, tenant: uuid.UUID, request: uuid.UUID) -> TopupRequestRow | None:
+    """The request as it was a moment ago, unlocked (RawTx.read): a decision made on it goes
+    through `decide_if_still`, which checks its status again."""
+    return _request(tenant, request, await tx.read(_READ, tenant, request))
+
+
+def decide_if_still(tx: RawTx, row: TopupRequestRow, status: str) -> Later:
+    """The row's decision as a guard of the unit's last statement (step 1 of the lock order): it
+    takes only while the request's status is still `status`, else the statement changes nothing
+    (GuardMissed). The parts that must follow the decision chain after the Later returned."""
+    assert isinstance(tx, PgTx), "a guard is a part of PostgreSQL's last statement"
+    name = tx.new_name("decided")
+    tx.defer_guard(
+        name, _DECIDE_PENDING, row.tenant_id, row.id, row.status, row.reason, row.decided_by, row.transfer_id,
+        row.decided_at, status,
+    )  # fmt: skip
+    return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
+
+
+def _request(tenant: uuid.UUID, request: uuid.UUID, row: Sequence[Any] | None) -> TopupRequestRow | None:
     if row is None:
         return None
     return TopupRequestRow(
