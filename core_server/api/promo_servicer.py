@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
@@ -66,6 +67,12 @@ def _redeemed(redemption: Redemption) -> pb.RedeemPromoCodeResponse:
     )
 
 
+def _credited_after(message: pb.RedeemPromoCodeResponse, values: Sequence[int]) -> pb.RedeemPromoCodeResponse:
+    """The wallet's balance after the credit, as the fast path's statement left it."""
+    [message.transfer.credit_balance_after] = values
+    return message
+
+
 class PromoServicer(promo_service_pb2_grpc.PromoServiceServicer):
     def __init__(self, service: PromoCodeService) -> None:
         self._service = service
@@ -100,4 +107,6 @@ class PromoServicer(promo_service_pb2_grpc.PromoServiceServicer):
         async def slow() -> pb.RedeemPromoCodeResponse:
             return _redeemed(await self._service.redeem(actor, request.user_id, request.code))
 
-        return await fast_or_slow(self._service.deps, REDEEM, request, pb.RedeemPromoCodeResponse, fast, slow)
+        return await fast_or_slow(
+            self._service.deps, REDEEM, request, pb.RedeemPromoCodeResponse, fast, slow, _credited_after
+        )

@@ -337,7 +337,11 @@ class PromoCodeService:
         check_usable(row, unit.now)
         assert row.credit_asset is not None
         use = new_use(row, user, used, unit.now)
-        [transfer] = await ledger.post_raw(unit, [(row.credit_asset, _posting(row, user))])
+        if unit.tx.dialect == "postgresql":  # the credit joins the use's writes in the last statement
+            transfer, wallet = ledger.post_later(unit, row.credit_asset, _posting(row, user))
+            unit.answer_with(wallet.balance)  # the transfer's balance after (the caller's patch)
+        else:
+            [transfer] = await ledger.post_raw(unit, [(row.credit_asset, _posting(row, user))])
         use.transfer_id = transfer.id
         repo.count_use(unit.tx, row, use)
         promo = to_promo(row)
