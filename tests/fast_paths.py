@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import pytest
@@ -20,10 +20,13 @@ from google.protobuf.message import Message
 from core_server.domain.deps import Deps
 from core_server.domain.fast_unit import TakeOrmPath
 from core_server.store.unit_of_work import UnitOfWork
-from sdk.billinghub.v1 import wallet_pb2
+from sdk.billinghub.v1 import audit_service_pb2, wallet_pb2
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.promos import settled_events
-from tests.hub import TenantHandle
+from tests.hub import Hub, TenantHandle
+from tests.money import assert_ledger_ok
+
+Shop = tuple[TenantHandle, str]  # a tenant and its user
 
 PATHS = pytest.mark.parametrize("path", ["orm", "fast"])
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -78,6 +81,34 @@ async def trace(shop: TenantHandle, *prefixes: str) -> dict[str, Any]:
     ordered = sorted(listed.transfers, key=_transfer_key)
     transfers = [canonical(t, ids) for t in ordered]
     return {"events": events, "transfers": transfers}
+
+
+async def traces_on_both_paths(
+    hub: Hub,
+    monkeypatch: pytest.MonkeyPatch,
+    fast: Iterable[tuple[object, str]],
+    shop: Callable[[Hub, str], Awaitable[Shop]],
+    story: Callable[[TenantHandle, str], Awaitable[Any]],
+    *prefixes: str,
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The same story on two tenants, "orm" then "fast" (`shop` makes each, named by its path):
+    what each left (its answers, events of `prefixes`, transfers and audit entries, canonical,
+    its user named "the user"), and the ORM write units each opened. The ledger is checked."""
+    fast = list(fast)
+    traces: list[dict[str, Any]] = []
+    writes: list[int] = []
+    for path in ("orm", "fast"):
+        handle, user = await shop(hub, f"Alike {path}")
+        opened = take_path(path, monkeypatch, hub.deps, fast)
+        answers = await story(handle, user)
+        monkeypatch.undo()
+        writes.append(opened["write"])
+        ids: dict[str, str] = {user: "the user"}
+        listed = await handle.admin.audit.ListAuditEntries(audit_service_pb2.ListAuditEntriesRequest())
+        audit = [canonical([e.action, e.target_id, e.reason, e.before, e.after], ids) for e in listed.audit_entries]
+        traces.append({"answers": canonical(answers, ids), **await trace(handle, *prefixes), "audit": audit})
+        await assert_ledger_ok(handle)
+    return traces, writes
 
 
 def _transfer_key(transfer: wallet_pb2.Transfer) -> tuple[Any, ...]:

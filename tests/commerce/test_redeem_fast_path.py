@@ -11,7 +11,7 @@ import pytest
 from core_server.domain.promos.codes import PromoCodeService
 from sdk.billinghub.v1 import promo_service_pb2 as pb
 from tests.commerce.promos import credit_code
-from tests.fast_paths import PATHS, canonical, take_path, trace
+from tests.fast_paths import PATHS, take_path, trace, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
 from tests.money import assert_ledger_ok, balance, fund, new_user
 
@@ -68,15 +68,7 @@ async def test_redemptions_answer_with_the_balance_they_left(
 
 
 async def test_both_paths_leave_the_same_trace(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
-    traces = []
-    for path in ("orm", "fast"):
-        shop, user = await warm_shop(hub, f"Redeem alike {path}")
-        take_path(path, monkeypatch, hub.deps, FAST)
-        answers = await redeem_story(shop, user)
-        monkeypatch.undo()
-        ids: dict[str, str] = {user: "the user"}
-        traces.append({"answers": canonical(answers, ids), **await trace(shop, "wallet.", "promo.")})
-        await assert_ledger_ok(shop)
+    traces, _writes = await traces_on_both_paths(hub, monkeypatch, FAST, warm_shop, redeem_story, "wallet.", "promo.")
     assert traces[0] == traces[1]
 
 

@@ -18,7 +18,7 @@ from sdk import FailedPrecondition, NotFound
 from sdk.billinghub.v1 import audit_service_pb2 as audit_pb
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from tests.commerce.promos import settled_events
-from tests.fast_paths import PATHS, canonical, take_path, trace
+from tests.fast_paths import PATHS, take_path, trace, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
 from tests.money import CREDIT, DEBIT, assert_ledger_ok, balance, fund, money, new_user
 
@@ -125,22 +125,7 @@ async def test_adjustments_answer_with_the_balances_they_left(
 async def test_both_paths_leave_the_same_trace(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same story on two tenants, one on each path: the same answers, events, transfers and
     audit entries."""
-    traces = []
-    for path in ("orm", "fast"):
-        shop, user = await warm_shop(hub, f"Adjust alike {path}")
-        take_path(path, monkeypatch, hub.deps, FAST)
-        answers = await adjust_story(shop, user)
-        monkeypatch.undo()
-        ids: dict[str, str] = {user: "the user"}
-        audit = (await shop.admin.audit.ListAuditEntries(audit_pb.ListAuditEntriesRequest())).audit_entries
-        traces.append(
-            {
-                "answers": canonical(answers, ids),
-                **await trace(shop, "balance.", "wallet."),
-                "audit": [canonical([e.action, e.target_id, e.reason, e.before, e.after], ids) for e in audit],
-            }
-        )
-        await assert_ledger_ok(shop)
+    traces, _writes = await traces_on_both_paths(hub, monkeypatch, FAST, warm_shop, adjust_story, "balance.", "wallet.")
     assert traces[0] == traces[1]
 
 

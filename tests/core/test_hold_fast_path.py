@@ -16,7 +16,7 @@ from sdk import FailedPrecondition, InvalidArgument, NotFound
 from sdk.billinghub.v1 import wallet_pb2
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from tests.commerce.promos import settled_events
-from tests.fast_paths import PATHS, canonical, take_path, trace
+from tests.fast_paths import PATHS, take_path, trace, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
 from tests.money import assert_ledger_ok, balance, fund, money, new_user
 
@@ -96,15 +96,7 @@ async def test_holds_answer_and_record_alike_on_both_paths(
 
 async def test_both_paths_leave_the_same_trace(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same story on two tenants, one on each path: the same answers, events and transfers."""
-    traces = []
-    for path in ("orm", "fast"):
-        shop, user = await warm_shop(hub, f"Holds alike {path}")
-        take_path(path, monkeypatch, hub.deps, FAST)
-        answers = await hold_story(shop, user)
-        monkeypatch.undo()
-        ids: dict[str, str] = {user: "the user"}
-        traces.append({"answers": canonical(answers, ids), **await trace(shop, "hold.", "wallet.")})
-        await assert_ledger_ok(shop)
+    traces, _writes = await traces_on_both_paths(hub, monkeypatch, FAST, warm_shop, hold_story, "hold.", "wallet.")
     assert traces[0] == traces[1]
 
 

@@ -267,20 +267,8 @@ def post_later(
         tenant, bucket, -posting.amount if credited else posting.amount, limit=MAX_BALANCE
     )
     wallet_after, system_after = ledger_writes.defer_legs(unit.tx, [wallet_leg, system_leg], after)
-    transfer = Transfer(
-        id=transfer_id or new_id(),
-        asset=asset,
-        kind=posting.kind,
-        amount=posting.amount,
-        debit=posting.debit,
-        credit=posting.credit,
-        reference=posting.reference,
-        link_id=None,
-        reason=posting.reason,
-        actor=posting.actor,
-        debit_balance_after=None if credited else 0,
-        credit_balance_after=0 if credited else None,
-        created_at=unit.now,
+    transfer = _transfer(
+        asset, posting, None, None if credited else 0, 0 if credited else None, unit.now, transfer_id or new_id()
     )
     row = _row(
         tenant,
@@ -380,24 +368,36 @@ async def _post(
     rows: list[dict[str, Any]] = []
     for index, (asset, posting) in enumerate(postings):
         (debit_id, debit_after), (credit_id, credit_after) = applied[2 * index], applied[2 * index + 1]
-        transfer = Transfer(
-            id=new_id(),
-            asset=asset,
-            kind=posting.kind,
-            amount=posting.amount,
-            debit=posting.debit,
-            credit=posting.credit,
-            reference=posting.reference,
-            link_id=link_id,
-            reason=posting.reason,
-            actor=posting.actor,
-            debit_balance_after=debit_after,
-            credit_balance_after=credit_after,
-            created_at=now,
-        )
+        transfer = _transfer(asset, posting, link_id, debit_after, credit_after, now, new_id())
         transfers.append(transfer)
         rows.append(_row(tenant, transfer, debit_id, credit_id))
     return transfers, rows
+
+
+def _transfer(
+    asset: str,
+    posting: Posting,
+    link_id: uuid.UUID | None,
+    debit_after: int | None,
+    credit_after: int | None,
+    now: dt.datetime,
+    transfer_id: uuid.UUID,
+) -> Transfer:
+    return Transfer(
+        id=transfer_id,
+        asset=asset,
+        kind=posting.kind,
+        amount=posting.amount,
+        debit=posting.debit,
+        credit=posting.credit,
+        reference=posting.reference,
+        link_id=link_id,
+        reason=posting.reason,
+        actor=posting.actor,
+        debit_balance_after=debit_after,
+        credit_balance_after=credit_after,
+        created_at=now,
+    )
 
 
 def _change(posting: Posting, index: int, asset: str, account: Account) -> tuple[str, Account, int, int]:

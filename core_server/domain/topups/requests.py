@@ -384,43 +384,34 @@ class TopupRequestService:
         self, unit: FastUnit, actor: Actor, topup_request_id: str, who: str, credit: Money | None
     ) -> TopupRequest:
         """`approve` on a fast unit, for a pending request of an amount approved as asked; a
-        package's request, an admin's own credit, or a refusal take the ORM path."""
-        parsed, who = _approval(topup_request_id, who, credit)
-        if credit is not None:
-            raise TakeOrmPath("an admin's own credit: its asset to check")
-        if unit.tx.dialect == "postgresql":
-            return await self._approve_in_one(unit, actor, parsed, who)
-        row = await repo.lock_request(unit.tx, unit.tenant, parsed)
-        if row is None or not decidable(row) or row.package_id is not None:
-            raise TakeOrmPath("not found, decided, or a package's delivery to read")
-        assert row.asset is not None
-        assert row.amount is not None
-        money = Money(row.asset, row.amount)
-        [transfer] = await ledger.post_raw(unit, [(money.asset, _credit(row, money, who))])
-        data = _approved(row, money, transfer.id, who, unit.now)
-        await repo.store_decision(unit.tx, row)
-        unit.emit("topup_request.approved", data)
-        audit_repo.insert(unit.tx, _approval_entry(actor, row, who, data, unit.now))
-        return to_request(row)
+        package's request, an admin's own credit, or a refusal take the ORM path.
 
-    async def _approve_in_one(self, unit: FastUnit, actor: Actor, request: uuid.UUID, who: str) -> TopupRequest:
-        """PostgreSQL: the request read unlocked, then the decision, the credit, the events, the
-        audit entry (and the request's record) as one statement, which decides only a request
+        On PostgreSQL the request is read unlocked, then the decision, the credit, the events, the
+        audit entry (and the request's record) go as one statement, which decides only a request
         still pending: one that another decision took meanwhile fails it, changing nothing, and
         the ORM path then says why. What the read gave and the statement relies on (the user,
         asset and amount) a pending request never changes."""
-        row = await repo.read_request(unit.tx, unit.tenant, request)
+        parsed, who = _approval(topup_request_id, who, credit)
+        if credit is not None:
+            raise TakeOrmPath("an admin's own credit: its asset to check")
+        in_one = unit.tx.dialect == "postgresql"
+        read = repo.read_request if in_one else repo.lock_request
+        row = await read(unit.tx, unit.tenant, parsed)
         if row is None or not decidable(row) or row.package_id is not None:
             raise TakeOrmPath("not found, decided, or a package's delivery to read")
         assert row.asset is not None
         assert row.amount is not None
         money = Money(row.asset, row.amount)
         posting = _credit(row, money, who)
-        pending = row.status
-        transfer_id = new_id()
-        data = _approved(row, money, transfer_id, who, unit.now)
-        decided = repo.decide_if_still(unit.tx, row, pending)
-        ledger.post_later(unit, money.asset, posting, after=decided, transfer_id=transfer_id)
+        if in_one:
+            pending, transfer_id = row.status, new_id()
+            data = _approved(row, money, transfer_id, who, unit.now)
+            decided = repo.decide_if_still(unit.tx, row, pending)
+            ledger.post_later(unit, money.asset, posting, after=decided, transfer_id=transfer_id)
+        else:
+            [transfer] = await ledger.post_raw(unit, [(money.asset, posting)])
+            data = _approved(row, money, transfer.id, who, unit.now)
+            await repo.store_decision(unit.tx, row)
         unit.emit("topup_request.approved", data)
         audit_repo.insert(unit.tx, _approval_entry(actor, row, who, data, unit.now))
         return to_request(row)
