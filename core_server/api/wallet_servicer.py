@@ -54,6 +54,12 @@ def _captured(hold: Hold, transfer: Transfer | None) -> pb.CaptureHoldResponse:
     return pb.CaptureHoldResponse(hold=hold_message(hold), transfer=transfer_message(transfer) if transfer else None)
 
 
+def _captured_after(message: pb.CaptureHoldResponse, values: Sequence[int]) -> pb.CaptureHoldResponse:
+    """The wallet's balance after the capture, as the fast path's statement left it."""
+    [message.transfer.debit_balance_after] = values
+    return message
+
+
 class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
     def __init__(self, wallets: WalletService, holds: HoldService) -> None:
         self._wallets = wallets
@@ -128,7 +134,9 @@ class WalletServicer(wallet_service_pb2_grpc.WalletServiceServicer):
         async def slow() -> pb.CaptureHoldResponse:
             return _captured(*await self._holds.capture(actor, request.hold_id, amount))
 
-        return await fast_or_slow(self._holds.deps, CAPTURE_HOLD, request, pb.CaptureHoldResponse, fast, slow)
+        return await fast_or_slow(
+            self._holds.deps, CAPTURE_HOLD, request, pb.CaptureHoldResponse, fast, slow, _captured_after
+        )
 
     @rpc(roles=STAFF, mutation=Idempotency.INLINE)
     async def VoidHold(self, request: pb.VoidHoldRequest, context: Context) -> pb.VoidHoldResponse:

@@ -222,3 +222,40 @@ async def test_racing_holds_never_reserve_more_than_the_wallet(hub: Hub) -> None
     now = await balance(shop.admin, user)
     assert (now.posted.amount_minor, now.held.amount_minor) == (2, 0)
     await assert_ledger_ok(shop)
+
+
+async def test_captures_and_voids_racing_on_each_hold_have_one_winner(hub: Hub) -> None:
+    """On PostgreSQL a capture reads its hold unlocked and closes it in a statement that takes only
+    a hold still pending: of the captures and voids racing on one hold exactly one wins, the others
+    are refused as not pending, and a replayed capture answers the balance its statement left."""
+    shop, user = await warm_shop(hub, "Hold races")
+    wallet = shop.admin.wallet
+    holds = [(await wallet.CreateHold(pb.CreateHoldRequest(user_id=user, amount=money(10)))).hold for _ in range(5)]
+
+    async def decide(hold: str, n: int) -> object:
+        if n % 3 == 0:
+            return await wallet.VoidHold(pb.VoidHoldRequest(hold_id=hold))
+        return await wallet.CaptureHold(pb.CaptureHoldRequest(hold_id=hold, amount_minor=n % 3 + 2))
+
+    calls = [decide(hold.id, n) for hold in holds for n in range(6)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for index in range(len(holds)):
+        mine = results[6 * index : 6 * index + 6]
+        won = [r for r in mine if not isinstance(r, BaseException)]
+        refused = [r for r in mine if isinstance(r, FailedPrecondition) and r.reason == "HOLD_NOT_PENDING"]
+        assert (len(won), len(refused)) == (1, 5), mine
+    captured = [r for r in results if isinstance(r, pb.CaptureHoldResponse)]
+    taken = sum(r.transfer.amount.amount_minor for r in captured)
+    now = await balance(shop.admin, user)
+    assert (now.posted.amount_minor, now.held.amount_minor) == (100 - taken, 0)
+    posted = 100  # each capture's balance after is the wallet's, one capture after another
+    for answer in sorted(captured, key=lambda r: -r.transfer.debit_balance_after):
+        posted -= answer.transfer.amount.amount_minor
+        assert answer.transfer.debit_balance_after == posted
+    last = (await wallet.CreateHold(pb.CreateHoldRequest(user_id=user, amount=money(4)))).hold
+    capture = pb.CaptureHoldRequest(request_id="cap-last", hold_id=last.id)
+    first = await wallet.CaptureHold(capture)
+    await fund(shop, user, 7)
+    assert await wallet.CaptureHold(capture) == first  # as answered then, though the wallet moved since
+    assert first.transfer.debit_balance_after == 100 - taken - 4
+    await assert_ledger_ok(shop)

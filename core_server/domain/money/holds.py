@@ -49,6 +49,7 @@ from core_server.domain.money.ledger import Transfer
 from core_server.domain.money.wallets import require_user
 from core_server.domain.reasons import HoldNotFound, HoldOfPayout
 from core_server.domain.states import IllegalTransition
+from core_server.store.ids import new_id
 from core_server.store.models import HoldRow
 from core_server.store.repositories import hold_writes
 from core_server.store.repositories import ledger as ledger_repo
@@ -156,10 +157,12 @@ class HoldService:
             raise HoldOfPayout("the hold belongs to a payout request: approve or reject it")
         return row
 
-    async def _pending_fast(self, unit: FastUnit, hold: uuid.UUID) -> HoldRow:
-        """The hold locked and pending, as `_pending` decides; the rarer answers (not found, past
-        its expiry, perhaps a payout's) take the ORM path, which gives them."""
-        row = await hold_writes.lock_hold(unit.tx, unit.tenant, hold)
+    async def _pending_fast(self, unit: FastUnit, hold: uuid.UUID, *, locked: bool = True) -> HoldRow:
+        """The hold pending, as `_pending` decides (locked, or read unlocked for a statement that
+        checks its status again); the rarer answers (not found, past its expiry, perhaps a
+        payout's) take the ORM path, which gives them."""
+        read = hold_writes.lock_hold if locked else hold_writes.read_hold
+        row = await read(unit.tx, unit.tenant, hold)
         if row is None or (row.status == PENDING and row.expires_at <= unit.now):
             raise TakeOrmPath("not found, or past its expiry: the ORM path expires it")
         require_pending(row)
@@ -181,12 +184,26 @@ class HoldService:
         return to_hold(row), transfer
 
     async def capture_fast(self, unit: FastUnit, hold_id: str, amount: int | None) -> tuple[Hold, Transfer | None]:
-        """`capture` on a fast unit: the same posting (out of the reservation), state and events."""
-        row = await self._pending_fast(unit, capture_request(hold_id, amount))
+        """`capture` on a fast unit: the same posting (out of the reservation), state and events.
+
+        On PostgreSQL the hold is read unlocked, then closed, paid and recorded in one statement
+        that takes only a hold still pending (an expiry, a void or another capture that won
+        meanwhile makes it change nothing: the ORM path says why); the transfer's balance after
+        comes back from that statement (FastUnit.answer_with: the caller's patch)."""
+        in_one = unit.tx.dialect == "postgresql"
+        row = await self._pending_fast(unit, capture_request(hold_id, amount), locked=not in_one)
         take = capture_take(row, amount)
-        [transfer] = await ledger.post_raw(unit, [(row.asset, capture_posting(row, take))])
-        mark_captured(row, take, transfer.id, unit.now)
-        hold_writes.store_closed(unit.tx, row)
+        posting = capture_posting(row, take)
+        if in_one:
+            transfer_id = new_id()
+            mark_captured(row, take, transfer_id, unit.now)
+            closed = hold_writes.close_if_still(unit.tx, row, PENDING)
+            transfer, wallet = ledger.post_later(unit, row.asset, posting, after=closed, transfer_id=transfer_id)
+            unit.answer_with(wallet.balance)
+        else:
+            [transfer] = await ledger.post_raw(unit, [(row.asset, posting)])
+            mark_captured(row, take, transfer.id, unit.now)
+            hold_writes.store_closed(unit.tx, row)
         unit.emit("hold.captured", hold_event(row))
         return to_hold(row), transfer
 

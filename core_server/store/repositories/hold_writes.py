@@ -10,9 +10,11 @@ transient HoldRows, so the domain moves them with the same functions as on the O
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from core_server.store.models import HoldRow
-from core_server.store.raw_tx import PgTx, RawTx, Sql, time_of, uuid_of
+from core_server.store.raw_tx import Later, PgTx, RawTx, Sql, time_of, uuid_of
 
 _COLUMNS = (
     "account_id, user_id, asset, amount, status, reference, captured_amount, capture_transfer_id, expires_at,"
@@ -21,6 +23,12 @@ _COLUMNS = (
 _LOCK = Sql(
     f"SELECT {_COLUMNS} FROM ledger_holds WHERE tenant_id = $1 AND id = $2 FOR UPDATE",  # noqa: S608
     f"SELECT {_COLUMNS} FROM ledger_holds WHERE tenant_id = $1 AND id = $2",  # noqa: S608  # the writer's lock
+)
+_READ = Sql(f"SELECT {_COLUMNS} FROM ledger_holds WHERE tenant_id = $1 AND id = $2")  # noqa: S608
+# a hold's closing while it is still pending (PostgreSQL: a guard of the unit's last statement)
+_CLOSE_PENDING = Sql(
+    "UPDATE ledger_holds SET status = $3, captured_amount = $4, capture_transfer_id = $5, closed_at = $6"
+    " WHERE tenant_id = $1 AND id = $2 AND status = $7 RETURNING id"
 )
 _RESERVE = Sql(
     "UPDATE ledger_accounts SET held = held + $4 WHERE tenant_id = $1 AND asset = $2 AND user_id = $3"
@@ -87,7 +95,29 @@ def insert_hold(tx: RawTx, row: HoldRow) -> None:
 
 async def lock_hold(tx: RawTx, tenant: uuid.UUID, hold: uuid.UUID) -> HoldRow | None:
     """The hold, locked (step 1 of the lock order), as a transient row for the domain."""
-    row = await tx.fetchrow(_LOCK, tenant, hold)
+    return _hold(tenant, hold, await tx.fetchrow(_LOCK, tenant, hold))
+
+
+async def read_hold(tx: RawTx, tenant: uuid.UUID, hold: uuid.UUID) -> HoldRow | None:
+    """The hold as it was a moment ago, unlocked (RawTx.read): it is closed through
+    `close_if_still`, which checks its status again."""
+    return _hold(tenant, hold, await tx.read(_READ, tenant, hold))
+
+
+def close_if_still(tx: RawTx, row: HoldRow, status: str) -> Later:
+    """The closed row's state as a guard of the unit's last statement (step 1 of the lock order):
+    it takes only while the hold's status is still `status`, else the statement changes nothing
+    (GuardMissed). The parts that must follow it chain after the Later returned."""
+    assert isinstance(tx, PgTx), "a guard is a part of PostgreSQL's last statement"
+    name = tx.new_name("closed")
+    tx.defer_guard(
+        name, _CLOSE_PENDING, row.tenant_id, row.id, row.status, row.captured_amount, row.capture_transfer_id,
+        row.closed_at, status,
+    )  # fmt: skip
+    return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
+
+
+def _hold(tenant: uuid.UUID, hold: uuid.UUID, row: Sequence[Any] | None) -> HoldRow | None:
     if row is None:
         return None
     return HoldRow(
