@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from core_server.domain.clock import FrozenClock
 from core_server.domain.money.holds import HoldService
-from sdk import FailedPrecondition, InvalidArgument, NotFound
+from core_server.store.models import AccountRow
+from sdk import FailedPrecondition, InternalError, InvalidArgument, NotFound
 from sdk.billinghub.v1 import wallet_pb2
 from sdk.billinghub.v1 import wallet_service_pb2 as pb
 from tests.commerce.promos import settled_events
@@ -259,3 +262,25 @@ async def test_captures_and_voids_racing_on_each_hold_have_one_winner(hub: Hub) 
     assert await wallet.CaptureHold(capture) == first  # as answered then, though the wallet moved since
     assert first.transfer.debit_balance_after == 100 - taken - 4
     await assert_ledger_ok(shop)
+
+
+@PATHS
+async def test_a_void_that_cannot_give_the_reservation_back_changes_nothing(
+    hub: Hub, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pending hold whose wallet holds less than it (a broken invariant, made here by hand): the
+    void must not close the hold without giving its reservation back. On PostgreSQL's one
+    statement the release finds no row and fails it; the ORM path then refuses with INTERNAL."""
+    shop, user = await warm_shop(hub, f"Hold broken {path}")
+    hold = (await shop.admin.wallet.CreateHold(pb.CreateHoldRequest(user_id=user, amount=money(10)))).hold
+    async with hub.deps.uow() as uow:
+        await uow.session.execute(update(AccountRow).where(AccountRow.user_id == uuid.UUID(user)).values(held=5))
+        await uow.commit()
+    take_path(path, monkeypatch, hub.deps, FAST)
+    with pytest.raises(InternalError):
+        await shop.admin.wallet.VoidHold(pb.VoidHoldRequest(hold_id=hold.id))
+    monkeypatch.undo()
+    got = await shop.admin.wallet.GetHold(pb.GetHoldRequest(hold_id=hold.id))
+    assert got.hold.status == wallet_pb2.HOLD_STATUS_PENDING
+    assert (await balance(shop.admin, user)).held.amount_minor == 5
+    assert [e.type for e in await settled_events(shop, "hold.")] == ["hold.created"]

@@ -215,10 +215,20 @@ class HoldService:
         return to_hold(row)
 
     async def void_fast(self, unit: FastUnit, hold_id: str) -> Hold:
-        """`void` on a fast unit: the reservation given back, the hold closed, its event."""
-        row = await self._pending_fast(unit, require_id("hold_id", hold_id))
-        await release_hold_fast(unit, row, VOIDED)
-        unit.emit(f"hold.{VOIDED}", hold_event(row))
+        """`void` on a fast unit: the reservation given back, the hold closed, its event. On
+        PostgreSQL the hold is read unlocked, then closed (only while still pending), released
+        and recorded in one statement, as a capture is."""
+        in_one = unit.tx.dialect == "postgresql"
+        row = await self._pending_fast(unit, require_id("hold_id", hold_id), locked=not in_one)
+        if not in_one:
+            await release_hold_fast(unit, row, VOIDED)
+            unit.emit(f"hold.{VOIDED}", hold_event(row))
+            return to_hold(row)
+        move(row, VOIDED, unit.now)
+        closed = hold_writes.close_if_still(unit.tx, row, PENDING)
+        released = hold_writes.release_after(unit.tx, row, closed)
+        # the event's amount is read through the release: a release that found no row fails it
+        unit.emit(f"hold.{VOIDED}", hold_event(row) | {"amount_minor": released.plus(row.amount)})
         return to_hold(row)
 
     async def _release(self, uow: UnitOfWork, tenant: uuid.UUID, row: HoldRow, status: HoldStatus) -> None:

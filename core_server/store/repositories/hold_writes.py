@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from core_server.store.models import HoldRow
@@ -39,9 +40,10 @@ _INSERT_RESERVED = Sql(
     f"INSERT INTO ledger_holds (tenant_id, id, {_COLUMNS}) VALUES ($1, $2, (SELECT id FROM reserved), $3, $4, $5,"  # noqa: S608
     " $6, $7, $8, $9, $10, $11, $12)"
 )
-_RELEASE = Sql(
-    "UPDATE ledger_accounts SET held = held - $3 WHERE tenant_id = $1 AND id = $2 AND held >= $3 RETURNING id"
+_RELEASE_TEXT = (
+    "UPDATE ledger_accounts SET held = held - $3 WHERE tenant_id = $1 AND id = $2 AND held >= $3{after} RETURNING id"
 )
+_RELEASE = Sql(_RELEASE_TEXT.format(after=""))
 _INSERT = Sql(
     f"INSERT INTO ledger_holds (tenant_id, id, {_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"  # noqa: S608
     " $12, $13)"
@@ -115,6 +117,24 @@ def close_if_still(tx: RawTx, row: HoldRow, status: str) -> Later:
         row.closed_at, status,
     )  # fmt: skip
     return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
+
+
+def release_after(tx: RawTx, row: HoldRow, closed: Later) -> Later:
+    """Give a closed hold's reservation back as a part of the unit's last statement, after the
+    close (`close_if_still`: the hold, then its wallet, in the lock order). It finds no row only if
+    the account holds less than the hold, a broken invariant that must change nothing: the Later
+    returned is 0 while the release took, NULL otherwise, and the caller writes some NOT NULL value
+    through it (an integer plus it), so that the statement fails then (GuardMissed) and the ORM
+    path, which raises on it, runs instead."""
+    assert isinstance(tx, PgTx), "a guard is a part of PostgreSQL's last statement"
+    name = tx.new_name("released")
+    tx.defer_guard(name, _release_after(closed.expr), row.tenant_id, row.account_id, row.amount)
+    return Later(f"SELECT 0 FROM {name}")  # noqa: S608  # a CTE name only
+
+
+@lru_cache(maxsize=8)
+def _release_after(closed: str) -> Sql:
+    return Sql(_RELEASE_TEXT.format(after=f" AND EXISTS ({closed})"))
 
 
 def _hold(tenant: uuid.UUID, hold: uuid.UUID, row: Sequence[Any] | None) -> HoldRow | None:
