@@ -14,3 +14,16 @@ async def until(condition: Callable[[], Any], within: float = 30.0, step: float 
     async with asyncio.timeout(within):
         while not condition():  # noqa: ASYNC110  # nothing to wait on but the condition itself
             await asyncio.sleep(step)
+
+
+async def settled(count: Callable[[], int], quiet: float = 1.0, within: float = 30.0) -> int:
+    """`count()` once it has not changed for `quiet` seconds; fail after `within` seconds. For a
+    stop that another task acts on when it hears of it (through an event stream, under whatever
+    load): what it had in flight ends, then nothing more comes."""
+    async with asyncio.timeout(within):
+        last, since = count(), asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - since < quiet:
+            await asyncio.sleep(0.02)
+            if (now := count()) != last:
+                last, since = now, asyncio.get_running_loop().time()
+        return last

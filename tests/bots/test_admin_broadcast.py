@@ -40,7 +40,7 @@ from tests.bots.telegram import BotRequest
 from tests.bots.test_admin_stats import make_admin
 from tests.bots.test_buy import customer
 from tests.broadcasts.broadcasts import get, telegram_users
-from tests.waiting import until
+from tests.waiting import settled, until
 
 P = bot_settings_pb2
 B = broadcast_pb2
@@ -274,15 +274,15 @@ async def test_pause_resume_and_cancel_from_the_progress_message(tenant_bot: New
     async with gateway(shop, rate=20.0):
         await until(lambda: len(paced()) >= 10)
         paused = screen(await shop.press(ada, progress.button("Pause")))
-        await asyncio.sleep(0.5)
-        held = len(paced())
+        # the sender stops at the next message once the pause's event reaches it (at 20/s a second
+        # with no send is a stop); then nothing goes out while paused
+        held = await settled(lambda: len(paced()))
         await asyncio.sleep(1.0)
-        assert len(paced()) == held  # nothing goes out while paused
+        assert len(paced()) == held
         resumed = screen(await shop.press(ada, paused.button("Resume")))
         await until(lambda: len(paced()) >= held + 10)
         cancelled = screen(await shop.press(ada, resumed.button("Cancel broadcast")))
-        await asyncio.sleep(0.5)
-        stopped = len(paced())
+        stopped = await settled(lambda: len(paced()))
         await asyncio.sleep(1.0)
         assert len(paced()) == stopped
         await until(lambda: any(r.text == "Second" for r in sends(shop)))  # the queued one runs now
