@@ -123,10 +123,10 @@ def split_later_bytes(data: bytes) -> tuple[tuple[int, ...], bytes] | None:
     return struct.unpack(f">{count}q", data[2:end]), data[end:]
 
 
-_Computed = Later | LaterJson | LaterBytes
+_COMPUTED = (Later, LaterJson, LaterBytes)
 
 
-def _shape(value: _Computed) -> tuple[Any, ...]:
+def _shape(value: Later | LaterJson | LaterBytes) -> tuple[Any, ...]:
     """What the SQL text of a computed argument depends on (its parameters are values)."""
     if isinstance(value, Later):
         return ("value", value.expr, value.offset is not None)
@@ -135,26 +135,24 @@ def _shape(value: _Computed) -> tuple[Any, ...]:
     return ("bytes", tuple(later.expr for later in value.values))
 
 
-def _computed_sql(shape: tuple[Any, ...], first: int) -> str:
-    """A computed argument's SQL, its parameters numbered from `first`."""
+def _computed_sql(shape: tuple[Any, ...], first: int) -> tuple[str, int]:
+    """A computed argument's SQL, its parameters numbered from `first`, and how many it has."""
     kind, expr = shape[0], shape[1]
     if kind == "value":
-        return f"(({expr}) + ${first}::bigint)" if shape[2] else f"({expr})"
+        return (f"(({expr}) + ${first}::bigint)", 1) if shape[2] else (f"({expr})", 0)
     if kind == "json":
-        return f"(${first}::text || (({expr}) + ${first + 1}::bigint)::text || ${first + 2}::text)"
+        return f"(${first}::text || (({expr}) + ${first + 1}::bigint)::text || ${first + 2}::text)", 3
     sends = " || ".join(f"int8send(({one}))" for one in expr)
-    return f"(${first}::bytea || {sends} || ${first + 1}::bytea)"
+    return f"(${first}::bytea || {sends} || ${first + 1}::bytea)", 2
 
 
-def _computed_params(value: _Computed) -> tuple[Any, ...]:
+def _computed_params(value: Later | LaterJson | LaterBytes) -> tuple[Any, ...]:
+    """The parameters of `_computed_sql`, in its order."""
     if isinstance(value, Later):
         return () if value.offset is None else (value.offset,)
     if isinstance(value, LaterJson):
         return (value.prefix, value.value.offset or 0, value.suffix)
     return (bytes((0, len(value.values))), value.tail)
-
-
-_PARAMS = {"json": 3, "bytes": 2}  # parameters of a computed argument's SQL (a value's: one if offset)
 
 
 @lru_cache(maxsize=256)
@@ -168,19 +166,28 @@ def _expanded(text: str, shapes: tuple[tuple[Any, ...] | None, ...]) -> str:
             count += 1
             mapping[number] = f"${count}"
         else:
-            mapping[number] = _computed_sql(shape, count + 1)
-            count += _PARAMS[shape[0]] if shape[0] != "value" else int(shape[2])
+            mapping[number], width = _computed_sql(shape, count + 1)
+            count += width
     return _PLACEHOLDER.sub(lambda match: mapping[int(match.group(1))], text)
 
 
 def _expanded_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
     out: list[Any] = []
     for value in args:
-        if isinstance(value, _Computed):
+        if isinstance(value, _COMPUTED):
             out += _computed_params(value)
         else:
             out.append(value)
     return tuple(out)
+
+
+def guard(tx: RawTx, prefix: str, sql: Sql, *args: Any) -> str:
+    """`sql` as a guard of PostgreSQL's last statement (PgTx.defer_guard) under a fresh name,
+    which it returns: the Later values of the parts that read or follow it name it."""
+    assert isinstance(tx, PgTx), "a guard is a part of PostgreSQL's last statement"
+    name = tx.new_name(prefix)
+    tx.defer_guard(name, sql, *args)
+    return name
 
 
 def uuid_of(value: Any) -> uuid.UUID:
@@ -290,7 +297,7 @@ class PgTx:
         texts: list[str] = []
         values: list[tuple[Any, ...]] = []
         for sql, args, _ in deferred:
-            shapes = tuple(_shape(arg) if isinstance(arg, _Computed) else None for arg in args)
+            shapes = tuple(_shape(arg) if isinstance(arg, _COMPUTED) else None for arg in args)
             if any(shapes):
                 texts.append(_expanded(sql.pg, shapes))
                 values.append(_expanded_args(args))

@@ -130,10 +130,9 @@ class _Adjustment:
         before = posted.plus(-self.delta) if isinstance(posted, Later) else posted - self.delta
         return {"asset": self.money.asset, "posted_minor": before}, {"asset": self.money.asset, "posted_minor": posted}
 
-    def audit_entry(self, actor: Actor, posted: int | Later, now: dt.datetime) -> AuditRow:
-        """The entry; with Later balances its before and after texts go to the insert instead
-        (audit_repo.insert)."""
-        before, after = self.audit_states(0 if isinstance(posted, Later) else posted)
+    def audit_entry(self, actor: Actor, posted: int, now: dt.datetime) -> AuditRow:
+        """The entry (with Later balances the insert replaces its before and after: audit_repo.insert)."""
+        before, after = self.audit_states(posted)
         target = ("wallet", str(self.user))
         return audit.entry(actor, self.who, "balance.adjusted", target, self.reason, before, after, now)
 
@@ -248,7 +247,7 @@ class WalletService:
             transfer, wallet = ledger.post_later(unit, asset, change.posting())
             unit.emit("balance.adjusted", change.event(transfer, wallet.balance))
             before, after_state = change.audit_states(wallet.balance)
-            entry = change.audit_entry(actor, wallet.balance, unit.now)
+            entry = change.audit_entry(actor, 0, unit.now)  # its texts: the statement's, below
             audit_repo.insert(unit.tx, entry, before=encode_later(before), after=encode_later(after_state))
             unit.answer_with(wallet.balance, wallet.held)
             return transfer, Balance(asset, 0, 0)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from core_server.store.models import HoldRow
-from core_server.store.raw_tx import Later, PgTx, RawTx, Sql, time_of, uuid_of
+from core_server.store.raw_tx import Later, PgTx, RawTx, Sql, guard, time_of, uuid_of
 
 _COLUMNS = (
     "account_id, user_id, asset, amount, status, reference, captured_amount, capture_transfer_id, expires_at,"
@@ -110,11 +110,9 @@ def close_if_still(tx: RawTx, row: HoldRow, status: str) -> Later:
     """The closed row's state as a guard of the unit's last statement (step 1 of the lock order):
     it takes only while the hold's status is still `status`, else the statement changes nothing
     (GuardMissed). The parts that must follow it chain after the Later returned."""
-    assert isinstance(tx, PgTx), "a guard is a part of PostgreSQL's last statement"
-    name = tx.new_name("closed")
-    tx.defer_guard(
-        name, _CLOSE_PENDING, row.tenant_id, row.id, row.status, row.captured_amount, row.capture_transfer_id,
-        row.closed_at, status,
+    name = guard(
+        tx, "closed", _CLOSE_PENDING, row.tenant_id, row.id, row.status, row.captured_amount,
+        row.capture_transfer_id, row.closed_at, status,
     )  # fmt: skip
     return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
 
@@ -126,9 +124,7 @@ def release_after(tx: RawTx, row: HoldRow, closed: Later) -> Later:
     returned is 0 while the release took, NULL otherwise, and the caller writes some NOT NULL value
     through it (an integer plus it), so that the statement fails then (GuardMissed) and the ORM
     path, which raises on it, runs instead."""
-    assert isinstance(tx, PgTx), "a guard is a part of PostgreSQL's last statement"
-    name = tx.new_name("released")
-    tx.defer_guard(name, _release_after(closed.expr), row.tenant_id, row.account_id, row.amount)
+    name = guard(tx, "released", _release_after(closed.expr), row.tenant_id, row.account_id, row.amount)
     return Later(f"SELECT 0 FROM {name}")  # noqa: S608  # a CTE name only
 
 

@@ -26,6 +26,7 @@ from core_server.store.raw_tx import (
     RawTx,
     Sql,
     UniqueViolation,
+    guard,
     shift_placeholders,
     uuid_of,
 )
@@ -157,10 +158,9 @@ def defer_legs(tx: PgTx, legs: Sequence[Leg], after: Later | None = None) -> lis
     afters: list[LegAfter] = []
     previous = f" AND EXISTS ({after.expr})" if after is not None else ""
     for leg in legs:
-        name = tx.new_name("leg")
         text, _width = _LEG_SQL[leg.kind]
         condition = _OWNER_EXISTS + previous if leg.kind == "credit" else previous
-        tx.defer_guard(name, _leg_text(text, condition), *leg.args)
+        name = guard(tx, "leg", _leg_text(text, condition), *leg.args)
         afters.append(
             LegAfter(
                 Later(f"SELECT id FROM {name}"),  # noqa: S608  # CTE names only
