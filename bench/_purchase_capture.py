@@ -85,10 +85,11 @@ def describe(captured: list[statements.Captured | None], log_path: str) -> dict[
         and all(c.transaction == last.transaction and c.ping == last.ping for c in found),
         "count": len(last.ping) + len(last.transaction),
         "count_note": (
-            "statements logged for one purchase: the purchase's transaction, its BEGIN and COMMIT included "
-            "(the inserts nothing reads back go as one statement of CTEs)"
+            "statements logged for one purchase: its read and the one statement of its writes (the balance "
+            "rows' legs and every insert as CTEs, a transaction by itself); a purchase that takes a lock "
+            "first (a code, a plan, a referrer's tier) runs in a transaction, BEGIN and COMMIT included"
         ),
-        "in_transaction": len(last.transaction) - 2,
+        "in_transaction": len(last.transaction) - 2 if last.transaction[:1] == ["BEGIN"] else 0,
         "ping": last.ping,
         "summary": [*last.ping, *captured_summary],
         "statements": last.transaction,

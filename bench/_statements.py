@@ -8,7 +8,8 @@ one (pg_current_logfile()), else the Debian cluster's stderr log (/var/log/postg
 postgresql-<cluster_name>.log). Entries of other databases are left out by the `%d` of
 log_line_prefix when it has one; the call's own statements are then found by what they are: the
 transaction (BEGIN .. COMMIT, on one backend) that holds a marker statement, plus the pool's
-pre-ping on the same backend just before it.
+pre-ping on the same backend just before it; or, when the marker statement is a transaction by
+itself (a call whose writes are one statement), it and the reads just before it on that backend.
 
 `make bench` skips this file (its name starts with `_`).
 """
@@ -45,7 +46,8 @@ class Entry:
 
 @dataclass
 class Captured:
-    """One call's statements: the pool's pre-ping and the transaction (BEGIN and COMMIT included)."""
+    """One call's statements: the pool's pre-ping and the transaction (BEGIN and COMMIT included),
+    or, for a call whose writes are one statement, its reads and that statement."""
 
     ping: list[str]
     transaction: list[str]
@@ -126,24 +128,32 @@ def normalize(statement: str) -> str:
 
 
 def call_statements(entries: list[Entry], marker: str) -> Captured | None:
-    """The transaction holding the first statement that contains `marker` (the core sends the
-    inserts of one purchase as one statement of CTEs), and the pre-ping (BEGIN, ROLLBACK with
-    nothing logged between) right before it on the same backend, if there is one."""
+    """The statements of the call that sent the first statement containing `marker`: the
+    transaction holding it (the core sends the inserts of one purchase as one statement of CTEs),
+    and the pre-ping (BEGIN, ROLLBACK with nothing logged between) right before it on the same
+    backend, if there is one. A marker statement outside any transaction is a call whose writes are
+    that one statement: its statements are then the reads before it on that backend (since the
+    window began, or since the last transaction there ended) and itself."""
     found = next((e for e in entries if marker in normalize(e.text)), None)
     if found is None:
         return None
     own = [e for e in entries if e.pid == found.pid]
+    texts = [normalize(e.text) for e in own]
     at = own.index(found)
-    begin = next((i for i in range(at, -1, -1) if normalize(own[i].text) == "BEGIN"), None)
-    commit = next((i for i in range(at, len(own)) if normalize(own[i].text) in ("COMMIT", "ROLLBACK")), None)
-    if begin is None or commit is None:
-        return None
-    ping = [normalize(e.text) for e in own[max(0, begin - 2) : begin]]
-    transaction = own[begin : commit + 1]
+    edge = next((i for i in range(at, -1, -1) if texts[i] in ("BEGIN", "COMMIT", "ROLLBACK")), None)
+    if edge is not None and texts[edge] == "BEGIN":
+        end = next((i for i in range(at, len(own)) if texts[i] in ("COMMIT", "ROLLBACK")), None)
+        if end is None:
+            return None
+        start = edge
+    else:
+        start, end = (0 if edge is None else edge + 1), at
+    ping = texts[max(0, start - 2) : start]
+    call = own[start : end + 1]
     return Captured(
         ping=ping if ping == ["BEGIN", "ROLLBACK"] else [],
-        transaction=[normalize(e.text) for e in transaction],
-        details=[e.detail for e in transaction],
+        transaction=[normalize(e.text) for e in call],
+        details=[e.detail for e in call],
     )
 
 
@@ -162,11 +172,12 @@ def summary(sql: str) -> str:
     words = sql.split()
     if not words:
         return "(empty)"
-    if words[0].upper() == "WITH" and re.match(r"WITH i0 AS \(INSERT", sql):  # the core's deferred inserts
-        return "INSERT " + "+".join(re.findall(r"INSERT INTO (\w+)", sql))
-    if words[0].upper() == "WITH" and re.match(r"WITH l0 AS \(", sql):  # ledger_writes.apply_legs: balance rows
-        legs = re.findall(r"\bl\d+ AS \(", sql)
-        return f"CHANGE ledger_accounts x{len(legs)}"
+    if words[0].upper() == "WITH":  # the core's legs (l0.., leg1..: balance rows) and deferred inserts
+        legs = len(re.findall(r"\bl(?:eg)?\d+ AS \(", sql))
+        inserts = [table for table in re.findall(r"INSERT INTO (\w+)", sql) if table != "ledger_accounts"]
+        parts = [f"CHANGE ledger_accounts x{legs}"] if legs else []
+        parts += ["INSERT " + "+".join(inserts)] if inserts else []
+        return " + ".join(parts) or "WITH"
     verb = words[0].upper()
     table: Any = None
     if verb == "INSERT":

@@ -57,81 +57,80 @@ _TRANSFER_COLUMNS = (
     "tenant_id, id, asset, kind, amount, debit_account_id, credit_account_id, debit_balance_after, "
     "credit_balance_after, reference, link_id, reason, actor, created_at"
 )
-_EVENT = (
-    "INSERT INTO events (tenant_id, id, tx_order, type, data, created_at) VALUES (:tenant::uuid, "
-    "nextval('events_id_seq'), pg_current_xact_id()::text::bigint, '{type}', {data}, now()) RETURNING events.id;"
-)
 _ORDER_EVENT_DATA = (
     """'{{"asset":"XTR","order_id":"' || :order_id || '","package_id":"' || :package || '","package_kind":"""
     """"token_pack","quantity":1,"recipient":"","status":"{status}","total_minor":' || :price || ',"""
     """"user_id":"' || :user_id || '"}}'"""
 )
 _WALLET_EVENT_DATA = (
-    """'{{"amount_minor":' || :{amount} || ',"asset":"{asset}","balance_minor":' || :{balance} || ',"kind":"""
-    """"{kind}","reference":"order:' || :order_id || '","transfer_id":"' || :{transfer} || '","user_id":"'"""
+    """'{{"amount_minor":' || {amount} || ',"asset":"{asset}","balance_minor":' || {balance} || ',"kind":"""
+    """"{kind}","reference":"order:' || :order_id || '","transfer_id":"' || {transfer} || '","user_id":"'"""
     """ || :user_id || '"}}'"""
 )
 
 
 def purchase_pgbench_script() -> str:
     """The pgbench script of one PurchaseFromWallet of a token pack, as the core runs it on its fast
-    path (core_server/domain/orders/payment.py purchase_fast, on a raw asyncpg transaction): BEGIN,
-    one read, the four balance rows in the lock order as one statement, the inserts as one statement,
-    COMMIT."""
+    path (core_server/domain/orders/payment.py purchase_fast, on a raw asyncpg connection): one read,
+    then one statement, a transaction by itself: the four balance rows in the lock order, each leg
+    after the one before it, and every insert reading the legs' account ids and balances after."""
     order_event = _ORDER_EVENT_DATA
+    xtr_after, token_after = "(SELECT balance FROM leg2)", "(SELECT balance FROM leg1)"
     lines = [
         r"\set n random(1, :users)",
         r"\set rb random(1, 8)",
         r"\set ib random(1, 8)",
         r"\set minus_tokens -1 * :tokens",
-        "BEGIN;",
         "-- The buyer and the package with its price in the asset paid ('' = the primary price) in one read",
-        "-- (orders_repo.purchase_facts); the ids the core makes in Python come back with it.",
+        "-- (orders_repo.purchase_facts, before any transaction); the ids the core makes in Python come back",
+        "-- with it.",
         "SELECT u.referrer_id IS NOT NULL AS has_referrer, p.kind, p.active, p.archived, pp.asset, "
         "pp.amount, p.per_unit, p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, "
         "p.active_days, (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = :tenant::uuid) "
-        f"AS ttl, u.id AS user_id, {_UUID7} AS order_id, {_UUID7} AS link_id, {_UUID7} AS payment_id, "
+        "AS ttl, u.blocked, COALESCE((SELECT w.balance - w.held FROM ledger_accounts w WHERE w.tenant_id = "
+        ":tenant::uuid AND w.asset = pp.asset AND w.user_id = u.id), 0) AS available, "
+        f"u.id AS user_id, {_UUID7} AS order_id, {_UUID7} AS link_id, {_UUID7} AS payment_id, "
         f"{_UUID7} AS delivery_id, {_UUID7} AS new_account_id, md5(random()::text) AS request_id, "
         "(:revenue::uuid[])[:rb] AS revenue_bucket, (:issued::uuid[])[:ib] AS issued_bucket "
         "FROM users u JOIN packages p ON p.tenant_id = :tenant::uuid AND p.id = :package::uuid "
         "LEFT JOIN package_prices pp ON pp.tenant_id = :tenant::uuid AND pp.package_id = p.id "
         "AND pp.asset = CASE WHEN '' = '' THEN p.price_asset ELSE '' END "  # the price in the asset paid ('': primary)
         rf"WHERE u.tenant_id = :tenant::uuid AND u.id = {_USER_ID} \gset",
-        "-- ledger.post_raw: the four balance rows in one statement (ledger_writes.apply_legs), in the lock",
-        "-- order: the wallets by (user, asset), TOKEN before XTR, then the system accounts by name, issued",
-        "-- before revenue; each leg runs only after the one before it changed its row.",
-        "WITH l0 AS (INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, held, "
-        "created_at) SELECT :tenant::uuid, :new_account_id::uuid, 'TOKEN', :user_id::uuid, NULL, 0, :tokens::bigint, "
-        "0, now() WHERE TRUE ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance "
-        f"+ excluded.balance WHERE ledger_accounts.balance <= {MAX_BALANCE} - :tokens::bigint RETURNING id, balance), "
-        "l1 AS (UPDATE ledger_accounts SET balance = balance - :price::bigint WHERE tenant_id = :tenant::uuid "
+        "-- One statement (ledger.post_many_later and the unit's deferred writes): the four balance rows in",
+        "-- the lock order (the wallets by (user, asset), TOKEN before XTR, then the system accounts by",
+        "-- name, issued before revenue), each leg only after the one before it changed its row; then the",
+        "-- two transfers, the order, the idempotency record (the balances after before its response) and",
+        "-- the five events, reading the legs; it selects the balances the answer is patched with.",
+        "WITH leg1 AS (INSERT INTO ledger_accounts (tenant_id, id, asset, user_id, system_name, bucket, balance, "
+        "held, created_at) SELECT :tenant::uuid, :new_account_id::uuid, 'TOKEN', :user_id::uuid, NULL, 0, "
+        ":tokens::bigint, 0, now() WHERE TRUE AND EXISTS (SELECT 1 FROM users WHERE tenant_id = :tenant::uuid "
+        "AND id = :user_id::uuid) AND EXISTS (SELECT 1 FROM assets WHERE tenant_id = :tenant::uuid AND code = "
+        "'TOKEN') ON CONFLICT (tenant_id, asset, user_id) DO UPDATE SET balance = ledger_accounts.balance "
+        f"+ excluded.balance WHERE ledger_accounts.balance <= {MAX_BALANCE} - :tokens::bigint "
+        "RETURNING id, balance, held), "
+        "leg2 AS (UPDATE ledger_accounts SET balance = balance - :price::bigint WHERE tenant_id = :tenant::uuid "
         "AND asset = 'XTR' AND user_id = :user_id::uuid AND balance - held >= :price::bigint "
-        "AND EXISTS (SELECT 1 FROM l0) RETURNING id, balance), "
-        "l2 AS (UPDATE ledger_accounts SET balance = balance + :minus_tokens::bigint WHERE tenant_id = :tenant::uuid "
-        f"AND id = :issued_bucket::uuid AND balance + :minus_tokens::bigint + {MAX_BALANCE} >= 0 "
-        "AND EXISTS (SELECT 1 FROM l1) RETURNING id, NULL::bigint AS balance), "
-        "l3 AS (UPDATE ledger_accounts SET balance = balance + :price::bigint WHERE tenant_id = :tenant::uuid "
+        "AND EXISTS (SELECT 1 FROM leg1) RETURNING id, balance, held), "
+        "leg3 AS (UPDATE ledger_accounts SET balance = balance + :minus_tokens::bigint WHERE tenant_id = "
+        f":tenant::uuid AND id = :issued_bucket::uuid AND balance + :minus_tokens::bigint + {MAX_BALANCE} >= 0 "
+        "AND EXISTS (SELECT 1 FROM leg2) RETURNING id, NULL::bigint AS balance), "
+        "leg4 AS (UPDATE ledger_accounts SET balance = balance + :price::bigint WHERE tenant_id = :tenant::uuid "
         f"AND id = :revenue_bucket::uuid AND balance + :price::bigint <= {MAX_BALANCE} "
-        "AND EXISTS (SELECT 1 FROM l2) RETURNING id, NULL::bigint AS balance) "
-        "SELECT (SELECT id FROM l0) AS token_account, (SELECT balance FROM l0) AS token_balance, "
-        "(SELECT id FROM l1) AS xtr_account, (SELECT balance FROM l1) AS xtr_balance, "
-        "(SELECT id FROM l2) AS issued_account, (SELECT balance FROM l2) AS issued_balance, "
-        r"(SELECT id FROM l3) AS revenue_account, (SELECT balance FROM l3) AS revenue_balance \gset",
-        "-- The deferred inserts as one statement: the two transfers, the order, the idempotency record",
-        "-- with its response, the five events.",
-        f"WITH i0 AS (INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES (:tenant::uuid, :payment_id::uuid, "
-        "'XTR', 'order_payment', :price::bigint, :xtr_account::uuid, :revenue_bucket::uuid, :xtr_balance::bigint, "
-        "NULL, 'order:' || :order_id, :link_id::uuid, '', '', now()), (:tenant::uuid, :delivery_id::uuid, 'TOKEN', "
-        "'delivery', :tokens::bigint, :issued_bucket::uuid, :token_account::uuid, NULL, :token_balance::bigint, "
-        "'order:' || :order_id, :link_id::uuid, '', '', now())), "
-        f"i1 AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES (:tenant::uuid, :order_id::uuid, :user_id::uuid, "
+        "AND EXISTS (SELECT 1 FROM leg3) RETURNING id, NULL::bigint AS balance), "
+        f"i5 AS (INSERT INTO ledger_transfers ({_TRANSFER_COLUMNS}) VALUES (:tenant::uuid, :payment_id::uuid, "
+        "'XTR', 'order_payment', :price::bigint, (SELECT id FROM leg2), (SELECT id FROM leg4), "
+        f"{xtr_after}, NULL, 'order:' || :order_id, :link_id::uuid, '', '', now()), (:tenant::uuid, "
+        ":delivery_id::uuid, 'TOKEN', 'delivery', :tokens::bigint, (SELECT id FROM leg3), (SELECT id FROM leg1), "
+        f"NULL, {token_after}, 'order:' || :order_id, :link_id::uuid, '', '', now())), "
+        f"i6 AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES (:tenant::uuid, :order_id::uuid, :user_id::uuid, "
         ":package::uuid, 'token_pack', 1, '', 'XTR', :price::bigint, 0, :price::bigint, NULL, 'fulfilled', "
         '\'wallet\', 0, \'\', (\'{"credited": {"asset": "TOKEN", "amount": \' || :tokens || '
         "'}, \"reversed\": 0}')::json, now() + interval '1 hour', NULL, now(), now(), now(), NULL)), "
-        "i2 AS (INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, "
+        "i7 AS (INSERT INTO idempotency_records (tenant_id, method, request_id, request_hash, response, "
         f"transfer_id, created_at) VALUES (:tenant::uuid, '{METHOD}', :request_id, sha256(random()::text::bytea), "
-        "decode(repeat('5a', :response_bytes), 'hex'), NULL, now())) "
-        "INSERT INTO events (tenant_id, id, tx_order, type, data, created_at) VALUES "
+        f"'\\x0002'::bytea || int8send({xtr_after}) || int8send({token_after}) || "
+        "decode(repeat('5a', :response_bytes), 'hex'), NULL, now())), "
+        "i8 AS (INSERT INTO events (tenant_id, id, tx_order, type, data, created_at) VALUES "
         + ", ".join(
             f"(:tenant::uuid, nextval('events_id_seq'), pg_current_xact_id()::text::bigint, '{type_}', {data}, now())"
             for type_, data in (
@@ -139,21 +138,24 @@ def purchase_pgbench_script() -> str:
                 (
                     "wallet.debited",
                     _WALLET_EVENT_DATA.format(
-                        amount="price", asset="XTR", balance="xtr_balance", kind="order_payment", transfer="payment_id"
+                        amount=":price", asset="XTR", balance=xtr_after, kind="order_payment", transfer=":payment_id"
                     ),
                 ),
                 (
                     "wallet.credited",
                     _WALLET_EVENT_DATA.format(
-                        amount="tokens", asset="TOKEN", balance="token_balance", kind="delivery", transfer="delivery_id"
+                        amount=":tokens",
+                        asset="TOKEN",
+                        balance=token_after,
+                        kind="delivery",
+                        transfer=":delivery_id",
                     ),
                 ),
                 ("order.paid", order_event.format(status="fulfilled")),
                 ("order.fulfilled", order_event.format(status="fulfilled")),
             )
         )
-        + ";",
-        "COMMIT;",
+        + f") SELECT {xtr_after}, {token_after};",
     ]
     return "\n".join(lines) + "\n"
 

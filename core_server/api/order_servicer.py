@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, TypeVar
 
 import grpc
 
@@ -19,7 +19,7 @@ from core_server.api.commerce_convert import (
 )
 from core_server.api.convert import enum_filter, enum_filters, optional_time
 from core_server.api.fast_calls import fast_or_slow, method_path
-from core_server.api.wallet_convert import transfer_message
+from core_server.api.wallet_convert import put_balances_after, transfer_message
 from core_server.domain.errors import Violations
 from core_server.domain.fast_unit import FastUnit
 from core_server.domain.fulfillment.tasks import FulfillmentService
@@ -57,6 +57,15 @@ def _paid_message(paid: Settlement) -> pb.PayOrderFromWalletResponse:
         transfers=[transfer_message(t) for t in paid.transfers],
         task=task_message(paid.task) if paid.task else None,
     )
+
+
+Paid = TypeVar("Paid", pb.PurchaseFromWalletResponse, pb.PayOrderFromWalletResponse, pb.RefundOrderResponse)
+
+
+def _paid_after(message: Paid, values: Sequence[int]) -> Paid:
+    """The wallets' balances after, as the fast path's statement left them (ledger.post_answered)."""
+    put_balances_after(message.transfers, values)
+    return message
 
 
 def _refund_message(order: Order, transfers: list[Transfer]) -> pb.RefundOrderResponse:
@@ -117,7 +126,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             return _paid_message(await self._payments.pay_from_wallet(actor, request.order_id, request.user_id))
 
         return await fast_or_slow(
-            self._payments.deps, PAY_ORDER_FROM_WALLET, request, pb.PayOrderFromWalletResponse, fast, slow
+            self._payments.deps, PAY_ORDER_FROM_WALLET, request, pb.PayOrderFromWalletResponse, fast, slow, _paid_after
         )
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=Idempotency.INLINE)
@@ -141,7 +150,7 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
             return _purchase_message(await self._payments.purchase_from_wallet(actor, *args))
 
         return await fast_or_slow(
-            self._payments.deps, PURCHASE_FROM_WALLET, request, pb.PurchaseFromWalletResponse, fast, slow
+            self._payments.deps, PURCHASE_FROM_WALLET, request, pb.PurchaseFromWalletResponse, fast, slow, _paid_after
         )
 
     @rpc(roles=STAFF_AND_PARTNERS)
@@ -175,7 +184,9 @@ class OrderServicer(order_service_pb2_grpc.OrderServiceServicer):
         async def slow() -> pb.RefundOrderResponse:
             return _refund_message(*await self._refunds.refund(actor, *args))
 
-        return await fast_or_slow(self._refunds.deps, REFUND_ORDER, request, pb.RefundOrderResponse, fast, slow)
+        return await fast_or_slow(
+            self._refunds.deps, REFUND_ORDER, request, pb.RefundOrderResponse, fast, slow, _paid_after
+        )
 
     @rpc(roles=STAFF_AND_PARTNERS, mutation=True)
     async def SubmitServiceInput(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from core_server.api.convert import id_text, money, timestamp
 from core_server.domain.money.hold_model import HoldStatus
 from core_server.domain.money.hold_rules import Hold
@@ -55,6 +57,21 @@ def transfer_message(transfer: Transfer) -> wallet_pb2.Transfer:
         credit_balance_after=transfer.credit_balance_after,
         create_time=timestamp(transfer.created_at),
     )
+
+
+def put_balances_after(transfers: Iterable[wallet_pb2.Transfer], values: Sequence[int]) -> None:
+    """The wallets' balances after, as a fast path's last statement computed them
+    (ledger.PostedLater): in transfer order, debit side before credit side, wallet sides only."""
+    sides = [
+        (transfer, field)
+        for transfer in transfers
+        for field, ref in (("debit_balance_after", transfer.debit), ("credit_balance_after", transfer.credit))
+        if ref.user_id
+    ]
+    if len(sides) != len(values):
+        raise ValueError(f"{len(values)} balances for {len(sides)} wallet sides")
+    for (transfer, field), value in zip(sides, values, strict=True):
+        setattr(transfer, field, value)
 
 
 def balance_message(balance: Balance) -> wallet_pb2.Balance:

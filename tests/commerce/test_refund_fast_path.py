@@ -17,9 +17,9 @@ from sdk.billinghub.v1 import order_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.promos import settled_events
 from tests.commerce.referrals import buy, join, set_program
-from tests.fast_paths import PATHS, canonical, take_path, trace
+from tests.fast_paths import PATHS, canonical, take_path, trace, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
-from tests.money import assert_ledger_ok, balance, money
+from tests.money import DEBIT, assert_ledger_ok, balance, fund, money, new_user
 
 FAST = [(OrderRefunds, "refund_fast")]
 
@@ -130,6 +130,70 @@ async def test_a_request_id_refunds_once(hub: Hub, path: str, monkeypatch: pytes
     assert caught.value.reason == "IDEMPOTENCY_KEY_REUSED"
     assert (await balance(shop.admin, users["buyer"], "XTR")).posted.amount_minor == 200
     await assert_ledger_ok(shop)
+
+
+async def plain_sale(hub: Hub, name: str) -> tuple[TenantHandle, str]:
+    """A buyer without referrers who bought a 200 XTR pack of 2000 TOKEN (after a first sale
+    taught the core the buckets a refund moves), then spent 500 TOKEN and holds 30 XTR."""
+    shop = await hub.new_tenant(name)
+    await buy(shop, await new_user(shop, "first buyer"), 200)
+    buyer = await new_user(shop, "buyer")
+    await buy(shop, buyer, 200)
+    await spend(shop, buyer, 500, "TOKEN")
+    await fund(shop, buyer, 40, "XTR")
+    await shop.admin.wallet.CreateHold(wallet_pb.CreateHoldRequest(user_id=buyer, amount=money(30, "XTR")))
+    return shop, buyer
+
+
+async def plain_refund_story(shop: TenantHandle, buyer: str) -> list[Any]:
+    """A partial refund by request id, the rest, then the first replayed after the wallets moved."""
+    listed = await shop.admin.orders.ListOrders(pb.ListOrdersRequest(user_id=buyer))
+    order = listed.orders[0].id
+    first = refund(order, 50, request_id="refund-1")
+    answers: list[Any] = [await shop.admin.orders.RefundOrder(first)]
+    answers.append(await shop.admin.orders.RefundOrder(refund(order)))
+    debit = wallet_pb.AdjustBalanceRequest(
+        user_id=buyer, amount=money(40, "XTR"), direction=DEBIT, reason="the wallet moves", actor="tests"
+    )
+    await shop.admin.wallet.AdjustBalance(debit)
+    answers.append(await shop.admin.orders.RefundOrder(first))
+    return answers
+
+
+def balances_after(answer: pb.RefundOrderResponse) -> list[tuple[str, int, int]]:
+    return [
+        (
+            t.amount.asset,
+            t.debit_balance_after if t.HasField("debit_balance_after") else -1,
+            t.credit_balance_after if t.HasField("credit_balance_after") else -1,
+        )
+        for t in answer.transfers
+    ]
+
+
+@PATHS
+async def test_a_refund_answers_with_the_balances_it_left(hub: Hub, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without clawbacks a refund's legs join its last statement on PostgreSQL, which alone knows
+    the wallets' balances after: the answers and their replay must still say them."""
+    shop, buyer = await plain_sale(hub, f"Plain refund {path}")
+    opened = take_path(path, monkeypatch, hub.deps, FAST)
+    answers = await plain_refund_story(shop, buyer)
+    assert opened["write"] == 0 if path == "fast" else opened["write"] >= 2, opened
+    monkeypatch.undo()
+    # 40 XTR (30 held) and 1500 TOKEN; 50 XTR back takes 500 TOKEN, the rest 1000 more
+    assert balances_after(answers[0]) == [("XTR", -1, 90), ("TOKEN", 1000, -1)]
+    assert balances_after(answers[1]) == [("XTR", -1, 240), ("TOKEN", 0, -1)]
+    assert answers[2] == answers[0]
+    assert (await balance(shop.admin, buyer, "XTR")).posted.amount_minor == 200
+    await assert_ledger_ok(shop)
+
+
+async def test_a_plain_refund_leaves_the_same_trace_on_both_paths(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    traces, writes = await traces_on_both_paths(
+        hub, monkeypatch, FAST, plain_sale, plain_refund_story, "order.", "wallet.", "audit."
+    )
+    assert traces[0] == traces[1]
+    assert writes[1] == 0
 
 
 async def test_racing_refunds_of_one_order_never_give_back_more_than_it_cost(hub: Hub) -> None:

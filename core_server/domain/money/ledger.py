@@ -229,59 +229,138 @@ class WalletLater:
     held: Later
 
 
+@dataclass(frozen=True, slots=True)
+class PostedLater:
+    """Postings made parts of the unit's last statement: the transfers (a wallet's balance after
+    is 0 in them) and, in transfer order, debit before credit, each wallet side as that statement
+    leaves it: values only it computes."""
+
+    transfers: list[Transfer]
+    wallets: list[WalletLater]
+
+    @property
+    def balances(self) -> list[Later]:
+        return [wallet.balance for wallet in self.wallets]
+
+
+def post_many_later(
+    unit: FastUnit,
+    postings: Sequence[tuple[str, Posting]],
+    *,
+    link_id: uuid.UUID | None = None,
+    after: Later | None = None,
+    transfer_ids: Sequence[uuid.UUID] = (),
+) -> PostedLater | None:
+    """`post_raw` as parts of the unit's last statement (PostgreSQL): the same legs in the same
+    lock order, the same transfers and wallet events, and no statement of their own, so that a
+    unit that writes nothing else (a purchase, an adjustment) is one round trip.
+
+    None, before anything is deferred, when one statement cannot make them: not PostgreSQL, a row
+    changed by two legs (a statement changes a row once), a system account whose buckets are not
+    cached, a wallet credit no wallet can take. The caller then posts them with `post_raw`, which
+    decides exactly. A leg whose condition fails when the statement runs (a short wallet, a full
+    bucket, a new wallet of a user or asset the tenant does not have) fails the statement,
+    changing nothing: TakeOrmPath, and the ORM path decides. `after`: a guard the legs come after
+    (the business row they settle, first in the lock order); `transfer_ids`: the transfers' ids
+    when the caller wrote them already (in that row, say)."""
+    tx = unit.tx
+    if not isinstance(tx, PgTx) or not postings:
+        return None
+    legs: list[tuple[int, str, Account]] = []
+    for index, (asset, posting) in enumerate(postings):
+        if posting.amount <= 0:
+            raise ValueError("postings move positive amounts")
+        legs += [(2 * index, asset, posting.debit), (2 * index + 1, asset, posting.credit)]
+    ordered = sorted(legs, key=_lock_key)
+    if len({_lock_key(leg) for leg in ordered}) < len(ordered):
+        return None
+    batch: list[ledger_writes.Leg] = []
+    for index, asset, account in ordered:
+        leg = _statement_leg(unit, *_change(postings[index // 2][1], index, asset, account))
+        if leg is None:
+            return None
+        batch.append(leg)
+    afters = dict(zip((index for index, _, _ in ordered), ledger_writes.defer_legs(tx, batch, after), strict=True))
+    transfers: list[Transfer] = []
+    rows: list[list[Any]] = []
+    wallets: list[WalletLater] = []
+    events: list[tuple[str, dict[str, Any]]] = []
+    ids = list(transfer_ids) or [new_id() for _ in postings]
+    for index, (asset, posting) in enumerate(postings):
+        debit, credit = afters[2 * index], afters[2 * index + 1]
+        debit_wallet, credit_wallet = isinstance(posting.debit, Wallet), isinstance(posting.credit, Wallet)
+        transfer = _transfer(
+            asset, posting, link_id, 0 if debit_wallet else None, 0 if credit_wallet else None, unit.now, ids[index]
+        )
+        row = _row(unit.tenant, transfer, debit.account, credit.account)
+        if debit_wallet:
+            row["debit_balance_after"] = debit.balance
+            wallets.append(WalletLater(debit.balance, debit.held))
+            events.append(_wallet_event(transfer, posting.debit, debit.balance, "wallet.debited"))
+        if credit_wallet:
+            row["credit_balance_after"] = credit.balance
+            wallets.append(WalletLater(credit.balance, credit.held))
+            events.append(_wallet_event(transfer, posting.credit, credit.balance, "wallet.credited"))
+        transfers.append(transfer)
+        rows.append(list(row.values()))
+    ledger_writes.insert_transfers(tx, rows)
+    for type_, data in events:
+        unit.emit(type_, data)
+    return PostedLater(transfers, wallets)
+
+
+async def post_answered(
+    unit: FastUnit, postings: Sequence[tuple[str, Posting]], *, link_id: uuid.UUID | None = None
+) -> list[Transfer]:
+    """`post_many_later` when one statement can make the postings, its wallets' balances after
+    answered from the unit's last statement (FastUnit.answer_with: the caller's patch puts them
+    into the transfers it answers with, api/wallet_convert.put_balances_after); else `post_raw`."""
+    later = post_many_later(unit, postings, link_id=link_id)
+    if later is None:
+        return await post_raw(unit, postings, link_id=link_id)
+    unit.answer_with(*later.balances)
+    return later.transfers
+
+
+def _statement_leg(
+    unit: FastUnit, asset: str, account: Account, delta: int, from_held: int
+) -> ledger_writes.Leg | None:
+    """A leg as a statement of several legs makes it (`post_many_later`, `_apply_leading_raw`): a
+    system account's on the bucket the unit picked for it (picking one now if none); None when no
+    such statement can make it (the buckets not cached yet, a credit no wallet can take)."""
+    tenant = unit.tenant
+    if isinstance(account, System):
+        buckets = ledger_repo.cached_bucket_ids(tenant, asset, account.name)
+        if buckets is None:
+            return None
+        bucket = unit.picked_buckets.get((asset, account.name)) or random.choice(buckets)
+        unit.picked_buckets[(asset, account.name)] = bucket
+        return ledger_writes.move_leg(tenant, bucket, delta, limit=MAX_BALANCE)
+    if delta > MAX_BALANCE:
+        return None
+    if delta > 0:
+        return ledger_writes.credit_leg(tenant, asset, account.user_id, delta, limit=MAX_BALANCE, now=unit.now)
+    return ledger_writes.debit_leg(tenant, asset, account.user_id, -delta, from_held=from_held)
+
+
 def post_later(
     unit: FastUnit, asset: str, posting: Posting, *, after: Later | None = None, transfer_id: uuid.UUID | None = None
 ) -> tuple[Transfer, WalletLater]:
     """One posting between a wallet and a system account as parts of the unit's last statement
-    (PostgreSQL): `post_raw`'s legs, in the same lock order, its transfer and wallet event, and no
-    statement of their own, so that a unit that writes nothing else is one round trip.
-
-    The wallet's balance after is known only when that statement runs: the transfer returned holds
-    0 in its place, and the caller's writes and answer take the WalletLater values instead
-    (FastUnit.answer_with). A leg whose condition fails (a short wallet, a full bucket, a new
-    wallet of a user or asset the tenant does not have) fails the statement, changing nothing:
-    TakeOrmPath, and the ORM path decides (another bucket, or which error). `after`: a guard the
-    legs come after (the business row they settle, first in the lock order); `transfer_id`: the
-    transfer's id when the caller wrote it already (in that row, say)."""
-    wallet, system = (
-        (posting.credit, posting.debit) if isinstance(posting.credit, Wallet) else (posting.debit, posting.credit)
-    )
-    if not isinstance(wallet, Wallet) or not isinstance(system, System) or not isinstance(unit.tx, PgTx):
-        raise ValueError("post_later moves between a wallet and a system account, on PostgreSQL")
-    credited = wallet is posting.credit
-    buckets = ledger_repo.cached_bucket_ids(unit.tenant, asset, system.name)
-    if buckets is None:
-        raise TakeOrmPath(f"the buckets of {system.name} {asset} are not cached yet")
+    (`post_many_later`), and the wallet as the statement leaves it, for the caller's writes and
+    answer (FastUnit.answer_with). TakeOrmPath when a statement cannot make it."""
+    wallet = posting.credit if isinstance(posting.credit, Wallet) else posting.debit
+    if not isinstance(wallet, Wallet) or isinstance(posting.credit, Wallet) == isinstance(posting.debit, Wallet):
+        raise ValueError("post_later moves between a wallet and a system account")
     if posting.amount > MAX_BALANCE:
-        raise TakeOrmPath("a credit no wallet can take: the ORM path explains")
-    bucket = unit.picked_buckets.get((asset, system.name)) or random.choice(buckets)
-    unit.picked_buckets[(asset, system.name)] = bucket
-    tenant = unit.tenant
-    if credited:
-        wallet_leg = ledger_writes.credit_leg(
-            tenant, asset, wallet.user_id, posting.amount, limit=MAX_BALANCE, now=unit.now
-        )
-    else:
-        wallet_leg = ledger_writes.debit_leg(tenant, asset, wallet.user_id, posting.amount, from_held=posting.from_held)
-    system_leg = ledger_writes.move_leg(
-        tenant, bucket, -posting.amount if credited else posting.amount, limit=MAX_BALANCE
+        raise TakeOrmPath("an amount no wallet can take: the ORM path explains")
+    posted = post_many_later(
+        unit, [(asset, posting)], after=after, transfer_ids=[transfer_id] if transfer_id is not None else ()
     )
-    wallet_after, system_after = ledger_writes.defer_legs(unit.tx, [wallet_leg, system_leg], after)
-    transfer = _transfer(
-        asset, posting, None, None if credited else 0, 0 if credited else None, unit.now, transfer_id or new_id()
-    )
-    row = _row(
-        tenant,
-        transfer,
-        system_after.account if credited else wallet_after.account,
-        wallet_after.account if credited else system_after.account,
-    )
-    row["debit_balance_after" if not credited else "credit_balance_after"] = wallet_after.balance
-    ledger_writes.insert_transfers(unit.tx, [list(row.values())])
-    unit.emit(
-        *_wallet_event(transfer, wallet, wallet_after.balance, "wallet.credited" if credited else "wallet.debited")
-    )
-    return transfer, WalletLater(wallet_after.balance, wallet_after.held)
+    if posted is None:
+        raise TakeOrmPath(f"the buckets of the system account in {asset} are not cached yet")
+    [transfer], [wallet_after] = posted.transfers, posted.wallets
+    return transfer, wallet_after
 
 
 async def _apply_leading_raw(
@@ -298,20 +377,11 @@ async def _apply_leading_raw(
     seen: set[tuple[object, str]] = set()
     for asset, account, delta, from_held in legs:
         row_key = (account.user_id if isinstance(account, Wallet) else account.name, asset)
-        if row_key in seen or (isinstance(account, Wallet) and delta > MAX_BALANCE):
+        leg = None if row_key in seen else _statement_leg(unit, asset, account, delta, from_held)
+        if leg is None:
             break
         seen.add(row_key)
-        if isinstance(account, System):
-            buckets = ledger_repo.cached_bucket_ids(unit.tenant, asset, account.name)
-            assert buckets is not None  # post_raw asked the cache before any statement
-            bucket = unit.picked_buckets.get((asset, account.name)) or random.choice(buckets)
-            batch.append(ledger_writes.move_leg(unit.tenant, bucket, delta, limit=MAX_BALANCE))
-        elif delta > 0:
-            batch.append(
-                ledger_writes.credit_leg(unit.tenant, asset, account.user_id, delta, limit=MAX_BALANCE, now=unit.now)
-            )
-        else:
-            batch.append(ledger_writes.debit_leg(unit.tenant, asset, account.user_id, -delta, from_held=from_held))
+        batch.append(leg)
     if len(batch) < 2:  # one leg: its own statement is the same round trip
         return []
     applied = await ledger_writes.apply_legs(unit.tx, batch)

@@ -121,6 +121,7 @@ async def pay_and_deliver(
     stored: bool,
     renewed_by: str | None = None,
     paid_by: str = "",
+    answer_later: bool = False,
 ) -> Settled:
     """`settle` on a fast unit: `row` (pending; `stored`: in the database already and locked, else
     a new row to insert) paid from its buyer's wallet, which holds the total. As on the ORM path:
@@ -128,7 +129,12 @@ async def pay_and_deliver(
     locks), then the payment, the commissions and what the delivery posts as one linked set; the
     order's row, the delivery's rows, the commission rows; the events in the ORM path's order
     (the delivery's, wallet.*, referral.commission, order.paid, order.fulfilled). InsufficientFunds
-    when the wallet is short."""
+    when the wallet is short.
+
+    `answer_later`: the caller's answer may take the wallets' balances after from the unit's last
+    statement (ledger.post_answered), which the postings then join when one statement can make
+    them: a token pack bought without a code by a buyer without referrers is then its read and one
+    statement. A short wallet then fails the statement and the ORM path answers."""
     move(row, OrderStatus.PAID, unit.now)
     row.paid_via = paid_via
     commission_plans = await plan_fast(unit, row) if buyer_has_referrer else []
@@ -138,7 +144,9 @@ async def pay_and_deliver(
         payment = Posting(Wallet(row.user_id), System(REVENUE), row.total, "order_payment", reference=f"order:{row.id}")
         postings.append((row.asset, payment))
     postings += [(plan.asset, plan.posting(row.id)) for plan in commission_plans]
-    transfers = await ledger.post_raw(unit, [*postings, *delivery.postings], link_id=new_id())
+    postings += delivery.postings
+    post = ledger.post_answered if answer_later else ledger.post_raw
+    transfers = await post(unit, postings, link_id=new_id())
     if stored:
         order_writes.store_paid(unit.tx, row)
     else:

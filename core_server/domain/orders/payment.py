@@ -174,9 +174,10 @@ class OrderPayments:
             unit, user_id, package_id, quantity, recipient, promo_code, pay_asset, kinds=fast_delivery.FAST_KINDS
         )
         row, facts = priced.row, priced.facts
+        _require_funds(row, facts.buyer_available)
         unit.emit("order.created", order_event(row))
         settled = await fast_delivery.pay_and_deliver(
-            unit, row, facts.buyer_has_referrer, facts, "wallet", stored=False, paid_by=paid_by
+            unit, row, facts.buyer_has_referrer, facts, "wallet", stored=False, paid_by=paid_by, answer_later=True
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
@@ -197,8 +198,16 @@ class OrderPayments:
             raise TakeOrmPath("a refusal to explain")
         if found.buyer_blocked:  # read with the order's lock: no round trip of its own
             raise UserBlocked(str(row.user_id))
+        _require_funds(row, found.buyer_available)
         settled = await fast_delivery.pay_and_deliver(
-            unit, row, found.buyer_has_referrer, found.package, "wallet", stored=True, paid_by=paid_by
+            unit,
+            row,
+            found.buyer_has_referrer,
+            found.package,
+            "wallet",
+            stored=True,
+            paid_by=paid_by,
+            answer_later=True,
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
@@ -224,6 +233,14 @@ class OrderPayments:
             return await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now, paid_by=actor.role.value)
         except InsufficientFunds as short:
             raise InsufficientFunds(row.asset, row.total) from short
+
+
+def _require_funds(row: OrderRow, available: int) -> None:
+    """A fast payment's wallet short when its facts were read: refused there, as the debit would
+    (and as the ORM path does). A wallet that had enough is still checked by the debit itself: a
+    spend since then fails the payment's statement, and the ORM path answers."""
+    if row.total > available:
+        raise InsufficientFunds(row.asset, row.total)
 
 
 async def renew_subscription(

@@ -164,7 +164,7 @@ async def _refund_fast(
     delivery = dict(row.delivery or {})
     available = await wallet_locks.lock_wallets(unit.tx, tenant, _wallets_to_lock(row, delivery, shares))
     plan = _plan(row, amount, reason, delivery, shares, available, False)
-    transfers = await ledger.post_raw(unit, plan.postings, link_id=new_id())
+    transfers = await ledger.post_answered(unit, plan.postings, link_id=new_id())  # the wallets are locked
     clawed = [t for t in transfers if t.credit == System(REFERRAL_EXPENSE)]
     for data in commissions.apply_clawbacks(plan.clawbacks, clawed):
         unit.emit("referral.clawback", data)

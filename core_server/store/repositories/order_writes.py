@@ -21,6 +21,8 @@ _ORDER_COLUMNS = (
 )  # fmt: skip
 _SELECT = (
     "SELECT " + ", ".join(f"o.{name}" for name in _ORDER_COLUMNS) + ", u.blocked, u.referrer_id IS NOT NULL, "  # noqa: S608  # constant column names
+    "COALESCE((SELECT w.balance - w.held FROM ledger_accounts w"
+    " WHERE w.tenant_id = o.tenant_id AND w.asset = o.asset AND w.user_id = o.user_id), 0), "
     + ", ".join(f"p.{name.strip()}" for name in PACKAGE_COLUMNS.split(","))
     + " FROM orders o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.user_id"
     " JOIN packages p ON p.tenant_id = o.tenant_id AND p.id = o.package_id WHERE o.tenant_id = $1 AND o.id = $2"
@@ -36,12 +38,15 @@ _PAID = Sql(
 class OrderToSettle:
     """A locked order (a transient OrderRow), whether its buyer has a referrer, and its package.
     `buyer_blocked`: the tenant's admin blocked the buyer (who may not pay from the wallet; a
-    provider's payment, money received, still settles the order)."""
+    provider's payment, money received, still settles the order). `buyer_available`: what the
+    buyer's wallet in the order's asset had available when read (a payment from the wallet it
+    cannot cover is refused at once; one it can is still checked by the debit)."""
 
     row: OrderRow
     buyer_has_referrer: bool
     package: PackageDelivery
     buyer_blocked: bool = False
+    buyer_available: int = 0  # in the order's asset when read (the wallet is not locked)
 
 
 def _time(value: object) -> object:
@@ -62,7 +67,7 @@ async def lock_order(tx: RawTx, tenant: uuid.UUID, order: uuid.UUID) -> OrderToS
         values[name] = _time(values[name])
     row = OrderRow(tenant_id=tenant, id=order, **values)
     rest = found[len(_ORDER_COLUMNS) :]
-    return OrderToSettle(row, bool(rest[1]), package_delivery_of(row.package_id, rest[2:]), bool(rest[0]))
+    return OrderToSettle(row, bool(rest[1]), package_delivery_of(row.package_id, rest[3:]), bool(rest[0]), int(rest[2]))
 
 
 def store_paid(tx: RawTx, row: OrderRow) -> None:

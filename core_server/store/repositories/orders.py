@@ -105,7 +105,9 @@ async def due_to_expire(
 _FACTS = Sql(
     "SELECT u.referrer_id IS NOT NULL, p.kind, p.active, p.archived, pp.asset, pp.amount, p.per_unit,"
     " p.min_quantity, p.max_quantity, p.delivers_asset, p.delivers_amount, p.active_days,"
-    " (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = $1), u.blocked"
+    " (SELECT s.order_ttl_seconds FROM tenant_settings s WHERE s.tenant_id = $1), u.blocked,"
+    " COALESCE((SELECT w.balance - w.held FROM ledger_accounts w"
+    " WHERE w.tenant_id = $1 AND w.asset = pp.asset AND w.user_id = u.id), 0)"
     " FROM users u JOIN packages p ON p.tenant_id = $1 AND p.id = $3"
     " LEFT JOIN package_prices pp ON pp.tenant_id = $1 AND pp.package_id = p.id"
     " AND pp.asset = CASE WHEN $4 = '' THEN p.price_asset ELSE $4 END"
@@ -140,19 +142,23 @@ class PurchaseFacts:
     active_days: int
     order_ttl_seconds: int | None
     buyer_blocked: bool  # by the tenant's admin: the buyer may not order (USER_BLOCKED)
+    buyer_available: int  # in the price's asset when read: a purchase it cannot pay is refused at once
 
 
 async def purchase_facts(
     tx: RawTx, tenant: uuid.UUID, user: uuid.UUID, package: uuid.UUID, pay_asset: str
 ) -> PurchaseFacts | None:
     """The buyer and the package with its price in `pay_asset` ('' = the primary price), in one
-    statement; None when the user or the package is not the tenant's."""
-    row = await tx.fetchrow(_FACTS, tenant, user, package, pay_asset)
+    statement; None when the user or the package is not the tenant's. It locks nothing, so it
+    is read before the transaction begins (RawTx.read): in READ COMMITTED a read inside sees no
+    more than that, and what the purchase must be sure of, the buyer's funds, its debit checks
+    again (the available balance read here only refuses at once a purchase it cannot pay)."""
+    row = await tx.read(_FACTS, tenant, user, package, pay_asset)
     if row is None:
         return None
     return PurchaseFacts(
         bool(row[0]), row[1], bool(row[2]), bool(row[3]), row[4], None if row[5] is None else int(row[5]),
-        bool(row[6]), int(row[7]), int(row[8]), row[9], row[10], int(row[11]), row[12], bool(row[13]),
+        bool(row[6]), int(row[7]), int(row[8]), row[9], row[10], int(row[11]), row[12], bool(row[13]), int(row[14]),
     )  # fmt: skip
 
 

@@ -1,0 +1,177 @@
+"""PurchaseFromWallet and PayOrderFromWallet on the fast path. On PostgreSQL a purchase by a buyer
+without referrers is its read and one statement (the balance rows, the transfers, the order, the
+events and the request's record), whose answer holds the wallets' balances after, which only that
+statement computes: the answer, a replay of it and the events it wrote must say what the ORM path
+says, whatever else holds or moves the wallets meanwhile, and racing buyers must each be answered
+with the balance their own purchase left."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from core_server.domain.orders.payment import OrderPayments
+from core_server.store.repositories import orders as orders_repo
+from sdk import FailedPrecondition
+from sdk.billinghub.v1 import catalog_service_pb2 as catalog_pb
+from sdk.billinghub.v1 import order_service_pb2 as pb
+from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
+from tests.commerce.catalog import token_pack
+from tests.commerce.promos import settled_events
+from tests.commerce.test_purchase import purchase, warm_up
+from tests.fast_paths import PATHS, take_path, traces_on_both_paths
+from tests.hub import Hub, TenantHandle
+from tests.money import DEBIT, assert_ledger_ok, balance, fund, money, new_user
+
+FAST = [(OrderPayments, "purchase_fast"), (OrderPayments, "pay_fast")]
+
+
+async def warm_shop(hub: Hub, name: str) -> tuple[TenantHandle, str]:
+    """A tenant whose revenue and issued buckets the core knows (a first purchase learns them), a
+    pack of 1000 TOKEN for 100 XTR, and a buyer with 250 XTR and 5 TOKEN."""
+    shop = await hub.new_tenant(name)
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up(shop, pack)
+    user = await new_user(shop)
+    await fund(shop, user, 250, "XTR")
+    await fund(shop, user, 5, "TOKEN")
+    return shop, user
+
+
+async def the_pack(shop: TenantHandle) -> str:
+    listed = await shop.admin.catalog.ListPackages(catalog_pb.ListPackagesRequest())
+    return str(listed.packages[0].id)
+
+
+def balances_after(answer: Any) -> list[tuple[str, int, int]]:
+    """(asset, debit balance after or -1, credit balance after or -1) of each transfer answered."""
+    return [
+        (
+            t.amount.asset,
+            t.debit_balance_after if t.HasField("debit_balance_after") else -1,
+            t.credit_balance_after if t.HasField("credit_balance_after") else -1,
+        )
+        for t in answer.transfers
+    ]
+
+
+async def purchase_story(shop: TenantHandle, user: str) -> list[Any]:
+    """A purchase beside a hold, an order paid in two calls, a short wallet refused, then the first
+    purchase replayed after the hold is gone and the wallets moved: every answer."""
+    pack = await the_pack(shop)
+    orders, wallet = shop.admin.orders, shop.admin.wallet
+    hold = (await wallet.CreateHold(wallet_pb.CreateHoldRequest(user_id=user, amount=money(30, "XTR")))).hold
+    first = pb.PurchaseFromWalletRequest(user_id=user, package_id=pack, request_id="buy-1")
+    answers: list[Any] = [await orders.PurchaseFromWallet(first)]
+    order = (await orders.CreateOrder(pb.CreateOrderRequest(user_id=user, package_id=pack))).order
+    paid = pb.PayOrderFromWalletRequest(order_id=order.id, request_id="pay-1")
+    answers.append(await orders.PayOrderFromWallet(paid))
+    with pytest.raises(FailedPrecondition) as caught:  # 50 XTR left, 30 of them held
+        await purchase(shop, user, pack)
+    answers.append(caught.value.reason)
+    await wallet.VoidHold(wallet_pb.VoidHoldRequest(hold_id=hold.id))
+    await fund(shop, user, 70, "XTR")
+    answers.append(await orders.PurchaseFromWallet(first))  # the first answer, as it was
+    answers.append(await orders.PayOrderFromWallet(paid))
+    answers.append(await balance(shop.admin, user, "XTR"))
+    return answers
+
+
+@PATHS
+async def test_purchases_answer_with_the_balances_they_left(
+    hub: Hub, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, user = await warm_shop(hub, f"Balances after {path}")
+    opened = take_path(path, monkeypatch, hub.deps, FAST)
+    answers = await purchase_story(shop, user)
+    writes = opened["write"]
+    monkeypatch.undo()
+    assert balances_after(answers[0]) == [("XTR", 150, -1), ("TOKEN", -1, 1005)]
+    assert balances_after(answers[1]) == [("XTR", 50, -1), ("TOKEN", -1, 2005)]
+    assert answers[2] == "INSUFFICIENT_FUNDS"
+    assert (answers[3], answers[4]) == (answers[0], answers[1])  # replayed as answered
+    assert answers[5].posted.amount_minor == 120
+    if path == "fast":  # the short purchase too: its read saw the wallet could not pay
+        assert writes == 0
+    else:
+        assert writes >= 3  # the purchase, the payment, the short purchase
+    events = [json.loads(e.data) for e in await settled_events(shop, "wallet.")]
+    paid = [
+        (d["asset"], d["balance_minor"])
+        for d in events
+        if d.get("user_id") == user and d.get("kind") in ("order_payment", "delivery")
+    ]
+    assert paid == [("XTR", 150), ("TOKEN", 1005), ("XTR", 50), ("TOKEN", 2005)]
+    await assert_ledger_ok(shop)
+
+
+async def test_purchases_leave_the_same_trace_on_both_paths(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    traces, writes = await traces_on_both_paths(hub, monkeypatch, FAST, warm_shop, purchase_story, "order.", "wallet.")
+    assert traces[0] == traces[1]
+    assert writes[1] == 0
+
+
+async def test_racing_buyers_are_each_answered_with_the_balance_they_left(hub: Hub) -> None:
+    """Buyers with money for three packs each, ten purchases at once each: the three that succeed
+    answer 200, 100 and 0 XTR left and 1000, 2000 and 3000 TOKEN, one each, in some order."""
+    shop = await hub.new_tenant("Racing balances")
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up(shop, pack)
+    users = [await new_user(shop, f"racer-{n}") for n in range(6)]
+    for user in users:
+        await fund(shop, user, 300, "XTR")
+    results = await asyncio.gather(
+        *(purchase(shop, user, pack.id) for user in users for _ in range(10)), return_exceptions=True
+    )
+    bought = [r for r in results if isinstance(r, pb.PurchaseFromWalletResponse)]
+    short = [r for r in results if isinstance(r, FailedPrecondition) and r.reason == "INSUFFICIENT_FUNDS"]
+    assert (len(bought), len(short)) == (18, 42), [r for r in results if isinstance(r, Exception)][:3]
+    for user in users:
+        mine = [balances_after(b) for b in bought if b.order.user_id == user]
+        assert sorted(b[0][1] for b in mine) == [0, 100, 200]
+        assert sorted(b[1][2] for b in mine) == [1000, 2000, 3000]
+        assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 0
+    verified = await assert_ledger_ok(shop)
+    assert verified.transfers_checked == 1 + 2 + len(users) + 2 * len(bought)  # warm-up, then each funding
+
+
+async def test_a_wallet_spent_after_the_read_fails_the_statement_and_changes_nothing(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purchase's read saw enough; another call spends the wallet before the statement runs.
+    The statement's debit finds the wallet short and the whole statement changes nothing (no
+    TOKEN credited, no order, no events), and the ORM path answers INSUFFICIENT_FUNDS."""
+    if hub.deps.db.dialect != "postgresql":
+        pytest.skip("SQLite reads in the writer's turn: nothing can spend the wallet in between")
+    shop, user = await warm_shop(hub, "Spent meanwhile")
+    pack = await the_pack(shop)
+    read = orders_repo.purchase_facts
+    spent: list[str] = []
+
+    async def read_then_spend(*args: Any) -> Any:
+        facts = await read(*args)
+        if not spent:
+            spent.append(user)
+            spend = wallet_pb.AdjustBalanceRequest(
+                user_id=user, amount=money(200, "XTR"), direction=DEBIT, reason="spent meanwhile", actor="tests"
+            )
+            await shop.admin.wallet.AdjustBalance(spend)
+        return facts
+
+    monkeypatch.setattr(orders_repo, "purchase_facts", read_then_spend)
+    opened = take_path("fast", monkeypatch, hub.deps, FAST)
+    with pytest.raises(FailedPrecondition) as caught:
+        await purchase(shop, user, pack)
+    assert caught.value.reason == "INSUFFICIENT_FUNDS"
+    assert (spent, opened["write"]) == ([user], 1)  # the ORM path said why
+    monkeypatch.undo()
+    assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 50
+    assert (await balance(shop.admin, user, "TOKEN")).posted.amount_minor == 5
+    listed = await shop.admin.orders.ListOrders(pb.ListOrdersRequest(user_id=user))
+    assert list(listed.orders) == []
+    events = [json.loads(e.data) for e in await settled_events(shop, "order.", "wallet.")]
+    assert [d for d in events if d.get("user_id") == user and d.get("kind") != "adjustment"] == []
+    await assert_ledger_ok(shop)
