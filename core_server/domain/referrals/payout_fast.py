@@ -70,14 +70,15 @@ async def create(unit: FastUnit, user_id: str, amount: int, destination: str) ->
         short = InsufficientFunds(asset, amount)
         short.metadata["withdrawable_minor"] = str(withdrawable)
         raise short
-    if await hold_writes.reserve(unit.tx, tenant, asset, user, amount) is None:
-        raise InsufficientFunds(asset, amount)
     row = new_payout_row(tenant, user, Money(asset, amount), destination, now)
     hold = new_hold_row(
         tenant, account, user, Money(asset, amount), f"{PAYOUT_REFERENCE}{row.id}", now + HOLD_LIFETIME, now
     )
     row.hold_id = hold.id
-    hold_writes.insert_hold(unit.tx, hold)
+    # the wallet is locked and its available balance covers the amount: on PostgreSQL the
+    # reservation joins the last statement (no round trip of its own) and cannot fail there
+    if not await hold_writes.place(unit.tx, hold):
+        raise InsufficientFunds(asset, amount)
     payout_writes.insert_payout(unit.tx, row)
     unit.emit("referral.payout_requested", event_of(row))
     return to_payout(row)
