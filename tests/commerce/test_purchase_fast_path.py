@@ -21,6 +21,8 @@ from sdk.billinghub.v1 import order_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.catalog import token_pack
 from tests.commerce.promos import settled_events
+from tests.commerce.referrals import join, set_program
+from tests.commerce.test_fast_purchases import warm_up_referred
 from tests.commerce.test_purchase import purchase, warm_up
 from tests.fast_paths import PATHS, take_path, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
@@ -174,4 +176,39 @@ async def test_a_wallet_spent_after_the_read_fails_the_statement_and_changes_not
     assert list(listed.orders) == []
     events = [json.loads(e.data) for e in await settled_events(shop, "order.", "wallet.")]
     assert [d for d in events if d.get("user_id") == user and d.get("kind") != "adjustment"] == []
+    await assert_ledger_ok(shop)
+
+
+@PATHS
+async def test_a_referred_purchase_answers_every_wallets_balance_after(
+    hub: Hub, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two commissions paid from referral_expense are one leg of their sum in the purchase's
+    statement on PostgreSQL: the buyer's and both referrers' balances after are still answered,
+    replayed and evented as the ORM path does."""
+    shop = await hub.new_tenant(f"Referred balances {path}")
+    await set_program(shop, level_rates_bps=[1000, 500], hold_days=7)
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up_referred(shop, pack)
+    top, top_code = await join(shop, "top")
+    mid, mid_code = await join(shop, "mid", top_code)
+    buyer, _ = await join(shop, "buyer", mid_code)
+    await fund(shop, buyer, 250, "XTR")
+    await fund(shop, mid, 7, "XTR")
+    opened = take_path(path, monkeypatch, hub.deps, FAST)
+    request = pb.PurchaseFromWalletRequest(user_id=buyer, package_id=pack.id, request_id="referred-1")
+    first = await shop.admin.orders.PurchaseFromWallet(request)
+    second = await purchase(shop, buyer, pack.id)
+    replayed = await shop.admin.orders.PurchaseFromWallet(request)
+    writes = opened["write"]
+    monkeypatch.undo()
+    assert balances_after(first) == [("XTR", 150, -1), ("XTR", -1, 17), ("XTR", -1, 5), ("TOKEN", -1, 1000)]
+    assert balances_after(second) == [("XTR", 50, -1), ("XTR", -1, 27), ("XTR", -1, 10), ("TOKEN", -1, 2000)]
+    assert replayed == first
+    assert writes == 0 if path == "fast" else writes >= 2
+    events = [json.loads(e.data) for e in await settled_events(shop, "wallet.")]
+    mine = [(d["user_id"], d["balance_minor"]) for d in events if d.get("reference", "").startswith("order:")]
+    assert mine[-8:] == [
+        (buyer, 150), (mid, 17), (top, 5), (buyer, 1000), (buyer, 50), (mid, 27), (top, 10), (buyer, 2000),
+    ]  # fmt: skip
     await assert_ledger_ok(shop)

@@ -255,9 +255,10 @@ def post_many_later(
     lock order, the same transfers and wallet events, and no statement of their own, so that a
     unit that writes nothing else (a purchase, an adjustment) is one round trip.
 
-    None, before anything is deferred, when one statement cannot make them: not PostgreSQL, a row
-    changed by two legs (a statement changes a row once), a system account whose buckets are not
-    cached, a wallet credit no wallet can take. The caller then posts them with `post_raw`, which
+    None, before anything is deferred, when one statement cannot make them: not PostgreSQL, a
+    wallet changed by two legs, or a system account both debited and credited (a statement changes
+    a row once; a system account's changes all one way are one leg of their sum), a system account
+    whose buckets are not cached, a wallet credit no wallet can take. The caller then posts them with `post_raw`, which
     decides exactly. A leg whose condition fails when the statement runs (a short wallet, a full
     bucket, a new wallet of a user or asset the tenant does not have) fails the statement,
     changing nothing: TakeOrmPath, and the ORM path decides. `after`: a guard the legs come after
@@ -271,18 +272,26 @@ def post_many_later(
         if posting.amount <= 0:
             raise ValueError("postings move positive amounts")
         legs += [(2 * index, asset, posting.debit), (2 * index + 1, asset, posting.credit)]
-    ordered = sorted(legs, key=_lock_key)
-    if len({_lock_key(leg) for leg in ordered}) < len(ordered):
-        return None
+    by_row: dict[tuple[int, str, str], list[tuple[int, tuple[str, Account, int, int]]]] = {}  # in the lock order
+    for placed in sorted(legs, key=_lock_key):
+        index, asset, account = placed
+        by_row.setdefault(_lock_key(placed), []).append(
+            (index, _change(postings[index // 2][1], index, asset, account))
+        )
     batch: list[ledger_writes.Leg] = []
-    for index, asset, account in ordered:
-        leg = _statement_leg(unit, *_change(postings[index // 2][1], index, asset, account))
+    for members in by_row.values():
+        changes = [change for _index, change in members]
+        leg = _statement_leg(unit, *_one_change(changes)) if _one_row_change(changes) else None
         if leg is None:
             return None
         batch.append(leg)
-    afters = dict(zip((index for index, _, _ in ordered), ledger_writes.defer_legs(tx, batch, after), strict=True))
+    afters = {
+        index: leg_after
+        for members, leg_after in zip(by_row.values(), ledger_writes.defer_legs(tx, batch, after), strict=True)
+        for index, _change_of_it in members
+    }
+    transfer_rows: list[list[Any]] = []
     transfers: list[Transfer] = []
-    rows: list[list[Any]] = []
     wallets: list[WalletLater] = []
     events: list[tuple[str, dict[str, Any]]] = []
     ids = list(transfer_ids) or [new_id() for _ in postings]
@@ -302,8 +311,8 @@ def post_many_later(
             wallets.append(WalletLater(credit.balance, credit.held))
             events.append(_wallet_event(transfer, posting.credit, credit.balance, "wallet.credited"))
         transfers.append(transfer)
-        rows.append(list(row.values()))
-    ledger_writes.insert_transfers(tx, rows)
+        transfer_rows.append(list(row.values()))
+    ledger_writes.insert_transfers(tx, transfer_rows)
     for type_, data in events:
         unit.emit(type_, data)
     return PostedLater(transfers, wallets)
@@ -320,6 +329,22 @@ async def post_answered(
         return await post_raw(unit, postings, link_id=link_id)
     unit.answer_with(*later.balances)
     return later.transfers
+
+
+def _one_row_change(changes: Sequence[tuple[str, Account, int, int]]) -> bool:
+    """Whether one leg can make these changes of one row: a wallet's one change, or a system
+    account's changes all one way (two commissions paid from referral_expense, say), which its
+    bucket takes as their sum (a system account's transfers record no balance after, so nothing
+    tells one leg of the sum from two)."""
+    if len(changes) == 1:
+        return True
+    deltas = [delta for _asset, _account, delta, _held in changes]
+    return isinstance(changes[0][1], System) and (all(d > 0 for d in deltas) or all(d < 0 for d in deltas))
+
+
+def _one_change(changes: Sequence[tuple[str, Account, int, int]]) -> tuple[str, Account, int, int]:
+    asset, account, _delta, from_held = changes[0]
+    return asset, account, sum(delta for _asset, _account, delta, _held in changes), from_held
 
 
 def _statement_leg(

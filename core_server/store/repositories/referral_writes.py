@@ -61,8 +61,11 @@ async def program_and_chain(
     tx: RawTx, tenant: uuid.UUID, buyer: uuid.UUID
 ) -> tuple[dict[str, Any], list[uuid.UUID | None]] | None:
     """The tenant's stored referral program ({} when it has none) and the buyer's referrers by
-    level (1 first, CHAIN_LEVELS of them, None past the chain's end); None for no such buyer."""
-    row = await tx.fetchrow(_PROGRAM_AND_CHAIN, tenant, buyer)
+    level (1 first, CHAIN_LEVELS of them, None past the chain's end); None for no such buyer. It
+    locks nothing, so it is read before the transaction begins if it has not (RawTx.read): a
+    purchase by a referred buyer whose commissions take no tier lock is then its reads and one
+    statement."""
+    row = await tx.read(_PROGRAM_AND_CHAIN, tenant, buyer)
     if row is None:
         return None
     stored = row[0]
