@@ -17,6 +17,7 @@ from core_server.domain.orders.payment import OrderPayments
 from core_server.store.repositories import orders as orders_repo
 from sdk import FailedPrecondition
 from sdk.billinghub.v1 import catalog_service_pb2 as catalog_pb
+from sdk.billinghub.v1 import order_pb2
 from sdk.billinghub.v1 import order_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.catalog import token_pack
@@ -212,3 +213,40 @@ async def test_a_referred_purchase_answers_every_wallets_balance_after(
         (buyer, 150), (mid, 17), (top, 5), (buyer, 1000), (buyer, 50), (mid, 27), (top, 10), (buyer, 2000),
     ]  # fmt: skip
     await assert_ledger_ok(shop)
+
+
+async def test_orders_paid_and_cancelled_at_once_end_one_way_each(hub: Hub) -> None:
+    """Buyers without referrers: their orders are read unlocked and paid by a statement that takes
+    an order only while it is still pending. Eight payments and two cancellations of each order at
+    once: each order is either paid once (every other call refused) or cancelled (every payment
+    refused), and each wallet paid exactly for the orders paid."""
+    shop, _ = await warm_shop(hub, "Pay or cancel")
+    pack = await the_pack(shop)
+    buyers = [await new_user(shop, f"buyer-{n}") for n in range(4)]
+    orders = []
+    for buyer in buyers:
+        await fund(shop, buyer, 1000, "XTR")
+        orders.append(
+            (await shop.admin.orders.CreateOrder(pb.CreateOrderRequest(user_id=buyer, package_id=pack))).order
+        )
+    calls = []
+    for order in orders:
+        calls += [
+            shop.admin.orders.PayOrderFromWallet(pb.PayOrderFromWalletRequest(order_id=order.id)) for _ in range(8)
+        ]
+        calls += [shop.admin.orders.CancelOrder(pb.CancelOrderRequest(order_id=order.id)) for _ in range(2)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for n, (order, buyer) in enumerate(zip(orders, buyers, strict=True)):
+        mine = results[10 * n : 10 * n + 10]
+        paid = [r for r in mine[:8] if isinstance(r, pb.PayOrderFromWalletResponse)]
+        cancelled = [r for r in mine[8:] if isinstance(r, pb.CancelOrderResponse)]
+        refused = [r for r in mine if isinstance(r, FailedPrecondition) and r.reason == "ORDER_NOT_PENDING"]
+        assert len(paid) + len(cancelled) == 1 and len(refused) == 9, mine
+        got = (await shop.admin.orders.GetOrder(pb.GetOrderRequest(order_id=order.id))).order
+        if paid:
+            assert balances_after(paid[0]) == [("XTR", 900, -1), ("TOKEN", -1, 1000)]
+            assert got.status == order_pb2.ORDER_STATUS_FULFILLED
+        assert (await balance(shop.admin, buyer, "XTR")).posted.amount_minor == (900 if paid else 1000)
+    verified = await assert_ledger_ok(shop)
+    paid_orders = sum(1 for r in results if isinstance(r, pb.PayOrderFromWalletResponse))
+    assert verified.transfers_checked == 2 + 2 + 1 + len(buyers) + 2 * paid_orders  # warm-up, the shop's buyer

@@ -319,12 +319,20 @@ def post_many_later(
 
 
 async def post_answered(
-    unit: FastUnit, postings: Sequence[tuple[str, Posting]], *, link_id: uuid.UUID | None = None
+    unit: FastUnit,
+    postings: Sequence[tuple[str, Posting]],
+    *,
+    link_id: uuid.UUID | None = None,
+    after: Later | None = None,
 ) -> list[Transfer]:
     """`post_many_later` when one statement can make the postings, its wallets' balances after
     answered from the unit's last statement (FastUnit.answer_with: the caller's patch puts them
-    into the transfers it answers with, api/wallet_convert.put_balances_after); else `post_raw`."""
-    later = post_many_later(unit, postings, link_id=link_id)
+    into the transfers it answers with, api/wallet_convert.put_balances_after); else `post_raw`.
+    `after`: a guard the legs must come after (a business row read unlocked): then there is no
+    `post_raw` to fall back on, and a statement that cannot make them is TakeOrmPath."""
+    later = post_many_later(unit, postings, link_id=link_id, after=after)
+    if later is None and after is not None:
+        raise TakeOrmPath("postings one statement cannot make, after a row read unlocked")
     if later is None:
         return await post_raw(unit, postings, link_id=link_id)
     unit.answer_with(*later.balances)

@@ -122,6 +122,7 @@ async def pay_and_deliver(
     renewed_by: str | None = None,
     paid_by: str = "",
     answer_later: bool = False,
+    unlocked: bool = False,
 ) -> Settled:
     """`settle` on a fast unit: `row` (pending; `stored`: in the database already and locked, else
     a new row to insert) paid from its buyer's wallet, which holds the total. As on the ORM path:
@@ -134,7 +135,13 @@ async def pay_and_deliver(
     `answer_later`: the caller's answer may take the wallets' balances after from the unit's last
     statement (ledger.post_answered), which the postings then join when one statement can make
     them: a token pack bought without a code by a buyer without referrers is then its read and one
-    statement. A short wallet then fails the statement and the ORM path answers."""
+    statement. A short wallet then fails the statement and the ORM path answers.
+
+    `unlocked` (with `stored` and `answer_later`): the order was read without its lock
+    (order_writes.read_order), so its payment is the last statement's first part, taken only while
+    the order is still pending (a payment racing it wins or this one changes nothing), and the
+    postings must join that statement: anything that takes a lock first (a subscription's plan, a
+    referrer's tier) or that one statement cannot post is TakeOrmPath."""
     move(row, OrderStatus.PAID, unit.now)
     row.paid_via = paid_via
     commission_plans = await plan_fast(unit, row) if buyer_has_referrer else []
@@ -145,12 +152,16 @@ async def pay_and_deliver(
         postings.append((row.asset, payment))
     postings += [(plan.asset, plan.posting(row.id)) for plan in commission_plans]
     postings += delivery.postings
-    post = ledger.post_answered if answer_later else ledger.post_raw
-    transfers = await post(unit, postings, link_id=new_id())
-    if stored:
-        order_writes.store_paid(unit.tx, row)
+    if unlocked:
+        paid = order_writes.pay_if_still_pending(unit.tx, row)
+        transfers = await ledger.post_answered(unit, postings, link_id=new_id(), after=paid)
     else:
+        post = ledger.post_answered if answer_later else ledger.post_raw
+        transfers = await post(unit, postings, link_id=new_id())
+    if not stored:
         orders_repo.insert_order(unit.tx, row)
+    elif not unlocked:  # else the guard wrote it
+        order_writes.store_paid(unit.tx, row)
     delivery.write(unit.tx)  # after the order's row: they reference it
     record_fast(unit, row, commission_plans, [t for t in transfers if t.kind == "referral_commission"])
     unit.emit("order.paid", order_event(row, paid_by=paid_by))

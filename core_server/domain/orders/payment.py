@@ -32,6 +32,7 @@ from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, 
 from core_server.domain.money.wallets import require_buyer
 from core_server.domain.orders import fast_delivery, fast_pricing
 from core_server.domain.orders.delivery import (
+    GIFT_KINDS,
     INSTANT_KINDS,
     deliver_instantly,
     gift_payload,
@@ -184,19 +185,28 @@ class OrderPayments:
     async def pay_fast(
         self, unit: FastUnit, actor: Actor, order_id: str, user_id: str = "", *, paid_by: str = ""
     ) -> Settlement:
-        """`pay_from_wallet` on a fast unit: the pending, unexpired order locked and settled from
-        the wallet. Anything else (not found, not pending, expired, a delivery the fast unit does
-        not make) takes the ORM path, which refuses or delivers exactly. Another user's order
-        (`user_id` named) is NOT_FOUND, checked on the locked row."""
+        """`pay_from_wallet` on a fast unit: the pending, unexpired order settled from the wallet.
+        Anything else (not found, not pending, expired, a delivery the fast unit does not make)
+        takes the ORM path, which refuses or delivers exactly. Another user's order (`user_id`
+        named) is NOT_FOUND.
+
+        On PostgreSQL the order is read unlocked first. An order whose payment takes no lock (an
+        instant or gift delivery, a buyer without referrers) is then paid by one statement that
+        takes it only while it is still pending (fast_delivery.pay_and_deliver `unlocked`); any
+        other is locked and read again, as on SQLite, where the writer's turn is the lock."""
         user = buyer_write(actor, order_id, user_id)
-        found = await order_writes.lock_order(unit.tx, unit.tenant, fast_pricing.parse_id(order_id))
+        parsed = fast_pricing.parse_id(order_id)
+        unlocked = unit.tx.dialect == "postgresql"
+        found = await (order_writes.read_order if unlocked else order_writes.lock_order)(unit.tx, unit.tenant, parsed)
+        if found is not None and unlocked and (found.buyer_has_referrer or found.row.package_kind not in LOCK_FREE):
+            found, unlocked = await order_writes.lock_order(unit.tx, unit.tenant, parsed), False
         if found is None:
             raise TakeOrmPath("an order to explain")
         row = found.row
         require_buyers(row, user, order_id)
         if row.status != OrderStatus.PENDING or row.expires_at <= unit.now:
             raise TakeOrmPath("a refusal to explain")
-        if found.buyer_blocked:  # read with the order's lock: no round trip of its own
+        if found.buyer_blocked:  # read with the order: no round trip of its own
             raise UserBlocked(str(row.user_id))
         _require_funds(row, found.buyer_available)
         settled = await fast_delivery.pay_and_deliver(
@@ -208,6 +218,7 @@ class OrderPayments:
             stored=True,
             paid_by=paid_by,
             answer_later=True,
+            unlocked=unlocked,
         )
         return Settlement(to_order(row), settled.transfers, settled.task)
 
@@ -233,6 +244,10 @@ class OrderPayments:
             return await settle(self._deps, uow, row, "wallet", Wallet(row.user_id), now, paid_by=actor.role.value)
         except InsufficientFunds as short:
             raise InsufficientFunds(row.asset, row.total) from short
+
+
+# Kinds whose delivery takes no lock before the payment's statement (a plan is locked to extend).
+LOCK_FREE = INSTANT_KINDS | GIFT_KINDS
 
 
 def _require_funds(row: OrderRow, available: int) -> None:

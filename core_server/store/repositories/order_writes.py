@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core_server.store.models import OrderRow
-from core_server.store.raw_tx import RawTx, Sql, time_of, uuid_of
+from core_server.store.raw_tx import Later, RawTx, Sql, guard, time_of, uuid_of
 from core_server.store.repositories.delivery_writes import PACKAGE_COLUMNS, PackageDelivery, package_delivery_of
 
 _ORDER_COLUMNS = (
@@ -28,6 +30,11 @@ _SELECT = (
     " JOIN packages p ON p.tenant_id = o.tenant_id AND p.id = o.package_id WHERE o.tenant_id = $1 AND o.id = $2"
 )  # fmt: skip
 _LOCK = Sql(_SELECT + " FOR UPDATE OF o", _SELECT)  # SQLite: the writer's lock
+_READ = Sql(_SELECT)
+_PAY_IF_PENDING = Sql(
+    "UPDATE orders SET status = $3, paid_via = $4, paid_at = $5, fulfilled_at = $6, delivery = $7, active_until = $8"
+    " WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING id"
+)
 _PAID = Sql(
     "UPDATE orders SET status = $3, paid_via = $4, paid_at = $5, fulfilled_at = $6, delivery = $7, active_until = $8"
     " WHERE tenant_id = $1 AND id = $2"
@@ -56,7 +63,27 @@ def _time(value: object) -> object:
 async def lock_order(tx: RawTx, tenant: uuid.UUID, order: uuid.UUID) -> OrderToSettle | None:
     """The order, locked, with its buyer's referrer flag and its package's delivery facts; None
     when the tenant has no such order."""
-    found = await tx.fetchrow(_LOCK, tenant, order)
+    return _to_settle(tenant, order, await tx.fetchrow(_LOCK, tenant, order))
+
+
+async def read_order(tx: RawTx, tenant: uuid.UUID, order: uuid.UUID) -> OrderToSettle | None:
+    """`lock_order`'s facts, unlocked (RawTx.read, before the transaction begins): a payment made
+    on them goes through `pay_if_still_pending`, which checks the order's status again."""
+    return _to_settle(tenant, order, await tx.read(_READ, tenant, order))
+
+
+def pay_if_still_pending(tx: RawTx, row: OrderRow) -> Later:
+    """What paying changed of an order read unlocked, as a guard of the unit's last statement
+    (step 1 of the lock order): it takes only while the order is still pending, else the statement
+    changes nothing (GuardMissed). The legs chain after the Later returned."""
+    name = guard(
+        tx, "paid", _PAY_IF_PENDING, row.tenant_id, row.id, row.status, row.paid_via, row.paid_at, row.fulfilled_at,
+        json.dumps(row.delivery), row.active_until,
+    )  # fmt: skip
+    return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
+
+
+def _to_settle(tenant: uuid.UUID, order: uuid.UUID, found: Sequence[Any] | None) -> OrderToSettle | None:
     if found is None:
         return None
     values = dict(zip(_ORDER_COLUMNS, found[: len(_ORDER_COLUMNS)], strict=True))
