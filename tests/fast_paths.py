@@ -111,6 +111,19 @@ async def traces_on_both_paths(
     return traces, writes
 
 
+def balances_after(answer: Any) -> list[tuple[str, int, int]]:
+    """(asset, debit balance after or -1, credit balance after or -1) of each transfer an answer
+    holds (a purchase's, a payment's, a refund's), in its order."""
+    return [
+        (
+            t.amount.asset,
+            t.debit_balance_after if t.HasField("debit_balance_after") else -1,
+            t.credit_balance_after if t.HasField("credit_balance_after") else -1,
+        )
+        for t in answer.transfers
+    ]
+
+
 def _transfer_key(transfer: wallet_pb2.Transfer) -> tuple[Any, ...]:
     sides = (transfer.debit.system, transfer.credit.system)
     return (

@@ -1,9 +1,10 @@
-"""PurchaseFromWallet and PayOrderFromWallet on the fast path. On PostgreSQL a purchase by a buyer
-without referrers is its read and one statement (the balance rows, the transfers, the order, the
-events and the request's record), whose answer holds the wallets' balances after, which only that
-statement computes: the answer, a replay of it and the events it wrote must say what the ORM path
-says, whatever else holds or moves the wallets meanwhile, and racing buyers must each be answered
-with the balance their own purchase left."""
+"""PurchaseFromWallet and PayOrderFromWallet on the fast path. On PostgreSQL a purchase that takes
+no lock is its reads and one statement (the balance rows, the transfers, the order, commission
+rows, the events and the request's record), whose answer holds the wallets' balances after, which
+only that statement computes: the answer, a replay of it and the events it wrote must say what the
+ORM path says, whatever else holds or moves the wallets meanwhile. A payment of an order read
+unlocked must still be the only one. (Racing buyers each answered with the balance their own
+purchase left: tests/commerce/test_purchase.py.)"""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from tests.commerce.promos import settled_events
 from tests.commerce.referrals import join, set_program
 from tests.commerce.test_fast_purchases import warm_up_referred
 from tests.commerce.test_purchase import purchase, warm_up
-from tests.fast_paths import PATHS, take_path, traces_on_both_paths
+from tests.fast_paths import PATHS, balances_after, take_path, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
 from tests.money import DEBIT, assert_ledger_ok, balance, fund, money, new_user
 
@@ -47,18 +48,6 @@ async def warm_shop(hub: Hub, name: str) -> tuple[TenantHandle, str]:
 async def the_pack(shop: TenantHandle) -> str:
     listed = await shop.admin.catalog.ListPackages(catalog_pb.ListPackagesRequest())
     return str(listed.packages[0].id)
-
-
-def balances_after(answer: Any) -> list[tuple[str, int, int]]:
-    """(asset, debit balance after or -1, credit balance after or -1) of each transfer answered."""
-    return [
-        (
-            t.amount.asset,
-            t.debit_balance_after if t.HasField("debit_balance_after") else -1,
-            t.credit_balance_after if t.HasField("credit_balance_after") else -1,
-        )
-        for t in answer.transfers
-    ]
 
 
 async def purchase_story(shop: TenantHandle, user: str) -> list[Any]:
@@ -115,30 +104,6 @@ async def test_purchases_leave_the_same_trace_on_both_paths(hub: Hub, monkeypatc
     traces, writes = await traces_on_both_paths(hub, monkeypatch, FAST, warm_shop, purchase_story, "order.", "wallet.")
     assert traces[0] == traces[1]
     assert writes[1] == 0
-
-
-async def test_racing_buyers_are_each_answered_with_the_balance_they_left(hub: Hub) -> None:
-    """Buyers with money for three packs each, ten purchases at once each: the three that succeed
-    answer 200, 100 and 0 XTR left and 1000, 2000 and 3000 TOKEN, one each, in some order."""
-    shop = await hub.new_tenant("Racing balances")
-    pack = await token_pack(shop, stars=100, tokens=1000)
-    await warm_up(shop, pack)
-    users = [await new_user(shop, f"racer-{n}") for n in range(6)]
-    for user in users:
-        await fund(shop, user, 300, "XTR")
-    results = await asyncio.gather(
-        *(purchase(shop, user, pack.id) for user in users for _ in range(10)), return_exceptions=True
-    )
-    bought = [r for r in results if isinstance(r, pb.PurchaseFromWalletResponse)]
-    short = [r for r in results if isinstance(r, FailedPrecondition) and r.reason == "INSUFFICIENT_FUNDS"]
-    assert (len(bought), len(short)) == (18, 42), [r for r in results if isinstance(r, Exception)][:3]
-    for user in users:
-        mine = [balances_after(b) for b in bought if b.order.user_id == user]
-        assert sorted(b[0][1] for b in mine) == [0, 100, 200]
-        assert sorted(b[1][2] for b in mine) == [1000, 2000, 3000]
-        assert (await balance(shop.admin, user, "XTR")).posted.amount_minor == 0
-    verified = await assert_ledger_ok(shop)
-    assert verified.transfers_checked == 1 + 2 + len(users) + 2 * len(bought)  # warm-up, then each funding
 
 
 async def test_a_wallet_spent_after_the_read_fails_the_statement_and_changes_nothing(

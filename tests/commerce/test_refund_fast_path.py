@@ -17,7 +17,7 @@ from sdk.billinghub.v1 import order_service_pb2 as pb
 from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.promos import settled_events
 from tests.commerce.referrals import buy, join, set_program
-from tests.fast_paths import PATHS, canonical, take_path, trace, traces_on_both_paths
+from tests.fast_paths import PATHS, balances_after, canonical, take_path, trace, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
 from tests.money import DEBIT, assert_ledger_ok, balance, fund, money, new_user
 
@@ -158,17 +158,6 @@ async def plain_refund_story(shop: TenantHandle, buyer: str) -> list[Any]:
     await shop.admin.wallet.AdjustBalance(debit)
     answers.append(await shop.admin.orders.RefundOrder(first))
     return answers
-
-
-def balances_after(answer: pb.RefundOrderResponse) -> list[tuple[str, int, int]]:
-    return [
-        (
-            t.amount.asset,
-            t.debit_balance_after if t.HasField("debit_balance_after") else -1,
-            t.credit_balance_after if t.HasField("credit_balance_after") else -1,
-        )
-        for t in answer.transfers
-    ]
 
 
 @PATHS
