@@ -9,6 +9,7 @@ purchase left: tests/commerce/test_purchase.py.)"""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from typing import Any
 
@@ -24,7 +25,9 @@ from sdk.billinghub.v1 import wallet_service_pb2 as wallet_pb
 from tests.commerce.catalog import token_pack
 from tests.commerce.promos import settled_events
 from tests.commerce.referrals import join, set_program
-from tests.commerce.test_fast_purchases import warm_up_referred
+from tests.commerce.test_fast_deliveries import plan_package, plans_of
+from tests.commerce.test_fast_purchases import Tier, warm_up_referred
+from tests.commerce.test_fast_two_calls import create as create_order
 from tests.commerce.test_purchase import purchase, warm_up
 from tests.fast_paths import PATHS, balances_after, take_path, traces_on_both_paths
 from tests.hub import Hub, TenantHandle
@@ -215,3 +218,50 @@ async def test_orders_paid_and_cancelled_at_once_end_one_way_each(hub: Hub) -> N
     verified = await assert_ledger_ok(shop)
     paid_orders = sum(1 for r in results if isinstance(r, pb.PayOrderFromWalletResponse))
     assert verified.transfers_checked == 2 + 2 + 1 + len(buyers) + 2 * paid_orders  # warm-up, the shop's buyer
+
+
+async def test_orders_whose_payment_locks_a_row_lock_the_order_first(hub: Hub) -> None:
+    """A referred buyer under a program with tiers (the referrer's tier is locked) and a plan's
+    order (the plan is locked): read unlocked, the payment locks the order before any other row.
+    Paid six times and cancelled twice at once, each order ends one way; the plans run 30 days
+    per paid order and the referrer earns per paid order only."""
+    shop = await hub.new_tenant("Lock the order first")
+    silver = Tier(name="Silver", min_sales_minor=100_000, bonus_rate_bps=1000)
+    await set_program(shop, level_rates_bps=[1000], payout_asset="XTR", tiers=[silver])
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    plan = await plan_package(shop)
+    await warm_up_referred(shop, pack)
+    affiliate, code = await join(shop, "affiliate")
+    buyers = [(await join(shop, f"buyer-{n}", code))[0] for n in range(3)]
+    loner = await new_user(shop, "plan buyer")
+    orders = []
+    for buyer in buyers:
+        await fund(shop, buyer, 1000, "XTR")
+        orders.append((buyer, await create_order(shop, buyer, pack.id)))
+    await fund(shop, loner, 1000, "XTR")
+    await purchase(shop, loner, plan.id)  # the plan exists: each payment extends it under its lock
+    orders += [(loner, await create_order(shop, loner, plan.id)) for _ in range(2)]
+    calls = []
+    for _, order in orders:
+        calls += [
+            shop.admin.orders.PayOrderFromWallet(pb.PayOrderFromWalletRequest(order_id=order.id)) for _ in range(6)
+        ]
+        calls += [shop.admin.orders.CancelOrder(pb.CancelOrderRequest(order_id=order.id)) for _ in range(2)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    paid_by: dict[str, int] = {}
+    for n, (buyer, _order) in enumerate(orders):
+        mine = results[8 * n : 8 * n + 8]
+        paid = [r for r in mine[:6] if isinstance(r, pb.PayOrderFromWalletResponse)]
+        cancelled = [r for r in mine[6:] if isinstance(r, pb.CancelOrderResponse)]
+        refused = [r for r in mine if isinstance(r, FailedPrecondition) and r.reason == "ORDER_NOT_PENDING"]
+        assert len(paid) + len(cancelled) == 1 and len(refused) == 7, mine
+        paid_by[buyer] = paid_by.get(buyer, 0) + len(paid)
+    for buyer in buyers:
+        assert (await balance(shop.admin, buyer, "XTR")).posted.amount_minor == 1000 - 100 * paid_by[buyer]
+    assert (await balance(shop.admin, affiliate, "XTR")).posted.amount_minor == 10 * sum(paid_by[b] for b in buyers)
+    assert (await balance(shop.admin, loner, "XTR")).posted.amount_minor == 900 - 100 * paid_by[loner]
+    [running] = await plans_of(shop, loner)
+    assert running.end_time.ToDatetime() - running.start_time.ToDatetime() == dt.timedelta(
+        days=30 * (1 + paid_by[loner])
+    )
+    await assert_ledger_ok(shop)

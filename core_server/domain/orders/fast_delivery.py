@@ -87,6 +87,7 @@ async def _extend_plan(
     """plans.activate_or_extend on the fast unit. A plan started here is inserted at once (its
     unique key on the user and plan is what a concurrent first purchase waits on, as a lock);
     when another transaction started it first, the ORM path extends the plan it committed."""
+    await unit.before_locks()
     current = await delivery_writes.lock_user_plan(unit.tx, unit.tenant, row.user_id, plans.plan_of(terms))
     change = plans.change_plan(unit.tenant, current, row, terms, now, renewed_by=renewed_by)
     if change.created and not await delivery_writes.insert_plan(unit.tx, change.row):
@@ -140,8 +141,8 @@ async def pay_and_deliver(
     `unlocked` (with `stored` and `answer_later`): the order was read without its lock
     (order_writes.read_order), so its payment is the last statement's first part, taken only while
     the order is still pending (a payment racing it wins or this one changes nothing), and the
-    postings must join that statement: anything that takes a lock first (a subscription's plan, a
-    referrer's tier) or that one statement cannot post is TakeOrmPath."""
+    postings must join that statement (else TakeOrmPath). A delivery or commission that locks a
+    row (a subscription's plan, a referrer's tier) locks the order first (FastUnit.lock_first)."""
     move(row, OrderStatus.PAID, unit.now)
     row.paid_via = paid_via
     commission_plans = await plan_fast(unit, row) if buyer_has_referrer else []

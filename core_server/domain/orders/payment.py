@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from core_server.domain.actor import Actor, Role
 from core_server.domain.buyer_orders import buyer_write, require_buyers
@@ -32,7 +33,6 @@ from core_server.domain.money.ledger import REVENUE, Posting, System, Transfer, 
 from core_server.domain.money.wallets import require_buyer
 from core_server.domain.orders import fast_delivery, fast_pricing
 from core_server.domain.orders.delivery import (
-    GIFT_KINDS,
     INSTANT_KINDS,
     deliver_instantly,
     gift_payload,
@@ -190,16 +190,17 @@ class OrderPayments:
         takes the ORM path, which refuses or delivers exactly. Another user's order (`user_id`
         named) is NOT_FOUND.
 
-        On PostgreSQL the order is read unlocked first. An order whose payment takes no lock (an
-        instant or gift delivery, a buyer without referrers) is then paid by one statement that
-        takes it only while it is still pending (fast_delivery.pay_and_deliver `unlocked`); any
-        other is locked and read again, as on SQLite, where the writer's turn is the lock."""
+        On PostgreSQL the order is read unlocked and paid by a last statement that takes it only
+        while it is still pending (fast_delivery.pay_and_deliver `unlocked`): a payment that takes
+        no other lock is its reads and that statement. One that does (a subscription's plan, a
+        referrer's tier) locks the order first and checks it is still pending (FastUnit.lock_first).
+        On SQLite the order is read in the writer's turn, which is its lock."""
         user = buyer_write(actor, order_id, user_id)
         parsed = fast_pricing.parse_id(order_id)
         unlocked = unit.tx.dialect == "postgresql"
         found = await (order_writes.read_order if unlocked else order_writes.lock_order)(unit.tx, unit.tenant, parsed)
-        if found is not None and unlocked and (found.buyer_has_referrer or found.row.package_kind not in LOCK_FREE):
-            found, unlocked = await order_writes.lock_order(unit.tx, unit.tenant, parsed), False
+        if found is not None and unlocked:
+            unit.lock_first(partial(_lock_still_pending, unit, parsed))
         if found is None:
             raise TakeOrmPath("an order to explain")
         row = found.row
@@ -246,8 +247,12 @@ class OrderPayments:
             raise InsufficientFunds(row.asset, row.total) from short
 
 
-# Kinds whose delivery takes no lock before the payment's statement (a plan is locked to extend).
-LOCK_FREE = INSTANT_KINDS | GIFT_KINDS
+async def _lock_still_pending(unit: FastUnit, order: uuid.UUID) -> None:
+    """The order read unlocked, locked before any other lock of its payment: still pending, or
+    TakeOrmPath (a pending order changes nothing else a payment reads)."""
+    locked = await order_writes.lock_order(unit.tx, unit.tenant, order)
+    if locked is None or locked.row.status != OrderStatus.PENDING:
+        raise TakeOrmPath("the order changed since it was read: the ORM path explains")
 
 
 def _require_funds(row: OrderRow, available: int) -> None:

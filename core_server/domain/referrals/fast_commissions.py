@@ -55,6 +55,7 @@ async def plan_fast(unit: FastUnit, order: OrderRow) -> list[CommissionPlan]:
 async def _tier_bonus(unit: FastUnit, rules: Program, referrer: uuid.UUID, base: int) -> int:
     """The direct referrer's tier bonus rate, read under their tier lock (taken before any wallet:
     the lock order). TakeOrmPath when this sale reaches a tier they were not awarded yet."""
+    await unit.before_locks()
     await repo.lock_referrer(unit.tx, unit.tenant, referrer)
     invited, sales = await repo.standing(unit.tx, unit.tenant, referrer)
     tier = rules.tier_of(invited, sales)
