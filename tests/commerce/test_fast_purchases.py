@@ -33,6 +33,18 @@ async def warm_up_referred(shop: TenantHandle, pack: package_pb2.Package, name: 
     await purchase(shop, buyer, pack.id)
 
 
+async def two_level_chain(shop: TenantHandle) -> tuple[package_pb2.Package, tuple[str, str, str]]:
+    """A program paying 10 % and 5 % (held 7 days), a pack of 1000 TOKEN for 100 XTR that the core
+    has seen a referred purchase of, and top, mid (invited by top) and a buyer (invited by mid)."""
+    await set_program(shop, level_rates_bps=[1000, 500], hold_days=7)
+    pack = await token_pack(shop, stars=100, tokens=1000)
+    await warm_up_referred(shop, pack)
+    top, top_code = await join(shop, "top")
+    mid, mid_code = await join(shop, "mid", top_code)
+    buyer, _ = await join(shop, "buyer", mid_code)
+    return pack, (top, mid, buyer)
+
+
 def trace(bought: pb.PurchaseFromWalletResponse) -> list[tuple[int, str, int, str, str]]:
     """(kind, asset, amount, debited user, credited user) of each transfer, in posting order."""
     return [
@@ -56,12 +68,7 @@ async def test_a_referred_buyer_pays_every_level_its_commission(
 ) -> None:
     shop = await hub.new_tenant("Referred buyer")
     probe = take_path(monkeypatch, path)
-    await set_program(shop, level_rates_bps=[1000, 500], hold_days=7)
-    pack = await token_pack(shop, stars=100, tokens=1000)
-    await warm_up_referred(shop, pack)
-    top, top_code = await join(shop, "top")
-    mid, mid_code = await join(shop, "mid", top_code)
-    buyer, _ = await join(shop, "buyer", mid_code)
+    pack, (top, mid, buyer) = await two_level_chain(shop)
     await fund(shop, buyer, 150, "XTR")
     probe.reset()
     bought = await purchase(shop, buyer, pack.id)

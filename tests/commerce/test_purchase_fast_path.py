@@ -26,7 +26,7 @@ from tests.commerce.catalog import token_pack
 from tests.commerce.promos import settled_events
 from tests.commerce.referrals import join, set_program
 from tests.commerce.test_fast_deliveries import plan_package, plans_of
-from tests.commerce.test_fast_purchases import Tier, warm_up_referred
+from tests.commerce.test_fast_purchases import Tier, two_level_chain, warm_up_referred
 from tests.commerce.test_fast_two_calls import create as create_order
 from tests.commerce.test_purchase import purchase, warm_up
 from tests.fast_paths import PATHS, balances_after, take_path, traces_on_both_paths
@@ -156,12 +156,7 @@ async def test_a_referred_purchase_answers_every_wallets_balance_after(
     statement on PostgreSQL: the buyer's and both referrers' balances after are still answered,
     replayed and evented as the ORM path does."""
     shop = await hub.new_tenant(f"Referred balances {path}")
-    await set_program(shop, level_rates_bps=[1000, 500], hold_days=7)
-    pack = await token_pack(shop, stars=100, tokens=1000)
-    await warm_up_referred(shop, pack)
-    top, top_code = await join(shop, "top")
-    mid, mid_code = await join(shop, "mid", top_code)
-    buyer, _ = await join(shop, "buyer", mid_code)
+    pack, (top, mid, buyer) = await two_level_chain(shop)
     await fund(shop, buyer, 250, "XTR")
     await fund(shop, mid, 7, "XTR")
     opened = take_path(path, monkeypatch, hub.deps, FAST)
