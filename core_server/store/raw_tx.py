@@ -190,6 +190,12 @@ def guard(tx: RawTx, prefix: str, sql: Sql, *args: Any) -> str:
     return name
 
 
+def guard_row(tx: RawTx, prefix: str, sql: Sql, *args: Any) -> Later:
+    """`guard` of a statement that returns the row it changed (`RETURNING id`): the business row a
+    unit settles, first in the lock order. The parts that must follow it chain after the Later."""
+    return Later(f"SELECT id FROM {guard(tx, prefix, sql, *args)}")  # noqa: S608  # a CTE name only
+
+
 def uuid_of(value: Any) -> uuid.UUID:
     """A UUID column's value as read on either backend."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)

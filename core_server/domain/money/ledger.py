@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from core_server.domain.events import EventFeed, emit
@@ -273,11 +274,8 @@ def post_many_later(
             raise ValueError("postings move positive amounts")
         legs += [(2 * index, asset, posting.debit), (2 * index + 1, asset, posting.credit)]
     by_row: dict[tuple[int, str, str], list[tuple[int, tuple[str, Account, int, int]]]] = {}  # in the lock order
-    for placed in sorted(legs, key=_lock_key):
-        index, asset, account = placed
-        by_row.setdefault(_lock_key(placed), []).append(
-            (index, _change(postings[index // 2][1], index, asset, account))
-        )
+    for key, (index, asset, account) in sorted(((_lock_key(leg), leg) for leg in legs), key=itemgetter(0)):
+        by_row.setdefault(key, []).append((index, _change(postings[index // 2][1], index, asset, account)))
     batch: list[ledger_writes.Leg] = []
     for members in by_row.values():
         changes = [change for _index, change in members]
@@ -391,7 +389,7 @@ def post_later(
         unit, [(asset, posting)], after=after, transfer_ids=[transfer_id] if transfer_id is not None else ()
     )
     if posted is None:
-        raise TakeOrmPath(f"the buckets of the system account in {asset} are not cached yet")
+        raise TakeOrmPath(f"the system account's buckets in {asset} are not cached yet: the ORM path posts it")
     [transfer], [wallet_after] = posted.transfers, posted.wallets
     return transfer, wallet_after
 

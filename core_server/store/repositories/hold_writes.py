@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from core_server.store.models import HoldRow
-from core_server.store.raw_tx import Later, PgTx, RawTx, Sql, guard, time_of, uuid_of
+from core_server.store.raw_tx import Later, PgTx, RawTx, Sql, guard, guard_row, time_of, uuid_of
 
 _COLUMNS = (
     "account_id, user_id, asset, amount, status, reference, captured_amount, capture_transfer_id, expires_at,"
@@ -110,11 +110,10 @@ def close_if_still(tx: RawTx, row: HoldRow, status: str) -> Later:
     """The closed row's state as a guard of the unit's last statement (step 1 of the lock order):
     it takes only while the hold's status is still `status`, else the statement changes nothing
     (GuardMissed). The parts that must follow it chain after the Later returned."""
-    name = guard(
+    return guard_row(
         tx, "closed", _CLOSE_PENDING, row.tenant_id, row.id, row.status, row.captured_amount,
         row.capture_transfer_id, row.closed_at, status,
     )  # fmt: skip
-    return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
 
 
 def release_after(tx: RawTx, row: HoldRow, closed: Later) -> Later:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_server.store.models import OrderRow
-from core_server.store.raw_tx import Later, RawTx, Sql, guard, time_of, uuid_of
+from core_server.store.raw_tx import Later, RawTx, Sql, guard_row, time_of, uuid_of
 from core_server.store.repositories.delivery_writes import PACKAGE_COLUMNS, PackageDelivery, package_delivery_of
 
 _ORDER_COLUMNS = (
@@ -31,14 +31,12 @@ _SELECT = (
 )  # fmt: skip
 _LOCK = Sql(_SELECT + " FOR UPDATE OF o", _SELECT)  # SQLite: the writer's lock
 _READ = Sql(_SELECT)
-_PAY_IF_PENDING = Sql(
-    "UPDATE orders SET status = $3, paid_via = $4, paid_at = $5, fulfilled_at = $6, delivery = $7, active_until = $8"
-    " WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING id"
-)
-_PAID = Sql(
+_PAY = (
     "UPDATE orders SET status = $3, paid_via = $4, paid_at = $5, fulfilled_at = $6, delivery = $7, active_until = $8"
     " WHERE tenant_id = $1 AND id = $2"
 )
+_PAID = Sql(_PAY)
+_PAY_IF_PENDING = Sql(_PAY + " AND status = 'pending' RETURNING id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +74,7 @@ def pay_if_still_pending(tx: RawTx, row: OrderRow) -> Later:
     """What paying changed of an order read unlocked, as a guard of the unit's last statement
     (step 1 of the lock order): it takes only while the order is still pending, else the statement
     changes nothing (GuardMissed). The legs chain after the Later returned."""
-    name = guard(
-        tx, "paid", _PAY_IF_PENDING, row.tenant_id, row.id, row.status, row.paid_via, row.paid_at, row.fulfilled_at,
-        json.dumps(row.delivery), row.active_until,
-    )  # fmt: skip
-    return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
+    return guard_row(tx, "paid", _PAY_IF_PENDING, *_paid_args(row))
 
 
 def _to_settle(tenant: uuid.UUID, order: uuid.UUID, found: Sequence[Any] | None) -> OrderToSettle | None:
@@ -99,7 +93,11 @@ def _to_settle(tenant: uuid.UUID, order: uuid.UUID, found: Sequence[Any] | None)
 
 def store_paid(tx: RawTx, row: OrderRow) -> None:
     """What paying changed of a locked order (deferred: nothing reads it back in the transaction)."""
-    tx.defer(
-        _PAID, row.tenant_id, row.id, row.status, row.paid_via, row.paid_at, row.fulfilled_at,
-        json.dumps(row.delivery), row.active_until,
+    tx.defer(_PAID, *_paid_args(row))
+
+
+def _paid_args(row: OrderRow) -> tuple[Any, ...]:
+    return (
+        row.tenant_id, row.id, row.status, row.paid_via, row.paid_at, row.fulfilled_at, json.dumps(row.delivery),
+        row.active_until,
     )  # fmt: skip

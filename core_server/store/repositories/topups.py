@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core_server.store.models import TopupRequestRow
-from core_server.store.raw_tx import Later, RawTx, Sql, guard, time_of, uuid_of
+from core_server.store.raw_tx import Later, RawTx, Sql, guard_row, time_of, uuid_of
 from core_server.store.repositories.keyset import requests_page
 from core_server.store.unit_of_work import UnitOfWork
 
@@ -74,11 +74,10 @@ def decide_if_still(tx: RawTx, row: TopupRequestRow, status: str) -> Later:
     """The row's decision as a guard of the unit's last statement (step 1 of the lock order): it
     takes only while the request's status is still `status`, else the statement changes nothing
     (GuardMissed). The parts that must follow the decision chain after the Later returned."""
-    name = guard(
+    return guard_row(
         tx, "decided", _DECIDE_PENDING, row.tenant_id, row.id, row.status, row.reason, row.decided_by,
         row.transfer_id, row.decided_at, status,
     )  # fmt: skip
-    return Later(f"SELECT id FROM {name}")  # noqa: S608  # a CTE name only
 
 
 def _request(tenant: uuid.UUID, request: uuid.UUID, row: Sequence[Any] | None) -> TopupRequestRow | None:
