@@ -117,14 +117,20 @@ def core_env(database_url: str, port: int, platform_key: str, **extra: str) -> d
     return env
 
 
-def pg_core_env(database: str, port: int, platform_key: str, charge_batches: int | None = None) -> dict[str, str]:
+def pg_core_env(
+    database: str, port: int, platform_key: str, charge_batches: int | None = None, read_batches: int | None = None
+) -> dict[str, str]:
     """`charge_batches`: BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT of the core (None: its default; 0
-    writes every usage charge as its own statement), for a before/after of the group commit."""
+    writes every usage charge as its own statement), for a before/after of the group commit;
+    `read_batches` the same for BILLING_HUB_READ_BATCHES_IN_FLIGHT (0: every screen read alone)."""
     extra = {} if charge_batches is None else {"BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT": str(charge_batches)}
+    if read_batches is not None:
+        extra["BILLING_HUB_READ_BATCHES_IN_FLIGHT"] = str(read_batches)
     return core_env(f"postgresql+asyncpg://postgres@{PG_HOST}/{database}", port, platform_key, **extra)
 
 
-def add_charge_batches_option(parser: argparse.ArgumentParser) -> None:
+def add_charge_batches_option(parser: argparse.ArgumentParser, reads: bool = False) -> None:
+    """--charge-batches, and with `reads` --read-batches."""
     parser.add_argument(
         "--charge-batches",
         type=int,
@@ -132,6 +138,14 @@ def add_charge_batches_option(parser: argparse.ArgumentParser) -> None:
         metavar="0..64",
         help="the core's BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT (default: the core's own; 0: no group commit)",
     )
+    if reads:
+        parser.add_argument(
+            "--read-batches",
+            type=int,
+            choices=range(65),
+            metavar="0..64",
+            help="the core's BILLING_HUB_READ_BATCHES_IN_FLIGHT (default: the core's own; 0: every read alone)",
+        )
 
 
 def start_core(env: dict[str, str]) -> Core:

@@ -247,7 +247,9 @@ async def run_postgres(
     args: argparse.Namespace, variants: list[str], database: str, folder: Path, response_bytes: int | None
 ) -> dict[str, Any]:
     platform_key, port = harness.new_platform_key(), harness.free_port()
-    core = Core(harness.pg_core_env(database, port, platform_key, args.charge_batches), platform_key, port)
+    core = Core(
+        harness.pg_core_env(database, port, platform_key, args.charge_batches, args.read_batches), platform_key, port
+    )
     figures: dict[str, Any] = {}
     prepared: dict[str, Any] = {}
     # One connection held for the whole run: on a shared server a new one may be refused for a

@@ -105,6 +105,7 @@ async def run_all(args: argparse.Namespace, variants: list[str], database: str) 
     details: dict[str, Any] = {
         "users": args.users,
         "charge_batches_in_flight": args.charge_batches,  # None: the core's default
+        "read_batches_in_flight": args.read_batches,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "warmup": args.warmup,
@@ -185,7 +186,7 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="record the core with py-spy")
     parser.add_argument("--keep", action="store_true", help="keep the main scratch database to inspect it")
-    harness.add_charge_batches_option(parser)
+    harness.add_charge_batches_option(parser, reads=True)
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 1000 or not 0 < args.seconds <= 3600 or not 0 <= args.warmup <= 600:
         parser.error("concurrency 1..1000, seconds 0..3600, warmup 0..600")

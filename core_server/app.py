@@ -75,7 +75,10 @@ async def prepare(
     fastpath = None
     if db.dialect == "postgresql":
         fastpath = await PgFastPath.connect(
-            settings.effective_database_url, settings.fastpath_pool_size, settings.charge_batches_in_flight
+            settings.effective_database_url,
+            settings.fastpath_pool_size,
+            settings.charge_batches_in_flight,
+            settings.read_batches_in_flight,
         )
     deps = Deps(
         db=db,

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # statements of one tenant and asset's usage charges running at once before the next charges queue
 # and go together (store/charge_batches_pg.py); 0: every charge is its own statement
 CHARGE_BATCHES_IN_FLIGHT = 1
+READ_BATCHES_IN_FLIGHT = 2
 
 PLATFORM_KEY_FILE = "platform.key"
 GATEWAY_KEY_FILE = "gateway.key"
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     # that arrive meanwhile queue and go to the database together (store/charge_batches_pg.py).
     # 0: every charge is its own statement
     charge_batches_in_flight: int = Field(default=CHARGE_BATCHES_IN_FLIGHT, ge=0, le=64)
+    # PostgreSQL: statements of one kind of screen read (GetUser, GetBalances...) running at once;
+    # the reads that arrive meanwhile queue and go together (store/reads/batches_pg.py). 0: none
+    read_batches_in_flight: int = Field(default=READ_BATCHES_IN_FLIGHT, ge=0, le=64)
     # the HTTP gateway's address as payment providers reach it (https://pay.example.com): webhook
     # URLs shown by ListProviderConfigs are built on it
     public_url: str = ""

@@ -47,6 +47,12 @@ class CoreMetrics:
             buckets=(2, 4, 8, 16, 32, 64, 128),
             registry=self.registry,
         )
+        self.read_batch_size = Histogram(
+            "billinghub_read_batch_size",
+            "Screen reads (GetUser, GetBalances...) answered together by one statement on PostgreSQL, per batch.",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+            registry=self.registry,
+        )
         self.rate_limited = Counter(
             "billinghub_rate_limited",
             "Calls refused with RATE_LIMITED, by the role of the calling key.",

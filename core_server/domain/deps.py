@@ -63,9 +63,9 @@ class Deps:
     def __post_init__(self) -> None:
         pool = self.fastpath.pool if self.fastpath is not None else None
         if self.fastpath is not None:
-            self.fastpath.observe_batches(self.metrics.charge_batch_size.observe)
+            self.fastpath.observe_batches(self.metrics.charge_batch_size.observe, self.metrics.read_batch_size.observe)
         self.raw = RawDb(self.db, pool)
-        self.reads = ScreenReads(self.db, pool)
+        self.reads = ScreenReads(self.db, self.fastpath.read if self.fastpath is not None else None)
 
     def uow(self) -> UnitOfWork:
         """A unit that may write."""

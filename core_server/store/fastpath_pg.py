@@ -16,11 +16,12 @@ not this hot path goes through SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 
-from core_server.config import CHARGE_BATCHES_IN_FLIGHT
+from core_server.config import CHARGE_BATCHES_IN_FLIGHT, READ_BATCHES_IN_FLIGHT
 from core_server.store.charge_batches_pg import ChargeBatcher
 from core_server.store.charge_params import (
     INSERT_CLAIM,
@@ -30,6 +31,7 @@ from core_server.store.charge_params import (
     ChargeResult,
     Outcome,
 )
+from core_server.store.reads.batches_pg import BatchedRead, ReadBatcher, Row
 
 _CHARGE = f"""
 WITH debit AS (
@@ -69,6 +71,12 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+# The batched reads' connections plan each statement once, for any parameters
+# (store/reads/batches_pg.py says why), and as many lanes as this may run a statement at once.
+GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
+READ_LANES_AT_ONCE = 4
+
+
 async def _keep_session(_connection: asyncpg.Connection) -> None:
     """The pool's reset on release. asyncpg's default sends `RESET ALL; UNLISTEN *; CLOSE ALL;
     pg_advisory_unlock_all()`: one more round trip per call, for session state this pool never
@@ -79,17 +87,40 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
 class PgFastPath:
     """An asyncpg pool and the hot statements."""
 
-    def __init__(self, pool: asyncpg.Pool, charge_batches: int = CHARGE_BATCHES_IN_FLIGHT) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        charge_batches: int = CHARGE_BATCHES_IN_FLIGHT,
+        read_batches: ReadBatcher | None = None,
+    ) -> None:
         self._pool = pool
         self._batcher = ChargeBatcher(pool, self.charge_alone, charge_batches) if charge_batches else None
+        self._reads = read_batches
 
     @classmethod
-    async def connect(cls, url: str, size: int = 16, charge_batches: int = CHARGE_BATCHES_IN_FLIGHT) -> PgFastPath:
+    async def connect(
+        cls,
+        url: str,
+        size: int = 16,
+        charge_batches: int = CHARGE_BATCHES_IN_FLIGHT,
+        read_batches: int = READ_BATCHES_IN_FLIGHT,
+    ) -> PgFastPath:
         """`charge_batches`: how many statements of one tenant and asset's charges run at once
         before the next charges queue and go together (store/charge_batches_pg.py); 0 runs every
-        charge as its own statement."""
+        charge as its own statement. `read_batches`: the same for the screen reads of one kind
+        (store/reads/batches_pg.py)."""
         pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size, reset=_keep_session)
-        return cls(pool, charge_batches)
+        reads = None
+        if read_batches:
+            batch_pool = await asyncpg.create_pool(
+                asyncpg_dsn(url),
+                min_size=1,
+                max_size=read_batches * READ_LANES_AT_ONCE,
+                reset=_keep_session,
+                server_settings=GENERIC_PLANS,
+            )
+            reads = ReadBatcher(pool, batch_pool, read_batches)
+        return cls(pool, charge_batches, reads)
 
     @property
     def charge_batches(self) -> int:
@@ -101,10 +132,34 @@ class PgFastPath:
         """Usage charges waiting for a statement (behind `charge_batches` running ones)."""
         return self._batcher.queued if self._batcher is not None else 0
 
-    def observe_batches(self, observe: Callable[[int], None]) -> None:
-        """`observe(size)` is told the size of every batch of charges written together."""
+    @property
+    def read_batches(self) -> int:
+        """Statements of one kind of screen read that run at once (0: no batching)."""
+        return self._reads.in_flight if self._reads is not None else 0
+
+    @property
+    def queued_reads(self) -> int:
+        """Screen reads waiting for a statement (behind `read_batches` running ones)."""
+        return self._reads.queued if self._reads is not None else 0
+
+    @property
+    def reads_in_progress(self) -> int:
+        """Screen reads not answered yet, queued or not."""
+        return self._reads.reading if self._reads is not None else 0
+
+    def observe_batches(self, charges: Callable[[int], None], reads: Callable[[int], None]) -> None:
+        """`charges(size)` is told the size of every batch of charges written together, `reads(size)`
+        that of every batch of screen reads."""
         if self._batcher is not None:
-            self._batcher.on_batch = observe
+            self._batcher.on_batch = charges
+        if self._reads is not None:
+            self._reads.on_batch = reads
+
+    async def read(self, read: BatchedRead, *args: Any) -> Sequence[Row]:
+        """A screen read's rows: in a batch with the reads of its kind queued beside it, or alone."""
+        if self._reads is not None:
+            return await self._reads.fetch(read, *args)
+        return await self._pool.fetch(read.single, *args)  # type: ignore[no-any-return]
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -114,10 +169,14 @@ class PgFastPath:
         """The server dropped connections (a restart, a failover): replace every pooled one on its
         next acquire instead of handing out the dead ones one failed call at a time."""
         await self._pool.expire_connections()
+        if self._reads is not None:
+            await self._reads.connections_lost()
 
     async def close(self) -> None:
         if self._batcher is not None:
             await self._batcher.close()
+        if self._reads is not None:
+            await self._reads.close()
         await self._pool.close()
 
     async def charge(self, p: ChargeParams) -> ChargeResult:

@@ -5,9 +5,11 @@ users, whoever asks."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -209,3 +211,91 @@ async def test_entitlements_of_a_user_with_none_are_empty(hub: Hub) -> None:
     user, _ = await join(shop, "plain")
     listed = await shop.admin.subscriptions.ListEntitlements(subscriptions_pb.ListEntitlementsRequest(user_id=user))
     assert list(listed.entitlements) == []
+
+
+def _read_batches(hub: Hub) -> tuple[float, float]:
+    """(batches of screen reads, reads in them) so far on this core, from its Prometheus metric."""
+    registry = hub.deps.metrics.registry
+    count = registry.get_sample_value("billinghub_read_batch_size_count") or 0.0
+    total = registry.get_sample_value("billinghub_read_batch_size_sum") or 0.0
+    return count, total
+
+
+async def _answer(read: Awaitable[Any]) -> Any:
+    """What a read answers: its response, or the reason it was refused."""
+    try:
+        return await read
+    except (NotFound, InvalidArgument) as error:
+        return (type(error).__name__, error.reason)
+
+
+async def _all_at_once(hub: Hub, reads: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
+    """Every read at once, all but the first of each kind queued on PostgreSQL.
+
+    Left to timing, a crowd of calls through gRPC may reach the core one by one and never queue.
+    So this test holds the tables the reads look at locked until every read has reached the core's
+    read lanes: those that found room in their lane wait on the lock, the others in the queue; then
+    it lets go."""
+    fastpath = hub.deps.fastpath
+    if fastpath is None:  # SQLite: no batches, the same answers
+        return list(await asyncio.gather(*(_answer(read()) for read in reads)))
+    async with fastpath.pool.acquire() as connection, connection.transaction():
+        await connection.execute("LOCK TABLE users, packages IN ACCESS EXCLUSIVE MODE")
+        crowd = [asyncio.ensure_future(_answer(read())) for read in reads]
+        for _ in range(500):
+            if fastpath.reads_in_progress == len(reads):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the crowd never formed")
+    return list(await asyncio.gather(*crowd))
+
+
+async def test_screen_reads_made_at_once_each_get_their_own_answer(hub: Hub) -> None:
+    """Every screen read of two tenants' users, at once: on PostgreSQL the reads of a kind that
+    queue behind a running one are answered by one statement (store/reads/batches_pg.py). Each
+    must get what it gets alone: its own user's figures, NOT_FOUND for another tenant's user or
+    for nobody, its own tenant's catalog page."""
+    shops = [await hub.new_tenant("Crowd alpha"), await hub.new_tenant("Crowd beta")]
+    users: dict[str, list[str]] = {}
+    for n, shop in enumerate(shops):
+        rich = await _rich_user(shop)
+        plain, _ = await join(shop, f"plain-{n}")
+        await fund(shop, plain, 10 + n)
+        await create_package(
+            shop,
+            kind=K.PACKAGE_KIND_TOKEN_PACK,
+            category="tokens",
+            price=price(10 + n, "XTR"),
+            delivers=price(5, "TOKEN"),
+        )
+        users[shop.id] = [rich, plain]
+    stranger = str(uuid.uuid4())
+
+    def reads_of(shop: TenantHandle) -> list[Callable[[], Awaitable[Any]]]:
+        others = [u for key, listed in users.items() if key != shop.id for u in listed]
+        made: list[Callable[[], Awaitable[Any]]] = []
+        for user in [*users[shop.id], *others, stranger]:
+            made += [partial(read, shop.admin, user) for read in USER_READS.values()]
+        for external_id in ("rich", "rich-friend", "plain-0", "plain-1", "nobody"):
+            made.append(partial(_find, shop.admin, external_id))
+        for request in (
+            catalog_service_pb2.ListPackagesRequest(),
+            catalog_service_pb2.ListPackagesRequest(category="tokens", active_only=True),
+            catalog_service_pb2.ListPackagesRequest(page_size=1),
+        ):
+            made.append(partial(shop.admin.catalog.ListPackages, request))
+        return made
+
+    reads = [read for shop in shops for read in reads_of(shop)]  # below HTTP/2's 100 streams per client
+    alone = [await _answer(read()) for read in reads]
+    # per tenant: the other tenant's two users and a stranger, by every read; two identities not its own
+    assert sum(1 for a in alone if isinstance(a, tuple)) == 2 * (3 * len(USER_READS) + 2)
+    before = _read_batches(hub)
+    together = await _all_at_once(hub, reads)
+    for index, (expected, seen) in enumerate(zip(alone, together, strict=True)):
+        assert seen == expected, index
+    if hub.deps.fastpath is not None:
+        batches, batched = (now - then for now, then in zip(_read_batches(hub), before, strict=True))
+        assert batches >= 1 and batched >= 2 * batches, "no reads went to the database together"
+        assert batched >= len(reads) // 2, (batches, batched)

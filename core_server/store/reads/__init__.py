@@ -13,8 +13,6 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 
-import asyncpg
-
 from core_server.store.db import Database
 from core_server.store.reads import postgres, sqlite
 from core_server.store.reads.records import (
@@ -38,37 +36,39 @@ __all__ = [
 
 
 class ScreenReads:
-    """The screen reads of one process: on the asyncpg pool when there is one (PostgreSQL), else on
-    a connection of the reader engine (SQLite: never waits for the writer). Each is a call of its
-    own and sees what has committed; a use case that must see its own call's writes reads through
-    `Deps.read_uow()`, which joins the call's unit."""
+    """The screen reads of one process: on the fast path's asyncpg pool when there is one
+    (PostgreSQL; concurrent reads of a kind share statements there), else on a connection of the
+    reader engine (SQLite: never waits for the writer). Each is a call of its own and sees what has
+    committed; a use case that must see its own call's writes reads through `Deps.read_uow()`,
+    which joins the call's unit."""
 
-    def __init__(self, db: Database, pool: asyncpg.Pool | None) -> None:
+    def __init__(self, db: Database, fetch: postgres.Fetch | None) -> None:
+        """`fetch`: the fast path's (PgFastPath.read), on PostgreSQL."""
         self._db = db
-        self._pool = pool
+        self._fetch = fetch
 
     async def user_by_id(self, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
-        if self._pool is not None:
-            return await postgres.user_by_id(self._pool, tenant, user)
+        if self._fetch is not None:
+            return await postgres.user_by_id(self._fetch, tenant, user)
         async with self._db.reader.connect() as connection:
             return await sqlite.user_by_id(connection, tenant, user)
 
     async def user_by_identity(self, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
-        if self._pool is not None:
-            return await postgres.user_by_identity(self._pool, tenant, platform, external_id)
+        if self._fetch is not None:
+            return await postgres.user_by_identity(self._fetch, tenant, platform, external_id)
         async with self._db.reader.connect() as connection:
             return await sqlite.user_by_identity(connection, tenant, platform, external_id)
 
     async def balances(self, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
         """The user's wallets in the tenant's assets, or in those of `assets` (none: all)."""
-        if self._pool is not None:
-            return await postgres.balances(self._pool, tenant, user, assets)
+        if self._fetch is not None:
+            return await postgres.balances(self._fetch, tenant, user, assets)
         async with self._db.reader.connect() as connection:
             return await sqlite.balances(connection, tenant, user, assets)
 
     async def packages(self, tenant: uuid.UUID, filters: PackageFilters) -> list[PackageFields]:
-        if self._pool is not None:
-            return await postgres.packages(self._pool, tenant, filters)
+        if self._fetch is not None:
+            return await postgres.packages(self._fetch, tenant, filters)
         async with self._db.reader.connect() as connection:
             return await sqlite.packages(connection, tenant, filters)
 
@@ -82,8 +82,8 @@ class ScreenReads:
     ) -> EntitlementsView:
         """Whether the user exists; their plans in `plan_statuses` and service orders in
         `order_statuses` that still run at `now`."""
-        if self._pool is not None:
-            return await postgres.entitlements(self._pool, tenant, user, plan_statuses, order_statuses, now)
+        if self._fetch is not None:
+            return await postgres.entitlements(self._fetch, tenant, user, plan_statuses, order_statuses, now)
         async with self._db.reader.connect() as connection:
             return await sqlite.entitlements(connection, tenant, user, plan_statuses, order_statuses, now)
 
@@ -91,7 +91,7 @@ class ScreenReads:
         self, tenant: uuid.UUID, user: uuid.UUID, payout_statuses: Collection[str], now: dt.datetime
     ) -> ReferralFigures | None:
         """The referrer's standing and earnings, or None when the user does not exist."""
-        if self._pool is not None:
-            return await postgres.referral_figures(self._pool, tenant, user, payout_statuses, now)
+        if self._fetch is not None:
+            return await postgres.referral_figures(self._fetch, tenant, user, payout_statuses, now)
         async with self._db.reader.connect() as connection:
             return await sqlite.referral_figures(connection, tenant, user, payout_statuses, now)

@@ -1,5 +1,6 @@
 """The screen reads on PostgreSQL: one statement and one round trip each, on the fast path's asyncpg
-pool (store/fastpath_pg.py), where each statement is prepared once per connection.
+pool (store/fastpath_pg.py), where each statement is prepared once per connection. Under load the
+reads of one kind share statements (reads/batches_pg.py): `fetch` decides.
 
 No ORM, no session, no BEGIN/COMMIT: a single SELECT sees one snapshot in its implicit
 transaction. Every statement filters every table it reads by the tenant (`$1`).
@@ -13,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection, Sequence
 from itertools import product
+from typing import Any, Protocol
 
-import asyncpg
-
+from core_server.store.reads.batches_pg import BatchedRead, Row, batched_read
 from core_server.store.reads.records import (
     PACKAGE_COLUMNS,
     PACKAGE_JSON,
@@ -33,9 +34,16 @@ from core_server.store.reads.records import (
     prices_of,
 )
 
+
+class Fetch(Protocol):
+    """The rows of a read's statement for its arguments (ReadBatcher.fetch, or the plain pool's)."""
+
+    def __call__(self, read: BatchedRead, *args: Any) -> Awaitable[Sequence[Row]]: ...
+
+
 _USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE tenant_id = $1"  # noqa: S608  # our column names
-USER_BY_ID = f"{_USER} AND id = $2"
-USER_BY_IDENTITY = f"{_USER} AND platform = $2 AND external_id = $3"
+USER_BY_ID = batched_read(f"{_USER} AND id = $2", {1: "uuid", 2: "uuid"})
+USER_BY_IDENTITY = batched_read(f"{_USER} AND platform = $2 AND external_id = $3", {1: "uuid", 2: "text", 3: "text"})
 
 # One row per asset even when the user has no wallet in it (or the tenant no asset at all: then
 # one row with a NULL code), each carrying whether the user exists.
@@ -45,23 +53,27 @@ FROM (SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2) AS fo
 LEFT JOIN assets AS a ON a.tenant_id = $1{assets}
 LEFT JOIN ledger_accounts AS w ON w.tenant_id = $1 AND w.asset = a.code AND w.user_id = $2
 """
-BALANCES_ALL = _BALANCES.format(assets="")
-BALANCES_OF = _BALANCES.format(assets=" AND a.code = ANY($3::varchar[])")
+_USER_KEY = {1: "uuid", 2: "uuid"}
+BALANCES_ALL = batched_read(_BALANCES.format(assets=""), _USER_KEY)  # the asked assets, $3, are shared
+BALANCES_OF = batched_read(_BALANCES.format(assets=" AND a.code = ANY($3::varchar[])"), _USER_KEY)
 
 
-def _packages_statement(category: bool, on_offer: bool, kind: bool) -> str:
-    conditions, args = ["tenant_id = $1"], 1
+def _packages_statement(category: bool, on_offer: bool, kind: bool) -> BatchedRead:
+    conditions, types = ["tenant_id = $1"], {1: "uuid"}
     if category:
-        args += 1
-        conditions.append(f"category = ${args}")
+        types[len(types) + 1] = "text"
+        conditions.append(f"category = ${len(types)}")
     if on_offer:
         conditions.append("active AND NOT archived")
     if kind:
-        args += 1
-        conditions.append(f"kind = ${args}")
-    return (
+        types[len(types) + 1] = "text"
+        conditions.append(f"kind = ${len(types)}")
+    args = len(types)
+    types.update({args + 1: "bigint", args + 2: "bigint"})
+    return batched_read(
         f"SELECT {', '.join(PACKAGE_COLUMNS)}, {_PRICES} FROM packages"  # noqa: S608  # no input
-        f" WHERE {' AND '.join(conditions)} ORDER BY category, sort_order, id OFFSET ${args + 1} LIMIT ${args + 2}"
+        f" WHERE {' AND '.join(conditions)} ORDER BY category, sort_order, id OFFSET ${args + 1} LIMIT ${args + 2}",
+        types,
     )
 
 
@@ -76,7 +88,7 @@ _PRICES = (
 PACKAGES = {flags: _packages_statement(*flags) for flags in product((False, True), repeat=3)}
 
 # The user's row (part 0) says the user exists; parts 1 and 2 are what grants something now.
-ENTITLEMENTS = """
+_ENTITLEMENTS = """
 SELECT 0, NULL, NULL::uuid, NULL::uuid, NULL::timestamptz FROM users WHERE tenant_id = $1 AND id = $2
 UNION ALL
 SELECT 1, plan_code, NULL, id, end_at FROM subscriptions
@@ -86,13 +98,14 @@ SELECT 2, NULL, package_id, id, active_until FROM orders
 WHERE tenant_id = $1 AND user_id = $2 AND package_kind = 'service' AND status = ANY($5::varchar[])
   AND active_until > $4
 """
+ENTITLEMENTS = batched_read(_ENTITLEMENTS, {**_USER_KEY, 4: "timestamptz"})  # the statuses are shared
 
 # Rows (part, key, x, y, program). The invited users by level are a walk down the referral tree
 # as deep as the program has levels, so a deeper tree below costs nothing; level 1 always (without
 # a program the depth is NULL, which stops there too). The user's wallets are looked up by the
 # tenant's assets: the wallets' unique index is (tenant, asset, user), and by (tenant, user) alone
 # the query would read every account of the tenant.
-REFERRAL_FIGURES = """
+_REFERRAL_FIGURES = """
 WITH RECURSIVE program AS (
     SELECT referral_program FROM tenant_settings WHERE tenant_id = $1
 ), tree (id, level) AS (
@@ -123,25 +136,26 @@ UNION ALL
 SELECT 'wallet', asset, balance - held, NULL, NULL FROM ledger_accounts
 WHERE tenant_id = $1 AND asset IN (SELECT code FROM assets WHERE tenant_id = $1) AND user_id = $2
 """
+REFERRAL_FIGURES = batched_read(_REFERRAL_FIGURES, {**_USER_KEY, 3: "timestamptz"})  # the statuses are shared
 
 
-def _user(record: asyncpg.Record | None) -> UserFields | None:
-    return UserFields(*record) if record is not None else None
+def _user(records: Sequence[Row]) -> UserFields | None:
+    return UserFields(*records[0]) if records else None
 
 
-async def user_by_id(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
-    return _user(await pool.fetchrow(USER_BY_ID, tenant, user))
+async def user_by_id(fetch: Fetch, tenant: uuid.UUID, user: uuid.UUID) -> UserFields | None:
+    return _user(await fetch(USER_BY_ID, tenant, user))
 
 
-async def user_by_identity(pool: asyncpg.Pool, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
-    return _user(await pool.fetchrow(USER_BY_IDENTITY, tenant, platform, external_id))
+async def user_by_identity(fetch: Fetch, tenant: uuid.UUID, platform: str, external_id: str) -> UserFields | None:
+    return _user(await fetch(USER_BY_IDENTITY, tenant, platform, external_id))
 
 
-async def balances(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
+async def balances(fetch: Fetch, tenant: uuid.UUID, user: uuid.UUID, assets: Collection[str]) -> BalancesView:
     if assets:
-        records = await pool.fetch(BALANCES_OF, tenant, user, list(assets))
+        records = await fetch(BALANCES_OF, tenant, user, sorted(assets))
     else:
-        records = await pool.fetch(BALANCES_ALL, tenant, user)
+        records = await fetch(BALANCES_ALL, tenant, user)
     return BalancesView(
         user_found=records[0][0],
         assets=frozenset(r[1] for r in records if r[1] is not None),
@@ -149,20 +163,20 @@ async def balances(pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID, asset
     )
 
 
-async def packages(pool: asyncpg.Pool, tenant: uuid.UUID, filters: PackageFilters) -> list[PackageFields]:
+async def packages(fetch: Fetch, tenant: uuid.UUID, filters: PackageFilters) -> list[PackageFields]:
     statement = PACKAGES[(bool(filters.category), filters.on_offer, bool(filters.kind))]
     args: list[object] = [tenant]
     if filters.category:
         args.append(filters.category)
     if filters.kind:
         args.append(filters.kind)
-    return [_package(record) for record in await pool.fetch(statement, *args, filters.offset, filters.limit)]
+    return [_package(record) for record in await fetch(statement, *args, filters.offset, filters.limit)]
 
 
 _JSON_AT = tuple(PACKAGE_COLUMNS.index(name) for name in PACKAGE_JSON)
 
 
-def _package(record: asyncpg.Record) -> PackageFields:
+def _package(record: Row) -> PackageFields:
     values = list(record)
     for index in _JSON_AT:
         values[index] = json.loads(values[index])
@@ -171,15 +185,15 @@ def _package(record: asyncpg.Record) -> PackageFields:
 
 
 async def entitlements(
-    pool: asyncpg.Pool,
+    fetch: Fetch,
     tenant: uuid.UUID,
     user: uuid.UUID,
     plan_statuses: Collection[str],
     order_statuses: Collection[str],
     now: dt.datetime,
 ) -> EntitlementsView:
-    records = await pool.fetch(
-        ENTITLEMENTS, tenant, user, [str(s) for s in plan_statuses], now, [str(s) for s in order_statuses]
+    records = await fetch(
+        ENTITLEMENTS, tenant, user, sorted(str(s) for s in plan_statuses), now, sorted(str(s) for s in order_statuses)
     )
     return EntitlementsView(
         user_found=any(r[0] == 0 for r in records),
@@ -188,9 +202,9 @@ async def entitlements(
 
 
 async def referral_figures(
-    pool: asyncpg.Pool, tenant: uuid.UUID, user: uuid.UUID, payout_statuses: Collection[str], now: dt.datetime
+    fetch: Fetch, tenant: uuid.UUID, user: uuid.UUID, payout_statuses: Collection[str], now: dt.datetime
 ) -> ReferralFigures | None:
-    records = await pool.fetch(REFERRAL_FIGURES, tenant, user, now, [str(s) for s in payout_statuses])
+    records = await fetch(REFERRAL_FIGURES, tenant, user, now, sorted(str(s) for s in payout_statuses))
     found: tuple[str, str | None] | None = None
     parts: dict[str, dict[str, int]] = {"level": {}, "sales": {}, "bonus": {}, "payout": {}, "wallet": {}}
     commissions: dict[str, tuple[int, int]] = {}
