@@ -131,20 +131,16 @@ def pg_core_env(
 
 def add_charge_batches_option(parser: argparse.ArgumentParser, reads: bool = False) -> None:
     """--charge-batches, and with `reads` --read-batches."""
-    parser.add_argument(
-        "--charge-batches",
-        type=int,
-        choices=range(65),
-        metavar="0..64",
-        help="the core's BILLING_HUB_CHARGE_BATCHES_IN_FLIGHT (default: the core's own; 0: no group commit)",
-    )
+    options = [("--charge-batches", "CHARGE", "no group commit")]
     if reads:
+        options.append(("--read-batches", "READ", "every read alone"))
+    for flag, kind, off in options:
         parser.add_argument(
-            "--read-batches",
+            flag,
             type=int,
             choices=range(65),
             metavar="0..64",
-            help="the core's BILLING_HUB_READ_BATCHES_IN_FLIGHT (default: the core's own; 0: every read alone)",
+            help=f"the core's BILLING_HUB_{kind}_BATCHES_IN_FLIGHT (default: the core's own; 0: {off})",
         )
 
 

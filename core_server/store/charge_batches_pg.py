@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from core_server.store.batch_lanes import Lanes, settle
 from core_server.store.charge_params import (
     INSERT_CLAIM,
     INSERT_EVENT,
@@ -123,7 +124,7 @@ class _Lane:
     busy: set[uuid.UUID] = field(default_factory=set)  # users whose charge is in a running statement
 
 
-class ChargeBatcher:
+class ChargeBatcher(Lanes[_Lane]):
     """The lanes of one pool: one per (tenant, asset, ...), each with at most `in_flight`
     statements running; `single` is the one-charge statement, used for a batch of one and to
     retry the charges of a batch that failed as a whole."""
@@ -134,23 +135,9 @@ class ChargeBatcher:
         single: Callable[[ChargeParams], Awaitable[ChargeResult]],
         in_flight: int,
     ) -> None:
-        if in_flight < 1:
-            raise ValueError("a lane needs at least one statement in flight")
+        super().__init__(in_flight)
         self._pool = pool
         self._single = single
-        self._in_flight = in_flight
-        self.on_batch: Callable[[int], None] | None = None  # told each batch's size (a metric)
-        self._lanes: dict[_LaneKey, _Lane] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    @property
-    def in_flight(self) -> int:
-        return self._in_flight
-
-    @property
-    def queued(self) -> int:
-        """Charges waiting for a statement, in every lane."""
-        return sum(len(lane.queue) for lane in self._lanes.values())
 
     async def charge(self, p: ChargeParams) -> ChargeResult:
         key = (p.tenant, p.asset, p.kind, p.event_type, p.balance_limit)
@@ -185,28 +172,11 @@ class ChargeBatcher:
             self._forget_if_idle(key, lane)
             return
         lane.running += 1
-        task = asyncio.get_running_loop().create_task(self._run(key, lane, batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._run(key, lane, batch))
 
     async def _run(self, key: _LaneKey, lane: _Lane, batch: list[_Waiting]) -> None:
         try:
-            results = await self._batch(batch)
-            for waiting, result in zip(batch, results, strict=True):
-                if waiting.answer.done():
-                    continue
-                if isinstance(result, BaseException):
-                    waiting.answer.set_exception(result)
-                else:
-                    waiting.answer.set_result(result)
-        except asyncio.CancelledError:  # the core is stopping under a running statement
-            for waiting in batch:
-                waiting.answer.cancel()
-            raise
-        except Exception as error:  # the statement's error is each caller's (a lost connection...)
-            for waiting in batch:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(error)
+            await settle([waiting.answer for waiting in batch], self._batch(batch))
         finally:
             lane.running -= 1
             for waiting in batch:
@@ -259,8 +229,7 @@ class ChargeBatcher:
 
     async def close(self) -> None:
         """Wait for the statements still running (their callers are owed an answer)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._finish()
 
 
 _SHORT = ChargeResult(Outcome.SHORT)

@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+
+from core_server.store.batch_lanes import Lanes, settle
 
 # more queued reads than this go in the next statement (the arrays and the answer stay small)
 MAX_BATCH = 128
@@ -103,30 +105,16 @@ def _hashable(value: Any) -> Hashable:
     return tuple(value) if isinstance(value, list | tuple) else value
 
 
-class ReadBatcher:
+class ReadBatcher(Lanes[_Lane]):
     """The read lanes of one pool: one per statement and shared parameters, each with at most
     `in_flight` statements running."""
 
     def __init__(self, pool: asyncpg.Pool, batch_pool: asyncpg.Pool, in_flight: int) -> None:
         """`pool` runs a read alone, `batch_pool` (generic plans) the batches."""
-        if in_flight < 1:
-            raise ValueError("a lane needs at least one statement in flight")
+        super().__init__(in_flight)
         self._pool = pool
         self._batch_pool = batch_pool
-        self._in_flight = in_flight
-        self._lanes: dict[Hashable, _Lane] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         self._reading = 0
-        self.on_batch: Callable[[int], None] | None = None  # told each batch's size (a metric)
-
-    @property
-    def in_flight(self) -> int:
-        return self._in_flight
-
-    @property
-    def queued(self) -> int:
-        """Reads waiting for a statement, in every lane."""
-        return sum(len(lane.queue) for lane in self._lanes.values())
 
     @property
     def reading(self) -> int:
@@ -166,37 +154,29 @@ class ReadBatcher:
             if lane.queue:
                 batch, lane.queue = lane.queue[:MAX_BATCH], lane.queue[MAX_BATCH:]
                 lane.running += 1
-                task = asyncio.get_running_loop().create_task(self._run(key, lane, batch))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._run(key, lane, batch))
         if not lane.running and not lane.queue and self._lanes.get(key) is lane:
             del self._lanes[key]
 
     async def _run(self, key: Hashable, lane: _Lane, batch: list[_Waiting]) -> None:
-        read = lane.read
         try:
-            if self.on_batch is not None:
-                self.on_batch(len(batch))
-            arrays = [[waiting.args[n - 1] for waiting in batch] for n in read.per_call]
-            records = await self._batch_pool.fetch(read.batch, *arrays, *lane.shared)
-            answers: list[list[Row]] = [[] for _ in batch]
-            for record in records:
-                row = tuple(record)
-                answers[row[-1] - 1].append(row[:-1])
-            for waiting, rows in zip(batch, answers, strict=True):
-                if not waiting.answer.done():
-                    waiting.answer.set_result(rows)
-        except asyncio.CancelledError:  # the core is stopping under a running statement
-            for waiting in batch:
-                waiting.answer.cancel()
-            raise
-        except Exception as error:  # the statement's error is each read's (a lost connection...)
-            for waiting in batch:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(error)
+            await settle([waiting.answer for waiting in batch], self._rows(lane, batch))
         finally:
             lane.running -= 1
             self._start(key, lane)
+
+    async def _rows(self, lane: _Lane, batch: list[_Waiting]) -> list[list[Row]]:
+        """Each read's rows, by its place in the batch."""
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
+        read = lane.read
+        arrays = [[waiting.args[n - 1] for waiting in batch] for n in read.per_call]
+        records = await self._batch_pool.fetch(read.batch, *arrays, *lane.shared)
+        answers: list[list[Row]] = [[] for _ in batch]
+        for record in records:
+            row = tuple(record)
+            answers[row[-1] - 1].append(row[:-1])
+        return answers
 
     async def connections_lost(self) -> None:
         await self._batch_pool.expire_connections()
@@ -204,6 +184,5 @@ class ReadBatcher:
     async def close(self) -> None:
         """Wait for the statements still running (their callers are owed an answer), then close
         the batches' pool."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._finish()
         await self._batch_pool.close()
