@@ -167,6 +167,15 @@ def largest_bytea_parameter(captured: Captured, statement_start: str) -> int | N
     return None
 
 
+def _outer(sql: str) -> str:
+    """The statement without its parenthesized parts (subqueries, function arguments), innermost first."""
+    while True:
+        shorter = re.sub(r"\([^()]*\)", "", sql)
+        if shorter == sql:
+            return sql
+        sql = shorter
+
+
 def summary(sql: str) -> str:
     """A statement in a few words: its verb and table ("SELECT users", "UPDATE ledger_accounts")."""
     words = sql.split()
@@ -185,7 +194,7 @@ def summary(sql: str) -> str:
     elif verb == "UPDATE":
         table = re.search(r"^UPDATE\s+(\w+)", sql, re.IGNORECASE)
     elif verb in ("SELECT", "DELETE"):
-        table = re.search(r"\bFROM\s+(\w+)", sql, re.IGNORECASE)
+        table = re.search(r"\bFROM\s+(\w+)", _outer(sql), re.IGNORECASE)
     text = f"{verb} {table[1]}" if table else verb
     if re.search(r"\bFOR UPDATE\b", sql, re.IGNORECASE):
         text += " FOR UPDATE"
