@@ -7,7 +7,9 @@ is invalidated, and the calls after it connect anew."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 import asyncpg
@@ -17,9 +19,11 @@ from core_server.store.db import open_database
 from core_server.store.errors import CONNECTION_LOST, unavailable_cause
 from core_server.store.migrate import upgrade_database
 from sdk import Unavailable
+from sdk.billinghub.v1 import user_service_pb2 as users_pb
 from tests.hub import Hub, start_hub
 from tests.money import assert_ledger_ok, balance, fund, new_user
 from tests.postgres import ADMIN_DSN, temporary_database
+from tests.read_crowds import reads_at_once
 
 pytestmark = pytest.mark.postgres
 T = TypeVar("T")
@@ -64,6 +68,39 @@ async def test_calls_after_the_server_dropped_every_connection_are_served(pg_hub
     await _served(lambda: assert_ledger_ok(shop))
     posted = await _served(lambda: balance(shop.admin, user))
     assert posted.posted.amount_minor == 11
+
+
+async def _got(read: Callable[[], Awaitable[users_pb.GetUserResponse]]) -> str:
+    """The user id a GetUser answered with, or why it was refused."""
+    try:
+        return (await read()).user.id
+    except Unavailable as error:
+        return error.reason
+
+
+async def test_reads_queued_after_the_server_dropped_every_connection_are_served(pg_hub: tuple[Hub, str]) -> None:
+    """Screen reads that queue go to the database in batches, on a pool of their own: that pool
+    recovers as the others do. A crowd of reads right after the drop may meet a dead connection
+    (UNAVAILABLE, never INTERNAL); a crowd after it, queued into batches, is served whole."""
+    hub, database = pg_hub
+    shop = await hub.new_tenant("Restarted reads")
+    users = [await new_user(shop, external_id=f"reader-{n}") for n in range(12)]
+    crowd = [
+        partial(_got, partial(shop.admin.users.GetUser, users_pb.GetUserRequest(user_id=user))) for user in users * 2
+    ]
+    before = _read_batches(hub)
+    assert await reads_at_once(hub, crowd) == users * 2
+    assert _read_batches(hub) > before  # the batches' pool holds a connection now
+    assert await _drop_connections(database) > 0
+    after_drop = await asyncio.gather(*(read() for read in crowd))
+    assert set(after_drop) <= {*users, "DATABASE_UNAVAILABLE"}
+    before = _read_batches(hub)
+    assert await reads_at_once(hub, crowd) == users * 2
+    assert _read_batches(hub) > before
+
+
+def _read_batches(hub: Hub) -> float:
+    return hub.deps.metrics.registry.get_sample_value("billinghub_read_batch_size_count") or 0.0
 
 
 async def _served(call: Callable[[], Awaitable[T]]) -> T:

@@ -5,7 +5,6 @@ users, whoever asks."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,6 +23,7 @@ from tests.commerce.catalog import create_package, ensure_rub, price
 from tests.commerce.referrals import amounts, buy, join, set_program, stats
 from tests.hub import Hub, TenantHandle
 from tests.money import fund, money
+from tests.read_crowds import reads_at_once
 
 K = package_pb2
 TELEGRAM = common_pb2.PLATFORM_TELEGRAM
@@ -229,26 +229,8 @@ async def _answer(read: Awaitable[Any]) -> Any:
         return (type(error).__name__, error.reason)
 
 
-async def _all_at_once(hub: Hub, reads: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
-    """Every read at once, all but the first of each kind queued on PostgreSQL.
-
-    Left to timing, a crowd of calls through gRPC may reach the core one by one and never queue.
-    So this test holds the tables the reads look at locked until every read has reached the core's
-    read lanes: those that found room in their lane wait on the lock, the others in the queue; then
-    it lets go."""
-    fastpath = hub.deps.fastpath
-    if fastpath is None:  # SQLite: no batches, the same answers
-        return list(await asyncio.gather(*(_answer(read()) for read in reads)))
-    async with fastpath.pool.acquire() as connection, connection.transaction():
-        await connection.execute("LOCK TABLE users, packages IN ACCESS EXCLUSIVE MODE")
-        crowd = [asyncio.ensure_future(_answer(read())) for read in reads]
-        for _ in range(500):
-            if fastpath.reads_in_progress == len(reads):
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the crowd never formed")
-    return list(await asyncio.gather(*crowd))
+async def _answer_of(read: Callable[[], Awaitable[Any]]) -> Any:
+    return await _answer(read())
 
 
 async def test_screen_reads_made_at_once_each_get_their_own_answer(hub: Hub) -> None:
@@ -292,7 +274,7 @@ async def test_screen_reads_made_at_once_each_get_their_own_answer(hub: Hub) -> 
     # per tenant: the other tenant's two users and a stranger, by every read; two identities not its own
     assert sum(1 for a in alone if isinstance(a, tuple)) == 2 * (3 * len(USER_READS) + 2)
     before = _read_batches(hub)
-    together = await _all_at_once(hub, reads)
+    together = await reads_at_once(hub, [partial(_answer_of, read) for read in reads])
     for index, (expected, seen) in enumerate(zip(alone, together, strict=True)):
         assert seen == expected, index
     if hub.deps.fastpath is not None:
