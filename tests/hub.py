@@ -31,7 +31,7 @@ from sdk.billinghub.v1 import platform_service_pb2 as platform_pb
 from sdk.billinghub.v1 import tenant_pb2
 from sdk.interceptors import NO_RETRY
 from tests.payments.testpay import TestPay
-from tests.postgres import FASTPATH_POOL_SIZE
+from tests.postgres import FASTPATH_POOL_SIZE, READ_BATCH_POOL_SIZE
 
 TEST_MASTER_KEY = bytes(range(32))
 # how long a cancelled stream may take to end on the core (2 s was once too short in a loaded run)
@@ -164,7 +164,10 @@ async def start_hub(
     Nobody is rate limited unless `rate_limits` says so (tests/core/test_rate_limits.py)."""
     fastpath = (
         await PgFastPath.connect(
-            db.engine.url.render_as_string(hide_password=False), size=FASTPATH_POOL_SIZE, charge_batches=1
+            db.engine.url.render_as_string(hide_password=False),
+            size=FASTPATH_POOL_SIZE,
+            charge_batches=1,
+            read_batch_connections=READ_BATCH_POOL_SIZE,
         )
         if db.dialect == "postgresql"
         else None

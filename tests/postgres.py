@@ -18,10 +18,12 @@ ADMIN_DSN = os.environ.get("BILLING_HUB_TEST_POSTGRES_DSN", "postgresql://postgr
 
 # The server is shared (max_connections 100, other sessions run beside this one), so a session
 # keeps its connections few: SQLAlchemy's pool holds POOL_SIZE and as many again in overflow, each
-# running hub's fast path at most FASTPATH_POOL_SIZE. Races still run a dozen transactions and more
-# at once; the rest of their callers queue for a connection, as in production under load.
+# running hub's fast path at most FASTPATH_POOL_SIZE, and its batches of screen reads at most
+# READ_BATCH_POOL_SIZE. Races still run a dozen transactions and more at once; the rest of their
+# callers queue for a connection, as in production under load.
 POOL_SIZE = 12
 FASTPATH_POOL_SIZE = 8
+READ_BATCH_POOL_SIZE = 3
 
 
 def _unavailable(reason: str) -> None:

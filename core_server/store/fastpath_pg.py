@@ -104,18 +104,20 @@ class PgFastPath:
         size: int = 16,
         charge_batches: int = CHARGE_BATCHES_IN_FLIGHT,
         read_batches: int = READ_BATCHES_IN_FLIGHT,
+        read_batch_connections: int | None = None,
     ) -> PgFastPath:
         """`charge_batches`: how many statements of one tenant and asset's charges run at once
         before the next charges queue and go together (store/charge_batches_pg.py); 0 runs every
         charge as its own statement. `read_batches`: the same for the screen reads of one kind
-        (store/reads/batches_pg.py)."""
+        (store/reads/batches_pg.py), whose batches have a pool of their own of
+        `read_batch_connections` (by default enough for READ_LANES_AT_ONCE kinds at once)."""
         pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=2, max_size=size, reset=_keep_session)
         reads = None
         if read_batches:
             batch_pool = await asyncpg.create_pool(
                 asyncpg_dsn(url),
                 min_size=1,
-                max_size=read_batches * READ_LANES_AT_ONCE,
+                max_size=read_batch_connections or read_batches * READ_LANES_AT_ONCE,
                 reset=_keep_session,
                 server_settings=GENERIC_PLANS,
             )
