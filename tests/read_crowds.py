@@ -39,3 +39,11 @@ async def reads_at_once(hub: Hub, reads: list[Callable[[], Awaitable[Any]]]) -> 
     finally:
         await connection.close()
     return list(await asyncio.gather(*crowd))
+
+
+def read_batches(hub: Hub) -> tuple[float, float]:
+    """(batches of screen reads, reads in them) so far on this core, from its Prometheus metric."""
+    registry = hub.deps.metrics.registry
+    count = registry.get_sample_value("billinghub_read_batch_size_count") or 0.0
+    total = registry.get_sample_value("billinghub_read_batch_size_sum") or 0.0
+    return count, total

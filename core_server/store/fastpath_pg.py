@@ -135,16 +135,6 @@ class PgFastPath:
         return self._batcher.queued if self._batcher is not None else 0
 
     @property
-    def read_batches(self) -> int:
-        """Statements of one kind of screen read that run at once (0: no batching)."""
-        return self._reads.in_flight if self._reads is not None else 0
-
-    @property
-    def queued_reads(self) -> int:
-        """Screen reads waiting for a statement (behind `read_batches` running ones)."""
-        return self._reads.queued if self._reads is not None else 0
-
-    @property
     def reads_in_progress(self) -> int:
         """Screen reads not answered yet, queued or not."""
         return self._reads.reading if self._reads is not None else 0

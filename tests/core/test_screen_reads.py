@@ -23,7 +23,7 @@ from tests.commerce.catalog import create_package, ensure_rub, price
 from tests.commerce.referrals import amounts, buy, join, set_program, stats
 from tests.hub import Hub, TenantHandle
 from tests.money import fund, money
-from tests.read_crowds import reads_at_once
+from tests.read_crowds import read_batches, reads_at_once
 
 K = package_pb2
 TELEGRAM = common_pb2.PLATFORM_TELEGRAM
@@ -213,14 +213,6 @@ async def test_entitlements_of_a_user_with_none_are_empty(hub: Hub) -> None:
     assert list(listed.entitlements) == []
 
 
-def _read_batches(hub: Hub) -> tuple[float, float]:
-    """(batches of screen reads, reads in them) so far on this core, from its Prometheus metric."""
-    registry = hub.deps.metrics.registry
-    count = registry.get_sample_value("billinghub_read_batch_size_count") or 0.0
-    total = registry.get_sample_value("billinghub_read_batch_size_sum") or 0.0
-    return count, total
-
-
 async def _answer(read: Awaitable[Any]) -> Any:
     """What a read answers: its response, or the reason it was refused."""
     try:
@@ -273,11 +265,11 @@ async def test_screen_reads_made_at_once_each_get_their_own_answer(hub: Hub) -> 
     alone = [await _answer(read()) for read in reads]
     # per tenant: the other tenant's two users and a stranger, by every read; two identities not its own
     assert sum(1 for a in alone if isinstance(a, tuple)) == 2 * (3 * len(USER_READS) + 2)
-    before = _read_batches(hub)
+    before = read_batches(hub)
     together = await reads_at_once(hub, [partial(_answer_of, read) for read in reads])
     for index, (expected, seen) in enumerate(zip(alone, together, strict=True)):
         assert seen == expected, index
     if hub.deps.fastpath is not None:
-        batches, batched = (now - then for now, then in zip(_read_batches(hub), before, strict=True))
+        batches, batched = (now - then for now, then in zip(read_batches(hub), before, strict=True))
         assert batches >= 1 and batched >= 2 * batches, "no reads went to the database together"
         assert batched >= len(reads) // 2, (batches, batched)
